@@ -1,0 +1,48 @@
+"""审管联动系统 — entry point: login, role-based navigation, landing page."""
+import streamlit as st
+
+from sgld import settings
+from sgld.security import PAGES, ROLES, visible_pages
+from ui import auth, home
+
+cfg = settings.get()
+st.set_page_config(page_title=cfg.app_title, page_icon="🏛️", layout="wide")
+
+actor = auth.current_actor()  # before st.navigation: shows the login form or stops
+
+FILES = {
+    "home": home.render,
+    "push": "pages/1_审批推送.py",
+    "supervise": "pages/2_监管录入.py",
+    "review": "pages/3_专项审查.py",
+    "liaison": "pages/4_联络员.py",
+    "account": "pages/8_账号设置.py",
+    "admin": "pages/9_系统管理.py",
+}
+ICONS = {"home": ":material/dashboard:", "push": ":material/send:",
+         "supervise": ":material/fact_check:", "review": ":material/groups:",
+         "liaison": ":material/badge:", "account": ":material/manage_accounts:",
+         "admin": ":material/settings:"}
+
+pages = {key: st.Page(FILES[key], title=PAGES[key][0], icon=ICONS[key], default=(key == "home"),
+                      url_path="home" if key == "home" else None)
+         for key in visible_pages(actor)}
+current = st.navigation(list(pages.values()), position="hidden")
+
+with st.sidebar:
+    st.markdown(f"### {cfg.app_title}")
+    st.caption(cfg.bureau_name)
+    if cfg.demo:
+        st.warning("演示模式", icon="🧪")
+    for key, page in pages.items():
+        if key != "account":
+            st.page_link(page)
+    st.divider()
+    st.markdown(f"**{actor.display_name}**（{actor.username}）")
+    st.caption(f"{actor.department_name} · {actor.role_names}")
+    st.page_link(pages["account"])
+    if st.button("退出登录", icon=":material/logout:", width="stretch"):
+        auth.logout(actor)
+        st.rerun()
+
+current.run()

@@ -1,0 +1,5 @@
+import sys
+
+from sgld.cli import main
+
+sys.exit(main())

@@ -1,0 +1,97 @@
+"""Append-only, hash-chained audit log.
+
+Each row stores SHA-256 over its own content and the previous row's hash.
+:func:`record` must be called inside the write transaction of the change it
+describes; the chain head lives in ``audit_head`` and is updated in that same
+transaction (writes are serialised, see ``db/connection.py``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sgld import clock
+
+
+def _default(o: Any):
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return str(o)
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    return str(o)
+
+
+def to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
+
+
+def row_hash(prev_hash: str, id_: int, at: datetime, actor_id, actor, department, action,
+             object_type, object_id, before_json, after_json) -> str:
+    payload = json.dumps(
+        [prev_hash, id_, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor,
+         department, action, object_type, object_id, before_json, after_json],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(cur, actor, action: str, object_type: str, object_id: Any = None,
+           before: Any = None, after: Any = None) -> int:
+    """Append one audit row in the caller's transaction; return its id.
+
+    ``actor`` is an :class:`sgld.security.Actor` or ``None`` for the system
+    (command line, scheduler)."""
+    last_id, last_hash = cur.execute(
+        "SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
+    new_id = last_id + 1
+    at = clock.now()
+    actor_id = getattr(actor, "user_id", None)
+    actor_name = getattr(actor, "username", None) or "system"
+    dept = getattr(actor, "department_name", None)
+    bj, aj = to_json(before), to_json(after)
+    oid = None if object_id is None else str(object_id)
+    h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj)
+    cur.execute(
+        "INSERT INTO audit_log (id, logged_at, actor_id, actor, department, action, object_type,"
+        " object_id, before_json, after_json, prev_hash, hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h],
+    )
+    cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
+                [new_id, h])
+    return new_id
+
+
+def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
+    """Walk the chain.  Returns (ok, rows checked, first broken id or None)."""
+    prev = "0" * 64
+    expected_id = 1
+    checked = 0
+    with db.cursor() as cur:
+        cur.execute(
+            "SELECT id, logged_at, actor_id, actor, department, action, object_type, object_id,"
+            " before_json, after_json, prev_hash, hash FROM audit_log ORDER BY id")
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                break
+            for r in rows:
+                (id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, prev_hash, h) = r
+                if id_ != expected_id or prev_hash != prev or h != row_hash(
+                        prev, id_, at, actor_id, actor, dept, action, otype, oid, bj, aj):
+                    return False, checked, id_
+                prev = h
+                expected_id += 1
+                checked += 1
+        head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    if head != (checked, prev):
+        # rows deleted from the end, or the head tampered with
+        return False, checked, checked + 1 if head[0] > checked else head[0]
+    return True, checked, None

@@ -1,0 +1,140 @@
+"""Command line: ``python manage.py <command>`` (or ``python -m sgld``)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from sgld.errors import SgldError
+
+
+def _db():
+    from db.connection import get_db
+    return get_db()
+
+
+def cmd_init(args) -> int:
+    from db.migrate import migrate
+    from db.connection import Database
+    from sgld import settings
+    db = Database(settings.get().db)
+    applied = migrate(db)
+    db.close()
+    print(f"数据库 {settings.get().db}：" + (f"已应用迁移 {', '.join(applied)}" if applied
+                                            else "已是最新，无需迁移"))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from sgld import demo
+    _db()
+    t = time.perf_counter()
+    counts = demo.load(scale=args.scale)
+    print(f"已载入演示数据（规模 {args.scale}），用时 {time.perf_counter() - t:.1f} 秒：")
+    for table, n in counts.items():
+        print(f"  {table}: {n}")
+    print(f"演示账号密码：{demo.DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_create_admin(args) -> int:
+    from sgld.services.org import create_user
+    db = _db()
+    if args.department:
+        dept = db.scalar("SELECT id FROM department WHERE name = ?", [args.department])
+        if dept is None:
+            print(f"部门“{args.department}”不存在。", file=sys.stderr)
+            return 1
+    else:
+        from sgld import settings
+        name = settings.get().bureau_name
+        dept = db.scalar("SELECT id FROM department WHERE name = ?", [name])
+        if dept is None:
+            dept = db.write(lambda cur: _create_bureau(cur, name))
+    password = None
+    if not args.generate:
+        if not sys.stdin.isatty():
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("新管理员密码：")
+            if getpass.getpass("再次输入：") != password:
+                print("两次输入的密码不一致。", file=sys.stderr)
+                return 1
+    uid, pw = create_user(None, args.username, args.name, dept, ["admin"], password,
+                          bootstrap=True)
+    print(f"已创建系统管理员 {args.username}（编号 {uid}）。")
+    if args.generate:
+        print(f"初始密码（只显示这一次，请登录后立即修改）：{pw}")
+    return 0
+
+
+def _create_bureau(cur, name):
+    from sgld import audit, clock
+    did = cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', ?)"
+                      " RETURNING id", [name, clock.now()]).fetchone()[0]
+    audit.record(cur, None, "create", "department", did, after={"name": name, "kind": "bureau"})
+    return did
+
+
+def cmd_verify_audit(args) -> int:
+    from sgld import audit
+    ok, n, broken = audit.verify(_db())
+    if ok:
+        print(f"OK {n}")
+        return 0
+    print(f"BROKEN at id {broken} (验证了 {n} 条，第 {broken} 条起操作日志被篡改或缺失)")
+    return 1
+
+
+def cmd_backup(args) -> int:
+    """A consistent copy: checkpoint then copy the file under the write lock."""
+    from sgld import settings
+    db = _db()
+    dest = Path(args.dest)
+    if dest.is_dir():
+        dest = dest / f"sgld-{time.strftime('%Y%m%d-%H%M%S')}.duckdb"
+    if dest.exists() and not args.force:
+        print(f"{dest} 已存在；如需覆盖请加 --force。", file=sys.stderr)
+        return 1
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    with db._write_lock:
+        db._con.execute("CHECKPOINT")
+        shutil.copyfile(settings.get().db, dest)
+    print(f"已备份到 {dest}（{dest.stat().st_size / 1e6:.1f} MB，用时 {time.perf_counter() - t:.1f} 秒）")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="manage.py", description="审管联动系统 命令行")
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令")
+    s = sub.add_parser("init", help="创建或升级数据库结构（可重复执行）")
+    s.set_defaults(fn=cmd_init)
+    s = sub.add_parser("demo", help="向空数据库载入演示数据")
+    s.add_argument("--scale", type=int, default=1, help="数据量倍数（1 约为一个城市 18 个月的业务量）")
+    s.set_defaults(fn=cmd_demo)
+    s = sub.add_parser("create-admin", help="创建第一个系统管理员（生产模式）")
+    s.add_argument("--username", default="admin")
+    s.add_argument("--name", default="系统管理员", help="姓名")
+    s.add_argument("--department", help="所属部门名称（默认审批局，不存在时自动创建）")
+    s.add_argument("--generate", action="store_true", help="生成随机密码并只打印一次")
+    s.set_defaults(fn=cmd_create_admin)
+    s = sub.add_parser("verify-audit", help="校验操作日志哈希链")
+    s.set_defaults(fn=cmd_verify_audit)
+    s = sub.add_parser("backup", help="把数据库一致地备份到 DEST（文件或目录）")
+    s.add_argument("dest")
+    s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+    s.set_defaults(fn=cmd_backup)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except SgldError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2

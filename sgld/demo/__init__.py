@@ -1,0 +1,77 @@
+"""Demo dataset.
+
+Every module in this package that defines ``ORDER`` (int) and
+``load(ctx: DemoContext)`` is a step; steps run in ``ORDER`` inside one
+transaction, so a feature adds its demo records by adding a module here
+(``base`` is 10; features use 20, 30, … in the order of their issues).
+``scale`` multiplies the volume (1 ≈ what a city bureau handles in 18
+months); steps insert in bulk from DataFrames so ``--scale 100`` stays fast.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from db.connection import get_db
+from sgld import audit, clock
+
+DEMO_PASSWORD = "Sgld@2026"
+
+
+@dataclass
+class DemoContext:
+    cur: object
+    scale: int
+    rng: random.Random
+    now: datetime
+    ids: dict = field(default_factory=dict)  # shared lookups between steps
+    counts: dict = field(default_factory=dict)
+
+    def insert_df(self, table: str, frame) -> int:
+        """Bulk insert a DataFrame whose columns match ``table``'s column names."""
+        if len(frame) == 0:
+            return 0
+        name = f"_demo_{table}"
+        self.cur.register(name, frame)
+        cols = ", ".join(frame.columns)
+        self.cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
+        self.cur.unregister(name)
+        self.counts[table] = self.counts.get(table, 0) + len(frame)
+        return len(frame)
+
+
+def steps():
+    found = []
+    for mod in pkgutil.iter_modules(__path__):
+        m = importlib.import_module(f"{__name__}.{mod.name}")
+        if hasattr(m, "ORDER") and hasattr(m, "load"):
+            found.append(m)
+    return sorted(found, key=lambda m: m.ORDER)
+
+
+def is_empty() -> bool:
+    return get_db().scalar("SELECT count(*) FROM app_user") == 0
+
+
+def load(scale: int = 1, seed: int = 20151029) -> dict:
+    """Load the demo dataset into an empty database; returns row counts."""
+    if scale < 1:
+        raise ValueError("scale must be ≥ 1")
+    db = get_db()
+    if not is_empty():
+        from sgld.errors import ValidationError
+        raise ValidationError("数据库中已有账号，演示数据只能载入空数据库。")
+
+    def tx(cur):
+        ctx = DemoContext(cur=cur, scale=scale, rng=random.Random(seed), now=clock.now())
+        for step in steps():
+            step.load(ctx)
+        audit.record(cur, None, "demo_load", "database", None,
+                     after={"scale": scale, "counts": ctx.counts})
+        return ctx.counts
+    counts = db.write(tx)
+    db.checkpoint()
+    return counts

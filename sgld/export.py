@@ -1,0 +1,29 @@
+"""Spreadsheet output shared by every list (no Streamlit here)."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+
+def to_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, sheet_name: str = "数据") -> bytes:
+    """One or several DataFrames as an .xlsx workbook (bytes)."""
+    if isinstance(sheets, pd.DataFrame):
+        sheets = {sheet_name: sheets}
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+        for name, frame in sheets.items():
+            safe = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Sheet"
+            out = frame.copy()
+            for col in out.columns:  # Excel has no time zones and no lists
+                if out[col].dtype == object:
+                    out[col] = out[col].map(lambda x: "、".join(map(str, x))
+                                            if isinstance(x, (list, tuple)) else x)
+            out.to_excel(xw, sheet_name=safe, index=False)
+            ws = xw.sheets[safe]
+            for i, col in enumerate(out.columns):
+                width = min(60, max(8, int(out[col].astype(str).str.len().max() or 0) + 2,
+                                    len(str(col)) * 2 + 2)) if len(out) else len(str(col)) * 2 + 2
+                ws.set_column(i, i, width)
+            ws.freeze_panes(1, 0)
+    return buf.getvalue()

@@ -1,0 +1,457 @@
+"""Departments, users, item catalogue, business settings and the audit log
+(administration).  Every write checks the actor and is audited in the same
+transaction."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+
+import pandas as pd
+
+from db.connection import get_db
+from sgld import audit, clock
+from sgld import validate as v
+from sgld.errors import NotFound, PermissionDenied, ValidationError
+from sgld.security import DEPT_KINDS, ROLES, Actor, require
+from sgld.services.accounts import generate_password, hash_password
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
+
+# business settings an administrator edits at run time: key -> (default, label)
+BUSINESS_SETTINGS: dict[str, tuple[str, str]] = {
+    "default_sign_limit_days": ("3", "推送签收默认时限（工作日）"),
+}
+
+
+# -- departments ----------------------------------------------------------
+def list_departments(actor: Actor, *, kind: str | None = None,
+                     include_inactive: bool = False) -> list[dict]:
+    require(actor, *ROLES, action="查看部门")
+    sql = ("SELECT d.id, d.name, d.kind, d.parent_id, p.name AS parent_name, d.active"
+           " FROM department d LEFT JOIN department p ON p.id = d.parent_id WHERE 1=1")
+    params: list = []
+    if kind:
+        sql += " AND d.kind = ?"
+        params.append(kind)
+    if not include_inactive:
+        sql += " AND d.active"
+    rows = get_db().dicts(sql + " ORDER BY d.kind, d.id", params)
+    for r in rows:
+        r["kind_label"] = DEPT_KINDS[r["kind"]]
+    return rows
+
+
+def get_department(department_id: int) -> dict:
+    rows = get_db().dicts("SELECT id, name, kind, parent_id, active FROM department WHERE id = ?",
+                          [department_id])
+    if not rows:
+        raise NotFound("部门不存在。")
+    return rows[0]
+
+
+def _check_dept_fields(name, kind, parent_id):
+    name = v.text(name, "部门名称", max_len=60)
+    kind = v.choice(kind, list(DEPT_KINDS), "部门类型")
+    if parent_id is not None:
+        get_department(int(parent_id))
+    return name, kind
+
+
+def create_department(actor: Actor, name: str, kind: str, parent_id: int | None = None) -> int:
+    require(actor, "admin", action="维护部门")
+    name, kind = _check_dept_fields(name, kind, parent_id)
+
+    def tx(cur):
+        if cur.execute("SELECT 1 FROM department WHERE name = ?", [name]).fetchone():
+            raise ValidationError(f"部门“{name}”已存在。", field="name")
+        new_id = cur.execute(
+            "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING id", [name, kind, parent_id, clock.now()]).fetchone()[0]
+        audit.record(cur, actor, "create", "department", new_id,
+                     after={"name": name, "kind": kind, "parent_id": parent_id})
+        return new_id
+    return get_db().write(tx)
+
+
+def update_department(actor: Actor, department_id: int, *, name: str, kind: str,
+                      parent_id: int | None = None, active: bool = True) -> None:
+    require(actor, "admin", action="维护部门")
+    before = get_department(department_id)
+    name, kind = _check_dept_fields(name, kind, parent_id)
+    if parent_id == department_id:
+        raise ValidationError("上级部门不能是本部门。")
+
+    def tx(cur):
+        if cur.execute("SELECT 1 FROM department WHERE name = ? AND id <> ?",
+                       [name, department_id]).fetchone():
+            raise ValidationError(f"部门“{name}”已存在。", field="name")
+        if not active and cur.execute(
+                "SELECT count(*) FROM app_user WHERE department_id = ? AND active",
+                [department_id]).fetchone()[0]:
+            raise ValidationError("该部门仍有在用账号，不能停用。")
+        cur.execute("UPDATE department SET name = ?, kind = ?, parent_id = ?, active = ?"
+                    " WHERE id = ?", [name, kind, parent_id, active, department_id])
+        audit.record(cur, actor, "update", "department", department_id, before=before,
+                     after={"name": name, "kind": kind, "parent_id": parent_id, "active": active})
+    get_db().write(tx)
+
+
+# -- users ----------------------------------------------------------------
+def list_users(actor: Actor) -> list[dict]:
+    require(actor, "admin", action="管理用户")
+    rows = get_db().dicts(
+        "SELECT u.id, u.username, u.display_name, u.department_id, d.name AS department,"
+        " u.active, u.failed_attempts, u.locked_until, u.phone,"
+        " coalesce(string_agg(r.role, ',' ORDER BY r.role), '') AS roles"
+        " FROM app_user u JOIN department d ON d.id = u.department_id"
+        " LEFT JOIN user_role r ON r.user_id = u.id"
+        " GROUP BY ALL ORDER BY u.id")
+    now = clock.now()
+    for r in rows:
+        r["roles"] = [x for x in r["roles"].split(",") if x]
+        r["locked"] = r["locked_until"] is not None and r["locked_until"] > now
+    return rows
+
+
+def _user_row(cur, user_id: int) -> dict:
+    row = cur.execute("SELECT id, username, display_name, department_id, active, phone"
+                      " FROM app_user WHERE id = ?", [user_id]).fetchone()
+    if row is None:
+        raise NotFound("用户不存在。")
+    roles = sorted(r[0] for r in cur.execute("SELECT role FROM user_role WHERE user_id = ?",
+                                             [user_id]).fetchall())
+    return dict(zip(("id", "username", "display_name", "department_id", "active", "phone"),
+                    row)) | {"roles": roles}
+
+
+def _check_user_fields(display_name, department_id, roles):
+    display_name = v.text(display_name, "姓名", max_len=40)
+    roles = sorted(set(roles or []))
+    if not roles:
+        raise ValidationError("请至少选择一个角色。", field="roles")
+    for r in roles:
+        if r not in ROLES:
+            raise ValidationError(f"角色“{r}”无效。", field="roles")
+    try:
+        dept = get_department(int(department_id))
+    except (TypeError, ValueError, NotFound):
+        raise ValidationError("所属部门无效。", field="department_id") from None
+    if not dept["active"]:
+        raise ValidationError(f"部门“{dept['name']}”已停用。", field="department_id")
+    return display_name, int(department_id), roles
+
+
+def _active_admins_other_than(cur, user_id: int) -> int:
+    return cur.execute(
+        "SELECT count(*) FROM app_user u JOIN user_role r ON r.user_id = u.id"
+        " WHERE r.role = 'admin' AND u.active AND u.id <> ?", [user_id]).fetchone()[0]
+
+
+def create_user(actor: Actor | None, username: str, display_name: str, department_id: int,
+                roles: list[str], password: str | None = None, phone: str | None = None,
+                *, bootstrap: bool = False) -> tuple[int, str]:
+    """Create an account; returns (id, initial password).  A generated password
+    is returned once and never stored in clear.  ``bootstrap`` is for the
+    command line's first admin only."""
+    if not bootstrap:
+        require(actor, "admin", action="创建用户")
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationError("用户名应以小写字母开头，由 2–32 位小写字母、数字、下划线、点或连字符组成。",
+                              field="username")
+    display_name, department_id, roles = _check_user_fields(display_name, department_id, roles)
+    phone = v.text(phone, "联系电话", required=False, max_len=30)
+    from sgld.validate import password_problem
+    if password is None:
+        password = generate_password()
+    elif (why := password_problem(password)):
+        raise ValidationError(f"密码强度不足：{why}。", field="password")
+    pw_hash = hash_password(password)
+
+    def tx(cur):
+        if cur.execute("SELECT 1 FROM app_user WHERE username = ?", [username]).fetchone():
+            raise ValidationError(f"用户名“{username}”已被使用。", field="username")
+        now = clock.now()
+        uid = cur.execute(
+            "INSERT INTO app_user (username, display_name, department_id, password_hash, phone,"
+            " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id",
+            [username, display_name, department_id, pw_hash, phone, now, now, now]).fetchone()[0]
+        cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[uid, r] for r in roles])
+        audit.record(cur, actor, "create", "user", uid,
+                     after={"username": username, "display_name": display_name,
+                            "department_id": department_id, "roles": roles})
+        return uid
+    return get_db().write(tx), password
+
+
+def update_user(actor: Actor, user_id: int, *, display_name: str, department_id: int,
+                roles: list[str], phone: str | None = None) -> None:
+    require(actor, "admin", action="修改用户")
+    display_name, department_id, roles = _check_user_fields(display_name, department_id, roles)
+    phone = v.text(phone, "联系电话", required=False, max_len=30)
+
+    def tx(cur):
+        before = _user_row(cur, user_id)
+        if "admin" in before["roles"] and "admin" not in roles and before["active"] \
+                and _active_admins_other_than(cur, user_id) == 0:
+            raise ValidationError("不能取消最后一位在用系统管理员的管理员角色。")
+        cur.execute("UPDATE app_user SET display_name = ?, department_id = ?, phone = ?,"
+                    " updated_at = ? WHERE id = ?",
+                    [display_name, department_id, phone, clock.now(), user_id])
+        cur.execute("DELETE FROM user_role WHERE user_id = ?", [user_id])
+        cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[user_id, r] for r in roles])
+        audit.record(cur, actor, "update", "user", user_id, before=before,
+                     after={**before, "display_name": display_name, "phone": phone,
+                            "department_id": department_id, "roles": roles})
+    get_db().write(tx)
+
+
+def set_user_active(actor: Actor, user_id: int, active: bool) -> None:
+    require(actor, "admin", action="停用或启用用户")
+
+    def tx(cur):
+        before = _user_row(cur, user_id)
+        if before["active"] == active:
+            return
+        if not active and "admin" in before["roles"] and _active_admins_other_than(cur, user_id) == 0:
+            raise ValidationError("不能停用最后一位在用的系统管理员。")
+        now = clock.now()
+        cur.execute("UPDATE app_user SET active = ?, session_valid_from = ?, updated_at = ?"
+                    " WHERE id = ?", [active, now, now, user_id])
+        audit.record(cur, actor, "activate" if active else "deactivate", "user", user_id,
+                     before={"active": before["active"]}, after={"active": active})
+    get_db().write(tx)
+
+
+def reset_password(actor: Actor, user_id: int) -> str:
+    """Give the user a new random password (returned once) and end their sessions."""
+    require(actor, "admin", action="重置密码")
+    password = generate_password()
+    pw_hash = hash_password(password)
+
+    def tx(cur):
+        _user_row(cur, user_id)
+        now = clock.now()
+        cur.execute("UPDATE app_user SET password_hash = ?, session_valid_from = ?,"
+                    " failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+                    [pw_hash, now, now, user_id])
+        audit.record(cur, actor, "reset_password", "user", user_id)
+    get_db().write(tx)
+    return password
+
+
+def unlock_user(actor: Actor, user_id: int) -> None:
+    require(actor, "admin", action="解锁账号")
+
+    def tx(cur):
+        before = _user_row(cur, user_id)
+        cur.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?",
+                    [user_id])
+        audit.record(cur, actor, "unlock", "user", user_id, before={"username": before["username"]})
+    get_db().write(tx)
+
+
+# -- item catalogue -------------------------------------------------------
+def list_items(actor: Actor, *, include_inactive: bool = False) -> list[dict]:
+    require(actor, *ROLES, action="查看事项目录")
+    rows = get_db().dicts(
+        "SELECT i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days, i.active,"
+        " coalesce(list(d.name ORDER BY d.id) FILTER (WHERE d.name IS NOT NULL), []) AS departments,"
+        " coalesce(list(d.id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), []) AS department_ids"
+        " FROM item i LEFT JOIN item_department x ON x.item_id = i.id"
+        " LEFT JOIN department d ON d.id = x.department_id"
+        + ("" if include_inactive else " WHERE i.active") +
+        " GROUP BY ALL ORDER BY i.category, i.code")
+    return rows
+
+
+def item_categories() -> list[str]:
+    return [r[0] for r in get_db().all("SELECT DISTINCT category FROM item ORDER BY 1")]
+
+
+def _check_item(code, name, category, centralised, sign_limit_days, department_ids):
+    code = v.text(code, "事项编码", max_len=40)
+    name = v.text(name, "事项名称", max_len=120)
+    category = v.text(category, "事项分类", max_len=40)
+    limit = v.integer(sign_limit_days, "签收时限（工作日）", minimum=1, maximum=60)
+    ids = sorted({int(x) for x in (department_ids or [])})
+    if not ids:
+        raise ValidationError("请至少选择一个监管（或领取）部门。", field="department_ids")
+    db = get_db()
+    found = dict(db.all(f"SELECT id, kind FROM department WHERE active AND id IN "
+                        f"({','.join('?' * len(ids))})", ids))
+    if len(found) != len(ids):
+        raise ValidationError("所选部门不存在或已停用。", field="department_ids")
+    allowed = {"supervision", "licensing"}
+    if any(k not in allowed for k in found.values()):
+        raise ValidationError("事项的关联部门只能是监管部门或其他许可部门。", field="department_ids")
+    return code, name, category, bool(centralised), limit, ids
+
+
+def save_item(actor: Actor, *, code: str, name: str, category: str, centralised: bool,
+              sign_limit_days: int, department_ids: list[int], item_id: int | None = None,
+              active: bool = True) -> int:
+    """Create (item_id None) or update an item of the catalogue."""
+    require(actor, "admin", action="维护事项目录")
+    fields = _check_item(code, name, category, centralised, sign_limit_days, department_ids)
+
+    def tx(cur):
+        return _save_item(cur, actor, fields, item_id, active)
+    return get_db().write(tx)
+
+
+def _save_item(cur, actor, fields, item_id, active):
+    code, name, category, centralised, limit, ids = fields
+    now = clock.now()
+    dup = cur.execute("SELECT id FROM item WHERE code = ?", [code]).fetchone()
+    if dup and dup[0] != item_id:
+        raise ValidationError(f"事项编码“{code}”已存在。", field="code")
+    after = {"code": code, "name": name, "category": category, "centralised": centralised,
+             "sign_limit_days": limit, "department_ids": ids, "active": active}
+    if item_id is None:
+        item_id = cur.execute(
+            "INSERT INTO item (code, name, category, centralised, sign_limit_days, active,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [code, name, category, centralised, limit, active, now, now]).fetchone()[0]
+        before = None
+    else:
+        old = cur.execute("SELECT code, name, category, centralised, sign_limit_days, active"
+                          " FROM item WHERE id = ?", [item_id]).fetchone()
+        if old is None:
+            raise NotFound("事项不存在。")
+        before = dict(zip(("code", "name", "category", "centralised", "sign_limit_days",
+                           "active"), old))
+        before["department_ids"] = [r[0] for r in cur.execute(
+            "SELECT department_id FROM item_department WHERE item_id = ? ORDER BY 1",
+            [item_id]).fetchall()]
+        cur.execute("UPDATE item SET code = ?, name = ?, category = ?, centralised = ?,"
+                    " sign_limit_days = ?, active = ?, updated_at = ? WHERE id = ?",
+                    [code, name, category, centralised, limit, active, now, item_id])
+        cur.execute("DELETE FROM item_department WHERE item_id = ?", [item_id])
+    cur.executemany("INSERT INTO item_department VALUES (?, ?)", [[item_id, d] for d in ids])
+    audit.record(cur, actor, "create" if before is None else "update", "item", item_id,
+                 before=before, after=after)
+    return item_id
+
+
+ITEM_COLUMNS = {"事项编码": "code", "事项名称": "name", "事项分类": "category",
+                "是否集中审批": "centralised", "签收时限": "sign_limit_days",
+                "关联部门": "departments"}
+
+
+def import_items(actor: Actor, frame: pd.DataFrame, *, commit: bool) -> dict:
+    """Import the catalogue from a sheet with the ITEM_COLUMNS headers.
+    Returns {"ok": n, "errors": [(row, field, reason)]}; with ``commit`` the
+    good rows are written in one transaction (new codes created, known
+    codes updated), otherwise nothing is written (preview)."""
+    require(actor, "admin", action="导入事项目录")
+    missing = [h for h in ITEM_COLUMNS if h not in frame.columns]
+    if missing:
+        raise ValidationError(f"表头缺少：{'、'.join(missing)}。应包含：{'、'.join(ITEM_COLUMNS)}")
+    dept_ids = {r[1]: r[0] for r in get_db().all("SELECT id, name FROM department WHERE active")}
+    good, errors = [], []
+    seen = set()
+    for idx, raw in enumerate(frame.to_dict("records"), start=2):
+        try:
+            names = [x.strip() for x in re.split(r"[，,、;；]", str(raw["关联部门"] or "")) if x.strip()]
+            unknown = [n for n in names if n not in dept_ids]
+            if unknown:
+                raise ValidationError(f"部门不存在：{'、'.join(unknown)}", field="关联部门")
+            flag = str(raw["是否集中审批"]).strip()
+            if flag not in ("是", "否", "True", "False", "1", "0"):
+                raise ValidationError("“是否集中审批”应填“是”或“否”", field="是否集中审批")
+            fields = _check_item(raw["事项编码"], raw["事项名称"], raw["事项分类"],
+                                 flag in ("是", "True", "1"), raw["签收时限"],
+                                 [dept_ids[n] for n in names])
+            if fields[0] in seen:
+                raise ValidationError(f"事项编码“{fields[0]}”在文件中重复", field="事项编码")
+            seen.add(fields[0])
+            good.append(fields)
+        except ValidationError as exc:
+            errors.append({"行号": idx, "字段": exc.field or "", "原因": exc.message})
+    if commit and good:
+        def tx(cur):
+            known = dict(cur.execute("SELECT code, id FROM item").fetchall())
+            for f in good:
+                _save_item(cur, actor, f, known.get(f[0]), True)
+        get_db().write(tx)
+    return {"ok": len(good), "errors": errors}
+
+
+# -- business settings ----------------------------------------------------
+def get_setting(key: str) -> str:
+    value = get_db().scalar("SELECT value FROM setting WHERE key = ?", [key])
+    if value is not None:
+        return value
+    if key in BUSINESS_SETTINGS:
+        return BUSINESS_SETTINGS[key][0]
+    raise KeyError(key)
+
+
+def list_settings(actor: Actor) -> list[dict]:
+    require(actor, "admin", action="查看系统设置")
+    return [{"key": k, "label": label, "value": get_setting(k), "default": default}
+            for k, (default, label) in BUSINESS_SETTINGS.items()]
+
+
+def set_setting(actor: Actor, key: str, value: str) -> None:
+    require(actor, "admin", action="修改系统设置")
+    if key not in BUSINESS_SETTINGS:
+        raise ValidationError(f"未知的设置项：{key}")
+    value = v.text(value, BUSINESS_SETTINGS[key][1], max_len=200)
+    if BUSINESS_SETTINGS[key][0].lstrip("-").replace(".", "", 1).isdigit():
+        try:
+            float(value)
+        except ValueError:
+            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为数字。") from None
+
+    def tx(cur):
+        before = get_setting(key)
+        cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                    " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                    [key, value, clock.now(), actor.username])
+        audit.record(cur, actor, "update", "setting", key, before={"value": before},
+                     after={"value": value})
+    get_db().write(tx)
+
+
+# -- audit log ------------------------------------------------------------
+AUDIT_LABELS = {"id": "序号", "logged_at": "时间", "actor": "操作人", "department": "部门",
+                "action": "操作", "object_type": "对象类型", "object_id": "对象编号",
+                "before_json": "修改前", "after_json": "修改后"}
+
+
+def query_audit(actor: Actor, *, username: str | None = None, department: str | None = None,
+                action: str | None = None, object_type: str | None = None,
+                object_id: str | None = None, date_from: date | None = None,
+                date_to: date | None = None, limit: int = 5000) -> pd.DataFrame:
+    require(actor, "admin", action="查看操作日志")
+    if date_from and date_to and date_from > date_to:
+        raise ValidationError("起始日期不能晚于结束日期。")
+    sql = ("SELECT id, logged_at, actor, department, action, object_type, object_id, before_json,"
+           " after_json FROM audit_log WHERE 1=1")
+    params: list = []
+    for col, val in (("actor", username), ("department", department), ("action", action),
+                     ("object_type", object_type), ("object_id", object_id)):
+        if val:
+            sql += f" AND {col} = ?"
+            params.append(val)
+    if date_from:
+        sql += " AND logged_at >= ?"
+        params.append(datetime.combine(date_from, time.min))
+    if date_to:
+        sql += " AND logged_at <= ?"
+        params.append(datetime.combine(date_to, time.max))
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(int(limit))
+    return get_db().df(sql, params).rename(columns=AUDIT_LABELS)
+
+
+def audit_filter_options(actor: Actor) -> dict[str, list[str]]:
+    require(actor, "admin", action="查看操作日志")
+    db = get_db()
+    return {c: [r[0] for r in db.all(f"SELECT DISTINCT {c} FROM audit_log WHERE {c} IS NOT NULL"
+                                     f" ORDER BY 1")]
+            for c in ("actor", "department", "action", "object_type")}

@@ -1,0 +1,148 @@
+"""Deployment settings.
+
+Every setting is an environment variable prefixed ``SGLD_``.  The variables
+override an optional TOML settings file (``SGLD_CONFIG``, default
+``sgld.toml`` in the working directory) whose keys are the lower-case names
+without the prefix (``db = "/srv/sgld/sgld.duckdb"``).  Business parameters
+that an administrator changes at run time (thresholds, time limits) live in
+the database table ``setting`` instead; see :mod:`sgld.services.org`.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, description); README.md documents the same list.
+SPEC: dict[str, tuple[str, str]] = {
+    "DB": ("data/sgld.duckdb", "DuckDB 数据库文件"),
+    "DATA_DIR": ("data", "附件、生成文书、备份的存放目录"),
+    "MODE": ("demo", "demo（演示，首次启动生成演示数据）或 production（生产）"),
+    "APP_TITLE": ("审管联动系统", "系统名称"),
+    "CITY": ("南通市", "城市名称"),
+    "BUREAU_NAME": ("", "审批局全称，默认为 <城市>行政审批局"),
+    "COOKIE_KEY": ("", "登录 Cookie 签名密钥；生产模式必填（至少 32 个字符）"),
+    "COOKIE_NAME": ("sgld_auth", "登录 Cookie 名称"),
+    "IDLE_MINUTES": ("30", "会话空闲超时（分钟）"),
+    "LOCK_ATTEMPTS": ("5", "连续登录失败多少次后锁定"),
+    "LOCK_MINUTES": ("15", "锁定时长（分钟）"),
+    "UPLOAD_MAX_MB": ("20", "单个上传文件大小上限（MB）"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path
+    data_dir: Path
+    mode: str
+    app_title: str
+    city: str
+    bureau_name: str
+    cookie_key: str
+    cookie_name: str
+    idle_minutes: int
+    lock_attempts: int
+    lock_minutes: int
+    upload_max_mb: int
+    raw: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+    def get(self, name: str, default: str = "") -> str:
+        """Any other SGLD_ setting (used by later features)."""
+        return self.raw.get(name.upper(), default)
+
+
+def _file_values() -> dict[str, str]:
+    path = Path(os.environ.get("SGLD_CONFIG", "sgld.toml"))
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {str(k).upper(): str(v) for k, v in data.items()}
+
+
+def _int(values: dict, name: str) -> int:
+    try:
+        value = int(values[name])
+    except ValueError as exc:
+        raise ConfigError(f"配置项 SGLD_{name} 应为整数，当前为 {values[name]!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"配置项 SGLD_{name} 应为正整数")
+    return value
+
+
+def _abs(p: str) -> Path:
+    path = Path(p)
+    return path if path.is_absolute() else (ROOT / path)
+
+
+def _demo_cookie_key(data_dir: Path) -> str:
+    """Demo mode only: a random key kept in the data folder (never in the repo)."""
+    key_file = data_dir / ".cookie_key"
+    if key_file.is_file():
+        return key_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load() -> Settings:
+    values = {k: v[0] for k, v in SPEC.items()}
+    values.update(_file_values())
+    for key, val in os.environ.items():
+        if key.startswith("SGLD_") and key != "SGLD_CONFIG":
+            values[key[5:]] = val
+    mode = values["MODE"].strip().lower()
+    if mode not in ("demo", "production"):
+        raise ConfigError("SGLD_MODE 只能是 demo 或 production")
+    data_dir = _abs(values["DATA_DIR"])
+    cookie_key = values["COOKIE_KEY"].strip()
+    if not cookie_key:
+        if mode == "production":
+            raise ConfigError("生产模式必须设置 SGLD_COOKIE_KEY（登录 Cookie 签名密钥，至少 32 个字符）")
+        cookie_key = _demo_cookie_key(data_dir)
+    elif len(cookie_key) < 32:
+        raise ConfigError("SGLD_COOKIE_KEY 至少需要 32 个字符")
+    city = values["CITY"].strip() or "南通市"
+    return Settings(
+        db=_abs(values["DB"]),
+        data_dir=data_dir,
+        mode=mode,
+        app_title=values["APP_TITLE"].strip() or "审管联动系统",
+        city=city,
+        bureau_name=values["BUREAU_NAME"].strip() or f"{city}行政审批局",
+        cookie_key=cookie_key,
+        cookie_name=values["COOKIE_NAME"].strip() or "sgld_auth",
+        idle_minutes=_int(values, "IDLE_MINUTES"),
+        lock_attempts=_int(values, "LOCK_ATTEMPTS"),
+        lock_minutes=_int(values, "LOCK_MINUTES"),
+        upload_max_mb=_int(values, "UPLOAD_MAX_MB"),
+        raw=values,
+    )
+
+
+_cached: Settings | None = None
+
+
+def get() -> Settings:
+    global _cached
+    if _cached is None:
+        _cached = load()
+    return _cached
+
+
+def reset() -> None:
+    """Forget the cached settings (tests change the environment)."""
+    global _cached
+    _cached = None

@@ -1,0 +1,70 @@
+"""Shared fixtures: each test gets its own copy of a demo database built once."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from db import connection
+from sgld import clock, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PASSWORD = "Sgld@2026"
+
+
+def _point_at(tmp: Path) -> None:
+    os.environ["SGLD_DB"] = str(tmp / "sgld.duckdb")
+    os.environ["SGLD_DATA_DIR"] = str(tmp / "data")
+    os.environ["SGLD_MODE"] = "demo"
+    os.environ.pop("SGLD_COOKIE_KEY", None)
+    settings.reset()
+    connection.reset()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """A demo database built once per test session (checkpointed file)."""
+    tmp = tmp_path_factory.mktemp("template")
+    _point_at(tmp)
+    from sgld import demo
+    connection.get_db()
+    demo.load(scale=1)
+    connection.reset()
+    return tmp
+
+
+@pytest.fixture
+def db(demo_template, tmp_path):
+    """A fresh copy of the demo database for this test; yields the Database."""
+    clock.freeze(None)
+    (tmp_path / "data").mkdir(exist_ok=True)
+    shutil.copyfile(demo_template / "sgld.duckdb", tmp_path / "sgld.duckdb")
+    key = demo_template / "data" / ".cookie_key"
+    if key.exists():
+        shutil.copyfile(key, tmp_path / "data" / ".cookie_key")
+    _point_at(tmp_path)
+    yield connection.get_db()
+    clock.freeze(None)
+    connection.reset()
+
+
+@pytest.fixture
+def empty_db(tmp_path):
+    """A migrated database with no data."""
+    _point_at(tmp_path)
+    yield connection.get_db()
+    connection.reset()
+
+
+def actor(username: str):
+    from sgld.services.accounts import actor_by_username
+    a = actor_by_username(username)
+    assert a is not None, username
+    return a
+
+
+@pytest.fixture
+def as_user():
+    return actor

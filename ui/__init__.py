@@ -1,0 +1,1 @@
+"""Streamlit-side helpers: the login gate and shared widgets."""

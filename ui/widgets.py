@@ -1,0 +1,92 @@
+"""Shared widgets so every page looks and behaves alike: lists with a quick
+filter and .xlsx export, status badges, message helpers, the sidebar."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from sgld.errors import SgldError
+from sgld.export import to_xlsx
+
+# status -> badge colour (Streamlit's badge colours)
+STATUS_COLOURS = {
+    "待签收": "orange", "已签收": "green", "待领取": "orange", "已领取": "green",
+    "超时": "red", "已超时": "red", "有效": "green", "已撤销": "red", "已吊销": "red",
+    "已注销": "gray", "已过期": "gray", "已提交": "blue", "核实中": "orange",
+    "不予撤销": "violet", "已撤回": "gray", "在用": "green", "停用": "gray", "锁定": "red",
+    "建设中": "gray",
+}
+
+
+def badge(status: str) -> None:
+    st.badge(status, color=STATUS_COLOURS.get(status, "blue"))
+
+
+def status_text(status: str) -> str:
+    """A status as coloured Markdown text for use inside other Markdown."""
+    return f":{STATUS_COLOURS.get(status, 'blue')}-badge[{status}]"
+
+
+def page_header(title: str, caption: str | None = None) -> None:
+    st.title(title)
+    if caption:
+        st.caption(caption)
+
+
+def under_construction(what: str) -> None:
+    st.info(f"“{what}”功能建设中，将在后续版本上线。", icon="🚧")
+
+
+@contextmanager
+def action(success: str | None = None):
+    """Run a service call: a SgldError becomes a clear Chinese error message
+    (nothing was changed); success shows a toast."""
+    try:
+        yield
+    except SgldError as exc:
+        st.error(str(exc), icon="⚠️")
+    else:
+        if success:
+            st.toast(success, icon="✅")
+
+
+def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
+               height: int | str = "auto", column_config: dict | None = None,
+               selection: str | None = None, hide: list[str] | None = None):
+    """A list with a quick text filter, a row count and .xlsx export of what
+    is shown.  Returns the (filtered) frame and, with ``selection``
+    ("single-row" / "multi-row"), the selected rows of it."""
+    shown = frame
+    top = st.columns([3, 1]) if search else [st.container(), st.container()]
+    if search:
+        text = top[0].text_input("筛选", key=f"{key}_q", placeholder="输入任意关键字筛选本列表",
+                                 label_visibility="collapsed")
+        if text:
+            mask = pd.Series(False, index=frame.index)
+            for col in frame.columns:
+                mask |= frame[col].astype(str).str.contains(text, case=False, regex=False, na=False)
+            shown = frame[mask]
+    top[1].download_button("导出 Excel", to_xlsx(shown.drop(columns=hide or [], errors="ignore")),
+                           file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx", key=f"{key}_x",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           width="stretch", icon=":material/download:")
+    st.caption(f"共 {len(shown)} 条" + (f"（全部 {len(frame)} 条）" if len(shown) != len(frame) else ""))
+    col_order = [c for c in shown.columns if c not in (hide or [])]
+    if selection:
+        event = st.dataframe(shown, key=key, hide_index=True, width="stretch",
+                             height=height, column_config=column_config, column_order=col_order,
+                             on_select="rerun", selection_mode=selection)
+        rows = event.selection.rows if event and event.selection else []
+        return shown, shown.iloc[rows]
+    st.dataframe(shown, key=key, hide_index=True, width="stretch", height=height,
+                 column_config=column_config, column_order=col_order)
+    return shown, shown.iloc[0:0]
+
+
+def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
+    st.download_button(label, to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
+                       key=key, icon=":material/download:",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
