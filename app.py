@@ -1,12 +1,13 @@
 """审管联动系统 — entry point: login, role-based navigation, landing page."""
 import streamlit as st
 
-from sgld import settings
-from sgld.security import PAGES, ROLES, visible_pages
+from sgld import reminders, settings
+from sgld.security import PAGES, visible_pages
 from ui import auth, home
+from ui.widgets import nav_label
 
 cfg = settings.get()
-st.set_page_config(page_title=cfg.app_title, page_icon="🏛️", layout="wide")
+st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
 
 actor = auth.current_actor()  # before st.navigation: shows the login form or stops
 
@@ -33,10 +34,11 @@ with st.sidebar:
     st.markdown(f"### {cfg.app_title}")
     st.caption(cfg.bureau_name)
     if cfg.demo:
-        st.warning("演示模式", icon="🧪")
+        st.warning("演示模式", icon=":material/science:")
+    counts = reminders.counts_by_page(actor)
     for key, page in pages.items():
         if key != "account":
-            st.page_link(page)
+            st.page_link(page, label=nav_label(PAGES[key][0], counts.get(key, 0)))
     st.divider()
     st.markdown(f"**{actor.display_name}**（{actor.username}）")
     st.caption(f"{actor.department_name} · {actor.role_names}")

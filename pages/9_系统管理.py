@@ -6,13 +6,18 @@ from sgld import settings as app_settings
 from sgld.security import DEPT_KINDS, ROLES
 from sgld.services import org
 from ui.auth import page_guard
-from ui.widgets import action, data_table, download_xlsx, page_header
+from ui.widgets import action, admin_tabs, data_table, download_xlsx, page_header
 
 actor = page_guard("admin")
 page_header("系统管理", "部门、用户、事项目录、系统设置与操作日志")
 
-t_users, t_depts, t_items, t_settings, t_audit = st.tabs(
-    ["用户", "部门", "事项目录", "系统设置", "操作日志"])
+# feature modules add admin tabs as ui/admin_<name>.py with TAB_TITLE and render(actor)
+extra = admin_tabs()
+t_users, t_depts, t_items, t_settings, t_audit, *t_extra = st.tabs(
+    ["用户", "部门", "事项目录", "系统设置", "操作日志"] + [m.TAB_TITLE for m in extra])
+for tab, module in zip(t_extra, extra):
+    with tab:
+        module.render(actor)
 
 departments = org.list_departments(actor, include_inactive=True)
 dept_name = {d["id"]: d["name"] for d in departments}

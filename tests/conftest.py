@@ -68,3 +68,33 @@ def actor(username: str):
 @pytest.fixture
 def as_user():
     return actor
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One real streamlit server for the browser tests (fresh demo database,
+    created by the app's own first start)."""
+    from tests.browser_util import Server, need_browser
+    need_browser()
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from tests.browser_util import launch, need_browser
+    need_browser()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    pg = ctx.new_page()
+    yield pg
+    ctx.close()

@@ -19,7 +19,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 
 from db.connection import get_db
-from sgld import clock, settings
+from sgld import clock, settings, startup
 from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
 from sgld.errors import AuthError
@@ -59,8 +59,15 @@ def _start(actor: Actor, issued_at: datetime) -> None:
     st.session_state[SS_SEEN] = clock.now()
 
 
+@st.cache_resource(show_spinner="正在初始化数据库…")
+def _ready() -> bool:
+    startup.ensure_ready()
+    return True
+
+
 def current_actor() -> Actor:
     """Return the logged-in actor, or show the login form and stop the run."""
+    _ready()
     cfg = settings.get()
     ss = st.session_state
     now = clock.now()
@@ -111,7 +118,7 @@ def _login_form(auth: stauth.Authenticate) -> Actor | None:
             st.title(cfg.app_title)
             st.caption(f"{cfg.bureau_name} · 相对集中行政许可权事项审批与监管协调联动")
             if cfg.demo:
-                st.warning("演示模式：数据为系统生成的演示数据，请勿录入真实信息。", icon="🧪")
+                st.warning("演示模式：数据为系统生成的演示数据，请勿录入真实信息。", icon=":material/science:")
             notice = st.session_state.pop("sgld_login_notice", None)
             if notice:
                 st.info(notice)

@@ -12,7 +12,7 @@ def render() -> None:
     cfg = settings.get()
     st.title(f"{cfg.app_title} · 首页")
     st.caption(f"{actor.display_name}，您好。所属部门：{actor.department_name}；角色：{actor.role_names}")
-    st.info("首页驾驶舱（分类统计、快速查询、处理提醒）建设中。", icon="🚧")
+    st.info("首页驾驶舱（分类统计、快速查询、处理提醒）建设中。", icon=":material/construction:")
     st.subheader("您可以使用的功能")
     for key in visible_pages(actor):
         if key not in ("home", "account"):

@@ -37,7 +37,7 @@ def page_header(title: str, caption: str | None = None) -> None:
 
 
 def under_construction(what: str) -> None:
-    st.info(f"“{what}”功能建设中，将在后续版本上线。", icon="🚧")
+    st.info(f"“{what}”功能建设中，将在后续版本上线。", icon=":material/construction:")
 
 
 @contextmanager
@@ -47,10 +47,10 @@ def action(success: str | None = None):
     try:
         yield
     except SgldError as exc:
-        st.error(str(exc), icon="⚠️")
+        st.error(str(exc), icon=":material/error:")
     else:
         if success:
-            st.toast(success, icon="✅")
+            st.toast(success, icon=":material/check_circle:")
 
 
 def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
@@ -90,3 +90,18 @@ def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
     st.download_button(label, to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
                        key=key, icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def admin_tabs() -> list:
+    """Modules ui/admin_*.py that add a tab to 系统管理 (TAB_TITLE, render(actor))."""
+    import importlib
+    import pkgutil
+
+    import ui
+    mods = [importlib.import_module(f"ui.{m.name}") for m in pkgutil.iter_modules(ui.__path__)
+            if m.name.startswith("admin_")]
+    return sorted((m for m in mods if hasattr(m, "TAB_TITLE")), key=lambda m: getattr(m, "ORDER", 50))
+
+
+def nav_label(title: str, count: int) -> str:
+    return f"{title}（{count}）" if count else title

@@ -1,0 +1,131 @@
+"""Working days with the official Chinese holiday calendar.
+
+The ``chinese-calendar`` package knows the years whose arrangement the State
+Council has published (1.11: up to 2026) and raises for later dates.  The
+admin-maintained ``calendar_day`` table (holidays and adjusted working days,
+调休) overrides the package; dates neither knows fall back to Monday–Friday
+and are reported by :func:`fallback_years` so the UI can say so.  No date
+ever raises.
+"""
+from __future__ import annotations
+
+import threading
+import time as _time
+from datetime import date, datetime, timedelta
+
+import chinese_calendar
+
+from db.connection import get_db
+from sgld import audit, clock
+from sgld.errors import ValidationError
+from sgld.security import Actor, require
+
+_cache: dict = {"at": 0.0, "days": {}}
+_lock = threading.Lock()
+CACHE_SECONDS = 60
+
+
+def _overrides() -> dict[date, bool]:
+    with _lock:
+        if _time.monotonic() - _cache["at"] > CACHE_SECONDS:
+            _cache["days"] = dict(get_db().all("SELECT day, is_workday FROM calendar_day"))
+            _cache["at"] = _time.monotonic()
+        return _cache["days"]
+
+
+def invalidate() -> None:
+    with _lock:
+        _cache["at"] = 0.0
+
+
+def package_knows(d: date) -> bool:
+    try:
+        chinese_calendar.is_workday(d)
+        return True
+    except NotImplementedError:
+        return False
+
+
+def is_workday(d: date) -> bool:
+    if isinstance(d, datetime):
+        d = d.date()
+    override = _overrides().get(d)
+    if override is not None:
+        return override
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:
+        return d.weekday() < 5
+
+
+def add_workdays(start: date | datetime, n: int) -> date:
+    """The date ``n`` working days after ``start`` (the start day itself is
+    not counted: a push on Friday with limit 1 is due the next working day)."""
+    d = start.date() if isinstance(start, datetime) else start
+    left = n
+    while left > 0:
+        d += timedelta(days=1)
+        if is_workday(d):
+            left -= 1
+    return d
+
+
+def workdays_between(start: date | datetime, end: date | datetime) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 if end ≤ start)."""
+    a = start.date() if isinstance(start, datetime) else start
+    b = end.date() if isinstance(end, datetime) else end
+    n = 0
+    d = a
+    while d < b:
+        d += timedelta(days=1)
+        if is_workday(d):
+            n += 1
+    return n
+
+
+def fallback_years(years) -> list[int]:
+    """Years for which neither the package nor the admin calendar has data."""
+    known_admin = {d.year for d in _overrides()}
+    return sorted(y for y in set(years)
+                  if not package_knows(date(y, 6, 1)) and y not in known_admin)
+
+
+def set_day(actor: Actor, day: date, is_workday_: bool, note: str | None = None) -> None:
+    require(actor, "admin", action="维护节假日")
+    if not isinstance(day, date):
+        raise ValidationError("日期无效。")
+
+    def tx(cur):
+        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?",
+                             [day]).fetchone()
+        cur.execute("INSERT INTO calendar_day (day, is_workday, note, updated_by, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET"
+                    " is_workday = excluded.is_workday, note = excluded.note,"
+                    " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                    [day, is_workday_, note, actor.username, clock.now()])
+        audit.record(cur, actor, "set_calendar_day", "calendar_day", day.isoformat(),
+                     before=None if before is None else {"is_workday": before[0], "note": before[1]},
+                     after={"is_workday": is_workday_, "note": note})
+    get_db().write(tx)
+    invalidate()
+
+
+def remove_day(actor: Actor, day: date) -> None:
+    require(actor, "admin", action="维护节假日")
+
+    def tx(cur):
+        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?",
+                             [day]).fetchone()
+        if before is None:
+            raise ValidationError(f"{day.isoformat()} 没有自定义设置。")
+        cur.execute("DELETE FROM calendar_day WHERE day = ?", [day])
+        audit.record(cur, actor, "remove_calendar_day", "calendar_day", day.isoformat(),
+                     before={"is_workday": before[0], "note": before[1]})
+    get_db().write(tx)
+    invalidate()
+
+
+def list_days(actor: Actor) -> list[dict]:
+    require(actor, "admin", action="查看节假日设置")
+    return get_db().dicts("SELECT day, is_workday, note, updated_by, updated_at FROM calendar_day"
+                          " ORDER BY day")
