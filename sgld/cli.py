@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dest")
     s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     s.set_defaults(fn=cmd_backup)
+    import importlib
+    import pkgutil
+
+    import sgld.commands as commands
+    for mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        importlib.import_module(f"sgld.commands.{mod.name}").register(sub)
     return p
 
 
