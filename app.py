@@ -17,12 +17,14 @@ FILES = {
     "supervise": "pages/2_监管录入.py",
     "review": "pages/3_专项审查.py",
     "liaison": "pages/4_联络员.py",
+    "profile": "pages/5_企业画像.py",
     "account": "pages/8_账号设置.py",
     "admin": "pages/9_系统管理.py",
 }
 ICONS = {"home": ":material/dashboard:", "push": ":material/send:",
          "supervise": ":material/fact_check:", "review": ":material/groups:",
-         "liaison": ":material/badge:", "account": ":material/manage_accounts:",
+         "liaison": ":material/badge:", "profile": ":material/domain:",
+         "account": ":material/manage_accounts:",
          "admin": ":material/settings:"}
 
 pages = {key: st.Page(FILES[key], title=PAGES[key][0], icon=ICONS[key], default=(key == "home"),

@@ -71,6 +71,7 @@ PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "supervise": ("监管录入", frozenset({"admin", "leader", "approver", "supervisor"})),
     "review": ("专项审查", frozenset({"admin", "leader", "approver", "supervisor"})),
     "liaison": ("联络员", frozenset({"admin", "leader", "approver", "supervisor", "liaison"})),
+    "profile": ("企业画像", frozenset({"admin", "leader", "approver", "supervisor"})),
     "account": ("账号设置", frozenset(ROLES)),
     "admin": ("系统管理", frozenset({"admin"})),
 }
