@@ -1,0 +1,132 @@
+"""Storage: migrations, the write pattern under concurrency, the audit chain."""
+import subprocess
+import sys
+import threading
+
+import duckdb
+import pytest
+
+from db.connection import Database, get_db
+from db.migrate import available, migrate
+from sgld import audit
+from sgld.errors import DatabaseBusy
+from sgld.services import org
+from tests.conftest import ROOT, actor
+
+
+def test_migrations_on_empty_then_up_to_date(tmp_path):
+    db = Database(tmp_path / "m.duckdb")
+    applied = migrate(db)
+    assert applied == [p.name for _, p in available()]
+    assert migrate(db) == []  # re-running is a no-op
+    versions = [r[0] for r in db.all("SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == [v for v, _ in available()]
+    assert db.scalar("SELECT count(*) FROM audit_head") == 1
+    db.close()
+
+
+def test_failed_write_rolls_back_everything(db):
+    before = db.scalar("SELECT count(*) FROM audit_log")
+
+    def tx(cur):
+        cur.execute("INSERT INTO department (name, kind, created_at) VALUES ('x', 'bureau', now())")
+        audit.record(cur, None, "create", "department", 0)
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError):
+        db.write(tx)
+    assert db.scalar("SELECT count(*) FROM department WHERE name = 'x'") == 0
+    assert db.scalar("SELECT count(*) FROM audit_log") == before
+    assert audit.verify(db)[0]
+
+
+def test_concurrent_audited_writes(db):
+    """8 threads × 100 audited writes through a service: nothing lost, chain valid."""
+    admin = actor("admin")
+    audit_before = db.scalar("SELECT count(*) FROM audit_log")
+    errors = []
+
+    def worker(t):
+        try:
+            for i in range(100):
+                org.create_department(admin, f"并发测试部门{t}-{i}", "supervision")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert db.scalar("SELECT count(*) FROM department WHERE name LIKE '并发测试部门%'") == 800
+    assert db.scalar("SELECT count(*) FROM audit_log") - audit_before == 800
+    ok, n, broken = audit.verify(db)
+    assert ok and broken is None and n == audit_before + 800
+
+
+def test_write_retries_a_conflict_as_a_whole(db):
+    """A DuckDB write conflict is retried by re-running the whole unit."""
+    calls = []
+
+    def tx(cur):
+        calls.append(1)
+        if len(calls) == 1:
+            raise duckdb.TransactionException("Conflict on update")
+        cur.execute("INSERT INTO setting VALUES ('retry_probe', '1', now(), 'test')")
+    db.write(tx)
+    assert len(calls) == 2
+    assert db.scalar("SELECT value FROM setting WHERE key = 'retry_probe'") == "1"
+
+
+def test_audit_tampering_is_detected(db):
+    org.set_setting(actor("admin"), "default_sign_limit_days", "4")
+    org.set_setting(actor("admin"), "default_sign_limit_days", "5")
+    assert audit.verify(db)[0]
+    victim = db.scalar("SELECT max(id) - 1 FROM audit_log")
+    db.write(lambda cur: cur.execute(
+        "UPDATE audit_log SET after_json = '{\"value\": \"9\"}' WHERE id = ?", [victim]))
+    ok, _, broken = audit.verify(db)
+    assert not ok and broken == victim
+
+
+def test_verify_audit_command(db, tmp_path):
+    env_db = str(db.path)
+    from db import connection
+    connection.reset()  # release the file for the subprocess
+    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
+                         capture_output=True, text=True, env=_env(env_db, tmp_path))
+    assert out.returncode == 0 and out.stdout.startswith("OK ")
+    d = duckdb.connect(env_db)
+    d.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 1")
+    d.close()
+    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
+                         capture_output=True, text=True, env=_env(env_db, tmp_path))
+    assert out.returncode == 1 and "id 1" in out.stdout
+
+
+def _env(db_path, tmp_path):
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
+    env.update({"SGLD_DB": db_path, "SGLD_DATA_DIR": str(tmp_path / "data")})
+    return env
+
+
+def test_second_process_gets_a_clear_message(db, tmp_path):
+    get_db()  # this process holds the file
+    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
+                         capture_output=True, text=True, env=_env(str(db.path), tmp_path))
+    assert out.returncode == 2
+    assert "正被另一个进程" in out.stderr
+
+
+def test_database_busy_is_raised_in_process_terms(tmp_path):
+    path = tmp_path / "busy.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseBusy):
+            Database(path)
+    finally:
+        holder.kill()
