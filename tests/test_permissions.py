@@ -26,7 +26,8 @@ def _dept(name):
 
 
 def _uid(name):
-    return actor(name).user_id
+    from db.connection import get_db
+    return get_db().scalar("SELECT id FROM app_user WHERE username = ?", [name])
 
 
 ACTIONS = {
