@@ -22,8 +22,7 @@ def to_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, sheet_name: str = "æ
             out.to_excel(xw, sheet_name=safe, index=False)
             ws = xw.sheets[safe]
             for i, col in enumerate(out.columns):
-                width = min(60, max(8, int(out[col].astype(str).str.len().max() or 0) + 2,
-                                    len(str(col)) * 2 + 2)) if len(out) else len(str(col)) * 2 + 2
-                ws.set_column(i, i, width)
+                longest = max((len(str(x)) for x in out[col].head(1000)), default=0)
+                ws.set_column(i, i, min(60, max(8, longest + 2, len(str(col)) * 2 + 2)))
             ws.freeze_panes(1, 0)
     return buf.getvalue()
