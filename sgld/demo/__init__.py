@@ -35,6 +35,8 @@ class DemoContext:
         if len(frame) == 0:
             return 0
         name = f"_demo_{table}"
+        # DuckDB 2 refuses register() while an earlier result is unfetched
+        self.cur.execute("SELECT 1").fetchall()
         self.cur.register(name, frame)
         cols = ", ".join(frame.columns)
         self.cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
