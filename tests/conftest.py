@@ -98,3 +98,18 @@ def page(browser):
     pg = ctx.new_page()
     yield pg
     ctx.close()
+
+
+_skipped_browser: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and "browser" in report.nodeid:
+        _skipped_browser.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI=true a skipped browser test fails the run."""
+    if os.environ.get("CI") == "true" and _skipped_browser:
+        print(f"\nCI: {len(_skipped_browser)} browser test(s) skipped: {_skipped_browser[:5]}")
+        session.exitstatus = 1

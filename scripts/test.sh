@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install (first time) and run the whole test suite: service tests, AppTest
+# page tests and headless-Chromium browser tests.  Installs Debian's
+# chromium and fonts-noto-cjk when missing (needs root, as on CI).
+# Extra arguments go to pytest, e.g. -k push.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${need[*]} (browser tests will be skipped outside CI)" >&2
+  fi
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests
