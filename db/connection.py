@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 
+from sgld import audit
 from sgld.errors import DatabaseBusy
 
 T = TypeVar("T")
@@ -60,6 +61,7 @@ class Database:
             raise
         self._write_lock = threading.RLock()
         self._local = threading.local()
+        audit.forget_head()
 
     # -- reads -------------------------------------------------------------
     @contextmanager
@@ -114,7 +116,9 @@ class Database:
             try:
                 yield cur
                 cur.execute("COMMIT")
+                audit.on_commit(cur)
             except BaseException:
+                audit.on_rollback(cur)
                 try:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
@@ -178,3 +182,4 @@ def reset() -> None:
         if _instance is not None:
             _instance.close()
         _instance = None
+        audit.forget_head()

@@ -48,8 +48,7 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
 
     ``actor`` is an :class:`sgld.security.Actor` or ``None`` for the system
     (command line, scheduler)."""
-    last_id, last_hash = cur.execute(
-        "SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
+    last_id, last_hash = _head(cur)
     new_id = last_id + 1
     at = clock.now()
     actor_id = getattr(actor, "user_id", None)
@@ -66,7 +65,47 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     )
     cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
                 [new_id, h])
+    _pending_head(cur, (new_id, h))
     return new_id
+
+
+# The chain head is cached per process: writes are serialised by the
+# database's write lock, so only the transaction holding it moves the head.
+# The new head becomes the cached one only when its transaction commits
+# (``db.connection`` calls :func:`on_commit` / :func:`on_rollback`).
+_cached_head: tuple[int, str] | None = None
+_pending: dict[int, tuple[int, str]] = {}
+
+
+def _head(cur) -> tuple[int, str]:
+    pending = _pending.get(id(cur))
+    if pending is not None:
+        return pending
+    if _cached_head is not None:
+        return _cached_head
+    return cur.execute("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
+
+
+def _pending_head(cur, head) -> None:
+    _pending[id(cur)] = head
+
+
+def on_commit(cur) -> None:
+    global _cached_head
+    head = _pending.pop(id(cur), None)
+    if head is not None:
+        _cached_head = head
+
+
+def on_rollback(cur) -> None:
+    _pending.pop(id(cur), None)
+
+
+def forget_head() -> None:
+    """Drop the cached head (a new database was opened)."""
+    global _cached_head
+    _cached_head = None
+    _pending.clear()
 
 
 def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
