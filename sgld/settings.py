@@ -33,6 +33,14 @@ SPEC: dict[str, tuple[str, str]] = {
     "LOCK_ATTEMPTS": ("5", "连续登录失败多少次后锁定"),
     "LOCK_MINUTES": ("15", "锁定时长（分钟）"),
     "UPLOAD_MAX_MB": ("20", "单个上传文件大小上限（MB）"),
+    # single sign-on (issue 8; see docs/deployment.md and sgld/services/sso.py)
+    "SSO_MODE": ("off", "统一身份认证登录：off（仅本地账号）、both（与本地账号并存）、only（只用统一身份认证）"),
+    "SSO_CLAIM": ("preferred_username", "用哪个身份声明（claim）对应本地账号，如 preferred_username、email、sub"),
+    "SSO_AUTO_CREATE": ("false", "统一身份认证用户无本地账号时是否自动创建（无角色，待管理员分配）"),
+    "SSO_DEPARTMENT": ("", "自动创建的账号所属部门名称，默认为审批局"),
+    "SSO_CONTACT": ("系统管理员（市行政审批局）", "未开通账号时提示用户联系的人或部门（可含电话）"),
+    "SSO_LABEL": ("统一身份认证登录", "统一身份认证登录按钮的文字"),
+    "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
 }
 
 

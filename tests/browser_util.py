@@ -45,7 +45,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path, extra_env: dict | None = None):
+    def __init__(self, workdir: Path, extra_env: dict | None = None,
+                 extra_args: list[str] | None = None):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -56,7 +57,7 @@ class Server:
         self.log = open(workdir / "server.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:

@@ -10,10 +10,31 @@ before ``st.navigation``.  Its cookie cannot be revoked, so a per-user
 session version (``app_user.session_valid_from``) is checked on every run:
 logout, password change, reset and deactivation move it forward and every
 older session or cookie stops working.
+
+Single sign-on (:mod:`sgld.services.sso`, ``SGLD_SSO_*``):
+
+* **OIDC** (``SGLD_SSO_MODE`` = ``both`` | ``only``): the 统一身份认证登录
+  button calls ``st.login``; back from the identity platform, ``st.user``
+  carries the claims, which :func:`sso.login` maps to a local active
+  account.  A token issued before the account's session version, or older
+  than the idle timeout, does not log in by itself (the user presses the
+  button again; the platform decides whether to ask for the password).
+  After an OIDC login the sliding streamlit-authenticator cookie is set as
+  for a password login.  Logout ends both (``st.logout()``).
+* **Trusted header** (``SGLD_TRUSTED_HEADER``): behind a gateway that
+  authenticates users, the app — bound to loopback only — takes the user
+  from that request header.  Refused, with a clear message, when
+  ``server.address`` is not a loopback address.
+
+Malformed SSO settings never lock anyone out: they are printed at start-up
+and shown on the login page, and the local password form stays available.
 """
 from __future__ import annotations
 
+import sys
+import tomllib
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -24,9 +45,12 @@ from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
 from sgld.errors import AuthError
 from sgld.security import PAGES, Actor, ROLES
-from sgld.services import accounts
+from sgld.services import accounts, sso
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
+SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
+SS_HOLD = "sgld_sso_hold"        # no automatic SSO login in this session (after logout/expiry)
+SS_REFUSED = "sgld_sso_refused"  # (identity key, message): refusal already audited
 
 
 def _authenticator() -> stauth.Authenticate:
@@ -45,7 +69,7 @@ def _from_epoch(ts: float) -> datetime:
 
 
 def _clear(message: str | None = None) -> None:
-    for key in (SS_ACTOR, SS_ISSUED, SS_SEEN):
+    for key in (SS_ACTOR, SS_ISSUED, SS_SEEN, SS_VIA):
         st.session_state.pop(key, None)
     for key in ("authentication_status", "username", "name", "roles", "email"):
         st.session_state[key] = None
@@ -53,10 +77,11 @@ def _clear(message: str | None = None) -> None:
         st.session_state["sgld_login_notice"] = message
 
 
-def _start(actor: Actor, issued_at: datetime) -> None:
+def _start(actor: Actor, issued_at: datetime, via: str) -> None:
     st.session_state[SS_ACTOR] = actor.user_id
     st.session_state[SS_ISSUED] = issued_at
     st.session_state[SS_SEEN] = clock.now()
+    st.session_state[SS_VIA] = via
 
 
 @st.cache_resource(show_spinner="正在初始化数据库…")
@@ -65,10 +90,87 @@ def _ready() -> bool:
     return True
 
 
+# -- what Streamlit knows about the request and its configuration -------------
+
+def _auth_section() -> tuple[dict | None, str | None]:
+    """The ``[auth]`` secrets section, and a message when secrets.toml is unreadable."""
+    try:
+        if st.secrets.load_if_toml_exists():
+            auth = st.secrets.get("auth")
+            if auth is None:
+                return None, None
+            return (auth.to_dict() if hasattr(auth, "to_dict") else auth), None
+    except Exception as exc:  # noqa: BLE001 - any secrets problem: report, keep local login
+        return None, f"读取 .streamlit/secrets.toml 失败：{exc}"
+    for path in st.get_option("secrets.files") or []:
+        p = Path(path)
+        if p.is_file():
+            try:
+                tomllib.loads(p.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                return None, f"{p} 不是有效的 TOML 文件：{exc}"
+    return None, None
+
+
+def _server_address() -> str | None:
+    return st.get_option("server.address")
+
+
+def _request_header(name: str) -> list[str]:
+    """All values of a header of the request that opened this session."""
+    try:
+        return st.context.headers.get_all(name)
+    except Exception:  # noqa: BLE001 - no request (bare script run)
+        return []
+
+
+def _identity() -> dict:
+    """``st.user`` as a plain dict ({} when no identity)."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _sso_state() -> dict:
+    """Everything the gate needs to know about SSO for this run."""
+    c = sso.config()
+    auth, auth_error = _auth_section() if c.oidc else (None, None)
+    provider = None
+    if c.oidc and not auth_error:
+        provider, _ = sso.check_auth_section(auth)
+    problems = sso.startup_problems(auth, _server_address(), auth_error)
+    header_on = bool(c.header) and sso.header_mode_problem(c.header, _server_address()) is None
+    _log_problems(tuple(problems))
+    return {"cfg": c, "provider": provider, "problems": problems, "header_on": header_on}
+
+
+@st.cache_resource(show_spinner=False)
+def _log_problems(problems: tuple[str, ...]) -> bool:
+    """The start-up message (once per distinct set of problems)."""
+    for p in problems:
+        print(f"[sgld] 统一身份认证配置问题：{p}", file=sys.stderr, flush=True)
+    return True
+
+
+# -- the gate -------------------------------------------------------------
+
 def current_actor() -> Actor:
-    """Return the logged-in actor, or show the login form and stop the run."""
+    """Return the logged-in actor, or show the login page and stop the run."""
     _ready()
+    state = _sso_state()
+    actor = _resolve(state)
+    if actor is None:
+        st.stop()
+    if not actor.roles:
+        _pending_page(actor, state["cfg"])
+        st.stop()
+    return actor
+
+
+def _resolve(state: dict) -> Actor | None:
     cfg = settings.get()
+    c: sso.SsoConfig = state["cfg"]
     ss = st.session_state
     now = clock.now()
     uid = ss.get(SS_ACTOR)
@@ -77,58 +179,185 @@ def current_actor() -> Actor:
         idle = now - ss.get(SS_SEEN, now) > timedelta(minutes=cfg.idle_minutes)
         if actor is None or not accounts.session_valid(uid, ss[SS_ISSUED]):
             _clear("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
+            ss[SS_HOLD] = True
         elif idle:
             _clear(f"超过 {cfg.idle_minutes} 分钟未操作，已自动退出，请重新登录。")
+            ss[SS_HOLD] = True
         else:
             ss[SS_SEEN] = now
-            if now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
+            if ss.get(SS_VIA) != "header" and \
+                    now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
                 # slide the cookie's expiry while the user is active
                 ss["username"] = actor.username
                 _authenticator().cookie_controller.set_cookie()
                 ss[SS_ISSUED] = now
             return actor
 
+    # 1. trusted header from the gateway: authoritative when present
+    header_values = _request_header(c.header) if state["header_on"] else []
+    if header_values and not ss.get(SS_HOLD):
+        if len(header_values) > 1:
+            _refusal_page(f"请求头 {c.header} 出现了多次，无法确定用户身份。请联系{c.contact}检查"
+                          "统一身份认证网关的配置。", "header")
+            return None
+        return _sso_login(header_values[0], "header", None, c)
+
+    # 2. the signed cookie of an earlier login (password or OIDC)
     auth = _authenticator()
-    try:
-        auth.login(location="unrendered")  # re-authenticates from a valid cookie
-    except Exception:  # noqa: BLE001 - a cookie for an unknown user: treat as none
-        ss["authentication_status"] = None
-    if ss.get("authentication_status") and ss.get("username"):
-        token = auth.cookie_controller.get_cookie()
-        actor = accounts.actor_by_username(ss["username"])
-        if token and actor:
-            issued = _from_epoch(token["exp_date"]) - timedelta(minutes=cfg.idle_minutes)
-            if accounts.session_valid(actor.user_id, issued):
-                _start(actor, issued)
+    if not header_values:
+        try:
+            auth.login(location="unrendered")  # re-authenticates from a valid cookie
+        except Exception:  # noqa: BLE001 - a cookie for an unknown user: treat as none
+            ss["authentication_status"] = None
+        if ss.get("authentication_status") and ss.get("username"):
+            token = auth.cookie_controller.get_cookie()
+            actor = accounts.actor_by_username(ss["username"])
+            if token and actor:
+                issued = _from_epoch(token["exp_date"]) - timedelta(minutes=cfg.idle_minutes)
+                if accounts.session_valid(actor.user_id, issued):
+                    _start(actor, issued, "cookie")
+                    return actor
+            _clear()
+            ss["logout"] = True  # make the library ignore the stale cookie in this session
+
+    # 3. back from the unified identity platform (st.login)
+    ident = _identity() if state["provider"] else {}
+    if ident.get("is_logged_in") and not ss.get(SS_HOLD):
+        iat = ident.get("iat")
+        issued = _from_epoch(iat) if isinstance(iat, (int, float)) else None
+        if issued is not None and now - issued > timedelta(minutes=cfg.idle_minutes):
+            ss["sgld_login_notice"] = "统一身份认证登录已过期，请重新登录。"
+        else:
+            actor = _sso_login(ident, "oidc", issued, c)
+            if actor is not None:
+                ss["logout"] = False
+                ss["authentication_status"] = True
+                ss["username"] = actor.username
+                ss["name"] = actor.display_name
+                auth.cookie_controller.set_cookie()
                 return actor
-        _clear()
-        ss["logout"] = True  # make the library ignore the stale cookie in this session
-    actor = _login_form(auth)
-    if actor is None:
-        st.stop()
+            if ss.get(SS_REFUSED):
+                return None
+
+    return _login_form(auth, state)
+
+
+def _sso_login(identity, via: str, issued: datetime | None, c: sso.SsoConfig) -> Actor | None:
+    """Log in an identity from the platform or the gateway; shows the
+    refusal page (audited once per session) when it may not."""
+    ss = st.session_state
+    if via == "header":
+        key = (via, identity)
+    else:
+        key = (via, identity.get("sub"), identity.get(c.claim), identity.get("iat"))
+    refused = ss.get(SS_REFUSED)
+    if refused and refused[0] == key:
+        _refusal_page(refused[1], via)
+        return None
+    try:
+        actor = sso.login(identity, via=via, issued_at=issued)
+    except sso.SsoRefused as exc:
+        ss[SS_REFUSED] = (key, str(exc))
+        _refusal_page(str(exc), via)
+        return None
+    except sso.SsoExpired as exc:
+        ss.pop(SS_REFUSED, None)
+        ss[SS_HOLD] = True
+        ss["sgld_login_notice"] = str(exc)
+        return None
+    ss.pop(SS_REFUSED, None)
+    _start(actor, clock.now(), via)
     return actor
 
 
-def _login_form(auth: stauth.Authenticate) -> Actor | None:
+# -- pages shown instead of the app -------------------------------------------
+
+def _centered():
+    _, mid, _ = st.columns([1, 2, 1])
+    return mid
+
+
+def _refusal_page(message: str, via: str) -> None:
+    """未开通 / 已停用: the message naming whom to ask, and nothing else."""
     cfg = settings.get()
+    with _centered():
+        st.title(cfg.app_title)
+        st.caption(f"{cfg.bureau_name} · 相对集中行政许可权事项审批与监管协调联动")
+        st.subheader("账号未开通或不可用")
+        st.error(message, icon=":material/person_off:")
+        if via == "oidc":
+            st.caption("如需换用其他统一身份认证账号，请先退出。")
+            if st.button("退出统一身份认证", icon=":material/logout:", key="sgld_sso_out"):
+                st.session_state.pop(SS_REFUSED, None)
+                st.logout()
+        else:
+            st.caption("如需换用其他账号，请先退出统一身份认证网关，再重新进入本系统。")
+
+
+def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
+    """An account without roles (e.g. created on first SSO login)."""
+    cfg = settings.get()
+    with _centered():
+        st.title(cfg.app_title)
+        st.subheader("账号待分配角色")
+        st.warning(f"{actor.display_name}（{actor.username}），您的账号已开通，但尚未分配角色，"
+                   f"暂时不能使用本系统。请联系{c.contact}分配角色后重新登录。",
+                   icon=":material/hourglass_top:")
+        st.caption(f"所属部门：{actor.department_name}")
+        if st.button("退出登录", icon=":material/logout:", key="sgld_pending_out"):
+            logout(actor)
+            st.rerun()
+
+
+def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
+    cfg = settings.get()
+    c: sso.SsoConfig = state["cfg"]
+    ss = st.session_state
+    oidc_ready = bool(state["provider"])
+    header_values = _request_header(c.header) if state["header_on"] else []
+    sso_available = oidc_ready or state["header_on"]
+    show_form = c.local_form or not sso_available
+    submitted = False
     box = st.empty()
     with box.container():
-        _, mid, _ = st.columns([1, 2, 1])
-        with mid:
+        with _centered():
             st.title(cfg.app_title)
             st.caption(f"{cfg.bureau_name} · 相对集中行政许可权事项审批与监管协调联动")
             if cfg.demo:
                 st.warning("演示模式：数据为系统生成的演示数据，请勿录入真实信息。", icon=":material/science:")
-            notice = st.session_state.pop("sgld_login_notice", None)
+            notice = ss.pop("sgld_login_notice", None)
             if notice:
                 st.info(notice)
-            with st.form("sgld_login", clear_on_submit=False):
-                st.subheader("用户登录")
-                username = st.text_input("用户名", autocomplete="username")
-                password = st.text_input("密码", type="password", autocomplete="current-password")
-                submitted = st.form_submit_button("登录", type="primary", width="stretch")
-            message = st.empty()
-            if cfg.demo:
+            for problem in state["problems"]:
+                st.error(f"统一身份认证暂不可用：{problem}"
+                         + ("请使用本系统账号登录。" if show_form else ""),
+                         icon=":material/report:")
+            if state["header_on"]:
+                if header_values and ss.get(SS_HOLD):
+                    if st.button("重新登录（统一身份认证网关）", type="primary", width="stretch",
+                                 icon=":material/login:", key="sgld_header_again"):
+                        ss.pop(SS_HOLD, None)
+                        st.rerun()
+                elif not header_values:
+                    st.warning(f"未收到统一身份认证网关传递的用户身份（请求头 {c.header}），无法自动登录。"
+                               "请从单位统一身份认证门户进入本系统。", icon=":material/key_off:")
+            if show_form:
+                with st.form("sgld_login", clear_on_submit=False):
+                    st.subheader("用户登录")
+                    username = st.text_input("用户名", autocomplete="username")
+                    password = st.text_input("密码", type="password", autocomplete="current-password")
+                    submitted = st.form_submit_button("登录", type="primary", width="stretch")
+                message = st.empty()
+            if oidc_ready:
+                if show_form:
+                    st.caption("或使用电子政务网统一身份认证账号登录（无需再输入本系统密码）：")
+                else:
+                    st.subheader("用户登录")
+                    st.caption("请使用电子政务网统一身份认证账号登录。")
+                if st.button(c.label, type="secondary" if show_form else "primary",
+                             width="stretch", icon=":material/verified_user:", key="sgld_sso_login"):
+                    st.login(state["provider"])
+            if cfg.demo and show_form:
                 with st.expander(f"演示账号（所有账号密码均为 {DEMO_PASSWORD}）", expanded=True):
                     st.table([{"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
                               for u, (n, _, roles) in ACCOUNTS.items()])
@@ -140,22 +369,29 @@ def _login_form(auth: stauth.Authenticate) -> Actor | None:
         message.error(str(exc))
         return None
     box.empty()  # the form disappears; the page renders below in this same run
-    ss = st.session_state
     ss["logout"] = False
     ss["authentication_status"] = True
     ss["username"] = actor.username
     ss["name"] = actor.display_name
-    _start(actor, clock.now())
+    _start(actor, clock.now(), "password")
     auth.cookie_controller.set_cookie()
     return actor
 
 
 def logout(actor: Actor) -> None:
+    """End the local session (every session of this user) and, when the
+    browser holds a unified-identity login, that one too."""
+    ss = st.session_state
+    via = ss.get(SS_VIA)
     auth = _authenticator()
     accounts.logout(actor)
     auth.authentication_controller.logout()
     auth.cookie_controller.delete_cookie()
     _clear("您已安全退出。")
+    if via in ("oidc", "header"):
+        ss[SS_HOLD] = True  # no automatic SSO login again in this session
+    if _identity().get("is_logged_in"):
+        st.logout()  # clears the identity cookie and ends the platform's session
 
 
 def page_guard(page_key: str) -> Actor:
