@@ -80,6 +80,24 @@ with t_depts:
                            "上级部门": d["parent_name"] or "", "状态": "在用" if d["active"] else "停用"}
                           for d in departments])
     data_table(frame, key="depts", file_name="部门")
+    dept_by_id = {d["id"]: d for d in departments}
+    edit_id = st.selectbox("修改部门", list(dept_by_id), format_func=lambda i: dept_by_id[i]["name"],
+                           index=None, placeholder="选择要修改的部门")
+    if edit_id is not None:
+        d = dept_by_id[edit_id]
+        with st.form(f"edit_dept_{edit_id}"):
+            c1, c2, c3, c4 = st.columns([3, 2, 3, 1])
+            name = c1.text_input("部门名称", d["name"])
+            kinds = list(DEPT_KINDS)
+            kind = c2.selectbox("类型", kinds, index=kinds.index(d["kind"]), format_func=DEPT_KINDS.get)
+            parents = [None] + [i for i in active_depts if i != edit_id]
+            parent = c3.selectbox("上级部门", parents, index=parents.index(d["parent_id"]) if d["parent_id"] in parents else 0,
+                                  format_func=lambda i: "（无）" if i is None else dept_name[i])
+            active = c4.checkbox("在用", d["active"])
+            if st.form_submit_button("保存修改", type="primary"):
+                with action("部门已保存"):
+                    org.update_department(actor, edit_id, name=name, kind=kind, parent_id=parent, active=active)
+                    st.rerun()
     with st.form("new_dept", clear_on_submit=True):
         st.subheader("新建部门")
         c1, c2, c3 = st.columns(3)
