@@ -11,6 +11,16 @@ st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balanc
 
 actor = auth.current_actor()  # before st.navigation: shows the login form or stops
 
+
+@st.cache_resource
+def _maintenance() -> bool:
+    """Once per server process: backup requests from the command line and the daily backup."""
+    from sgld import backup
+    return backup.start_maintenance()
+
+
+_maintenance()
+
 FILES = {
     "home": home.render,
     "push": "pages/1_审批推送.py",

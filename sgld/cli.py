@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import shutil
 import sys
 import time
-from pathlib import Path
 
 from sgld.errors import SgldError
 
@@ -90,21 +88,40 @@ def cmd_verify_audit(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    """A consistent copy: checkpoint then copy the file under the write lock."""
-    from sgld import settings
-    db = _db()
-    dest = Path(args.dest)
-    if dest.is_dir():
-        dest = dest / f"sgld-{time.strftime('%Y%m%d-%H%M%S')}.duckdb"
-    if dest.exists() and not args.force:
-        print(f"{dest} 已存在；如需覆盖请加 --force。", file=sys.stderr)
-        return 1
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    """A consistent copy, taken by the running app when it holds the file."""
+    from db.connection import Database
+    from sgld import backup, settings
+    from sgld.errors import DatabaseBusy
     t = time.perf_counter()
-    with db._write_lock:
-        db._con.execute("CHECKPOINT")
-        shutil.copyfile(settings.get().db, dest)
+    try:
+        db = Database(settings.get().db)
+    except DatabaseBusy:
+        print("系统正在运行，请求运行中的系统生成备份……")
+        result = backup.request(args.dest, args.force)
+        if not result["ok"]:
+            print(f"备份失败：{result['error']}", file=sys.stderr)
+            return 1
+        print(f"已备份到 {result['path']}（{result['bytes'] / 1e6:.1f} MB，用时 {result['seconds']:.1f} 秒）")
+        return 0
+    try:
+        dest = backup.snapshot(db, args.dest, force=args.force)
+    except FileExistsError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        db.close()
     print(f"已备份到 {dest}（{dest.stat().st_size / 1e6:.1f} MB，用时 {time.perf_counter() - t:.1f} 秒）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from sgld import backup
+    try:
+        dest = backup.restore(args.src, force=args.force)
+    except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已从 {args.src} 恢复数据库 {dest}。")
     return 0
 
 
@@ -128,6 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("dest")
     s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     s.set_defaults(fn=cmd_backup)
+    s = sub.add_parser("restore", help="用备份文件 SRC 恢复数据库（系统须已停止）")
+    s.add_argument("src")
+    s.add_argument("--force", action="store_true", help="覆盖已存在的数据库")
+    s.set_defaults(fn=cmd_restore)
     import importlib
     import pkgutil
 

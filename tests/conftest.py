@@ -18,6 +18,7 @@ def _point_at(tmp: Path) -> None:
     os.environ["SGLD_DB"] = str(tmp / "sgld.duckdb")
     os.environ["SGLD_DATA_DIR"] = str(tmp / "data")
     os.environ["SGLD_MODE"] = "demo"
+    os.environ["SGLD_MAINTENANCE"] = "off"
     os.environ.pop("SGLD_COOKIE_KEY", None)
     settings.reset()
     connection.reset()
