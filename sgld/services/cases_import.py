@@ -58,7 +58,7 @@ COLUMNS: dict[str, list[str]] = {
 }
 REQUIRED = ["case_no", "item", "uscc", "enterprise_name", "project_no", "stage", "reply",
             "decided_on"]
-LABEL = {k: v_[0] for k, v_ in COLUMNS.items()}
+LABEL = {k: v_[0] for k, v_ in COLUMNS.items()} | {"item_id": "事项编码"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -272,7 +272,7 @@ def _result(frame, good, errors, reasons) -> ImportResult:
     rejected = frame.iloc[bad_idx].copy()
     rejected.insert(0, "行号", [i + 2 for i in bad_idx])
     rejected["错误原因"] = ["；".join(reasons[i]) for i in bad_idx]
-    rejected = rejected.rename(columns=LABEL)
+    rejected = rejected.rename(columns={k: LABEL[k] for k in COLUMNS})
     return ImportResult(total=len(frame), ok=len(good), errors=err, rejected=rejected)
 
 
