@@ -53,20 +53,27 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
 
         if d["pushes"]:
             st.markdown("**推送与签收**")
-            st.dataframe(pd.DataFrame([{
-                "推送部门": p["department"], "环节": p["stage"], "推送时间": _fmt_dt(p["pushed_at"]),
-                "签收期限": _fmt_dt(p["due_on"]), "状态": p["status"],
-                "签收人": p["signer"] or "", "签收时间": _fmt_dt(p["signed_at"]),
-                "时限": ("逾期签收" if p["late"] else "按时签收") if p["status"] == "已签收"
-                else ("已超时" if p["overdue"] else "未超时"),
-                "推送原因": p["reason"] or ""} for p in d["pushes"]]),
-                hide_index=True, width="stretch")
+            lines = []
+            for p in d["pushes"]:
+                if p["status"] == "已签收":
+                    tail = (f"签收人 **{p['signer']}**，签收时间 {_fmt_dt(p['signed_at'])}"
+                            + (" " + status_text("逾期签收") if p["late"] else ""))
+                else:
+                    tail = f"签收期限 {_fmt_dt(p['due_on'])}" + (
+                        " " + status_text("已超时") if p["overdue"] else "")
+                why = f"（{p['reason']}）" if p["reason"] else ""
+                lines.append(f"- {status_text(p['status'])} **{p['department']}** · {p['stage']}{why} · "
+                             f"推送 {_fmt_dt(p['pushed_at'])} · {tail}")
+            st.markdown("\n".join(lines))
         if d["claims"]:
             st.markdown("**领取**")
-            st.dataframe(pd.DataFrame([{
-                "领取部门": k["department"], "环节": k["stage"], "开放时间": _fmt_dt(k["available_at"]),
-                "状态": k["status"], "领取人": k["claimer"] or "", "领取时间": _fmt_dt(k["claimed_at"])}
-                for k in d["claims"]]), hide_index=True, width="stretch")
+            lines = []
+            for k in d["claims"]:
+                tail = (f"领取人 **{k['claimer']}**，领取时间 {_fmt_dt(k['claimed_at'])}"
+                        if k["status"] == "已领取" else "等待部门领取")
+                lines.append(f"- {status_text(k['status'])} **{k['department']}** · {k['stage']} · "
+                             f"开放 {_fmt_dt(k['available_at'])} · {tail}")
+            st.markdown("\n".join(lines))
 
         _actions(actor, d, key)
         _scans(actor, d["scans"], key)

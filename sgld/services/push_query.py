@@ -102,12 +102,13 @@ def push_list(actor: Actor, *, status: str = "待签收", department_id: int | N
     sql = (
         "WITH hits AS (SELECT p.id FROM push p WHERE " + " AND ".join(where) +
         f" ORDER BY {order}{lim})"
-        " SELECT p.id AS push_id, c.id AS case_id, c.case_no, i.name AS item, e.name AS enterprise,"
-        " e.uscc, c.project_no, p.stage, d.name AS department, p.pushed_at, p.due_on,"
+        " SELECT p.id AS push_id, c.id AS case_id, c.case_no,"
         " CASE WHEN p.signed_at IS NULL AND p.due_on < ? THEN '已超时'"
         "      WHEN p.signed_at IS NULL THEN '未超时'"
         "      WHEN CAST(p.signed_at AS DATE) > p.due_on THEN '逾期签收' ELSE '按时签收' END"
-        " AS time_state, u.display_name AS signer, p.signed_at, p.reason"
+        " AS time_state, p.due_on, u.display_name AS signer, p.signed_at, i.name AS item,"
+        " e.name AS enterprise, e.uscc, c.project_no, p.stage, d.name AS department, p.pushed_at,"
+        " p.reason"
         " FROM hits JOIN push p ON p.id = hits.id JOIN approval_case c ON c.id = p.case_id"
         " JOIN item i ON i.id = c.item_id JOIN enterprise e ON e.id = c.enterprise_id"
         " JOIN department d ON d.id = p.department_id LEFT JOIN app_user u ON u.id = p.signed_by"
