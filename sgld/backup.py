@@ -151,6 +151,7 @@ def daily_due(last: datetime | None, now: datetime, hour: int) -> bool:
 
 
 _thread: threading.Thread | None = None
+_stop = threading.Event()
 _lock = threading.Lock()
 
 
@@ -166,10 +167,12 @@ def start_maintenance(poll_seconds: float = 1.0) -> bool:
         hour = int(cfg.get("BACKUP_HOUR") or 2)
         keep = int(cfg.get("BACKUP_KEEP") or 14)
 
+        _stop.clear()
+
         def loop():
             existing = sorted(backup_dir().glob(f"{PREFIX}*.duckdb")) if backup_dir().is_dir() else []
             last = datetime.fromtimestamp(existing[-1].stat().st_mtime) if existing else None
-            while True:
+            while not _stop.is_set():
                 try:
                     db = get_db()
                     serve_requests(db)
@@ -180,8 +183,17 @@ def start_maintenance(poll_seconds: float = 1.0) -> bool:
                         last = now
                 except Exception as exc:  # noqa: BLE001 - keep the thread alive, log
                     print(f"[sgld maintenance] {exc}", flush=True)
-                time.sleep(poll_seconds)
+                _stop.wait(poll_seconds)
 
         _thread = threading.Thread(target=loop, name="sgld-maintenance", daemon=True)
         _thread.start()
         return True
+
+
+def stop_maintenance(timeout: float = 5) -> None:
+    global _thread
+    with _lock:
+        _stop.set()
+        if _thread is not None:
+            _thread.join(timeout)
+        _thread = None

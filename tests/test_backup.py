@@ -64,11 +64,14 @@ def test_backup_of_the_running_app_via_request(db, tmp_path, monkeypatch):
     monkeypatch.setenv("SGLD_MAINTENANCE", "on")
     from sgld import settings
     settings.reset()
-    assert backup.start_maintenance(poll_seconds=0.1) in (True, False)
-    out = subprocess.run([sys.executable, "manage.py", "backup", str(tmp_path / "live.duckdb")],
-                         cwd=ROOT, env={**_env(tmp_path, db.path),
-                                        "SGLD_DATA_DIR": str(settings.get().data_dir)},
-                         capture_output=True, text=True, timeout=120)
+    assert backup.start_maintenance(poll_seconds=0.1)
+    try:
+        out = subprocess.run([sys.executable, "manage.py", "backup", str(tmp_path / "live.duckdb")],
+                             cwd=ROOT, env={**_env(tmp_path, db.path),
+                                            "SGLD_DATA_DIR": str(settings.get().data_dir)},
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        backup.stop_maintenance()
     assert out.returncode == 0, out.stderr
     assert "请求运行中的系统" in out.stdout
     assert backup.check_backup(tmp_path / "live.duckdb") >= 1
