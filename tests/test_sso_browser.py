@@ -174,6 +174,14 @@ def test_header_logs_in_that_user(header_server, browser):
         sidebar = pg.locator("[data-testid='stSidebar']").inner_text()
         assert "陈环保" in sidebar and "生态环境局" in sidebar
         shot(pg, "sso-header-supervisor2")
+        # logout: no automatic login again in this session, until the user asks
+        pg.get_by_role("button", name="退出登录").click()
+        pg.get_by_text("您已安全退出").wait_for(timeout=30_000)
+        wait_ready(pg)
+        assert "退出登录" not in pg.inner_text("body")
+        pg.get_by_role("button", name="重新登录（统一身份认证网关）").click()
+        pg.get_by_text("退出登录").wait_for(timeout=30_000)
+        assert "陈环保" in pg.locator("[data-testid='stSidebar']").inner_text()
     finally:
         ctx.close()
 

@@ -307,7 +307,8 @@ def login(identity: Mapping | str | None, *, via: str = "oidc",
             raise SsoRefused(
                 f"您的统一身份认证账号“{subject}”尚未开通本系统。"
                 f"请联系{c.contact}开通账号并分配角色后再登录。", "unknown", subject)
-        uid = _auto_create(subject, identity if isinstance(identity, Mapping) else {}, via, c)
+        uid = _auto_create(subject, identity if isinstance(identity, Mapping) else {}, via, c,
+                           issued_at)
         username = db.scalar("SELECT username FROM app_user WHERE id = ?", [uid])
     else:
         uid, username, active = row
@@ -361,7 +362,8 @@ def _department_for(cur, c: SsoConfig) -> int:
     return row[0]
 
 
-def _auto_create(subject: str, claims: Mapping, via: str, c: SsoConfig) -> int:
+def _auto_create(subject: str, claims: Mapping, via: str, c: SsoConfig,
+                 issued_at: datetime | None = None) -> int:
     """A new account without roles and without a local password."""
     name = claims.get("name") if isinstance(claims, Mapping) else None
     try:
@@ -377,11 +379,13 @@ def _auto_create(subject: str, claims: Mapping, via: str, c: SsoConfig) -> int:
         dept = _department_for(cur, c)
         username = _username_for(cur, subject)
         now = clock.now()
+        # the token that creates the account must itself be valid for it
+        valid_from = min(now, issued_at) if issued_at is not None else now
         uid = cur.execute(
             "INSERT INTO app_user (username, display_name, department_id, password_hash,"
             " sso_subject, session_valid_from, created_at, updated_at)"
             " VALUES (?, ?, ?, NULL, ?, ?, ?, ?) RETURNING id",
-            [username, display, dept, subject, now, now, now]).fetchone()[0]
+            [username, display, dept, subject, valid_from, now, now]).fetchone()[0]
         audit.record(cur, _Who(uid, username), "sso_auto_create", "user", uid,
                      after={"username": username, "display_name": display,
                             "department_id": dept, "sso_subject": subject, "via": via,
