@@ -1,0 +1,239 @@
+"""企业画像: one enterprise's basic information, licences, cases, pushes,
+inspections and penalties on one timeline, newest first.
+
+The timeline is gathered from **providers**: this module's own (licences,
+cases, pushes, claims, inspections, penalties) and any other service module
+that defines ``profile_events(actor, enterprise_id) -> list[dict]`` (e.g. the
+revocation requests of the revocation issue) or
+``profile_flags(actor, enterprise_id) -> list[dict]`` (e.g. warning-list
+status: ``{"label": "警示名单", "text": "...", "level": "error"}``).  An event is
+``{"at": datetime|date, "kind": "检查", "title": str, "detail": str,
+"status": str|None, "link": {"page": "pages/…py", "params": {...}}|None}``.
+
+Data scope: approvers, leaders and admins see every enterprise; a
+supervisor sees the enterprises their department supervises (the
+``item_department`` of the enterprise's cases or licences) or has inspected.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+from datetime import date, datetime
+
+from db.connection import get_db
+from sgld import uscc
+from sgld.errors import NotFound, PermissionDenied
+from sgld.security import Actor, require
+
+log = logging.getLogger(__name__)
+
+PAGE_PUSH = "pages/1_审批推送.py"
+PAGE_SUPERVISE = "pages/2_监管录入.py"
+PAGE_PROFILE = "pages/5_企业画像.py"
+
+
+def _columns(table: str) -> set[str]:
+    return {r[0] for r in get_db().all(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])}
+
+
+def has_push_tables() -> bool:
+    """The push issue's tables (approval_case, licence, push) exist."""
+    n = get_db().scalar("SELECT count(*) FROM information_schema.tables"
+                        " WHERE table_name IN ('approval_case', 'licence', 'push')")
+    return n == 3
+
+
+def scope_sql(department_id: int) -> tuple[str, list]:
+    """A subquery of the enterprise ids a supervision department may see."""
+    parts = ["SELECT enterprise_id FROM inspection WHERE department_id = ?"]
+    params: list = [department_id]
+    if has_push_tables():
+        parts.append("SELECT c.enterprise_id FROM approval_case c JOIN item_department d"
+                     " ON d.item_id = c.item_id WHERE d.department_id = ?")
+        parts.append("SELECT l.enterprise_id FROM licence l JOIN item_department d"
+                     " ON d.item_id = l.item_id WHERE d.department_id = ?")
+        params += [department_id, department_id]
+    return " UNION ".join(parts), params
+
+
+def can_view(actor: Actor, enterprise_id: int) -> bool:
+    if actor.sees_everything or actor.has("approver"):
+        return True
+    if not actor.has("supervisor"):
+        return False
+    db = get_db()
+    d = actor.department_id
+    if db.one("SELECT 1 FROM inspection WHERE enterprise_id = ? AND department_id = ? LIMIT 1",
+              [enterprise_id, d]):
+        return True
+    if has_push_tables():
+        for table in ("approval_case", "licence"):
+            if db.one(f"SELECT 1 FROM {table} t JOIN item_department x ON x.item_id = t.item_id"
+                      " WHERE t.enterprise_id = ? AND x.department_id = ? LIMIT 1",
+                      [enterprise_id, d]):
+                return True
+    return False
+
+
+def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
+    """Enterprises by name (partial) or code (prefix) within the actor's scope."""
+    require(actor, "admin", "leader", "approver", "supervisor", action="查询企业画像")
+    q = (text or "").strip()
+    if not q:
+        return []
+    norm = uscc.normalise(q)
+    sql = ("SELECT id, uscc, name, legal_rep, address FROM enterprise"
+           " WHERE (name LIKE ? OR uscc LIKE ?)")
+    params: list = [f"%{q}%", f"{norm}%"]
+    if not (actor.sees_everything or actor.has("approver")):
+        scope, sp = scope_sql(actor.department_id)
+        sql += f" AND id IN ({scope})"
+        params += sp
+    sql += " ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?"
+    return get_db().dicts(sql, params + [norm, int(limit)])
+
+
+def _link(page: str, **params) -> dict:
+    return {"page": page, "params": {k: str(v) for k, v in params.items()}}
+
+
+# -- built-in providers ---------------------------------------------------------
+def _licences(eid: int) -> list[dict]:
+    if not has_push_tables():
+        return []
+    cols = _columns("licence")
+    item = "l.item_id" if "item_id" in cols else "NULL"
+    return get_db().dicts(
+        "SELECT l.id, l.licence_no, l.kind, l.issued_on, l.valid_until, l.status, l.case_id,"
+        f" i.name AS item_name FROM licence l LEFT JOIN item i ON i.id = {item}"
+        " WHERE l.enterprise_id = ? ORDER BY l.issued_on DESC NULLS LAST, l.id DESC", [eid])
+
+
+def _cases(eid: int) -> list[dict]:
+    if not has_push_tables():
+        return []
+    cols = _columns("approval_case")
+    extra = ", c.concluded_at" if "concluded_at" in cols else ""
+    when = next((c for c in ("decided_on", "concluded_at", "recorded_at", "created_at") if c in cols), None)
+    when_sql = f", c.{when} AS at" if when else ", NULL AS at"
+    return get_db().dicts(
+        f"SELECT c.id, c.case_no, c.project_no, c.stage, i.name AS item_name{extra}{when_sql}"
+        " FROM approval_case c LEFT JOIN item i ON i.id = c.item_id WHERE c.enterprise_id = ?"
+        " ORDER BY c.id DESC", [eid])
+
+
+def _pushes(eid: int) -> list[dict]:
+    if not has_push_tables():
+        return []
+    return get_db().dicts(
+        "SELECT p.id, p.case_id, c.case_no, d.name AS department, p.stage, p.pushed_at, p.due_on,"
+        " p.status, p.signed_by, p.signed_at, u.display_name AS signer"
+        " FROM push p JOIN approval_case c ON c.id = p.case_id"
+        " LEFT JOIN department d ON d.id = p.department_id"
+        " LEFT JOIN app_user u ON TRY_CAST(p.signed_by AS INTEGER) = u.id"
+        " WHERE c.enterprise_id = ? ORDER BY p.pushed_at DESC", [eid])
+
+
+def _inspections(eid: int) -> list[dict]:
+    return get_db().dicts(
+        "SELECT n.id, n.inspected_at, n.place, n.result, n.findings, n.inspectors, d.name AS department,"
+        " (SELECT count(*) FROM attachment a WHERE a.owner_type = 'inspection'"
+        "  AND a.owner_id = CAST(n.id AS VARCHAR)) AS files"
+        " FROM inspection n JOIN department d ON d.id = n.department_id"
+        " WHERE n.enterprise_id = ? ORDER BY n.inspected_at DESC", [eid])
+
+
+def _penalties(eid: int, code: str) -> list[dict]:
+    return get_db().dicts(
+        "SELECT id, decision_no, violation_type, category, content, fine_wan, confiscation_wan,"
+        " decision_date, authority, source FROM penalty WHERE enterprise_id = ?"
+        " ORDER BY decision_date DESC, id DESC", [eid])
+
+
+def _own_events(data: dict) -> list[dict]:
+    ev: list[dict] = []
+    for r in data["licences"]:
+        ev.append({"at": r["issued_on"], "kind": "证照", "title": f"{r['kind'] or '证照'} {r['licence_no']}",
+                   "detail": r.get("item_name") or "", "status": r["status"],
+                   "link": _link(PAGE_PUSH, licence=r["id"])})
+    for r in data["cases"]:
+        ev.append({"at": r.get("at"), "kind": "办件", "title": f"审批办件 {r['case_no']}",
+                   "detail": f"{r.get('item_name') or ''}；项目编号 {r.get('project_no') or '—'}",
+                   "status": r.get("stage"), "link": _link(PAGE_PUSH, case=r["id"])})
+    for r in data["pushes"]:
+        signed = (f"，{r['signer'] or r['signed_by']} 于 {r['signed_at']:%Y-%m-%d %H:%M} 签收"
+                  if r.get("signed_at") else "")
+        ev.append({"at": r["pushed_at"], "kind": "推送",
+                   "title": f"推送至{r['department']}（办件 {r['case_no']}）",
+                   "detail": f"{r.get('stage') or ''}{signed}", "status": r["status"],
+                   "link": _link(PAGE_PUSH, case=r["case_id"])})
+    for r in data["inspections"]:
+        ev.append({"at": r["inspected_at"], "kind": "检查", "title": f"{r['department']}日常检查：{r['result']}",
+                   "detail": f"{r['place']}；检查人员 {r['inspectors']}"
+                             + (f"；证据材料 {r['files']} 份" if r["files"] else ""),
+                   "status": r["result"], "link": _link(PAGE_SUPERVISE, inspection=r["id"])})
+    for r in data["penalties"]:
+        fine = f"；罚款 {float(r['fine_wan']):g} 万元" if r["fine_wan"] is not None else ""
+        ev.append({"at": r["decision_date"], "kind": "处罚", "title": f"行政处罚 {r['decision_no']}",
+                   "detail": f"{r['authority'] or ''}：{r['category'] or ''}{fine}",
+                   "status": r["category"], "link": _link(PAGE_SUPERVISE, penalty=r["id"])})
+    return ev
+
+
+def _providers(name: str):
+    import sgld.services as services
+    for mod in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
+        if mod.name == "profile":
+            continue
+        fn = getattr(importlib.import_module(f"sgld.services.{mod.name}"), name, None)
+        if callable(fn):
+            yield mod.name, fn
+
+
+def _sort_key(e: dict):
+    at = e.get("at")
+    if at is None:
+        return datetime.min
+    if isinstance(at, datetime):
+        return at
+    if isinstance(at, date):
+        return datetime(at.year, at.month, at.day, 23, 59, 59)
+    return datetime.min
+
+
+def profile(actor: Actor, enterprise_id: int) -> dict:
+    """Everything about one enterprise the actor may see."""
+    require(actor, "admin", "leader", "approver", "supervisor", action="查看企业画像")
+    rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise"
+                          " WHERE id = ?", [enterprise_id])
+    if not rows:
+        raise NotFound("企业不存在。")
+    if not can_view(actor, enterprise_id):
+        raise PermissionDenied("您没有权限查看该企业画像：只能查看本部门监管或检查过的企业。")
+    ent = rows[0]
+    data = {"enterprise": ent, "licences": _licences(enterprise_id), "cases": _cases(enterprise_id),
+            "pushes": _pushes(enterprise_id), "inspections": _inspections(enterprise_id),
+            "penalties": _penalties(enterprise_id, ent["uscc"]), "flags": []}
+    events = _own_events(data)
+    for name, fn in _providers("profile_events"):
+        try:
+            events.extend(fn(actor, enterprise_id) or [])
+        except Exception:  # noqa: BLE001 - one provider must not break the profile
+            log.exception("profile_events provider %s failed", name)
+    for name, fn in _providers("profile_flags"):
+        try:
+            data["flags"].extend(fn(actor, enterprise_id) or [])
+        except Exception:  # noqa: BLE001
+            log.exception("profile_flags provider %s failed", name)
+    events.sort(key=_sort_key, reverse=True)
+    data["timeline"] = events
+    data["counts"] = {
+        "licences_valid": sum(1 for r in data["licences"] if r["status"] == "有效"),
+        "licences": len(data["licences"]), "cases": len(data["cases"]),
+        "pushes": len(data["pushes"]), "inspections": len(data["inspections"]),
+        "penalties": len(data["penalties"]),
+        "fines_wan": sum(float(r["fine_wan"] or 0) for r in data["penalties"]),
+    }
+    return data
