@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -92,109 +91,117 @@ class ImportResult:
         return to_xlsx(self.rejected, "未导入的行")
 
 
-def _text(s: str, label: str, max_len: int, required: bool = True) -> str | None:
-    s = s.strip()
-    if not s.isascii():
-        s = unicodedata.normalize("NFC", s)
-    if " " in s or "\t" in s or "\n" in s:
-        s = " ".join(s.split())
-    if not s:
-        if required:
-            raise ValidationError(f"请填写“{label}”")
-        return None
-    if _CONTROL.search(s):
-        raise ValidationError(f"“{label}”含有不可见的控制字符")
-    if len(s) > max_len:
-        raise ValidationError(f"“{label}”不能超过 {max_len} 个字符（当前 {len(s)} 个）")
-    return s
+_SPACES = "[ \t\n\r\x0b\x0c\xa0\u3000]+"  # literal characters: pyarrow's RE2 runs it
+FREE_TEXT = {"enterprise_name", "project_name", "reply"}
 
 
-class _Memo:
-    """Cache of checks of values that repeat across rows."""
+def _clean(col: pd.Series, free_text: bool) -> pd.Series:
+    """Strip, collapse inner whitespace (vectorised); NFC for free text."""
+    col = col.astype("str")
+    if free_text:
+        col = col.str.normalize("NFC")
+    return col.str.replace(_SPACES, " ", regex=True).str.strip()
 
-    def __init__(self):
-        self.store: dict = {}
 
-    def get(self, key, fn):
+def _checked_map(col: pd.Series, fn) -> tuple[pd.Series, pd.Series]:
+    """Run ``fn`` once per distinct value: (values, error message or "")."""
+    ok, bad = {}, {}
+    for raw in col.unique():
         try:
-            hit = self.store[key]
-        except KeyError:
-            try:
-                hit = (True, fn())
-            except ValidationError as exc:
-                hit = (False, exc.message)
-            self.store[key] = hit
-        if hit[0]:
-            return hit[1]
-        raise ValidationError(hit[1])
+            ok[raw] = fn(raw)
+        except ValidationError as exc:
+            bad[raw] = exc.message
+    return col.map(ok), col.map(bad).astype(object).fillna("")
 
 
-def _validate(frame: pd.DataFrame) -> tuple[list[dict], list[dict], dict[int, list[str]]]:
-    """Row-wise checks.  Returns (good rows, errors, row index -> reasons)."""
-    db = get_db()
+class _Errors:
+    def __init__(self, n: int):
+        self.parts: list[pd.DataFrame] = []
+        self.bad = pd.Series(False, index=range(n))
+
+    def add(self, mask: pd.Series, key: str, message) -> None:
+        mask = mask.fillna(False).astype(bool)
+        if not mask.any():
+            return
+        idx = mask[mask].index
+        msg = message[idx] if isinstance(message, pd.Series) else pd.Series(message, index=idx)
+        self.parts.append(pd.DataFrame({"_i": idx, "行号": idx + 2, "字段": LABEL[key],
+                                        "原因": msg.to_numpy()}))
+        self.bad |= mask
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=["_i", "行号", "字段", "原因"])
+        return pd.concat(self.parts, ignore_index=True)
+
+
+def _text_checks(err: _Errors, col: pd.Series, key: str, label: str, max_len: int,
+                 required: bool = True) -> pd.Series:
+    empty = col == ""
+    if required:
+        err.add(empty, key, f"请填写“{label}”")
+    err.add(col.str.contains(_CONTROL.pattern, regex=True), key, f"“{label}”含有不可见的控制字符")
+    n = col.str.len()
+    err.add(n > max_len, key, "“" + label + f"”不能超过 {max_len} 个字符（当前 " +
+            n.astype(str) + " 个）")
+    return col.where(~empty, None)
+
+
+def _validate(frame: pd.DataFrame) -> tuple[pd.DataFrame, _Errors]:
+    """Column-wise checks (each distinct code, date, item checked once).
+    Returns (checked values of every row, errors)."""
+    n = len(frame)
+    frame = frame.reset_index(drop=True)
+    col = {k: (_clean(frame[k], k in FREE_TEXT) if k in frame.columns else pd.Series([""] * n))
+           for k in COLUMNS}
+    err = _Errors(n)
+    out = pd.DataFrame({"_row": range(n)})
+    out["case_no"] = _text_checks(err, col["case_no"], "case_no", "办件编号", 40)
     items = {}
-    for iid, code, name, active in db.all("SELECT id, code, name, active FROM item"):
+    for iid, code, name, active in get_db().all("SELECT id, code, name, active FROM item"):
         items[code.upper()] = (iid, active, name)
         items.setdefault(name, (iid, active, name))
-    memo = _Memo()
-    good, errors = [], []
-    reasons: dict[int, list[str]] = {}
-    cols = {k: (frame[k].tolist() if k in frame.columns else [""] * len(frame)) for k in COLUMNS}
-
-    def fail(i, key, msg):
-        errors.append({"行号": i + 2, "字段": LABEL[key], "原因": msg})
-        reasons.setdefault(i, []).append(f"{LABEL[key]}：{msg}")
-
-    def date_check(raw, label, not_future):
-        return v.parse_date(raw, label, required=False, not_future=not_future)
-
-    for i in range(len(frame)):
-        row = {}
-        bad = False
-
-        def field(key, fn):
-            nonlocal bad
-            try:
-                row[key] = fn()
-            except ValidationError as exc:
-                bad = True
-                fail(i, key, exc.message)
-
-        field("case_no", lambda: _text(cols["case_no"][i], "办件编号", 40))
-        raw_item = cols["item"][i].strip()
-        field("item_id", lambda: memo.get(("item", raw_item), lambda: _item_id(items, raw_item)))
-        raw_code = cols["uscc"][i]
-        field("uscc", lambda: memo.get(("uscc", raw_code), lambda: uscc.validate(raw_code)))
-        field("enterprise_name", lambda: _text(cols["enterprise_name"][i], "企业名称", 100, False))
-        field("project_no", lambda: _text(cols["project_no"][i], "项目编号", 60))
-        field("project_name", lambda: _text(cols["project_name"][i], "项目名称", 120, False))
-        raw_stage = cols["stage"][i].strip()
-        field("stage", lambda: memo.get(("stage", raw_stage),
-                                        lambda: v.choice(raw_stage, STAGES, "办理环节")))
-        field("reply", lambda: _text(cols["reply"][i], "批复信息", 2000))
-        raw_dec = cols["decided_on"][i].strip()
-        field("decided_on", lambda: memo.get(("date!", raw_dec), lambda: v.parse_date(
-            raw_dec, "决定日期", not_future=True)))
-        lic_raw = [cols[k][i].strip() for k in ("licence_no", "licence_kind", "issued_on",
-                                                  "valid_until")]
-        row["licence_no"] = None
-        if any(lic_raw):
-            field("licence_no", lambda: _text(lic_raw[0], "证照编号", 60))
-            field("licence_kind", lambda: memo.get(("kind", lic_raw[1]), lambda: v.choice(
-                lic_raw[1], LICENCE_KINDS, "证照类型")))
-            field("issued_on", lambda: memo.get(("date!", lic_raw[2]), lambda: v.parse_date(
-                lic_raw[2], "发证日期", not_future=True)))
-            field("valid_until", lambda: memo.get(("date", lic_raw[3]), lambda: date_check(
-                lic_raw[3], "有效期至", False)))
-            if row.get("issued_on") and row.get("valid_until") and \
-                    row["valid_until"] < row["issued_on"]:
-                bad = True
-                fail(i, "valid_until", f"“有效期至”（{row['valid_until']}）不能早于“发证日期”"
-                                       f"（{row['issued_on']}）")
-        if not bad:
-            row["_row"] = i
-            good.append(row)
-    return good, errors, reasons
+    out["item_id"], msg = _checked_map(col["item"], lambda raw: _item_id(items, raw))
+    err.add(msg != "", "item_id", msg)
+    out["uscc"], msg = _checked_map(col["uscc"], uscc.validate)
+    err.add(msg != "", "uscc", msg)
+    out["enterprise_name"] = _text_checks(err, col["enterprise_name"], "enterprise_name",
+                                          "企业名称", 100, required=False)
+    out["project_no"] = _text_checks(err, col["project_no"], "project_no", "项目编号", 60)
+    out["project_name"] = _text_checks(err, col["project_name"], "project_name", "项目名称", 120,
+                                       required=False)
+    out["stage"] = col["stage"]
+    err.add(~col["stage"].isin(STAGES), "stage",
+            "“办理环节”的取值“" + col["stage"] + f"”无效，可选：{'、'.join(STAGES)}")
+    out["reply"] = _text_checks(err, col["reply"], "reply", "批复信息", 2000)
+    out["decided_on"], msg = _checked_map(
+        col["decided_on"], lambda raw: v.parse_date(raw, "决定日期", not_future=True))
+    err.add(msg != "", "decided_on", msg)
+    has_lic = (col["licence_no"] != "") | (col["licence_kind"] != "") | \
+        (col["issued_on"] != "") | (col["valid_until"] != "")
+    lic_no = col["licence_no"].where(has_lic, "")
+    out["licence_no"] = lic_no.where(lic_no != "", None)
+    err.add(has_lic & (lic_no == ""), "licence_no", "请填写“证照编号”")
+    err.add(has_lic & (lic_no.str.len() > 60), "licence_no", "“证照编号”不能超过 60 个字符")
+    err.add(has_lic & lic_no.str.contains(_CONTROL.pattern, regex=True), "licence_no",
+            "“证照编号”含有不可见的控制字符")
+    kind = col["licence_kind"]
+    out["licence_kind"] = kind.where(has_lic, None)
+    err.add(has_lic & ~kind.isin(LICENCE_KINDS), "licence_kind",
+            "“证照类型”的取值“" + kind + f"”无效，可选：{'、'.join(LICENCE_KINDS)}")
+    issued, msg = _checked_map(col["issued_on"].where(has_lic, "-"), lambda raw: None if raw == "-"
+                               else v.parse_date(raw, "发证日期", not_future=True))
+    err.add(has_lic & (msg != ""), "issued_on", msg)
+    until, msg = _checked_map(col["valid_until"].where(has_lic, ""),
+                              lambda raw: v.parse_date(raw, "有效期至", required=False))
+    err.add(has_lic & (msg != ""), "valid_until", msg)
+    out["issued_on"], out["valid_until"] = issued, until
+    both = issued.notna() & until.notna()
+    early = pd.Series(False, index=out.index)
+    early[both] = until[both] < issued[both]
+    err.add(early, "valid_until", "“有效期至”（" + until.astype(str) + "）不能早于“发证日期”（"
+            + issued.astype(str) + "）")
+    return out, err
 
 
 def _item_id(items: dict, raw: str) -> int:
@@ -208,19 +215,14 @@ def _item_id(items: dict, raw: str) -> int:
     return hit[0]
 
 
-def _cross_checks(cur, good: list[dict], errors: list, reasons: dict) -> list[dict]:
-    """Duplicates within the file and against the database; unknown
-    enterprises without a name."""
-    def fail(i, key, msg):
-        errors.append({"行号": i + 2, "字段": LABEL[key], "原因": msg})
-        reasons.setdefault(i, []).append(f"{LABEL[key]}：{msg}")
-
-    if not good:
-        return good
-    frame = pd.DataFrame({"case_no": [r["case_no"] for r in good],
-                          "licence_no": [r["licence_no"] for r in good],
-                          "uscc": [r["uscc"] for r in good]})
-    cur.register("_imp_keys", frame)
+def _cross_checks(cur, rows: pd.DataFrame, err: _Errors) -> pd.DataFrame:
+    """Duplicates within the file and against the database; new enterprises
+    need a name somewhere in the file.  Returns the good rows."""
+    ok = rows[~err.bad]
+    if ok.empty:
+        return ok
+    keys = ok[["case_no", "licence_no", "uscc"]]
+    cur.register("_imp_keys", keys)
     try:
         dup_case = {r[0] for r in cur.execute(
             "SELECT case_no FROM approval_case WHERE case_no IN (SELECT case_no FROM _imp_keys)")
@@ -232,48 +234,44 @@ def _cross_checks(cur, good: list[dict], errors: list, reasons: dict) -> list[di
             "SELECT uscc FROM enterprise WHERE uscc IN (SELECT uscc FROM _imp_keys)").fetchall()}
     finally:
         cur.unregister("_imp_keys")
-    seen_case: dict[str, int] = {}
-    seen_lic: dict[str, int] = {}
-    new_names: dict[str, str] = {}
-    out = []
-    for r in good:
-        i, ok = r["_row"], True
-        if r["case_no"] in dup_case:
-            fail(i, "case_no", f"办件编号“{r['case_no']}”已存在")
-            ok = False
-        elif r["case_no"] in seen_case:
-            fail(i, "case_no", f"办件编号“{r['case_no']}”与第 {seen_case[r['case_no']] + 2} 行重复")
-            ok = False
-        ln = r["licence_no"]
-        if ln and ln in dup_lic:
-            fail(i, "licence_no", f"证照编号“{ln}”已在证照批文库中")
-            ok = False
-        elif ln and ln in seen_lic:
-            fail(i, "licence_no", f"证照编号“{ln}”与第 {seen_lic[ln] + 2} 行重复")
-            ok = False
-        if r["uscc"] not in known and r["uscc"] not in new_names:
-            if not r["enterprise_name"]:
-                fail(i, "enterprise_name", "该统一社会信用代码尚未登记，新企业须填写企业名称")
-                ok = False
-            elif ok:
-                new_names[r["uscc"]] = r["enterprise_name"]
-        if ok:
-            seen_case[r["case_no"]] = i
-            if ln:
-                seen_lic[ln] = i
-            out.append(r)
-    return out
+    in_db = ok["case_no"].isin(dup_case)
+    err.add(in_db.reindex(rows.index, fill_value=False), "case_no",
+            "办件编号“" + rows["case_no"].astype(str) + "”已存在")
+    first_row = ok.groupby("case_no")["_row"].transform("min")
+    again = ~in_db & (first_row != ok["_row"])
+    err.add(again.reindex(rows.index, fill_value=False), "case_no",
+            ("办件编号“" + ok["case_no"] + "”与第 " + (first_row + 2).astype(str) + " 行重复")
+            .reindex(rows.index))
+    lic = ok["licence_no"].notna()
+    lic_db = lic & ok["licence_no"].isin(dup_lic)
+    err.add(lic_db.reindex(rows.index, fill_value=False), "licence_no",
+            "证照编号“" + rows["licence_no"].astype(str) + "”已在证照批文库中")
+    first_lic = ok[lic].groupby("licence_no")["_row"].transform("min").reindex(ok.index)
+    lic_again = lic & ~lic_db & (first_lic != ok["_row"])
+    err.add(lic_again.reindex(rows.index, fill_value=False), "licence_no",
+            ("证照编号“" + ok["licence_no"].astype(str) + "”与第 " +
+             (first_lic.fillna(0).astype(int) + 2).astype(str) + " 行重复").reindex(rows.index))
+    ok = rows[~err.bad]
+    named = set(ok.loc[ok["enterprise_name"].notna(), "uscc"])
+    nameless = ~ok["uscc"].isin(known) & ~ok["uscc"].isin(named)
+    err.add(nameless.reindex(rows.index, fill_value=False), "enterprise_name",
+            "该统一社会信用代码尚未登记，新企业须填写企业名称")
+    return rows[~err.bad]
 
 
-def _result(frame, good, errors, reasons) -> ImportResult:
-    err = pd.DataFrame(errors, columns=["行号", "字段", "原因"]).sort_values(
-        ["行号"], kind="stable").reset_index(drop=True)
-    bad_idx = sorted(reasons)
-    rejected = frame.iloc[bad_idx].copy()
+def _result(frame, good: pd.DataFrame, err: _Errors) -> ImportResult:
+    errors = err.frame()
+    order = {k: n for n, k in enumerate(LABEL.values())}
+    errors = errors.assign(_o=errors["字段"].map(order)).sort_values(["_i", "_o"], kind="stable")
+    bad_idx = sorted(set(errors["_i"]))
+    reasons = (errors["字段"] + "：" + errors["原因"]).groupby(errors["_i"]).agg("；".join)
+    rejected = frame.reset_index(drop=True).iloc[bad_idx].copy()
     rejected.insert(0, "行号", [i + 2 for i in bad_idx])
-    rejected["错误原因"] = ["；".join(reasons[i]) for i in bad_idx]
+    rejected["错误原因"] = reasons.reindex(bad_idx).to_numpy()
     rejected = rejected.rename(columns={k: LABEL[k] for k in COLUMNS})
-    return ImportResult(total=len(frame), ok=len(good), errors=err, rejected=rejected)
+    return ImportResult(total=len(frame), ok=len(good),
+                        errors=errors[["行号", "字段", "原因"]].reset_index(drop=True),
+                        rejected=rejected)
 
 
 def import_cases(actor: Actor, name: str, data: bytes, *, commit: bool) -> ImportResult:
@@ -284,35 +282,36 @@ def import_cases(actor: Actor, name: str, data: bytes, *, commit: bool) -> Impor
         raise ValidationError("文件中没有数据行。")
     frame = tabular.match_columns(frame, COLUMNS, REQUIRED)
     frame = frame[[c for c in COLUMNS if c in frame.columns]]
-    good, errors, reasons = _validate(frame)
+    rows, err = _validate(frame)
     db = get_db()
     if not commit:
         with db.cursor() as cur:
-            good = _cross_checks(cur, good, errors, reasons)
-        return _result(frame, good, errors, reasons)
+            good = _cross_checks(cur, rows, err)
+        return _result(frame, good, err)
 
     sha = hashlib.sha256(data).hexdigest()
 
     def tx(cur):
-        rows = _cross_checks(cur, list(good), errors, reasons)
-        if not rows:
+        e = _Errors(len(rows))
+        e.parts, e.bad = list(err.parts), err.bad.copy()
+        good = _cross_checks(cur, rows, e)
+        if good.empty:
             raise ValidationError("文件中没有可以导入的行，请先修正错误。")
-        counts = _write(cur, actor, rows, name, sha)
-        return rows, counts
-    rows, counts = db.write(tx)
-    res = _result(frame, rows, errors, reasons)
+        return good, e, _write(cur, actor, good, name, sha)
+    good, err2, counts = db.write(tx)
+    res = _result(frame, good, err2)
     res.committed = True
     res.counts = counts
     return res
 
 
-def _write(cur, actor, rows: list[dict], file_name: str, sha: str) -> dict:
+def _write(cur, actor, rows: pd.DataFrame, file_name: str, sha: str) -> dict:
     now = clock.now()
     uid = actor.user_id
-    f = pd.DataFrame(rows)
-    for col in ("licence_kind", "issued_on", "valid_until", "project_name", "enterprise_name"):
-        if col not in f.columns:
-            f[col] = None
+    f = rows.copy()
+    f["item_id"] = f["item_id"].astype("int64")
+    for c in ("decided_on", "issued_on", "valid_until"):
+        f[c] = pd.to_datetime(f[c]).astype("datetime64[ms]")
     counts: dict = {}
     cur.register("_imp", f)
     try:
@@ -387,7 +386,7 @@ def _write(cur, actor, rows: list[dict], file_name: str, sha: str) -> dict:
     audit.record(cur, actor, "import", "case", f"{id_min}-{id_max}",
                  after={"file": file_name, "sha256": sha, "case_count": n_cases,
                         "case_id_min": id_min, "case_id_max": id_max,
-                        "first_case_no": rows[0]["case_no"], "last_case_no": rows[-1]["case_no"],
+                        "first_case_no": rows["case_no"].iloc[0], "last_case_no": rows["case_no"].iloc[-1],
                         **{k: counts[k] for k in ("licences", "pushes", "claims", "enterprises",
                                                   "projects")}})
     return counts
