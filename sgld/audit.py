@@ -91,10 +91,22 @@ def _pending_head(cur, head) -> None:
 
 
 def on_commit(cur) -> None:
-    global _cached_head
+    global _cached_head, _data_version
     head = _pending.pop(id(cur), None)
     if head is not None:
         _cached_head = head
+    _data_version += 1
+
+
+# Incremented by every committed write transaction of this process: cached
+# reads (e.g. the dashboard's figures) use it in their cache key so a write
+# invalidates them at once.
+_data_version = 0
+
+
+def data_version() -> int:
+    """A counter that changes whenever a write transaction commits."""
+    return _data_version
 
 
 def on_rollback(cur) -> None:
@@ -103,9 +115,10 @@ def on_rollback(cur) -> None:
 
 def forget_head() -> None:
     """Drop the cached head (a new database was opened)."""
-    global _cached_head
+    global _cached_head, _data_version
     _cached_head = None
     _pending.clear()
+    _data_version += 1  # another database: cached reads of the old one are stale
 
 
 def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:

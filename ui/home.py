@@ -1,19 +1,294 @@
-"""The landing page (首页驾驶舱).  The dashboard issue fills it; for now it
-greets the user and lists the pages their roles open."""
+"""首页驾驶舱: quick query (快速查询) for everyone, classification statistics
+(分类统计) for leaders — and for approvers and supervisors within their
+scope — and the work view of processing reminders (处理提醒)."""
+from __future__ import annotations
+
+from datetime import date
+
+import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
-from sgld import settings
-from sgld.security import PAGES, visible_pages
+from sgld import audit, clock, settings
+from sgld.errors import SgldError
+from sgld.security import PAGES, Actor, visible_pages
+from sgld.services import dashboard, quick_query
 from ui.auth import page_guard
+from ui.widgets import action, download_xlsx
+
+PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
+              "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
+              "profile": "pages/5_企业画像.py", "account": "pages/8_账号设置.py",
+              "admin": "pages/9_系统管理.py"}
+FILE_KEYS = {v: k for k, v in PAGE_FILES.items()}
+# plotly draws in the browser: name CJK fonts first so Chinese labels never fall back to boxes
+CJK_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
+             ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
+PALETTE = ["#1f5fa8", "#e07b00", "#c62828", "#2e7d32", "#6a1b9a", "#00838f", "#9e9e9e",
+           "#ad1457"]
+CACHE_TTL = 60
 
 
+def _actor_key(a: Actor):
+    return (a.user_id, tuple(sorted(a.roles)), a.department_id)
+
+
+def _filters_key(f: dashboard.Filters):
+    return (f.date_from, f.date_to, f.department_id, f.category)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
+               hash_funcs={Actor: _actor_key, dashboard.Filters: _filters_key})
+def _figures(actor: Actor, filters: dashboard.Filters, version: int) -> dashboard.Dashboard:
+    """Cached for a minute; ``version`` (every committed write bumps it)
+    makes any write visible at once."""
+    return dashboard.leader_figures(actor, filters)
+
+
+# -- charts ---------------------------------------------------------------------
+def _style(fig: go.Figure, height: int = 360) -> go.Figure:
+    fig.update_layout(font_family=CJK_FONTS, height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
+                              "title": None}, legend_title_text="",
+                      hoverlabel={"font_family": CJK_FONTS})
+    return fig
+
+
+def chart(fig_: dashboard.Figure) -> go.Figure | None:
+    spec, frame = fig_.chart, fig_.frame
+    if not spec or frame is None or not len(frame):
+        return None
+    data = frame
+    if fig_.key == "penalties":
+        data = frame[frame["处罚类别"] != "合计"]
+    ys = [y for y in spec["y"] if y in data.columns]
+    if not ys:
+        return None
+    kind = spec["kind"]
+    if kind == "line":
+        fig = px.line(data, x=spec["x"], y=ys, markers=True, color_discrete_sequence=PALETTE)
+        fig.update_yaxes(title_text="数量")
+        fig.update_xaxes(title_text="")
+    elif spec.get("orientation") == "h":
+        fig = px.bar(data, y=spec["x"], x=ys, orientation="h", barmode=spec.get("barmode", "group"),
+                     color_discrete_sequence=PALETTE)
+        fig.update_yaxes(title_text="", autorange="reversed")
+        fig.update_xaxes(title_text="数量")
+    else:
+        fig = px.bar(data, x=spec["x"], y=ys, barmode=spec.get("barmode", "group"),
+                     color_discrete_sequence=PALETTE)
+        fig.update_yaxes(title_text="数量")
+        fig.update_xaxes(title_text="")
+    if spec.get("orientation") != "h":
+        fig.update_xaxes(type="category")  # months stay "2026-03", not parsed as dates
+    if spec.get("line") and spec["line"] in data.columns:
+        fig.add_scatter(x=data[spec["x"]], y=data[spec["line"]], name=spec["line"],
+                        mode="lines+markers", line={"color": "#424242"})
+    fig.update_layout(legend_title_text="")
+    return _style(fig)
+
+
+def _metric_value(h: dashboard.Headline) -> str:
+    if h.value is None:
+        return "—"
+    if h.fmt == "pct":
+        return f"{h.value:.1f}%"
+    if h.fmt == "float":
+        return f"{h.value:,.2f}"
+    return f"{int(h.value):,}"
+
+
+def _metric_delta(h: dashboard.Headline) -> str | None:
+    d = h.delta
+    if d is None:
+        return None
+    if h.fmt == "pct":
+        return f"{d:+.1f} 个百分点"
+    if h.fmt == "float":
+        return f"{d:+,.2f}"
+    return f"{int(d):+,}"
+
+
+# -- the leader view (分类统计) ----------------------------------------------------
+def _filter_bar(actor: Actor) -> dashboard.Filters | None:
+    opts = dashboard.filter_options(actor)
+    c = st.columns([1.2, 1.2, 1.2, 1.5, 1.5])
+    preset = c[0].selectbox("统计期间", opts["periods"], index=3, key="dash_period")
+    if preset == "自定义":
+        d0, d1 = dashboard.period_range("本年")
+        d_from = c[1].date_input("起始日期", value=d0, key="dash_from")
+        d_to = c[2].date_input("结束日期", value=d1, key="dash_to")
+    else:
+        d_from, d_to = dashboard.period_range(preset)
+        c[1].date_input("起始日期", value=d_from, disabled=True, key=f"dash_from_{preset}")
+        c[2].date_input("结束日期", value=d_to, disabled=True, key=f"dash_to_{preset}")
+    depts = opts["departments"]
+    if opts["locked_department"]:
+        c[3].selectbox("部门", [depts[0]["name"]], disabled=True, key="dash_dept_locked",
+                       help="监管部门账号只能查看本部门的统计。")
+        dept_id = depts[0]["id"]
+    else:
+        names = {d["id"]: d["name"] for d in depts}
+        dept_id = c[3].selectbox("部门", [None] + list(names), key="dash_dept",
+                                 format_func=lambda i: "全市（全部部门）" if i is None else names[i])
+    category = c[4].selectbox("事项分类", [None] + opts["categories"], key="dash_cat",
+                              format_func=lambda x: "全部分类" if x is None else x)
+    try:
+        return dashboard.make_filters(d_from, d_to, dept_id, category)
+    except SgldError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return None
+
+
+def leader_view(actor: Actor) -> None:
+    f = _filter_bar(actor)
+    if f is None:
+        return
+    with action():
+        dash = _figures(actor, f, audit.data_version())
+        p0, p1 = dash.previous
+        top = st.columns([4, 1.3, 1])
+        top[0].caption(f"统计范围：**{dash.scope}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
+                       f"（{f.days} 天），箭头为较上期（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
+                       f"数据时间 {dash.computed_at:%H:%M:%S}",
+                       help="系统中的任何修改会立即反映到统计中；否则统计结果最多缓存 1 分钟。")
+        with top[1]:
+            download_xlsx("导出全部统计", dashboard.workbook(dash), "首页统计", key="dash_all_x")
+        if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
+            _figures.clear()
+            st.rerun()
+        _headline(dash)
+        figs = dash.figures
+        for i in range(0, len(figs), 2):
+            cols = st.columns(2)
+            for col, fig_ in zip(cols, figs[i:i + 2]):
+                with col:
+                    _figure_card(fig_)
+
+
+def _headline(dash: dashboard.Dashboard) -> None:
+    per_row = 5
+    items = dash.headline
+    for i in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, h in zip(cols, items[i:i + per_row]):
+            prev = dashboard.Headline(h.label, h.previous, None, h.unit, fmt=h.fmt)
+            col.metric(f"{h.label}（{h.unit}）" if h.unit and h.fmt != "pct" else h.label,
+                       _metric_value(h), _metric_delta(h),
+                       delta_color="normal" if h.better == "up" else "inverse", border=True,
+                       help=f"上期：{_metric_value(prev)}（{dash.previous[0]:%Y-%m-%d} 至 "
+                            f"{dash.previous[1]:%Y-%m-%d}）")
+
+
+def _figure_card(fig_: dashboard.Figure) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{fig_.title}**")
+        if fig_.empty:
+            st.info(fig_.empty, icon=":material/hourglass_empty:")
+            return
+        if fig_.note:
+            st.caption(fig_.note)
+        if not len(fig_.frame):
+            st.info("所选范围内暂无数据。", icon=":material/info:")
+            return
+        plot = chart(fig_)
+        if plot is not None:
+            st.plotly_chart(plot, width="stretch", key=f"chart_{fig_.key}",
+                            config={"displaylogo": False})
+        with st.expander("数据表"):
+            st.dataframe(fig_.frame, hide_index=True, width="stretch")
+        download_xlsx("导出本图数据", fig_.frame, fig_.title, key=f"x_{fig_.key}")
+
+
+# -- the work view (处理提醒) ------------------------------------------------------
+def work_view(actor: Actor) -> None:
+    with action():
+        wv = dashboard.work_view(actor)
+        pages = set(visible_pages(actor))
+        m = st.columns(3)
+        m[0].metric("待办合计", f"{wv.total:,}", border=True)
+        m[1].metric("其中超时/紧急", f"{wv.overdue:,}", border=True)
+        m[2].metric("提醒类型", len([r for r in wv.reminders if r.count]), border=True)
+        shown = [r for r in wv.reminders if r.count]
+        if not shown:
+            st.success("暂无待办事项。", icon=":material/task_alt:")
+            return
+        left, right = st.columns([1, 1.2])
+        with left:
+            st.markdown("**我的待办**")
+            for r in shown:
+                with st.container(border=True):
+                    c = st.columns([3, 2])
+                    text = f"**{r.label}**　{r.count:,} 件"
+                    if r.overdue:
+                        text += f"　:red-badge[超时/紧急 {r.overdue:,}]"
+                    c[0].markdown(text)
+                    if r.page in pages and r.page in PAGE_FILES:
+                        c[1].page_link(PAGE_FILES[r.page], label=f"前往{PAGES[r.page][0]}",
+                                       icon=":material/arrow_forward:")
+        with right:
+            st.markdown("**待办分布（按类型和时限）**")
+            if len(wv.chart):
+                fig = px.bar(wv.chart, y="提醒类型", x="数量", color="分布", orientation="h",
+                             color_discrete_sequence=PALETTE)
+                fig.update_yaxes(title_text="", autorange="reversed")
+                st.plotly_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
+                                width="stretch", key="chart_reminders",
+                                config={"displaylogo": False})
+                download_xlsx("导出待办分布", wv.chart, "处理提醒", key="x_reminders")
+
+
+# -- quick query (快速查询) ----------------------------------------------------------
+def quick_search(actor: Actor) -> None:
+    text = st.text_input("快速查询", key="qq_text", placeholder=f"输入{quick_query.HINT}",
+                         icon=":material/search:", label_visibility="collapsed")
+    if not text or not text.strip():
+        return
+    with action():
+        groups = quick_query.search(actor, text)
+        if not groups:
+            st.info(f"没有找到与“{text.strip()}”相关、且在您查看范围内的记录。", icon=":material/search_off:")
+            return
+        pages = set(visible_pages(actor))
+        st.caption("查询结果（" + "、".join(f"{g.label} {len(g.hits)}{'+' if g.more else ''}"
+                                      for g in groups) + "）")
+        cols = st.columns(min(3, len(groups)))
+        for i, g in enumerate(groups):
+            with cols[i % len(cols)].container(border=True):
+                st.markdown(f"**{g.label}**")
+                for n, hit in enumerate(g.hits):
+                    key = FILE_KEYS.get(hit.page)
+                    row = st.columns([3, 1])
+                    row[0].markdown(f"{hit.title}  \n:gray[{hit.detail}]")
+                    if key in pages:
+                        row[1].page_link(hit.page, label=hit.link_label, query_params=hit.params,
+                                         icon=":material/open_in_new:")
+                    if hit.profile and g.kind != "enterprise" and "profile" in pages:
+                        row[1].page_link(PAGE_FILES["profile"], label="企业画像",
+                                         query_params={k: str(v) for k, v in hit.profile.items()},
+                                         icon=":material/domain:")
+                if g.more:
+                    st.caption(f"仅显示前 {quick_query.LIMIT} 条，请输入更完整的内容。")
+
+
+# -- the page --------------------------------------------------------------------------
 def render() -> None:
     actor = page_guard("home")
     cfg = settings.get()
-    st.title(f"{cfg.app_title} · 首页")
-    st.caption(f"{actor.display_name}，您好。所属部门：{actor.department_name}；角色：{actor.role_names}")
-    st.info("首页驾驶舱（分类统计、快速查询、处理提醒）建设中。", icon=":material/construction:")
-    st.subheader("您可以使用的功能")
-    for key in visible_pages(actor):
-        if key not in ("home", "account"):
-            st.markdown(f"- {PAGES[key][0]}")
+    st.title("首页")
+    st.caption(f"{actor.display_name}，您好。{actor.department_name} · {actor.role_names} · "
+               f"{clock.today():%Y年%m月%d日} · {cfg.app_title}")
+    quick_search(actor)
+    stats = actor.has("admin", "leader", "approver", "supervisor")
+    if actor.has("leader", "admin"):
+        tabs = ["统计分析", "处理提醒"]
+    elif stats:
+        tabs = ["处理提醒", "本部门统计" if not actor.has("approver") else "统计分析"]
+    else:
+        tabs = ["处理提醒"]
+    views = {"统计分析": leader_view, "本部门统计": leader_view, "处理提醒": work_view}
+    # only the open tab runs, so a leader does not pay for the work view and vice versa
+    for label, tab in zip(tabs, st.tabs(tabs, key="home_tab", on_change="rerun")):
+        if tab.open:
+            with tab:
+                views[label](actor)
