@@ -744,11 +744,15 @@ def quarantine_item(actor: Actor, qid: int) -> dict:
     row = rows[0]
     raw = json.loads(row["raw_json"])
     values = {k: "" for k in ps.FIELDS}
+    mapping = get_db().scalar("SELECT column_mapping FROM penalty_source WHERE name = ? AND kind = 'sql'",
+                              [row["source"]])
     try:
-        for k, header in ps.match_headers(list(raw)).items():
-            values[k] = raw.get(header, "")
+        headers = json.loads(mapping) if mapping else ps.match_headers(list(raw))
     except ValidationError:
-        pass
+        headers = {}
+    for k, header in headers.items():
+        if k in values and header in raw:
+            values[k] = raw[header]
     row["raw"] = raw
     row["values"] = values
     return row

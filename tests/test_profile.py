@@ -1,0 +1,105 @@
+"""Enterprise profile: scope per role, timeline content and order, providers."""
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from sgld import clock
+from sgld.errors import NotFound, PermissionDenied
+from sgld.services import inspection, profile
+
+
+def _record(actor, code):
+    return inspection.record(actor, uscc_code=code, entity_name=None,
+                             inspected_at=clock.now() - timedelta(minutes=5), place="现场", result="责令整改",
+                             findings="台账缺失", inspectors="张三")
+
+
+def test_profile_shows_inspection_beside_penalties(db, as_user):
+    sup = as_user("supervisor")
+    eid, code = db.one("SELECT enterprise_id, uscc FROM penalty WHERE source = '行权系统'"
+                       " ORDER BY decision_date DESC LIMIT 1")
+    iid = _record(sup, code)
+    data = profile.profile(sup, eid)
+    assert data["enterprise"]["uscc"] == code
+    kinds = [e["kind"] for e in data["timeline"]]
+    assert "检查" in kinds and "处罚" in kinds
+    assert data["counts"]["penalties"] == db.scalar("SELECT count(*) FROM penalty WHERE enterprise_id = ?", [eid])
+    first = data["timeline"][0]
+    assert first["kind"] == "检查" and first["link"]["params"] == {"inspection": str(iid)}
+    pen = next(e for e in data["timeline"] if e["kind"] == "处罚")
+    assert pen["link"]["page"] == "pages/2_监管录入.py" and "penalty" in pen["link"]["params"]
+    keys = [profile._sort_key(e) for e in data["timeline"]]
+    assert keys == sorted(keys, reverse=True)
+
+
+def test_profile_includes_push_records(db, as_user):
+    eid = db.scalar("SELECT c.enterprise_id FROM push p JOIN approval_case c ON c.id = p.case_id"
+                    " WHERE p.status = '已签收' LIMIT 1")
+    data = profile.profile(as_user("leader"), eid)
+    kinds = {e["kind"] for e in data["timeline"]}
+    assert {"办件", "推送"} <= kinds
+    assert data["counts"]["cases"] >= 1 and data["counts"]["pushes"] >= 1
+
+
+def test_supervisor_scope(db, as_user):
+    sup = as_user("supervisor")
+    scope, params = profile.scope_sql(sup.department_id)
+    outside = db.scalar(f"SELECT id FROM enterprise WHERE id NOT IN ({scope}) ORDER BY id LIMIT 1", params)
+    assert outside is not None
+    with pytest.raises(PermissionDenied):
+        profile.profile(sup, outside)
+    assert outside not in {h["id"] for h in profile.search(sup, db.scalar(
+        "SELECT name FROM enterprise WHERE id = ?", [outside]))}
+    # approvers and leaders see every enterprise
+    for who in ("leader", "approver", "admin"):
+        assert profile.profile(as_user(who), outside)["enterprise"]["id"] == outside
+    # inspecting it brings it into the department's scope
+    _record(sup, db.scalar("SELECT uscc FROM enterprise WHERE id = ?", [outside]))
+    mine = [r for r in profile.profile(sup, outside)["inspections"] if r["department"] == sup.department_name]
+    assert len(mine) == 1
+    with pytest.raises(PermissionDenied):
+        profile.profile(as_user("liaison"), outside)
+    with pytest.raises(NotFound):
+        profile.profile(as_user("leader"), 10**9)
+
+
+def test_supervised_items_are_in_scope(db, as_user):
+    sup = as_user("supervisor")
+    eid = db.scalar("SELECT c.enterprise_id FROM approval_case c JOIN item_department x ON x.item_id = c.item_id"
+                    " WHERE x.department_id = ? AND c.enterprise_id NOT IN"
+                    " (SELECT enterprise_id FROM inspection WHERE department_id = ?) LIMIT 1",
+                    [sup.department_id, sup.department_id])
+    assert profile.can_view(sup, eid)
+    assert profile.profile(sup, eid)["counts"]["cases"] >= 1
+
+
+def test_search_by_name_or_code(db, as_user):
+    leader = as_user("leader")
+    eid, code, name = db.one("SELECT id, uscc, name FROM enterprise ORDER BY id LIMIT 1")
+    assert profile.search(leader, code.lower())[0]["id"] == eid
+    assert eid in {h["id"] for h in profile.search(leader, name[2:6])}
+    assert profile.search(leader, "  ") == []
+
+
+def test_other_features_add_events_and_flags(db, as_user, monkeypatch):
+    leader = as_user("leader")
+    eid = db.scalar("SELECT enterprise_id FROM penalty LIMIT 1")
+    future = clock.now() + timedelta(days=1)
+
+    def providers(name):
+        if name == "profile_events":
+            yield "revocation", lambda a, e: [{"at": future, "kind": "协同处理", "title": "提请撤销许可",
+                                              "detail": "", "status": "已提交", "link": None}]
+            yield "broken", lambda a, e: 1 / 0
+        else:
+            yield "warning", lambda a, e: [{"label": "警示名单", "text": "因行政处罚列入", "level": "error"}]
+    monkeypatch.setattr(profile, "_providers", providers)
+    data = profile.profile(leader, eid)
+    assert data["timeline"][0]["kind"] == "协同处理"
+    assert data["flags"][0]["label"] == "警示名单"
+
+
+def test_sort_key_handles_dates_and_missing():
+    events = [{"at": None}, {"at": date(2025, 1, 2)}, {"at": datetime(2025, 1, 2, 8)}, {"at": date(2025, 1, 3)}]
+    ordered = sorted(events, key=profile._sort_key, reverse=True)
+    assert ordered[0]["at"] == date(2025, 1, 3) and ordered[-1]["at"] is None
