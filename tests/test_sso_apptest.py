@@ -222,3 +222,48 @@ def test_header_logout_does_not_log_straight_back_in(header):
     assert "重新登录（统一身份认证网关）" in labels(at)
     # a fresh session (page reload) through the gateway logs in again
     assert "审批推送" in nav_pages(run(auth=None))
+
+
+# -- admin tab ------------------------------------------------------------------
+
+def _admin_page():
+    from tests.apptest_util import as_logged_in
+    return as_logged_in("pages/9_系统管理.py", "admin")
+
+
+def test_admin_tab_shows_config_problems_and_binds_identity(mode):
+    mode("both")
+    at = _admin_page()
+    at.secrets["auth"] = {k: v for k, v in GOOD_AUTH.items() if k != "client_id"}
+    at.run()
+    assert not at.exception
+    assert any("缺少 client_id" in e.value for e in at.error)
+    form_select = [s for s in at.selectbox if s.label == "账号"][0]
+    uid = accounts.actor_by_username("supervisor").user_id
+    form_select.set_value(uid)
+    [t for t in at.text_input if t.label == "统一身份认证标识"][0].input("Zhang@Example.gov.cn")
+    button(at, "保存对应关系").click().run()
+    assert not at.exception
+    assert get_db().scalar("SELECT sso_subject FROM app_user WHERE id = ?", [uid]) \
+        == "zhang@example.gov.cn"
+    # a clash is refused with a clear message and changes nothing
+    other = accounts.actor_by_username("supervisor2").user_id
+    [s for s in at.selectbox if s.label == "账号"][0].set_value(other)
+    [t for t in at.text_input if t.label == "统一身份认证标识"][0].input("zhang@example.gov.cn")
+    button(at, "保存对应关系").click().run()
+    assert any("已对应账号“supervisor”" in e.value for e in at.error)
+    assert get_db().scalar("SELECT sso_subject FROM app_user WHERE id = ?", [other]) is None
+
+
+def test_admin_tab_config_ok(mode):
+    mode("both")
+    at = _admin_page()
+    at.secrets["auth"] = GOOD_AUTH
+    at.run()
+    assert any("配置检查通过" in s.value for s in at.success)
+
+
+def test_sso_tab_is_admin_only(mode):
+    from tests.apptest_util import as_logged_in
+    at = as_logged_in("pages/9_系统管理.py", "supervisor").run()
+    assert not [s for s in at.selectbox if s.label == "账号"]

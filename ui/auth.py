@@ -119,9 +119,10 @@ def _server_address() -> str | None:
 def _request_header(name: str) -> list[str]:
     """All values of a header of the request that opened this session."""
     try:
-        return st.context.headers.get_all(name)
+        values = st.context.headers.get_all(name)
     except Exception:  # noqa: BLE001 - no request (bare script run)
         return []
+    return [v for v in values if v and v.strip()]  # an empty header is no identity
 
 
 def _identity() -> dict:
@@ -143,6 +144,11 @@ def _sso_state() -> dict:
     header_on = bool(c.header) and sso.header_mode_problem(c.header, _server_address()) is None
     _log_problems(tuple(problems))
     return {"cfg": c, "provider": provider, "problems": problems, "header_on": header_on}
+
+
+def sso_status() -> dict:
+    """The SSO configuration as this server sees it (admin tab)."""
+    return {**_sso_state(), "address": _server_address()}
 
 
 @st.cache_resource(show_spinner=False)
