@@ -3,7 +3,7 @@ push–sign and claim, overdue overview, the approval archive."""
 import streamlit as st
 
 from sgld.services import push_query
-from ui import push_views, push_work
+from ui import push_views, push_work, revocation_bureau, warning_list
 from ui.auth import page_guard
 from ui.widgets import page_header
 
@@ -26,6 +26,8 @@ elif actor.has("supervisor") and not actor.sees_everything:
     tabs += ["审批办件档案", "证照批文库", "项目库"]
 else:  # leader, admin: read-only
     tabs = ["审批办件档案", "证照批文库", "项目库", "签收情况"]
+if actor.has("approver", "leader", "admin"):  # 协同处理 and 警示名单 (revocation issue)
+    tabs += ["协同处理待办" if actor.has("approver") else "协同处理", "警示名单"]
 
 VIEWS = {
     "办件录入": lambda: push_work.record_form(actor, opts),
@@ -37,6 +39,9 @@ VIEWS = {
     "证照批文库": lambda: push_views.licences(actor, opts),
     "项目库": lambda: push_views.projects(actor),
     "签收情况": lambda: push_views.overview(actor),
+    "协同处理待办": lambda: revocation_bureau.render(actor),
+    "协同处理": lambda: revocation_bureau.render(actor),
+    "警示名单": lambda: warning_list.render(actor),
 }
 # only the open tab runs (on_change="rerun"), so each visit queries one list
 for label, tab in zip(tabs, st.tabs(tabs, key="push_tab", on_change="rerun")):

@@ -11,6 +11,7 @@ from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
 from ui.widgets import action, data_table, status_text
+from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
 
@@ -34,6 +35,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
         st.subheader(f"办件 {c['case_no']}")
         st.markdown(f"{status_text(c['stage'] if c['stage'] == '办结' else '核实中')} "
                     f"**{c['item']}**（{c['item_code']}，{c['category']}）")
+        case_flag(c["enterprise_id"])  # 警示名单 (revocation issue)
         a, b, e = st.columns(3)
         a.markdown(f"**企业名称**：{c['enterprise']}  \n**统一社会信用代码**：`{c['uscc']}`  \n"
                    f"**法定代表人**：{c['legal_rep'] or '—'}")
@@ -193,6 +195,7 @@ def archive(actor, opts: dict, key: str = "arc") -> None:
             actor, enterprise=ent, uscc_code=code, project_no=proj, case_no=case_no,
             licence_no=lic, item_id=item, department_id=dept, stage=stage, push_status=pstat,
             date_from=d_from, date_to=d_to)
+        frame = archive_flag(frame)  # 警示名单 (revocation issue)
         if total > len(frame):
             st.caption(f"共找到 {total} 件，列出最新的 {len(frame)} 件；请用上方条件缩小范围。")
         _, sel = data_table(frame, key=f"{key}_list", file_name="审批办件档案",

@@ -11,9 +11,11 @@ from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
+from ui.warning_flags import form_flag
 from ui.widgets import action, data_table
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
+LIST_LIMIT = 2000
 
 
 # -- record by form -------------------------------------------------------
@@ -49,6 +51,7 @@ def record_form(actor, opts: dict) -> None:
                     help="已登记企业沿用登记名称；新企业请填写")
     decided = c[2].date_input("决定日期 *", value=clock.today(), format="YYYY-MM-DD",
                               key=f"{p}_date")
+    form_flag(st.session_state.get(f"{p}_uscc"))  # 警示名单 (revocation issue)
     c = st.columns(3)
     project_no = c[0].text_input("项目编号 *", key=f"{p}_proj")
     project_name = c[1].text_input("项目名称（新项目填写）", key=f"{p}_pname")
@@ -143,10 +146,12 @@ def _quick_open(actor, key: str) -> int | None:
 
 
 def to_sign(actor) -> None:
-    frame = push_query.push_list(actor, status="待签收")
-    overdue = int((frame["时限"] == "已超时").sum()) if len(frame) else 0
-    st.subheader(f"待签收 {len(frame)} 条" + (f"（其中已超时 {overdue} 条）" if overdue else ""))
+    total, overdue = push_query.pending_count(actor)
+    st.subheader(f"待签收 {total} 条" + (f"（其中已超时 {overdue} 条）" if overdue else ""))
     st.caption("签收人和签收时间由系统自动记录；可在列表中勾选多条后一并签收。")
+    frame = push_query.push_list(actor, status="待签收", limit=LIST_LIMIT)
+    if total > len(frame):
+        st.caption(f"按签收期限列出最早到期的 {len(frame)} 条；请先处理这些，或按办件编号直接打开。")
     cid = _quick_open(actor, "sign")
     shown, sel = data_table(frame, key="sign_list", file_name="待签收推送",
                             selection="multi-row", hide=["push_id", "case_id"])

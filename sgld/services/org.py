@@ -20,6 +20,14 @@ USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 # business settings an administrator edits at run time: key -> (default, label)
 BUSINESS_SETTINGS: dict[str, tuple[str, str]] = {
     "default_sign_limit_days": ("3", "推送签收默认时限（工作日）"),
+    # revocation requests and the warning list (sgld/services/revocation.py, warning.py)
+    "revocation_decision_days": ("20", "协同处理申请办理时限（工作日）"),
+    "warning_fine_wan": ("10", "警示名单：单笔罚款达到（万元，0 表示不启用）"),
+    "warning_penalty_categories": ("吊销,责令停产停业", "警示名单：处罚类别包含（逗号分隔，“无”表示不启用）"),
+    "warning_penalty_count": ("3", "警示名单：期间内处罚次数达到（次，0 表示不启用）"),
+    "warning_penalty_months": ("12", "警示名单：处罚次数统计期间（月）"),
+    "warning_inspection_results": ("立案查处", "警示名单：检查结果（逗号分隔，“无”表示不启用）"),
+    "warning_revoked_licence": ("1", "警示名单：证照被撤销或吊销即列入（1 是，0 否）"),
 }
 
 
