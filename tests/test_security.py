@@ -1,0 +1,95 @@
+"""Security review checks (docs/security.md lists them with these tests)."""
+import ast
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from sgld import clock, settings
+from sgld.errors import ConfigError
+from tests.apptest_util import login, nav_pages, page_source
+from tests.conftest import ROOT
+
+UI_FILES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+DOMAIN_FILES = [*sorted((ROOT / "sgld").rglob("*.py")), *sorted((ROOT / "db").rglob("*.py"))]
+
+
+def test_no_html_rendering_of_user_text():
+    for f in UI_FILES + DOMAIN_FILES:
+        text = f.read_text(encoding="utf-8")
+        assert not re.search(r"unsafe_allow_html\s*=\s*True", text), f
+        assert "st.html(" not in text and "components.html(" not in text, f
+
+
+def test_every_page_checks_its_role_first():
+    for f in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
+                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        first = body[0]
+        assert isinstance(first, ast.Assign) and isinstance(first.value, ast.Call), f
+        assert getattr(first.value.func, "id", None) == "page_guard", f
+
+
+def test_domain_and_storage_do_not_import_streamlit():
+    for f in DOMAIN_FILES:
+        tree = ast.parse(f.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            assert not any(n.split(".")[0] == "streamlit" for n in names), f
+
+
+def test_no_sql_in_pages():
+    pat = re.compile(r"\b(SELECT .+ FROM|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM)\b")
+    for f in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        assert not pat.search(f.read_text(encoding="utf-8")), f
+
+
+def test_no_code_path_changes_or_deletes_audit_rows():
+    pat = re.compile(r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|DROP\s+TABLE\s+audit_log"
+                     r"|TRUNCATE\s+audit_log)", re.I)
+    for f in DOMAIN_FILES + UI_FILES + sorted((ROOT / "db" / "migrations").glob("*.sql")):
+        assert not pat.search(f.read_text(encoding="utf-8")), f
+
+
+def test_no_secrets_in_the_repository():
+    assert settings.SPEC["COOKIE_KEY"][0] == ""
+    tracked = [p for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts
+               and ".git" not in p.parts and "data" not in p.parts and p.suffix in
+               {".py", ".toml", ".md", ".sh", ".conf", ".example", ".txt"}]
+    for f in tracked:
+        text = f.read_text(encoding="utf-8", errors="ignore")
+        assert not re.search(r"cookie_secret\s*=\s*\"[A-Za-z0-9_\-]{24,}\"", text) or "example" in f.name, f
+    assert not (ROOT / ".streamlit" / "secrets.toml").exists() or \
+        ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text()
+
+
+def test_production_requires_a_cookie_key(monkeypatch):
+    monkeypatch.setenv("SGLD_MODE", "production")
+    monkeypatch.delenv("SGLD_COOKIE_KEY", raising=False)
+    settings.reset()
+    with pytest.raises(ConfigError, match="SGLD_COOKIE_KEY"):
+        settings.load()
+    monkeypatch.setenv("SGLD_COOKIE_KEY", "short")
+    with pytest.raises(ConfigError, match="32"):
+        settings.load()
+    settings.reset()
+
+
+def test_idle_session_expires(db):
+    at = login("supervisor")
+    assert nav_pages(at)
+    clock.freeze(clock.now() + timedelta(minutes=settings.get().idle_minutes + 1))
+    at.run()
+    assert nav_pages(at) == set()
+    assert "未操作" in page_source(at)
+
+
+def test_passwords_are_stored_as_bcrypt_hashes(db):
+    from tests.conftest import DEMO_PASSWORD
+    for (h,) in db.all("SELECT password_hash FROM app_user WHERE password_hash IS NOT NULL"):
+        assert h.startswith("$2b$") and DEMO_PASSWORD not in h
+    dump = " ".join(str(r) for r in db.all("SELECT * FROM audit_log"))
+    assert DEMO_PASSWORD not in dump and "$2b$" not in dump  # never in the audit trail
