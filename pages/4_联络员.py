@@ -20,7 +20,7 @@ if actor.has("supervisor"):
     tabs["商请函与派员"] = lambda: dept.letters_tab(actor)
 if actor.has("approver", "leader", "admin"):
     tabs["商请函总览"] = lambda: bureau.letters_tab(actor)
-    tabs["审查安排"] = lambda: bureau.reviews_tab(actor)
+    tabs["审查一览"] = lambda: bureau.reviews_tab(actor)
 if actor.has("supervisor", "approver", "leader", "admin"):
     tabs["联络员名册"] = lambda: dept.roster_tab(actor)
 if actor.has("supervisor", "leader", "admin"):

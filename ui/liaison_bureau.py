@@ -88,11 +88,11 @@ def new_review_form(actor: Actor) -> None:
     src = None
     if srs:
         labels = {r["id"]: f"{r['review_no']} · {r['title']} · {r['meeting_date']:%Y-%m-%d}" for r in srs}
-        src = st.selectbox("依据已审察同意的专项审查（可选）", [None] + list(labels),
-                           format_func=lambda i: "（不依据专项审查：联合审查 / 现场审查）" if i is None
-                           else labels[i], key="lz_new_src")
+        labels = {0: "（不依据专项审查：联合审查 / 现场审查）"} | labels
+        src = st.selectbox("依据已审察同意的专项审查（可选）", list(labels), format_func=labels.get,
+                           key="lz_new_src")
     facts: dict = {}
-    if src is not None:
+    if src:
         with action():
             facts = svc.special_review_facts(actor, src)
     depts = svc.supervision_departments(actor)

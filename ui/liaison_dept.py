@@ -34,6 +34,8 @@ def letters_tab(actor: Actor) -> None:
     shown = rows if choice in (None, "全部") else [
         r for r in rows if (r["state"] == choice if choice != "已派员"
                             else r["status"] == "已派员")]
+    if choice == "待派员":  # the most urgent first
+        shown = sorted(shown, key=lambda r: (r["review_date"], r["id"]))
     data_table(svc.letters_table(shown), key="lz_dept_letters", file_name="商请函")
     if not shown:
         return
@@ -94,7 +96,9 @@ def roster_tab(actor: Actor) -> None:
     c2.caption(f"共 {len(rows)} 人，{on:%Y-%m-%d} 符合资格 {ok} 人。资格条件（附件3 二）："
                "本部门在职公务员、在职参照公务员法管理人员或事业单位人员；熟悉本部门监管工作要求，"
                "具有一定的组织协调能力（由部门确认）；从事本部门工作 2 年以上。")
-    data_table(svc.roster_table(rows), key="lz_roster", file_name="联络员名册", hide=["编号"],
+    own_only = not (actor.sees_everything or actor.has("approver"))
+    data_table(svc.roster_table(rows), key="lz_roster", file_name="联络员名册",
+               hide=["编号", "部门"] if own_only else ["编号"],
                column_config={"不符合原因": st.column_config.TextColumn(width="large")})
     if not actor.has("supervisor"):
         return
@@ -115,14 +119,16 @@ def roster_form(actor: Actor, e: dict | None) -> None:
     with action():
         accounts = svc.liaison_accounts(actor)
     key = f"lz_rf_{e['id'] if e else 'new'}"
-    acc_ids = [None] + [a["id"] for a in accounts if a["liaison_id"] in (None, e and e["id"])]
-    acc_label = {a["id"]: f"{a['display_name']}（{a['username']}）" for a in accounts}
+    # 0 = no account (a None option would show Streamlit's English placeholder)
+    acc_ids = [0] + [a["id"] for a in accounts if a["liaison_id"] in (None, e and e["id"])]
+    acc_label = {0: "（不关联系统账号）"} | {a["id"]: f"{a['display_name']}（{a['username']}）"
+                                             for a in accounts}
     with st.form(key):
         c1, c2 = st.columns(2)
         name = c1.text_input("姓名", value=e["name"] if e else "", key=f"{key}_name")
         user_id = c2.selectbox("系统账号（具有联络员角色的本部门账号）", acc_ids,
                                index=acc_ids.index(e["user_id"]) if e and e["user_id"] in acc_ids else 0,
-                               format_func=lambda i: "（不关联）" if i is None else acc_label[i],
+                               format_func=acc_label.get,
                                key=f"{key}_user")
         position = c1.text_input("职务", value=(e["position"] or "") if e else "", key=f"{key}_pos")
         et = c2.selectbox("人员类别", svc.EMPLOYMENT_TYPES,
@@ -139,6 +145,6 @@ def roster_form(actor: Actor, e: dict | None) -> None:
             with action():
                 svc.save_liaison(actor, liaison_id=e["id"] if e else None, name=name,
                                  employment_type=et, joined_on=joined, familiar_confirmed=fam,
-                                 position=position, contact=contact, user_id=user_id,
+                                 position=position, contact=contact, user_id=user_id or None,
                                  active=active)
                 done(f"联络员“{name}”已保存。")

@@ -1,0 +1,176 @@
+"""AppTest: the 联络员 page per role — roster upkeep, dispatch, the liaison's
+workspace (discipline, record, signature, rectification check), letters."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from sgld import clock
+from sgld.services import liaison as svc
+from tests.apptest_util import as_logged_in, button, page_source
+from tests.conftest import actor
+
+PAGE = "pages/4_联络员.py"
+TOP_TABS = {"我的审查任务", "商请函与派员", "商请函总览", "审查一览", "联络员名册", "联络员反馈",
+            "整改跟踪", "统计"}
+
+
+def run(username):
+    at = as_logged_in(PAGE, username).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def errors(at):
+    return [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("username,tabs", [
+    ("supervisor", ["商请函与派员", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
+    ("approver", ["商请函总览", "审查一览", "联络员名册", "整改跟踪", "统计"]),
+    ("liaison", ["我的审查任务", "整改跟踪"]),
+    ("leader", ["商请函总览", "审查一览", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
+])
+def test_tabs_per_role(db, username, tabs):
+    at = run(username)
+    labels = [t.label for t in at.tabs]
+    assert [t for t in labels if t in TOP_TABS] == tabs
+    assert not errors(at)
+
+
+def test_leader_reads_without_forms(db):
+    at = run("leader")
+    labels = {b.label for b in at.button}
+    assert not labels & {"确认派员并告知审批局", "保存", "保存并发出商请函", "撤回商请函"}
+    assert "统计" in [t.label for t in at.tabs]
+
+
+def test_roster_shows_qualification_and_adds_an_entry(db):
+    at = run("supervisor")
+    roster = next(d.value for d in at.dataframe
+                  if {"部门", "不符合原因"} <= set(d.value.columns))
+    assert set(roster["部门"]) == {"市场监管局"}
+    assert "不符合" in set(roster["资格"]) and "符合" in set(roster["资格"])
+    assert roster["不符合原因"].str.contains("未满 2 年").any()
+    at.text_input(key="lz_rf_new_name").input("周新人")
+    at.selectbox(key="lz_rf_new_et").set_value("参照公务员法管理人员")
+    at.date_input(key="lz_rf_new_joined").set_value(clock.today() - timedelta(days=400))
+    at.checkbox(key="lz_rf_new_fam").check()
+    button(at, "保存").click().run()
+    assert not errors(at), errors(at)
+    row = next(r for r in svc.list_roster(actor("supervisor")) if r["name"] == "周新人")
+    assert row["employment_type"] == "参照公务员法管理人员" and row["familiar_confirmed"]
+    assert not row["qualified"] and "未满 2 年" in row["problems"][0]
+    assert "已保存" in page_source(at)
+
+
+def test_roster_bad_input_shows_the_reason(db):
+    at = run("supervisor")
+    n = len(svc.list_roster(actor("supervisor")))
+    button(at, "保存").click().run()   # no name, no date
+    assert errors(at) and "姓名" in errors(at)[0]
+    assert len(svc.list_roster(actor("supervisor"))) == n
+
+
+def test_dispatch_from_the_page(db):
+    at = run("supervisor")
+    waiting = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
+                     key=lambda r: r["review_date"])
+    first = waiting[0]
+    assert (first["review_date"] - clock.today()).days == 1   # the urgent one is offered first
+    assert any("明天" in w.value for w in at.warning)
+    who = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
+    liu = next(r["id"] for r in svc.list_roster(actor("supervisor")) if r["name"] == "刘联络")
+    who.set_value(liu)
+    button(at, "确认派员并告知审批局").click().run()
+    assert not errors(at), errors(at)
+    d = svc.get_letter(actor("approver"), first["id"])
+    assert d["status"] == "已派员" and d["liaison_name"] == "刘联络"
+    assert "已派员并告知审批局" in page_source(at)
+
+
+def test_dispatch_candidates_exclude_the_unqualified(db):
+    at = run("supervisor")
+    first = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
+                   key=lambda r: r["review_date"])[0]
+    cands = svc.dispatch_candidates(actor("supervisor"), first["id"])
+    ok = {c["id"] for c in cands if c["dispatchable"]}
+    shown = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
+    assert set(shown.proto.options) and len(shown.proto.options) == len(ok) < len(cands)
+
+
+def test_liaison_records_signs_and_checks(db):
+    lz = actor("liaison")
+    today_job = next(r for r in svc.my_assignments(lz) if r["todo"] == "今日审查")
+    at = run("liaison")
+    k = f"lz_rec_{today_job['id']}"
+    assert at.selectbox(key="lz_my_pick").value == today_job["id"]
+    at.text_area(key=f"{k}_text").input("现场核查了经营场所和冷库。")
+    at.text_area(key=f"{k}_sug").input("冷库温度记录需完善。")
+    at.radio(key=f"{k}_rec").set_value("建议整改后通过")
+    at.text_area(key=f"{k}_info").input("从业人员 12 人。")
+    button(at, "保存审查记录").click().run()
+    assert not errors(at), errors(at)
+    d = svc.get_letter(lz, today_job["id"])
+    assert d["attended"] and d["recommendation"] == "建议整改后通过"
+    # sign the report (drafted by the bureau in the demo data)
+    at.checkbox(key=f"lz_sign_ok_{today_job['id']}").check()
+    button(at, "在审查报告上签字").click().run()
+    assert not errors(at), errors(at)
+    assert svc.get_letter(lz, today_job["id"])["signed_at"] is not None
+    # record a rectification check on an item due soon (hardware: site visit)
+    x = next(r for r in svc.list_rectifications(lz) if r["state"] == "即将到期" and r["hardware"])
+    at.selectbox(key="lz_rect_pick").set_value(x["id"]).run()
+    at.checkbox(key=f"lz_chk_site_{x['id']}").uncheck()
+    at.text_area(key=f"lz_chk_note_{x['id']}").input("看了照片")
+    button(at, "保存复查记录").click().run()
+    assert any("须赴现场检查" in e for e in errors(at))
+    assert svc.rectification_checks(lz, x["id"]) == []
+    at.checkbox(key=f"lz_chk_site_{x['id']}").check()
+    at.text_area(key=f"lz_chk_note_{x['id']}").input("现场检查：监控已补装。")
+    button(at, "保存复查记录").click().run()
+    assert not errors(at), errors(at)
+    assert [r for r in svc.list_rectifications(lz) if r["id"] == x["id"]][0]["state"] == "已整改"
+
+
+def test_liaison_cannot_record_before_the_review_day(db):
+    lz = actor("liaison")
+    upcoming = next(r for r in svc.my_assignments(lz) if r["todo"] == "待参加")
+    at = run("liaison")
+    at.selectbox(key="lz_my_pick").set_value(upcoming["id"]).run()
+    assert "审查当天起可填写" in page_source(at)
+    assert "保存审查记录" not in {b.label for b in at.button}
+
+
+def test_first_assignment_shows_the_discipline(db):
+    at = run("liaison2")
+    assert "联络员工作纪律" in page_source(at)
+    assert "依法行政" in page_source(at)
+    button(at, "我已阅读，承诺遵守工作纪律").click().run()
+    assert not errors(at)
+    assert not svc.discipline_status(actor("liaison2"))["needed"]
+    assert "联络员工作纪律" not in [s.value for s in at.subheader]
+
+
+def test_approver_sends_a_letter_and_the_one_day_rule(db):
+    at = run("approver")
+    k = "lz_new_manual"
+    n = len(svc.list_letters(actor("approver")))
+    at.text_input(key=f"{k}_title").input("南通页面测试公司食品经营许可现场审查")
+    at.text_input(key=f"{k}_place").input("南通市崇川区页面路 8 号")
+    for f, v in (("purpose", "核实经营条件"), ("basis", "《食品经营许可管理办法》"),
+                 ("scope", "经营场所"), ("content", "核查场所与制度"), ("schedule", "09:00 现场")):
+        at.text_area(key=f"{k}_{f}").input(v)
+    mk = next(d["id"] for d in svc.supervision_departments(actor("approver")) if d["name"] == "市场监管局")
+    at.multiselect(key=f"{k}_depts").set_value([mk])
+    at.date_input(key=f"{k}_date").set_value(clock.today())
+    button(at, "保存并发出商请函").click().run()
+    assert any("至少提前一天" in e for e in errors(at)), errors(at)
+    assert len(svc.list_letters(actor("approver"))) == n
+    at.date_input(key=f"{k}_date").set_value(clock.today() + timedelta(days=1))
+    button(at, "保存并发出商请函").click().run()
+    assert not errors(at), errors(at)
+    letters = svc.list_letters(actor("supervisor"), state="待派员")
+    assert any(r["title"] == "南通页面测试公司食品经营许可现场审查" for r in letters)
+    assert "商请函已发往：市场监管局" in page_source(at)
