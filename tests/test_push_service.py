@@ -323,6 +323,7 @@ def test_overdue_reminders_on_both_sides(db):
     assert now.count == base.count  # same open pushes …
     assert now.overdue >= 1 and now.page == "push"
     assert now.count == len(push_query.push_list(sup))  # the count equals the page's list
+    assert push_query.pending_count(sup) == (now.count, now.overdue)
     appr = {r.kind: r for r in push.reminders(actor("approver"))}["push_overdue"]
     assert appr.ages.get("市场监管局", 0) >= 1
     overview = push_query.sign_overview(actor("approver"))

@@ -119,6 +119,16 @@ def push_list(actor: Actor, *, status: str = "待签收", department_id: int | N
     return frame.rename(columns=PUSH_COLUMNS)
 
 
+def pending_count(actor: Actor) -> tuple[int, int]:
+    """(open pushes, of which overdue) of the supervisor's department — the
+    header of the 待签收 list and the sidebar count."""
+    _read(actor, "查看推送")
+    row = get_db().one("SELECT count(*), count(*) FILTER (WHERE due_on < ?) FROM push"
+                       " WHERE department_id = ? AND status = '待签收'",
+                       [clock.today(), actor.department_id])
+    return int(row[0]), int(row[1])
+
+
 def claim_list(actor: Actor, *, status: str = "待领取", limit: int | None = None) -> pd.DataFrame:
     """The claim pool (待领取) or the claimed results of the actor's department
     (everything for approvers, leaders and admins)."""
@@ -215,15 +225,34 @@ def search_cases(actor: Actor, *, enterprise: str | None = None, uscc_code: str 
         joins_ent = True
         where.append("e.uscc LIKE ?")
         params.append(uscc.normalise(uscc_code) + "%")
+    db = get_db()
+    # a complete number goes through the unique / indexed column; a part of one is searched
     if project_no and project_no.strip():
-        where.append("c.project_no LIKE ? ESCAPE '\\'")
-        params.append(_like(project_no.strip()))
+        q = project_no.strip()
+        if db.scalar("SELECT count(*) FROM project WHERE project_no = ?", [q]):
+            where.append("c.project_no = ?")
+            params.append(q)
+        else:
+            where.append("c.project_no LIKE ? ESCAPE '\\'")
+            params.append(_like(q))
     if case_no and case_no.strip():
-        where.append("c.case_no LIKE ? ESCAPE '\\'")
-        params.append(_like(case_no.strip()))
+        q = case_no.strip()
+        exact = db.scalar("SELECT id FROM approval_case WHERE case_no = ?", [q])
+        if exact is not None:
+            where.append("c.id = ?")
+            params.append(exact)
+        else:
+            where.append("c.case_no LIKE ? ESCAPE '\\'")
+            params.append(_like(q))
     if licence_no and licence_no.strip():
-        where.append("c.id IN (SELECT case_id FROM licence WHERE licence_no LIKE ? ESCAPE '\\')")
-        params.append(_like(licence_no.strip()))
+        q = licence_no.strip()
+        exact = db.scalar("SELECT case_id FROM licence WHERE licence_no = ?", [q])
+        if exact is not None:
+            where.append("c.id = ?")
+            params.append(exact)
+        else:
+            where.append("c.id IN (SELECT case_id FROM licence WHERE licence_no LIKE ? ESCAPE '\\')")
+            params.append(_like(q))
     if item_id:
         where.append("c.item_id = ?")
         params.append(int(item_id))
@@ -264,7 +293,6 @@ def search_cases(actor: Actor, *, enterprise: str | None = None, uscc_code: str 
         params += sub[1]
     ent_join = " JOIN enterprise e ON e.id = c.enterprise_id" if joins_ent else ""
     cond = (" WHERE " + " AND ".join(where)) if where else ""
-    db = get_db()
     with db.cursor() as cur:
         total = cur.execute(f"SELECT count(*) FROM approval_case c{ent_join}{cond}",
                             params).fetchone()[0]
