@@ -146,7 +146,7 @@ def calendar_frame(first: date, last: date) -> pd.DataFrame:
     days = pd.date_range(date(y0, 1, 1), date(y1, 12, 31), freq="D")
     # the same rule as sgld.workdays.is_workday, vectorised: the admin's
     # overrides, else the official calendar, else Monday–Friday
-    flags = pd.Series(days.weekday < 5, index=days.date)
+    flags = pd.Series(days.day_of_week < 5, index=days.date)
     for known, value in ((chinese_calendar.holidays, False), (chinese_calendar.workdays, True)):
         hits = [d for d in known if date(y0, 1, 1) <= d <= date(y1, 12, 31)]
         flags.loc[hits] = value

@@ -194,14 +194,18 @@ def search(actor: Actor, text: str) -> list[Group]:
             if rows:
                 groups.append(Group("revocation", "协同处理申请", [
                     Hit(no, f"{ent} · {act} · {status}", PAGE_SUPERVISE if not everything
-                        else PAGE_PUSH, {"revocation": str(rid)}, "协同处理",
+                        else PAGE_PUSH, {"xt": str(rid)}, "协同处理",
                         {"enterprise": eid})
                     for rid, no, ent, act, status, eid in rows], more))
 
     # special reviews: number, project or case number (the feature's own scope)
     if {"special_review"} <= tables:
         from sgld.services import special_review as sr
-        rows = sr.list_reviews(actor, text=q, limit=LIMIT + 1)
+        # the review list's text filter is a LIKE without escapes: keep literal matches only
+        needle = q.lower()
+        rows = [r for r in sr.list_reviews(actor, text=q, limit=200)
+                if any(needle in str(r.get(k) or "").lower()
+                       for k in ("review_no", "title", "project_no", "project_name", "case_no"))]
         if rows:
             groups.append(Group("review", "专项审查", [
                 Hit(r["review_no"], f"{r['title']} · {r['status']}", PAGE_REVIEW,
