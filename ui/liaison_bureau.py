@@ -34,11 +34,11 @@ def letters_tab(actor: Actor) -> None:
     choice = st.segmented_control("状态", FILTERS, default="全部", key="lz_bur_filter")
     shown = rows if choice in (None, "全部") else [
         r for r in rows if (r["state"] == choice if choice != "已派员" else r["status"] == "已派员")]
-    data_table(svc.letters_table(shown), key="lz_bur_letters", file_name="商请函")
-    if not shown:
-        return
+    frame, _ = data_table(svc.letters_table(shown), key="lz_bur_letters", file_name="商请函")
     st.divider()
-    d = pick("选择商请函", shown, letter_label, key="lz_bur_pick")
+    d = pick("选择商请函", shown, letter_label, key="lz_bur_pick", frame=frame)
+    if d is None:
+        return
     detail = None
     with action():
         detail = svc.get_letter(actor, d["id"])

@@ -34,10 +34,22 @@ def state(s: str) -> str:
     return f":{STATE_COLOURS.get(s, 'blue')}-badge[{s}]" if s in STATE_COLOURS else status_text(s)
 
 
-def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int = 0):
-    """A selectbox over ``rows`` by id (tables list, the selectbox opens one)."""
+PICK_LIMIT = 300
+
+
+def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int = 0,
+         frame=None):
+    """A selectbox over ``rows`` by id (tables list, the selectbox opens one).
+    With ``frame`` (the table as filtered by the user) only its rows are
+    offered; at most PICK_LIMIT of them."""
+    if frame is not None and "编号" in frame.columns:
+        keep = set(frame["编号"])
+        rows = [r for r in rows if r["id"] in keep]
     if not rows:
         return None
+    if len(rows) > PICK_LIMIT:
+        st.caption(f"下拉框列出前 {PICK_LIMIT} 条（共 {len(rows)} 条），请用上方筛选缩小范围。")
+        rows = rows[:PICK_LIMIT]
     ids = [r["id"] for r in rows]
     by_id = {r["id"]: r for r in rows}
     chosen = st.selectbox(label, ids, index=min(default_index, len(ids) - 1),
@@ -146,13 +158,13 @@ def rectifications_tab(actor: Actor) -> None:
     filt = None if choice in (None, "全部") else choice
     with action():
         rows = svc.list_rectifications(actor, state=filt)
-        data_table(svc.rects_table(rows), key="lz_rect_table", file_name="整改事项")
-        if not rows:
-            return
+        shown, _ = data_table(svc.rects_table(rows), key="lz_rect_table", file_name="整改事项")
         st.divider()
         x = pick("查看整改事项", rows,
                  lambda r: f"{r['deadline']:%Y-%m-%d} · {r['state']} · {r['problem']} · {r['applicant'] or ''}",
-                 key="lz_rect_pick")
+                 key="lz_rect_pick", frame=shown)
+        if x is None:
+            return
         st.markdown(f"**{x['problem']}**　{state(x['state'])}")
         st.caption(f"{x['applicant'] or ''} · {x['title']} · {x['department']} · 联络员 {x['liaison_name']}"
                    f" · 整改期限 {x['deadline']:%Y-%m-%d}"

@@ -36,11 +36,11 @@ def letters_tab(actor: Actor) -> None:
                             else r["status"] == "已派员")]
     if choice == "待派员":  # the most urgent first
         shown = sorted(shown, key=lambda r: (r["review_date"], r["id"]))
-    data_table(svc.letters_table(shown), key="lz_dept_letters", file_name="商请函")
-    if not shown:
-        return
+    frame, _ = data_table(svc.letters_table(shown), key="lz_dept_letters", file_name="商请函")
     st.divider()
-    d = pick("选择商请函", shown, letter_label, key="lz_dept_pick")
+    d = pick("选择商请函", shown, letter_label, key="lz_dept_pick", frame=frame)
+    if d is None:
+        return
     detail = None
     with action():
         detail = svc.get_letter(actor, d["id"])

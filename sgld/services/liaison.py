@@ -596,6 +596,18 @@ _LETTER_SQL = (
     " LEFT JOIN app_user sg ON sg.id = q.signed_by")
 
 
+# the columns the lists need (the long texts are read by get_letter only)
+_LIST_SQL = (
+    "SELECT q.id, q.letter_no, q.review_id, q.department_id, d.name AS department, q.status,"
+    " q.sent_at, q.liaison_id, l.name AS liaison_name, l.user_id AS liaison_user_id,"
+    " q.dispatched_at, q.attended, q.recommendation, q.recorded_at, q.signed_at, q.feedback_at,"
+    " r.kind, r.title, r.review_date, r.place, r.applicant, r.case_no,"
+    " (r.report_text IS NOT NULL) AS has_report"
+    " FROM liaison_request q JOIN liaison_review r ON r.id = q.review_id"
+    " JOIN department d ON d.id = q.department_id"
+    " LEFT JOIN liaison l ON l.id = q.liaison_id")
+
+
 def letter_state(row: dict, today: date) -> str:
     """The state shown for a letter/assignment."""
     if row["status"] == "已撤回":
@@ -630,7 +642,7 @@ def list_letters(actor: Actor, *, state: str | None = None, department_id: int |
                  review_id: int | None = None) -> list[dict]:
     require(actor, *READERS, action="查看商请函")
     where, params = _scope_sql(actor)
-    sql = _LETTER_SQL + " WHERE 1=1" + where
+    sql = _LIST_SQL + " WHERE 1=1" + where
     if department_id is not None:
         sql += " AND q.department_id = ?"
         params.append(department_id)
@@ -725,10 +737,12 @@ def list_reviews(actor: Actor) -> pd.DataFrame:
 def dispatch_candidates(actor: Actor, request_id: int) -> list[dict]:
     """The department's roster with qualification on the review date."""
     require(actor, "supervisor", action="派出联络员")
-    letter = get_letter(actor, request_id)
-    require_department(actor, letter["department_id"], "为其他部门派员")
-    return list_roster(actor, department_id=letter["department_id"], on=letter["review_date"],
-                       include_inactive=False)
+    row = get_db().one("SELECT q.department_id, r.review_date FROM liaison_request q"
+                       " JOIN liaison_review r ON r.id = q.review_id WHERE q.id = ?", [request_id])
+    if row is None:
+        raise NotFound("商请函不存在。")
+    require_department(actor, row[0], "为其他部门派员")
+    return list_roster(actor, department_id=row[0], on=row[1], include_inactive=False)
 
 
 def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = None) -> None:
@@ -836,7 +850,7 @@ def _require_ack(cur, actor: Actor) -> None:
 def my_assignments(actor: Actor) -> list[dict]:
     """The liaison's own assignments (newest review first)."""
     require(actor, "liaison", action="查看审查任务")
-    rows = get_db().dicts(_LETTER_SQL + " WHERE l.user_id = ? AND q.status = '已派员'"
+    rows = get_db().dicts(_LIST_SQL + " WHERE l.user_id = ? AND q.status = '已派员'"
                           " ORDER BY r.review_date DESC, q.id DESC", [actor.user_id])
     today = _today()
     for r in rows:
@@ -850,7 +864,7 @@ def assignment_todo(r: dict, today: date) -> str:
     if r["recorded_at"] is None:
         return "待记录（已过审查日）" if r["review_date"] < today else (
             "今日审查" if r["review_date"] == today else "待参加")
-    if r["attended"] and r["signed_at"] is None and r["report_text"]:
+    if r["attended"] and r["signed_at"] is None and (r.get("has_report") or r.get("report_text")):
         return "待签字"
     if r["feedback_at"] is None:
         return "待反馈"
