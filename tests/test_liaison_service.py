@@ -461,3 +461,23 @@ def test_demo_has_every_state(db):
         assert piece in reasons, piece
     todo = {r["todo"] for r in svc.my_assignments(actor("liaison"))}
     assert {"今日审查", "待参加", "待签字"} <= todo
+
+
+# -- letters for an approved special review (issue 6's read API) ----------------
+def test_letter_for_an_approved_special_review(db):
+    from sgld.services import special_review as sr
+    appr = actor("approver")
+    rows = svc.special_reviews_for_letters(appr)
+    assert rows, "the demo has approved special reviews whose meeting is ahead"
+    facts = svc.special_review_facts(appr, rows[0]["id"])
+    review = sr.get_review(appr, rows[0]["id"])
+    assert facts["title"] == review["title"] and facts["review_date"] == review["meeting_date"]
+    facts.pop("review_no")
+    rid = svc.create_review(appr, **facts)
+    letters = svc.list_letters(appr, review_id=rid)
+    assert {r["department_id"] for r in letters} == set(facts["department_ids"]) != set()
+    assert {r["kind"] for r in letters} == {"专项审查"}
+    pending = sr.list_reviews(appr, status="待审察")
+    if pending:
+        with pytest.raises(StateError, match="只能为已审察同意"):
+            svc.special_review_facts(appr, pending[0]["id"])
