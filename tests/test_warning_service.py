@@ -214,3 +214,19 @@ def test_demo_has_lifted_and_manual_entries(db):
     rows = dict(db.all("SELECT CASE WHEN manual THEN 'manual' ELSE status END, count(*)"
                        " FROM warning_entry GROUP BY 1"))
     assert rows.get("manual", 0) >= 1 and rows.get("已解除", 0) >= 1 and rows.get("在列", 0) >= 1
+
+
+def test_incremental_matches_full(db):
+    warning.recompute(full=True)
+    a, ca = new_enterprise(db)
+    b, cb = new_enterprise(db)
+    add_penalty(db, a, ca, fine=11)
+    for d in (5, 50, 150):
+        add_penalty(db, b, cb, days_ago=d)
+    res = warning.recompute()
+    assert res["mode"] == "incremental" and res["listed"] == 2
+    assert warning.recompute(full=True) == {"listed": 0, "lifted": 0, "hits_added": 0, "mode": "full"}
+    # hits carry a readable detail of their record
+    details = [r[0] for r in db.all("SELECT h.detail FROM warning_hit h JOIN warning_entry w"
+                                    " ON w.id = h.entry_id WHERE w.enterprise_id = ?", [a])]
+    assert details and all(d and "行政处罚" in d and "罚款 11 万元" in d for d in details)

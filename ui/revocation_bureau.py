@@ -82,8 +82,10 @@ def render(actor) -> None:
         status = c[0].selectbox("状态", [None, *rv.STATUSES], key="xt_bst",
                                 format_func=lambda s: s or "（全部）")
     overdue = c[1].checkbox("只看已超时", key="xt_bover")
+    text = c[2].text_input("申请编号 / 企业名称 / 证照编号", key="xt_btext")
     with action():
-        frame = rv.list_requests(actor, todo=view == "我的待办", status=status, overdue_only=overdue)
+        frame = rv.list_requests(actor, todo=view == "我的待办", status=status, overdue_only=overdue,
+                                 text=text)
         if view == "我的待办" and not len(frame):
             st.info("目前没有需要您办理的协同处理申请。", icon=":material/inbox:")
         _, sel = data_table(frame, key=f"xt_blist_{view}", file_name="协同处理申请",

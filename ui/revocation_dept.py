@@ -141,6 +141,8 @@ def render(actor) -> None:
         _, sel = data_table(frame, key="xt_dlist", file_name="协同处理申请",
                             selection="single-row", hide=["request_id"])
         rid = int(sel.iloc[0]["request_id"]) if len(sel) else st.session_state.get("xt_open")
+        if rid is None and len(frame) == 1:
+            rid = int(frame.iloc[0]["request_id"])
         if rid is None and st.query_params.get("xt", "").isdigit():
             rid = int(st.query_params["xt"])
         if rid is not None:

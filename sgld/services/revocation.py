@@ -365,18 +365,19 @@ def save_notes(actor: Actor, request_id: int, notes: str) -> None:
     get_db().write(tx)
 
 
-def _explanation(cur, actor: Actor, r: dict, notes: str, reason: str) -> tuple[str, bytes]:
+def _explanation(cur, handler: str, r: dict, notes: str, reason: str,
+                 issued=None) -> tuple[str, bytes]:
     lic = cur.execute("SELECT l.licence_no, l.kind, i.name FROM licence l JOIN item i ON i.id = l.item_id"
                       " WHERE l.id = ?", [r["licence_id"]]).fetchone()
     ent = cur.execute("SELECT name, uscc FROM enterprise WHERE id = ?", [r["enterprise_id"]]).fetchone()
     dept = cur.execute("SELECT name FROM department WHERE id = ?", [r["department_id"]]).fetchone()[0]
-    today = clock.today()
+    today = issued or clock.today()
     seq = int(r["request_no"].split("-")[1])
     action = r["requested_action"]
     body = [
         f"你单位于{cn_date(r['filed_at'].date())}提交的协同处理申请单（编号 {r['request_no']}）收悉。"
-        f"你单位提请对{ent[0]}（统一社会信用代码：{ent[1]}）持有的{lic[2]}{lic[1]}（编号：{lic[0]}）"
-        f"{action}。",
+        f"你单位提请对{ent[0]}（统一社会信用代码：{ent[1]}）的{lic[2]}（{lic[1]}编号：{lic[0]}）"
+        f"作出“{action}”的处理。",
         f"我局收到申请后，依照《南通市相对集中行政许可权事项审批与监管信息交流制度（试行）》，"
         f"对撤销理由进行了核实。核实情况如下：\n{notes}",
         f"经核实，该申请不符合{action}的情形，我局决定不予{action}。理由如下：\n{reason}",
@@ -387,7 +388,7 @@ def _explanation(cur, actor: Actor, r: dict, notes: str, reason: str) -> tuple[s
                     title=f"关于{ent[0]}协同处理申请的书面说明", body=body, issued_on=today,
                     addressee=dept, doc_no=f"审批协说〔{today.year}〕{seq}号",
                     headings={1: "一、核实情况", 2: "二、处理意见及理由"},
-                    signer_note=f"（经办人：{actor.display_name}）")
+                    signer_note=f"（经办人：{handler}）")
     return f"书面说明-{r['request_no']}.docx", render(letter)
 
 
@@ -442,7 +443,7 @@ def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
             result = {"status": status, "licence_status": new_status, "pushes": made,
                       "departments": depts}
         else:
-            name, data = _explanation(cur, actor, r, the_notes, reason)
+            name, data = _explanation(cur, actor.display_name, r, the_notes, reason)
             aid = attachments.attach(cur, actor, OWNER, request_id, attachments.generated(name, data))
             status = "不予撤销"
             cur.execute("UPDATE revocation_request SET status = '不予撤销', decision_reason = ?,"
@@ -623,10 +624,18 @@ def read_file(actor: Actor, request_id: int, attachment_id: int) -> tuple[dict, 
 
 def explanation(actor: Actor, request_id: int) -> tuple[dict, bytes]:
     d = get_request(actor, request_id)
-    aid = d["request"]["explanation_attachment_id"]
-    if aid is None:
+    r = d["request"]
+    aid = r["explanation_attachment_id"]
+    if aid is not None:
+        return read_file(actor, request_id, aid)
+    if r["status"] != "不予撤销":
         raise NotFound("该申请没有书面说明。")
-    return read_file(actor, request_id, aid)
+    # decided before documents were stored (imported history): rendered from the record
+    with get_db().cursor() as cur:
+        name, data = _explanation(cur, d["names"]["decided_by"], r, r["verification_notes"] or "",
+                                  r["decision_reason"] or "", issued=r["decided_at"].date())
+    return ({"file_name": name, "file_type": "docx", "size_bytes": len(data),
+             "mime": attachments.MIME["docx"]}, data)
 
 
 def todo_counts(actor: Actor) -> tuple[int, int]:

@@ -126,12 +126,15 @@ def _months_before(d: date, months: int) -> date:
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
-def candidates_sql(rules: Rules, today: date, cur) -> tuple[str, list]:
+def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple[str, list]:
     """One SELECT of every current rule hit: (enterprise_id, rule,
-    record_type, record_id, hit_on, detail)."""
+    record_type, record_id, hit_on).  Narrow on purpose: the readable
+    detail is built only for hits that are new (:func:`_fill_details`).
+    ``scope``: a subquery of enterprise ids to restrict it to."""
+    def only(alias: str) -> str:
+        return f" AND {alias}.enterprise_id IN ({scope})" if scope else ""
     parts: list[str] = []
     params: list = []
-    fine_txt = ("coalesce('，罚款 ' || format('{:g}', CAST(p.fine_wan AS DOUBLE)) || ' 万元', '')")
     big: list[str] = []
     if rules.fine_wan > 0:
         big.append("p.fine_wan >= ?")
@@ -142,43 +145,91 @@ def candidates_sql(rules: Rules, today: date, cur) -> tuple[str, list]:
     if big:
         parts.append(
             "SELECT p.enterprise_id, 'big_penalty' AS rule, 'penalty' AS record_type,"
-            " CAST(p.id AS BIGINT) AS record_id, p.decision_date AS hit_on,"
-            f" '行政处罚 ' || p.decision_no || '：' || coalesce(p.category, '') || {fine_txt} AS detail"
-            f" FROM penalty p WHERE p.enterprise_id IS NOT NULL AND ({' OR '.join(big)})")
+            " CAST(p.id AS BIGINT) AS record_id, p.decision_date AS hit_on"
+            f" FROM penalty p WHERE p.enterprise_id IS NOT NULL AND ({' OR '.join(big)}){only('p')}")
     if rules.count > 0:
         cutoff = _months_before(today, rules.months)
         parts.append(
-            "SELECT p.enterprise_id, 'penalty_count', 'penalty', CAST(p.id AS BIGINT), p.decision_date,"
-            f" '近 {rules.months} 个月第 ' || CAST(row_number() OVER (PARTITION BY p.enterprise_id"
-            " ORDER BY p.decision_date, p.id) AS VARCHAR) || ' 次处罚：' || p.decision_no"
-            " FROM penalty p JOIN (SELECT enterprise_id FROM penalty WHERE enterprise_id IS NOT NULL"
-            "  AND decision_date >= ? GROUP BY enterprise_id HAVING count(*) >= ?) m"
-            "  ON m.enterprise_id = p.enterprise_id WHERE p.decision_date >= ?")
+            "SELECT p.enterprise_id, 'penalty_count', 'penalty', CAST(p.id AS BIGINT), p.decision_date"
+            " FROM penalty p JOIN (SELECT enterprise_id FROM penalty q WHERE enterprise_id IS NOT NULL"
+            f"  AND decision_date >= ?{only('q')} GROUP BY enterprise_id HAVING count(*) >= ?) m"
+            f"  ON m.enterprise_id = p.enterprise_id WHERE p.decision_date >= ?{only('p')}")
         params += [cutoff, rules.count, cutoff]
     if rules.results:
         parts.append(
             "SELECT n.enterprise_id, 'inspection', 'inspection', CAST(n.id AS BIGINT),"
-            " CAST(n.inspected_at AS DATE), d.name || '日常检查：' || n.result"
-            " FROM inspection n JOIN department d ON d.id = n.department_id"
-            f" WHERE n.result IN ({','.join('?' * len(rules.results))})")
+            " CAST(n.inspected_at AS DATE) FROM inspection n"
+            f" WHERE n.result IN ({','.join('?' * len(rules.results))}){only('n')}")
         params += list(rules.results)
     if rules.revoked:
         parts.append(
             "SELECT l.enterprise_id, 'revoked', 'licence', CAST(l.id AS BIGINT),"
-            " CAST(l.status_changed_at AS DATE), l.kind || ' ' || l.licence_no || ' ' || l.status"
-            " FROM licence l WHERE l.status IN ('已撤销', '已吊销')")
+            " CAST(l.status_changed_at AS DATE) FROM licence l WHERE l.status IN ('已撤销', '已吊销')"
+            + only("l"))
     if not parts:
         return ("SELECT CAST(NULL AS INTEGER) AS enterprise_id, '' AS rule, '' AS record_type,"
-                " CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS DATE) AS hit_on,"
-                " '' AS detail WHERE FALSE"), []
+                " CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS DATE) AS hit_on WHERE FALSE"), []
     return " UNION ALL ".join(parts), params
 
 
-def _recompute(cur, actor=None) -> dict:
+_DETAILS = (
+    ("big_penalty", "'行政处罚 ' || p.decision_no || '：' || coalesce(p.category, '') ||"
+                    " coalesce('，罚款 ' || format('{:g}', CAST(p.fine_wan AS DOUBLE)) || ' 万元', '')",
+     "penalty p", "p.id"),
+    ("penalty_count", "'行政处罚 ' || p.decision_no || '（' || strftime(p.decision_date, '%Y-%m-%d') || '）'",
+     "penalty p", "p.id"),
+    ("inspection", "d.name || '日常检查：' || n.result",
+     "inspection n JOIN department d ON d.id = n.department_id", "n.id"),
+    ("revoked", "l.kind || ' ' || l.licence_no || ' ' || l.status", "licence l", "l.id"),
+)
+
+
+def _fill_details(cur) -> None:
+    """Readable details of the hits just added (detail IS NULL)."""
+    for rule, expr, source, key in _DETAILS:
+        cur.execute(f"UPDATE warning_hit SET detail = x.detail FROM (SELECT {key} AS rid, {expr} AS detail"
+                    f" FROM {source} WHERE {key} IN (SELECT record_id FROM warning_hit"
+                    f" WHERE detail IS NULL AND rule = ?)) x"
+                    f" WHERE warning_hit.detail IS NULL AND warning_hit.rule = ?"
+                    f" AND warning_hit.record_id = x.rid", [rule, rule])
+
+
+_WATERMARK_SQL = ("SELECT (SELECT max(id) FROM penalty), (SELECT max(id) FROM inspection),"
+                  " (SELECT max(updated_at) FROM inspection), (SELECT max(status_changed_at) FROM licence)")
+_TOUCHED_SQL = (
+    "CREATE OR REPLACE TEMP TABLE _warning_touched AS"
+    " SELECT enterprise_id FROM penalty WHERE id > ? AND enterprise_id IS NOT NULL"
+    " UNION SELECT enterprise_id FROM inspection WHERE id > ? OR updated_at >= ?"
+    " UNION SELECT enterprise_id FROM licence WHERE status_changed_at >= ?"
+    " UNION SELECT unnest(?::INTEGER[])")
+
+
+def _state(cur) -> tuple:
+    return cur.execute("SELECT rules_hash, computed_at, full_at, penalty_id, inspection_id,"
+                       " inspection_updated, licence_changed FROM warning_state WHERE singleton = 1"
+                       ).fetchone()
+
+
+def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dict:
+    """Full: every enterprise.  Otherwise only the enterprises touched since
+    the last run (new or corrected records, licence status changes) plus
+    ``enterprise_ids``; a change of rules or of day forces a full run."""
     rules = current_rules()
+    rhash = _rules_hash(rules)
     today = clock.today()
     now = clock.now()
-    sql, params = candidates_sql(rules, today, cur)
+    state = _state(cur)
+    mark = cur.execute(_WATERMARK_SQL).fetchone()
+    if state is None or state[0] != rhash or state[2] is None or state[2].date() != today \
+            or state[3] is None and mark[0] is not None:
+        full = True
+    scope = None
+    if not full:
+        floor = datetime(1900, 1, 1)
+        cur.execute(_TOUCHED_SQL, [state[3] or 0, state[4] or 0, state[5] or floor, state[6] or floor,
+                                   [int(e) for e in enterprise_ids or []]])
+        scope = "SELECT enterprise_id FROM _warning_touched"
+    sql, params = candidates_sql(rules, today, scope)
     cur.execute(f"CREATE OR REPLACE TEMP TABLE _warning_cand AS {sql}", params)
     listed = cur.execute(
         "INSERT INTO warning_entry (enterprise_id, status, listed_at, manual)"
@@ -191,21 +242,29 @@ def _recompute(cur, actor=None) -> dict:
         "                     AND h.record_id = c.record_id)"
         " RETURNING id, enterprise_id", [now]).fetchall()
     hits = cur.execute(
-        "INSERT INTO warning_hit (entry_id, rule, record_type, record_id, hit_on, detail, added_at)"
-        " SELECT e.id, c.rule, c.record_type, c.record_id, c.hit_on, c.detail, ?"
-        " FROM _warning_cand c JOIN warning_entry e ON e.enterprise_id = c.enterprise_id"
-        "  AND e.status = '在列'"
-        " WHERE NOT EXISTS (SELECT 1 FROM warning_hit h WHERE h.entry_id = e.id AND h.rule = c.rule"
-        "   AND h.record_type = c.record_type AND h.record_id = c.record_id)", [now]).fetchone()[0]
+        "INSERT INTO warning_hit (entry_id, rule, record_type, record_id, hit_on, added_at)"
+        " SELECT n.entry_id, n.rule, n.record_type, n.record_id, c.hit_on, ? FROM ("
+        "  SELECT e.id AS entry_id, c.rule, c.record_type, c.record_id FROM _warning_cand c"
+        "  JOIN warning_entry e ON e.enterprise_id = c.enterprise_id AND e.status = '在列'"
+        "  EXCEPT SELECT entry_id, rule, record_type, record_id FROM warning_hit) n"
+        " JOIN _warning_cand c ON c.rule = n.rule AND c.record_type = n.record_type"
+        "  AND c.record_id = n.record_id", [now]).fetchone()[0]
+    if hits:
+        _fill_details(cur)
     lifted = cur.execute(
         "UPDATE warning_entry SET status = '已解除', lifted_at = ?, lift_reason = ?"
         " WHERE status = '在列' AND NOT manual"
-        "   AND enterprise_id NOT IN (SELECT enterprise_id FROM _warning_cand)"
+        + (f" AND enterprise_id IN ({scope})" if scope else "") +
+        "   AND NOT EXISTS (SELECT 1 FROM _warning_cand c WHERE c.enterprise_id = warning_entry.enterprise_id)"
         " RETURNING id, enterprise_id", [now, AUTO_LIFT_REASON]).fetchall()
     cur.execute("DROP TABLE IF EXISTS _warning_cand")
-    cur.execute("UPDATE warning_state SET rules_hash = ?, computed_at = ? WHERE singleton = 1",
-                [_rules_hash(rules), now])
-    result = {"listed": len(listed), "lifted": len(lifted), "hits_added": int(hits or 0)}
+    cur.execute("DROP TABLE IF EXISTS _warning_touched")
+    cur.execute("UPDATE warning_state SET rules_hash = ?, computed_at = ?,"
+                " full_at = CASE WHEN ? THEN ? ELSE full_at END, penalty_id = ?, inspection_id = ?,"
+                " inspection_updated = ?, licence_changed = ? WHERE singleton = 1",
+                [rhash, now, full, now, mark[0] or 0, mark[1] or 0, mark[2], mark[3]])
+    result = {"listed": len(listed), "lifted": len(lifted), "hits_added": int(hits or 0),
+              "mode": "full" if full else "incremental"}
     if listed or lifted:
         audit.record(cur, actor, "recompute", "warning_list", None, after={
             **result, "rules": asdict(rules),
@@ -214,21 +273,25 @@ def _recompute(cur, actor=None) -> dict:
     return result
 
 
-def recompute(cur=None, actor=None) -> dict:
+def recompute(cur=None, actor=None, *, full: bool = False, enterprise_ids=()) -> dict:
     """Bring the warning list up to date with the rules.  With ``cur`` it
-    runs inside the caller's transaction (e.g. a revocation decision);
-    returns {"listed", "lifted", "hits_added"}."""
+    runs inside the caller's transaction (e.g. a revocation decision).
+    Incremental unless ``full`` or the rules or the day changed; returns
+    {"listed", "lifted", "hits_added", "mode"}."""
     if cur is not None:
-        return _recompute(cur, actor)
-    return get_db().write(lambda c: _recompute(c, actor))
+        return _recompute(cur, actor, full=full, enterprise_ids=enterprise_ids)
+    return get_db().write(lambda c: _recompute(c, actor, full=full, enterprise_ids=enterprise_ids))
 
 
 def ensure_current() -> None:
-    """Recompute when the rules changed since the last run or it ran before
-    today (the count window moves with the date)."""
-    row = get_db().one("SELECT rules_hash, computed_at FROM warning_state WHERE singleton = 1")
-    if row is None or row[0] != _rules_hash(current_rules()) or row[1] is None \
-            or row[1].date() < clock.today():
+    """Recompute when the rules changed since the last run, it ran before
+    today (the count window moves with the date) or records changed since."""
+    with get_db().cursor() as cur:
+        state = _state(cur)
+        mark = cur.execute(_WATERMARK_SQL).fetchone()
+    if state is None or state[0] != _rules_hash(current_rules()) or state[2] is None \
+            or state[2].date() != clock.today() or tuple(state[3:]) != (
+                mark[0] or 0, mark[1] or 0, mark[2], mark[3]):
         recompute()
 
 
@@ -238,7 +301,7 @@ def on_penalty_sync(run_id: int) -> None:
 
 
 def on_inspection_saved(inspection_id: int, enterprise_id: int) -> None:
-    recompute()
+    recompute(enterprise_ids=[enterprise_id])
 
 
 # -- permissions ----------------------------------------------------------------
@@ -277,8 +340,8 @@ def status_for(enterprise_ids) -> dict[int, dict]:
     ids = sorted({int(i) for i in (enterprise_ids or []) if i is not None and i == i})
     if not ids:
         return {}
-    rows = get_db().all(_REASONS_SQL.format(cond=f"w.enterprise_id IN ({','.join('?' * len(ids))})"),
-                        ids)
+    rows = get_db().all(_REASONS_SQL.format(cond="w.enterprise_id IN (SELECT unnest(?::INTEGER[]))"),
+                        [ids])
     return {r[1]: _flag(r) for r in rows}
 
 
@@ -287,9 +350,8 @@ def status_for_uscc(codes) -> dict[str, dict]:
     norm = sorted({uscc.normalise(str(c)) for c in (codes or []) if c})
     if not norm:
         return {}
-    rows = get_db().all(
-        "SELECT e.uscc, e.id FROM enterprise e WHERE e.uscc IN (" + ",".join("?" * len(norm)) + ")",
-        norm)
+    rows = get_db().all("SELECT e.uscc, e.id FROM enterprise e"
+                        " WHERE e.uscc IN (SELECT unnest(?::VARCHAR[]))", [norm])
     by_id = status_for([r[1] for r in rows])
     return {code: by_id[eid] for code, eid in rows if eid in by_id}
 
@@ -471,7 +533,7 @@ def add_manual(actor: Actor, enterprise, reason: str) -> int:
             [eid, now, reason, actor.user_id]).fetchone()[0]
         audit.record(cur, actor, "list_manual", "warning_entry", wid,
                      after={"enterprise_id": eid, "reason": reason})
-        _recompute(cur, actor)  # attach the records that also apply
+        _recompute(cur, actor, enterprise_ids=[eid])  # attach the records that also apply
         return wid
     return get_db().write(tx)
 
@@ -541,5 +603,5 @@ def save_rules(actor: Actor, *, fine_wan, categories, count, months, results, re
                         [key, value, now, actor.username])
         audit.record(cur, actor, "update", "setting", "warning_rules", before=before,
                      after=asdict(new))
-        return _recompute(cur, actor)
+        return _recompute(cur, actor, full=True)
     return get_db().write(tx)
