@@ -51,7 +51,9 @@ def entry_form(key: str, code_default: str = "") -> None:
                              disabled=bool(known), key=f"{k}_name")
         c1, c2, c3 = st.columns(3)
         day = c1.date_input("检查日期 *", value=clock.today(), max_value=clock.today(), key=f"{k}_day")
-        at = c2.time_input("检查时刻 *", value=time(9, 30), step=timedelta(minutes=5), key=f"{k}_time")
+        now = clock.now()
+        at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
+                           step=timedelta(minutes=5), key=f"{k}_time")
         result = c3.selectbox("检查结果 *", options, key=f"{k}_result")
         place = st.text_input("检查地点 *", value=(known or {}).get("address") or "", key=f"{k}_place")
         findings = st.text_area("检查情况", key=f"{k}_findings", height=100,

@@ -1,0 +1,61 @@
+"""Browser: `supervisor` enters an inspection with an evidence file; the
+enterprise profile shows it beside the enterprise's penalties."""
+import sqlite3
+
+from sgld.demo.supervision import evidence_pdf
+from tests.browser_util import login, shot, wait_ready
+
+
+def test_inspection_with_evidence_then_profile(server, page, tmp_path):
+    # the server builds its demo database (and the simulated 行权系统) on first use
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for(timeout=180_000)
+    login(page, server.url, "supervisor")
+    con = sqlite3.connect(server.workdir / "data" / "xingquan.sqlite")
+    code, name, decision = con.execute(
+        "SELECT CF_XDR_SHXYM, CF_XDR_MC, CF_WSH FROM XZCF_XX WHERE ID = 1").fetchone()
+    con.close()
+    evidence = tmp_path / "现场检查照片.pdf"
+    evidence.write_bytes(evidence_pdf("browser evidence"))
+
+    page.goto(f"{server.url}/监管录入")
+    tab = page.get_by_role("tab", name="录入检查")
+    tab.first.wait_for(timeout=60_000)
+    wait_ready(page)
+    page.wait_for_function("() => [...document.querySelectorAll('[data-testid=stTab]')]"
+                           ".filter(t => t.innerText.includes('录入检查')).length === 1", timeout=60_000)
+    tab.click()
+    panel = page.get_by_role("tabpanel")
+    box = panel.get_by_role("textbox", name="统一社会信用代码")
+    try:
+        box.wait_for(timeout=60_000)
+    except Exception:
+        shot(page, "supervision-entry-failed")
+        raise
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text(f"已登记企业：{name}").wait_for(timeout=20_000)
+    wait_ready(page)
+    panel.get_by_role("textbox", name="检查情况").fill("浏览器测试：冷库温度记录缺失，已要求整改")
+    panel.locator("input[type=file]").set_input_files(str(evidence))
+    page.get_by_text("现场检查照片.pdf").first.wait_for(timeout=20_000)
+    panel.get_by_role("button", name="保存检查记录").click()
+    page.get_by_text("检查记录已保存").wait_for(timeout=30_000)
+    wait_ready(page)
+    shot(page, "supervision-entry")
+
+    page.goto(f"{server.url}/企业画像")
+    wait_ready(page)
+    q = page.get_by_label("企业名称（可部分输入）或统一社会信用代码")
+    q.fill(code)
+    q.press("Enter")
+    page.get_by_text("市场监管局日常检查：合格").first.wait_for(timeout=30_000)
+    wait_ready(page)
+    body = page.inner_text("[data-testid='stMain']")
+    assert name in body
+    assert "证据材料 1 份" in body
+    assert f"行政处罚 {decision}" in body
+    # newest first on the timeline: today's inspection comes before the (older) penalty
+    body = body[body.index("罚款合计"):]
+    assert body.index("市场监管局日常检查：合格") < body.rindex(f"行政处罚 {decision}")
+    shot(page, "supervision-profile")
