@@ -388,6 +388,7 @@ class SqlAdapter:
             raise ValidationError(f"无法读取数据源：{_short(exc)}") from None
 
     def batches(self) -> Iterator[Batch]:
+        import pyarrow as pa
         q, cols = self._query()
         headers = dict(cols)
         engine = self._engine()
@@ -400,13 +401,13 @@ class SqlAdapter:
                     rows = result.fetchmany(self.batch_rows)
                     if not rows:
                         break
-                    raw = pd.DataFrame(rows, columns=keys)
-                    n = len(raw)
-                    data = {k: _strings(raw[c]).tolist() for k, c in cols.items()}
+                    n = len(rows)
+                    columns = dict(zip(keys, zip(*rows)))
+                    data = {k: _arrow_strings(columns[c]) for k, c in cols.items()}
                     if self.watermark_column:
-                        last = raw[self.watermark_column].iloc[-1]
-                        self.new_watermark = _to_json_value(last)
-                        rows_ = [str(x) for x in raw[self.watermark_column].tolist()]
+                        marks = columns[self.watermark_column]
+                        self.new_watermark = _to_json_value(marks[-1])
+                        rows_ = pa.array([str(x) for x in marks], pa.string())
                         fmt = f"{self.table} {self.watermark_column}={{row}}"
                     else:
                         rows_ = np.arange(offset + 1, offset + 1 + n)
@@ -424,6 +425,29 @@ class SqlAdapter:
 
 def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:300]
+
+
+def _arrow_strings(values) -> "pa.Array":
+    """A column of database values as Arrow strings ("" for NULL); dates as
+    YYYY-MM-DD.  Falls back to a per-value conversion for mixed columns."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return pa.array([_cell(x) for x in values], pa.string())
+    t = arr.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        pass
+    elif pa.types.is_null(t):
+        return pa.repeat("", len(arr))
+    elif pa.types.is_temporal(t):
+        arr = pc.strftime(arr, format="%Y-%m-%d")
+    elif pa.types.is_floating(t):
+        return pa.array([_cell(x) for x in values], pa.string())
+    else:
+        arr = pc.cast(arr, pa.string())
+    return pc.fill_null(arr, "")
 
 
 def _strings(s: pd.Series) -> pd.Series:

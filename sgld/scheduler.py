@@ -14,7 +14,7 @@ import os
 import threading
 
 from sgld import settings
-from sgld.errors import ConfigError, SgldError, StateError
+from sgld.errors import ConfigError, SgldError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def tick() -> list[dict] | None:
         last_result.update({"results": results, "skipped": False})
         log.info("scheduled penalty sync: %s", penalty.summary_line(results))
         return results
-    except StateError as exc:
+    except penalty.SyncBusy as exc:
         last_result.update({"skipped": True, "message": str(exc)})
         log.info("scheduled penalty sync skipped: %s", exc)
         return None

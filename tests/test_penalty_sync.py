@@ -79,8 +79,9 @@ def test_failure_midway_leaves_no_partial_batch_and_watermark(db, source, monkey
             raise RuntimeError("disk full (injected)")
         return real(*a, **k)
     monkeypatch.setattr(penalty, "_store_stage", flaky)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(StateError) as e:
         penalty.sync_source(None, "测试源")
+    assert "未导入任何数据" in str(e.value) and "injected" in str(e.value)
     assert calls["n"] == 2  # the first batch had been inserted inside the transaction
     assert db.scalar("SELECT count(*) FROM penalty") == before
     assert wm(db) == mark

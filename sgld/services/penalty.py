@@ -62,6 +62,10 @@ QUARANTINE_STATUSES = ("待处理", "已放行", "已忽略")
 _process_lock = threading.Lock()
 
 
+class SyncBusy(StateError):
+    """Another run is going on (never two runs at once)."""
+
+
 # -- vectorised validation ----------------------------------------------------
 _LUT = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(uscc.CHARSET):
@@ -429,7 +433,7 @@ def _begin(actor, source: str, trigger: str) -> int:
         if run_id is not None:
             fresh = started is not None and now - started < timedelta(hours=STALE_HOURS)
             if owner != _owner() and _alive(owner) and fresh:
-                raise StateError(f"已有行政处罚抽取正在运行（第 {run_id} 次，开始于 {started:%Y-%m-%d %H:%M:%S}），"
+                raise SyncBusy(f"已有行政处罚抽取正在运行（第 {run_id} 次，开始于 {started:%Y-%m-%d %H:%M:%S}），"
                                  "同一时间只运行一个抽取任务，请稍后再试。")
             cur.execute("UPDATE penalty_run SET status = '失败', ended_at = ?,"
                         " error = '运行被中断（进程已退出或超时），本次未导入任何数据。'"
@@ -467,7 +471,7 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None) -
     called after the run is registered; ``watermark_of(adapter)`` gives the
     new watermark JSON to store on the source (None: leave it)."""
     if not _process_lock.acquire(blocking=False):
-        raise StateError("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
+        raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
     try:
         run_id = _begin(actor, source, trigger)
         counts = {"rows_read": 0, "imported": 0, "duplicates": 0, "quarantined": 0,
@@ -500,7 +504,11 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None) -
                                     "watermark": detail.get("watermark_after")})
         except BaseException as exc:
             _fail(actor, run_id, source, exc)
-            raise
+            if isinstance(exc, (SgldError, KeyboardInterrupt, SystemExit)):
+                raise
+            log.exception("penalty run %s failed", run_id)
+            raise StateError(f"抽取失败（批次 {run_id}），本批次未导入任何数据，增量位置未变："
+                             f"{type(exc).__name__}: {exc}") from exc
         result = {"run_id": run_id, "source": source, "status": "完成", **counts}
         _notify(run_id)
         return result
@@ -573,13 +581,13 @@ def sync_all(actor: Actor | None, trigger: str = "立即同步") -> list[dict]:
     the others (its run is logged as 失败 and reported in the result)."""
     _require_sync(actor, "同步行政处罚数据")
     if _process_lock.locked():
-        raise StateError("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
+        raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
     out = []
     for name in [r[0] for r in get_db().all(
             "SELECT name FROM penalty_source WHERE enabled ORDER BY name")]:
         try:
             out.append(sync_source(actor, name, trigger))
-        except StateError:
+        except SyncBusy:
             raise
         except SgldError as exc:
             out.append({"source": name, "status": "失败", "error": str(exc), "rows_read": 0,
