@@ -48,7 +48,7 @@ def test_bad_filing_shows_message_and_saves_nothing(db):
     at.query_params["xt_enterprise"] = str(eid)
     at.run()
     assert not at.exception, at.exception
-    _fill(at, "xtf0", lic, facts="")
+    _fill(at, f"xtf{eid}0", lic, facts="")
     assert any("事实与理由" in e.value for e in at.error)
     assert db.scalar("SELECT count(*) FROM revocation_request") == n
 
@@ -126,3 +126,23 @@ def test_case_form_flags_listed_enterprise(db):
     at.text_input(key="rec0_uscc").input(code).run()
     assert not at.exception, at.exception
     assert any("警示名单" in e.value for e in at.error)
+
+
+def test_filing_from_an_inspection_links_it(db):
+    eid, lic = _walk(db)
+    sup_dept = db.scalar("SELECT department_id FROM app_user WHERE username = 'supervisor'")
+    with db.transaction() as cur:
+        iid = cur.execute(
+            "INSERT INTO inspection (department_id, enterprise_id, uscc, entity_name, inspected_at, place,"
+            " result, inspectors, recorded_at) SELECT ?, id, uscc, name, now(), '现场', '立案查处', '张三',"
+            " now() FROM enterprise WHERE id = ? RETURNING id", [sup_dept, eid]).fetchone()[0]
+    at = as_logged_in(SUPERVISE, "supervisor")
+    at.query_params["xt_inspection"] = str(iid)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key=f"xtf{eid}0_ins").value == [iid]
+    _fill(at, f"xtf{eid}0", lic)
+    rid, kind = db.one("SELECT id, source_kind FROM revocation_request WHERE licence_id = ?", [lic])
+    assert kind == "日常检查"
+    assert db.all("SELECT record_type, record_id FROM revocation_evidence WHERE request_id = ?",
+                  [rid]) == [("inspection", iid)]

@@ -117,7 +117,17 @@ def render(actor) -> None:
                 eid = _enterprise_of("inspection", actor, pre["inspection"])
             if eid is None and pre.get("penalty"):
                 eid = _enterprise_of("penalty", actor, pre["penalty"])
-            if eid is None:
+            how = "按企业" if eid is not None else st.segmented_control(
+                "发起方式", ["按企业", "按日常检查", "按行政处罚"], default="按企业", key="xt_how")
+            if eid is None and how == "按日常检查":
+                pre["inspection"] = _pick_inspection(actor)
+                if pre["inspection"] is not None:
+                    eid = _enterprise_of("inspection", actor, pre["inspection"])
+            elif eid is None and how == "按行政处罚":
+                pre["penalty"] = _pick_penalty(actor)
+                if pre["penalty"] is not None:
+                    eid = _enterprise_of("penalty", actor, pre["penalty"])
+            elif eid is None:
                 text = st.text_input("查找企业（名称或统一社会信用代码）", key="xt_find",
                                      icon=":material/search:")
                 hits = profile.search(actor, text, limit=30) if text else []
@@ -129,7 +139,7 @@ def render(actor) -> None:
             if eid is not None:
                 source = ("日常检查" if pre.get("inspection") else "行政处罚" if pre.get("penalty")
                           else "企业画像")
-                filing_form(actor, eid, key="xtf", source_kind=source,
+                filing_form(actor, eid, key=f"xtf{eid}", source_kind=source,
                             inspection_id=pre.get("inspection"), penalty_id=pre.get("penalty"))
     st.subheader("本部门协同处理申请")
     c = st.columns([2, 2, 3])
@@ -149,6 +159,33 @@ def render(actor) -> None:
             common.detail(actor, rid, key="xt_dd")
         else:
             st.caption("选中一行查看申请详情、书面说明和签收。")
+
+
+def _pick_inspection(actor) -> int | None:
+    from sgld.services import inspection
+    c = st.columns([2, 3])
+    result = c[0].selectbox("检查结果", [None, *inspection.result_options()], key="xt_ires",
+                            format_func=lambda r: r or "（全部）")
+    text = c[1].text_input("被检查对象 / 统一社会信用代码", key="xt_itext")
+    frame = inspection.list_inspections(actor, text=text, result=result, limit=200)
+    rows = {int(r["编号"]): r for _, r in frame.iterrows()}
+    return st.selectbox("本部门的检查记录", list(rows), index=None, key="xt_ipick", placeholder="选择检查记录",
+                        format_func=lambda i: f"{rows[i]['检查时间']:%Y-%m-%d} {rows[i]['被检查对象']}："
+                                              f"{rows[i]['检查结果']}")
+
+
+def _pick_penalty(actor) -> int | None:
+    from sgld.services import penalty
+    text = st.text_input("决定书文号 / 行政相对人 / 统一社会信用代码", key="xt_ptext")
+    if not text:
+        return None
+    frame = penalty.list_penalties(actor, text=text, limit=50)
+    rows = {int(r["编号"]): r for _, r in frame.iterrows()}
+    if not rows:
+        st.warning("没有找到本部门可查看的相关行政处罚。")
+    return st.selectbox("行政处罚", list(rows), index=None, key="xt_ppick", placeholder="选择行政处罚",
+                        format_func=lambda i: f"{rows[i]['决定书文号']} {rows[i]['行政相对人']}"
+                                              f"（{rows[i]['处罚类别'] or ''}）")
 
 
 def _enterprise_of(kind: str, actor, record_id: int) -> int | None:
