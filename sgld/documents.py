@@ -36,6 +36,7 @@ class Letter:
     table: list[list[str]] | None = None   # optional table after the body (first row = header)
     signer_note: str | None = None   # e.g. （联系人：…，电话：…）
     copy_to: str | None = None       # 抄送
+    copy_label: str = "抄送"          # e.g. 分送 for minutes (纪要)
 
 
 def _font(run, name: str, size: float, bold: bool = False, colour: RGBColor | None = None):
@@ -101,7 +102,7 @@ def render(letter: Letter) -> bytes:
         _para(doc, letter.signer_note)
     if letter.copy_to:
         doc.add_paragraph()
-        _para(doc, f"抄送：{letter.copy_to}。", "仿宋", 14, indent=False)
+        _para(doc, f"{letter.copy_label}：{letter.copy_to}。", "仿宋", 14, indent=False)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

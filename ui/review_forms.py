@@ -17,18 +17,19 @@ def motion_form(actor, review: dict | None = None) -> None:
     depts = sr.participant_options(actor)
     names = {d["id"]: d["name"] for d in depts}
     default_day = clock.today() + timedelta(days=7)
+    if review is None:
+        st.markdown("##### 确定专项审查动议")
+        st.caption("对涉及国家安全、生态环境保护、安全生产，以及重大生产力布局、战略性资源开发和重大公共利益"
+                   "等重大项目，梳理后确定专项审查议程，提交分管领导审察。")
+    picked_project, picked_case, picked_name = _subject_picker(actor, key, r)
     with st.form(key, clear_on_submit=False):
-        if review is None:
-            st.markdown("##### 确定专项审查动议")
-            st.caption("对涉及国家安全、生态环境保护、安全生产，以及重大生产力布局、战略性资源开发和重大公共利益"
-                       "等重大项目，梳理后确定专项审查议程，提交分管领导审察。")
         title = st.text_input("审查议题", value=r.get("title", ""),
                               placeholder="例如：某某公司危险化学品仓储扩建项目专项审查")
         c = st.columns(3)
-        project_no = c[0].text_input("项目编号", value=r.get("project_no") or "")
-        case_no = c[1].text_input("办件编号", value=r.get("case_no") or "",
+        project_no = c[0].text_input("项目编号", value=picked_project or r.get("project_no") or "")
+        case_no = c[1].text_input("办件编号", value=picked_case or r.get("case_no") or "",
                                   help="填写审批办件编号时，项目编号可不填，系统按办件关联项目。")
-        project_name = c[2].text_input("项目名称", value=r.get("project_name") or "",
+        project_name = c[2].text_input("项目名称", value=picked_name or r.get("project_name") or "",
                                        help="项目库中已有的项目，以项目库名称为准。")
         c = st.columns(2)
         scopes = c[0].multiselect("审查范围", sr.SCOPES, default=r.get("scopes", []),
@@ -73,3 +74,26 @@ def motion_form(actor, review: dict | None = None) -> None:
         return
     open_review(rid, "动议已提交分管领导审察。" if review is None else "动议已修改并重新提交审察。")
     st.rerun()
+
+
+def _subject_picker(actor, key: str, r: dict) -> tuple[str | None, str | None, str | None]:
+    """Find the project (and optionally the case) in the project library; the
+    choice fills the form's 项目编号 / 办件编号."""
+    with st.container(border=True):
+        c = st.columns([2, 3, 3])
+        q = c[0].text_input("查找项目", key=f"{key}_pq", placeholder="项目编号、名称或企业")
+        projects = sr.search_projects(actor, q)
+        names = {p["project_no"]: p["name"] for p in projects}
+        labels = {p["project_no"]: f"{p['project_no']}　{p['name']}"
+                  + (f"（{p['enterprise']}）" if p["enterprise"] else "") for p in projects}
+        project = c[1].selectbox("项目库中的项目", list(labels), index=None, key=f"{key}_pp",
+                                 placeholder="（不选，手工填写）", format_func=lambda k: labels.get(k, k))
+        case = None
+        if project:
+            cases = {x["case_no"]: f"{x['case_no']}　{x['item'] or ''}"
+                     for x in sr.project_cases(actor, project)}
+            case = c[2].selectbox("关联办件（可选）", list(cases), index=None, key=f"{key}_pc",
+                                  placeholder="（不关联具体办件）", format_func=lambda k: cases.get(k, k))
+        else:
+            c[2].caption("选择项目后可选择该项目的审批办件。")
+    return project, case, names.get(project)

@@ -1,6 +1,7 @@
 """专项审查: reminders, filters, the list / agenda, and which review is open."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import streamlit as st
@@ -10,6 +11,7 @@ from sgld.services import special_review as sr
 from ui.widgets import data_table
 
 FLASH = "review_flash"
+FLASH_SECONDS = 6
 PICK = "review_pick"
 PICK_NEXT = "review_pick_next"  # set after the selectbox ran; applied on the next run
 ALL = "全部"
@@ -17,10 +19,18 @@ PERIODS = ["全部", "即将召开", "本周", "本月", "已过会议日期"]
 
 
 def flash() -> None:
-    """The message of the last successful action (survives the rerun)."""
-    msg = st.session_state.pop(FLASH, None)
-    if msg:
-        st.success(msg, icon=":material/check_circle:")
+    """The message of the last successful action.  Shown for a few seconds so
+    that an immediate extra rerun (e.g. the login cookie's) does not hide it."""
+    msg = st.session_state.get(FLASH)
+    if not msg:
+        return
+    if isinstance(msg, str):  # set by an action: stamp it on first display
+        msg = st.session_state[FLASH] = (msg, time.monotonic())
+    text, shown_at = msg
+    if time.monotonic() - shown_at > FLASH_SECONDS:
+        st.session_state.pop(FLASH, None)
+        return
+    st.success(text, icon=":material/check_circle:")
 
 
 def open_review(review_id: int, message: str | None = None) -> None:
@@ -63,10 +73,11 @@ def render(actor) -> int | None:
     for kind, spec in reminder_specs.items():
         ids = sr.reminder_ids(actor, spec)
         if ids:
-            todo[f"{spec['label']}（{len(ids)}）"] = ids
+            todo[kind] = (f"{spec['label']}（{len(ids)}）", ids)
     picked_todo = None
     if todo:
         picked_todo = st.pills("处理提醒", list(todo), key="review_todo",
+                               format_func=lambda k: todo[k][0] if k in todo else str(k),
                                help="点击只看这一类待办的专项审查；再次点击取消。")
 
     c = st.columns([2, 1, 1, 1, 1, 1])
@@ -87,8 +98,8 @@ def render(actor) -> int | None:
                "scope": None if scope == ALL else scope, "form": None if form == ALL else form,
                "department_id": dept_id, **_period(period)}
     frame = sr.list_frame(actor, **filters)
-    if picked_todo:
-        frame = frame[frame["id"].isin(todo[picked_todo])]
+    if picked_todo in todo:  # (a count that changed drops the selection)
+        frame = frame[frame["id"].isin(todo[picked_todo][1])]
 
     view = st.segmented_control("视图", ["列表", "日程"], default="列表", key="review_view",
                                 label_visibility="collapsed")
@@ -110,16 +121,21 @@ def render(actor) -> int | None:
             st.info("没有符合条件的专项审查。", icon=":material/info:")
             return None
     options = [int(i) for i in frame["id"]]
-    labels = {int(i): f"{no}　{title}（{s}）" for i, no, title, s in
-              zip(frame["id"], frame["编号"], frame["审查议题"], frame["状态"])}
+    # labels must not change with the review's state: Streamlit keeps the
+    # selection by its label
+    labels = {int(i): f"{no}　{title}" for i, no, title in
+              zip(frame["id"], frame["编号"], frame["审查议题"])}
     current = st.session_state.get(PICK)
     if current is not None and current not in options:
         options.insert(0, current)  # keep the open review when filters change
         labels[current] = labels.get(current) or f"当前打开的专项审查（编号 {current}）"
     if current is None and options:
         st.caption("在列表中点选一行，或在下方选择，查看详情并办理。")
-    choice = st.selectbox("查看详情", [None, *options], key=PICK,
-                          format_func=lambda i: "请选择专项审查…" if i is None else labels.get(i, str(i)))
+    choice = st.selectbox("查看详情", options, index=None, key=PICK, placeholder="请选择专项审查…",
+                          format_func=lambda i: labels.get(i, str(i)))
+    if choice is not None and not isinstance(choice, int):  # label changed (e.g. edited title)
+        by_no = {str(no): int(i) for i, no in zip(frame["id"], frame["编号"])}
+        choice = by_no.get(str(choice).split("　")[0])
     return choice
 
 

@@ -34,7 +34,6 @@ conclusion is refused.
 """
 from __future__ import annotations
 
-import io
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -812,25 +811,11 @@ def _minutes_letter(cur, r: dict, depts: list[dict]) -> Letter:
     issued = (r["minutes_issued_at"] or clock.now()).date()
     return Letter(issuer=cfg.bureau_name, title=f"{r['title']}专项审查会议纪要", body=body,
                   issued_on=issued, doc_no=r["minutes_no"], headings=headings, table=table,
-                  copy_to="、".join(distribution))
+                  copy_to="、".join(distribution), copy_label="分送")
 
 
 def _minutes_bytes(cur, r: dict) -> bytes:
-    data = render(_minutes_letter(cur, r, _dept_rows(cur, r["id"])))
-    return _relabel_copy_to(data)
-
-
-def _relabel_copy_to(data: bytes) -> bytes:
-    """Minutes are distributed (分送), not copied (抄送)."""
-    from docx import Document
-    doc = Document(io.BytesIO(data))
-    for p in doc.paragraphs:
-        if p.text.startswith("抄送："):
-            for run in p.runs:
-                run.text = run.text.replace("抄送：", "分送：")
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    return render(_minutes_letter(cur, r, _dept_rows(cur, r["id"])))
 
 
 def issue_minutes(actor: Actor, review_id: int) -> str:
@@ -1189,8 +1174,8 @@ def reminder_lists(actor: Actor) -> dict[str, dict]:
     return out
 
 
-def reminder_ids(actor: Actor, spec: dict) -> list[int]:
-    """The review ids behind one reminder list."""
+def _spec_sql(actor: Actor, spec: dict) -> tuple[str, list]:
+    """The WHERE condition (over ``special_review r``) of one reminder list."""
     where, params = _filters_sql(actor, status=spec["status"], date_from=spec.get("date_from"),
                                  date_to=spec.get("date_to"))
     if spec.get("unanswered") or spec.get("absent_reason"):
@@ -1203,19 +1188,62 @@ def reminder_ids(actor: Actor, spec: dict) -> list[int]:
         where += (" AND (r.division_id = ? OR r.division_id IN (SELECT id FROM department"
                   " WHERE parent_id = ?))")
         params += [actor.department_id, actor.department_id]
+    return where, params
+
+
+def reminder_ids(actor: Actor, spec: dict) -> list[int]:
+    """The review ids behind one reminder list."""
+    where, params = _spec_sql(actor, spec)
     return [r[0] for r in get_db().all(f"SELECT r.id FROM special_review r WHERE {where}"
                                        " ORDER BY r.meeting_at", params)]
 
 
 def reminders(actor: Actor) -> list[Reminder]:
+    """处理提醒 for the landing page and the sidebar: one query for all lists."""
+    specs = reminder_lists(actor)
+    if not specs:
+        return []
+    parts, params = [], []
+    for spec in specs.values():
+        where, p = _spec_sql(actor, spec)
+        parts.append(f"count(*) FILTER (WHERE {where})")
+        params += p
+    counts = get_db().one(f"SELECT {', '.join(parts)} FROM special_review r", params)
     out = []
-    for kind, spec in reminder_lists(actor).items():
-        ids = reminder_ids(actor, spec)
-        if not ids:
-            continue
-        overdue = 0
-        if kind == "review_meeting_due":
-            overdue = len(ids)
-        out.append(Reminder(kind=kind, label=spec["label"], count=len(ids), page="review",
-                            overdue=overdue))
+    for (kind, spec), n in zip(specs.items(), counts):
+        if n:
+            out.append(Reminder(kind=kind, label=spec["label"], count=int(n), page="review",
+                                overdue=int(n) if kind == "review_meeting_due" else 0))
     return out
+
+
+# -- pickers for the motion form -------------------------------------------
+def search_projects(actor: Actor, text: str | None = None, limit: int = 20) -> list[dict]:
+    """Projects of the project library matching ``text`` (number, name or
+    enterprise), most recently updated first; [] without a project library."""
+    require(actor, "approver", action="查找项目")
+    with get_db().cursor() as cur:
+        if not _has_table(cur, "project"):
+            return []
+    q = (text or "").strip()
+    sql = ("SELECT p.project_no, p.name, e.name AS enterprise FROM project p"
+           " LEFT JOIN enterprise e ON e.id = p.enterprise_id")
+    params: list = []
+    if q:
+        sql += " WHERE p.project_no LIKE ? OR p.name LIKE ? OR e.name LIKE ?"
+        params += [f"%{q}%"] * 3
+    sql += " ORDER BY p.updated_at DESC, p.project_no LIMIT ?"
+    params.append(int(limit))
+    return get_db().dicts(sql, params)
+
+
+def project_cases(actor: Actor, project_no: str) -> list[dict]:
+    """The approval cases of one project (for choosing the case a review is for)."""
+    require(actor, "approver", action="查看项目办件")
+    with get_db().cursor() as cur:
+        if not _has_table(cur, "approval_case"):
+            return []
+    return get_db().dicts(
+        "SELECT c.id, c.case_no, i.name AS item, c.stage, c.decided_on FROM approval_case c"
+        " LEFT JOIN item i ON i.id = c.item_id WHERE c.project_no = ? ORDER BY c.decided_on DESC,"
+        " c.id DESC LIMIT 200", [project_no])

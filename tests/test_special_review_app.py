@@ -1,0 +1,175 @@
+"""AppTest: the 专项审查 page — motion, approval, notice reply and meeting entry per role."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sgld import clock
+from sgld.services import special_review as sr
+from tests.apptest_util import PAGE_FILES, as_logged_in, button, page_source
+
+PAGE = PAGE_FILES["review"]
+
+
+def by_label(widgets, label):
+    found = [w for w in widgets if w.label == label]
+    assert found, f"no widget {label!r}; have {[w.label for w in widgets]}"
+    return found[0]
+
+
+def open_page(username: str, review_id: int | None = None):
+    at = as_logged_in(PAGE, username)
+    if review_id is not None:
+        at.session_state["review_pick"] = review_id
+    return at.run()
+
+
+def dept(db, name):
+    return db.scalar("SELECT id FROM department WHERE name = ?", [name])
+
+
+def make_review(db, as_user, depts=("市场监管局", "生态环境局"), approve=True) -> int:
+    rid = sr.propose(as_user("approver"), title="页面测试项目专项审查", scopes=["安全生产"],
+                     matters="协调事项", place="第一会议室",
+                     meeting_at=clock.now().replace(microsecond=0) + timedelta(days=3),
+                     department_ids=[dept(db, d) for d in depts],
+                     project_no=db.scalar("SELECT min(project_no) FROM project"))
+    if approve:
+        sr.approve(as_user("leader"), rid)
+    return rid
+
+
+def test_approver_proposes_a_motion(db):
+    at = open_page("approver")
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["审查一览", "发起动议", "统计分析"]
+    project = db.scalar("SELECT min(project_no) FROM project")
+    before = db.scalar("SELECT count(*) FROM special_review")
+    by_label(at.text_input, "审查议题").input("页面发起的专项审查")
+    by_label(at.text_input, "项目编号").input(project)
+    by_label(at.multiselect, "参审部门").set_value([dept(db, "市场监管局"), dept(db, "应急管理局")])
+    by_label(at.text_area, "需要协调解决的事项").input("安全防护距离")
+    at = button(at, "提交分管领导审察").click().run()
+    # no scope chosen: refused with a clear message, nothing created
+    assert any("请至少选择一项专项审查范围" in e.value for e in at.error)
+    assert db.scalar("SELECT count(*) FROM special_review") == before
+    by_label(at.multiselect, "审查范围").set_value(["安全生产", "重大公共利益"])
+    at = button(at, "提交分管领导审察").click().run()
+    assert not at.exception
+    assert "动议已提交分管领导审察" in page_source(at)
+    row = db.one("SELECT id, status, scopes, forms FROM special_review ORDER BY id DESC LIMIT 1")
+    assert row[1:] == (sr.S_PENDING, ["安全生产", "重大公共利益"], ["专题会议"])
+    assert db.scalar("SELECT count(*) FROM special_review") == before + 1
+    assert at.session_state["review_pick"] == row[0]  # the new review is opened
+
+
+def test_project_picker_fills_the_project_number(db):
+    at = open_page("approver")
+    project = db.scalar("SELECT min(project_no) FROM project")
+    by_label(at.text_input, "查找项目").input(project).run()
+    by_label(at.selectbox, "项目库中的项目").set_value(project).run()
+    assert by_label(at.text_input, "项目编号").value == project
+    assert by_label(at.selectbox, "关联办件（可选）") is not None
+
+
+def test_leader_approves_a_motion(db, as_user):
+    rid = make_review(db, as_user, approve=False)
+    at = open_page("leader", rid)
+    assert not at.exception
+    assert "发起动议" not in [t.label for t in at.tabs]
+    assert any("待审察动议" in str(o) for o in at.pills[0].options)
+    at = button(at, "同意，发出通知").click().run()
+    assert not at.exception
+    assert "专项审查通知已发送" in page_source(at)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_NOTIFIED
+
+
+def test_leader_send_back_needs_a_comment(db, as_user):
+    rid = make_review(db, as_user, approve=False)
+    at = open_page("leader", rid)
+    at = button(at, "退回修改").click().run()
+    assert any("退回意见" in e.value for e in at.error)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_PENDING
+
+
+def test_supervisor_sees_the_notice_and_answers(db, as_user):
+    rid = make_review(db, as_user)
+    at = open_page("supervisor", rid)
+    assert not at.exception
+    assert "发起动议" not in [t.label for t in at.tabs]
+    labels = [o for o in at.selectbox if o.label == "查看详情"][0].options
+    assert any("页面测试项目专项审查" in str(o) for o in labels)
+    assert any(b.label == "下载审查通知" for b in at.get("download_button"))
+    by_label(at.text_input, "参会人员（姓名、职务）").input("张监管 科长")
+    at = button(at, "确认参会人员").click().run()
+    assert "已确认本部门参会人员" in page_source(at)
+    at.radio[0].set_value(sr.DISAGREE)
+    at = button(at, "提交本部门意见").click().run()
+    assert any("请写明理由" in e.value for e in at.error)
+    at.radio[0].set_value(sr.DISAGREE)
+    by_label(at.text_area, "理由、条件或说明").input("安全距离不足")
+    at = button(at, "提交本部门意见").click().run()
+    assert not at.exception
+    row = db.one("SELECT attendees, opinion, opinion_text, basis FROM special_review_department"
+                 " WHERE review_id = ? AND department_id = ?", [rid, dept(db, "市场监管局")])
+    assert row == ("张监管 科长", sr.DISAGREE, "安全距离不足", sr.B_WRITTEN)
+
+
+def test_supervisor_of_another_department_does_not_see_it(db, as_user):
+    rid = make_review(db, as_user, depts=("生态环境局",))
+    at = open_page("supervisor")
+    options = [o for o in at.selectbox if o.label == "查看详情"][0].options
+    title = sr.get_review(as_user("approver"), rid)["review_no"]
+    assert not any(title in str(o) for o in options)
+    at = open_page("supervisor", rid)  # even when forced
+    assert not at.exception
+    assert any("未参加该专项审查" in w.value for w in at.warning)
+
+
+def test_approver_records_the_meeting_and_concludes(db, as_user):
+    rid = make_review(db, as_user)
+    at = open_page("approver", rid)
+    assert not at.exception
+    by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
+    att = [s for s in at.selectbox if s.label == "出席情况"]
+    ops = [s for s in at.selectbox if s.label == "会上意见"]
+    people = [t for t in at.text_input if t.label == "出席人员"]
+    assert len(att) == 2
+    att[0].set_value(sr.PRESENT)
+    people[0].input("张监管")
+    ops[0].set_value(sr.AGREE)
+    att[1].set_value(sr.ABSENT_NO_REASON)
+    at = button(at, "保存会议记录").click().run()
+    assert not at.exception, at.exception
+    assert "会议情况已记录" in page_source(at)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_HELD
+    assert "生态环境局（无故缺席）" in page_source(at)  # deemed-agreement preview
+    by_label(at.text_area, "审查意见（各部门一致意见）").input("同意按现方案审批。")
+    at = button(at, "形成审查结论").click().run()
+    assert not at.exception
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_AGREED
+    at = button(at, "生成并印发纪要").click().run()
+    assert not at.exception
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_ISSUED
+    assert any(b.label.startswith("下载纪要") for b in at.get("download_button"))
+
+
+def test_meeting_with_missing_reason_shows_the_error(db, as_user):
+    rid = make_review(db, as_user)
+    at = open_page("approver", rid)
+    by_label(at.text_area, "经办人情况说明").input("说明")
+    att = [s for s in at.selectbox if s.label == "出席情况"]
+    att[0].set_value(sr.ABSENT_REASON)
+    att[1].set_value(sr.ABSENT_NO_REASON)
+    at = button(at, "保存会议记录").click().run()
+    assert any("请填写缺席理由" in e.value for e in at.error)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_NOTIFIED
+
+
+def test_statistics_and_agenda_render_for_every_reader(db):
+    for user in ("leader", "cityleader", "admin", "supervisor2", "approver2"):
+        at = open_page(user)
+        assert not at.exception, user
+        assert any(m.label == "专项审查总数" for m in at.metric)
+        at.segmented_control[0].set_value("日程").run()
+        assert not at.exception, user
+        assert "即将召开" in page_source(at)

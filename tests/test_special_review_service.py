@@ -1,0 +1,532 @@
+"""专项审查 services: every transition allowed and refused, the deemed-agreement
+rule in each of its cases, escalation and decision, permissions, minutes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from sgld import clock
+from sgld.documents import text_of
+from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
+from sgld.services import special_review as sr
+
+
+def dept(db, name: str) -> int:
+    return db.scalar("SELECT id FROM department WHERE name = ?", [name])
+
+
+def a_project(db) -> str:
+    return db.scalar("SELECT project_no FROM project ORDER BY project_no LIMIT 1")
+
+
+def motion(db, as_user, *, depts=("市场监管局", "生态环境局", "应急管理局"), user="approver",
+           **kw) -> int:
+    fields = dict(title="测试危化品仓储项目专项审查", scopes=["安全生产", "生态环境保护"],
+                  matters="1. 安全防护距离；\n2. 危废处置。",
+                  meeting_at=clock.now().replace(microsecond=0) + timedelta(days=5),
+                  place="第一会议室", department_ids=[dept(db, d) for d in depts],
+                  project_no=a_project(db))
+    fields.update(kw)
+    return sr.propose(as_user(user), **fields)
+
+
+def notified(db, as_user, **kw) -> int:
+    rid = motion(db, as_user, **kw)
+    sr.approve(as_user("leader"), rid, "同意")
+    return rid
+
+
+def attend(db, names_ops: dict) -> dict:
+    """{dept name: (attendance, opinion or None, text or None)} -> record_meeting payload."""
+    out = {}
+    for name, (att, op, text) in names_ops.items():
+        out[dept(db, name)] = {"attendance": att, "attendees": "某某 科长" if att == sr.PRESENT else None,
+                               "absence_reason": "出差" if att == sr.ABSENT_REASON else None,
+                               "opinion": op, "opinion_text": text}
+    return out
+
+
+def held(db, as_user, names_ops: dict, **kw) -> int:
+    rid = notified(db, as_user, depts=tuple(names_ops), **kw)
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="经办人介绍项目情况。", departments=attend(db, names_ops))
+    return rid
+
+
+def status(db, rid) -> str:
+    return db.scalar("SELECT status FROM special_review WHERE id = ?", [rid])
+
+
+def dept_row(db, rid, name) -> dict:
+    return db.dicts("SELECT * FROM special_review_department WHERE review_id = ? AND"
+                    " department_id = ?", [rid, dept(db, name)])[0]
+
+
+def audit_actions(db, rid) -> list[str]:
+    return [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'special_review'"
+                                 " AND object_id = ? ORDER BY id", [str(rid)])]
+
+
+# -- motion ---------------------------------------------------------------
+def test_motion_creates_pending_review_with_departments_and_audit(db, as_user):
+    rid = motion(db, as_user)
+    r = sr.get_review(as_user("approver"), rid)
+    assert r["status"] == sr.S_PENDING
+    assert r["review_no"].startswith(f"专审〔{clock.today().year}〕")
+    assert [d["name"] for d in r["departments"]] == ["市场监管局", "生态环境局", "应急管理局"]
+    assert r["forms"] == ["专题会议"]  # the default form
+    assert r["project_name"]  # taken from the project library
+    assert audit_actions(db, rid) == ["propose"]
+    assert {"withdraw"} == r["actions"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"scopes": []}, "审查范围"),
+    ({"scopes": ["随便什么"]}, "审查范围"),
+    ({"department_ids": []}, "参审部门"),
+    ({"meeting_at": datetime(2020, 1, 1, 9, 0)}, "已过"),
+    ({"city_chair": True}, "特别重大"),
+    ({"project_no": None}, "办件编号或项目编号"),
+    ({"project_no": "NO-SUCH-PROJECT"}, "项目库中不存在"),
+    ({"case_no": "NO-SUCH-CASE"}, "审批办件中不存在"),
+    ({"title": "  "}, "审查议题"),
+    ({"forms": ["座谈会"]}, "审查形式"),
+])
+def test_bad_motion_is_refused_and_nothing_changes(db, as_user, change, message):
+    before = db.scalar("SELECT count(*) FROM special_review")
+    with pytest.raises(ValidationError) as e:
+        motion(db, as_user, **change)
+    assert message in str(e.value)
+    assert db.scalar("SELECT count(*) FROM special_review") == before
+
+
+def test_bureau_department_cannot_be_a_participant(db, as_user):
+    with pytest.raises(ValidationError, match="参审部门只能是"):
+        motion(db, as_user, depts=("投资建设审批处",))
+
+
+def test_case_number_links_case_and_its_project(db, as_user):
+    case_id, case_no, project_no = db.one(
+        "SELECT id, case_no, project_no FROM approval_case ORDER BY id LIMIT 1")
+    rid = motion(db, as_user, project_no=None, case_no=case_no)
+    r = sr.get_review(as_user("approver"), rid)
+    assert (r["case_id"], r["project_no"]) == (case_id, project_no)
+    other = db.scalar("SELECT project_no FROM project WHERE project_no <> ? LIMIT 1", [project_no])
+    with pytest.raises(ValidationError, match="不一致"):
+        motion(db, as_user, project_no=other, case_no=case_no)
+
+
+@pytest.mark.parametrize("user", ["supervisor", "leader", "cityleader", "admin", "liaison"])
+def test_only_approvers_propose(db, as_user, user):
+    with pytest.raises(PermissionDenied):
+        motion(db, as_user, user=user)
+
+
+# -- approval -------------------------------------------------------------
+def test_leader_approves_and_notice_goes_out(db, as_user):
+    rid = motion(db, as_user)
+    sr.approve(as_user("leader"), rid, "同意召开")
+    r = sr.get_review(as_user("supervisor"), rid)  # the participating department now sees it
+    assert r["status"] == sr.S_NOTIFIED and r["approval_comment"] == "同意召开"
+    assert {"name_attendees", "submit_opinion", "notice"} <= r["actions"]
+    name, data = sr.notice_docx(as_user("supervisor"), rid)
+    text = text_of(data)
+    assert name.endswith(".docx") and "安全防护距离" in text and "视为所在部门同意" in text
+    assert "市场监管局、生态环境局、应急管理局" in text
+    with pytest.raises(StateError):
+        sr.approve(as_user("leader"), rid)
+
+
+@pytest.mark.parametrize("user", ["cityleader", "admin", "approver", "supervisor"])
+def test_only_the_bureau_leader_approves_or_sends_back(db, as_user, user):
+    rid = motion(db, as_user)
+    with pytest.raises(PermissionDenied):
+        sr.approve(as_user(user), rid)
+    with pytest.raises(PermissionDenied):
+        sr.send_back(as_user(user), rid, "退回")
+    assert status(db, rid) == sr.S_PENDING
+
+
+def test_approval_after_the_proposed_meeting_time_is_refused(db, as_user):
+    rid = motion(db, as_user)
+    clock.freeze(clock.now() + timedelta(days=6))
+    with pytest.raises(StateError, match="已过"):
+        sr.approve(as_user("leader"), rid)
+    assert status(db, rid) == sr.S_PENDING
+
+
+def test_send_back_resubmit_and_withdraw(db, as_user):
+    rid = motion(db, as_user)
+    with pytest.raises(ValidationError, match="退回意见"):
+        sr.send_back(as_user("leader"), rid, "")
+    with pytest.raises(StateError):
+        sr.resubmit(as_user("approver"), rid, place="新会议室")  # not sent back yet
+    sr.send_back(as_user("leader"), rid, "请补充消防救援支队")
+    assert status(db, rid) == sr.S_RETURNED
+    with pytest.raises(NotFound):  # departments do not see motions
+        sr.get_review(as_user("supervisor"), rid)
+    with pytest.raises(PermissionDenied, match="投资建设审批处"):
+        sr.resubmit(as_user("approver2"), rid, place="新会议室")
+    with pytest.raises(ValidationError):
+        sr.resubmit(as_user("approver"), rid, department_ids=[])
+    sr.resubmit(as_user("approver"), rid, department_ids=[dept(db, "市场监管局"),
+                                                          dept(db, "消防救援支队")])
+    r = sr.get_review(as_user("approver"), rid)
+    assert r["status"] == sr.S_PENDING
+    assert [d["name"] for d in r["departments"]] == ["市场监管局", "消防救援支队"]
+    sr.withdraw(as_user("approver"), rid, "申请人撤回申请")
+    assert status(db, rid) == sr.S_WITHDRAWN
+    with pytest.raises(StateError):
+        sr.approve(as_user("leader"), rid)
+    assert audit_actions(db, rid) == ["propose", "send_back", "resubmit", "withdraw"]
+
+
+def test_withdraw_after_notice_is_refused(db, as_user):
+    rid = notified(db, as_user)
+    with pytest.raises(StateError):
+        sr.withdraw(as_user("approver"), rid, "不办了")
+
+
+# -- departments ------------------------------------------------------------
+def test_supervisors_see_only_their_departments_notified_reviews(db, as_user):
+    rid = motion(db, as_user, depts=("市场监管局",))
+    assert rid not in {r["id"] for r in sr.list_reviews(as_user("supervisor"))}
+    sr.approve(as_user("leader"), rid)
+    assert rid in {r["id"] for r in sr.list_reviews(as_user("supervisor"))}
+    assert rid in {r["id"] for r in sr.list_reviews(as_user("liaison"))}  # 市场监管局 liaison
+    assert rid not in {r["id"] for r in sr.list_reviews(as_user("supervisor2"))}
+    with pytest.raises(NotFound):
+        sr.get_review(as_user("supervisor2"), rid)
+    with pytest.raises(NotFound):
+        sr.notice_docx(as_user("supervisor2"), rid)
+    for r in sr.list_reviews(as_user("supervisor")):
+        assert r["status"] in sr.NOTIFIED
+        assert dept(db, "市场监管局") in r["department_ids"]
+
+
+def test_attendees_and_opinions_only_from_invited_departments(db, as_user):
+    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
+    sr.name_attendees(as_user("supervisor"), rid, "张监管 科长")
+    assert dept_row(db, rid, "市场监管局")["attendees"] == "张监管 科长"
+    with pytest.raises(PermissionDenied, match="未被邀请"):
+        sr.name_attendees(as_user("supervisor3"), rid, "周安监")
+    with pytest.raises(PermissionDenied, match="未被邀请"):
+        sr.submit_opinion(as_user("supervisor3"), rid, sr.AGREE)
+    with pytest.raises(ValidationError, match="理由"):
+        sr.submit_opinion(as_user("supervisor"), rid, sr.DISAGREE, "")
+    with pytest.raises(ValidationError, match="条件"):
+        sr.submit_opinion(as_user("supervisor"), rid, sr.CONDITIONAL)
+    with pytest.raises(PermissionDenied):
+        sr.submit_opinion(as_user("approver"), rid, sr.AGREE)
+    sr.submit_opinion(as_user("supervisor"), rid, sr.CONDITIONAL, "须完成验收")
+    row = dept_row(db, rid, "市场监管局")
+    assert (row["opinion"], row["basis"], row["opinion_text"]) == (sr.CONDITIONAL, sr.B_WRITTEN,
+                                                                    "须完成验收")
+
+
+def test_motion_cannot_be_answered_before_approval(db, as_user):
+    rid = motion(db, as_user)
+    with pytest.raises(StateError):
+        sr.name_attendees(as_user("supervisor"), rid, "张监管")
+
+
+# -- meeting --------------------------------------------------------------
+def test_meeting_with_a_department_not_invited_is_refused(db, as_user):
+    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
+    payload = attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                          "生态环境局": (sr.PRESENT, None, None),
+                          "住建局": (sr.PRESENT, sr.DISAGREE, "不同意")})
+    with pytest.raises(ValidationError, match="住建局未被邀请"):
+        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                          presentation="说明", departments=payload)
+    assert status(db, rid) == sr.S_NOTIFIED
+    assert dept_row(db, rid, "市场监管局")["attendance"] is None
+
+
+@pytest.mark.parametrize("entries, message", [
+    ({"市场监管局": (sr.PRESENT, sr.AGREE, None)}, "生态环境局的出席情况"),
+    ({"市场监管局": (sr.ABSENT_NO_REASON, sr.DISAGREE, "x"), "生态环境局": (sr.PRESENT, None, None)},
+     "不能录入会上意见"),
+    ({"市场监管局": (sr.PRESENT, sr.DISAGREE, None), "生态环境局": (sr.PRESENT, None, None)},
+     "请写明理由"),
+    ({"市场监管局": ("迟到", None, None), "生态环境局": (sr.PRESENT, None, None)}, "出席情况"),
+])
+def test_bad_meeting_records_are_refused(db, as_user, entries, message):
+    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
+    with pytest.raises(ValidationError, match=message):
+        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                          presentation="说明", departments=attend(db, entries))
+    assert status(db, rid) == sr.S_NOTIFIED
+
+
+def test_meeting_needs_reason_date_experts_and_the_right_division(db, as_user):
+    rid = notified(db, as_user, depts=("市场监管局",), forms=["专题会议", "专家评审"])
+    ok = attend(db, {"市场监管局": (sr.PRESENT, None, None)})
+    call = dict(held_on=clock.today(), chair="王分管", presentation="说明", departments=ok,
+                expert_opinions="专家认为可行")
+    with pytest.raises(ValidationError, match="专家评审意见"):
+        sr.record_meeting(as_user("approver"), rid, **(call | {"expert_opinions": None}))
+    with pytest.raises(ValidationError, match="晚于今天"):
+        sr.record_meeting(as_user("approver"), rid, **(call | {"held_on": clock.today()
+                                                                + timedelta(days=1)}))
+    no_reason = {dept(db, "市场监管局"): {"attendance": sr.ABSENT_REASON}}
+    with pytest.raises(ValidationError, match="缺席理由"):
+        sr.record_meeting(as_user("approver"), rid, **(call | {"departments": no_reason}))
+    with pytest.raises(PermissionDenied):
+        sr.record_meeting(as_user("approver2"), rid, **call)
+    with pytest.raises(PermissionDenied):
+        sr.record_meeting(as_user("leader"), rid, **call)
+    sr.record_meeting(as_user("approver"), rid, **call)
+    assert status(db, rid) == sr.S_HELD
+
+
+def test_meeting_before_approval_is_refused(db, as_user):
+    rid = motion(db, as_user, depts=("市场监管局",))
+    with pytest.raises(StateError):
+        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                          presentation="说明",
+                          departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}))
+
+
+# -- the deemed-agreement rule --------------------------------------------
+def test_absent_without_reason_is_deemed_to_agree(db, as_user):
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                             "生态环境局": (sr.ABSENT_NO_REASON, None, None)})
+    assert sr.conclude(as_user("approver"), rid, "同意按现方案审批。") == sr.OUTCOME_AGREED
+    row = dept_row(db, rid, "生态环境局")
+    assert (row["opinion"], row["basis"], row["deemed"], row["deemed_reason"]) == \
+        (sr.AGREE, sr.B_DEEMED, True, "无故缺席")
+    explicit = dept_row(db, rid, "市场监管局")
+    assert (explicit["opinion"], explicit["basis"], explicit["deemed"]) == (sr.AGREE, sr.B_MEETING,
+                                                                            False)
+    assert status(db, rid) == sr.S_AGREED
+
+
+def test_present_without_a_different_opinion_is_deemed_to_agree(db, as_user):
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, None, None),
+                             "生态环境局": (sr.PRESENT, sr.CONDITIONAL, "补充验收")})
+    assert sr.conclude(as_user("approver"), rid, "有条件同意。") == sr.OUTCOME_AGREED
+    row = dept_row(db, rid, "市场监管局")
+    assert (row["opinion"], row["deemed"], row["deemed_reason"]) == (sr.AGREE, True,
+                                                                     "出席会议未发表不同意见")
+    assert dept_row(db, rid, "生态环境局")["deemed"] is False
+    r = sr.get_review(as_user("supervisor"), rid)
+    assert r["departments"][0]["opinion_label"] == "视为同意（出席会议未发表不同意见）"
+
+
+def test_absent_with_reason_must_give_a_written_opinion_before_conclusion(db, as_user):
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                             "生态环境局": (sr.ABSENT_REASON, None, None)})
+    ev = sr.get_review(as_user("approver"), rid)["evaluation"]
+    assert ev["missing"] == ["生态环境局"] and ev["outcome"] is None
+    with pytest.raises(ValidationError, match="生态环境局有理由缺席会议，尚未提交书面意见"):
+        sr.conclude(as_user("approver"), rid, "同意。")
+    assert status(db, rid) == sr.S_HELD
+    assert dept_row(db, rid, "生态环境局")["opinion"] is None  # nothing deemed
+    # the present department cannot add an opinion after the meeting
+    with pytest.raises(StateError):
+        sr.submit_opinion(as_user("supervisor"), rid, sr.DISAGREE, "改主意了")
+    # the absent one can, in writing
+    assert "submit_opinion" in sr.get_review(as_user("supervisor2"), rid)["actions"]
+    sr.submit_opinion(as_user("supervisor2"), rid, sr.AGREE, "书面同意")
+    assert sr.conclude(as_user("approver"), rid, "同意。") == sr.OUTCOME_AGREED
+    row = dept_row(db, rid, "生态环境局")
+    assert (row["opinion"], row["basis"], row["deemed"]) == (sr.AGREE, sr.B_WRITTEN, False)
+
+
+def test_written_opinion_given_before_the_meeting_counts(db, as_user):
+    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
+    sr.submit_opinion(as_user("supervisor2"), rid, sr.DISAGREE, "选址涉及生态红线")
+    payload = attend(db, {"市场监管局": (sr.PRESENT, None, None),
+                          "生态环境局": (sr.ABSENT_NO_REASON, None, None)})
+    with pytest.raises(ValidationError, match="已提交书面意见，不属于无故缺席"):
+        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                          presentation="说明", departments=payload)
+    payload = attend(db, {"市场监管局": (sr.PRESENT, None, None),
+                          "生态环境局": (sr.PRESENT, None, None)})  # present, silent at meeting
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="说明", departments=payload)
+    row = dept_row(db, rid, "生态环境局")
+    assert (row["opinion"], row["basis"]) == (sr.DISAGREE, sr.B_WRITTEN)  # kept, not deemed
+    assert sr.conclude(as_user("approver"), rid, "建议市政府统筹研究。") == sr.OUTCOME_ESCALATED
+
+
+# -- escalation, decision, minutes ----------------------------------------
+def test_no_consensus_goes_to_the_city_government_and_its_decision_is_recorded(db, as_user):
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                             "生态环境局": (sr.PRESENT, sr.DISAGREE, "涉及生态红线")},
+               major=True, city_chair=True)
+    with pytest.raises(StateError, match="尚未形成审查结论"):
+        sr.issue_minutes(as_user("approver"), rid)
+    with pytest.raises(ValidationError):
+        sr.conclude(as_user("approver"), rid, "")
+    assert sr.conclude(as_user("approver"), rid, "建议调整选址后审批。") == sr.OUTCOME_ESCALATED
+    assert status(db, rid) == sr.S_ESCALATED
+    city = as_user("cityleader")
+
+    def escalated():
+        return {x.kind: x.count for x in sr.reminders(city)}.get("review_escalated", 0)
+    waiting = escalated()
+    assert waiting >= 1
+    assert "record_decision" in sr.get_review(city, rid)["actions"]
+    with pytest.raises(StateError, match="尚未形成审查结论"):
+        sr.issue_minutes(as_user("approver"), rid)
+    with pytest.raises(PermissionDenied):
+        sr.record_government_decision(as_user("supervisor"), rid, sr.AGREE, "同意", clock.today())
+    with pytest.raises(PermissionDenied):
+        sr.record_government_decision(as_user("leader"), rid, sr.AGREE, "同意", clock.today())
+    with pytest.raises(ValidationError, match="晚于今天"):
+        sr.record_government_decision(city, rid, sr.AGREE, "同意",
+                                      clock.today() + timedelta(days=1))
+    with pytest.raises(ValidationError):
+        sr.record_government_decision(city, rid, "再议", "同意", clock.today())
+    sr.record_government_decision(city, rid, sr.CONDITIONAL, "调整厂区布局后同意审批。", clock.today())
+    assert status(db, rid) == sr.S_DECIDED
+    assert escalated() == waiting - 1
+    with pytest.raises(StateError):
+        sr.record_government_decision(city, rid, sr.AGREE, "再次决定", clock.today())
+    no = sr.issue_minutes(as_user("approver"), rid)
+    text = text_of(sr.minutes_docx(as_user("supervisor2"), rid)[1])
+    assert no in text and "报市政府决定" in text and "调整厂区布局后同意审批" in text
+    assert "市人民政府" in text.split("分送：")[1]
+
+
+def test_minutes_issued_to_the_bureau_and_every_department(db, as_user):
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                             "生态环境局": (sr.PRESENT, None, None),
+                             "应急管理局": (sr.ABSENT_NO_REASON, None, None)})
+    with pytest.raises(StateError, match="尚未形成审查结论"):
+        sr.issue_minutes(as_user("approver"), rid)
+    sr.conclude(as_user("approver"), rid, "同意按现方案办理审批手续。")
+    with pytest.raises(PermissionDenied):
+        sr.issue_minutes(as_user("supervisor"), rid)
+    with pytest.raises(PermissionDenied):
+        sr.issue_minutes(as_user("approver2"), rid)
+    with pytest.raises(StateError, match="纪要尚未印发"):
+        sr.minutes_docx(as_user("supervisor"), rid)
+    no = sr.issue_minutes(as_user("approver"), rid)
+    assert no.startswith("专审纪要〔")
+    with pytest.raises(StateError, match="已印发"):
+        sr.issue_minutes(as_user("approver"), rid)
+    r = sr.get_review(as_user("supervisor3"), rid)
+    assert r["status"] == sr.S_ISSUED and "minutes" in r["actions"]
+    name, data = sr.minutes_docx(as_user("supervisor3"), rid)
+    text = text_of(data)
+    assert name.endswith(".docx") and "会议纪要" in text
+    assert "应急管理局：视为同意（无故缺席）" in text
+    assert "生态环境局：视为同意（出席会议未发表不同意见）" in text
+    assert "均视为所在部门同意该项目" in text
+    assert "分送：南通市行政审批局、市场监管局、生态环境局、应急管理局" in text
+    stored = db.one("SELECT file_type, owner_type FROM attachment WHERE id ="
+                    " (SELECT minutes_attachment_id FROM special_review WHERE id = ?)", [rid])
+    assert stored == ("docx", sr.MINUTES_OWNER)
+    with pytest.raises(NotFound):
+        sr.minutes_docx(as_user("claimer"), rid)
+    case_id = db.scalar("SELECT case_id FROM special_review WHERE id = ?", [rid])
+    links = sr.minutes_for_project(sr.get_review(as_user("approver"), rid)["project_no"])
+    assert rid in [x["review_id"] for x in links]
+    assert [x["minutes_no"] for x in links if x["review_id"] == rid] == [no]
+    assert case_id is None
+    assert audit_actions(db, rid)[-3:] == ["record_meeting", "conclude", "issue_minutes"]
+
+
+def test_minutes_for_case_links_the_case_archive(db, as_user):
+    case_id, case_no = db.one("SELECT id, case_no FROM approval_case ORDER BY id DESC LIMIT 1")
+    rid = notified(db, as_user, depts=("市场监管局",), project_no=None, case_no=case_no)
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="说明",
+                      departments=attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, None)}))
+    sr.conclude(as_user("approver"), rid, "同意。")
+    assert sr.minutes_for_case(case_id) == [] or rid not in [
+        x["review_id"] for x in sr.minutes_for_case(case_id)]
+    sr.issue_minutes(as_user("approver"), rid)
+    assert rid in [x["review_id"] for x in sr.minutes_for_case(case_id)]
+    assert rid in [x["review_id"] for x in sr.minutes_for_case(case_id, as_user("supervisor"))]
+    assert rid not in [x["review_id"] for x in sr.minutes_for_case(case_id, as_user("supervisor2"))]
+
+
+def test_conclusion_is_refused_outside_the_held_state(db, as_user):
+    rid = notified(db, as_user)
+    with pytest.raises(StateError):
+        sr.conclude(as_user("approver"), rid, "同意。")
+
+
+# -- reading API, reminders, statistics -----------------------------------
+def test_get_review_offers_the_liaison_contract(db, as_user):
+    rid = notified(db, as_user)
+    r = sr.get_review(as_user("approver"), rid)
+    for key in ("title", "agenda", "scopes", "forms", "meeting_date", "meeting_at", "place",
+                "status", "departments", "case_id", "project_no"):
+        assert key in r
+    assert r["departments"][0]["name"] == "市场监管局"
+    listed = sr.list_reviews(as_user("approver"), status=sr.S_NOTIFIED)
+    assert rid in [x["id"] for x in listed]
+
+
+def test_list_filters(db, as_user):
+    rid = notified(db, as_user, depts=("消防救援支队",), scopes=["国家安全"],
+                   forms=["专题会议", "现场检查"])
+    a = as_user("approver")
+    assert rid in [r["id"] for r in sr.list_reviews(a, scope="国家安全")]
+    assert rid not in [r["id"] for r in sr.list_reviews(a, scope="重大公共利益")]
+    assert rid in [r["id"] for r in sr.list_reviews(a, form="现场检查")]
+    assert rid in [r["id"] for r in sr.list_reviews(a, department_id=dept(db, "消防救援支队"))]
+    assert rid not in [r["id"] for r in sr.list_reviews(a, department_id=dept(db, "卫健委"))]
+    assert rid not in [r["id"] for r in sr.list_reviews(a, status=sr.S_ISSUED)]
+    no = sr.get_review(a, rid)["review_no"]
+    assert [r["id"] for r in sr.list_reviews(a, text=no)] == [rid]
+    for r in sr.list_reviews(a, scope="安全生产"):
+        assert "安全生产" in r["scopes"]
+
+
+def test_reminders_match_the_lists(db, as_user):
+    leader = as_user("leader")
+    pending = {r["id"] for r in sr.list_reviews(leader, status=sr.S_PENDING)}
+    count = {x.kind: x.count for x in sr.reminders(leader)}.get("review_pending", 0)
+    assert count == len(pending)
+    motion(db, as_user)
+    assert {x.kind: x.count for x in sr.reminders(leader)}["review_pending"] == count + 1
+
+    sup = as_user("supervisor")
+    rid = notified(db, as_user, depts=("市场监管局",))
+    before = {x.kind: x.count for x in sr.reminders(sup)}["review_notice_unanswered"]
+    sr.name_attendees(sup, rid, "张监管")
+    after = {x.kind: x.count for x in sr.reminders(sup)}.get("review_notice_unanswered", 0)
+    assert after == before - 1
+
+    appr = as_user("approver")
+    spec = sr.reminder_lists(appr)["review_minutes"]
+    ids = sr.reminder_ids(appr, spec)
+    assert {x.kind: x.count for x in sr.reminders(appr)}.get("review_minutes", 0) == len(ids)
+    for i in ids:
+        assert status(db, i) in (sr.S_AGREED, sr.S_DECIDED)
+    assert all(x.page == "review" for x in sr.reminders(appr))
+    assert sr.reminders(as_user("admin")) == []
+
+
+def test_statistics_agree_with_the_list(db, as_user):
+    a = as_user("approver")
+    stats = sr.statistics(a)
+    for scope in sr.SCOPES:
+        n = len(sr.list_reviews(a, scope=scope))
+        row = stats["by_scope"][stats["by_scope"]["审查范围"] == scope]
+        assert (int(row["合计"].iloc[0]) if len(row) else 0) == n
+    assert int(stats["by_status"]["数量"].sum()) == len(sr.list_reviews(a))
+    sup = as_user("supervisor")
+    assert int(sr.statistics(sup)["by_status"]["数量"].sum()) == len(sr.list_reviews(sup))
+
+
+def test_demo_data_covers_every_state(db, as_user):
+    rows = sr.list_reviews(as_user("admin"))
+    assert set(sr.STATUSES) <= {r["status"] for r in rows}
+    assert db.scalar("SELECT count(*) FROM special_review WHERE gov_decision IS NOT NULL") >= 1
+    assert db.scalar("SELECT count(*) FROM special_review_department WHERE deemed") >= 1
+    assert db.scalar("SELECT count(*) FROM special_review WHERE outcome = '报市政府决定'"
+                     " AND status = '纪要已印发'") >= 1
+    # demo minutes render from the record
+    issued = [r for r in rows if r["status"] == sr.S_ISSUED][0]
+    assert "会议纪要" in text_of(sr.minutes_docx(as_user("approver"), issued["id"])[1])
+    kinds = {x.kind for x in sr.reminders(as_user("supervisor"))}
+    assert "review_notice_unanswered" in kinds
+    assert "review_written_opinion" in {x.kind for x in sr.reminders(as_user("supervisor2"))}
