@@ -167,7 +167,15 @@ DIALECTS = ("duckdb", "sqlite")
 
 
 def _month(col: str, dialect: str) -> str:
-    return f"strftime({col}, '%Y-%m')" if dialect == "duckdb" else f"strftime('%Y-%m', {col})"
+    # date_trunc is several times cheaper than formatting a string per row;
+    # the shaping turns months into "YYYY-MM"
+    return f"date_trunc('month', {col})" if dialect == "duckdb" else f"strftime('%Y-%m', {col})"
+
+
+def _month_text(values: pd.Series) -> pd.Series:
+    if values.dtype == object and all(isinstance(v, str) or v is None for v in values):
+        return values
+    return pd.to_datetime(values).dt.strftime("%Y-%m")
 
 
 def _day(col: str, dialect: str) -> str:
@@ -216,21 +224,17 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
             params.append(cat)
         extra = "".join(" AND " + w for w in where)
         r1, p1 = in_range("c.created_at")
-        c1, cp1 = cur_flag("c.created_at")
         r2, p2 = in_range("c.decided_on", True)
-        c2, cp2 = cur_flag("c.decided_on", True)
+        # one scan: each case counts as recorded and/or concluded in the window
         sql = (
-            "SELECT i.category AS category, x.month AS month, x.cur AS cur,"
-            " sum(x.rec) AS recorded, sum(x.done) AS concluded FROM ("
-            f" SELECT c.item_id, {_month('c.created_at', dialect)} AS month, {c1} AS cur,"
-            " 1 AS rec, 0 AS done FROM approval_case c"
-            f" WHERE {r1}{extra}"
-            " UNION ALL"
-            f" SELECT c.item_id, {_month('c.decided_on', dialect)} AS month, {c2} AS cur,"
-            " 0 AS rec, 1 AS done FROM approval_case c"
-            f" WHERE c.stage = '办结' AND {r2}{extra}"
-            ") x JOIN item i ON i.id = x.item_id GROUP BY 1, 2, 3")
-        q["cases"] = (sql, cp1 + p1 + params + cp2 + p2 + params)
+            "SELECT i.category AS category, x.m_rec, x.cur_rec, x.m_done, x.cur_done, x.n FROM ("
+            f" SELECT c.item_id, CASE WHEN {r1} THEN {_month('c.created_at', dialect)} END AS m_rec,"
+            " CASE WHEN c.created_at >= ? THEN 1 ELSE 0 END AS cur_rec,"
+            f" CASE WHEN c.stage = '办结' AND {r2} THEN {_month('c.decided_on', dialect)} END AS m_done,"
+            " CASE WHEN c.decided_on >= ? THEN 1 ELSE 0 END AS cur_done, count(*) AS n"
+            f" FROM approval_case c WHERE (({r1}) OR (c.stage = '办结' AND {r2})){extra}"
+            " GROUP BY 1, 2, 3, 4, 5) x JOIN item i ON i.id = x.item_id")
+        q["cases"] = (sql, p1 + [a] + p2 + [da] + p1 + p2 + params)
 
     # pushes by department (pushed in the period)
     if {"push", "approval_case"} <= tables:
@@ -523,6 +527,7 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     # cases
     cases = raw.get("cases")
     if cases is not None:
+        cases = _cases_long(cases)
         for col in ("recorded", "concluded"):
             cases[col] = pd.to_numeric(cases[col]).fillna(0).astype("int64")
         H.append(Headline("录入办件", int(_sum(cases, "recorded", 1)), int(_sum(cases, "recorded", 0)), "件"))
@@ -730,6 +735,26 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     return dash
 
 
+def _cases_long(raw: pd.DataFrame) -> pd.DataFrame:
+    """(category, m_rec, cur_rec, m_done, cur_done, n) -> (category, month, cur,
+    recorded, concluded)."""
+    cols = ["category", "month", "cur", "recorded", "concluded"]
+    if not len(raw):
+        return pd.DataFrame(columns=cols)
+    raw = raw.copy()
+    raw["n"] = pd.to_numeric(raw["n"]).fillna(0).astype("int64")
+    rec = raw[raw["m_rec"].notna()]
+    rec = pd.DataFrame({"category": rec["category"], "month": _month_text(rec["m_rec"]),
+                        "cur": pd.to_numeric(rec["cur_rec"]).astype("int64"),
+                        "recorded": rec["n"], "concluded": 0})
+    done = raw[raw["m_done"].notna()]
+    done = pd.DataFrame({"category": done["category"], "month": _month_text(done["m_done"]),
+                         "cur": pd.to_numeric(done["cur_done"]).astype("int64"),
+                         "recorded": 0, "concluded": done["n"]})
+    both = pd.concat([rec, done], ignore_index=True)
+    return both.groupby(["category", "month", "cur"], as_index=False)[["recorded", "concluded"]].sum()
+
+
 def _review_count(raw: dict, cur: int) -> int:
     total = raw.get("reviews_total")
     if total is None or not len(total):
@@ -770,6 +795,9 @@ def _warning_figures(raw: dict, f: Filters, H: list) -> list[Figure]:
     base = int(raw["warning_base"]["n"].iloc[0]) if len(raw.get("warning_base", [])) else 0
     for col in ("listed", "lifted"):
         wl[col] = pd.to_numeric(wl[col]).fillna(0).astype("int64")
+    if len(wl):
+        wl["month"] = _month_text(wl["month"])
+        wl = wl.groupby("month", as_index=False)[["listed", "lifted"]].sum()
     months = pd.period_range(f.previous[0], f.date_to, freq="M").strftime("%Y-%m")
     wl = wl.set_index("month").reindex(months, fill_value=0)
     wl["size"] = base + (wl["listed"] - wl["lifted"]).cumsum()
