@@ -13,14 +13,19 @@ review_list.flash()
 tabs = ["审查一览", "统计分析"]
 if actor.has("approver") and actor.department_kind == "bureau":
     tabs.insert(1, "发起动议")
-shown = dict(zip(tabs, st.tabs(tabs)))
+review_list.apply_next_tab()
+# lazy tabs: only the open tab's content runs
+shown = dict(zip(tabs, st.tabs(tabs, key=review_list.TAB, on_change="rerun")))
 
 with shown["审查一览"]:
-    picked = review_list.render(actor)
-    if picked is not None:
-        review_detail.render(actor, picked)
+    if shown["审查一览"].open:
+        picked = review_list.render(actor)
+        if picked is not None:
+            review_detail.render(actor, picked)
 if "发起动议" in shown:
     with shown["发起动议"]:
-        review_forms.motion_form(actor)
+        if shown["发起动议"].open:
+            review_forms.motion_form(actor)
 with shown["统计分析"]:
-    review_stats.render(actor)
+    if shown["统计分析"].open:
+        review_stats.render(actor)

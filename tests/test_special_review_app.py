@@ -16,8 +16,10 @@ def by_label(widgets, label):
     return found[0]
 
 
-def open_page(username: str, review_id: int | None = None):
+def open_page(username: str, review_id: int | None = None, tab: str | None = None):
     at = as_logged_in(PAGE, username)
+    if tab:
+        at.session_state["review_tab"] = tab
     if review_id is not None:
         at.session_state["review_pick"] = review_id
     return at.run()
@@ -39,7 +41,7 @@ def make_review(db, as_user, depts=("市场监管局", "生态环境局"), appro
 
 
 def test_approver_proposes_a_motion(db):
-    at = open_page("approver")
+    at = open_page("approver", tab="发起动议")
     assert not at.exception
     assert [t.label for t in at.tabs] == ["审查一览", "发起动议", "统计分析"]
     project = db.scalar("SELECT min(project_no) FROM project")
@@ -59,11 +61,13 @@ def test_approver_proposes_a_motion(db):
     row = db.one("SELECT id, status, scopes, forms FROM special_review ORDER BY id DESC LIMIT 1")
     assert row[1:] == (sr.S_PENDING, ["安全生产", "重大公共利益"], ["专题会议"])
     assert db.scalar("SELECT count(*) FROM special_review") == before + 1
-    assert at.session_state["review_pick"] == row[0]  # the new review is opened
+    # the new review is opened in the list tab
+    assert at.session_state["review_pick"] == row[0]
+    assert at.session_state["review_tab"] == "审查一览"
 
 
 def test_project_picker_fills_the_project_number(db):
-    at = open_page("approver")
+    at = open_page("approver", tab="发起动议")
     project = db.scalar("SELECT min(project_no) FROM project")
     by_label(at.text_input, "查找项目").input(project).run()
     by_label(at.selectbox, "项目库中的项目").set_value(project).run()
@@ -167,9 +171,11 @@ def test_meeting_with_missing_reason_shows_the_error(db, as_user):
 
 def test_statistics_and_agenda_render_for_every_reader(db):
     for user in ("leader", "cityleader", "admin", "supervisor2", "approver2"):
-        at = open_page(user)
+        at = open_page(user, tab="统计分析")
         assert not at.exception, user
         assert any(m.label == "专项审查总数" for m in at.metric)
+        assert not at.pills  # the list tab's content does not run
+        at = open_page(user)
         at.segmented_control[0].set_value("日程").run()
         assert not at.exception, user
         assert "即将召开" in page_source(at)

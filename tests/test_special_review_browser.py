@@ -31,6 +31,11 @@ def choose(page, label: str, text: str | None = None, index: int | None = None,
 
 def open_review_page(page, server, username: str):
     login(page, server.url, username)
+    revisit(page, username)
+
+
+def revisit(page, username: str):
+    """(Re)open the 专项审查 page through the sidebar, in the same session."""
     page.locator("[data-testid='stSidebar']").get_by_role("link").filter(
         has_text="专项审查").click()
     try:
@@ -63,9 +68,12 @@ def click(page, name: str):
 
 
 def test_special_review_end_to_end(server, browser):
+    contexts = []
+
     def session(username):
         ctx = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN",
                                   accept_downloads=True)
+        contexts.append(ctx)
         page = ctx.new_page()
         open_review_page(page, server, username)
         return ctx, page
@@ -82,7 +90,7 @@ def test_special_review_end_to_end(server, browser):
     click(page, "提交分管领导审察")
     expect_text(page, "动议已提交分管领导审察")
     shot(page, "review-1-motion")
-    ctx.close()
+    approver = page
 
     # 2. approval by the bureau's leader in charge
     ctx, page = session("leader")
@@ -108,10 +116,11 @@ def test_special_review_end_to_end(server, browser):
     click(page, "提交本部门意见")
     expect_text(page, "本部门意见已提交")
     shot(page, "review-3-supervisor-opinion")
-    ctx.close()
+    supervisor = page
 
-    # 4. the approver records the meeting, concludes and issues the minutes
-    ctx, page = session("approver")
+    # 4. the approver (same session) records the meeting, concludes, issues the minutes
+    page = approver
+    revisit(page, "approver")
     open_review(page)
     page.get_by_label("经办人情况说明").fill("经办人说明了项目审批情况。")
     click(page, "保存会议记录")
@@ -122,10 +131,10 @@ def test_special_review_end_to_end(server, browser):
     click(page, "生成并印发纪要")
     expect_text(page, "已印发")
     shot(page, "review-4-minutes")
-    ctx.close()
 
-    # 5. the department downloads the minutes
-    ctx, page = session("supervisor")
+    # 5. the department (same session) downloads the minutes
+    page = supervisor
+    revisit(page, "supervisor")
     open_review(page)
     button = page.get_by_role("button", name="下载纪要")
     with page.expect_download() as dl:
@@ -135,4 +144,5 @@ def test_special_review_end_to_end(server, browser):
     assert "会议纪要" in text and TITLE in text
     assert "市场监管局：有条件同意：投产前完成特种设备使用登记（书面意见）" in text
     assert "分送：" in text
-    ctx.close()
+    for c in contexts:
+        c.close()

@@ -14,6 +14,8 @@ FLASH = "review_flash"
 FLASH_SECONDS = 6
 PICK = "review_pick"
 PICK_NEXT = "review_pick_next"  # set after the selectbox ran; applied on the next run
+TAB = "review_tab"
+TAB_NEXT = "review_tab_next"
 ALL = "全部"
 PERIODS = ["全部", "即将召开", "本周", "本月", "已过会议日期"]
 
@@ -36,8 +38,15 @@ def flash() -> None:
 def open_review(review_id: int, message: str | None = None) -> None:
     """Open a review in the detail panel (after creating it, for example)."""
     st.session_state[PICK_NEXT] = review_id
+    st.session_state[TAB_NEXT] = "审查一览"
     if message:
         st.session_state[FLASH] = message
+
+
+def apply_next_tab() -> None:
+    """Switch tabs as an action asked (before the tabs are drawn)."""
+    if TAB_NEXT in st.session_state:
+        st.session_state[TAB] = st.session_state.pop(TAB_NEXT)
 
 
 def md_escape(text) -> str:
