@@ -4,7 +4,7 @@ import streamlit as st
 from sgld import reminders, settings
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
-from ui.widgets import nav_label
+from ui.widgets import nav_label, show_flash
 
 cfg = settings.get()
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
@@ -59,4 +59,5 @@ with st.sidebar:
         auth.logout(actor)
         st.rerun()
 
+show_flash()
 current.run()

@@ -103,7 +103,7 @@ async def write_department(page, marker):
     form = page.locator("[data-testid='stForm']").filter(has_text="新建部门")
     await form.get_by_role("textbox", name="部门名称").fill(marker)
     await form.get_by_role("button", name="创建").click()
-    await page.get_by_text(marker).first.wait_for(timeout=60_000)
+    await page.get_by_text(f"已创建部门：{marker}").first.wait_for(timeout=60_000)
     await ready(page)
 
 

@@ -106,7 +106,7 @@ with t_depts:
         parent = c3.selectbox("上级部门（审批局处室填写）", [None] + active_depts,
                               format_func=lambda i: "（无）" if i is None else dept_name[i])
         if st.form_submit_button("创建", type="primary"):
-            with action("部门已创建"):
+            with action(f"已创建部门：{name.strip()}"):
                 org.create_department(actor, name, kind, parent)
                 st.rerun()
 

@@ -43,14 +43,31 @@ def under_construction(what: str) -> None:
 @contextmanager
 def action(success: str | None = None):
     """Run a service call: a SgldError becomes a clear Chinese error message
-    (nothing was changed); success shows a toast."""
+    (nothing was changed); success shows a toast — also when the block ends
+    with ``st.rerun()``, through a flash shown on the next run."""
     try:
         yield
     except SgldError as exc:
         st.error(str(exc), icon=":material/error:")
+    except Exception:
+        raise
+    except BaseException:  # st.rerun() inside the block: the call succeeded
+        if success:
+            st.session_state[FLASH_KEY] = success
+        raise
     else:
         if success:
             st.toast(success, icon=":material/check_circle:")
+
+
+FLASH_KEY = "sgld_flash"
+
+
+def show_flash() -> None:
+    """Show the confirmation of a write made in the previous run (app.py calls this)."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.toast(message, icon=":material/check_circle:")
 
 
 def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
