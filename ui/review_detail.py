@@ -121,14 +121,17 @@ def _documents(actor, r: dict) -> None:
     if not ({"notice", "minutes"} & r["actions"]):
         return
     c = st.columns(3)
+    rid = r["id"]
+    # documents are produced only when the button is clicked (deferred data)
     if "notice" in r["actions"]:
-        name, data = sr.notice_docx(actor, r["id"])
-        c[0].download_button("下载审查通知", data, file_name=name, mime=DOCX,
+        c[0].download_button("下载审查通知", lambda: sr.notice_docx(actor, rid)[1],
+                             file_name=r["notice_file"], mime=DOCX, on_click="ignore",
                              key=f"review_notice_{r['id']}", icon=":material/description:",
                              width="stretch")
     if "minutes" in r["actions"]:
-        name, data = sr.minutes_docx(actor, r["id"])
-        c[1].download_button(f"下载纪要 {r['minutes_no']}", data, file_name=name, mime=DOCX,
+        c[1].download_button(f"下载纪要 {r['minutes_no']}",
+                             lambda: sr.minutes_docx(actor, rid)[1], on_click="ignore",
+                             file_name=r["minutes_file"], mime=DOCX,
                              key=f"review_minutes_{r['id']}", icon=":material/download:",
                              type="primary", width="stretch")
         c[2].caption(f"纪要已于 {r['minutes_issued_at']:%Y-%m-%d %H:%M} 印发给市行政审批局和各参审部门，"

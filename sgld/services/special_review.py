@@ -861,7 +861,15 @@ def notice_docx(actor: Actor, review_id: int) -> tuple[str, bytes]:
         if r["status"] not in NOTIFIED:
             raise StateError("动议尚未经分管领导审察同意，通知尚未发出。")
         data = render(_notice_letter(cur, r, depts))
-    return _safe_file_name(f"{r['review_no']}专项审查通知") + ".docx", data
+    return _notice_name(r), data
+
+
+def _notice_name(r: dict) -> str:
+    return _safe_file_name(f"{r['review_no']}专项审查通知") + ".docx"
+
+
+def _minutes_name(r: dict) -> str:
+    return _safe_file_name(f"{r['minutes_no']}{r['title']}专项审查会议纪要") + ".docx"
 
 
 def minutes_docx(actor: Actor, review_id: int) -> tuple[str, bytes]:
@@ -872,7 +880,7 @@ def minutes_docx(actor: Actor, review_id: int) -> tuple[str, bytes]:
         _check_visible(actor, r, [d["department_id"] for d in depts])
         if r["status"] != S_ISSUED:
             raise StateError("纪要尚未印发。")
-        name = _safe_file_name(f"{r['minutes_no']}{r['title']}专项审查会议纪要") + ".docx"
+        name = _minutes_name(r)
         if r["minutes_attachment_id"] is None:  # imported / demo records: render from the record
             return name, _minutes_bytes(cur, r)
     _, data = attachments.read(r["minutes_attachment_id"])
@@ -945,6 +953,8 @@ def get_review(actor: Actor, review_id: int) -> dict:
     r["departments"] = depts
     r["evaluation"] = evaluate(depts) if r["status"] == S_HELD else None
     r["actions"] = allowed_actions(actor, r, depts)
+    r["notice_file"] = _notice_name(r)
+    r["minutes_file"] = _minutes_name(r) if r["minutes_no"] else None
     return r
 
 
