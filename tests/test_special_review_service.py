@@ -530,3 +530,11 @@ def test_demo_data_covers_every_state(db, as_user):
     kinds = {x.kind for x in sr.reminders(as_user("supervisor"))}
     assert "review_notice_unanswered" in kinds
     assert "review_written_opinion" in {x.kind for x in sr.reminders(as_user("supervisor2"))}
+
+
+def test_list_frame_headers_with_and_without_rows(db, as_user):
+    empty = sr.list_frame(as_user("approver"), text="没有这样的关键字zz")
+    assert empty.empty and {"编号", "审查议题", "状态", "通知回复"} <= set(empty.columns)
+    sup = sr.list_frame(as_user("supervisor"))
+    assert len(sup) and {"本部门参会人员", "本部门意见"} <= set(sup.columns)
+    assert set(sup["本部门意见"]) <= {*sr.OPINIONS, "视为同意", "未提交"}
