@@ -42,7 +42,7 @@ SPEC: dict[str, tuple[str, str]] = {
     "SSO_CLAIM": ("preferred_username", "用哪个身份声明（claim）对应本地账号，如 preferred_username、email、sub"),
     "SSO_AUTO_CREATE": ("false", "统一身份认证用户无本地账号时是否自动创建（无角色，待管理员分配）"),
     "SSO_DEPARTMENT": ("", "自动创建的账号所属部门名称，默认为审批局"),
-    "SSO_CONTACT": ("系统管理员（市行政审批局）", "未开通账号时提示用户联系的人或部门（可含电话）"),
+    "SSO_CONTACT": ("", "未开通账号时提示用户联系的人或部门（可含电话），默认为 <审批局全称>系统管理员"),
     "SSO_LABEL": ("统一身份认证登录", "统一身份认证登录按钮的文字"),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
 }

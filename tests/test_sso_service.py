@@ -306,3 +306,11 @@ def test_header_mode_problem_is_a_startup_problem(db, env):
     env(TRUSTED_HEADER="X-Remote-User")
     assert any("可信请求头模式" in p for p in sso.startup_problems(None, "0.0.0.0"))
     assert sso.startup_problems(None, "127.0.0.1") == []
+
+
+def test_default_contact_names_the_bureau(db):
+    c = sso.config()
+    assert c.contact == f"{settings.get().bureau_name}系统管理员"
+    with pytest.raises(sso.SsoRefused) as exc:
+        sso.login({"preferred_username": "nobody"}, via="oidc")
+    assert c.contact in str(exc.value)

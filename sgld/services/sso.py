@@ -119,7 +119,7 @@ def config() -> SsoConfig:
     return SsoConfig(
         mode=mode, claim=claim, auto_create=auto,
         department=cfg.get("SSO_DEPARTMENT", "").strip(),
-        contact=cfg.get("SSO_CONTACT", "").strip() or "系统管理员",
+        contact=cfg.get("SSO_CONTACT", "").strip() or f"{cfg.bureau_name}系统管理员",
         label=cfg.get("SSO_LABEL", "").strip() or "统一身份认证登录",
         header=header, problems=tuple(problems))
 
