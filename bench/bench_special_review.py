@@ -50,12 +50,13 @@ def report(name: str, samples: list[float]) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--db", help="existing demo database (skips building one)")
+    ap.add_argument("--db", help="demo database to use; built there when empty, kept afterwards")
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     tmp = None
     if args.db:
         os.environ["SGLD_DB"] = args.db
+        os.environ.setdefault("SGLD_DATA_DIR", str(Path(args.db).parent / "data"))
     else:
         tmp = tempfile.mkdtemp(prefix="bench_review_")
         os.environ["SGLD_DB"] = str(Path(tmp) / "bench.duckdb")
@@ -68,7 +69,7 @@ def main() -> int:
     from sgld.services.accounts import actor_by_username
 
     db = get_db()
-    if not args.db:
+    if demo.is_empty():  # (an existing --db is reused as it is)
         t = time.perf_counter()
         demo.load(scale=args.scale)
         print(f"demo scale {args.scale}: built in {time.perf_counter() - t:.1f} s")
