@@ -97,7 +97,8 @@ def login(page, url: str, username: str, password: str = DEMO_PASSWORD, *, path:
     """Log in through the form; retries once if a fresh server bounces the first attempt."""
     page.goto(f"{url}/{path}")
     for attempt in range(2):
-        page.get_by_label("用户名").wait_for(timeout=30_000)
+        # a fresh server builds the whole demo dataset on its first visit (slow on a busy machine)
+        page.get_by_label("用户名").wait_for(timeout=180_000)
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()

@@ -135,13 +135,6 @@ def _today() -> date:
     return clock.today()
 
 
-def _department_name(cur, department_id: int) -> str:
-    row = cur.execute("SELECT name FROM department WHERE id = ?", [department_id]).fetchone()
-    if row is None:
-        raise NotFound("部门不存在。")
-    return row[0]
-
-
 def _table_exists(cur, name: str) -> bool:
     return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                        [name]).fetchone()[0] > 0
