@@ -213,12 +213,13 @@ class FileAdapter:
         col_of = {k: f"c{columns.index(v)}" for k, v in headers.items()}
         info = {"name": name, "encoding": "UTF-8" if encoding == "utf8" else "GBK/GB18030", "rows": 0}
         self.detail["files"].append(info)
-        fh = self._open(content)
+        # a path is read by Arrow itself (less memory than through a Python file)
+        fh = str(content) if isinstance(content, (str, Path)) else self._open(content)
         try:
             reader = pacsv.open_csv(
                 fh,
                 read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1,
-                                               block_size=16 << 20, use_threads=False),
+                                               block_size=4 << 20, use_threads=False),
                 parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in names}, include_columns=list(col_of.values()),
@@ -256,7 +257,8 @@ class FileAdapter:
             if bad:
                 yield Batch(arrow_table({}, pa.array([], pa.int64()), 0), headers, list(bad))
         finally:
-            fh.close()
+            if not isinstance(fh, str):
+                fh.close()
 
     def _xlsx(self, name: str, content) -> Iterator[Batch]:
         import openpyxl

@@ -510,7 +510,8 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None) -
             raise StateError(f"抽取失败（批次 {run_id}），本批次未导入任何数据，增量位置未变："
                              f"{type(exc).__name__}: {exc}") from exc
         result = {"run_id": run_id, "source": source, "status": "完成", **counts}
-        _notify(run_id)
+        if counts["imported"]:
+            _notify(run_id)
         return result
     finally:
         _process_lock.release()
