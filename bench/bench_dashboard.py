@@ -193,7 +193,8 @@ def main() -> None:
     # -- the same queries in SQLite ------------------------------------------------
     print("\n-- DuckDB vs SQLite: the leader figures' SQL on the same data --")
     sq_path = db_path.parent / "dashboard.sqlite"
-    if not sq_path.exists() or sq_path.stat().st_mtime < db_path.stat().st_mtime:
+    if not sq_path.exists() or sq_path.stat().st_size == 0 \
+            or sq_path.stat().st_mtime < db_path.stat().st_mtime:
         print(f"copying the dashboard's tables into {sq_path} …", flush=True)
         db.checkpoint()
         from db import connection
