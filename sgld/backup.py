@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -52,7 +54,11 @@ def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
     tmp = dest.with_name(dest.name + ".part")
     with db._write_lock:
         db._con.execute("CHECKPOINT")
-        shutil.copyfile(db.path, tmp)
+        # Copy in a child process: DuckDB's file lock is a POSIX record lock,
+        # which this process would lose the moment it closed *any* descriptor
+        # of the database file — another process could then open it.
+        subprocess.run([sys.executable, "-c", "import shutil, sys; shutil.copyfile(*sys.argv[1:])",
+                        db.path, str(tmp)], check=True)
     with open(tmp, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, dest)

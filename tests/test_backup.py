@@ -52,6 +52,14 @@ def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     assert out.stdout.startswith("OK ")
 
 
+def test_the_app_keeps_its_file_lock_after_a_backup(db, tmp_path):
+    """A backup must not release the running app's lock on the database."""
+    backup.snapshot(db, tmp_path / "bk")
+    out = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(db.path)!r})"],
+                         capture_output=True, text=True)
+    assert out.returncode != 0 and "lock" in out.stderr.lower()
+
+
 def test_restore_refuses_a_file_that_is_not_a_backup(empty_db, tmp_path):
     bogus = tmp_path / "bogus.duckdb"
     bogus.write_bytes(b"not a database")
