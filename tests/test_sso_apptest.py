@@ -165,9 +165,10 @@ def test_auto_created_user_sees_pending_page(mode):
 def test_logout_of_sso_session_ends_both(mode):
     mode("both")
     at = run(user=identity("supervisor"))
-    button(at, "退出登录").click().run()
-    assert not nav_pages(at)
+    button(at, "退出登录").click().run()  # the run ends with the redirect to the platform
     assert "sgld_actor_id" not in at.session_state
+    at.run()  # even with the identity still present, this session is not logged in again
+    assert not nav_pages(at) and "您已安全退出" in page_source(at)
     # the session version moved: the same identity token no longer logs in
     uid = accounts.actor_by_username("supervisor").user_id
     assert get_db().scalar("SELECT count(*) FROM audit_log WHERE action = 'logout'"

@@ -398,6 +398,9 @@ def logout(actor: Actor) -> None:
         ss[SS_HOLD] = True  # no automatic SSO login again in this session
     if _identity().get("is_logged_in"):
         st.logout()  # clears the identity cookie and ends the platform's session
+        # end the run here: the caller's st.rerun() would clear the queued
+        # redirect before it reaches the browser (it is not a lifecycle message)
+        st.stop()
 
 
 def page_guard(page_key: str) -> Actor:
