@@ -230,3 +230,11 @@ def test_incremental_matches_full(db):
     details = [r[0] for r in db.all("SELECT h.detail FROM warning_hit h JOIN warning_entry w"
                                     " ON w.id = h.entry_id WHERE w.enterprise_id = ?", [a])]
     assert details and all(d and "行政处罚" in d and "罚款 11 万元" in d for d in details)
+
+
+def test_demo_revoked_licences_are_on_the_list(db):
+    revoked = {r[0] for r in db.all("SELECT DISTINCT enterprise_id FROM licence"
+                                    " WHERE status IN ('已撤销', '已吊销')")}
+    hit = {r[0] for r in db.all("SELECT DISTINCT w.enterprise_id FROM warning_hit h"
+                                " JOIN warning_entry w ON w.id = h.entry_id WHERE h.rule = 'revoked'")}
+    assert revoked and revoked == hit

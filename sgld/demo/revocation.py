@@ -217,7 +217,7 @@ def _warnings(ctx: DemoContext) -> None:
     from sgld.services import warning
     from sgld.services.accounts import actor_by_username
     cur = ctx.cur
-    warning.recompute(cur)
+    warning.recompute(cur, full=True)  # history carries back-dated status changes
     approver = actor_by_username("approver")
     first = cur.execute("SELECT w.id FROM warning_entry w JOIN warning_hit h ON h.entry_id = w.id"
                         " WHERE w.status = '在列' AND h.rule = 'big_penalty' ORDER BY w.id LIMIT 1").fetchone()
