@@ -14,8 +14,10 @@ actor = auth.current_actor()  # before st.navigation: shows the login form or st
 
 @st.cache_resource
 def _maintenance() -> bool:
-    """Once per server process: backup requests from the command line and the daily backup."""
-    from sgld import backup
+    """Once per server process: scheduled penalty sync, backup requests from the
+    command line and the daily backup."""
+    from sgld import backup, startup
+    startup.start_background()  # scheduled penalty extraction
     return backup.start_maintenance()
 
 

@@ -98,7 +98,8 @@ def parse_date(value: object, label: str, *, required: bool = True,
     if d.year < 1949:
         raise ValidationError(f"“{label}”早于 1949 年，不是有效日期", field=label)
     if not_future and d > clock.today():
-        raise ValidationError(f"“{label}”不能晚于今天（{d.isoformat()}）", field=label)
+        raise ValidationError(f"“{label}”{d.isoformat()} 不能晚于今天（{clock.today().isoformat()}）",
+                              field=label)
     return d
 
 
