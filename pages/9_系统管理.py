@@ -39,7 +39,7 @@ with t_users:
             username = st.text_input("用户名", help="小写字母开头，2–32 位")
             display = st.text_input("姓名")
             dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get)
-            roles = st.multiselect("角色", list(ROLES), format_func=ROLES.get)
+            roles = st.multiselect("角色", list(ROLES), format_func=ROLES.get, placeholder="请选择（可多选）")
             phone = st.text_input("联系电话")
             if st.form_submit_button("创建", type="primary"):
                 with action():
@@ -54,7 +54,7 @@ with t_users:
                 display = st.text_input("姓名", u["display_name"])
                 dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get,
                                     index=active_depts.index(u["department_id"]) if u["department_id"] in active_depts else 0)
-                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get)
+                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get, placeholder="请选择（可多选）")
                 phone = st.text_input("联系电话", u["phone"] or "")
                 if st.form_submit_button("保存修改", type="primary"):
                     with action("已保存"):
@@ -104,7 +104,7 @@ with t_depts:
         name = c1.text_input("部门名称")
         kind = c2.selectbox("类型", list(DEPT_KINDS), format_func=DEPT_KINDS.get)
         parent = c3.selectbox("上级部门（审批局处室填写）", [None] + active_depts,
-                              format_func=lambda i: "（无）" if i is None else dept_name[i])
+                              format_func=lambda i: "（无）" if i is None else dept_name[i], placeholder="全部")
         if st.form_submit_button("创建", type="primary"):
             with action(f"已创建部门：{name.strip()}"):
                 org.create_department(actor, name, kind, parent)
@@ -121,7 +121,7 @@ with t_items:
     linkable = [d["id"] for d in departments if d["active"] and d["kind"] in ("supervision", "licensing")]
     item_by_id = {i["id"]: i for i in items}
     choice = st.selectbox("新建或修改事项", [None] + list(item_by_id),
-                          format_func=lambda i: "＋ 新建事项" if i is None else f"{item_by_id[i]['code']} {item_by_id[i]['name']}")
+                          format_func=lambda i: "＋ 新建事项" if i is None else f"{item_by_id[i]['code']} {item_by_id[i]['name']}", placeholder="全部")
     cur_item = item_by_id.get(choice, {})
     with st.form(f"item_{choice}"):
         c1, c2, c3 = st.columns(3)
@@ -133,7 +133,7 @@ with t_items:
         limit = c5.number_input("签收时限（工作日）", 1, 60, int(cur_item.get("sign_limit_days", 3)))
         active = c6.checkbox("在用", cur_item.get("active", True))
         depts = st.multiselect("监管（或领取）部门", linkable, default=[d for d in cur_item.get("department_ids", []) if d in linkable],
-                               format_func=dept_name.get)
+                               format_func=dept_name.get, placeholder="请选择（可多选）")
         if st.form_submit_button("保存", type="primary"):
             with action("事项已保存"):
                 org.save_item(actor, code=code, name=name, category=category, centralised=centralised,

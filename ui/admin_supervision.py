@@ -50,7 +50,7 @@ def _sources(actor) -> None:
             hide_index=True, width="stretch")
     by_name = {s["name"]: s for s in sources}
     choice = st.selectbox("新建或修改数据源", [None] + list(by_name), key="src_pick",
-                          format_func=lambda n: "＋ 新建数据源" if n is None else n)
+                          format_func=lambda n: "＋ 新建数据源" if n is None else n, placeholder="全部")
     cur = by_name.get(choice, {})
     default_mapping = cur.get("mapping") or {k: "" for k in ps.FIELDS}
     with st.form(f"src_{choice}"):

@@ -130,9 +130,9 @@ def _filter_bar(actor: Actor) -> dashboard.Filters | None:
     else:
         names = {d["id"]: d["name"] for d in depts}
         dept_id = c[3].selectbox("部门", [None] + list(names), key="dash_dept",
-                                 format_func=lambda i: "全市（全部部门）" if i is None else names[i])
+                                 format_func=lambda i: "全市（全部部门）" if i is None else names[i], placeholder="全部")
     category = c[4].selectbox("事项分类", [None] + opts["categories"], key="dash_cat",
-                              format_func=lambda x: "全部分类" if x is None else x)
+                              format_func=lambda x: "全部分类" if x is None else x, placeholder="全部")
     try:
         return dashboard.make_filters(d_from, d_to, dept_id, category)
     except SgldError as exc:

@@ -119,7 +119,7 @@ def new_review_form(actor: Actor) -> None:
         c1, c2 = st.columns([3, 1])
         chosen = c1.multiselect("商请派员的监管部门", list(dept_names), format_func=dept_names.get,
                                 default=[d for d in facts.get("department_ids", []) if d in dept_names],
-                                key=f"{key}_depts")
+                                key=f"{key}_depts", placeholder="请选择（可多选）")
         phone = c2.text_input("联系电话", key=f"{key}_phone")
         if st.form_submit_button("保存并发出商请函", type="primary", icon=":material/send:"):
             st.session_state["lz_new_open"] = True

@@ -176,16 +176,16 @@ def archive(actor, opts: dict, key: str = "arc") -> None:
         case_no = r1[3].text_input("办件编号")
         lic = r1[4].text_input("证照编号")
         r2 = st.columns(5)
-        item = r2[0].selectbox("事项", [None] + list(items), format_func=lambda i: items.get(i, ALL))
+        item = r2[0].selectbox("事项", [None] + list(items), format_func=lambda i: items.get(i, ALL), placeholder="全部")
         if push.scoped(actor):
             dept = None
             r2[1].text_input("部门", actor.department_name, disabled=True)
         else:
             dept = r2[1].selectbox("推送/领取部门", [None] + list(depts),
-                                   format_func=lambda i: depts.get(i, ALL))
-        stage = r2[2].selectbox("办理环节", [None] + opts["stages"], format_func=lambda s: s or ALL)
+                                   format_func=lambda i: depts.get(i, ALL), placeholder="全部")
+        stage = r2[2].selectbox("办理环节", [None] + opts["stages"], format_func=lambda s: s or ALL, placeholder="全部")
         pstat = r2[3].selectbox("推送状态", [None] + opts["push_filters"],
-                                format_func=lambda s: s or ALL)
+                                format_func=lambda s: s or ALL, placeholder="全部")
         period = r2[4].date_input("决定日期范围", value=(), format="YYYY-MM-DD")
         st.form_submit_button("查询", type="primary", icon=":material/search:")
     d_from = period[0] if len(period) > 0 else None
@@ -214,11 +214,11 @@ def licences(actor, opts: dict, key: str = "lib") -> None:
     c = st.columns([3, 1, 1, 2])
     text = c[0].text_input("证照编号 / 企业名称 / 信用代码", key=f"{key}_q")
     kind = c[1].selectbox("类型", [None] + opts["licence_kinds"], format_func=lambda s: s or ALL,
-                          key=f"{key}_k")
+                          key=f"{key}_k", placeholder="全部")
     status = c[2].selectbox("状态", [None] + opts["licence_statuses"],
-                            format_func=lambda s: s or ALL, key=f"{key}_s")
+                            format_func=lambda s: s or ALL, key=f"{key}_s", placeholder="全部")
     item = c[3].selectbox("事项", [None] + list(items), format_func=lambda i: items.get(i, ALL),
-                          key=f"{key}_i")
+                          key=f"{key}_i", placeholder="全部")
     with action():
         frame, total = push_query.list_licences(actor, text=text, kind=kind, status=status,
                                                 item_id=item)

@@ -35,7 +35,7 @@ def motion_form(actor, review: dict | None = None) -> None:
         scopes = c[0].multiselect("审查范围", sr.SCOPES, default=r.get("scopes", []),
                                   placeholder="可多选")
         forms = c[1].multiselect("审查形式", sr.FORMS, default=r.get("forms", [sr.DEFAULT_FORM]),
-                                 help="以专题会议为主，必要时可组织专家评审、现场检查。")
+                                 help="以专题会议为主，必要时可组织专家评审、现场检查。", placeholder="请选择（可多选）")
         chosen = [d["department_id"] for d in r.get("departments", [])]
         dept_ids = st.multiselect("参审部门", list(names), default=chosen,
                                   format_func=lambda i: names[i], placeholder="选择行业主管（监管）部门")

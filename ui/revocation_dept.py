@@ -59,10 +59,10 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
     ins_ids = c[0].multiselect(
         "关联日常检查（本部门）", list(ins), key=f"{k}_ins",
         default=[inspection_id] if inspection_id in ins else [],
-        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）")
+        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）", placeholder="请选择（可多选）")
     pen_ids = c[1].multiselect(
         "关联行政处罚", list(pen), key=f"{k}_pen", default=[penalty_id] if penalty_id in pen else [],
-        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}")
+        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}", placeholder="请选择（可多选）")
     files = st.file_uploader("证据材料（PDF、JPG、PNG、OFD，可多选）", accept_multiple_files=True,
                              type=FILE_TYPES, key=f"{k}_files")
     if st.button("提交协同处理申请", type="primary", key=f"{k}_go", icon=":material/send:"):
