@@ -74,6 +74,7 @@ def _sso_login(page, url: str, sub: str) -> None:
     page.goto(url)
     button = page.get_by_role("button", name="统一身份认证登录", exact=True)
     button.wait_for(timeout=30_000)
+    wait_ready(page)
     button.click()
     page.get_by_placeholder("sub").wait_for(timeout=30_000)  # the identity platform's form
     page.get_by_placeholder("sub").fill(sub)
@@ -120,6 +121,7 @@ def test_unmapped_identity_sees_not_opened_page(sso_server, page):
     assert "退出登录" not in body and "审批推送" not in body and "用户名" not in body
     shot(page, "sso-not-opened")
     # the user can end that identity to try another one
+    wait_ready(page)
     page.get_by_role("button", name="退出统一身份认证").click()
     page.get_by_role("button", name="End session").wait_for(timeout=30_000)
 

@@ -296,6 +296,7 @@ def _refusal_page(message: str, via: str) -> None:
             if st.button("退出统一身份认证", icon=":material/logout:", key="sgld_sso_out"):
                 st.session_state.pop(SS_REFUSED, None)
                 st.logout()
+                st.stop()
         else:
             st.caption("如需换用其他账号，请先退出统一身份认证网关，再重新进入本系统。")
 
@@ -363,6 +364,7 @@ def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
                 if st.button(c.label, type="secondary" if show_form else "primary",
                              width="stretch", icon=":material/verified_user:", key="sgld_sso_login"):
                     st.login(state["provider"])
+                    st.stop()  # end the run at once so nothing reruns over the redirect
             if cfg.demo and show_form:
                 with st.expander(f"演示账号（所有账号密码均为 {DEMO_PASSWORD}）", expanded=True):
                     st.table([{"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
