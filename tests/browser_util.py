@@ -101,13 +101,17 @@ def login(page, url: str, username: str, password: str = DEMO_PASSWORD, *, path:
         page.get_by_label("用户名").wait_for(timeout=180_000)
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="登录", exact=True).click()
         try:
-            page.get_by_text("退出登录").wait_for(timeout=15_000)
+            page.get_by_text("退出登录").wait_for(timeout=60_000)
             wait_ready(page)
             return
         except Exception:
-            if attempt:
+            # logged in after all, or still on the form (bounced): retry only then
+            if page.get_by_text("退出登录").count():
+                wait_ready(page)
+                return
+            if attempt or not page.get_by_label("用户名").count():
                 raise
 
 
