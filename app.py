@@ -1,8 +1,9 @@
 """审管联动系统 — entry point: login, role-based navigation, landing page."""
 import streamlit as st
 
-from sgld import reminders, settings
+from sgld import audit, reminders, settings
 from sgld.security import PAGES, visible_pages
+from sgld.services import accounts
 from ui import auth, home
 from ui.widgets import nav_label, show_flash
 
@@ -21,7 +22,21 @@ def _maintenance() -> bool:
     return backup.start_maintenance()
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def _nav_counts(user_id: int, data_version: int) -> dict[str, int]:
+    """Sidebar counts: recomputed after any committed write, else at most a minute old."""
+    return reminders.counts_by_page(accounts.load_actor(user_id))
+
+
+
 _maintenance()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _nav_counts(user_id: int, data_version: int) -> dict[str, int]:
+    """Sidebar counts: recomputed after any committed write, else at most a minute old."""
+    return reminders.counts_by_page(accounts.load_actor(user_id))
+
 
 FILES = {
     "home": home.render,
@@ -49,7 +64,7 @@ with st.sidebar:
     st.caption(cfg.bureau_name)
     if cfg.demo:
         st.warning("演示模式", icon=":material/science:")
-    counts = reminders.counts_by_page(actor)
+    counts = _nav_counts(actor.user_id, audit.data_version())
     for key, page in pages.items():
         if key != "account":
             st.page_link(page, label=nav_label(PAGES[key][0], counts.get(key, 0)))
