@@ -2,8 +2,9 @@
 
 Each row stores SHA-256 over its own content and the previous row's hash.
 :func:`record` must be called inside the write transaction of the change it
-describes; the chain head lives in ``audit_head`` and is updated in that same
-transaction (writes are serialised, see ``db/connection.py``).
+describes; its rows and the chain head (``audit_head``) are written in that
+same transaction, just before it commits (writes are serialised, see
+``db/connection.py``).
 """
 from __future__ import annotations
 
@@ -47,7 +48,10 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     """Append one audit row in the caller's transaction; return its id.
 
     ``actor`` is an :class:`sgld.security.Actor` or ``None`` for the system
-    (command line, scheduler)."""
+    (command line, scheduler).  The row is hashed at once and buffered; the
+    transaction writes all of its rows and the new head with one statement
+    each just before it commits (:func:`flush`), which is most of what makes
+    an audited write cheap."""
     last_id, last_hash = _head(cur)
     new_id = last_id + 1
     at = clock.now()
@@ -57,24 +61,23 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     bj, aj = to_json(before), to_json(after)
     oid = None if object_id is None else str(object_id)
     h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj)
-    cur.execute(
-        "INSERT INTO audit_log (id, logged_at, actor_id, actor, department, action, object_type,"
-        " object_id, before_json, after_json, prev_hash, hash)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h],
-    )
-    cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
-                [new_id, h])
-    _pending_head(cur, (new_id, h))
+    _rows.setdefault(id(cur), []).append(
+        (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h))
+    _pending[id(cur)] = (new_id, h)
     return new_id
 
 
 # The chain head is cached per process: writes are serialised by the
 # database's write lock, so only the transaction holding it moves the head.
 # The new head becomes the cached one only when its transaction commits
-# (``db.connection`` calls :func:`on_commit` / :func:`on_rollback`).
+# (``db.connection`` calls :func:`flush`, then :func:`on_commit` or
+# :func:`on_rollback`).
 _cached_head: tuple[int, str] | None = None
 _pending: dict[int, tuple[int, str]] = {}
+_rows: dict[int, list[tuple]] = {}
+_COLUMNS = ("id, logged_at, actor_id, actor, department, action, object_type, object_id,"
+            " before_json, after_json, prev_hash, hash")
+_FLUSH_ROWS = 200  # rows per INSERT statement
 
 
 def _head(cur) -> tuple[int, str]:
@@ -86,12 +89,24 @@ def _head(cur) -> tuple[int, str]:
     return cur.execute("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
 
 
-def _pending_head(cur, head) -> None:
-    _pending[id(cur)] = head
+def flush(cur) -> None:
+    """Write the transaction's buffered audit rows and the new chain head
+    (called by ``db.connection`` right before COMMIT)."""
+    rows = _rows.pop(id(cur), None)
+    if not rows:
+        return
+    one = "(" + ", ".join("?" * 12) + ")"
+    for i in range(0, len(rows), _FLUSH_ROWS):
+        chunk = rows[i:i + _FLUSH_ROWS]
+        cur.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES " + ", ".join([one] * len(chunk)),
+                    [v for r in chunk for v in r])
+    cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
+                [rows[-1][0], rows[-1][11]])
 
 
 def on_commit(cur) -> None:
     global _cached_head, _data_version
+    _rows.pop(id(cur), None)
     head = _pending.pop(id(cur), None)
     if head is not None:
         _cached_head = head
@@ -111,6 +126,7 @@ def data_version() -> int:
 
 def on_rollback(cur) -> None:
     _pending.pop(id(cur), None)
+    _rows.pop(id(cur), None)
 
 
 def forget_head() -> None:
@@ -118,6 +134,7 @@ def forget_head() -> None:
     global _cached_head, _data_version
     _cached_head = None
     _pending.clear()
+    _rows.clear()
     _data_version += 1  # another database: cached reads of the old one are stale
 
 

@@ -63,6 +63,52 @@ def test_concurrent_audited_writes(db):
     assert ok and broken is None and n == audit_before + 800
 
 
+def test_group_commit_keeps_each_unit_all_or_nothing(db):
+    """Units queued while another transaction runs commit together; one that
+    fails is rolled back alone and its caller gets its own error, the others
+    their own results, in order."""
+    from sgld.errors import ValidationError
+    audit_before = db.scalar("SELECT count(*) FROM audit_log")
+    results, errors = {}, {}
+
+    def unit(i):
+        def tx(cur):
+            cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())",
+                        [f"分组提交{i}"])
+            audit.record(cur, None, "create", "department", i)
+            if i == 3:
+                raise ValidationError("第 3 个操作不合法。")
+            return i * 10
+        return tx
+
+    def caller(i):
+        try:
+            results[i] = db.write(unit(i))
+        except ValidationError as exc:
+            errors[i] = str(exc)
+
+    threads = [threading.Thread(target=caller, args=(i,)) for i in range(6)]
+    with db.transaction():  # hold the writer so that all six queue up
+        for th in threads:
+            th.start()
+        import time
+        deadline = time.monotonic() + 10
+        while len(db._queue) < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(db._queue) == 6
+        commits_before = audit.data_version()
+    for th in threads:
+        th.join()
+    assert results == {0: 0, 1: 10, 2: 20, 4: 40, 5: 50}
+    assert errors == {3: "第 3 个操作不合法。"}
+    names = {r[0] for r in db.all("SELECT name FROM department WHERE name LIKE '分组提交%'")}
+    assert names == {f"分组提交{i}" for i in (0, 1, 2, 4, 5)}
+    assert db.scalar("SELECT count(*) FROM audit_log") - audit_before == 5
+    # the holding transaction, then [0, 1, 2] and [4, 5] as two groups (not five)
+    assert audit.data_version() - commits_before == 3
+    assert audit.verify(db)[0]
+
+
 def test_write_retries_a_conflict_as_a_whole(db):
     """A DuckDB write conflict is retried by re-running the whole unit."""
     calls = []
@@ -130,3 +176,12 @@ def test_database_busy_is_raised_in_process_terms(tmp_path):
             Database(path)
     finally:
         holder.kill()
+
+
+def test_many_audit_rows_in_one_transaction(db):
+    """The audit rows of a transaction are written in chunks before it commits."""
+    before = db.scalar("SELECT count(*) FROM audit_log")
+    db.write(lambda cur: [audit.record(cur, None, "probe", "setting", i) for i in range(450)])
+    assert db.scalar("SELECT count(*) FROM audit_log") - before == 450
+    assert db.scalar("SELECT last_id FROM audit_head") == before + 450
+    assert audit.verify(db)[0]
