@@ -374,17 +374,32 @@ def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) ->
 
 
 # -- follow-up supervision ------------------------------------------------------------------
-def _tasks_sql(where: str) -> str:
+def _last_inspection_sql(department_filter: bool) -> str:
+    """The latest inspection per (department, enterprise): a push is still a
+    task while there is none on or after the day it was signed, i.e. while
+    ``last_at < date_trunc('day', signed_at)`` (or there is none at all).
+    Equivalent to a NOT EXISTS over the inspections, but one grouped scan
+    instead of an anti-join with an inequality (issue 9: 500 ms → ~30 ms at
+    scale 100)."""
+    where = " WHERE department_id = ?" if department_filter else ""
+    return ("SELECT department_id, enterprise_id, max(inspected_at) AS last_at"
+            f" FROM inspection{where} GROUP BY 1, 2")
+
+
+def _tasks_sql(department_filter: bool) -> str:
+    """Open follow-up tasks; with ``department_filter`` the parameters are
+    ``[department_id, department_id]``."""
+    dept = " AND p.department_id = ?" if department_filter else ""
     return (
         "SELECT p.id AS push_id, p.signed_at, c.case_no, c.enterprise_id, e.name AS enterprise,"
         " e.uscc, i.name AS item, p.stage, p.department_id, d.name AS department"
         " FROM push p JOIN approval_case c ON c.id = p.case_id"
         " JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN item i ON i.id = c.item_id"
         " JOIN department d ON d.id = p.department_id"
-        f" WHERE p.status = '已签收' AND p.signed_at IS NOT NULL {where}"
-        " AND NOT EXISTS (SELECT 1 FROM inspection n WHERE n.department_id = p.department_id"
-        "                 AND n.enterprise_id = c.enterprise_id"
-        "                 AND n.inspected_at >= date_trunc('day', p.signed_at))")
+        f" LEFT JOIN ({_last_inspection_sql(department_filter)}) n"
+        "   ON n.department_id = p.department_id AND n.enterprise_id = c.enterprise_id"
+        f" WHERE p.status = '已签收' AND p.signed_at IS NOT NULL{dept}"
+        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))")
 
 
 def followup_tasks(actor: Actor, department_id: int | None = None) -> pd.DataFrame:
@@ -400,10 +415,8 @@ def followup_tasks(actor: Actor, department_id: int | None = None) -> pd.DataFra
         department_id = actor.department_id
     elif department_id is None and actor.has("supervisor"):
         department_id = actor.department_id
-    where, params = "", []
-    if department_id is not None:
-        where, params = "AND p.department_id = ?", [int(department_id)]
-    df = get_db().df(_tasks_sql(where) + " ORDER BY p.signed_at, p.id", params)
+    params = [] if department_id is None else [int(department_id)] * 2
+    df = get_db().df(_tasks_sql(department_id is not None) + " ORDER BY p.signed_at, p.id", params)
     today = clock.today()
     df["waited"] = [(today - s.date()).days for s in pd.to_datetime(df["signed_at"])] if len(df) else []
     out = pd.DataFrame({
@@ -420,13 +433,12 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
     from sgld.services.profile import has_push_tables
     if not has_push_tables():
         return pd.DataFrame(columns=["部门", "待后续监管", "最长等待（天）"])
-    where, params = "", []
-    if not (actor.sees_everything or actor.has("approver")):
-        where, params = "AND p.department_id = ?", [actor.department_id]
+    own = not (actor.sees_everything or actor.has("approver"))
+    params = [actor.department_id] * 2 if own else []
     return get_db().df(
         f"SELECT department AS 部门, count(*) AS 待后续监管,"
         f" max(date_diff('day', CAST(signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
-        f" FROM ({_tasks_sql(where)}) GROUP BY department ORDER BY 2 DESC", [clock.today()] + params)
+        f" FROM ({_tasks_sql(own)}) GROUP BY department ORDER BY 2 DESC", [clock.today()] + params)
 
 
 def reminders(actor: Actor) -> list[Reminder]:
@@ -435,10 +447,15 @@ def reminders(actor: Actor) -> list[Reminder]:
     from sgld.services.profile import has_push_tables
     if not has_push_tables():
         return []
+    # the count only: the department's signed pushes and their cases' enterprises
     row = get_db().one(
-        "SELECT count(*), count(*) FILTER (WHERE signed_at < ?) FROM ("
-        + _tasks_sql("AND p.department_id = ?") + ")",
-        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id])
+        "SELECT count(*), count(*) FILTER (WHERE p.signed_at < ?)"
+        " FROM push p JOIN approval_case c ON c.id = p.case_id"
+        f" LEFT JOIN ({_last_inspection_sql(True)}) n ON n.enterprise_id = c.enterprise_id"
+        " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL AND p.department_id = ?"
+        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))",
+        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id,
+         actor.department_id])
     n, old = int(row[0] or 0), int(row[1] or 0)
     if not n:
         return []

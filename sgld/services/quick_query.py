@@ -16,6 +16,7 @@ assignments.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from db.connection import get_db
@@ -51,166 +52,293 @@ class Group:
     more: bool = False         # more than LIMIT matched
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _tables(cur) -> set[str]:
     return {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
 
-def _dept_cases_sql() -> str:
-    return ("SELECT case_id FROM push WHERE department_id = ?"
-            " UNION ALL SELECT case_id FROM claim WHERE department_id = ?")
+def _is_code(code: str) -> bool:
+    """Could ``code`` (normalised) be (the beginning of) a 统一社会信用代码?"""
+    return bool(code) and code.isascii() and code.isalnum()
 
 
-def _enterprise_scope(dept: int, tables: set[str]) -> tuple[str, list]:
-    """Enterprises a supervision department may see (the profile's rule)."""
-    try:
-        from sgld.services.profile import scope_sql
-        return scope_sql(dept)
-    except ImportError:  # pragma: no cover - the profile feature is part of the app
-        parts, params = [], []
-        if "inspection" in tables:
-            parts.append("SELECT enterprise_id FROM inspection WHERE department_id = ?")
-            params.append(dept)
-        parts.append("SELECT c.enterprise_id FROM approval_case c JOIN item_department d"
-                     " ON d.item_id = c.item_id WHERE d.department_id = ?")
-        params.append(dept)
-        return " UNION ".join(parts), params
+@dataclass(frozen=True)
+class _Ctx:
+    q: str                     # the text as typed (trimmed)
+    code: str                  # normalised for 统一社会信用代码
+    everything: bool           # no data scope
+    dept: int | None
+    tables: frozenset
 
 
-def _rows(cur, sql: str, params: list) -> tuple[list[tuple], bool]:
-    rows = cur.execute(sql + f" LIMIT {LIMIT + 1}", params).fetchall()
+# -- data scope, checked from the (few) hits outward -------------------------------
+# Each returns a SQL condition on a hit row, with its parameters; the hit set is
+# found first and only its rows are checked, so the department's whole scope is
+# never built (issue 9: a supervisor's query costs about what a leader's does).
+def _case_scope(col: str, dept: int) -> tuple[str, list]:
+    return (f"(EXISTS (SELECT 1 FROM push s WHERE s.case_id = {col} AND s.department_id = ?)"
+            f" OR EXISTS (SELECT 1 FROM claim s WHERE s.case_id = {col} AND s.department_id = ?))",
+            [dept, dept])
+
+
+def _enterprise_scope(col: str, ctx: _Ctx) -> tuple[str, list]:
+    """The profile's rule (``profile.scope_sql``): enterprises the department
+    has inspected, or with a case or licence of an item it supervises."""
+    d = ctx.dept
+    parts = []
+    params: list = []
+    if "inspection" in ctx.tables:
+        parts.append(f"EXISTS (SELECT 1 FROM inspection s WHERE s.enterprise_id = {col}"
+                     " AND s.department_id = ?)")
+        params.append(d)
+    if {"approval_case", "licence", "push"} <= ctx.tables:
+        for table in ("approval_case", "licence"):
+            parts.append(f"EXISTS (SELECT 1 FROM {table} s JOIN item_department x"
+                         f" ON x.item_id = s.item_id WHERE s.enterprise_id = {col}"
+                         " AND x.department_id = ?)")
+            params.append(d)
+    return "(" + " OR ".join(parts or ["FALSE"]) + ")", params
+
+
+def _scoped(exact: bool, sql_hits: str, params: list, cond: tuple[str, list] | None, order: str,
+            select: str, joins: str = "", order_params: list | None = None) -> tuple[str, list]:
+    """The kind's rows: the hits (``sql_hits``) within the scope (``cond`` on
+    ``h``), ordered, cut at LIMIT + 1, then joined to names (``joins``)."""
+    where, wp = cond if cond else ("TRUE", [])
+    op = order_params or []
+    if exact:
+        # a handful of rows: no Top-N, which would turn the index lookup into a scan
+        return (f"SELECT {select} FROM ({sql_hits}) h {joins} WHERE {where} ORDER BY {order}",
+                params + wp + op)
+    # filter, order and cut first; only the kept rows are joined to names
+    return (f"SELECT {select} FROM (SELECT * FROM ({sql_hits}) h WHERE {where}"
+            f" ORDER BY {order} LIMIT {LIMIT + 1}) h {joins} ORDER BY {order}",
+            params + wp + op + op)
+
+
+# -- the kinds ----------------------------------------------------------------------
+# Each kind is (match, params) -> (sql, params) of its rows and a function turning
+# rows into a Group.  ``match`` is the hit condition: an exact number (an index
+# point lookup) or the partial rule (name and 决定书文号: contains; the other
+# numbers and the code: prefix).
+def _q_enterprise(ctx: _Ctx, exact: bool):
+    if exact:
+        if not _is_code(ctx.code):
+            return None
+        hit, hp = "e.uscc = ?", [ctx.code]
+    elif _is_code(ctx.code):
+        hit, hp = "(contains(e.name, ?) OR starts_with(e.uscc, ?))", [ctx.q, ctx.code]
+    else:
+        hit, hp = "contains(e.name, ?)", [ctx.q]
+    sql = f"SELECT e.id, e.name, e.uscc, e.legal_rep FROM enterprise e WHERE {hit}"
+    cond = None if ctx.everything else _enterprise_scope("h.id", ctx)
+    return _scoped(exact, sql, hp, cond, "(h.uscc = ?) DESC, length(h.name), h.name",
+                   "h.id, h.name, h.uscc, h.legal_rep", order_params=[ctx.code])
+
+
+def _g_enterprise(rows, more):
+    return Group("enterprise", "企业", [
+        Hit(name, f"统一社会信用代码 {code_}" + (f" · 法定代表人 {rep}" if rep else ""),
+            PAGE_PROFILE, {"enterprise": str(eid)}, "企业画像", {"enterprise": eid})
+        for eid, name, code_, rep in rows], more)
+
+
+def _q_project(ctx: _Ctx, exact: bool):
+    hit = "pr.project_no = ?" if exact else "starts_with(pr.project_no, ?)"
+    sql = f"SELECT pr.project_no, pr.name, pr.enterprise_id FROM project pr WHERE {hit}"
+    cond = None
+    if not ctx.everything:
+        scope, sp = _case_scope("c.id", ctx.dept)
+        cond = (f"EXISTS (SELECT 1 FROM approval_case c WHERE c.project_no = h.project_no"
+                f" AND {scope})", sp)
+    return _scoped(exact, sql, [ctx.q], cond, "h.project_no",
+                   "h.project_no, h.name, e.name, e.id",
+                   "LEFT JOIN enterprise e ON e.id = h.enterprise_id")
+
+
+def _g_project(rows, more):
+    return Group("project", "项目", [
+        Hit(no, f"{name} · {ent or ''}", PAGE_PUSH, {"project": no}, "项目库",
+            {"enterprise": eid} if eid else None)
+        for no, name, ent, eid in rows], more)
+
+
+def _q_case(ctx: _Ctx, exact: bool):
+    hit = "c.case_no = ?" if exact else "starts_with(c.case_no, ?)"
+    sql = ("SELECT c.id, c.case_no, c.item_id, c.enterprise_id, c.stage, c.decided_on"
+           f" FROM approval_case c WHERE {hit}")
+    cond = None if ctx.everything else _case_scope("h.id", ctx.dept)
+    return _scoped(exact, sql, [ctx.q], cond, "h.decided_on DESC, h.id DESC",
+                   "h.id, h.case_no, i.name, e.name, h.stage, h.decided_on, e.id",
+                   "JOIN item i ON i.id = h.item_id JOIN enterprise e ON e.id = h.enterprise_id")
+
+
+def _g_case(rows, more):
+    return Group("case", "审批办件", [
+        Hit(no, f"{item} · {ent} · {stage} · {d}", PAGE_PUSH, {"case": str(cid)},
+            "办件档案", {"enterprise": eid})
+        for cid, no, item, ent, stage, d, eid in rows], more)
+
+
+def _q_licence(ctx: _Ctx, exact: bool):
+    hit = "l.licence_no = ?" if exact else "starts_with(l.licence_no, ?)"
+    sql = ("SELECT l.id, l.licence_no, l.kind, l.status, l.enterprise_id, l.issued_on, l.case_id"
+           f" FROM licence l WHERE {hit}")
+    cond = None if ctx.everything else _case_scope("h.case_id", ctx.dept)
+    return _scoped(exact, sql, [ctx.q], cond, "h.issued_on DESC, h.id DESC",
+                   "h.id, h.licence_no, h.kind, h.status, e.name, h.issued_on, e.id",
+                   "JOIN enterprise e ON e.id = h.enterprise_id")
+
+
+def _g_licence(rows, more):
+    return Group("licence", "证照批文", [
+        Hit(no, f"{kind} · {status} · {ent} · 发证 {d}", PAGE_PUSH,
+            {"licence": str(lid)}, "证照批文库", {"enterprise": eid})
+        for lid, no, kind, status, ent, d, eid in rows], more)
+
+
+def _q_penalty(ctx: _Ctx, exact: bool):
+    code = _is_code(ctx.code)
+    if exact:
+        hit, hp = "p.decision_no = ?", [ctx.q]
+        if code:
+            hit, hp = "(p.decision_no = ? OR p.uscc = ?)", [ctx.q, ctx.code]
+    else:
+        hit, hp = "contains(p.decision_no, ?)", [ctx.q]
+        if code:
+            hit, hp = "(contains(p.decision_no, ?) OR starts_with(p.uscc, ?))", [ctx.q, ctx.code]
+    sql = ("SELECT p.id, p.decision_no, p.entity_name, p.category, p.decision_date,"
+           f" p.enterprise_id FROM penalty p WHERE {hit}")
+    cond = None if ctx.everything else _enterprise_scope("h.enterprise_id", ctx)
+    return _scoped(exact, sql, hp, cond, "h.decision_date DESC, h.id DESC", "h.*")
+
+
+def _g_penalty(rows, more):
+    return Group("penalty", "行政处罚", [
+        Hit(no, f"{name} · {cat or ''} · {d}", PAGE_SUPERVISE, {"penalty": str(pid)},
+            "行政处罚", {"enterprise": eid} if eid else None)
+        for pid, no, name, cat, d, eid in rows], more)
+
+
+def _q_revocation(ctx: _Ctx, exact: bool):
+    hit = "r.request_no = ?" if exact else "contains(r.request_no, ?)"
+    sql = ("SELECT r.id, r.request_no, r.enterprise_id, r.requested_action, r.status,"
+           f" r.filed_at, r.department_id FROM revocation_request r WHERE {hit}")
+    cond = None if ctx.everything else ("h.department_id = ?", [ctx.dept])
+    return _scoped(exact, sql, [ctx.q], cond, "h.filed_at DESC",
+                   "h.id, h.request_no, e.name, h.requested_action, h.status, e.id",
+                   "JOIN enterprise e ON e.id = h.enterprise_id")
+
+
+def _g_revocation(everything: bool):
+    def make(rows, more):
+        return Group("revocation", "协同处理申请", [
+            Hit(no, f"{ent} · {act} · {status}", PAGE_PUSH if everything else PAGE_SUPERVISE,
+                {"xt": str(rid)}, "协同处理", {"enterprise": eid})
+            for rid, no, ent, act, status, eid in rows], more)
+    return make
+
+
+def _kinds(ctx: _Ctx) -> list[tuple]:
+    """(kind, query builder, group maker) of the kinds whose tables exist, in display order."""
+    t = ctx.tables
+    out = [("enterprise", _q_enterprise, _g_enterprise)]
+    if {"approval_case", "push", "claim", "licence", "project"} <= t:
+        out += [("project", _q_project, _g_project), ("case", _q_case, _g_case),
+                ("licence", _q_licence, _g_licence)]
+    if "penalty" in t:
+        out.append(("penalty", _q_penalty, _g_penalty))
+    if "revocation_request" in t:
+        out.append(("revocation", _q_revocation, _g_revocation(ctx.everything)))
+    return out
+
+
+def _run(db, sql: str, params: list) -> tuple[list[tuple], bool]:
+    with db.cursor() as cur:
+        rows = cur.execute(sql, params).fetchall()
     return rows[:LIMIT], len(rows) > LIMIT
+
+
+def _reviews(actor: Actor, q: str) -> Group | None:
+    """Special reviews: number, title, project or case number (the feature's own scope)."""
+    from sgld.services import special_review as sr
+    # the review list's text filter is a LIKE without escapes: keep literal matches only
+    needle = q.lower()
+    rows = [r for r in sr.list_reviews(actor, text=q, limit=200)
+            if any(needle in str(r.get(k) or "").lower()
+                   for k in ("review_no", "title", "project_no", "project_name", "case_no"))]
+    if not rows:
+        return None
+    return Group("review", "专项审查", [
+        Hit(r["review_no"], f"{r['title']} · {r['status']}", PAGE_REVIEW,
+            {"review": str(r["id"])}, "专项审查")
+        for r in rows[:LIMIT]], len(rows) > LIMIT)
 
 
 def search(actor: Actor, text: str) -> list[Group]:
     """Grouped hits for ``text`` within the actor's data scope (kinds with no
-    hit are left out)."""
+    hit are left out).
+
+    A complete number (统一社会信用代码, 项目编号, 办件编号, 证照编号,
+    决定书文号, 协同处理申请编号) is first looked up exactly through the
+    tables' indexes; when it names a record, that record (and, for a code,
+    the enterprise's penalties) is the answer.  Otherwise the text is
+    matched partially: enterprise names and 决定书文号 contain it, the other
+    numbers and the code begin with it.  The kinds' queries run at once on
+    their own cursors (DuckDB releases the GIL)."""
     require(actor, "admin", "leader", "approver", "supervisor", "liaison", action="使用快速查询")
     q = v.text(text, "查询内容", max_len=100)
     if len(q) < 2:
         raise ValidationError("请至少输入 2 个字符。", field="查询内容")
     if not actor.has("admin", "leader", "approver", "supervisor"):
         return _liaison_search(actor, q)
-    everything = actor.sees_everything or actor.has("approver")
-    dept = actor.department_id
-    code = uscc.normalise(q)
-    groups: list[Group] = []
     db = get_db()
     with db.cursor() as cur:
-        tables = _tables(cur)
-        has_push = {"approval_case", "push", "claim", "licence", "project"} <= tables
+        tables = frozenset(_tables(cur))
+    ctx = _Ctx(q, uscc.normalise(q), actor.sees_everything or actor.has("approver"),
+               actor.department_id, tables)
+    kinds = _kinds(ctx)
+    has_reviews = "special_review" in tables
 
-        # enterprises: name (partial) or code (prefix)
-        sql = ("SELECT e.id, e.name, e.uscc, e.legal_rep FROM enterprise e"
-               " WHERE (e.name LIKE ? ESCAPE '\\' OR e.uscc LIKE ? ESCAPE '\\')")
-        params: list = [_like(q), _prefix(code)]
-        if not everything:
-            scope, sp = _enterprise_scope(dept, tables)
-            sql += f" AND e.id IN ({scope})"
-            params += sp
-        rows, more = _rows(cur, sql + " ORDER BY (e.uscc = ?) DESC, length(e.name), e.name",
-                           params + [code])
+    # 1. exact numbers: index point lookups, cheap enough to run one after another;
+    #    a number outside the actor's scope still answers the query (with nothing)
+    unscoped = _Ctx(ctx.q, ctx.code, True, None, tables)
+    found: list[Group] = []
+    exact_hit = False
+    for kind, build, make in kinds:
+        spec = build(unscoped, True)
+        if spec is None:
+            continue
+        rows, more = _run(db, *spec)
+        if rows and not ctx.everything:
+            rows, more = _run(db, *build(ctx, True))
+            exact_hit = True
         if rows:
-            groups.append(Group("enterprise", "企业", [
-                Hit(name, f"统一社会信用代码 {code_}" + (f" · 法定代表人 {rep}" if rep else ""),
-                    PAGE_PROFILE, {"enterprise": str(eid)}, "企业画像", {"enterprise": eid})
-                for eid, name, code_, rep in rows], more))
+            exact_hit = True
+            found.append(make(rows, more))
+    if exact_hit:
+        if has_reviews:
+            g = _reviews(actor, q)
+            if g:
+                found.append(g)
+        return found
 
-        if has_push:
-            scope_cases = "" if everything else f" AND c.id IN ({_dept_cases_sql()})"
-            sp = [] if everything else [dept, dept]
-            # projects
-            sql = ("SELECT pr.project_no, pr.name, e.name, e.id FROM project pr"
-                   " LEFT JOIN enterprise e ON e.id = pr.enterprise_id"
-                   " WHERE pr.project_no LIKE ? ESCAPE '\\'")
-            params = [_like(q)]
-            if not everything:
-                sql += (" AND pr.project_no IN (SELECT c.project_no FROM approval_case c WHERE"
-                        f" c.id IN ({_dept_cases_sql()}))")
-                params += sp
-            rows, more = _rows(cur, sql + " ORDER BY pr.project_no", params)
-            if rows:
-                groups.append(Group("project", "项目", [
-                    Hit(no, f"{name} · {ent or ''}", PAGE_PUSH, {"project": no}, "项目库",
-                        {"enterprise": eid} if eid else None)
-                    for no, name, ent, eid in rows], more))
-            # cases
-            sql = ("SELECT c.id, c.case_no, i.name, e.name, c.stage, c.decided_on, e.id"
-                   " FROM approval_case c JOIN item i ON i.id = c.item_id"
-                   " JOIN enterprise e ON e.id = c.enterprise_id"
-                   f" WHERE c.case_no LIKE ? ESCAPE '\\'{scope_cases}")
-            rows, more = _rows(cur, sql + " ORDER BY c.decided_on DESC, c.id DESC", [_like(q)] + sp)
-            if rows:
-                groups.append(Group("case", "审批办件", [
-                    Hit(no, f"{item} · {ent} · {stage} · {d}", PAGE_PUSH, {"case": str(cid)},
-                        "办件档案", {"enterprise": eid})
-                    for cid, no, item, ent, stage, d, eid in rows], more))
-            # licences
-            sql = ("SELECT l.id, l.licence_no, l.kind, l.status, e.name, l.issued_on, e.id"
-                   " FROM licence l JOIN enterprise e ON e.id = l.enterprise_id"
-                   " WHERE l.licence_no LIKE ? ESCAPE '\\'"
-                   + ("" if everything else f" AND l.case_id IN ({_dept_cases_sql()})"))
-            rows, more = _rows(cur, sql + " ORDER BY l.issued_on DESC, l.id DESC", [_like(q)] + sp)
-            if rows:
-                groups.append(Group("licence", "证照批文", [
-                    Hit(no, f"{kind} · {status} · {ent} · 发证 {d}", PAGE_PUSH,
-                        {"licence": str(lid)}, "证照批文库", {"enterprise": eid})
-                    for lid, no, kind, status, ent, d, eid in rows], more))
-
-        # penalties: decision number (partial) or the enterprise's code (prefix)
-        if "penalty" in tables:
-            sql = ("SELECT p.id, p.decision_no, p.entity_name, p.category, p.decision_date,"
-                   " p.enterprise_id FROM penalty p"
-                   " WHERE (p.decision_no LIKE ? ESCAPE '\\' OR p.uscc LIKE ? ESCAPE '\\')")
-            params = [_like(q), _prefix(code)]
-            if not everything:
-                scope, sp2 = _enterprise_scope(dept, tables)
-                sql += f" AND p.enterprise_id IN ({scope})"
-                params += sp2
-            rows, more = _rows(cur, sql + " ORDER BY p.decision_date DESC, p.id DESC", params)
-            if rows:
-                groups.append(Group("penalty", "行政处罚", [
-                    Hit(no, f"{name} · {cat or ''} · {d}", PAGE_SUPERVISE, {"penalty": str(pid)},
-                        "行政处罚", {"enterprise": eid} if eid else None)
-                    for pid, no, name, cat, d, eid in rows], more))
-
-        # revocation requests by number
-        if "revocation_request" in tables:
-            sql = ("SELECT r.id, r.request_no, e.name, r.requested_action, r.status, e.id"
-                   " FROM revocation_request r JOIN enterprise e ON e.id = r.enterprise_id"
-                   " WHERE r.request_no LIKE ? ESCAPE '\\'")
-            params = [_like(q)]
-            if not everything:
-                sql += " AND r.department_id = ?"
-                params.append(dept)
-            rows, more = _rows(cur, sql + " ORDER BY r.filed_at DESC", params)
-            if rows:
-                groups.append(Group("revocation", "协同处理申请", [
-                    Hit(no, f"{ent} · {act} · {status}", PAGE_SUPERVISE if not everything
-                        else PAGE_PUSH, {"xt": str(rid)}, "协同处理",
-                        {"enterprise": eid})
-                    for rid, no, ent, act, status, eid in rows], more))
-
-    # special reviews: number, project or case number (the feature's own scope)
-    if {"special_review"} <= tables:
-        from sgld.services import special_review as sr
-        # the review list's text filter is a LIKE without escapes: keep literal matches only
-        needle = q.lower()
-        rows = [r for r in sr.list_reviews(actor, text=q, limit=200)
-                if any(needle in str(r.get(k) or "").lower()
-                       for k in ("review_no", "title", "project_no", "project_name", "case_no"))]
+    # 2. partial matches, every kind at once
+    if db.in_transaction:
+        results = {kind: _run(db, *build(ctx, False)) for kind, build, _ in kinds}
+        review = _reviews(actor, q) if has_reviews else None
+    else:
+        with ThreadPoolExecutor(max_workers=min(4, len(kinds) + 1)) as pool:
+            jobs = {kind: pool.submit(_run, db, *build(ctx, False)) for kind, build, _ in kinds}
+            rjob = pool.submit(_reviews, actor, q) if has_reviews else None
+            results = {kind: job.result() for kind, job in jobs.items()}
+            review = rjob.result() if rjob else None
+    groups = []
+    for kind, _, make in kinds:
+        rows, more = results[kind]
         if rows:
-            groups.append(Group("review", "专项审查", [
-                Hit(r["review_no"], f"{r['title']} · {r['status']}", PAGE_REVIEW,
-                    {"review": str(r["id"])}, "专项审查")
-                for r in rows[:LIMIT]], len(rows) > LIMIT))
+            groups.append(make(rows, more))
+    if review:
+        groups.append(review)
     return groups
 
 
