@@ -1,37 +1,400 @@
-"""Load test: the real server (`streamlit run app.py` on loopback, fresh demo
-database) driven by N concurrent headless-Chromium sessions (default 30) of
-every role for a bounded time, mixing page reads with writes (supervisors
-record inspections, admins create departments, approvers and leaders read
-the archive and dashboards, liaisons their workspace).  Afterwards it checks
-that every acknowledged write is in the database exactly once, the audit
-chain verifies and no session saw an error, and prints sessions, actions,
-errors, p50/p95 action latency and the server's peak memory.
+"""Load test: the real server (``streamlit run app.py`` on loopback, fresh demo
+database at scale 1) driven by N concurrent sessions of every role for a
+bounded time, mixing page reads with writes.  Afterwards (server stopped) it
+checks that every acknowledged write is in the database exactly once with its
+audit row, that the audit chain verifies (``manage.py verify-audit``) and that
+no session saw an error, and prints sessions, actions, errors, p50/p95 action
+latency (overall and per kind) and the server's peak memory (VmHWM).
 
-    .venv/bin/python bench/load_test.py [--sessions 30] [--seconds 120]
+    .venv/bin/python bench/load_test.py                   # 30 sessions, 120 s
+    .venv/bin/python bench/load_test.py --sessions 5 --seconds 30 --think 1 3
+    .venv/bin/python bench/load_test.py --browser         # headless Chromium pages instead
 
-Runs on demand only (not part of the test suite).
+Sessions speak Streamlit's own websocket protocol (``bench/st_client.py``), no
+browser: on a 2-core machine 30 Chromium renderers compete with the server,
+so the latency measured through them is mostly Chromium's.  ``--browser``
+keeps the old Chromium mode (Debian's chromium via Playwright).
+
+Workload of one session (account ``ACCOUNTS[i % len(ACCOUNTS)]``, sessions
+start 0.3 s apart):
+
+* opens the app (login page) and logs in through the login form;
+* then, until the time is up, repeats: think (uniform random ``--think``
+  seconds, default 1–3), then one step chosen at random —
+  - supervisors (supervisor, supervisor2, supervisor3, claimer), 35 %: record
+    an inspection (监管录入 → 录入检查: code + Enter, 检查情况 = a unique
+    marker, 保存检查记录; acknowledged by 检查记录已保存（编号 N）);
+  - admin, 35 %: create a department (系统管理 → 新建部门, 部门名称 = marker,
+    创建; acknowledged by the toast 已创建部门：marker);
+  - approvers, 35 %: record a case (审批推送 → 办件录入, 办件编号 = marker, first
+    item, 需监管部门参与环节, 保存并推送; acknowledged by 已保存 and the marker
+    in the case shown);
+  - otherwise a read: open one of the role's pages; on 首页 also switch the
+    dashboard tab and run a quick query; on 审批推送 an archive search
+    (审批办件档案, 企业名称 contains a place name).
+* An *action* is one rerun request; its latency runs from sending the
+  BackMsg to the end of the script run (after any ``st.rerun()``).  A write
+  is 2–3 actions (page, input, submit).
+* An error is: an exception or ``st.error`` on the page, a run not finished
+  within 60 s, a closed socket, or a write without its confirmation.  After
+  an error the session reconnects and logs in again.
+
+Runs on demand only (not part of the test suite; ``tests/test_load_client.py``
+runs 3 sessions for 10 s to keep the client working).  Do not open the
+temporary database while the server runs; the script deletes it at the end
+unless ``--keep``.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from playwright.async_api import async_playwright  # noqa: E402
-
-from tests.browser_util import CHROMIUM, CHROMIUM_ARGS, Server  # noqa: E402
+from bench.st_client import ProtocolError, StClient  # noqa: E402
 
 PASSWORD = "Sgld@2026"
 ACCOUNTS = ["supervisor", "approver", "admin", "supervisor2", "leader", "liaison", "supervisor3",
-            "approver2"]
+            "approver2", "cityleader", "claimer", "liaison2"]
+ROLE = {"supervisor": "supervisor", "supervisor2": "supervisor", "supervisor3": "supervisor",
+        "claimer": "supervisor", "approver": "approver", "approver2": "approver",
+        "admin": "admin", "leader": "leader", "cityleader": "leader",
+        "liaison": "liaison", "liaison2": "liaison"}
+WRITE_SHARE = 0.35
+# quick query and archive search terms (place names of the demo enterprises; ≥ 2 characters)
+SEARCH_TERMS = ["崇川", "港闸", "通州", "如东", "启东", "如皋", "海安", "海门", "濠河", "唐闸"]
+
+
+def _env(work: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
+    env.update({"SGLD_DB": str(work / "sgld.duckdb"), "SGLD_DATA_DIR": str(work / "data"),
+                "SGLD_MODE": "demo", "SGLD_MAINTENANCE": "off"})
+    return env
+
+
+def prepare(work: Path) -> list[str]:
+    """Build the demo database before the server starts (as the first visit
+    would) and return enterprise codes for the inspections."""
+    subprocess.run([sys.executable, "-c", "from sgld import startup; startup.ensure_ready()"],
+                   cwd=ROOT, env=_env(work), check=True)
+    import duckdb
+    con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in con.execute("SELECT uscc FROM enterprise ORDER BY id LIMIT 200")
+                .fetchall()]
+    finally:
+        con.close()
+
+
+@dataclass
+class Results:
+    latency: list[tuple[str, float]] = field(default_factory=list)   # (kind, ms)
+    errors: list[str] = field(default_factory=list)
+    logins: int = 0
+    login_failures: int = 0
+    acked: dict[str, list] = field(default_factory=lambda: {
+        "inspection": [], "department": [], "case": []})
+    messages: int = 0
+
+    @property
+    def actions(self) -> int:
+        return len(self.latency)
+
+    @property
+    def writes(self) -> int:
+        return sum(len(v) for v in self.acked.values())
+
+
+class Session:
+    """One user's tab, driven through StClient; every rerun is timed."""
+
+    def __init__(self, i: int, url: str, codes: list[str], out: Results, think: tuple[float, float],
+                 marker: str, write_share: float = WRITE_SHARE, write_first: bool = False):
+        self.i, self.url, self.codes, self.out = i, url, codes, out
+        self.username = ACCOUNTS[i % len(ACCOUNTS)]
+        self.role = ROLE[self.username]
+        self.rng = random.Random(i)
+        self.think = think
+        self.marker = marker
+        self.write_share, self.write_first = write_share, write_first
+        self.n = 0
+        self.c: StClient | None = None
+
+    async def act(self, kind: str, coro) -> None:
+        await coro
+        self.out.latency.append((kind, self.c.last_latency * 1000))
+        if problems := self.c.problems():
+            raise ProtocolError("; ".join(problems)[:300])
+
+    async def start(self) -> bool:
+        if self.c is not None:
+            self.out.messages += self.c.messages
+            await self.c.close()
+        self.c = StClient(self.url, timeout=60)
+        await self.c.connect()
+        await self.act("open", self.c.open())
+        ok = await self.c.login(self.username, PASSWORD)
+        self.out.latency.append(("login", self.c.last_latency * 1000))
+        if not ok:
+            self.out.login_failures += 1
+            raise ProtocolError(f"login failed: {self.c.problems() or self.c.texts()[-5:]}")
+        self.out.logins += 1
+        return True
+
+    def pages(self) -> list[str]:
+        return [p for p in self.c.pages if p not in ("账号设置",)]
+
+    async def read(self) -> None:
+        page = self.rng.choice(self.pages())
+        await self.act("page", self.c.goto(page))
+        if page == "首页":
+            tabs = [n.text() for n in self.c.nodes("block:tab")]
+            if len(tabs) > 1:
+                await self.act("tab", self.c.tab(self.rng.choice(tabs)))
+            if self.rng.random() < 0.5:
+                await self.act("quick_query", self.c.enter("快速查询", self.rng.choice(self.codes)[:8]
+                                                             if self.rng.random() < 0.5
+                                                             else self.rng.choice(SEARCH_TERMS)))
+        elif page == "审批推送" and self.rng.random() < 0.6:
+            await self.act("tab", self.c.tab("审批办件档案"))
+            form = self.c.form_with("企业名称（可部分）")
+            self.c.set("企业名称（可部分）", self.rng.choice(SEARCH_TERMS), form=form)
+            await self.act("archive_search", self.c.click("查询", form=form))
+
+    async def write_inspection(self, marker: str) -> None:
+        c = self.c
+        await self.act("page", c.goto("监管录入"))
+        await self.act("input", c.enter("统一社会信用代码", self.rng.choice(self.codes)))
+        form = c.form_with("检查情况")
+        c.set("检查情况", marker, form=form)
+        c.set("检查地点", "负载测试现场", form=form)
+        await self.act("write", c.click("保存检查记录", form=form))
+        m = c.find_text(r"检查记录已保存（编号 (\d+)）")
+        if not m:
+            raise ProtocolError(f"inspection {marker}: no confirmation")
+        self.out.acked["inspection"].append((int(m.group(1)), marker))
+
+    async def write_department(self, marker: str) -> None:
+        c = self.c
+        await self.act("page", c.goto("系统管理"))
+        form = c.form_with("新建部门")
+        c.set("部门名称", marker, form=form)
+        await self.act("write", c.click("创建", form=form))
+        if not c.has_text(f"^已创建部门：{re.escape(marker)}$"):
+            raise ProtocolError(f"department {marker}: no confirmation")
+        self.out.acked["department"].append(marker)
+
+    async def write_case(self, marker: str) -> None:
+        c = self.c
+        await self.act("page", c.goto("审批推送"))
+        if not any(n.label == "办件编号 *" for n in c.nodes("text_input")):
+            await self.act("tab", c.tab("办件录入"))
+        item = c.widget("审批事项", "selectbox", form="")
+        c.set("办件编号", marker, form="")
+        c.set("审批事项", self.rng.choice(list(item.proto.options)), form="")
+        c.set("办理环节", "需监管部门参与环节", form="")
+        c.set("统一社会信用代码", self.rng.choice(self.codes), form="")
+        c.set("项目编号", f"XM-{marker}", form="")
+        c.set("项目名称（新项目填写）", f"负载测试项目 {marker}", form="")
+        c.set("批复信息", "同意（负载测试）", form="")
+        c.set("有证照批文", False, form="")
+        await self.act("write", c.click("保存并推送", form=""))
+        if not (c.alerts("success") and c.has_text(re.escape(marker))):
+            raise ProtocolError(f"case {marker}: no confirmation")
+        self.out.acked["case"].append(marker)
+
+    async def step(self) -> None:
+        self.n += 1
+        marker = f"{self.marker}-{self.i}-{self.n}"
+        if (self.write_first and self.n == 1) or self.rng.random() < self.write_share:
+            if self.role == "supervisor":
+                return await self.write_inspection(marker)
+            if self.role == "admin":
+                return await self.write_department(marker)
+            if self.role == "approver":
+                return await self.write_case(marker)
+        await self.read()
+
+    async def run(self, seconds: float) -> None:
+        await asyncio.sleep(self.i * 0.3)
+        end = time.monotonic() + seconds
+        started = False
+        while time.monotonic() < end:
+            try:
+                if not started:
+                    started = await self.start()
+                await asyncio.sleep(self.rng.uniform(*self.think))
+                await self.step()
+            except Exception as exc:  # noqa: BLE001 - every failure is a finding
+                self.out.errors.append(f"{self.username}#{self.i}: {exc!r}"[:400])
+                started = False  # a fresh tab, logged in again
+                await asyncio.sleep(1)
+        if self.c is not None:
+            self.out.messages += self.c.messages
+            await self.c.close()
+
+
+async def drive_protocol(url: str, sessions: int, seconds: float, codes: list[str],
+                         think=(1.0, 3.0), marker: str = "load", write_share: float = WRITE_SHARE,
+                         write_first: bool = False) -> Results:
+    out = Results()
+    await asyncio.gather(*(Session(i, url, codes, out, think, marker, write_share,
+                                   write_first).run(seconds)
+                           for i in range(sessions)))
+    return out
+
+
+def peak_rss_mb(pid: int) -> tuple[float, float]:
+    """(VmHWM, VmRSS) of a process in MB."""
+    vals = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(("VmHWM:", "VmRSS:")):
+            vals[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return vals.get("VmHWM", 0.0), vals.get("VmRSS", 0.0)
+
+
+def verify(work: Path, out: Results, marker: str = "load") -> dict:
+    """With the server stopped: every acknowledged write exactly once, with
+    its audit row; the audit chain valid."""
+    import duckdb
+    like = f"{marker}-%"
+    con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
+    try:
+        ins = con.execute("SELECT id, findings FROM inspection WHERE findings LIKE ?", [like]).fetchall()
+        deps = con.execute("SELECT id, name FROM department WHERE name LIKE ?", [like]).fetchall()
+        cases = con.execute("SELECT id, case_no FROM approval_case WHERE case_no LIKE ?", [like]).fetchall()
+        audited = set(con.execute(
+            "SELECT object_type, object_id FROM audit_log WHERE action = 'create'"
+            " AND object_type IN ('inspection', 'department', 'case')").fetchall())
+    finally:
+        con.close()
+    lost, dupes, unaudited = [], [], []
+    present = 0
+    for otype, rows, acked in (("inspection", ins, [m for _, m in out.acked["inspection"]]),
+                               ("department", deps, out.acked["department"]),
+                               ("case", cases, out.acked["case"])):
+        by_marker: dict[str, list[int]] = {}
+        for oid, m in rows:
+            by_marker.setdefault(m, []).append(oid)
+        dupes += [m for m, ids in by_marker.items() if len(ids) > 1]
+        for m in acked:
+            ids = by_marker.get(m, [])
+            if len(ids) != 1:
+                lost.append(f"{otype} {m}: {len(ids)} rows")
+                continue
+            present += 1
+            if (otype, str(ids[0])) not in audited:
+                unaudited.append(f"{otype} {m}")
+    # the id shown in the confirmation is the row with that marker
+    by_id = dict(ins)
+    wrong_id = [m for iid, m in out.acked["inspection"] if by_id.get(iid) != m]
+    unacked = (len(ins) + len(deps) + len(cases)) - out.writes
+    res = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=_env(work),
+                         capture_output=True, text=True)
+    return {"present": present, "lost": lost, "dupes": dupes, "unaudited": unaudited,
+            "wrong_id": wrong_id, "unacked_present": unacked,
+            "audit_ok": res.returncode == 0, "audit": (res.stdout + res.stderr).strip()[-300:]}
+
+
+def server_log_problems(work: Path) -> list[str]:
+    lines = (work / "server.log").read_text(errors="replace").splitlines()
+    return [ln for ln in lines if re.search(r"Traceback|Error|Exception", ln)]
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+
+
+def run(sessions: int = 30, seconds: float = 120, think=(1.0, 3.0), browser: bool = False,
+        keep: bool = False, quiet: bool = False, write_share: float = WRITE_SHARE,
+        write_first: bool = False) -> dict:
+    """Start a server on a fresh demo database, drive it, stop it, verify.
+    Returns every figure (the pytest of the client uses this too)."""
+    from tests.browser_util import Server
+
+    work = Path(tempfile.mkdtemp(prefix="sgld-load-"))
+    log = (lambda *a: None) if quiet else print
+    try:
+        t0 = time.time()
+        codes = prepare(work)
+        log(f"demo database built in {time.time() - t0:.0f} s")
+        srv = Server(work)
+        try:
+            start = time.time()
+            if browser:
+                out = asyncio.run(drive_browser(srv.url, sessions, seconds, codes))
+            else:
+                out = asyncio.run(drive_protocol(srv.url, sessions, seconds, codes, think,
+                                                 write_share=write_share, write_first=write_first))
+            wall = time.time() - start
+            load = os.getloadavg()
+            peak, rss = peak_rss_mb(srv.proc.pid)
+        finally:
+            srv.stop()
+        check = verify(work, out)
+        lat = [ms for _, ms in out.latency]
+        kinds = {}
+        for k, ms in out.latency:
+            kinds.setdefault(k, []).append(ms)
+        return {"sessions": sessions, "seconds": seconds, "wall": wall, "load": load,
+                "mode": "browser" if browser else "protocol", "think": think,
+                "actions": out.actions, "writes": out.writes, "acked": out.acked,
+                "logins": out.logins, "login_failures": out.login_failures,
+                "errors": out.errors, "p50": pct(lat, 0.5), "p95": pct(lat, 0.95),
+                "max": max(lat) if lat else float("nan"),
+                "by_kind": {k: (len(v), pct(v, 0.5), pct(v, 0.95)) for k, v in sorted(kinds.items())},
+                "peak_mb": peak, "rss_mb": rss, "messages": out.messages,
+                "server_log": server_log_problems(work), **check}
+    finally:
+        if keep:
+            print("kept", work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def report(r: dict) -> None:
+    load = " / ".join(f"{x:.1f}" for x in r["load"])
+    print(f"mode {r['mode']}: {r['sessions']} sessions for {r['seconds']:.0f} s "
+          f"(think {r['think'][0]:g}–{r['think'][1]:g} s), wall {r['wall']:.0f} s, "
+          f"load average at the end {load}")
+    print(f"logins {r['logins']} (failed {r['login_failures']}), actions {r['actions']}, "
+          f"writes acknowledged {r['writes']} (inspections {len(r['acked']['inspection'])}, "
+          f"departments {len(r['acked']['department'])}, cases {len(r['acked']['case'])}), "
+          f"errors {len(r['errors'])}")
+    print(f"action latency p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, max {r['max']:.0f} ms "
+          f"(target p95 ≤ 1000 ms)")
+    for k, (n, p50, p95) in r["by_kind"].items():
+        print(f"  {k:<15} n={n:<5} p50 {p50:6.0f} ms  p95 {p95:6.0f} ms")
+    print(f"writes present exactly once: {r['present']}/{r['writes']}; duplicates {len(r['dupes'])}; "
+          f"without audit row {len(r['unaudited'])}; confirmation id mismatches {len(r['wrong_id'])}; "
+          f"unacknowledged but present {r['unacked_present']}")
+    print(f"audit chain: {'valid' if r['audit_ok'] else 'BROKEN'} ({r['audit']})")
+    print(f"server peak memory (VmHWM) {r['peak_mb']:.0f} MB, RSS at the end {r['rss_mb']:.0f} MB")
+    print(f"server.log lines with Traceback/Error/Exception: {len(r['server_log'])}")
+    for e in r["errors"][:15]:
+        print("  error:", e)
+    for line in (r["lost"] + r["dupes"] + r["unaudited"] + r["wrong_id"])[:15]:
+        print("  missing/duplicate:", line)
+    for line in r["server_log"][:10]:
+        print("  server.log:", line[:300])
+
+
+# -- the old mode: headless Chromium pages (--browser) ---------------------------------
 READS = {
     "supervisor": ["审批推送", "监管录入", "企业画像", "首页"],
     "approver": ["审批推送", "专项审查", "联络员", "首页"],
@@ -43,80 +406,38 @@ IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidgetRunningI
            " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
 
 
-def role_of(username: str) -> str:
-    return username.rstrip("0123456789")
-
-
-async def ready(page, timeout=60_000):
+async def _b_ready(page, timeout=60_000):
     await page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     await page.wait_for_function(IDLE_JS, timeout=timeout)
     await page.wait_for_timeout(150)
     await page.wait_for_function(IDLE_JS, timeout=timeout)
 
 
-async def login(page, url, username):
-    await page.goto(url)
-    await page.get_by_label("用户名").wait_for(timeout=120_000)
-    await page.get_by_label("用户名").fill(username)
-    await page.get_by_label("密码").fill(PASSWORD)
-    await page.get_by_role("button", name="登录").click()
-    await page.get_by_text("退出登录").wait_for(timeout=120_000)
-    await ready(page)
-
-
-async def open_page(page, title):
-    link = page.locator("[data-testid='stSidebar'] a").filter(has_text=title).first
-    await link.click()
-    await ready(page)
+async def _b_open(page, title):
+    await page.locator("[data-testid='stSidebar'] a").filter(has_text=title).first.click()
+    await _b_ready(page)
     if await page.locator("[data-testid='stException']").count():
         raise RuntimeError(f"exception on {title}")
 
 
-async def write_inspection(page, code, marker, seen: set):
-    """Returns the new inspection's id from the page's confirmation."""
-    await open_page(page, "监管录入")
-    await page.get_by_role("tab", name="录入检查").click()
-    panel = page.get_by_role("tabpanel")
-    box = panel.get_by_role("textbox", name="统一社会信用代码")
-    await box.fill(code)
-    await box.press("Enter")
-    await ready(page)
-    await panel.get_by_role("textbox", name="检查情况").fill(marker)
-    await panel.get_by_role("button", name="保存检查记录").click()
-    # Streamlit keeps the previous run's elements on screen while it reruns,
-    # so only a confirmation with an id not seen before acknowledges this write
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for text in await page.get_by_text("检查记录已保存").all_inner_texts():
-            m = re.search(r"编号 (\d+)", text)
-            if m and int(m.group(1)) not in seen:
-                seen.add(int(m.group(1)))
-                await ready(page)
-                return int(m.group(1))
-        await page.wait_for_timeout(100)
-    raise TimeoutError("no confirmation of the inspection")
-
-
-async def write_department(page, marker):
-    await open_page(page, "系统管理")
-    await page.get_by_role("tab", name="部门", exact=True).click()
-    form = page.locator("[data-testid='stForm']").filter(has_text="新建部门")
-    await form.get_by_role("textbox", name="部门名称").fill(marker)
-    await form.get_by_role("button", name="创建").click()
-    await page.get_by_text(f"已创建部门：{marker}").first.wait_for(timeout=60_000)
-    await ready(page)
-
-
-async def session(i, browser, url, seconds, codes, out):
+async def _b_session(i, browser, url, seconds, codes, out: Results):
     username = ACCOUNTS[i % len(ACCOUNTS)]
-    role = role_of(username)
+    role = ROLE[username]
     rng = random.Random(i)
     ctx = await browser.new_context(viewport={"width": 1300, "height": 900}, locale="zh-CN")
     page = await ctx.new_page()
     try:
-        await login(page, url, username)
+        await page.goto(url)
+        await page.get_by_label("用户名").wait_for(timeout=120_000)
+        await page.get_by_label("用户名").fill(username)
+        await page.get_by_label("密码").fill(PASSWORD)
+        await page.get_by_role("button", name="登录", exact=True).click()
+        await page.get_by_text("退出登录").wait_for(timeout=120_000)
+        await _b_ready(page)
+        out.logins += 1
     except Exception as exc:  # noqa: BLE001
-        out["errors"].append(f"{username}#{i} login: {exc!r}"[:300])
+        out.login_failures += 1
+        out.errors.append(f"{username}#{i} login: {exc!r}"[:300])
         await ctx.close()
         return
     end = time.monotonic() + seconds
@@ -129,112 +450,79 @@ async def session(i, browser, url, seconds, codes, out):
         t = time.perf_counter()
         try:
             if write and role == "supervisor":
-                iid = await write_inspection(page, rng.choice(codes), marker, seen)
-                out["acked"]["inspection"].append((iid, marker))
+                await _b_open(page, "监管录入")
+                await page.get_by_role("tab", name="录入检查").click()
+                panel = page.get_by_role("tabpanel")
+                box = panel.get_by_role("textbox", name="统一社会信用代码")
+                await box.fill(rng.choice(codes))
+                await box.press("Enter")
+                await _b_ready(page)
+                await panel.get_by_role("textbox", name="检查地点").fill("负载测试现场")
+                await panel.get_by_role("textbox", name="检查情况").fill(marker)
+                await panel.get_by_role("button", name="保存检查记录").click()
+                deadline, iid = time.monotonic() + 60, None
+                while iid is None and time.monotonic() < deadline:
+                    for text in await page.get_by_text("检查记录已保存").all_inner_texts():
+                        m = re.search(r"编号 (\d+)", text)
+                        if m and int(m.group(1)) not in seen:
+                            iid = int(m.group(1))
+                    await page.wait_for_timeout(100)
+                if iid is None:
+                    raise TimeoutError("no confirmation of the inspection")
+                seen.add(iid)
+                await _b_ready(page)
+                out.acked["inspection"].append((iid, marker))
             elif write:
-                await write_department(page, marker)
-                out["acked"]["department"].append(marker)
+                await _b_open(page, "系统管理")
+                await page.get_by_role("tab", name="部门", exact=True).click()
+                form = page.locator("[data-testid='stForm']").filter(has_text="新建部门")
+                await form.get_by_role("textbox", name="部门名称").fill(marker)
+                await form.get_by_role("button", name="创建").click()
+                await page.get_by_text(f"已创建部门：{marker}").first.wait_for(timeout=60_000)
+                await _b_ready(page)
+                out.acked["department"].append(marker)
             else:
-                await open_page(page, rng.choice(READS[role]))
-            out["latency"].append((time.perf_counter() - t) * 1000)
-            out["actions"] += 1
+                await _b_open(page, rng.choice(READS[role]))
+            out.latency.append(("write" if write else "page", (time.perf_counter() - t) * 1000))
         except Exception as exc:  # noqa: BLE001
-            out["errors"].append(f"{username}#{i} {'write' if write else 'read'}: {exc!r}"[:300])
+            out.errors.append(f"{username}#{i} {'write' if write else 'read'}: {exc!r}"[:300])
             try:
                 await page.goto(url)
-                await ready(page)
+                await _b_ready(page)
             except Exception:  # noqa: BLE001
                 break
     await ctx.close()
 
 
-def peak_rss_mb(pid: int) -> float:
-    total = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            total = int(line.split()[1]) / 1024
-    return total
+async def drive_browser(url, sessions, seconds, codes) -> Results:
+    from playwright.async_api import async_playwright
 
-
-async def drive(url, sessions, seconds, codes):
-    out = {"latency": [], "errors": [], "actions": 0,
-           "acked": {"inspection": [], "department": []}}
+    from tests.browser_util import CHROMIUM, CHROMIUM_ARGS
+    out = Results()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        await asyncio.gather(*(session(i, browser, url, seconds, codes, out)
+        await asyncio.gather(*(_b_session(i, browser, url, seconds, codes, out)
                                for i in range(sessions)))
         await browser.close()
     return out
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=30)
-    ap.add_argument("--seconds", type=int, default=120)
+    ap.add_argument("--seconds", type=float, default=120)
+    ap.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
+                    help="think time between steps, uniform random seconds (default 1 3)")
+    ap.add_argument("--browser", action="store_true",
+                    help="drive headless Chromium pages instead of protocol sessions")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="sgld-load-"))
-    srv = Server(work)
-    try:
-        import duckdb
-        import urllib.request
-        urllib.request.urlopen(srv.url).read()
-        # the demo database is created by the server's first session; wait for it
-        t0 = time.time()
-        asyncio.run(drive(srv.url, 1, 1, ["x"]))
-        print(f"server ready with demo data in {time.time() - t0:.0f} s")
-        # enterprises the supervisors may inspect (any valid code works)
-        codes = [f"{c}" for c in _codes(work)]
-        start = time.time()
-        out = asyncio.run(drive(srv.url, args.sessions, args.seconds, codes))
-        wall = time.time() - start
-        peak = peak_rss_mb(srv.proc.pid)
-    finally:
-        srv.stop()
-    con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
-    ins = dict(con.execute("SELECT findings, count(*) FROM inspection WHERE findings LIKE 'load-%'"
-                           " GROUP BY 1").fetchall())
-    by_id = dict(con.execute("SELECT id, findings FROM inspection WHERE findings LIKE 'load-%'")
-                 .fetchall())
-    dep = dict(con.execute("SELECT name, count(*) FROM department WHERE name LIKE 'load-%'"
-                           " GROUP BY 1").fetchall())
-    con.close()
-    lost = [m for i, m in out["acked"]["inspection"] if ins.get(m) != 1 or by_id.get(i) != m] + \
-           [m for m in out["acked"]["department"] if dep.get(m) != 1]
-    dupes = [m for m, c in {**ins, **dep}.items() if c > 1]
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    import os
-    os.environ.update({"SGLD_DB": str(work / "sgld.duckdb"), "SGLD_DATA_DIR": str(work / "data"),
-                       "SGLD_MAINTENANCE": "off"})
-    from db.connection import get_db
-    from sgld import audit
-    ok, n, broken = audit.verify(get_db())
-    lat = sorted(out["latency"])
-    p50 = statistics.median(lat) if lat else float("nan")
-    p95 = lat[int(0.95 * (len(lat) - 1))] if lat else float("nan")
-    writes = len(out["acked"]["inspection"]) + len(out["acked"]["department"])
-    print(f"sessions {args.sessions}, {wall:.0f} s: actions {out['actions']} "
-          f"({writes} writes acknowledged), errors {len(out['errors'])}")
-    print(f"action latency p50 {p50:.0f} ms, p95 {p95:.0f} ms (target p95 ≤ 1000 ms)")
-    print(f"writes present exactly once: {writes - len(lost)}/{writes}; duplicates {len(dupes)}; "
-          f"audit chain {'valid' if ok else f'BROKEN at {broken}'} ({n} rows)")
-    print(f"server peak memory {peak:.0f} MB")
-    for e in out["errors"][:10]:
-        print("  error:", e)
-
-
-def _codes(work: Path) -> list[str]:
-    import duckdb
-    for _ in range(60):
-        try:
-            con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
-            break
-        except duckdb.IOException:
-            # the server holds the file: take codes from the demo generator instead
-            from sgld.demo.base import make_enterprises
-            return list(make_enterprises(random.Random(20151029), 50)["uscc"])
-    codes = [r[0] for r in con.execute("SELECT uscc FROM enterprise LIMIT 50").fetchall()]
-    con.close()
-    return codes
+    print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    r = run(args.sessions, args.seconds, tuple(args.think), args.browser, args.keep)
+    report(r)
+    ok = (not r["errors"] and not r["lost"] and not r["dupes"] and r["audit_ok"]
+          and not r["unaudited"] and not r["wrong_id"] and r["login_failures"] == 0)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
