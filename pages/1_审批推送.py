@@ -29,6 +29,11 @@ else:  # leader, admin: read-only
 if actor.has("approver", "leader", "admin"):  # 协同处理 and 警示名单 (revocation issue)
     tabs += ["协同处理待办" if actor.has("approver") else "协同处理", "警示名单"]
 
+push_views.linked_record(actor)  # ?case= / ?licence= / ?project= (快速查询 links)
+# ?xt= (a revocation request link) opens the tab that shows it
+xt_tab = next((t for t in ("协同处理待办", "协同处理") if t in tabs), None)
+default_tab = xt_tab if st.query_params.get("xt", "").isdigit() and xt_tab else None
+
 VIEWS = {
     "办件录入": lambda: push_work.record_form(actor, opts),
     "批量导入": lambda: push_work.import_panel(actor),
@@ -44,7 +49,8 @@ VIEWS = {
     "警示名单": lambda: warning_list.render(actor),
 }
 # only the open tab runs (on_change="rerun"), so each visit queries one list
-for label, tab in zip(tabs, st.tabs(tabs, key="push_tab", on_change="rerun")):
+for label, tab in zip(tabs, st.tabs(tabs, key="push_tab", on_change="rerun",
+                                           default=default_tab)):
     if tab.open:
         with tab:
             VIEWS[label]()

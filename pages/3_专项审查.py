@@ -20,6 +20,8 @@ shown = dict(zip(tabs, st.tabs(tabs, key=review_list.TAB, on_change="rerun")))
 with shown["审查一览"]:
     if shown["审查一览"].open:
         picked = review_list.render(actor)
+        if picked is None and st.query_params.get("review", "").isdigit():
+            picked = int(st.query_params["review"])  # 快速查询 link; get_review checks the scope
         if picked is not None:
             review_detail.render(actor, picked)
 if "发起动议" in shown:

@@ -53,6 +53,12 @@ def assignments_tab(actor: Actor) -> None:
     st.divider()
     order = sorted(rows, key=lambda r: (r["todo"] == "", r["review_date"] != clock.today(),
                                         abs((r["review_date"] - clock.today()).days)))
+    want = st.query_params.get("request", "")
+    if want.isdigit():  # 快速查询 link: that task first, if it is one of the liaison's own
+        if any(r["id"] == int(want) for r in rows):
+            order.sort(key=lambda r: r["id"] != int(want))
+        else:
+            st.warning("链接中的审查任务不是派给您的，无法查看。", icon=":material/block:")
     a = pick("选择审查任务", order,
              lambda r: f"{r['review_date']:%Y-%m-%d} · {r['title']} · {r['todo'] or r['state']}",
              key="lz_my_pick")

@@ -227,17 +227,26 @@ def licences(actor, opts: dict, key: str = "lib") -> None:
         _, sel = data_table(frame, key=f"{key}_list", file_name="证照批文库", search=False,
                             selection="single-row", hide=["licence_id", "case_id"])
         if len(sel):
-            d = push_query.licence_detail(actor, int(sel.iloc[0]["licence_id"]))
-            lic = d["licence"]
-            with st.container(border=True):
-                st.subheader(f"{lic['kind']} {lic['licence_no']}")
-                st.markdown(f"{status_text(lic['status'])} **{lic['item']}** · {lic['enterprise']}"
-                            f"（`{lic['uscc']}`）  \n发证日期 {_fmt_dt(lic['issued_on'])}，有效期至 "
-                            f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {lic['case_no']}，"
-                            f"项目 {lic['project_no']}")
-                st.markdown("**状态变更记录**")
-                st.dataframe(d["history"], hide_index=True, width="stretch")
-                _scans(actor, d["scans"], f"{key}_scan")
+            licence_detail(actor, int(sel.iloc[0]["licence_id"]), key=f"{key}_scan")
+
+
+def licence_detail(actor, licence_id: int, *, key: str) -> None:
+    """One licence with its status history and scans."""
+    try:
+        d = push_query.licence_detail(actor, licence_id)
+    except SgldError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    lic = d["licence"]
+    with st.container(border=True):
+        st.subheader(f"{lic['kind']} {lic['licence_no']}")
+        st.markdown(f"{status_text(lic['status'])} **{lic['item']}** · {lic['enterprise']}"
+                    f"（`{lic['uscc']}`）  \n发证日期 {_fmt_dt(lic['issued_on'])}，有效期至 "
+                    f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {lic['case_no']}，"
+                    f"项目 {lic['project_no']}")
+        st.markdown("**状态变更记录**")
+        st.dataframe(d["history"], hide_index=True, width="stretch")
+        _scans(actor, d["scans"], key)
 
 
 def projects(actor, key: str = "prj") -> None:
@@ -249,17 +258,48 @@ def projects(actor, key: str = "prj") -> None:
         _, sel = data_table(frame, key=f"{key}_list", file_name="项目库", search=False,
                             selection="single-row")
         if len(sel):
-            d = push_query.project_detail(actor, sel.iloc[0]["项目编号"])
-            p = d["project"]
-            with st.container(border=True):
-                st.subheader(f"项目 {p['project_no']}")
-                st.markdown(f"**{p['name']}** · {p['enterprise'] or ''}（`{p['uscc'] or ''}`）")
-                st.markdown(f"**办件**（{len(d['cases'])}）")
-                st.dataframe(d["cases"], hide_index=True, width="stretch",
-                             column_order=[c for c in d["cases"].columns if c != "case_id"])
-                st.markdown(f"**证照批文**（{len(d['licences'])}）")
-                st.dataframe(d["licences"], hide_index=True, width="stretch",
-                             column_order=[c for c in d["licences"].columns if c != "licence_id"])
+            project_detail(actor, sel.iloc[0]["项目编号"])
+
+
+def project_detail(actor, project_no: str) -> None:
+    """A project with its cases and licences (a supervisor: their department's)."""
+    try:
+        d = push_query.project_detail(actor, project_no)
+    except SgldError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    p = d["project"]
+    if push.scoped(actor) and not len(d["cases"]):
+        st.error(f"项目 {p['project_no']} 的办件均未推送或开放给{actor.department_name}，您无权查看。",
+                 icon=":material/error:")
+        return
+    with st.container(border=True):
+        st.subheader(f"项目 {p['project_no']}")
+        st.markdown(f"**{p['name']}** · {p['enterprise'] or ''}（`{p['uscc'] or ''}`）")
+        st.markdown(f"**办件**（{len(d['cases'])}）")
+        st.dataframe(d["cases"], hide_index=True, width="stretch",
+                     column_order=[c for c in d["cases"].columns if c != "case_id"])
+        st.markdown(f"**证照批文**（{len(d['licences'])}）")
+        st.dataframe(d["licences"], hide_index=True, width="stretch",
+                     column_order=[c for c in d["licences"].columns if c != "licence_id"])
+
+
+def linked_record(actor) -> bool:
+    """A record opened by link (快速查询, 企业画像): ``?case=``, ``?licence=`` or
+    ``?project=`` shown above the tabs; the services check the data scope.
+    True when a link named a record."""
+    qp = st.query_params
+    shown = False
+    if qp.get("case", "").isdigit():
+        case_detail(actor, int(qp["case"]), key="qp_case")
+        shown = True
+    if qp.get("licence", "").isdigit():
+        licence_detail(actor, int(qp["licence"]), key="qp_lic")
+        shown = True
+    if qp.get("project", "").strip():
+        project_detail(actor, qp["project"].strip())
+        shown = True
+    return shown
 
 
 def overview(actor, key: str = "ovw") -> None:

@@ -1,0 +1,103 @@
+"""快速查询 links end to end (AppTest, demo database): for every kind of hit,
+opening the hit's page with the hit's query parameters shows that record;
+a supervisor who edits the URL to another department's record gets a
+Chinese refusal instead of the record."""
+from __future__ import annotations
+
+import pytest
+
+from db.connection import get_db
+from sgld.services import quick_query as qq
+from tests.apptest_util import login, page_source
+from tests.conftest import actor
+
+
+def open_hit(hit: qq.Hit, username: str) -> str:
+    """Log in through app.py (pages' links need the navigation) and follow the link."""
+    at = login(username)
+    for k, v in hit.params.items():
+        at.query_params[k] = v
+    at.switch_page(hit.page).run()
+    assert not at.exception, at.exception
+    return page_source(at)
+
+
+def first_hit(username: str, kind: str, text: str) -> qq.Hit:
+    groups = {g.kind: g for g in qq.search(actor(username), text)}
+    assert kind in groups, (text, list(groups))
+    return groups[kind].hits[0]
+
+
+def _sample(sql: str, params=None):
+    value = get_db().scalar(sql, params)
+    assert value, sql
+    return value
+
+
+SUP_DEPT = "SELECT department_id FROM app_user WHERE username = 'supervisor'"
+
+
+@pytest.mark.parametrize("username", ["leader", "supervisor"])
+def test_case_licence_project_links_open_the_record(db, username):
+    dept = _sample(SUP_DEPT) if username == "supervisor" else None
+    scope = (" AND c.id IN (SELECT case_id FROM push WHERE department_id = ?)" if dept else "")
+    p = [dept] if dept else []
+    case_no = _sample("SELECT c.case_no FROM approval_case c WHERE TRUE" + scope
+                      + " ORDER BY c.id LIMIT 1", p)
+    lic_no = _sample("SELECT l.licence_no FROM licence l JOIN approval_case c ON c.id = l.case_id"
+                     " WHERE TRUE" + scope + " ORDER BY l.id LIMIT 1", p)
+    project = _sample("SELECT c.project_no FROM approval_case c WHERE TRUE" + scope
+                      + " ORDER BY c.id LIMIT 1", p)
+    for kind, text in (("case", case_no), ("licence", lic_no), ("project", project)):
+        hit = first_hit(username, kind, text)
+        assert hit.page == qq.PAGE_PUSH
+        src = open_hit(hit, username)
+        assert text in src, (kind, text)
+        assert "无权" not in src and "没有权限" not in src
+
+
+def test_enterprise_and_penalty_links_open_the_record(db):
+    name, code = get_db().one("SELECT e.name, e.uscc FROM enterprise e JOIN penalty p"
+                              " ON p.enterprise_id = e.id ORDER BY p.id LIMIT 1")
+    hit = first_hit("leader", "enterprise", code)
+    assert hit.page == qq.PAGE_PROFILE
+    assert name in open_hit(hit, "leader")
+    no = _sample("SELECT decision_no FROM penalty ORDER BY id LIMIT 1")
+    hit = first_hit("leader", "penalty", no)
+    assert hit.page == qq.PAGE_SUPERVISE
+    assert f"行政处罚 {no}" in open_hit(hit, "leader")
+
+
+def test_revocation_review_and_liaison_links_open_the_record(db):
+    no = _sample("SELECT request_no FROM revocation_request ORDER BY id LIMIT 1")
+    hit = first_hit("leader", "revocation", no)
+    assert no in open_hit(hit, "leader")
+    review_no = _sample("SELECT review_no FROM special_review ORDER BY id LIMIT 1")
+    hit = first_hit("leader", "review", review_no)
+    assert review_no in open_hit(hit, "leader")
+    from sgld.services import liaison
+    li = actor("liaison")
+    mine = liaison.list_letters(li)
+    if not mine:
+        pytest.skip("the demo gives the liaison account no letters")
+    target = sorted(mine, key=lambda r: r["id"])[-1]
+    hit = first_hit("liaison", "liaison", target["letter_no"])
+    src = open_hit(hit, "liaison")
+    assert target["title"] in src
+
+
+def test_supervisor_cannot_open_other_departments_records_by_url(db):
+    dept = _sample(SUP_DEPT)
+    case_id, lic_id, project = get_db().one(
+        "SELECT c.id, l.id, c.project_no FROM approval_case c JOIN licence l ON l.case_id = c.id"
+        " WHERE c.id NOT IN (SELECT case_id FROM push WHERE department_id = ?"
+        "   UNION ALL SELECT case_id FROM claim WHERE department_id = ?)"
+        " AND c.project_no NOT IN (SELECT c2.project_no FROM approval_case c2 WHERE c2.id IN"
+        "   (SELECT case_id FROM push WHERE department_id = ?"
+        "    UNION ALL SELECT case_id FROM claim WHERE department_id = ?))"
+        " ORDER BY c.id LIMIT 1", [dept] * 4)
+    case_no = _sample("SELECT case_no FROM approval_case WHERE id = ?", [case_id])
+    for params in ({"case": str(case_id)}, {"licence": str(lic_id)}, {"project": project}):
+        src = open_hit(qq.Hit("", "", qq.PAGE_PUSH, params, ""), "supervisor")
+        assert "权" in src, params            # a Chinese refusal (无权 / 没有权限)
+        assert case_no not in src, params
