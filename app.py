@@ -3,7 +3,6 @@ import streamlit as st
 
 from sgld import audit, reminders, settings
 from sgld.security import PAGES, visible_pages
-from sgld.services import accounts
 from ui import auth, home
 from ui.widgets import nav_label, show_flash
 
@@ -22,20 +21,19 @@ def _maintenance() -> bool:
     return backup.start_maintenance()
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _nav_counts(user_id: int, data_version: int) -> dict[str, int]:
-    """Sidebar counts: recomputed after any committed write, else at most a minute old."""
-    return reminders.counts_by_page(accounts.load_actor(user_id))
-
-
-
 _maintenance()
 
 
-@st.cache_data(ttl=60, show_spinner=False)
-def _nav_counts(user_id: int, data_version: int) -> dict[str, int]:
-    """Sidebar counts: recomputed after any committed write, else at most a minute old."""
-    return reminders.counts_by_page(accounts.load_actor(user_id))
+def _nav_counts(data_version: int) -> dict[str, int]:
+    """Sidebar counts from the same cached work view as the landing page
+    (recomputed after any committed write, else at most a minute old)."""
+    totals: dict[str, int] = {}
+    if actor.has("admin", "leader", "approver", "supervisor", "liaison"):
+        for r in home.cached_work_view(actor, data_version).reminders:
+            totals[r.page] = totals.get(r.page, 0) + r.count
+    else:
+        totals = reminders.counts_by_page(actor)
+    return totals
 
 
 FILES = {
@@ -64,7 +62,7 @@ with st.sidebar:
     st.caption(cfg.bureau_name)
     if cfg.demo:
         st.warning("演示模式", icon=":material/science:")
-    counts = _nav_counts(actor.user_id, audit.data_version())
+    counts = _nav_counts(audit.data_version())
     for key, page in pages.items():
         if key != "account":
             st.page_link(page, label=nav_label(PAGES[key][0], counts.get(key, 0)))

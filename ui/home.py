@@ -45,6 +45,14 @@ def _figures(actor: Actor, filters: dashboard.Filters, version: int) -> dashboar
     return dashboard.leader_figures(actor, filters)
 
 
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
+               hash_funcs={Actor: _actor_key})
+def cached_work_view(actor: Actor, version: int) -> dashboard.WorkView:
+    """The work view, shared by the landing page and the sidebar counts (one
+    computation per user and committed write, at most a minute old)."""
+    return dashboard.work_view(actor)
+
+
 # -- charts ---------------------------------------------------------------------
 def _style(fig: go.Figure, height: int = 360) -> go.Figure:
     fig.update_layout(font_family=CJK_FONTS, height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -203,7 +211,7 @@ def _figure_card(fig_: dashboard.Figure) -> None:
 # -- the work view (处理提醒) ------------------------------------------------------
 def work_view(actor: Actor) -> None:
     with action():
-        wv = dashboard.work_view(actor)
+        wv = cached_work_view(actor, audit.data_version())
         pages = set(visible_pages(actor))
         m = st.columns(3)
         m[0].metric("待办合计", f"{wv.total:,}", border=True)
