@@ -308,6 +308,6 @@ if revocation:
     from ui import revocation_dept
     tabs["协同处理申请"] = lambda: revocation_dept.render(actor)
 
-for tab, fn in zip(st.tabs(list(tabs)), tabs.values()):
+for tab, fn in zip(st.tabs(list(tabs), key="sup_tab"), tabs.values()):
     with tab:
         fn()
