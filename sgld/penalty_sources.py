@@ -256,6 +256,8 @@ class FileAdapter:
                     break
             if bad:
                 yield Batch(arrow_table({}, pa.array([], pa.int64()), 0), headers, list(bad))
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # open_csv decodes the first block
+            raise ValidationError(f"文件“{name}”读取失败（编码或格式错误，文件可能不完整）：{exc}") from None
         finally:
             if not isinstance(fh, str):
                 fh.close()

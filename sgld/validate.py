@@ -55,6 +55,27 @@ def integer(value: object, label: str, *, minimum: int | None = None,
     return n
 
 
+MAX_ID = 2**63 - 1  # BIGINT: the range of every id column
+
+
+def id_list(values: object, label: str) -> list[int]:
+    """Record ids chosen in a multi-select: distinct whole numbers in the
+    BIGINT range, sorted.  Anything else (text, NaN, infinity, a number too
+    big for the database, a bare string instead of a list) is refused with
+    “所选{label}无效。”."""
+    if values is None:
+        return []
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise ValidationError(f"所选{label}无效。", field=label)
+    out = set()
+    for x in values:
+        try:
+            out.add(integer(x, label, minimum=-MAX_ID - 1, maximum=MAX_ID))
+        except ValidationError:
+            raise ValidationError(f"所选{label}无效。", field=label) from None
+    return sorted(out)
+
+
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
     re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
@@ -108,6 +129,12 @@ def password_problem(password: str) -> str | None:
         return "密码至少 8 位"
     if len(password) > 64:
         return "密码不能超过 64 位"
+    try:
+        size = len(password.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "密码含有无法识别的字符"
+    if size > 72:  # bcrypt's limit: a Chinese character takes 3 bytes
+        return "密码不能超过 72 个字节（一个汉字占 3 个字节）"
     classes = sum([
         any(c.islower() for c in password), any(c.isupper() for c in password),
         any(c.isdigit() for c in password), any(not c.isalnum() for c in password),

@@ -457,7 +457,7 @@ def create_review(actor: Actor, *, kind: str, title: str, review_date, place: st
     if rdate < _today():
         raise ValidationError(f"审查日期 {rdate.isoformat()} 已过。", field="review_date")
     _check_one_day(rdate)
-    uscc_code = (applicant_uscc or "").strip() or None
+    uscc_code = str(applicant_uscc or "").strip() or None
 
     def tx(cur):
         from sgld.services import enterprises

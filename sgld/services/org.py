@@ -30,6 +30,12 @@ BUSINESS_SETTINGS: dict[str, tuple[str, str]] = {
     "warning_revoked_licence": ("1", "警示名单：证照被撤销或吊销即列入（1 是，0 否）"),
 }
 
+# numeric settings: (lowest, highest) accepted value (the same limits as the forms that set them)
+NUMERIC_BOUNDS: dict[str, tuple[int, int]] = {
+    "default_sign_limit_days": (1, 60), "revocation_decision_days": (1, 365),
+    "warning_fine_wan": (0, 1_000_000), "warning_penalty_count": (0, 100),
+    "warning_penalty_months": (1, 120), "warning_revoked_licence": (0, 1),
+}
 
 # -- departments ----------------------------------------------------------
 def list_departments(actor: Actor, *, kind: str | None = None,
@@ -410,9 +416,14 @@ def set_setting(actor: Actor, key: str, value: str) -> None:
     value = v.text(value, BUSINESS_SETTINGS[key][1], max_len=200)
     if BUSINESS_SETTINGS[key][0].lstrip("-").replace(".", "", 1).isdigit():
         try:
-            float(value)
+            number = float(value)
         except ValueError:
             raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为数字。") from None
+        low, high = NUMERIC_BOUNDS.get(key, (0, 1_000_000))
+        if not low <= number <= high:  # also refuses NaN and infinity
+            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应在 {low} 至 {high} 之间。")
+        if BUSINESS_SETTINGS[key][0].isdigit() and not number.is_integer():
+            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为整数。")
 
     def tx(cur):
         before = get_setting(key)

@@ -58,6 +58,7 @@ TEXT_FIELDS = ["entity_name", "legal_rep", "decision_no", "violation_type", "fac
                "category", "content", "authority", "data_source_unit"]
 STALE_HOURS = 6
 QUARANTINE_STATUSES = ("待处理", "已放行", "已忽略")
+MAX_WAN = 1e12  # amounts are stored as DECIMAL(18, 6) 万元
 
 _process_lock = threading.Lock()
 
@@ -142,6 +143,8 @@ def _money(s: pd.Series, label: str):
         bad[int(i)] = f"{label}不是有效金额：{s.iloc[i]}"
     for i in np.flatnonzero((num < 0).fillna(False).to_numpy(dtype=bool)):
         bad[int(i)] = f"{label}不能为负数：{s.iloc[i]}"
+    for i in np.flatnonzero((num >= MAX_WAN).fillna(False).to_numpy(dtype=bool)):
+        bad[int(i)] = f"{label}超出可记录的范围（应小于 {MAX_WAN:.0f} 万元）：{s.iloc[i]}"
     return num.to_numpy(dtype="float64", na_value=np.nan), bad
 
 
@@ -329,7 +332,8 @@ def _num(col: str) -> str:
 
 
 def _money_ok(col: str) -> str:
-    return f"({col} = '' OR coalesce(isfinite({_num(col)}) AND {_num(col)} >= 0, FALSE))"
+    return (f"({col} = '' OR coalesce(isfinite({_num(col)}) AND {_num(col)} >= 0"
+            f" AND {_num(col)} < {MAX_WAN:.0f}, FALSE))")
 
 
 # the batch as seen by the inserts: a view over the registered Arrow table
@@ -546,7 +550,7 @@ def import_files(actor: Actor | None, files: list[tuple[str, object]], *, source
         raise ValidationError("请选择要导入的行政处罚文件。")
     source = v.text(source, "数据源名称", max_len=40)
     for name, _ in files:
-        if not name.lower().endswith((".csv", ".xlsx")):
+        if not isinstance(name, str) or not name.lower().endswith((".csv", ".xlsx")):
             raise ValidationError(f"文件“{name}”的类型不支持：行政处罚数据只接受 .csv 或 .xlsx 文件。")
     return _run(actor, source, trigger, lambda: ps.FileAdapter(files))
 

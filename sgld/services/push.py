@@ -401,10 +401,7 @@ def _user_name(cur, user_id) -> str:
 
 
 def _ids(values, what: str) -> list[int]:
-    try:
-        ids = sorted({int(x) for x in (values or [])})
-    except (TypeError, ValueError):
-        raise ValidationError(f"所选{what}无效。") from None
+    ids = v.id_list(values, what)  # NaN, infinity, text, numbers beyond BIGINT: refused
     if not ids:
         raise ValidationError(f"请选择要{what}的记录。")
     return ids

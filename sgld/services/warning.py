@@ -169,7 +169,9 @@ def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple
     if not parts:
         return ("SELECT CAST(NULL AS INTEGER) AS enterprise_id, '' AS rule, '' AS record_type,"
                 " CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS DATE) AS hit_on WHERE FALSE"), []
-    return " UNION ALL ".join(parts), params
+    # the columns are named whichever rule comes first (a UNION takes its names from its first part)
+    return ("SELECT * FROM (" + " UNION ALL ".join(parts) +
+            ") AS hits(enterprise_id, rule, record_type, record_id, hit_on)"), params
 
 
 _DETAILS = (
