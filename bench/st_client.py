@@ -112,6 +112,7 @@ class StClient:
     last_latency: float = 0.0        # seconds, of the last action
     last_status: int | None = None
     messages: int = 0                # ForwardMsgs received in total
+    trace: list[str] = field(default_factory=list)  # what the last action sent and got (no deltas)
     _states: dict[str, WidgetState] = field(default_factory=dict)
     _forms_clear: dict[str, bool] = field(default_factory=dict)
     _ws: object = None
@@ -174,6 +175,8 @@ class StClient:
         # triggers (buttons) are true for one run only
         self._states = {k: v for k, v in self._states.items()
                         if v.WhichOneof("value") != "trigger_value"}
+        self.trace = [f"send page={page_hash[:8]}/{page_name} widgets="
+                      + ",".join(f"{w.id[-40:]}:{w.WhichOneof('value')}" for w in cs.widget_states.widgets)]
         t0 = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
         await self._until_finished()
@@ -194,6 +197,13 @@ class StClient:
             fm = ForwardMsg()
             fm.ParseFromString(raw)
             self.messages += 1
+            t = fm.WhichOneof("type")
+            if t == "script_finished":
+                t += f":{fm.script_finished}"
+            elif t in ("new_session", "navigation"):
+                t += f":{getattr(fm, t).page_script_hash[:8]}"
+            if t != "delta":
+                self.trace.append(t)
             if self._handle(fm):
                 return
 
