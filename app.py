@@ -9,6 +9,17 @@ from ui.widgets import nav_label, show_flash
 cfg = settings.get()
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
 
+
+
+@st.cache_resource
+def _warm_up() -> bool:
+    """Once per server process, in the background, while the first user is
+    still typing: imports, the landing page's columns, the chart library."""
+    from sgld import startup
+    return startup.warm_up_in_background(home.warm_up)
+
+
+_warm_up()
 actor = auth.current_actor()  # before st.navigation: shows the login form or stops
 
 

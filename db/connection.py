@@ -135,6 +135,7 @@ class Database:
         with self._write_lock:
             cur = self._con.cursor()
             cur.execute("BEGIN TRANSACTION")
+            audit.begin(cur)
             self._local.tx = cur
             try:
                 yield cur

@@ -52,7 +52,9 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     transaction writes all of its rows and the new head with one statement
     each just before it commits (:func:`flush`), which is most of what makes
     an audited write cheap."""
-    last_id, last_hash = _head(cur)
+    global _cached_head
+    managed = id(cur) in _rows  # a write transaction of db.connection
+    last_id, last_hash = _head(cur) if managed else _stored_head(cur)
     new_id = last_id + 1
     at = clock.now()
     actor_id = getattr(actor, "user_id", None)
@@ -61,9 +63,13 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     bj, aj = to_json(before), to_json(after)
     oid = None if object_id is None else str(object_id)
     h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj)
-    _rows.setdefault(id(cur), []).append(
-        (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h))
-    _pending[id(cur)] = (new_id, h)
+    row = (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h)
+    if managed:  # written just before the transaction commits
+        _pending[id(cur)] = (new_id, h)
+        _rows[id(cur)].append(row)
+    else:  # any other cursor (services never do this): written at once
+        _write(cur, [row])
+        _cached_head = None
     return new_id
 
 
@@ -86,15 +92,28 @@ def _head(cur) -> tuple[int, str]:
         return pending
     if _cached_head is not None:
         return _cached_head
+    return _stored_head(cur)
+
+
+def _stored_head(cur) -> tuple[int, str]:
     return cur.execute("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
+
+
+def begin(cur) -> None:
+    """``db.connection`` opened a write transaction on ``cur``: buffer its rows."""
+    _rows[id(cur)] = []
 
 
 def flush(cur) -> None:
     """Write the transaction's buffered audit rows and the new chain head
     (called by ``db.connection`` right before COMMIT)."""
-    rows = _rows.pop(id(cur), None)
-    if not rows:
-        return
+    rows = _rows.get(id(cur))
+    if rows:
+        _write(cur, rows)
+        rows.clear()
+
+
+def _write(cur, rows: list[tuple]) -> None:
     one = "(" + ", ".join("?" * 12) + ")"
     for i in range(0, len(rows), _FLUSH_ROWS):
         chunk = rows[i:i + _FLUSH_ROWS]

@@ -11,10 +11,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt, RGBColor
+# python-docx is imported when a document is made, not when a page that can
+# make one is loaded (importing it costs ~0.1 s of a user's first page)
 
 CN_DIGITS = "〇一二三四五六七八九"
 
@@ -39,7 +37,9 @@ class Letter:
     copy_label: str = "抄送"          # e.g. 分送 for minutes (纪要)
 
 
-def _font(run, name: str, size: float, bold: bool = False, colour: RGBColor | None = None):
+def _font(run, name: str, size: float, bold: bool = False, colour=None):
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
     run.font.name = name
     run._element.rPr.rFonts.set(qn("w:eastAsia"), name)
     run.font.size = Pt(size)
@@ -50,6 +50,7 @@ def _font(run, name: str, size: float, bold: bool = False, colour: RGBColor | No
 
 def _para(doc, text: str, font: str = "仿宋", size: float = 16, *, align=None, indent=True,
           bold=False, colour=None, space_after: float = 0):
+    from docx.shared import Pt
     p = doc.add_paragraph()
     if align is not None:
         p.alignment = align
@@ -63,6 +64,10 @@ def _para(doc, text: str, font: str = "仿宋", size: float = 16, *, align=None,
 
 
 def render(letter: Letter) -> bytes:
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, RGBColor
     doc = Document()
     sec = doc.sections[0]
     sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
@@ -110,6 +115,7 @@ def render(letter: Letter) -> bytes:
 
 def text_of(data: bytes) -> str:
     """All paragraph and table text of a .docx (tests and previews)."""
+    from docx import Document
     doc = Document(io.BytesIO(data))
     parts = [p.text for p in doc.paragraphs]
     for t in doc.tables:

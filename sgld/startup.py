@@ -25,3 +25,47 @@ def start_background(*, force: bool = False) -> bool:
         return False
     from sgld import scheduler
     return scheduler.start()
+
+
+def warm_up() -> None:
+    """Pay the one-off costs of a fresh server process before the first user
+    does: import every service module and compute the work view once per
+    role (this loads the columns the landing page reads into DuckDB's
+    buffer cache).  Read-only; run in a background thread at start."""
+    import importlib
+    import logging
+    import pkgutil
+
+    import sgld.services as services
+    try:
+        for mod in pkgutil.iter_modules(services.__path__):
+            importlib.import_module(f"sgld.services.{mod.name}")
+        from sgld.services import accounts, dashboard
+        ids = [r[0] for r in get_db().all(
+            "SELECT min(u.id) FROM app_user u JOIN user_role r ON r.user_id = u.id"
+            " WHERE u.active GROUP BY r.role")]
+        for uid in ids:
+            actor = accounts.load_actor(uid)
+            if actor is not None and actor.has("admin", "leader", "approver", "supervisor",
+                                                "liaison"):
+                dashboard.work_view(actor)
+    except Exception:  # noqa: BLE001 - warming up is optional
+        logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
+
+
+def warm_up_in_background(*extra) -> bool:
+    """:func:`warm_up`, then each callable of ``extra``, in a daemon thread
+    (not under pytest, whose fixtures swap the database under it)."""
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        return False
+    import threading
+
+    def run():
+        warm_up()
+        for fn in extra:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - warming up is optional
+                pass
+    threading.Thread(target=run, daemon=True, name="sgld-warm-up").start()
+    return True

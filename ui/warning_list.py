@@ -91,7 +91,7 @@ def render(actor) -> None:
         frame = warning.list_entries(actor, status=status, rule=rule, text=text)
         _, sel = data_table(frame, key="wl_list", file_name="警示名单", search=False,
                             selection="single-row", hide=["entry_id", "enterprise_id"])
-        st.download_button("导出警示名单及列入依据（.xlsx）", warning.export_xlsx(actor, status=status),
+        st.download_button("导出警示名单及列入依据（.xlsx）", lambda: warning.export_xlsx(actor, status=status),
                            file_name=f"警示名单及列入依据-{date.today():%Y%m%d}.xlsx", key="wl_export",
                            icon=":material/download:",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

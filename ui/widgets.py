@@ -86,7 +86,9 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
             for col in frame.columns:
                 mask |= frame[col].astype(str).str.contains(text, case=False, regex=False, na=False)
             shown = frame[mask]
-    top[1].download_button("导出 Excel", to_xlsx(shown.drop(columns=hide or [], errors="ignore")),
+    # the workbook is built only when the button is clicked (a callable), not on every run
+    export = shown.drop(columns=hide or [], errors="ignore")
+    top[1].download_button("导出 Excel", lambda: to_xlsx(export),
                            file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx", key=f"{key}_x",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", icon=":material/download:")
@@ -104,7 +106,7 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
 
 
 def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
-    st.download_button(label, to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
+    st.download_button(label, lambda: to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
                        key=key, icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
