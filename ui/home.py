@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -73,19 +71,26 @@ def chart(fig_: dashboard.Figure) -> go.Figure | None:
     ys = [y for y in spec["y"] if y in data.columns]
     if not ys:
         return None
-    kind = spec["kind"]
-    if kind == "line":
-        fig = px.line(data, x=spec["x"], y=ys, markers=True, color_discrete_sequence=PALETTE)
-        fig.update_yaxes(title_text="数量")
-        fig.update_xaxes(title_text="")
-    elif spec.get("orientation") == "h":
-        fig = px.bar(data, y=spec["x"], x=ys, orientation="h", barmode=spec.get("barmode", "group"),
-                     color_discrete_sequence=PALETTE)
+    # graph_objects directly: plotly.express costs ~50 ms per figure, ten figures a page
+    horizontal = spec.get("orientation") == "h"
+    traces = []
+    for i, y in enumerate(ys):
+        colour = PALETTE[i % len(PALETTE)]
+        if spec["kind"] == "line":
+            traces.append(go.Scatter(x=data[spec["x"]], y=data[y], name=y, mode="lines+markers",
+                                     line={"color": colour}))
+        elif horizontal:
+            traces.append(go.Bar(y=data[spec["x"]], x=data[y], name=y, orientation="h",
+                                 marker_color=colour))
+        else:
+            traces.append(go.Bar(x=data[spec["x"]], y=data[y], name=y, marker_color=colour))
+    fig = go.Figure(traces)
+    if spec["kind"] != "line":
+        fig.update_layout(barmode=spec.get("barmode", "group"))
+    if horizontal:
         fig.update_yaxes(title_text="", autorange="reversed")
         fig.update_xaxes(title_text="数量")
     else:
-        fig = px.bar(data, x=spec["x"], y=ys, barmode=spec.get("barmode", "group"),
-                     color_discrete_sequence=PALETTE)
         fig.update_yaxes(title_text="数量")
         fig.update_xaxes(title_text="")
     if spec.get("orientation") != "h":
@@ -210,9 +215,8 @@ def _figure_card(fig_: dashboard.Figure) -> None:
 
 
 def warm_up() -> None:
-    """Build one small chart: plotly's first figure in a process costs ~0.3 s."""
-    _style(px.bar(pd.DataFrame({"a": ["x"], "b": [1], "c": ["y"]}), y="a", x="b", color="c",
-                  orientation="h")).to_plotly_json()
+    """Build one small chart: plotly's first figure in a process costs ~0.2 s."""
+    _style(go.Figure([go.Bar(y=["x"], x=[1], orientation="h")])).to_plotly_json()
 
 
 # -- the work view (处理提醒) ------------------------------------------------------
@@ -244,8 +248,12 @@ def work_view(actor: Actor) -> None:
         with right:
             st.markdown("**待办分布（按类型和时限）**")
             if len(wv.chart):
-                fig = px.bar(wv.chart, y="提醒类型", x="数量", color="分布", orientation="h",
-                             color_discrete_sequence=PALETTE)
+                # graph_objects directly: plotly.express costs ~0.15 s per figure
+                fig = go.Figure([
+                    go.Bar(y=part["提醒类型"], x=part["数量"], name=str(name), orientation="h",
+                           marker_color=PALETTE[i % len(PALETTE)])
+                    for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
+                fig.update_layout(barmode="stack", legend_title_text="分布")
                 fig.update_yaxes(title_text="", autorange="reversed")
                 st.plotly_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
                                 width="stretch", key="chart_reminders",
