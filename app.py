@@ -35,12 +35,12 @@ def _maintenance() -> bool:
 _maintenance()
 
 
-def _nav_counts(data_version: int) -> dict[str, int]:
+def _nav_counts(version: int) -> dict[str, int]:
     """Sidebar counts from the same cached work view as the landing page
-    (recomputed after any committed write, else at most a minute old)."""
+    (recomputed after the user's own writes, else at most a minute old)."""
     totals: dict[str, int] = {}
     if actor.has("admin", "leader", "approver", "supervisor", "liaison"):
-        for r in home.cached_work_view(actor, data_version).reminders:
+        for r in home.cached_work_view(actor, version).reminders:
             totals[r.page] = totals.get(r.page, 0) + r.count
     else:
         totals = reminders.counts_by_page(actor)
@@ -73,7 +73,7 @@ with st.sidebar:
     st.caption(cfg.bureau_name)
     if cfg.demo:
         st.warning("演示模式", icon=":material/science:")
-    counts = _nav_counts(audit.data_version())
+    counts = _nav_counts(audit.user_version(actor.user_id))
     for key, page in pages.items():
         if key != "account":
             st.page_link(page, label=nav_label(PAGES[key][0], counts.get(key, 0)))

@@ -185,3 +185,17 @@ def test_many_audit_rows_in_one_transaction(db):
     assert db.scalar("SELECT count(*) FROM audit_log") - before == 450
     assert db.scalar("SELECT last_id FROM audit_head") == before + 450
     assert audit.verify(db)[0]
+
+
+def test_user_version_moves_with_the_users_own_writes_only(db):
+    """Cached reads are keyed on it: a user's own write shows at once, other
+    users' writes leave their caches (at most a minute old) alone."""
+    admin, sup = actor("admin"), actor("supervisor")
+    a0, s0 = audit.user_version(admin.user_id), audit.user_version(sup.user_id)
+    org.create_department(admin, "版本测试部门", "supervision")
+    assert audit.user_version(admin.user_id) != a0
+    assert audit.user_version(sup.user_id) == s0
+    with pytest.raises(Exception):
+        org.create_department(admin, "版本测试部门", "supervision")  # refused: nothing committed
+    a1 = audit.user_version(admin.user_id)
+    assert audit.user_version(admin.user_id) == a1

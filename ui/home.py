@@ -39,8 +39,9 @@ def _filters_key(f: dashboard.Filters):
 @st.cache_data(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
                hash_funcs={Actor: _actor_key, dashboard.Filters: _filters_key})
 def _figures(actor: Actor, filters: dashboard.Filters, version: int) -> dashboard.Dashboard:
-    """Cached for a minute; ``version`` (every committed write bumps it)
-    makes any write visible at once."""
+    """Cached for a minute; ``version`` (:func:`sgld.audit.user_version`, bumped
+    by each committed write of this user) shows the user's own writes at once
+    (issue 9: immediately for the writer, at most a minute late for others)."""
     return dashboard.leader_figures(actor, filters)
 
 
@@ -48,7 +49,7 @@ def _figures(actor: Actor, filters: dashboard.Filters, version: int) -> dashboar
                hash_funcs={Actor: _actor_key})
 def cached_work_view(actor: Actor, version: int) -> dashboard.WorkView:
     """The work view, shared by the landing page and the sidebar counts (one
-    computation per user and committed write, at most a minute old)."""
+    computation per user and minute, and after each of the user's own writes)."""
     return dashboard.work_view(actor)
 
 
@@ -159,7 +160,7 @@ def leader_view(actor: Actor) -> None:
     if f is None:
         return
     with action():
-        dash = _figures(actor, f, audit.data_version())
+        dash = _figures(actor, f, audit.user_version(actor.user_id))
         p0, p1 = dash.previous
         top = st.columns([4, 1.3, 1])
         top[0].caption(f"统计范围：**{dash.scope}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
@@ -222,7 +223,7 @@ def warm_up() -> None:
 # -- the work view (处理提醒) ------------------------------------------------------
 def work_view(actor: Actor) -> None:
     with action():
-        wv = cached_work_view(actor, audit.data_version())
+        wv = cached_work_view(actor, audit.user_version(actor.user_id))
         pages = set(visible_pages(actor))
         m = st.columns(3)
         m[0].metric("待办合计", f"{wv.total:,}", border=True)
