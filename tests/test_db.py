@@ -193,9 +193,9 @@ def test_user_version_moves_with_the_users_own_writes_only(db):
     admin, sup = actor("admin"), actor("supervisor")
     a0, s0 = audit.user_version(admin.user_id), audit.user_version(sup.user_id)
     org.create_department(admin, "版本测试部门", "supervision")
-    assert audit.user_version(admin.user_id) != a0
+    a1 = audit.user_version(admin.user_id)
+    assert a1 != a0
     assert audit.user_version(sup.user_id) == s0
     with pytest.raises(Exception):
         org.create_department(admin, "版本测试部门", "supervision")  # refused: nothing committed
-    a1 = audit.user_version(admin.user_id)
     assert audit.user_version(admin.user_id) == a1
