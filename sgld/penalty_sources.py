@@ -35,7 +35,7 @@ import pandas as pd
 from sgld.errors import ValidationError
 from sgld.tabular import norm_header
 
-BATCH_ROWS = 100_000
+BATCH_ROWS = 50_000
 SAMPLE_BYTES = 1 << 20
 
 # field -> (Chinese label, accepted headers; the first is the national layout's)
@@ -238,20 +238,26 @@ class FileAdapter:
                     pending.append(rb)
                     pending_rows += rb.num_rows
                 if pending and (rb is None or pending_rows >= self.batch_rows):
-                    table = pa.Table.from_batches(pending)
-                    n = table.num_rows
-                    # line numbers (for the quarantine's location text) skip the
-                    # unreadable lines; exact unless a quoted value spans lines
-                    nums = np.arange(line + 1, line + 1 + n + len(bad_lines), dtype=np.int64)
-                    if bad_lines:
-                        nums = nums[~np.isin(nums, np.fromiter(bad_lines, dtype=np.int64))]
-                    frame = arrow_table({k: table.column(c) for k, c in col_of.items()}, nums[:n], n)
-                    line = int(nums[n - 1])
-                    info["rows"] += n
-                    pending, pending_rows = [], 0
-                    out = Batch(frame, headers, list(bad), f"{name} 第{{row}}行")
-                    bad[:] = []
-                    yield out
+                    whole = pa.Table.from_batches(pending)
+                    # batches of exactly batch_rows rows; the rest waits for more
+                    cut = whole.num_rows if rb is None else whole.num_rows - whole.num_rows % self.batch_rows
+                    pending = whole.slice(cut).to_batches() if cut < whole.num_rows else []
+                    pending_rows = whole.num_rows - cut
+                    for start in range(0, cut, self.batch_rows):
+                        table = whole.slice(start, min(self.batch_rows, cut - start))
+                        n = table.num_rows
+                        # line numbers (for the quarantine's location text) skip the
+                        # unreadable lines; exact unless a quoted value spans lines
+                        nums = np.arange(line + 1, line + 1 + n + len(bad_lines), dtype=np.int64)
+                        if bad_lines:
+                            nums = nums[~np.isin(nums, np.fromiter(bad_lines, dtype=np.int64))]
+                        frame = arrow_table({k: table.column(c) for k, c in col_of.items()}, nums[:n], n)
+                        line = int(nums[n - 1])
+                        info["rows"] += n
+                        out = Batch(frame, headers, list(bad), f"{name} 第{{row}}行")
+                        bad[:] = []
+                        yield out
+                    del whole
                 if rb is None:
                     break
             if bad:

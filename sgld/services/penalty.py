@@ -280,10 +280,33 @@ def _arrow_uscc_ok(code) -> np.ndarray:
     return ok
 
 
+def _money_arrow(col):
+    """(float64 values with NaN for empty, ok mask) of a trimmed Arrow string
+    column, parsed once per distinct value with the rules of :func:`_money`
+    (commas allowed, not negative, below ``MAX_WAN``)."""
+    import pyarrow.compute as pc
+    enc = pc.dictionary_encode(col)
+    if hasattr(enc, "combine_chunks"):
+        enc = enc.combine_chunks()
+    idx = enc.indices.to_numpy(zero_copy_only=False)
+    s = pd.Series(enc.dictionary.to_pylist(), dtype=object)
+    t = s.str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    num = pd.to_numeric(t.where(t != ""), errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    empty = (t == "").to_numpy(dtype=bool)
+    good = empty | (np.isfinite(num) & (num >= 0) & (num < MAX_WAN))
+    return num[idx], good[idx]
+
+
 def _prepare(table):
-    """Arrow-side part of the fast path: normalised codes and their validity,
-    dates parsed once per distinct value (with the same rules as
-    :func:`clean`), a position column."""
+    """Arrow/numpy part of the fast path (the same rules as :func:`clean`):
+    normalised codes and their validity, required texts, dates parsed once
+    per distinct value, amounts parsed once per distinct value.
+
+    Returns ``(good, rejected)``: an Arrow table of the rows that passed,
+    typed for the insert, with ``_seq`` (position in the batch) and
+    ``first`` (first good row of its 决定书文号 in the batch; a later one is
+    a duplicate); and the positions of the other rows, which :func:`clean`
+    re-checks to give every reason."""
     import pyarrow as pa
     import pyarrow.compute as pc
     n = table.num_rows
@@ -296,12 +319,10 @@ def _prepare(table):
     code = pc.utf8_upper(pc.replace_substring_regex(code, r"\s+", ""))
     if isinstance(code, pa.ChunkedArray):
         code = code.combine_chunks()
-    pre_ok = _arrow_uscc_ok(code)
+    ok = _arrow_uscc_ok(code)
     out = {k: pc.utf8_trim_whitespace(pc.fill_null(table.column(k), "")) for k in TEXT_FIELDS}
-    for k in ("fine_wan", "confiscation_wan"):
-        out[k] = pc.utf8_trim_whitespace(pc.fill_null(table.column(k), ""))
-    pre_ok &= pc.not_equal(out["decision_no"], "").to_numpy(zero_copy_only=False)
-    pre_ok &= pc.not_equal(out["entity_name"], "").to_numpy(zero_copy_only=False)
+    ok &= pc.not_equal(out["decision_no"], "").to_numpy(zero_copy_only=False)
+    ok &= pc.not_equal(out["entity_name"], "").to_numpy(zero_copy_only=False)
     out["uscc"] = code
     for k, required, not_future in _DATE_FIELDS:
         col = pc.fill_null(pc.utf8_trim_whitespace(table.column(k)), "")
@@ -320,40 +341,40 @@ def _prepare(table):
                 bad.append(True)
         pos = pc.index_in(col, value_set=uniq)
         out[k] = pa.array(vals, pa.date32()).take(pos)
-        pre_ok &= ~pa.array(bad, pa.bool_()).take(pos).to_numpy(zero_copy_only=False)
-    out["pre_ok"] = pa.array(pre_ok)
-    out["_seq"] = pa.array(np.arange(n, dtype=np.int64))
-    return pa.Table.from_arrays([a if isinstance(a, pa.ChunkedArray) else pa.chunked_array([a])
-                                 for a in out.values()], names=list(out))
-
-
-def _num(col: str) -> str:
-    return f"TRY_CAST(NULLIF(replace(replace({col}, ',', ''), '，', ''), '') AS DOUBLE)"
-
-
-def _money_ok(col: str) -> str:
-    return (f"({col} = '' OR coalesce(isfinite({_num(col)}) AND {_num(col)} >= 0"
-            f" AND {_num(col)} < {MAX_WAN:.0f}, FALSE))")
-
-
-# the batch as seen by the inserts: a view over the registered Arrow table
-_STAGE_SQL = (
-    "CREATE OR REPLACE TEMP VIEW _pen_stage AS SELECT _seq, "
-    + ", ".join(TEXT_FIELDS) + ", uscc, decision_date, valid_until, publish_until, "
-    + f"{_num('fine_wan')} AS fine_wan, {_num('confiscation_wan')} AS confiscation_wan, "
-    + f"(pre_ok AND {_money_ok('fine_wan')} AND {_money_ok('confiscation_wan')}) AS ok FROM _pen_in")
+        ok &= ~np.asarray(bad, dtype=bool)[pos.to_numpy(zero_copy_only=False)]
+    for k in ("fine_wan", "confiscation_wan"):
+        num, good = _money_arrow(pc.utf8_trim_whitespace(pc.fill_null(table.column(k), "")))
+        out[k] = pa.array(num, pa.float64(), from_pandas=True)  # NaN -> NULL
+        ok &= good
+    keep = np.flatnonzero(ok)
+    rejected = np.flatnonzero(~ok)
+    cols = {k: (a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a) for k, a in out.items()}
+    take = pa.array(keep)
+    good_cols = {k: a.take(take) for k, a in cols.items()} if len(rejected) else cols
+    # first good row of each 决定书文号 (duplicates inside the batch)
+    first = np.zeros(len(keep), dtype=bool)
+    if len(keep):
+        ids = pc.dictionary_encode(good_cols["decision_no"]).indices.to_numpy(zero_copy_only=False)
+        first[np.unique(ids, return_index=True)[1]] = True
+    good_cols["_seq"] = pa.array(keep.astype(np.int64))
+    good_cols["first"] = pa.array(first)
+    return pa.Table.from_arrays(list(good_cols.values()), names=list(good_cols)), rejected
 
 
 def _store_stage(cur, run_id: int, source: str, now) -> tuple[int, int, int]:
-    """Insert the good rows of ``_pen_stage``: (imported, duplicates, enterprises created)."""
-    good = cur.execute("SELECT count(*) FROM _pen_stage WHERE ok").fetchone()[0]
+    """Insert the rows of the registered ``_pen_good`` (see :func:`_prepare`):
+    (imported, duplicates, enterprises created).  An unknown code creates its
+    enterprise (name and legal representative of its first row); a
+    决定书文号 already stored for the source, or seen earlier in the batch,
+    is a duplicate (one anti-join on (source, decision_no))."""
+    good = cur.execute("SELECT count(*) FROM _pen_good").fetchall()[0][0]
     if not good:
         return 0, 0, 0
     created = cur.execute(
         "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
         " SELECT b.uscc, arg_min(b.entity_name, b._seq), arg_min(NULLIF(b.legal_rep, ''), b._seq), ?"
-        " FROM _pen_stage b WHERE b.ok"
-        " AND NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc) GROUP BY b.uscc",
+        " FROM _pen_good b"
+        " WHERE NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc) GROUP BY b.uscc",
         [now]).fetchone()[0]
     imported = cur.execute(
         f"INSERT INTO penalty ({_INSERT_COLS})"
@@ -363,39 +384,86 @@ def _store_stage(cur, run_id: int, source: str, now) -> tuple[int, int, int]:
         " CAST(b.fine_wan AS DECIMAL(18, 6)), CAST(b.confiscation_wan AS DECIMAL(18, 6)),"
         " b.decision_date, b.valid_until, b.publish_until, NULLIF(b.authority, ''),"
         " NULLIF(b.data_source_unit, ''), ?, ?"
-        " FROM (SELECT * FROM _pen_stage WHERE ok"
-        "       QUALIFY row_number() OVER (PARTITION BY decision_no ORDER BY _seq) = 1) b"
-        " JOIN enterprise e ON e.uscc = b.uscc"
-        " WHERE NOT EXISTS (SELECT 1 FROM penalty p"
-        "                   WHERE p.source = ? AND p.decision_no = b.decision_no)",
+        " FROM _pen_good b JOIN enterprise e ON e.uscc = b.uscc"
+        " WHERE b.first AND b.decision_no NOT IN ("
+        # the stored numbers among the batch's: a semi-join probing the
+        # table with a hash of the batch (not a hash of the whole table)
+        "   SELECT p.decision_no FROM penalty p WHERE p.source = ?"
+        "   AND p.decision_no IN (SELECT decision_no FROM _pen_good WHERE first))",
         [source, now, run_id, source]).fetchone()[0]
     return int(imported), int(good) - int(imported), int(created)
 
 
+_DONE = object()
+
+
+def _prepared_batches(adapter):
+    """``(batch, good)`` for each batch of the adapter, ``good`` as made by
+    :func:`_prepare` and ``batch.frame`` reduced to the rejected rows.  Reading
+    and preparing the next batch runs in a helper thread while the caller
+    stores the current one (Arrow and DuckDB release the GIL, so on two
+    cores the two overlap); at most one prepared batch waits.  An error of
+    the reader is raised here, in the caller's thread."""
+    import queue
+
+    import pyarrow as pa
+    q: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for batch in adapter.batches():
+                good, rejected = _prepare(batch.frame) if len(batch) else (None, np.zeros(0, np.int64))
+                # keep only the rejected rows of the source batch (for their raw values)
+                batch.frame = batch.frame.take(pa.array(rejected, pa.int64()))
+                if not put((batch, good)):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            put(exc)
+
+    worker = threading.Thread(target=produce, name="penalty-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> None:
-    """Fast path per batch: Arrow normalisation, then one staging query in
-    DuckDB decides which rows are good and inserts them with anti-joins.
+    """Fast path per batch: Arrow/numpy validation (:func:`_prepare`), then
+    the good rows are registered in DuckDB and inserted with anti-joins.
     The rows it rejects are re-checked by the reference :func:`clean`, which
     gives the reasons (and would rescue a row the fast path misjudged)."""
     now = clock.now()
-    for batch in adapter.batches():
-        n = len(batch)
-        counts["rows_read"] += n + len(batch.bad)
+    for batch, good in _prepared_batches(adapter):
         bad = list(batch.bad)
-        if n:
-            table = _prepare(batch.frame)
-            cur.register("_pen_in", table)
+        counts["rows_read"] += len(bad) + len(batch) + (good.num_rows if good is not None else 0)
+        if good is not None:
+            cur.register("_pen_good", good)
             try:
-                cur.execute(_STAGE_SQL)
-                rejected = [r[0] for r in cur.execute(
-                    "SELECT _seq FROM _pen_stage WHERE NOT ok ORDER BY _seq").fetchall()]
                 imp, dup, created = _store_stage(cur, run_id, source, now)
-                cur.execute("DROP VIEW _pen_stage")
             finally:
-                cur.unregister("_pen_in")
-            if rejected:
-                import pyarrow as pa
-                sub = batch.frame.take(pa.array(rejected)).to_pandas()
+                cur.unregister("_pen_good")
+            del good
+            if len(batch):
+                sub = batch.frame.to_pandas()
                 rescued, problems = clean(sub)
                 for i, reasons in problems.items():
                     bad.append({"location": batch.location(sub.at[i, "_row"]),

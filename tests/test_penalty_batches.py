@@ -1,0 +1,93 @@
+"""Penalty import across several batches (the fast path in Arrow/DuckDB):
+the same result as one batch, duplicates inside and across batches, bad
+rows in every batch with their line numbers, a character only GB18030 has,
+amounts out of range."""
+import pytest
+
+from sgld.errors import StateError
+
+from sgld import penalty_sources as ps
+from sgld.services import penalty
+from tests.test_penalty_import import CODE_A, CODE_B, counts, csv_bytes, row
+
+
+def _rows():
+    rows = []
+    for i in range(1, 41):
+        rows.append(row(no=f"通市监处罚〔2025〕{i}号", code=CODE_A if i % 3 else CODE_B,
+                        name=f"南通批次{i % 3}有限公司", fine=str(i % 5)))
+    rows[6] = row(no="通市监处罚〔2025〕7号", code="91320602MA1N2B3C4X")      # bad check character
+    rows[17] = row(no="", day="2099-01-01")                                  # two reasons
+    rows[25] = row(no="通市监处罚〔2025〕3号")                                 # same number as row 3
+    rows[33] = row(no="通市监处罚〔2025〕34号", fine="inf")                     # out of range
+    rows[38] = row(no="通市监处罚〔2025〕39号", conf="-1")                      # negative
+    return rows
+
+
+@pytest.mark.parametrize("batch", [7, 1000])
+def test_batches_give_the_same_result(db, monkeypatch, batch):
+    monkeypatch.setattr(ps, "BATCH_ROWS", batch)
+    r = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source=f"批{batch}")
+    assert counts(r) == (40, 35, 1, 4)
+    q = db.all("SELECT location, reason FROM penalty_quarantine WHERE source = ? ORDER BY id", [f"批{batch}"])
+    by_line = {loc: reason for loc, reason in q}
+    # line numbers: header is line 1, so the i-th row (0-based) is line i + 2
+    assert set(by_line) == {"p.csv 第8行", "p.csv 第19行", "p.csv 第35行", "p.csv 第40行"}
+    assert "校验" in by_line["p.csv 第8行"] or "统一社会信用代码" in by_line["p.csv 第8行"]
+    assert "缺少行政处罚决定书文号" in by_line["p.csv 第19行"] and "处罚决定日期" in by_line["p.csv 第19行"]
+    assert by_line["p.csv 第35行"].startswith("罚款金额") and "inf" in by_line["p.csv 第35行"]
+    assert "不能为负数" in by_line["p.csv 第40行"]
+    # the first of the two rows with number 3 is the one stored
+    fine = db.scalar("SELECT fine_wan FROM penalty WHERE source = ? AND decision_no = '通市监处罚〔2025〕3号'",
+                     [f"批{batch}"])
+    assert float(fine) == 3.0
+    # a second run: everything is a duplicate (quarantined rows too)
+    r2 = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source=f"批{batch}")
+    assert counts(r2) == (40, 0, 40, 0)
+
+
+def test_duplicate_across_batches_is_counted_once(db, monkeypatch):
+    monkeypatch.setattr(ps, "BATCH_ROWS", 2)
+    rows = [row(no="通市监处罚〔2025〕1号"), row(no="通市监处罚〔2025〕2号"),
+            row(no="通市监处罚〔2025〕1号", fine="9"), row(no="通市监处罚〔2025〕4号")]
+    r = penalty.import_files(None, [("d.csv", csv_bytes(rows))], source="跨批")
+    assert counts(r) == (4, 3, 1, 0)
+    assert float(db.scalar("SELECT fine_wan FROM penalty WHERE source = '跨批'"
+                           " AND decision_no = '通市监处罚〔2025〕1号'")) == 0.5
+
+
+def test_gb18030_only_characters_are_read(db):
+    name = "南通䶮㐀𠀾科技有限公司"   # not in GBK: GB18030 four-byte sequences
+    with pytest.raises(UnicodeEncodeError):
+        name.encode("gbk")
+    rows = [row(name=name, no="通市监处罚〔2025〕㐀1号"), row(no="通市监处罚〔2025〕2号")]
+    r = penalty.import_files(None, [("g.csv", csv_bytes(rows, "gb18030"))], source="四字节")
+    assert counts(r) == (2, 2, 0, 0)
+    assert db.scalar("SELECT entity_name FROM penalty WHERE source = '四字节'"
+                     " AND decision_no = '通市监处罚〔2025〕㐀1号'") == name
+
+
+def test_error_in_the_reading_thread_midway_imports_nothing(db, monkeypatch):
+    """Batches are read and prepared in a helper thread: its failure after
+    two stored batches reaches the run, which rolls everything back."""
+    monkeypatch.setattr(ps, "BATCH_ROWS", 2)
+    real, calls = penalty._prepare, {"n": 0}
+
+    def flaky(table):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("reader broke (injected)")
+        return real(table)
+    monkeypatch.setattr(penalty, "_prepare", flaky)
+    rows = [row(no=f"通市监处罚〔2025〕{i}号") for i in range(1, 9)]
+    before = db.scalar("SELECT count(*) FROM penalty")
+    with pytest.raises(StateError) as e:
+        penalty.import_files(None, [("e.csv", csv_bytes(rows))], source="中途失败")
+    assert "未导入任何数据" in str(e.value) and "injected" in str(e.value)
+    assert calls["n"] == 3
+    assert db.scalar("SELECT count(*) FROM penalty") == before
+    assert db.scalar("SELECT status FROM penalty_run ORDER BY id DESC LIMIT 1") == "失败"
+    assert db.scalar("SELECT run_id FROM penalty_sync_state") is None
+    # nothing left running: the next run works
+    monkeypatch.setattr(penalty, "_prepare", real)
+    assert counts(penalty.import_files(None, [("e.csv", csv_bytes(rows))], source="中途失败")) == (8, 8, 0, 0)
