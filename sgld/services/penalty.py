@@ -373,9 +373,9 @@ def _store_stage(cur, run_id: int, source: str, now) -> tuple[int, int, int]:
     created = cur.execute(
         "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
         " SELECT b.uscc, arg_min(b.entity_name, b._seq), arg_min(NULLIF(b.legal_rep, ''), b._seq), ?"
-        " FROM _pen_good b"
-        " WHERE NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc) GROUP BY b.uscc",
-        [now]).fetchone()[0]
+        " FROM _pen_good b WHERE b.uscc NOT IN ("
+        "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
+        " GROUP BY b.uscc", [now]).fetchone()[0]
     imported = cur.execute(
         f"INSERT INTO penalty ({_INSERT_COLS})"
         " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
