@@ -193,6 +193,8 @@ class Session:
     async def write_inspection(self, marker: str) -> None:
         c = self.c
         await self.act("page", c.goto("监管录入"))
+        if not any(n.label == "统一社会信用代码 *" for n in c.nodes("text_input")):
+            await self.act("tab", c.tab("录入检查"))  # only the open tab is rendered
         await self.act("input", c.enter("统一社会信用代码", self.rng.choice(self.codes)))
         form = c.form_with("检查情况")
         c.set("检查情况", marker, form=form)

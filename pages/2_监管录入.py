@@ -289,10 +289,11 @@ if qp.get("penalty", "").isdigit():
 
 revocation = importlib.util.find_spec("ui.revocation_dept") is not None and writer
 
+# stable labels: the selected tab is remembered by label (key "sup_tab"), so a
+# count in a label would lose the user's tab after a save; the lists show theirs
 tabs: dict = {}
 if writer:
-    n_tasks = len(inspection.followup_tasks(actor))
-    tabs[f"后续监管任务（{n_tasks}）" if n_tasks else "后续监管任务"] = tasks_tab
+    tabs["后续监管任务"] = tasks_tab
     tabs["录入检查"] = lambda: entry_form("new")
     tabs["检查记录"] = lambda: inspection_list("mine")
     tabs["批量导入"] = import_tab
@@ -308,6 +309,14 @@ if revocation:
     from ui import revocation_dept
     tabs["协同处理申请"] = lambda: revocation_dept.render(actor)
 
-for tab, fn in zip(st.tabs(list(tabs), key="sup_tab"), tabs.values()):
-    with tab:
-        fn()
+# a request link (?xt=, or ?xt_enterprise= / ?xt_inspection= / ?xt_penalty= to file
+# one) opens the tab that shows it; ?inspection= / ?penalty= are shown above the tabs
+XT_LINKS = ("xt", "xt_enterprise", "xt_inspection", "xt_penalty")
+default_tab = ("协同处理申请" if "协同处理申请" in tabs
+               and any(qp.get(k, "").isdigit() for k in XT_LINKS) else None)
+# only the open tab runs (on_change="rerun"), so a click computes one tab's lists
+for label, tab in zip(tabs, st.tabs(list(tabs), key="sup_tab", on_change="rerun",
+                                    default=default_tab)):
+    if tab.open:
+        with tab:
+            tabs[label]()

@@ -29,6 +29,12 @@ tabs["整改跟踪"] = lambda: common.rectifications_tab(actor)
 if actor.has("supervisor", "approver", "leader", "admin"):
     tabs["统计"] = lambda: common.statistics_tab(actor)
 
-for tab, render in zip(st.tabs(list(tabs)), tabs.values()):
-    with tab:
-        render()
+# a 快速查询 link to a review task (?request=) opens the liaison's own tasks
+default_tab = ("我的审查任务" if "我的审查任务" in tabs
+               and st.query_params.get("request", "").isdigit() else None)
+# only the open tab runs (on_change="rerun"), so a click computes one tab's lists
+for label, tab in zip(tabs, st.tabs(list(tabs), key="lz_tab", on_change="rerun",
+                                    default=default_tab)):
+    if tab.open:
+        with tab:
+            tabs[label]()

@@ -14,12 +14,30 @@ from tests.conftest import actor
 PAGE = "pages/4_联络员.py"
 TOP_TABS = {"我的审查任务", "商请函与派员", "商请函总览", "审查一览", "联络员名册", "联络员反馈",
             "整改跟踪", "统计"}
+TAB = "lz_tab"
+INNER_TAB = "lz_my_tab"
 
 
-def run(username):
-    at = as_logged_in(PAGE, username).run()
+def run(username, tab=None, inner=None):
+    """``tab``: the page's tab to open, ``inner``: the tab of 我的审查任务
+    (only the open tabs run)."""
+    at = as_logged_in(PAGE, username)
+    if tab is not None:
+        at.session_state[TAB] = tab
+    if inner is not None:
+        at.session_state[INNER_TAB] = inner
+    at.run()
     assert not at.exception, at.exception
     return at
+
+
+def each_tab(at):
+    """Open every tab of the page in turn; yields the label after each run."""
+    for label in [t.label for t in at.tabs if t.label in TOP_TABS]:
+        at.session_state[TAB] = label
+        at.run()
+        assert not at.exception, at.exception
+        yield label
 
 
 def errors(at):
@@ -36,18 +54,21 @@ def test_tabs_per_role(db, username, tabs):
     at = run(username)
     labels = [t.label for t in at.tabs]
     assert [t for t in labels if t in TOP_TABS] == tabs
-    assert not errors(at)
+    for _ in each_tab(at):
+        assert not errors(at)
 
 
 def test_leader_reads_without_forms(db):
     at = run("leader")
-    labels = {b.label for b in at.button}
+    labels = set()
+    for _ in each_tab(at):
+        labels |= {b.label for b in at.button}
     assert not labels & {"确认派员并告知审批局", "保存", "保存并发出商请函", "撤回商请函"}
     assert "统计" in [t.label for t in at.tabs]
 
 
 def test_roster_shows_qualification_and_adds_an_entry(db):
-    at = run("supervisor")
+    at = run("supervisor", "联络员名册")
     roster = next(d.value for d in at.dataframe
                   if {"部门", "不符合原因"} <= set(d.value.columns))
     assert set(roster["部门"]) == {"市场监管局"}
@@ -66,7 +87,7 @@ def test_roster_shows_qualification_and_adds_an_entry(db):
 
 
 def test_roster_bad_input_shows_the_reason(db):
-    at = run("supervisor")
+    at = run("supervisor", "联络员名册")
     n = len(svc.list_roster(actor("supervisor")))
     button(at, "保存").click().run()   # no name, no date
     assert errors(at) and "姓名" in errors(at)[0]
@@ -74,7 +95,7 @@ def test_roster_bad_input_shows_the_reason(db):
 
 
 def test_dispatch_from_the_page(db):
-    at = run("supervisor")
+    at = run("supervisor", "商请函与派员")
     waiting = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
                      key=lambda r: r["review_date"])
     first = waiting[0]
@@ -91,7 +112,7 @@ def test_dispatch_from_the_page(db):
 
 
 def test_dispatch_candidates_exclude_the_unqualified(db):
-    at = run("supervisor")
+    at = run("supervisor", "商请函与派员")
     first = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
                    key=lambda r: r["review_date"])[0]
     cands = svc.dispatch_candidates(actor("supervisor"), first["id"])
@@ -103,7 +124,7 @@ def test_dispatch_candidates_exclude_the_unqualified(db):
 def test_liaison_records_signs_and_checks(db):
     lz = actor("liaison")
     today_job = next(r for r in svc.my_assignments(lz) if r["todo"] == "今日审查")
-    at = run("liaison")
+    at = run("liaison", "我的审查任务", "审查记录")
     k = f"lz_rec_{today_job['id']}"
     assert at.selectbox(key="lz_my_pick").value == today_job["id"]
     at.text_area(key=f"{k}_text").input("现场核查了经营场所和冷库。")
@@ -114,13 +135,18 @@ def test_liaison_records_signs_and_checks(db):
     assert not errors(at), errors(at)
     d = svc.get_letter(lz, today_job["id"])
     assert d["attended"] and d["recommendation"] == "建议整改后通过"
+    assert at.session_state[INNER_TAB] == "审查记录"  # still open after the save
     # sign the report (drafted by the bureau in the demo data)
+    at.session_state[INNER_TAB] = "审查报告与签字"
+    at.run()
     at.checkbox(key=f"lz_sign_ok_{today_job['id']}").check()
     button(at, "在审查报告上签字").click().run()
     assert not errors(at), errors(at)
     assert svc.get_letter(lz, today_job["id"])["signed_at"] is not None
     # record a rectification check on an item due soon (hardware: site visit)
     x = next(r for r in svc.list_rectifications(lz) if r["state"] == "即将到期" and r["hardware"])
+    at.session_state[TAB] = "整改跟踪"
+    at.run()
     at.selectbox(key="lz_rect_pick").set_value(x["id"]).run()
     at.checkbox(key=f"lz_chk_site_{x['id']}").uncheck()
     at.text_area(key=f"lz_chk_note_{x['id']}").input("看了照片")
@@ -137,7 +163,7 @@ def test_liaison_records_signs_and_checks(db):
 def test_liaison_cannot_record_before_the_review_day(db):
     lz = actor("liaison")
     upcoming = next(r for r in svc.my_assignments(lz) if r["todo"] == "待参加")
-    at = run("liaison")
+    at = run("liaison", "我的审查任务", "审查记录")
     at.selectbox(key="lz_my_pick").set_value(upcoming["id"]).run()
     assert "审查当天起可填写" in page_source(at)
     assert "保存审查记录" not in {b.label for b in at.button}
@@ -154,7 +180,7 @@ def test_first_assignment_shows_the_discipline(db):
 
 
 def test_approver_sends_a_letter_and_the_one_day_rule(db):
-    at = run("approver")
+    at = run("approver", "商请函总览")
     k = "lz_new_manual"
     n = len(svc.list_letters(actor("approver")))
     at.text_input(key=f"{k}_title").input("南通页面测试公司食品经营许可现场审查")
@@ -174,3 +200,41 @@ def test_approver_sends_a_letter_and_the_one_day_rule(db):
     letters = svc.list_letters(actor("supervisor"), state="待派员")
     assert any(r["title"] == "南通页面测试公司食品经营许可现场审查" for r in letters)
     assert "商请函已发往：市场监管局" in page_source(at)
+
+
+def test_only_the_open_tab_runs(db, monkeypatch):
+    """Each tab (and each tab of 我的审查任务) is computed only while it is
+    open (st.tabs with on_change="rerun"), so a click does not build the others."""
+    from ui import liaison_bureau, liaison_common, liaison_dept, liaison_work
+    calls: list[str] = []
+    for mod, names in ((liaison_dept, ("letters_tab", "roster_tab")),
+                       (liaison_bureau, ("letters_tab", "reviews_tab")),
+                       (liaison_common, ("feedback_tab", "rectifications_tab", "statistics_tab")),
+                       (liaison_work, ("assignments_tab", "record_form", "report_section",
+                                       "rect_section", "feedback_form"))):
+        for name in names:
+            real = getattr(mod, name)
+            monkeypatch.setattr(mod, name, lambda *a, _real=real, _name=name, **kw:
+                                calls.append(_name) or _real(*a, **kw))
+    at = run("supervisor")  # the first tab, 商请函与派员
+    assert calls == ["letters_tab"]
+    assert not [d for d in at.dataframe if {"部门", "不符合原因"} <= set(d.value.columns)]
+    calls.clear()
+    at.session_state[TAB] = "统计"
+    at.run()
+    assert calls == ["statistics_tab"]
+    calls.clear()
+    at.session_state[TAB] = "联络员名册"
+    at.run()
+    assert calls == ["roster_tab"]
+    assert [d for d in at.dataframe if {"部门", "不符合原因"} <= set(d.value.columns)]
+    # the liaison's task: only the open inner tab (审查安排 first) is built
+    calls.clear()
+    at = run("liaison")
+    assert calls == ["assignments_tab"]
+    assert not {b.label for b in at.button} & {"保存审查记录", "在审查报告上签字", "报送本部门"}
+    calls.clear()
+    at.session_state[INNER_TAB] = "审查记录"
+    at.run()
+    assert calls == ["assignments_tab", "record_form"]
+    assert "保存审查记录" in {b.label for b in at.button}

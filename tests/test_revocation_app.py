@@ -54,7 +54,9 @@ def test_bad_filing_shows_message_and_saves_nothing(db):
 
 
 def test_supervise_tab_lists_and_signs_explanation(db):
-    at = as_logged_in(SUPERVISE, "supervisor").run()
+    at = as_logged_in(SUPERVISE, "supervisor")
+    at.session_state["sup_tab"] = "协同处理申请"  # only the open tab runs
+    at.run()
     assert not at.exception, at.exception
     assert "协同处理申请" in [t.label for t in at.tabs]
     assert any(m.label == "待签收书面说明" and m.value == "1" for m in at.metric)

@@ -2,14 +2,20 @@
 views of 监管录入, the admin tab and the enterprise profile."""
 from datetime import timedelta
 
+import pytest
+
 from sgld import clock
 from tests.apptest_util import login, page_source
 
 PAGE = "pages/2_监管录入.py"
+TAB = "sup_tab"
 
 
-def open_page(user, page=PAGE):
+def open_page(user, page=PAGE, tab=None):
+    """``tab``: the 监管录入 tab to open (only the open tab's content runs)."""
     at = login(user)
+    if tab is not None:
+        at.session_state[TAB] = tab
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -22,7 +28,7 @@ def button(at, label):
 def test_supervisor_enters_an_inspection(db):
     eid, code, name = db.one("SELECT id, uscc, name FROM enterprise ORDER BY id LIMIT 1")
     before = db.scalar("SELECT count(*) FROM inspection")
-    at = open_page("supervisor")
+    at = open_page("supervisor", tab="录入检查")
     assert any(t.label.startswith("后续监管任务") for t in at.tabs)
     at.text_input(key="new0_code").input(code.lower()).run()
     assert f"已登记企业：**{name}**" in page_source(at)
@@ -37,13 +43,14 @@ def test_supervisor_enters_an_inspection(db):
     assert db.scalar("SELECT count(*) FROM inspection") == before + 1
     row = db.one("SELECT enterprise_id, result, inspectors, place FROM inspection ORDER BY id DESC LIMIT 1")
     assert row == (eid, "责令整改", "张监管、李协查", "南通市崇川区检查地点 8 号")
-    # the form is fresh again
+    # the form is fresh again, and the 录入检查 tab is still the open one
     assert at.text_input(key="new1_code").value == ""
+    assert at.session_state[TAB] == "录入检查"
 
 
 def test_bad_entry_shows_a_message_and_saves_nothing(db):
     before = db.scalar("SELECT count(*) FROM inspection")
-    at = open_page("supervisor")
+    at = open_page("supervisor", tab="录入检查")
     at.text_input(key="new0_code").input("91320602ABC").run()
     assert "尚无此代码的企业" in page_source(at)
     at.text_input(key="new0_new_name").input("某企业")
@@ -55,7 +62,7 @@ def test_bad_entry_shows_a_message_and_saves_nothing(db):
 
 def test_approver_syncs_penalties_on_demand(db):
     runs = db.scalar("SELECT count(*) FROM penalty_run")
-    at = open_page("approver")
+    at = open_page("approver", tab="处罚抽取")
     labels = [t.label for t in at.tabs]
     assert "处罚抽取" in labels and "录入检查" not in labels
     button(at, "立即同步").click().run()
@@ -68,9 +75,76 @@ def test_approver_syncs_penalties_on_demand(db):
 
 def test_leader_reads_only(db):
     at = open_page("leader")
-    assert "立即同步" not in [b.label for b in at.button]
+    labels = [t.label for t in at.tabs]
+    assert "后续监管统计" in labels
+    for tab in labels:  # no tab offers a write
+        at.session_state[TAB] = tab
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert "立即同步" not in [b.label for b in at.button]
+        assert "保存检查记录" not in [b.label for b in at.button]
+
+
+@pytest.mark.parametrize("user", ["supervisor", "approver", "admin"])
+def test_every_tab_renders(db, user):
+    """Only the open tab runs, so open each one (the leader's: above)."""
+    at = open_page(user)
+    labels = [t.label for t in at.tabs]
+    for tab in labels:
+        at.session_state[TAB] = tab
+        at.run()
+        assert not at.exception, (tab, [e.value for e in at.exception])
+        assert not at.error, (tab, [e.value for e in at.error])
+        assert at.session_state[TAB] == tab
+
+
+def test_only_the_open_tab_runs(db, monkeypatch):
+    """Each tab's lists are computed only while it is open (st.tabs with
+    on_change="rerun"), so a click on 录入检查 does not query the others."""
+    from sgld.services import inspection, penalty
+    from sgld.services import revocation as rv
+    calls: list[str] = []
+
+    def spy(mod, name):
+        real = getattr(mod, name)
+
+        def wrapper(*a, **kw):
+            calls.append(name)
+            return real(*a, **kw)
+        monkeypatch.setattr(mod, name, wrapper)
+
+    for mod, name in ((inspection, "followup_tasks"), (inspection, "list_inspections"),
+                      (inspection, "open_task_counts"), (inspection, "statistics"),
+                      (penalty, "list_penalties"), (penalty, "list_runs"), (rv, "list_requests")):
+        spy(mod, name)
+    at = login("supervisor")
+    calls.clear()
+    at.switch_page(PAGE).run()  # the first tab, 后续监管任务
+    assert not at.exception, [e.value for e in at.exception]
+    assert sorted(set(calls)) == ["followup_tasks"]
     assert "保存检查记录" not in [b.label for b in at.button]
-    assert "后续监管统计" in [t.label for t in at.tabs]
+    at.session_state[TAB] = "录入检查"
+    calls.clear()
+    at.run()
+    assert calls == []
+    assert "保存检查记录" in [b.label for b in at.button]
+    assert "协同处理申请" in [t.label for t in at.tabs]
+    assert not [m for m in at.metric if m.label == "待签收书面说明"]
+    at.session_state[TAB] = "分类统计"
+    calls.clear()
+    at.run()
+    assert sorted(set(calls)) == ["open_task_counts", "statistics"]
+    assert "保存检查记录" not in [b.label for b in at.button]
+    # a request link opens 协同处理申请 even though another tab was open
+    rid = db.scalar("SELECT id FROM revocation_request WHERE department_id ="
+                    " (SELECT department_id FROM app_user WHERE username = 'supervisor') LIMIT 1")
+    at.query_params["xt"] = str(rid)
+    calls.clear()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "list_requests" in calls and "statistics" not in calls
+    assert any(m.label == "待签收书面说明" for m in at.metric)
+    assert at.session_state[TAB] == "协同处理申请"
 
 
 def test_other_department_does_not_see_the_record(db, as_user):

@@ -13,6 +13,8 @@ from ui.liaison_common import (done, enterprise_box, letter_download, pick, repo
                                review_facts, state)
 from ui.widgets import action, data_table
 
+MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
+
 
 def discipline_box(actor: Actor) -> bool:
     """The 工作纪律 on the first assignment; True when acknowledged."""
@@ -68,19 +70,24 @@ def assignments_tab(actor: Actor) -> None:
     if d is None:
         return
     st.markdown(f"### {d['title']}　{state(d['state'])}")
-    t1, t2, t3, t4, t5 = st.tabs(["审查安排", "审查记录", "审查报告与签字", "整改事项", "反馈本部门"])
-    with t1:
+
+    def arrangement() -> None:
         review_facts(d)
         enterprise_box(d)
         letter_download(actor, d, f"lz_my_docx_{d['id']}")
-    with t2:
-        record_form(actor, d, acknowledged)
-    with t3:
-        report_section(actor, d, acknowledged)
-    with t4:
-        rect_section(actor, d, acknowledged)
-    with t5:
-        feedback_form(actor, d, acknowledged)
+
+    views = {
+        "审查安排": arrangement,
+        "审查记录": lambda: record_form(actor, d, acknowledged),
+        "审查报告与签字": lambda: report_section(actor, d, acknowledged),
+        "整改事项": lambda: rect_section(actor, d, acknowledged),
+        "反馈本部门": lambda: feedback_form(actor, d, acknowledged),
+    }
+    # only the open tab runs; the choice is kept when another task is picked
+    for label, tab in zip(views, st.tabs(list(views), key=MY_TAB, on_change="rerun")):
+        if tab.open:
+            with tab:
+                views[label]()
 
 
 def _locked_reason(d: dict, acknowledged: bool) -> str | None:
