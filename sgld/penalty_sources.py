@@ -219,7 +219,7 @@ class FileAdapter:
             reader = pacsv.open_csv(
                 fh,
                 read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1,
-                                               block_size=4 << 20, use_threads=False),
+                                               block_size=1 << 20, use_threads=False),
                 parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in names}, include_columns=list(col_of.values()),
