@@ -33,16 +33,42 @@ PAGE_SUPERVISE = "pages/2_监管录入.py"
 PAGE_PROFILE = "pages/5_企业画像.py"
 
 
+# Schema facts, remembered per database file (the schema only changes by
+# migrations at start-up): reading information_schema costs ~6 ms a query.
+_schema_cache: dict[tuple, object] = {}
+
+
+def _schema_fact(key: tuple, compute):
+    full = (get_db().path, *key)
+    if full not in _schema_cache:
+        value = compute()
+        if not value:
+            return value  # not cached while missing: a migration may add it
+        _schema_cache[full] = value
+    return _schema_cache[full]
+
+
 def _columns(table: str) -> set[str]:
-    return {r[0] for r in get_db().all(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])}
+    return _schema_fact(("columns", table), lambda: {r[0] for r in get_db().all(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])})
 
 
 def has_push_tables() -> bool:
     """The push issue's tables (approval_case, licence, push) exist."""
-    n = get_db().scalar("SELECT count(*) FROM information_schema.tables"
-                        " WHERE table_name IN ('approval_case', 'licence', 'push')")
-    return n == 3
+    return _schema_fact(("push_tables",), lambda: get_db().scalar(
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_name IN ('approval_case', 'licence', 'push')") == 3)
+
+
+# ``enterprise_id = CAST(? AS INTEGER)``: a Python int is bound as BIGINT, and
+# comparing an INTEGER column with a BIGINT casts the column, which keeps
+# DuckDB from using the index on it (a full scan of 1.4M inspections at
+# scale 100 instead of an index lookup).
+_EID = "CAST(? AS INTEGER)"
+
+
+def _placeholders(values) -> str:
+    return ", ".join("?" * len(values))
 
 
 def scope_sql(department_id: int) -> tuple[str, list]:
@@ -65,7 +91,7 @@ def can_view(actor: Actor, enterprise_id: int) -> bool:
         return False
     db = get_db()
     d = actor.department_id
-    if db.one("SELECT 1 FROM inspection WHERE enterprise_id = ? AND department_id = ? LIMIT 1",
+    if db.one(f"SELECT 1 FROM inspection WHERE enterprise_id = {_EID} AND department_id = ? LIMIT 1",
               [enterprise_id, d]):
         return True
     if has_push_tables():
@@ -108,7 +134,7 @@ def _licences(eid: int) -> list[dict]:
     return get_db().dicts(
         "SELECT l.id, l.licence_no, l.kind, l.issued_on, l.valid_until, l.status, l.case_id,"
         f" i.name AS item_name FROM licence l LEFT JOIN item i ON i.id = {item}"
-        " WHERE l.enterprise_id = ? ORDER BY l.issued_on DESC NULLS LAST, l.id DESC", [eid])
+        f" WHERE l.enterprise_id = {_EID} ORDER BY l.issued_on DESC NULLS LAST, l.id DESC", [eid])
 
 
 def _cases(eid: int) -> list[dict]:
@@ -120,35 +146,71 @@ def _cases(eid: int) -> list[dict]:
     when_sql = f", c.{when} AS at" if when else ", NULL AS at"
     return get_db().dicts(
         f"SELECT c.id, c.case_no, c.project_no, c.stage, i.name AS item_name{extra}{when_sql}"
-        " FROM approval_case c LEFT JOIN item i ON i.id = c.item_id WHERE c.enterprise_id = ?"
+        f" FROM approval_case c LEFT JOIN item i ON i.id = c.item_id WHERE c.enterprise_id = {_EID}"
         " ORDER BY c.id DESC", [eid])
 
 
-def _pushes(eid: int) -> list[dict]:
+def _pushes(eid: int, case_ids: list[int] | None = None) -> list[dict]:
+    """The pushes of the enterprise's cases: looked up by the case ids (the
+    index on push.case_id) rather than joining the whole push table."""
     if not has_push_tables():
         return []
-    return get_db().dicts(
-        "SELECT p.id, p.case_id, c.case_no, d.name AS department, p.stage, p.pushed_at, p.due_on,"
-        " p.status, p.signed_by, p.signed_at, u.display_name AS signer"
-        " FROM push p JOIN approval_case c ON c.id = p.case_id"
-        " LEFT JOIN department d ON d.id = p.department_id"
-        " LEFT JOIN app_user u ON TRY_CAST(p.signed_by AS INTEGER) = u.id"
-        " WHERE c.enterprise_id = ? ORDER BY p.pushed_at DESC", [eid])
+    db = get_db()
+    if case_ids is None:
+        case_ids = [r[0] for r in db.all(f"SELECT id FROM approval_case WHERE enterprise_id = {_EID}", [eid])]
+    if not case_ids:
+        return []
+    rows = db.dicts(
+        "SELECT p.id, p.case_id, p.department_id, p.stage, p.pushed_at, p.due_on, p.status, p.signed_by,"
+        f" p.signed_at FROM push p WHERE p.case_id IN ({_placeholders(case_ids)})", case_ids)
+    if not rows:
+        return []
+    case_no = dict(db.all(f"SELECT id, case_no FROM approval_case WHERE id IN ({_placeholders(case_ids)})",
+                          case_ids))
+    deps = sorted({r["department_id"] for r in rows if r["department_id"] is not None})
+    dep_name = dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps)) \
+        if deps else {}
+    signer_ids = sorted({int(r["signed_by"]) for r in rows
+                         if r["signed_by"] is not None and str(r["signed_by"]).strip().lstrip("-").isdigit()})
+    signer = dict(db.all(f"SELECT id, display_name FROM app_user WHERE id IN ({_placeholders(signer_ids)})",
+                         signer_ids)) if signer_ids else {}
+    for r in rows:
+        r["case_no"] = case_no.get(r["case_id"])
+        r["department"] = dep_name.get(r.pop("department_id"))
+        sb = r["signed_by"]
+        r["signer"] = (signer.get(int(sb)) if sb is not None and str(sb).strip().lstrip("-").isdigit()
+                       else None)
+    rows.sort(key=lambda r: (r["pushed_at"] is not None, r["pushed_at"] or datetime.min), reverse=True)
+    return rows
 
 
 def _inspections(eid: int) -> list[dict]:
-    return get_db().dicts(
-        "SELECT n.id, n.inspected_at, n.place, n.result, n.findings, n.inspectors, d.name AS department,"
-        " (SELECT count(*) FROM attachment a WHERE a.owner_type = 'inspection'"
-        "  AND a.owner_id = CAST(n.id AS VARCHAR)) AS files"
-        " FROM inspection n JOIN department d ON d.id = n.department_id"
-        " WHERE n.enterprise_id = ? ORDER BY n.inspected_at DESC", [eid])
+    db = get_db()
+    rows = db.dicts(
+        "SELECT n.id, n.inspected_at, n.place, n.result, n.findings, n.inspectors, n.department_id"
+        f" FROM inspection n WHERE n.enterprise_id = {_EID} ORDER BY n.inspected_at DESC", [eid])
+    if not rows:
+        return []
+    deps = sorted({r["department_id"] for r in rows})
+    dep_name = dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps))
+    keys = [str(r["id"]) for r in rows]
+    files = dict(db.all(
+        "SELECT owner_id, count(*) FROM attachment WHERE owner_type = 'inspection'"
+        f" AND owner_id IN ({_placeholders(keys)}) GROUP BY owner_id", keys))
+    out = []
+    for r in rows:
+        if r["department_id"] not in dep_name:
+            continue  # the inner join with department of before
+        r["department"] = dep_name[r.pop("department_id")]
+        r["files"] = files.get(str(r["id"]), 0)
+        out.append(r)
+    return out
 
 
 def _penalties(eid: int, code: str) -> list[dict]:
     return get_db().dicts(
         "SELECT id, decision_no, violation_type, category, content, fine_wan, confiscation_wan,"
-        " decision_date, authority, source FROM penalty WHERE enterprise_id = ?"
+        f" decision_date, authority, source FROM penalty WHERE enterprise_id = {_EID}"
         " ORDER BY decision_date DESC, id DESC", [eid])
 
 
@@ -207,14 +269,16 @@ def profile(actor: Actor, enterprise_id: int) -> dict:
     """Everything about one enterprise the actor may see."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看企业画像")
     rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise"
-                          " WHERE id = ?", [enterprise_id])
+                          f" WHERE id = {_EID}", [enterprise_id])
     if not rows:
         raise NotFound("企业不存在。")
     if not can_view(actor, enterprise_id):
         raise PermissionDenied("您没有权限查看该企业画像：只能查看本部门监管或检查过的企业。")
     ent = rows[0]
-    data = {"enterprise": ent, "licences": _licences(enterprise_id), "cases": _cases(enterprise_id),
-            "pushes": _pushes(enterprise_id), "inspections": _inspections(enterprise_id),
+    cases = _cases(enterprise_id)
+    data = {"enterprise": ent, "licences": _licences(enterprise_id), "cases": cases,
+            "pushes": _pushes(enterprise_id, [c["id"] for c in cases]),
+            "inspections": _inspections(enterprise_id),
             "penalties": _penalties(enterprise_id, ent["uscc"]), "flags": []}
     events = _own_events(data)
     for name, fn in _providers("profile_events"):
