@@ -42,12 +42,14 @@ import time as _time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 import chinese_calendar
+import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import clock, workdays
+from sgld import audit, clock, workdays
 from sgld.errors import PermissionDenied, ValidationError
 from sgld.reminders import Reminder, collect
 from sgld.security import Actor, require
@@ -137,6 +139,13 @@ _cal_cache: dict = {}
 CAL_SECONDS = 60
 
 
+def calendar_span(f: Filters, today: date) -> tuple[date, date]:
+    """First and last day of the calendar the figures of ``f`` join
+    (:func:`calendar_frame` of the same dates): whole years covering the
+    period, the previous one and today."""
+    return date(min(f.previous[0], today).year, 1, 1), date(max(today, f.date_to).year, 12, 31)
+
+
 def calendar_frame(first: date, last: date) -> pd.DataFrame:
     """day, wd_no: wd_no counts the working days up to and including ``day``,
     so the working days after ``a`` up to ``b`` are ``wd_no(b) - wd_no(a)``
@@ -167,15 +176,12 @@ DIALECTS = ("duckdb", "sqlite")
 
 
 def _month(col: str, dialect: str) -> str:
-    # date_trunc is several times cheaper than formatting a string per row;
+    # a month number (year * 12 + month) is several times cheaper than
+    # formatting a string per row, and about half the cost of date_trunc;
     # the shaping turns months into "YYYY-MM"
-    return f"date_trunc('month', {col})" if dialect == "duckdb" else f"strftime('%Y-%m', {col})"
-
-
-def _month_text(values: pd.Series) -> pd.Series:
-    if values.dtype == object and all(isinstance(v, str) or v is None for v in values):
-        return values
-    return pd.to_datetime(values).dt.strftime("%Y-%m")
+    if dialect == "duckdb":
+        return f"(year({col}) * 12 + month({col}))"
+    return f"strftime('%Y-%m', {col})"
 
 
 def _day(col: str, dialect: str) -> str:
@@ -191,8 +197,54 @@ def existing_tables(cur) -> set[str]:
         "SELECT table_name FROM information_schema.tables").fetchall()}
 
 
+_meta_lock = threading.Lock()
+_meta: dict = {}
+
+
+def _cached(name: str, load):
+    """``load(db)``: a small lookup of the open database (its tables,
+    department names, item categories…), kept until the next committed write
+    (:func:`sgld.audit.data_version`) or another database is opened.  Inside a
+    write transaction it is read afresh (the transaction may have changed it).
+    Callers must not change the value."""
+    db = get_db()
+    if db.in_transaction:
+        return load(db)
+    key = (id(db), audit.data_version())  # read before loading: a write meanwhile reloads
+    with _meta_lock:
+        hit = _meta.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = load(db)
+    with _meta_lock:
+        _meta[name] = (key, value)
+    return value
+
+
+def _tables() -> set[str]:
+    def load(db):
+        with db.cursor() as cur:
+            return existing_tables(cur)
+    return _cached("tables", load)
+
+
+def _categories() -> list[str]:
+    return _cached("categories", lambda db: [
+        r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")])
+
+
+def _scope(dept: int, scope_table: str | None) -> tuple[str, list]:
+    """The enterprises of a department's scope: a table of them computed
+    once per call (see :func:`run_parallel`), or ``profile.scope_sql``."""
+    if scope_table:
+        return f"SELECT enterprise_id FROM {scope_table}", []
+    from sgld.services.profile import scope_sql
+    return scope_sql(dept)
+
+
 def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
-                  dialect: str = "duckdb") -> dict[str, tuple[str, list]]:
+                  dialect: str = "duckdb",
+                  scope_table: str | None = None) -> dict[str, tuple[str, list]]:
     """name -> (sql, params) of every leader figure.  Each query covers the
     period and the previous one (column ``cur`` = 1 for the period)."""
     if dialect not in DIALECTS:
@@ -225,12 +277,13 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
         extra = "".join(" AND " + w for w in where)
         r1, p1 = in_range("c.created_at")
         r2, p2 = in_range("c.decided_on", True)
+        m1, m2 = _month("c.created_at", dialect), _month("c.decided_on", dialect)
         # one scan: each case counts as recorded and/or concluded in the window
         sql = (
             "SELECT i.category AS category, x.m_rec, x.cur_rec, x.m_done, x.cur_done, x.n FROM ("
-            f" SELECT c.item_id, CASE WHEN {r1} THEN {_month('c.created_at', dialect)} END AS m_rec,"
+            f" SELECT c.item_id, CASE WHEN {r1} THEN {m1} END AS m_rec,"
             " CASE WHEN c.created_at >= ? THEN 1 ELSE 0 END AS cur_rec,"
-            f" CASE WHEN c.stage = '办结' AND {r2} THEN {_month('c.decided_on', dialect)} END AS m_done,"
+            f" CASE WHEN c.stage = '办结' AND {r2} THEN {m2} END AS m_done,"
             " CASE WHEN c.decided_on >= ? THEN 1 ELSE 0 END AS cur_done, count(*) AS n"
             f" FROM approval_case c WHERE (({r1}) OR (c.stage = '办结' AND {r2})){extra}"
             " GROUP BY 1, 2, 3, 4, 5) x JOIN item i ON i.id = x.item_id")
@@ -250,18 +303,21 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
         r, rp = in_range("p.pushed_at")
         c, cp = cur_flag("p.pushed_at")
         signed_day = _day("p.signed_at", dialect)
+        # counts by status and by how the sign-off and due dates compare
+        # (sign_cmp 1 on time, 2 late; due_cmp 1 overdue, 2 not yet due;
+        # 0 date missing), a few dozen rows that the shaping adds up: one
+        # plain count per group instead of six filtered aggregates
         sql = (
-            f"SELECT p.department_id AS department_id, {c} AS cur, count(*) AS pushes,"
-            " count(*) FILTER (WHERE p.status = '已签收') AS signed,"
-            f" count(*) FILTER (WHERE p.status = '已签收' AND {signed_day} <= p.due_on) AS on_time,"
-            f" count(*) FILTER (WHERE p.status = '已签收' AND {signed_day} > p.due_on) AS late,"
-            " count(*) FILTER (WHERE p.status = '待签收' AND p.due_on < ?) AS overdue,"
-            " count(*) FILTER (WHERE p.status = '待签收' AND p.due_on >= ?) AS open,"
+            f"SELECT p.department_id AS department_id, {c} AS cur, p.status AS status,"
+            f" CASE WHEN {signed_day} <= p.due_on THEN 1 WHEN {signed_day} > p.due_on THEN 2"
+            " ELSE 0 END AS sign_cmp,"
+            " CASE WHEN p.due_on < ? THEN 1 WHEN p.due_on >= ? THEN 2 ELSE 0 END AS due_cmp,"
+            " count(*) AS n,"
             " sum(k2.wd_no - k1.wd_no) FILTER (WHERE p.status = '已签收') AS sign_wd"
             " FROM push p"
             f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('p.pushed_at', dialect)}"
             f" LEFT JOIN sgld_cal k2 ON k2.day = {signed_day}"
-            f" WHERE {r}{extra} GROUP BY 1, 2")
+            f" WHERE {r}{extra} GROUP BY 1, 2, 3, 4, 5")
         q["pushes"] = (sql, cp + [today, today] + rp + params)
 
     # claims by department (opened for claim in the period)
@@ -304,8 +360,7 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
     if "penalty" in tables:
         extra, params = "", []
         if dept:
-            from sgld.services.profile import scope_sql
-            scope, sp = scope_sql(dept)
+            scope, sp = _scope(dept, scope_table)
             extra, params = f" AND p.enterprise_id IN ({scope})", sp
         lic = ""
         if "licence" in tables:
@@ -366,12 +421,13 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
                f" WHERE q.status <> '已撤回' AND {r}{extra} GROUP BY 1, 2")
         q["liaison"] = (sql, cp + [today] + rp + params)
 
-    q.update(_revocation_queries(f, dept, today, tables, dialect))
+    q.update(_revocation_queries(f, dept, today, tables, dialect, scope_table))
     return q
 
 
 def _revocation_queries(f: Filters, dept: int | None, today: date, tables: set[str],
-                        dialect: str) -> dict[str, tuple[str, list]]:
+                        dialect: str, scope_table: str | None = None
+                        ) -> dict[str, tuple[str, list]]:
     """Revocation requests and the warning list (issue 5), when their tables exist."""
     q: dict[str, tuple[str, list]] = {}
     p0, _ = f.previous
@@ -402,8 +458,7 @@ def _revocation_queries(f: Filters, dept: int | None, today: date, tables: set[s
     if "warning_entry" in tables:
         extra, params = "", []
         if dept:
-            from sgld.services.profile import scope_sql
-            scope, sp = scope_sql(dept)
+            scope, sp = _scope(dept, scope_table)
             extra, params = f" AND w.enterprise_id IN ({scope})", sp
         sql = (
             "SELECT x.month AS month, sum(x.listed) AS listed, sum(x.lifted) AS lifted FROM ("
@@ -431,27 +486,64 @@ def run_queries(cur, queries: dict[str, tuple[str, list]]) -> dict[str, pd.DataF
     return out
 
 
-def _run_one(db, name: str, sql: str, params: list, cal: pd.DataFrame) -> tuple[str, pd.DataFrame]:
+SCOPE_TABLE = "sgld_scope"
+
+
+def _scope_frame(cur, scope: tuple[str, list]) -> pd.DataFrame:
+    """The enterprise ids of a department's scope, once (NULLs dropped: the
+    queries test membership with IN in a WHERE clause, where they never match)."""
+    sql, params = scope
+    ids = cur.execute(f"SELECT enterprise_id FROM ({sql}) s WHERE enterprise_id IS NOT NULL",
+                      params).fetchnumpy()["enterprise_id"]
+    return pd.DataFrame({"enterprise_id": ids})
+
+
+def _run_one(db, name: str, sql: str, params: list, tables: dict) -> tuple[str, pd.DataFrame]:
     with db.cursor() as cur:
-        cur.register("sgld_cal", cal)
+        for table, frame in tables.items():
+            if table in sql:
+                cur.register(table, frame if isinstance(frame, pd.DataFrame) else frame.result())
         try:
             return name, run_queries(cur, {name: (sql, params)})[name]
         finally:
-            cur.unregister("sgld_cal")
+            for table in tables:
+                if table in sql:
+                    cur.unregister(table)
 
 
 def run_parallel(db, queries: dict[str, tuple[str, list]], cal: pd.DataFrame,
-                 workers: int = 4) -> dict[str, pd.DataFrame]:
+                 workers: int = 2, scope: tuple[str, list] | None = None) -> dict[str, pd.DataFrame]:
     """The figures' queries on several cursors at once: DuckDB runs them in
     parallel (it releases the GIL), so the page waits for the slowest query
-    rather than for the sum of all of them."""
+    rather than for the sum of all of them.  Two workers on this 2-core
+    machine: each query is itself parallel, more only interleave them.
+
+    ``scope`` (sql, params): the enterprises of a department's scope, run
+    once and registered as ``sgld_scope`` for the queries that read it
+    (instead of each of them evaluating the subquery)."""
     if db.in_transaction:  # inside a write: the transaction's cursor only
         with db.cursor() as cur:
             cur.register("sgld_cal", cal)
-            return run_queries(cur, queries)
+            if scope:
+                cur.register(SCOPE_TABLE, _scope_frame(cur, scope))
+            try:
+                return run_queries(cur, queries)
+            finally:
+                cur.unregister("sgld_cal")
+                if scope:
+                    cur.unregister(SCOPE_TABLE)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        jobs = [pool.submit(_run_one, db, n, sql, p, cal) for n, (sql, p) in queries.items()]
-        return dict(j.result() for j in jobs)
+        tables: dict = {"sgld_cal": cal}
+        if scope:
+            def fetch_scope():
+                with db.cursor() as cur:
+                    return _scope_frame(cur, scope)
+            tables[SCOPE_TABLE] = pool.submit(fetch_scope)  # first in the queue
+        # the queries that wait for the scope last, so no worker idles on it
+        order = sorted(queries, key=lambda n: SCOPE_TABLE in queries[n][0])
+        jobs = [pool.submit(_run_one, db, n, *queries[n], tables) for n in order]
+        out = dict(j.result() for j in jobs)
+        return {n: out[n] for n in queries}
 
 
 # -- shaping the figures --------------------------------------------------------
@@ -495,22 +587,118 @@ class Dashboard:
 
 
 def _dept_names() -> dict[int, str]:
-    return dict(get_db().all("SELECT id, name FROM department"))
+    return _cached("dept_names", lambda db: dict(db.all("SELECT id, name FROM department")))
 
 
 def _rate(num, den) -> float | None:
     return round(num / den * 100, 1) if den else None
 
 
-def _sum(frame: pd.DataFrame, col: str, cur: int) -> float:
-    if frame is None or not len(frame):
-        return 0
-    v = pd.to_numeric(frame.loc[frame["cur"] == cur, col], errors="coerce").fillna(0).sum()
-    return float(v)
-
-
 def _na(title: str, key: str, why: str) -> Figure:
     return Figure(key, title, pd.DataFrame(), empty=f"暂无数据：{why}")
+
+
+# The query results are small (grouped), so the shaping below works on plain
+# Python lists: a pandas operation costs ~0.1–1 ms however few its rows, and
+# the former pandas shaping (boolean masks, pivot_table, groupby) took longer
+# than most queries.  The frames come out as the pandas version built them:
+# same values, column types, row order (sorts use numpy's default sort like
+# ``sort_values``, so even ties come out in the same order) and, for empty
+# results, the same column types.
+def _cols(frame: pd.DataFrame, *names: str) -> list[list]:
+    return [frame[n].tolist() for n in names]
+
+
+def _numbers(frame: pd.DataFrame, *names: str) -> list[list]:
+    """Numeric columns as ``pd.to_numeric(...).fillna(0)`` gives them."""
+    out = []
+    for n in names:
+        col = frame[n]
+        kind = col.dtype.kind
+        if kind in "iub":
+            out.append(col.tolist())
+        elif kind == "f":
+            out.append([0.0 if v != v else v for v in col.tolist()])
+        else:
+            out.append([_num(v) for v in col.tolist()])
+    return out
+
+
+def _num(v):
+    """A value as ``pd.to_numeric(...).fillna(0)`` sees it."""
+    if v is None:
+        return 0
+    if isinstance(v, float):
+        return 0.0 if v != v else v
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
+
+
+def _null(v) -> bool:
+    return v is None or v is pd.NaT or (isinstance(v, float) and v != v)
+
+
+def _month_str(v) -> str:
+    """A month of a query (year * 12 + month, "YYYY-MM" text, or its first
+    day) as "YYYY-MM"."""
+    if isinstance(v, (int, float)):
+        y, m = divmod(int(v) - 1, 12)
+        return f"{y:04d}-{m + 1:02d}"
+    if isinstance(v, str):
+        return pd.Timestamp(v).strftime("%Y-%m") if len(v) != 7 else v
+    return v.strftime("%Y-%m")
+
+
+def _month_texts(values: pd.Series) -> list:
+    """A column of months (see :func:`_month`) as "YYYY-MM" (None where null)."""
+    memo: dict = {}
+    out = []
+    for v in values.tolist():
+        if _null(v):
+            out.append(None)
+            continue
+        text = memo.get(v)
+        if text is None:
+            text = memo[v] = _month_str(v)
+        out.append(text)
+    return out
+
+
+def _fsum(values: list) -> float:
+    # numpy's (pairwise) float sum, as pandas' Series.sum adds
+    return float(np.sum(np.asarray(values, dtype="float64"))) if values else 0.0
+
+
+def _sort_order(keys, ascending: bool = True) -> list[int]:
+    """Row order of pandas' single-key ``sort_values`` (numpy's default sort)."""
+    a = np.asarray(keys)
+    idx = np.arange(len(a))
+    if not ascending:
+        a, idx = a[::-1], idx[::-1]
+    order = idx[a.argsort(kind="quicksort")]
+    return (order[::-1] if not ascending else order).tolist()
+
+
+def _sums(keys: list, values: list[list]) -> dict:
+    """key -> per-column sums, keys in first-seen order."""
+    out: dict = {}
+    for k, *vs in zip(keys, *values):
+        acc = out.get(k)
+        if acc is None:
+            out[k] = list(vs)
+        else:
+            for i, v in enumerate(vs):
+                acc[i] += v
+    return out
+
+
+def _frame(data: dict[str, list], empty: dict | None = None) -> pd.DataFrame:
+    """A frame of the columns; ``empty`` gives the column types when it has no row."""
+    frame = pd.DataFrame(data)
+    if empty and not len(frame):
+        frame = frame.astype(empty)
+    return frame
 
 
 def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
@@ -520,35 +708,14 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     H = dash.headline
     figs = dash.figures
     no_cat = "（不按事项分类统计）" if f.category else None
-    for frame in raw.values():
-        if "cur" in frame.columns:
-            frame["cur"] = pd.to_numeric(frame["cur"]).astype("int64")
+
+    def dept(d) -> str:
+        return names.get(d, str(d))
 
     # cases
     cases = raw.get("cases")
     if cases is not None:
-        cases = _cases_long(cases)
-        for col in ("recorded", "concluded"):
-            cases[col] = pd.to_numeric(cases[col]).fillna(0).astype("int64")
-        H.append(Headline("录入办件", int(_sum(cases, "recorded", 1)), int(_sum(cases, "recorded", 0)), "件"))
-        H.append(Headline("办结办件", int(_sum(cases, "concluded", 1)), int(_sum(cases, "concluded", 0)), "件"))
-        cur = cases[cases["cur"] == 1]
-        by_cat = (cur.groupby("category", as_index=False)[["recorded", "concluded"]].sum()
-                  .rename(columns={"category": "事项分类", "recorded": "录入办件", "concluded": "办结办件"}))
-        if categories:
-            order = {c: i for i, c in enumerate(categories)}
-            by_cat = by_cat.sort_values("事项分类", key=lambda s: s.map(order).fillna(999))
-        by_cat = by_cat.reset_index(drop=True)
-        figs.append(Figure("cases_by_category", "办件录入与办结（按事项分类）", by_cat,
-                           {"kind": "bar", "x": "事项分类", "y": ["录入办件", "办结办件"],
-                            "barmode": "group"},
-                           note="录入办件按录入时间、办结办件按办结（决定）日期计入统计期间。"))
-        by_month = (cur.groupby("month", as_index=False)[["recorded", "concluded"]].sum()
-                    .sort_values("month").rename(columns={"month": "月份", "recorded": "录入办件",
-                                                          "concluded": "办结办件"})
-                    .reset_index(drop=True))
-        figs.append(Figure("cases_by_month", "办件录入与办结（按月）", by_month,
-                           {"kind": "line", "x": "月份", "y": ["录入办件", "办结办件"]}))
+        figs.extend(_case_figures(cases, H, categories))
     else:
         figs.append(_na("办件录入与办结", "cases_by_category", "审批推送功能尚未上线"))
 
@@ -556,9 +723,29 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     pushes = raw.get("pushes")
     if pushes is not None:
         num = ["pushes", "signed", "on_time", "late", "overdue", "open", "sign_wd"]
-        for col in num:
-            pushes[col] = pd.to_numeric(pushes[col]).fillna(0)
-        tot = {c: {k: _sum(pushes, k, c) for k in num} for c in (1, 0)}
+        by_key: dict = {}                      # (department, cur) -> the sums of ``num``
+        dept_ids, statuses = _cols(pushes, "department_id", "status")
+        for d, c, st_, sign_cmp, due_cmp, n, wd in zip(
+                dept_ids, *_numbers(pushes, "cur"), statuses,
+                *_numbers(pushes, "sign_cmp", "due_cmp", "n", "sign_wd")):
+            acc = by_key.get((d, c))
+            if acc is None:
+                acc = by_key[(d, c)] = [0] * len(num)
+            acc[0] += n
+            acc[6] += wd
+            if st_ == "已签收":
+                acc[1] += n
+                if sign_cmp == 1:
+                    acc[2] += n
+                elif sign_cmp == 2:
+                    acc[3] += n
+            elif st_ == "待签收":
+                if due_cmp == 1:
+                    acc[4] += n
+                elif due_cmp == 2:
+                    acc[5] += n
+        tot = {c: {k: sum(v[i] for (_, x), v in by_key.items() if x == c)
+                   for i, k in enumerate(num)} for c in (1, 0)}
         H.append(Headline("推送", int(tot[1]["pushes"]), int(tot[0]["pushes"]), "条"))
         H.append(Headline("按时签收率", _rate(tot[1]["on_time"], tot[1]["signed"] + tot[1]["overdue"]),
                           _rate(tot[0]["on_time"], tot[0]["signed"] + tot[0]["overdue"]), "%",
@@ -569,23 +756,22 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
                           "个工作日", better="down", fmt="float"))
         H.append(Headline("逾期未签收", int(tot[1]["overdue"]), int(tot[0]["overdue"]), "条",
                           better="down"))
-        cur = pushes[pushes["cur"] == 1].groupby("department_id", as_index=False)[num].sum()
+        by_dept = {d: v for (d, c), v in by_key.items() if c == 1}
         rows = []
-        for r in cur.itertuples():
-            due = r.signed + r.overdue
-            rows.append({"部门": names.get(r.department_id, str(r.department_id)),
-                         "推送数": int(r.pushes), "已签收": int(r.signed), "按时签收": int(r.on_time),
-                         "逾期签收": int(r.late), "逾期未签收": int(r.overdue),
-                         "待签收未超时": int(r.open),
-                         "按时签收率(%)": _rate(r.on_time, due),
-                         "平均签收用时(工作日)": round(r.sign_wd / r.signed, 2) if r.signed else None})
+        for d in sorted(by_dept):
+            p, signed, on_time, late, overdue, open_, sign_wd = by_dept[d]
+            rows.append({"部门": dept(d), "推送数": int(p), "已签收": int(signed),
+                         "按时签收": int(on_time), "逾期签收": int(late), "逾期未签收": int(overdue),
+                         "待签收未超时": int(open_), "按时签收率(%)": _rate(on_time, signed + overdue),
+                         "平均签收用时(工作日)": round(sign_wd / signed, 2) if signed else None})
+        # ranking: most overdue first, then the lowest on-time rate (none last), then name
+        rows.sort(key=lambda r: (-r["逾期未签收"], r["按时签收率(%)"] is None,
+                                 r["按时签收率(%)"] or 0, r["部门"]))
         rank = pd.DataFrame(rows, columns=["部门", "推送数", "已签收", "按时签收", "逾期签收", "逾期未签收",
                                            "待签收未超时", "按时签收率(%)", "平均签收用时(工作日)"])
         if len(rank):
-            rank = rank.sort_values(["逾期未签收", "按时签收率(%)", "部门"],
-                                    ascending=[False, True, True], na_position="last")
             rank.insert(0, "排名", range(1, len(rank) + 1))
-        figs.append(Figure("push_ranking", "推送签收情况（按部门排名）", rank.reset_index(drop=True),
+        figs.append(Figure("push_ranking", "推送签收情况（按部门排名）", rank,
                            {"kind": "bar", "x": "部门", "y": ["按时签收", "逾期签收", "逾期未签收",
                                                             "待签收未超时"], "barmode": "stack"},
                            note="按统计期间内的推送计算；按时签收率 = 按时签收 ÷（已签收 + 逾期未签收）；"
@@ -596,38 +782,49 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     # claims
     claims = raw.get("claims")
     if claims is not None:
-        num = ["opened", "claimed", "waiting", "claim_wd"]
-        for col in num:
-            claims[col] = pd.to_numeric(claims[col]).fillna(0)
-        H.append(Headline("领取审批结果", int(_sum(claims, "claimed", 1)), int(_sum(claims, "claimed", 0)), "件"))
-        cur = claims[claims["cur"] == 1].groupby("department_id", as_index=False)[num].sum()
-        frame = pd.DataFrame([{
-            "部门": names.get(r.department_id, str(r.department_id)), "开放领取": int(r.opened),
-            "已领取": int(r.claimed), "待领取": int(r.waiting),
-            "领取率(%)": _rate(r.claimed, r.opened),
-            "平均领取用时(工作日)": round(r.claim_wd / r.claimed, 2) if r.claimed else None}
-            for r in cur.itertuples()],
-            columns=["部门", "开放领取", "已领取", "待领取", "领取率(%)", "平均领取用时(工作日)"])
+        dept_ids = claims["department_id"].tolist()
+        curs, *vals = _numbers(claims, "cur", "opened", "claimed", "waiting", "claim_wd")
+        claimed = {c: sum(v for v, k in zip(vals[1], curs) if k == c) for c in (1, 0)}
+        H.append(Headline("领取审批结果", int(claimed[1]), int(claimed[0]), "件"))
+        by_dept = _sums([d for d, c in zip(dept_ids, curs) if c == 1],
+                        [[v for v, c in zip(col, curs) if c == 1] for col in vals])
+        rows = []
+        for d in sorted(by_dept):
+            opened, n_claimed, waiting, claim_wd = by_dept[d]
+            rows.append({"部门": dept(d), "开放领取": int(opened), "已领取": int(n_claimed),
+                         "待领取": int(waiting), "领取率(%)": _rate(n_claimed, opened),
+                         "平均领取用时(工作日)": round(claim_wd / n_claimed, 2) if n_claimed else None})
+        frame = pd.DataFrame(rows, columns=["部门", "开放领取", "已领取", "待领取", "领取率(%)",
+                                            "平均领取用时(工作日)"])
         figs.append(Figure("claims", "审批结果领取（其他许可部门）", frame,
                            {"kind": "bar", "x": "部门", "y": ["已领取", "待领取"], "barmode": "stack"}))
 
     # inspections
     ins = raw.get("inspections")
     if ins is not None:
-        ins["n"] = pd.to_numeric(ins["n"]).fillna(0).astype("int64")
-        H.append(Headline("日常检查", int(_sum(ins, "n", 1)), int(_sum(ins, "n", 0)), "次"))
-        cur = ins[ins["cur"] == 1].copy()
-        cur["部门"] = cur["department_id"].map(lambda d: names.get(d, str(d)))
-        frame = cur.pivot_table(index="部门", columns="result", values="n", aggfunc="sum",
-                                fill_value=0)
+        dept_ids, results = _cols(ins, "department_id", "result")
+        curs, ns = _numbers(ins, "cur", "n")
+        H.append(Headline("日常检查", sum(n for n, c in zip(ns, curs) if c == 1),
+                          sum(n for n, c in zip(ns, curs) if c == 0), "次"))
+        cells: dict = {}
+        present: set = set()
+        for d, res, c, n in zip(dept_ids, results, curs, ns):
+            if c != 1 or _null(res):
+                continue
+            row = cells.setdefault(dept(d), {})
+            row[res] = row.get(res, 0) + n
+            present.add(res)
         order = _inspection_results()
-        cols = [c for c in order if c in frame.columns] + [c for c in frame.columns if c not in order]
-        frame = frame[cols] if len(cols) else frame
-        frame.columns.name = None
-        frame = frame.reset_index()
+        cols = [c for c in order if c in present] + sorted(c for c in present if c not in order)
+        depts = sorted(cells)
+        data = {"部门": depts}
+        for c in cols:
+            data[c] = [cells[d].get(c, 0) for d in depts]
+        frame = _frame(data, {"部门": ins["department_id"].dtype})
         if len(frame):
-            frame["合计"] = frame[cols].sum(axis=1)
-            frame = frame.sort_values("合计", ascending=False).reset_index(drop=True)
+            totals = [sum(cells[d].values()) for d in depts]
+            frame["合计"] = totals
+            frame = frame.take(_sort_order(totals, ascending=False)).reset_index(drop=True)
         figs.append(Figure("inspections", "日常检查（按部门和检查结果）", frame,
                            {"kind": "bar", "x": "部门", "y": cols, "barmode": "stack"},
                            note=no_cat))
@@ -637,29 +834,40 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     # penalties
     pen = raw.get("penalties")
     if pen is not None:
-        for col in ("n", "fine", "confiscation", "licensed"):
-            pen[col] = pd.to_numeric(pen[col]).fillna(0)
-        H.append(Headline("行政处罚", int(_sum(pen, "n", 1)), int(_sum(pen, "n", 0)), "件"))
-        H.append(Headline("罚没金额", round(_sum(pen, "fine", 1) + _sum(pen, "confiscation", 1), 2),
-                          round(_sum(pen, "fine", 0) + _sum(pen, "confiscation", 0), 2), "万元",
+        cats = pen["category"].tolist()
+        curs, ns, fines, confs, lics = _numbers(pen, "cur", "n", "fine", "confiscation", "licensed")
+        fines, confs = [float(v) for v in fines], [float(v) for v in confs]
+
+        def total(values: list, c: int, money: bool = False):
+            if not curs:
+                return 0
+            picked = [v for v, k in zip(values, curs) if k == c]
+            return _fsum(picked) if money else float(sum(picked))
+        H.append(Headline("行政处罚", int(total(ns, 1)), int(total(ns, 0)), "件"))
+        H.append(Headline("罚没金额", round(total(fines, 1, True) + total(confs, 1, True), 2),
+                          round(total(fines, 0, True) + total(confs, 0, True), 2), "万元",
                           fmt="float"))
-        cur = pen[pen["cur"] == 1].sort_values("n", ascending=False)
-        frame = pd.DataFrame({"处罚类别": cur["category"], "件数": cur["n"].astype("int64"),
-                              "罚款金额(万元)": cur["fine"].astype(float).round(2),
-                              "没收金额(万元)": cur["confiscation"].astype(float).round(2),
-                              "涉及审批局发证企业": cur["licensed"].astype("int64")}).reset_index(drop=True)
-        if len(frame):
-            total = {"处罚类别": "合计", "件数": int(frame["件数"].sum()),
-                     "罚款金额(万元)": round(float(frame["罚款金额(万元)"].sum()), 2),
-                     "没收金额(万元)": round(float(frame["没收金额(万元)"].sum()), 2),
-                     "涉及审批局发证企业": int(frame["涉及审批局发证企业"].sum())}
-            chart_frame = frame.copy()
-            frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-        else:
-            chart_frame = frame
+        rows = [i for i, c in enumerate(curs) if c == 1]
+        rows = [rows[i] for i in _sort_order(np.asarray([ns[i] for i in rows], dtype="int64"),
+                                             ascending=False)]
+        fine = np.round(np.asarray([fines[i] for i in rows], dtype="float64"), 2)
+        conf = np.round(np.asarray([confs[i] for i in rows], dtype="float64"), 2)
+        data = {"处罚类别": [cats[i] for i in rows], "件数": [int(ns[i]) for i in rows],
+                "罚款金额(万元)": fine.tolist(), "没收金额(万元)": conf.tolist(),
+                "涉及审批局发证企业": [int(lics[i]) for i in rows]}
+        n_rows = len(rows)
+        if n_rows:
+            for key, value in (("处罚类别", "合计"), ("件数", sum(data["件数"])),
+                               ("罚款金额(万元)", round(float(np.sum(fine)), 2)),
+                               ("没收金额(万元)", round(float(np.sum(conf)), 2)),
+                               ("涉及审批局发证企业", sum(data["涉及审批局发证企业"]))):
+                data[key].append(value)
+        frame = _frame(data, {"处罚类别": pen["category"].dtype, "件数": "int64",
+                              "罚款金额(万元)": "float64", "没收金额(万元)": "float64",
+                              "涉及审批局发证企业": "int64"})
         figs.append(Figure("penalties", "行政处罚（按处罚类别）", frame,
                            {"kind": "bar", "x": "处罚类别", "y": ["件数", "涉及审批局发证企业"],
-                            "barmode": "group", "rows": len(chart_frame)},
+                            "barmode": "group", "rows": n_rows},
                            note=("按处罚决定日期统计；“涉及审批局发证企业”为被处罚企业持有审批局"
                                  "（集中审批事项）核发证照的件数。" + (f" {no_cat}" if no_cat else ""))))
     else:
@@ -675,23 +883,28 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     # special reviews
     rv = raw.get("reviews")
     if rv is not None:
-        rv["n"] = pd.to_numeric(rv["n"]).fillna(0).astype("int64")
         H.append(Headline("专项审查", _review_count(raw, 1), _review_count(raw, 0), "件"))
-        cur = rv[rv["cur"] == 1]
+        scopes, outs = _cols(rv, "scope", "outcome")
+        curs, ns = _numbers(rv, "cur", "n")
         outcomes = ["达成一致", "报市政府决定", "进行中", "已撤回"]
-        frame = cur.pivot_table(index="scope", columns="outcome", values="n", aggfunc="sum",
-                                fill_value=0)
-        for o in outcomes:
-            if o not in frame.columns:
-                frame[o] = 0
-        frame = frame[outcomes]
-        frame.columns.name = None
-        frame = frame.reset_index().rename(columns={"scope": "审查范围"})
+        cells = {}
+        for s, o, c, n in zip(scopes, outs, curs, ns):
+            if c != 1 or _null(s) or _null(o):
+                continue
+            row = cells.setdefault(s, {})
+            row[o] = row.get(o, 0) + int(n)
         from sgld.services.special_review import SCOPES
-        order = {s: i for i, s in enumerate(SCOPES)}
-        frame = frame.sort_values("审查范围", key=lambda s: s.map(order).fillna(99)).reset_index(drop=True)
+        position = {s: i for i, s in enumerate(SCOPES)}
+        keys = sorted(cells)
+        known = all(s in position for s in keys)
+        keys = [keys[i] for i in _sort_order(np.asarray(
+            [position.get(s, 99) for s in keys], dtype="int64" if known else "float64"))]
+        data = {"审查范围": keys}
+        for o in outcomes:
+            data[o] = [cells[s].get(o, 0) for s in keys]
+        frame = _frame(data, {"审查范围": rv["scope"].dtype, **dict.fromkeys(outcomes, "int64")})
         if len(frame):
-            frame.insert(1, "合计", frame[outcomes].sum(axis=1))
+            frame.insert(1, "合计", [sum(cells[s].get(o, 0) for o in outcomes) for s in keys])
         figs.append(Figure("reviews", "专项审查（按审查范围和结论）", frame,
                            {"kind": "bar", "x": "审查范围", "y": outcomes, "barmode": "stack",
                             "orientation": "h"},
@@ -704,21 +917,25 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     li = raw.get("liaison")
     if li is not None:
         num = ["letters", "on_time", "dispatched", "unanswered", "attended", "absent"]
-        for col in num:
-            li[col] = pd.to_numeric(li[col]).fillna(0)
-        t = {c: {k: _sum(li, k, c) for k in num} for c in (1, 0)}
+        dept_ids = li["department_id"].tolist()
+        curs, *vals = _numbers(li, "cur", *num)
+        t = {c: {k: sum(v for v, x in zip(col, curs) if x == c) for k, col in zip(num, vals)}
+             for c in (1, 0)}
         H.append(Headline("按时派员率", _rate(t[1]["on_time"], t[1]["dispatched"] + t[1]["unanswered"]),
                           _rate(t[0]["on_time"], t[0]["dispatched"] + t[0]["unanswered"]), "%",
                           fmt="pct"))
-        cur = li[li["cur"] == 1].groupby("department_id", as_index=False)[num].sum()
-        frame = pd.DataFrame([{
-            "部门": names.get(r.department_id, str(r.department_id)), "商请函": int(r.letters),
-            "按时派员": int(r.on_time), "逾期未派员": int(r.unanswered),
-            "按时派员率(%)": _rate(r.on_time, r.dispatched + r.unanswered),
-            "参加审查": int(r.attended), "未参加": int(r.absent)} for r in cur.itertuples()],
-            columns=["部门", "商请函", "按时派员", "逾期未派员", "按时派员率(%)", "参加审查", "未参加"])
-        if len(frame):
-            frame = frame.sort_values(["逾期未派员", "商请函"], ascending=[False, False]).reset_index(drop=True)
+        by_dept = _sums([d for d, c in zip(dept_ids, curs) if c == 1],
+                        [[v for v, c in zip(col, curs) if c == 1] for col in vals])
+        rows = []
+        for d in sorted(by_dept):
+            letters, on_time, dispatched, unanswered, attended, absent = by_dept[d]
+            rows.append({"部门": dept(d), "商请函": int(letters), "按时派员": int(on_time),
+                         "逾期未派员": int(unanswered),
+                         "按时派员率(%)": _rate(on_time, dispatched + unanswered),
+                         "参加审查": int(attended), "未参加": int(absent)})
+        rows.sort(key=lambda r: (-r["逾期未派员"], -r["商请函"]))
+        frame = pd.DataFrame(rows, columns=["部门", "商请函", "按时派员", "逾期未派员", "按时派员率(%)",
+                                            "参加审查", "未参加"])
         figs.append(Figure("liaison", "联络员商请函答复与参加审查（按部门）", frame,
                            {"kind": "bar", "x": "部门", "y": ["按时派员", "逾期未派员", "参加审查"],
                             "barmode": "group"},
@@ -735,79 +952,129 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     return dash
 
 
-def _cases_long(raw: pd.DataFrame) -> pd.DataFrame:
-    """(category, m_rec, cur_rec, m_done, cur_done, n) -> (category, month, cur,
-    recorded, concluded)."""
-    cols = ["category", "month", "cur", "recorded", "concluded"]
-    if not len(raw):
-        return pd.DataFrame(columns=cols)
-    raw = raw.copy()
-    raw["n"] = pd.to_numeric(raw["n"]).fillna(0).astype("int64")
-    rec = raw[raw["m_rec"].notna()]
-    rec = pd.DataFrame({"category": rec["category"], "month": _month_text(rec["m_rec"]),
-                        "cur": pd.to_numeric(rec["cur_rec"]).astype("int64"),
-                        "recorded": rec["n"], "concluded": 0})
-    done = raw[raw["m_done"].notna()]
-    done = pd.DataFrame({"category": done["category"], "month": _month_text(done["m_done"]),
-                         "cur": pd.to_numeric(done["cur_done"]).astype("int64"),
-                         "recorded": 0, "concluded": done["n"]})
-    both = pd.concat([rec, done], ignore_index=True)
-    return both.groupby(["category", "month", "cur"], as_index=False)[["recorded", "concluded"]].sum()
+def _case_figures(raw: pd.DataFrame, H: list, categories: list[str] | None) -> list[Figure]:
+    """Cases recorded and concluded, by category and by month.  A query row
+    (category, m_rec, cur_rec, m_done, cur_done, n) counts n cases as recorded
+    in month m_rec and/or concluded in month m_done."""
+    cats = raw["category"].tolist()
+    cur_rec, cur_done, ns = _numbers(raw, "cur_rec", "cur_done", "n")
+    m_rec, m_done = _month_texts(raw["m_rec"]), _month_texts(raw["m_done"])
+    totals = {1: [0, 0], 0: [0, 0]}          # cur -> [recorded, concluded]
+    by_cat: dict = {}                         # this period: category -> [recorded, concluded]
+    by_month: dict = {}                       # this period: month -> [recorded, concluded]
+    for cat, mr, cr, md, cd, n in zip(cats, m_rec, cur_rec, m_done, cur_done, ns):
+        if _null(cat):
+            continue
+        n = int(n)
+        for month, c, slot in ((mr, cr, 0), (md, cd, 1)):
+            if month is None:
+                continue
+            if c in totals:
+                totals[c][slot] += n
+            if c == 1:
+                by_cat.setdefault(cat, [0, 0])[slot] += n
+                by_month.setdefault(month, [0, 0])[slot] += n
+    H.append(Headline("录入办件", totals[1][0], totals[0][0], "件"))
+    H.append(Headline("办结办件", totals[1][1], totals[0][1], "件"))
+    keys = sorted(by_cat)
+    if categories:
+        order = {c: i for i, c in enumerate(categories)}
+        known = all(k in order for k in keys)
+        keys = [keys[i] for i in _sort_order(np.asarray(
+            [order.get(k, 999) for k in keys], dtype="int64" if known else "float64"))]
+    frame = _frame({"事项分类": keys, "录入办件": [by_cat[k][0] for k in keys],
+                    "办结办件": [by_cat[k][1] for k in keys]},
+                   {"事项分类": raw["category"].dtype, "录入办件": "int64", "办结办件": "int64"})
+    months = sorted(by_month)
+    month_frame = _frame({"月份": months, "录入办件": [by_month[m][0] for m in months],
+                          "办结办件": [by_month[m][1] for m in months]},
+                         {"月份": "str" if len(raw) else object, "录入办件": "int64",
+                          "办结办件": "int64"})
+    return [Figure("cases_by_category", "办件录入与办结（按事项分类）", frame,
+                   {"kind": "bar", "x": "事项分类", "y": ["录入办件", "办结办件"], "barmode": "group"},
+                   note="录入办件按录入时间、办结办件按办结（决定）日期计入统计期间。"),
+            Figure("cases_by_month", "办件录入与办结（按月）", month_frame,
+                   {"kind": "line", "x": "月份", "y": ["录入办件", "办结办件"]})]
 
 
 def _review_count(raw: dict, cur: int) -> int:
     total = raw.get("reviews_total")
     if total is None or not len(total):
         return 0
-    return int(pd.to_numeric(total.loc[total["cur"] == cur, "n"]).sum())
+    return int(sum(n for c, n in zip(*_numbers(total, "cur", "n")) if c == cur))
 
 
 def _revocation_figures(rev: pd.DataFrame, H: list) -> list[Figure]:
-    for col in ("n", "decided", "decide_wd", "late", "overdue"):
-        rev[col] = pd.to_numeric(rev[col]).fillna(0)
-    H.append(Headline("撤销申请", int(_sum(rev, "n", 1)), int(_sum(rev, "n", 0)), "件"))
-    cur = rev[rev["cur"] == 1]
+    actions, statuses_col = _cols(rev, "action", "status")
+    curs, *vals = _numbers(rev, "cur", "n", "decided", "decide_wd", "late", "overdue")
+    H.append(Headline("撤销申请", sum(n for n, c in zip(vals[0], curs) if c == 1),
+                      sum(n for n, c in zip(vals[0], curs) if c == 0), "件"))
     statuses = ["已提交", "核实中", "已撤销", "不予撤销", "已撤回"]
-    frame = cur.pivot_table(index="action", columns="status", values="n", aggfunc="sum",
-                            fill_value=0)
-    for st_ in statuses:
-        if st_ not in frame.columns:
-            frame[st_] = 0
-    frame = frame[statuses]
-    frame.columns.name = None
-    agg = cur.groupby("action")[["n", "decided", "decide_wd", "late", "overdue"]].sum()
-    frame = frame.join(agg).reset_index().rename(columns={"action": "申请事项", "n": "申请数"})
-    frame["平均办理用时(工作日)"] = [round(w / d, 2) if d else None
-                              for w, d in zip(frame["decide_wd"], frame["decided"])]
-    frame = frame.rename(columns={"late": "超期办结", "overdue": "超期未办结"})
+    cells: dict = {}                          # action -> status -> n
+    agg: dict = {}                            # action -> [n, decided, decide_wd, late, overdue]
+    for a, s, c, *vs in zip(actions, statuses_col, curs, *vals):
+        if c != 1 or _null(a):
+            continue
+        if not _null(s):
+            row = cells.setdefault(a, {})
+            row[s] = row.get(s, 0) + vs[0]
+        acc = agg.get(a)
+        if acc is None:
+            agg[a] = list(vs)
+        else:
+            for i, v in enumerate(vs):
+                acc[i] += v
+    keys = sorted(a for a in agg if a in cells)
     cols = ["申请事项", "申请数"] + statuses + ["平均办理用时(工作日)", "超期办结", "超期未办结"]
-    frame = frame[cols] if len(frame) else pd.DataFrame(columns=cols)
-    for c in ["申请数", *statuses, "超期办结", "超期未办结"]:
-        frame[c] = frame[c].astype("int64")
+    data = {"申请事项": keys, "申请数": [int(agg[a][0]) for a in keys]}
+    for st_ in statuses:
+        data[st_] = [int(cells[a].get(st_, 0)) for a in keys]
+    data["平均办理用时(工作日)"] = [round(float(agg[a][2]) / agg[a][1], 2) if agg[a][1] else None
+                              for a in keys]
+    data["超期办结"] = [int(agg[a][3]) for a in keys]
+    data["超期未办结"] = [int(agg[a][4]) for a in keys]
+    frame = _frame({c: data[c] for c in cols},
+                   {c: ("int64" if c in ("申请数", *statuses, "超期办结", "超期未办结") else object)
+                    for c in cols})
     return [Figure("revocations", "撤销申请（按申请事项和处理结果）", frame,
                    {"kind": "bar", "x": "申请事项", "y": statuses, "barmode": "stack"},
                    note="按提请时间统计；办理用时为提请日至作出决定日之间的工作日数；"
                         "超期指超过办理期限。")]
 
 
+def _months(first: date, last: date) -> list[str]:
+    """"YYYY-MM" of every month from ``first`` to ``last``."""
+    out, y, m = [], first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def _warning_figures(raw: dict, f: Filters, H: list) -> list[Figure]:
+    base_frame = raw.get("warning_base")
+    base = int(base_frame["n"].iloc[0]) if base_frame is not None and len(base_frame) else 0
+    moves: dict = {}
     wl = raw["warning"]
-    base = int(raw["warning_base"]["n"].iloc[0]) if len(raw.get("warning_base", [])) else 0
-    for col in ("listed", "lifted"):
-        wl[col] = pd.to_numeric(wl[col]).fillna(0).astype("int64")
-    if len(wl):
-        wl["month"] = _month_text(wl["month"])
-        wl = wl.groupby("month", as_index=False)[["listed", "lifted"]].sum()
-    months = pd.period_range(f.previous[0], f.date_to, freq="M").strftime("%Y-%m")
-    wl = wl.set_index("month").reindex(months, fill_value=0)
-    wl["size"] = base + (wl["listed"] - wl["lifted"]).cumsum()
+    for m, listed, lifted in zip(_month_texts(wl["month"]), *_numbers(wl, "listed", "lifted")):
+        acc = moves.setdefault(m, [0, 0])
+        acc[0] += int(listed)
+        acc[1] += int(lifted)
+    months = _months(f.previous[0], f.date_to)
+    size, sizes = base, {}
+    for m in months:
+        listed, lifted = moves.get(m, (0, 0))
+        size += listed - lifted
+        sizes[m] = size
     prev_end = f.previous[1].strftime("%Y-%m")
     cur_months = [m for m in months if m >= f.date_from.strftime("%Y-%m")]
-    size_now = int(wl.loc[cur_months[-1], "size"]) if cur_months else base
-    size_prev = int(wl.loc[prev_end, "size"]) if prev_end in wl.index else base
+    size_now = sizes[cur_months[-1]] if cur_months else base
+    size_prev = sizes.get(prev_end, base)
     H.append(Headline("警示名单在列", size_now, size_prev, "家", better="down"))
-    frame = wl.loc[cur_months].reset_index().rename(columns={
-        "index": "月份", "month": "月份", "listed": "新列入", "lifted": "解除", "size": "月末在列"})
+    frame = pd.DataFrame({"月份": cur_months,
+                          "新列入": [moves.get(m, (0, 0))[0] for m in cur_months],
+                          "解除": [moves.get(m, (0, 0))[1] for m in cur_months],
+                          "月末在列": [sizes[m] for m in cur_months]})
     return [Figure("warning", "警示名单（规模与变动，按月）", frame,
                    {"kind": "bar", "x": "月份", "y": ["新列入", "解除"], "barmode": "group",
                     "line": "月末在列"},
@@ -815,10 +1082,12 @@ def _warning_figures(raw: dict, f: Filters, H: list) -> list[Figure]:
 
 
 def _inspection_results() -> list[str]:
-    try:
-        return [r[0] for r in get_db().all("SELECT name FROM inspection_result ORDER BY sort")]
-    except Exception:  # noqa: BLE001 - the table may not exist yet
-        return []
+    def load(db):
+        try:
+            return [r[0] for r in db.all("SELECT name FROM inspection_result ORDER BY sort")]
+        except Exception:  # noqa: BLE001 - the table may not exist yet
+            return []
+    return _cached("inspection_results", load)
 
 
 # -- the public entry points ------------------------------------------------------
@@ -827,16 +1096,19 @@ def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     dept = scope_department(actor, filters.department_id)
     f = Filters(filters.date_from, filters.date_to, dept, filters.category)
     today = clock.today()
-    cal = calendar_frame(min(f.previous[0], today), max(today, f.date_to))
+    cal = calendar_frame(*calendar_span(f, today))
     db = get_db()
-    with db.cursor() as cur:
-        tables = existing_tables(cur)
-    queries = build_queries(f, dept, today, tables, "duckdb")
-    raw = run_parallel(db, queries, cal)
+    tables = _tables()
+    scope = None
+    if dept and ("penalty" in tables or "warning_entry" in tables):
+        from sgld.services.profile import scope_sql
+        scope = scope_sql(dept)
+    queries = build_queries(f, dept, today, tables, "duckdb",
+                            scope_table=SCOPE_TABLE if scope else None)
+    raw = run_parallel(db, queries, cal, scope=scope)
     names = _dept_names()
     label = names.get(dept, "") if dept else "全市"
-    cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
-    return assemble(f, raw, names, label, cats)
+    return assemble(f, raw, names, label, _categories())
 
 
 def workbook(dash: Dashboard) -> dict[str, pd.DataFrame]:
