@@ -115,6 +115,22 @@ def login(page, url: str, username: str, password: str = DEMO_PASSWORD, *, path:
                 raise
 
 
+def open_tab(page, name: str) -> None:
+    """Click the tab ``name`` of the current page once its tab bar has settled."""
+    tab = page.get_by_role("tab", name=name)
+    tab.first.wait_for(timeout=60_000)
+    for _ in range(20):  # a rerun may briefly show the old and the new tab bar together
+        wait_ready(page)
+        if tab.count() == 1:
+            try:
+                tab.click(timeout=5_000)
+                return
+            except Exception:  # noqa: BLE001 - replaced while clicking: try again
+                pass
+        page.wait_for_timeout(300)
+    raise AssertionError(f"tab {name} not found")
+
+
 def shot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -16,7 +16,7 @@ import duckdb
 
 from db import connection
 from sgld import audit
-from tests.browser_util import Server, launch, login, need_browser, shot, wait_ready
+from tests.browser_util import Server, login, open_tab, shot, wait_ready
 from tests.conftest import _point_at
 from tests.test_crash import HEAD
 
@@ -54,22 +54,6 @@ def _prepare(demo_template, work):
     return ents[0][0], before
 
 
-def _open_tab(page, path, name):
-    page.goto(path)
-    tab = page.get_by_role("tab", name=name)
-    tab.first.wait_for(timeout=60_000)
-    for _ in range(20):  # a rerun may briefly show the old and the new tab bar together
-        wait_ready(page)
-        if tab.count() == 1:
-            try:
-                tab.click(timeout=5_000)
-                return
-            except Exception:  # noqa: BLE001 - replaced while clicking: try again
-                pass
-        page.wait_for_timeout(300)
-    raise AssertionError(f"tab {name} not found")
-
-
 def _save_inspection(page, code, marker, seen, wait=30.0):
     panel = page.get_by_role("tabpanel")
     box = panel.get_by_role("textbox", name="统一社会信用代码")
@@ -98,49 +82,48 @@ def _save_inspection(page, code, marker, seen, wait=30.0):
     return None
 
 
-def test_sigkill_server_mid_import_and_forms(demo_template, tmp_path):
-    need_browser()
+def test_sigkill_server_mid_import_and_forms(demo_template, tmp_path, browser):
     work = tmp_path / "srv"
     code, before = _prepare(demo_template, work)
     srv = Server(work, extra_env={"SGLD_PENALTY_SYNC_MINUTES": "0", "SGLD_MAINTENANCE": "off"})
     acked: dict[int, str] = {}
     import_acked = False
     killed_at = None
-    from playwright.sync_api import sync_playwright
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(2)]
     try:
-        with sync_playwright() as p:
-            browser = launch(p)
-            admin = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            sup = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            login(admin, srv.url, "admin")
-            _open_tab(admin, f"{srv.url}/监管录入", "处罚抽取")
-            login(sup, srv.url, "supervisor")
-            _open_tab(sup, f"{srv.url}/监管录入", "录入检查")
-            seen: set[int] = set()
-            i = 0
-            while len(acked) < 3 and i < 6:  # a few writes before the import starts
-                iid = _save_inspection(sup, code, f"srvcrash-{i}", seen)
-                if iid:
-                    acked[iid] = f"srvcrash-{i}"
-                i += 1
-            if len(acked) < 3:
-                shot(sup, "crash-server-entry")
-            assert len(acked) == 3, "the first inspections were not acknowledged"
-            admin.get_by_role("button", name="立即同步", exact=True).click()
-            started = time.monotonic()
-            # a form write while the import runs: it waits for the import's
-            # transaction, so it may or may not be acknowledged before the kill
-            while time.monotonic() - started < 3:
-                iid = _save_inspection(sup, code, f"srvcrash-{i}", seen, wait=1.0)
-                if iid:
-                    acked[iid] = f"srvcrash-{i}"
-                i += 1
-            import_acked = admin.get_by_text("崩溃测试源：读取").count() > 0
-            srv.proc.send_signal(signal.SIGKILL)
-            killed_at = time.monotonic() - started
-            srv.proc.wait(10)
-            browser.close()
+        admin, sup = (c.new_page() for c in contexts)
+        login(admin, srv.url, "admin")
+        admin.goto(f"{srv.url}/监管录入")
+        open_tab(admin, "处罚抽取")
+        login(sup, srv.url, "supervisor")
+        sup.goto(f"{srv.url}/监管录入")
+        open_tab(sup, "录入检查")
+        seen: set[int] = set()
+        i = 0
+        while len(acked) < 3 and i < 6:  # a few writes before the import starts
+            iid = _save_inspection(sup, code, f"srvcrash-{i}", seen)
+            if iid:
+                acked[iid] = f"srvcrash-{i}"
+            i += 1
+        if len(acked) < 3:
+            shot(sup, "crash-server-entry")
+        assert len(acked) == 3, "the first inspections were not acknowledged"
+        admin.get_by_role("button", name="立即同步", exact=True).click()
+        started = time.monotonic()
+        # a form write while the import runs: it waits for the import's
+        # transaction, so it may or may not be acknowledged before the kill
+        while time.monotonic() - started < 3:
+            iid = _save_inspection(sup, code, f"srvcrash-{i}", seen, wait=1.0)
+            if iid:
+                acked[iid] = f"srvcrash-{i}"
+            i += 1
+        import_acked = admin.get_by_text("崩溃测试源：读取").count() > 0
+        srv.proc.send_signal(signal.SIGKILL)
+        killed_at = time.monotonic() - started
+        srv.proc.wait(10)
     finally:
+        for c in contexts:
+            c.close()
         srv.stop()
 
     # start again: the server's start-up path opens the database (WAL replay)

@@ -3,7 +3,7 @@ enterprise profile shows it beside the enterprise's penalties."""
 import sqlite3
 
 from sgld.demo.supervision import evidence_pdf
-from tests.browser_util import login, shot, wait_ready
+from tests.browser_util import login, open_tab, shot, wait_ready
 
 
 def test_inspection_with_evidence_then_profile(server, page, tmp_path):
@@ -19,17 +19,7 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     evidence.write_bytes(evidence_pdf("browser evidence"))
 
     page.goto(f"{server.url}/监管录入")
-    tab = page.get_by_role("tab", name="录入检查")
-    tab.first.wait_for(timeout=60_000)
-    for _ in range(20):  # a rerun may briefly show the old and the new tab bar together
-        wait_ready(page)
-        if tab.count() == 1:
-            try:
-                tab.click(timeout=5_000)
-                break
-            except Exception:  # noqa: BLE001 - replaced while clicking: try again
-                pass
-        page.wait_for_timeout(500)
+    open_tab(page, "录入检查")
     panel = page.get_by_role("tabpanel")
     box = panel.get_by_role("textbox", name="统一社会信用代码")
     try:
