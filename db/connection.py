@@ -66,12 +66,12 @@ class _Unit:
 
 
 class Database:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, threads: int | None = None):
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(self.path)
+            self._con = duckdb.connect(self.path, config={"threads": threads} if threads else {})
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise DatabaseBusy(
@@ -267,7 +267,9 @@ def get_db() -> Database:
                 from sgld import settings
                 from db.migrate import migrate
 
-                db = Database(settings.get().db)
+                cfg = settings.get()
+                threads = cfg.get("DB_THREADS").strip()
+                db = Database(cfg.db, int(threads) if threads.isdigit() else None)
                 migrate(db)
                 _instance = db
     return _instance

@@ -37,6 +37,7 @@ SPEC: dict[str, tuple[str, str]] = {
     "BACKUP_KEEP": ("14", "自动备份保留份数"),
     "BACKUP_HOUR": ("2", "每日自动备份的时刻（0–23 点）；-1 关闭自动备份"),
     "PENALTY_SYNC_MINUTES": ("60", "行政处罚定时抽取间隔（分钟），0 为关闭"),
+    "DB_THREADS": ("", "DuckDB 工作线程数；为空则等于 CPU 核数（小规模写入多时设为 1 可降低每条语句的开销）"),
     "MAINTENANCE": ("on", "维护线程（命令行备份请求、每日备份）：on 或 off（测试中关闭）"),
     # single sign-on (issue 8; see docs/deployment.md and sgld/services/sso.py)
     "SSO_MODE": ("off", "统一身份认证登录：off（仅本地账号）、both（与本地账号并存）、only（只用统一身份认证）"),

@@ -199,3 +199,17 @@ def test_user_version_moves_with_the_users_own_writes_only(db):
     with pytest.raises(Exception):
         org.create_department(admin, "版本测试部门", "supervision")  # refused: nothing committed
     assert audit.user_version(admin.user_id) == a1
+
+
+def test_db_threads_setting(tmp_path, monkeypatch):
+    from db import connection
+    from sgld import settings
+    monkeypatch.setenv("SGLD_DB", str(tmp_path / "t.duckdb"))
+    monkeypatch.setenv("SGLD_DB_THREADS", "1")
+    settings.reset()
+    connection.reset()
+    try:
+        assert connection.get_db().scalar("SELECT current_setting('threads')") == 1
+    finally:
+        connection.reset()
+        settings.reset()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
+import duckdb
 import pandas as pd
 
 from db.connection import get_db
@@ -76,11 +77,13 @@ def create_department(actor: Actor, name: str, kind: str, parent_id: int | None 
     name, kind = _check_dept_fields(name, kind, parent_id)
 
     def tx(cur):
-        if cur.execute("SELECT 1 FROM department WHERE name = ?", [name]).fetchone():
-            raise ValidationError(f"部门“{name}”已存在。", field="name")
-        new_id = cur.execute(
-            "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
-            " RETURNING id", [name, kind, parent_id, clock.now()]).fetchone()[0]
+        # the unique index on name is the duplicate check (one statement, not two)
+        try:
+            new_id = cur.execute(
+                "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id", [name, kind, parent_id, clock.now()]).fetchone()[0]
+        except duckdb.ConstraintException:
+            raise ValidationError(f"部门“{name}”已存在。", field="name") from None
         audit.record(cur, actor, "create", "department", new_id,
                      after={"name": name, "kind": kind, "parent_id": parent_id})
         return new_id
