@@ -4,6 +4,8 @@ each writing role, so the client cannot silently rot.  Figures are printed,
 never asserted."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bench import load_test
@@ -13,8 +15,22 @@ from bench import load_test
 def result():
     # supervisor (inspections), approver (cases), admin (departments): each
     # writes first, then reads and writes at random; short think time
-    return load_test.run(sessions=3, seconds=12, think=(0.2, 0.6), quiet=True,
-                         write_share=0.4, write_first=True)
+    # in a thread of its own: the session's Playwright (sync API) may already
+    # run an event loop in this thread, and the client uses asyncio.run()
+    out: dict = {}
+
+    def run():
+        try:
+            out["result"] = load_test.run(sessions=3, seconds=12, think=(0.2, 0.6), quiet=True,
+                                          write_share=0.4, write_first=True)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+            out["error"] = exc
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
 
 
 def test_every_session_logs_in_and_sees_no_error(result):
