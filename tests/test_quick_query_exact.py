@@ -7,21 +7,8 @@ from __future__ import annotations
 import pytest
 
 from sgld.services import quick_query as qq
-from tests.test_dashboard_service import E1, E3, NAMES, SCJG, USCC, actor, build
-
-
-@pytest.fixture
-def data(empty_db):
-    build(empty_db)
-    return empty_db
-
-
-def found(who, text) -> dict[str, list[str]]:
-    return {g.kind: [h.title for h in g.hits] for g in qq.search(who, text)}
-
-
-LEADER = actor("leader")
-SUP = actor("supervisor", SCJG, uid=7)
+from tests.test_dashboard_service import E1, E3, NAMES, USCC
+from tests.test_quick_query_service import LEADER, SUP, data, found  # noqa: F401 - data is a fixture
 
 
 def test_complete_numbers_answer_alone(data):
