@@ -36,6 +36,7 @@ from sgld.errors import ValidationError
 from sgld.tabular import norm_header
 
 BATCH_ROWS = 50_000
+FETCH_ROWS = 10_000  # rows fetched from a database source at a time
 SAMPLE_BYTES = 1 << 20
 
 # field -> (Chinese label, accepted headers; the first is the national layout's)
@@ -397,6 +398,24 @@ class SqlAdapter:
         except Exception as exc:  # noqa: BLE001
             raise ValidationError(f"无法读取数据源：{_short(exc)}") from None
 
+    def _loc_fmt(self) -> str:
+        if self.watermark_column:
+            return f"{self.table} {self.watermark_column}={{row}}"
+        return f"{self.table} 第{{row}}条"
+
+    def _chunk(self, keys: list[str], rows: list, cols: dict[str, str], offset: int) -> "pa.Table":
+        """Fetched rows as an Arrow table of our fields; moves the watermark."""
+        import pyarrow as pa
+        columns = dict(zip(keys, zip(*rows)))
+        data = {k: _arrow_strings(columns[c]) for k, c in cols.items()}
+        if self.watermark_column:
+            marks = columns[self.watermark_column]
+            self.new_watermark = _to_json_value(marks[-1])
+            locs = pa.array([str(x) for x in marks], pa.string())
+        else:
+            locs = np.arange(offset + 1, offset + 1 + len(rows))
+        return arrow_table(data, locs, len(rows))
+
     def batches(self) -> Iterator[Batch]:
         import pyarrow as pa
         q, cols = self._query()
@@ -406,24 +425,23 @@ class SqlAdapter:
             with engine.connect().execution_options(stream_results=True) as con:
                 result = con.execute(q)
                 keys = list(result.keys())
-                offset = 0
+                offset, pending, have = 0, [], 0
                 while True:
-                    rows = result.fetchmany(self.batch_rows)
-                    if not rows:
-                        break
+                    # Rows become Arrow in chunks, so the driver's Python
+                    # objects of at most one chunk are alive at a time.
+                    rows = result.fetchmany(min(FETCH_ROWS, self.batch_rows - have))
                     n = len(rows)
-                    columns = dict(zip(keys, zip(*rows)))
-                    data = {k: _arrow_strings(columns[c]) for k, c in cols.items()}
-                    if self.watermark_column:
-                        marks = columns[self.watermark_column]
-                        self.new_watermark = _to_json_value(marks[-1])
-                        rows_ = pa.array([str(x) for x in marks], pa.string())
-                        fmt = f"{self.table} {self.watermark_column}={{row}}"
-                    else:
-                        rows_ = np.arange(offset + 1, offset + 1 + n)
-                        fmt = f"{self.table} 第{{row}}条"
-                    offset += n
-                    yield Batch(arrow_table(data, rows_, n), headers, [], fmt)
+                    if n:
+                        pending.append(self._chunk(keys, rows, cols, offset))
+                        offset, have = offset + n, have + n
+                    del rows
+                    if pending and (not n or have >= self.batch_rows):
+                        batch = Batch(pa.concat_tables(pending).combine_chunks(), headers, [],
+                                      self._loc_fmt())
+                        pending, have = [], 0
+                        yield batch  # the consumer replaces batch.frame by its rejected rows
+                    if not n:
+                        break
         except ValidationError:
             raise
         except Exception as exc:  # noqa: BLE001 - driver errors become a failed run

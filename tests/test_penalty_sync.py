@@ -260,3 +260,24 @@ def test_demo_source_is_configured_and_synced(db):
     reasons = " ".join(r[0] for r in db.all("SELECT reason FROM penalty_quarantine"))
     for why in ("不能为空", "校验位错误", "不是有效日期", "不能晚于今天", "缺少行政处罚决定书文号", "不是有效金额"):
         assert why in reasons
+
+
+@pytest.mark.parametrize("with_watermark", [True, False])
+def test_database_rows_are_fetched_in_chunks_into_whole_batches(tmp_path, monkeypatch, with_watermark):
+    """Rows become Arrow a chunk at a time (bounded memory) yet batches have
+    their full size, every row keeps its location and the watermark is the
+    last row's."""
+    path = tmp_path / "xq.sqlite"
+    make_source(path, 23, bad={7})
+    monkeypatch.setattr(ps, "FETCH_ROWS", 4)
+    adapter = ps.SqlAdapter(f"sqlite:///{path}", XQ_TABLE, XQ_MAPPING, "ID" if with_watermark else None,
+                            None, batch_rows=10)
+    batches = list(adapter.batches())
+    assert [len(b) for b in batches] == [10, 10, 3]
+    rows = [r for b in batches for r in b.frame.column("_row").to_pylist()]
+    assert rows == ([str(i) for i in range(1, 24)] if with_watermark else list(range(1, 24)))
+    numbers = [x for b in batches for x in b.frame.column("decision_no").to_pylist()]
+    assert numbers == [f"通市监处罚〔2025〕{i}号" for i in range(1, 24)]
+    assert batches[0].frame.column("uscc").to_pylist()[6] == "坏"
+    assert batches[0].location(rows[6]) == (f"{XQ_TABLE} ID=7" if with_watermark else f"{XQ_TABLE} 第7条")
+    assert adapter.new_watermark == ({"value": 23, "type": "int"} if with_watermark else None)

@@ -9,7 +9,7 @@ files given on the command line / uploaded) through an adapter of
    half-width, spaces removed, upper case, GB 32100 check character computed
    with numpy; dates parsed once per distinct value), rows with a problem go
    to the quarantine with every reason (nothing is dropped);
-2. the good rows are registered in DuckDB and inserted with an anti-join on
+2. the good rows are handed to DuckDB and inserted with an anti-join on
    (source, 决定书文号) — a case is stored once, so running twice imports
    nothing new; an unknown code creates its enterprise (name and legal
    representative from the record) so every penalty is linked;
@@ -192,32 +192,39 @@ def _store_good(cur, run_id: int, source: str, good: pd.DataFrame, now) -> tuple
     if good.empty:
         return 0, 0, 0
     unique = good.drop_duplicates("decision_no")
-    dup_in_batch = len(good) - len(unique)
-    frame = unique.drop(columns=["_row"])
-    cur.register("_pen_batch", frame)
-    try:
-        created = cur.execute(
-            "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
-            " SELECT b.uscc, arg_min(b.entity_name, b.decision_no),"
-            " arg_min(NULLIF(b.legal_rep, ''), b.decision_no), ?"
-            " FROM _pen_batch b WHERE NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc)"
-            " GROUP BY b.uscc", [now]).fetchone()[0]
-        imported = cur.execute(
-            f"INSERT INTO penalty ({_INSERT_COLS})"
-            " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
-            " NULLIF(b.violation_type, ''), NULLIF(b.facts, ''), NULLIF(b.basis, ''),"
-            " NULLIF(b.category, ''), NULLIF(b.content, ''),"
-            " CAST(b.fine_wan AS DECIMAL(18, 6)), CAST(b.confiscation_wan AS DECIMAL(18, 6)),"
-            " CAST(b.decision_date AS DATE), CAST(b.valid_until AS DATE),"
-            " CAST(b.publish_until AS DATE), NULLIF(b.authority, ''),"
-            " NULLIF(b.data_source_unit, ''), ?, ?"
-            " FROM _pen_batch b JOIN enterprise e ON e.uscc = b.uscc"
-            " WHERE NOT EXISTS (SELECT 1 FROM penalty p"
-            "                   WHERE p.source = ? AND p.decision_no = b.decision_no)",
-            [source, now, run_id, source]).fetchone()[0]
-    finally:
-        cur.unregister("_pen_batch")
-    return int(imported), len(good) - int(imported), int(created)
+    imported, created = _insert_new(cur, run_id, source, now, unique.drop(columns=["_row"]))
+    return imported, len(good) - imported, created
+
+
+# The batches below reach DuckDB through its replacement scan: a SQL name
+# that is no table resolves to the caller's local variable of that name (here
+# the parameter ``_pen_batch``/``_pen_good``/``_pen_bad``).  Not through
+# ``cur.register``: a registered frame stays referenced until the
+# transaction ends even after ``unregister``, so a one-transaction run of
+# 1,000,000 rows kept every batch's Arrow buffers (~500 MB) alive.
+def _insert_new(cur, run_id: int, source: str, now, _pen_batch) -> tuple[int, int]:
+    """Insert the penalties of ``_pen_batch`` (one row per 决定书文号) not yet
+    stored for the source, creating unknown enterprises; (imported, created)."""
+    created = cur.execute(
+        "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
+        " SELECT b.uscc, arg_min(b.entity_name, b.decision_no),"
+        " arg_min(NULLIF(b.legal_rep, ''), b.decision_no), ?"
+        " FROM _pen_batch b WHERE NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc)"
+        " GROUP BY b.uscc", [now]).fetchone()[0]
+    imported = cur.execute(
+        f"INSERT INTO penalty ({_INSERT_COLS})"
+        " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
+        " NULLIF(b.violation_type, ''), NULLIF(b.facts, ''), NULLIF(b.basis, ''),"
+        " NULLIF(b.category, ''), NULLIF(b.content, ''),"
+        " CAST(b.fine_wan AS DECIMAL(18, 6)), CAST(b.confiscation_wan AS DECIMAL(18, 6)),"
+        " CAST(b.decision_date AS DATE), CAST(b.valid_until AS DATE),"
+        " CAST(b.publish_until AS DATE), NULLIF(b.authority, ''),"
+        " NULLIF(b.data_source_unit, ''), ?, ?"
+        " FROM _pen_batch b JOIN enterprise e ON e.uscc = b.uscc"
+        " WHERE NOT EXISTS (SELECT 1 FROM penalty p"
+        "                   WHERE p.source = ? AND p.decision_no = b.decision_no)",
+        [source, now, run_id, source]).fetchone()[0]
+    return int(imported), int(created)
 
 
 def _raw_of(frame: pd.DataFrame, i: int, headers: dict[str, str]) -> dict:
@@ -236,18 +243,19 @@ def _store_bad(cur, run_id: int, source: str, bad: list[dict], now) -> tuple[int
         rows.append({"location": b["location"], "raw_json": raw_json,
                      "raw_hash": hashlib.sha256(raw_json.encode("utf-8")).hexdigest(),
                      "reason": b["reason"]})
-    frame = pd.DataFrame(rows).drop_duplicates("raw_hash")
-    cur.register("_pen_bad", frame)
-    try:
-        n = cur.execute(
-            "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
-            " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
-            " FROM _pen_bad q WHERE NOT EXISTS (SELECT 1 FROM penalty_quarantine x"
-            "                   WHERE x.source = ? AND x.raw_hash = q.raw_hash)",
-            [run_id, source, now, source]).fetchone()[0]
-    finally:
-        cur.unregister("_pen_bad")
-    return int(n), len(bad) - int(n)
+    n = _insert_quarantine(cur, run_id, source, now, pd.DataFrame(rows).drop_duplicates("raw_hash"))
+    return n, len(bad) - n
+
+
+def _insert_quarantine(cur, run_id: int, source: str, now, _pen_bad) -> int:
+    """Quarantine the rows of ``_pen_bad`` not yet quarantined for the source
+    (replacement scan, see :func:`_insert_new`); returns how many."""
+    return int(cur.execute(
+        "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
+        " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
+        " FROM _pen_bad q WHERE NOT EXISTS (SELECT 1 FROM penalty_quarantine x"
+        "                   WHERE x.source = ? AND x.raw_hash = q.raw_hash)",
+        [run_id, source, now, source]).fetchone()[0])
 
 
 _WS = " \t\r\n\u3000\u00a0"
@@ -361,13 +369,14 @@ def _prepare(table):
     return pa.Table.from_arrays(list(good_cols.values()), names=list(good_cols)), rejected
 
 
-def _store_stage(cur, run_id: int, source: str, now) -> tuple[int, int, int]:
-    """Insert the rows of the registered ``_pen_good`` (see :func:`_prepare`):
+def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, int, int]:
+    """Insert the rows of ``_pen_good`` (see :func:`_prepare`; replacement
+    scan, see :func:`_insert_new`):
     (imported, duplicates, enterprises created).  An unknown code creates its
     enterprise (name and legal representative of its first row); a
     决定书文号 already stored for the source, or seen earlier in the batch,
     is a duplicate (one anti-join on (source, decision_no))."""
-    good = cur.execute("SELECT count(*) FROM _pen_good").fetchall()[0][0]
+    good = _pen_good.num_rows
     if not good:
         return 0, 0, 0
     created = cur.execute(
@@ -448,7 +457,7 @@ def _prepared_batches(adapter):
 
 def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> None:
     """Fast path per batch: Arrow/numpy validation (:func:`_prepare`), then
-    the good rows are registered in DuckDB and inserted with anti-joins.
+    the good rows are handed to DuckDB and inserted with anti-joins.
     The rows it rejects are re-checked by the reference :func:`clean`, which
     gives the reasons (and would rescue a row the fast path misjudged)."""
     now = clock.now()
@@ -456,11 +465,7 @@ def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> Non
         bad = list(batch.bad)
         counts["rows_read"] += len(bad) + len(batch) + (good.num_rows if good is not None else 0)
         if good is not None:
-            cur.register("_pen_good", good)
-            try:
-                imp, dup, created = _store_stage(cur, run_id, source, now)
-            finally:
-                cur.unregister("_pen_good")
+            imp, dup, created = _store_stage(cur, run_id, source, now, good)
             del good
             if len(batch):
                 sub = batch.frame.to_pandas()
