@@ -109,6 +109,59 @@ def test_group_commit_keeps_each_unit_all_or_nothing(db):
     assert audit.verify(db)[0]
 
 
+def _record_groups(db, monkeypatch) -> list[int]:
+    sizes: list[int] = []
+    run = db._run_group
+    monkeypatch.setattr(db, "_run_group", lambda units: (sizes.append(len(units)), run(units))[1])
+    return sizes
+
+
+def _dept(i):
+    def tx(cur):
+        cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())",
+                    [f"聚合提交{i}"])
+        audit.record(cur, None, "create", "department", i)
+    return tx
+
+
+def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
+    """After a group of 3, the next leader waits until 3 units are queued
+    (the callers of a finished group come back a moment later) and commits
+    them together instead of alone."""
+    import time
+
+    from db import connection
+    monkeypatch.setattr(connection, "GATHER_S", 30.0)
+    sizes = _record_groups(db, monkeypatch)
+    with db._queue_cond:
+        db._last_group = 3
+    first = threading.Thread(target=db.write, args=(_dept(0),))
+    first.start()
+    deadline = time.monotonic() + 10
+    while not db._leading and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert db._leading and sizes == []  # leading, but still gathering
+    others = [threading.Thread(target=db.write, args=(_dept(i),)) for i in (1, 2)]
+    for th in others:
+        th.start()
+    for th in [first, *others]:
+        th.join(timeout=20)
+    assert sizes == [3]
+    assert db.scalar("SELECT count(*) FROM department WHERE name LIKE '聚合提交%'") == 3
+
+
+def test_lone_writer_does_not_wait(db, monkeypatch):
+    from db import connection
+    monkeypatch.setattr(connection, "GATHER_S", 60.0)
+    sizes = _record_groups(db, monkeypatch)
+    for i in range(3):  # the previous group had 1 unit: nothing to wait for
+        th = threading.Thread(target=db.write, args=(_dept(i),))
+        th.start()
+        th.join(timeout=20)
+        assert not th.is_alive()
+    assert sizes == [1, 1, 1]
+
+
 def test_write_retries_a_conflict_as_a_whole(db):
     """A DuckDB write conflict is retried by re-running the whole unit."""
     calls = []
