@@ -44,7 +44,11 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     q = page.get_by_label("企业名称（可部分输入）或统一社会信用代码")
     q.fill(code)
     q.press("Enter")
-    page.get_by_text("市场监管局日常检查：合格").first.wait_for(timeout=30_000)
+    try:
+        page.get_by_text("市场监管局日常检查：合格").first.wait_for(timeout=30_000)
+    except Exception:
+        shot(page, "supervision-profile-failed")  # kept as a test artefact for diagnosis
+        raise
     wait_ready(page)
     body = page.inner_text("[data-testid='stMain']")
     assert name in body
