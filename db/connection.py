@@ -95,8 +95,9 @@ class Database:
             raise
         self._write_lock = threading.RLock()
         self._queue: list[_Unit] = []
-        self._queue_cond = threading.Condition()  # a group finished
-        self._arrival = threading.Condition(self._queue_cond._lock)  # a unit was queued
+        queue_lock = threading.RLock()
+        self._queue_cond = threading.Condition(queue_lock)  # a group finished
+        self._arrival = threading.Condition(queue_lock)  # a unit was queued
         self._leading = False  # a thread is running a group (guarded by _queue_cond)
         self._last_group = 1  # size of the previous group (guarded by _queue_cond)
         self._local = threading.local()

@@ -199,8 +199,8 @@ def _store_good(cur, run_id: int, source: str, good: pd.DataFrame, now) -> tuple
 # The batches below reach DuckDB through its replacement scan: a SQL name
 # that is no table resolves to a local variable of that name in the function
 # calling ``execute`` (here the parameter ``_pen_batch``/``_pen_good``/
-# ``_pen_bad``; only that frame is searched, so keep the call there).  Not through
-# ``cur.register``: a registered frame stays referenced until the
+# ``_pen_bad``; only that frame is searched, so keep the call there).  Not
+# through ``cur.register``: a registered frame stays referenced until the
 # transaction ends even after ``unregister``, so a one-transaction run of
 # 1,000,000 rows kept every batch's Arrow buffers (~500 MB) alive.
 def _insert_new(cur, run_id: int, source: str, now, _pen_batch) -> tuple[int, int]:
