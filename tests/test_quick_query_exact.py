@@ -4,9 +4,6 @@ numbers match from their beginning, 决定书文号 and names anywhere (hand-bui
 data of tests/test_dashboard_service.py)."""
 from __future__ import annotations
 
-import pytest
-
-from sgld.services import quick_query as qq
 from tests.test_dashboard_service import E1, E3, NAMES, USCC
 from tests.test_quick_query_service import LEADER, SUP, data, found  # noqa: F401 - data is a fixture
 
