@@ -121,3 +121,21 @@ def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
     # batches here); it falls as the file is consumed
     grown = max(a for a, _ in seen[3:]) - seen[2][0]
     assert grown < 3 * batch, [a for a, _ in seen]
+
+
+def test_rows_rescued_by_the_reference_check_are_stored_alike(db, monkeypatch):
+    """Rows the fast path rejects are re-checked by ``clean``; those it
+    accepts are stored by the same statements, with the same values."""
+    import numpy as np
+    monkeypatch.setattr(ps, "BATCH_ROWS", 7)
+    fast = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source="快")
+    real = penalty._prepare
+    monkeypatch.setattr(penalty, "_prepare",
+                        lambda table: (real(table)[0].slice(0, 0), np.arange(table.num_rows)))
+    slow = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source="慢")
+    assert counts(slow) == counts(fast) == (40, 35, 1, 4)
+    cols = ("decision_no, uscc, enterprise_id, entity_name, legal_rep, facts, fine_wan,"
+            " confiscation_wan, decision_date, valid_until, publish_until, authority")
+    stored = [db.all(f"SELECT {cols} FROM penalty WHERE source = ? ORDER BY decision_no", [s])
+              for s in ("快", "慢")]
+    assert stored[0] == stored[1] and len(stored[0]) == 35

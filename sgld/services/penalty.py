@@ -188,44 +188,19 @@ _INSERT_COLS = ("source, decision_no, uscc, enterprise_id, entity_name, legal_re
 
 
 def _store_good(cur, run_id: int, source: str, good: pd.DataFrame, now) -> tuple[int, int, int]:
-    """Insert new penalties; returns (imported, duplicates, enterprises created)."""
+    """Insert rows accepted by :func:`clean` with the statements of the fast
+    path (:func:`_store_stage`); returns (imported, duplicates, enterprises created)."""
     if good.empty:
         return 0, 0, 0
-    unique = good.drop_duplicates("decision_no")
-    imported, created = _insert_new(cur, run_id, source, now, unique.drop(columns=["_row"]))
-    return imported, len(good) - imported, created
-
-
-# The batches below reach DuckDB through its replacement scan: a SQL name
-# that is no table resolves to a local variable of that name in the function
-# calling ``execute`` (here the parameter ``_pen_batch``/``_pen_good``/
-# ``_pen_bad``; only that frame is searched, so keep the call there).  Not
-# through ``cur.register``: a registered frame stays referenced until the
-# transaction ends even after ``unregister``, so a one-transaction run of
-# 1,000,000 rows kept every batch's Arrow buffers (~500 MB) alive.
-def _insert_new(cur, run_id: int, source: str, now, _pen_batch) -> tuple[int, int]:
-    """Insert the penalties of ``_pen_batch`` (one row per 决定书文号) not yet
-    stored for the source, creating unknown enterprises; (imported, created)."""
-    created = cur.execute(
-        "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
-        " SELECT b.uscc, arg_min(b.entity_name, b.decision_no),"
-        " arg_min(NULLIF(b.legal_rep, ''), b.decision_no), ?"
-        " FROM _pen_batch b WHERE NOT EXISTS (SELECT 1 FROM enterprise e WHERE e.uscc = b.uscc)"
-        " GROUP BY b.uscc", [now]).fetchone()[0]
-    imported = cur.execute(
-        f"INSERT INTO penalty ({_INSERT_COLS})"
-        " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
-        " NULLIF(b.violation_type, ''), NULLIF(b.facts, ''), NULLIF(b.basis, ''),"
-        " NULLIF(b.category, ''), NULLIF(b.content, ''),"
-        " CAST(b.fine_wan AS DECIMAL(18, 6)), CAST(b.confiscation_wan AS DECIMAL(18, 6)),"
-        " CAST(b.decision_date AS DATE), CAST(b.valid_until AS DATE),"
-        " CAST(b.publish_until AS DATE), NULLIF(b.authority, ''),"
-        " NULLIF(b.data_source_unit, ''), ?, ?"
-        " FROM _pen_batch b JOIN enterprise e ON e.uscc = b.uscc"
-        " WHERE NOT EXISTS (SELECT 1 FROM penalty p"
-        "                   WHERE p.source = ? AND p.decision_no = b.decision_no)",
-        [source, now, run_id, source]).fetchone()[0]
-    return int(imported), int(created)
+    import pyarrow as pa
+    cols = {k: pa.array(good[k].tolist(), pa.string()) for k in (*TEXT_FIELDS, "uscc")}
+    for k, *_ in _DATE_FIELDS:
+        cols[k] = pa.array(good[k].to_numpy(dtype="datetime64[D]"), pa.date32(), from_pandas=True)
+    for k in ("fine_wan", "confiscation_wan"):
+        cols[k] = pa.array(good[k].to_numpy(dtype="float64"), pa.float64(), from_pandas=True)
+    cols["_seq"] = pa.array(np.arange(len(good), dtype=np.int64))
+    cols["first"] = pa.array(~good["decision_no"].duplicated().to_numpy())
+    return _store_stage(cur, run_id, source, now, pa.Table.from_pydict(cols))
 
 
 def _raw_of(frame: pd.DataFrame, i: int, headers: dict[str, str]) -> dict:
@@ -250,7 +225,7 @@ def _store_bad(cur, run_id: int, source: str, bad: list[dict], now) -> tuple[int
 
 def _insert_quarantine(cur, run_id: int, source: str, now, _pen_bad) -> int:
     """Quarantine the rows of ``_pen_bad`` not yet quarantined for the source
-    (replacement scan, see :func:`_insert_new`); returns how many."""
+    (replacement scan, see :func:`_store_stage`); returns how many."""
     return int(cur.execute(
         "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
         " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
@@ -370,9 +345,15 @@ def _prepare(table):
     return pa.Table.from_arrays(list(good_cols.values()), names=list(good_cols)), rejected
 
 
+# Batches reach DuckDB through its replacement scan: a SQL name that is no
+# table resolves to a local variable of that name in the function calling
+# ``execute`` (here the parameters ``_pen_good`` and ``_pen_bad``; only that
+# frame is searched, so keep the call there).  Not through ``cur.register``:
+# a registered frame stays referenced until the transaction ends even after
+# ``unregister``, so a one-transaction run of 1,000,000 rows kept every
+# batch's Arrow buffers (~500 MB) alive.
 def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, int, int]:
-    """Insert the rows of ``_pen_good`` (see :func:`_prepare`; replacement
-    scan, see :func:`_insert_new`):
+    """Insert the rows of ``_pen_good`` (see :func:`_prepare`):
     (imported, duplicates, enterprises created).  An unknown code creates its
     enterprise (name and legal representative of its first row); a
     决定书文号 already stored for the source, or seen earlier in the batch,
