@@ -1004,20 +1004,14 @@ def _revocation_figures(rev: pd.DataFrame, H: list) -> list[Figure]:
     H.append(Headline("撤销申请", sum(n for n, c in zip(vals[0], curs) if c == 1),
                       sum(n for n, c in zip(vals[0], curs) if c == 0), "件"))
     statuses = ["已提交", "核实中", "已撤销", "不予撤销", "已撤回"]
+    keep = [i for i, (a, c) in enumerate(zip(actions, curs)) if c == 1 and not _null(a)]
+    # action -> [n, decided, decide_wd, late, overdue]
+    agg = _sums([actions[i] for i in keep], [[col[i] for i in keep] for col in vals])
     cells: dict = {}                          # action -> status -> n
-    agg: dict = {}                            # action -> [n, decided, decide_wd, late, overdue]
-    for a, s, c, *vs in zip(actions, statuses_col, curs, *vals):
-        if c != 1 or _null(a):
-            continue
-        if not _null(s):
-            row = cells.setdefault(a, {})
-            row[s] = row.get(s, 0) + vs[0]
-        acc = agg.get(a)
-        if acc is None:
-            agg[a] = list(vs)
-        else:
-            for i, v in enumerate(vs):
-                acc[i] += v
+    for i in keep:
+        if not _null(statuses_col[i]):
+            row = cells.setdefault(actions[i], {})
+            row[statuses_col[i]] = row.get(statuses_col[i], 0) + vals[0][i]
     keys = sorted(a for a in agg if a in cells)
     cols = ["申请事项", "申请数"] + statuses + ["平均办理用时(工作日)", "超期办结", "超期未办结"]
     data = {"申请事项": keys, "申请数": [int(agg[a][0]) for a in keys]}
