@@ -5,7 +5,7 @@ import streamlit as st
 from sgld.services import push_query
 from ui import push_views, push_work, revocation_bureau, warning_list
 from ui.auth import page_guard
-from ui.widgets import page_header
+from ui.widgets import lazy_tabs, page_header
 
 actor = page_guard("push")
 page_header("审批推送", "审批结果入证照批文库与项目库，推送—签收、领取、超时提醒、审批办件档案")
@@ -48,9 +48,4 @@ VIEWS = {
     "协同处理": lambda: revocation_bureau.render(actor),
     "警示名单": lambda: warning_list.render(actor),
 }
-# only the open tab runs (on_change="rerun"), so each visit queries one list
-for label, tab in zip(tabs, st.tabs(tabs, key="push_tab", on_change="rerun",
-                                           default=default_tab)):
-    if tab.open:
-        with tab:
-            VIEWS[label]()
+lazy_tabs({t: VIEWS[t] for t in tabs}, key="push_tab", default=default_tab)

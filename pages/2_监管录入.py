@@ -11,7 +11,7 @@ from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
-from ui.widgets import action, badge, data_table, download_xlsx, page_header
+from ui.widgets import action, badge, data_table, download_xlsx, lazy_tabs, page_header
 
 actor = page_guard("supervise")
 background.ensure_started()
@@ -314,9 +314,4 @@ if revocation:
 XT_LINKS = ("xt", "xt_enterprise", "xt_inspection", "xt_penalty")
 default_tab = ("协同处理申请" if "协同处理申请" in tabs
                and any(qp.get(k, "").isdigit() for k in XT_LINKS) else None)
-# only the open tab runs (on_change="rerun"), so a click computes one tab's lists
-for label, tab in zip(tabs, st.tabs(list(tabs), key="sup_tab", on_change="rerun",
-                                    default=default_tab)):
-    if tab.open:
-        with tab:
-            tabs[label]()
+lazy_tabs(tabs, key="sup_tab", default=default_tab)

@@ -6,7 +6,7 @@ from ui import liaison_common as common
 from ui import liaison_dept as dept
 from ui import liaison_work as work
 from ui.auth import page_guard
-from ui.widgets import page_header
+from ui.widgets import lazy_tabs, page_header
 
 actor = page_guard("liaison")
 page_header("联络员", "商请监管部门派出联络员参与审核工作：名册与资格、商请函（提前一天）、派员、"
@@ -32,9 +32,4 @@ if actor.has("supervisor", "approver", "leader", "admin"):
 # a 快速查询 link to a review task (?request=) opens the liaison's own tasks
 default_tab = ("我的审查任务" if "我的审查任务" in tabs
                and st.query_params.get("request", "").isdigit() else None)
-# only the open tab runs (on_change="rerun"), so a click computes one tab's lists
-for label, tab in zip(tabs, st.tabs(list(tabs), key="lz_tab", on_change="rerun",
-                                    default=default_tab)):
-    if tab.open:
-        with tab:
-            tabs[label]()
+lazy_tabs(tabs, key="lz_tab", default=default_tab)

@@ -13,7 +13,7 @@ from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, quick_query
 from ui.auth import page_guard
-from ui.widgets import action, download_xlsx
+from ui.widgets import action, download_xlsx, lazy_tabs
 
 PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
               "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
@@ -312,7 +312,4 @@ def render() -> None:
         tabs = ["处理提醒"]
     views = {"统计分析": leader_view, "本部门统计": leader_view, "处理提醒": work_view}
     # only the open tab runs, so a leader does not pay for the work view and vice versa
-    for label, tab in zip(tabs, st.tabs(tabs, key="home_tab", on_change="rerun")):
-        if tab.open:
-            with tab:
-                views[label](actor)
+    lazy_tabs({t: (lambda v=views[t]: v(actor)) for t in tabs}, key="home_tab")

@@ -11,7 +11,7 @@ from sgld.security import Actor
 from sgld.services import liaison as svc
 from ui.liaison_common import (done, enterprise_box, letter_download, pick, report_box,
                                review_facts, state)
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, lazy_tabs
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
 
@@ -83,11 +83,7 @@ def assignments_tab(actor: Actor) -> None:
         "整改事项": lambda: rect_section(actor, d, acknowledged),
         "反馈本部门": lambda: feedback_form(actor, d, acknowledged),
     }
-    # only the open tab runs; the choice is kept when another task is picked
-    for label, tab in zip(views, st.tabs(list(views), key=MY_TAB, on_change="rerun")):
-        if tab.open:
-            with tab:
-                views[label]()
+    lazy_tabs(views, key=MY_TAB)  # the open tab is kept when another task is picked
 
 
 def _locked_reason(d: dict, acknowledged: bool) -> str | None:

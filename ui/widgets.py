@@ -111,6 +111,17 @@ def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def lazy_tabs(views: dict, *, key: str, default: str | None = None) -> None:
+    """Tabs of which only the open one runs its view (``views``: label ->
+    callable without arguments).  Clicking a tab reruns the page, so a page
+    with several lists queries one of them per run; the open tab is kept
+    under ``key`` across reruns."""
+    for label, tab in zip(views, st.tabs(list(views), key=key, on_change="rerun", default=default)):
+        if tab.open:
+            with tab:
+                views[label]()
+
+
 def admin_tabs() -> list:
     """Modules ui/admin_*.py that add a tab to 系统管理 (TAB_TITLE, render(actor))."""
     import importlib
