@@ -170,16 +170,16 @@ def _pushes(eid: int, case_ids: list[int] | None = None) -> list[dict]:
     deps = sorted({r["department_id"] for r in rows if r["department_id"] is not None})
     dep_name = dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps)) \
         if deps else {}
-    signer_ids = sorted({int(r["signed_by"]) for r in rows
-                         if r["signed_by"] is not None and str(r["signed_by"]).strip().lstrip("-").isdigit()})
+    def user_id(signed_by) -> int | None:  # signed_by is text (TRY_CAST of before)
+        text = "" if signed_by is None else str(signed_by).strip()
+        return int(text) if text.lstrip("-").isdigit() else None
+    signer_ids = sorted({u for u in (user_id(r["signed_by"]) for r in rows) if u is not None})
     signer = dict(db.all(f"SELECT id, display_name FROM app_user WHERE id IN ({_placeholders(signer_ids)})",
                          signer_ids)) if signer_ids else {}
     for r in rows:
         r["case_no"] = case_no.get(r["case_id"])
         r["department"] = dep_name.get(r.pop("department_id"))
-        sb = r["signed_by"]
-        r["signer"] = (signer.get(int(sb)) if sb is not None and str(sb).strip().lstrip("-").isdigit()
-                       else None)
+        r["signer"] = signer.get(user_id(r["signed_by"]))
     rows.sort(key=lambda r: (r["pushed_at"] is not None, r["pushed_at"] or datetime.min), reverse=True)
     return rows
 
