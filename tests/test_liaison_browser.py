@@ -25,20 +25,23 @@ def fill(page, label: str, text: str):
         raise
 
 
-def open_option(page, testid: str, label: str, option: str):
-    """Open the widget's dropdown and wait for ``option`` in it.  A selectbox
-    is filtered by typing (its dropdown renders only its first options, and
-    the other browser tests of the session add letters to the same server);
-    a rerun that lands between the click and the typing takes the focus and
-    the typed text with it, so the whole step is tried again."""
+def open_option(page, testid: str, label: str, option: str, *, click: bool = False) -> None:
+    """Open the widget's dropdown, wait for ``option`` in it and, with
+    ``click``, choose it.  A selectbox is filtered by typing (its dropdown
+    renders only its first options, and the other browser tests of the
+    session add letters to the same server).  A rerun arriving meanwhile
+    (e.g. the login cookie component reporting back after the page loaded)
+    closes the dropdown and takes the typed text, so the step is tried again."""
     found = page.get_by_role("option", name=re.compile(re.escape(option))).first
     for attempt in range(3):
-        visible(page.get_by_test_id(testid).filter(has_text=label)).click()
-        if testid == "stSelectbox":
-            page.keyboard.type(option)
         try:
+            visible(page.get_by_test_id(testid).filter(has_text=label)).click()
+            if testid == "stSelectbox":
+                page.keyboard.type(option)
             found.wait_for(timeout=15_000)
-            return found
+            if click:
+                found.click(timeout=5_000)
+            return
         except Exception:
             if attempt == 2:
                 shot(page, f"liaison-option-missing-{label}")
@@ -48,7 +51,7 @@ def open_option(page, testid: str, label: str, option: str):
 
 
 def choose(page, testid: str, label: str, option: str):
-    open_option(page, testid, label, option).click()
+    open_option(page, testid, label, option, click=True)
     wait_ready(page)
 
 
