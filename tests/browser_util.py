@@ -93,6 +93,33 @@ def wait_ready(page, timeout=30_000):
     page.wait_for_timeout(300)
 
 
+def pick_option(page, box, option: str, *, type_text: str | None = None, click: bool = True,
+                attempts: int = 3) -> None:
+    """Open the dropdown of ``box`` (a locator of a Streamlit selectbox or
+    multiselect), type ``type_text`` to filter it (the dropdown renders only
+    its first options) and choose the first option containing ``option``
+    (with ``click=False`` only wait until it is offered).  A rerun that lands
+    meanwhile closes the dropdown and drops the typed text — seen on a busy
+    CI machine, most likely the login cookie component reporting back after
+    a page loaded — so the step is tried again."""
+    found = page.get_by_role("option").filter(has_text=option).first
+    for attempt in range(attempts):
+        try:
+            box.click()
+            if type_text:
+                page.keyboard.type(type_text)
+            found.wait_for(timeout=15_000)
+            if click:
+                found.click(timeout=5_000)
+            return
+        except Exception:
+            if attempt == attempts - 1:
+                shot(page, f"option-missing-{option[:20]}")
+                raise
+            page.keyboard.press("Escape")
+            wait_ready(page)
+
+
 def login(page, url: str, username: str, password: str = DEMO_PASSWORD, *, path: str = ""):
     """Log in through the form; retries once if a fresh server bounces the first attempt."""
     page.goto(f"{url}/{path}")

@@ -6,9 +6,8 @@ The review of the new letter is at least a day away (the one-day rule), so
 the liaison records the demo review that takes place today."""
 from __future__ import annotations
 
-import re
 
-from tests.browser_util import login, shot, wait_ready
+from tests.browser_util import login, pick_option, shot, wait_ready
 
 TITLE = "南通浏览器测试食品有限公司食品经营许可现场审查"
 
@@ -25,33 +24,9 @@ def fill(page, label: str, text: str):
         raise
 
 
-def open_option(page, testid: str, label: str, option: str, *, click: bool = False) -> None:
-    """Open the widget's dropdown, wait for ``option`` in it and, with
-    ``click``, choose it.  A selectbox is filtered by typing (its dropdown
-    renders only its first options, and the other browser tests of the
-    session add letters to the same server).  A rerun arriving meanwhile
-    (e.g. the login cookie component reporting back after the page loaded)
-    closes the dropdown and takes the typed text, so the step is tried again."""
-    found = page.get_by_role("option", name=re.compile(re.escape(option))).first
-    for attempt in range(3):
-        try:
-            visible(page.get_by_test_id(testid).filter(has_text=label)).click()
-            if testid == "stSelectbox":
-                page.keyboard.type(option)
-            found.wait_for(timeout=15_000)
-            if click:
-                found.click(timeout=5_000)
-            return
-        except Exception:
-            if attempt == 2:
-                shot(page, f"liaison-option-missing-{label}")
-                raise
-            page.keyboard.press("Escape")
-            wait_ready(page)
-
-
 def choose(page, testid: str, label: str, option: str):
-    open_option(page, testid, label, option, click=True)
+    box = visible(page.get_by_test_id(testid).filter(has_text=label))
+    pick_option(page, box, option, type_text=option if testid == "stSelectbox" else None)
     wait_ready(page)
 
 
@@ -103,7 +78,8 @@ def test_letter_dispatch_record_sign_check(server, browser):
 
     # 3. the liaison: the new assignment is listed; today's review is recorded and signed
     ctx, page = open_page(browser, server, "liaison")
-    open_option(page, "stSelectbox", "选择审查任务", TITLE)
+    pick_option(page, visible(page.get_by_test_id("stSelectbox").filter(has_text="选择审查任务")),
+                TITLE, type_text=TITLE, click=False)
     page.keyboard.press("Escape")
     wait_ready(page)
     page.get_by_role("tab", name="审查记录", exact=True).click()

@@ -7,7 +7,7 @@ import io
 import re
 
 from sgld.uscc import make
-from tests.browser_util import login, shot, wait_ready
+from tests.browser_util import login, pick_option, shot, wait_ready
 
 CASE_NO = "BR-2026-0001"
 
@@ -47,9 +47,7 @@ def test_record_sign_and_see_signed(server, browser, tmp_path):
     _open_push_page(page)
     _fill(page, "办件编号 *", CASE_NO)
     item = page.get_by_label("审批事项 *")
-    item.click()
-    item.press_sequentially("SC-001")
-    page.get_by_role("option", name=re.compile("SC-001")).first.click()
+    pick_option(page, item, "SC-001", type_text="SC-001")
     wait_ready(page)
     page.get_by_text("推送给市场监管局").wait_for(timeout=15_000)
     _fill(page, "统一社会信用代码 *", make("91320602MA1BRW001"), enter=True)

@@ -8,7 +8,7 @@ import io
 import re
 
 from sgld.demo.revocation import REFUSE
-from tests.browser_util import login, shot, wait_ready
+from tests.browser_util import login, pick_option, shot, wait_ready
 
 WALK = "南通濠河示范环保科技有限公司"
 
@@ -43,9 +43,7 @@ def test_file_revoke_and_repush(server, browser):
     wait_ready(page)
     lic = page.get_by_label("证照 *")
     lic.wait_for(timeout=30_000)
-    lic.click()
-    lic.press_sequentially("排污")
-    page.get_by_role("option", name=re.compile("排污许可")).first.click()
+    pick_option(page, lic, "排污许可", type_text="排污")
     wait_ready(page)
     page.get_by_label("事实与理由 *").fill("经立案调查，该企业多次超标排放，责令改正后仍拒不改正。")
     page.get_by_label("法律依据 *").fill("《中华人民共和国行政许可法》第六十九条")

@@ -8,7 +8,7 @@ import time
 
 from docx import Document
 
-from tests.browser_util import login, shot, wait_ready
+from tests.browser_util import login, pick_option, shot, wait_ready
 
 TITLE = f"浏览器测试专项审查{int(time.time()) % 100000}"
 
@@ -17,12 +17,10 @@ def choose(page, label: str, text: str | None = None, index: int | None = None,
            multi: bool = False):
     """Pick an option of a Streamlit selectbox / multiselect by typed text or position."""
     box = page.get_by_label(label, exact=True).filter(visible=True)
-    box.click()
     if text is not None:
-        page.keyboard.type(text)
-        page.wait_for_timeout(300)
-        page.get_by_role("option").filter(has_text=text).first.click()
+        pick_option(page, box, text, type_text=text)
     else:
+        box.click()
         page.get_by_role("option").nth(index).click()
     if multi:  # the multiselect's list stays open
         page.keyboard.press("Escape")
