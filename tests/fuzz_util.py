@@ -6,13 +6,15 @@
   same examples every time.  ``SGLD_FUZZ=explore`` switches to random
   examples and ``SGLD_FUZZ_SCALE=10`` runs ten times as many, for a longer
   hunt on a workstation.
-* ``fuzz_db`` — a module-scoped copy of the demo database (the properties
-  only compare counts before/after each call, so examples may share it),
-  with uploads limited to 1 MB so "oversize" files stay small.
+* ``fuzz_db`` — a module-scoped copy of the demo database (each property
+  compares the tables before/after its own call, so examples may share it),
+  with uploads limited to 1 MB so "oversize" files stay small; ``snapshot``
+  hashes every table's content so an unaudited UPDATE is seen.
 * ``attempt(db, fn, …)`` — the property itself: the call returns, or raises
   an ``SgldError`` whose message contains Chinese; after an error no table
-  changed (``allow`` names the tables a refusal may append to by design,
-  e.g. an audited login refusal); after a success every change is audited.
+  changed in count or content (``allow`` names the tables a refusal may
+  append to by design, e.g. an audited login refusal); after a success every
+  change is audited; ``expect_ok=True`` for inputs drawn all-valid.
 * strategies for codes, dates, names, numbers, ids and files.
 """
 from __future__ import annotations
@@ -79,13 +81,22 @@ def fuzz_db(demo_template, tmp_path_factory):
 
 _TABLES_SQL = ("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
                " AND NOT temporary ORDER BY 1")
+_AUDIT = {"audit_log", "audit_head"}
+
+
+def snapshot(db) -> dict[str, tuple[int, int]]:
+    """(row count, content hash) of every table, in one query: the sum of
+    each row's hash, so an UPDATE that keeps the count is seen too."""
+    names = [r[0] for r in db.all(_TABLES_SQL)]
+    sql = " UNION ALL ".join(
+        f"SELECT '{n}', count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM \"{n}\" t"
+        for n in names)
+    return {n: (c, h) for n, c, h in db.all(sql)}
 
 
 def counts(db) -> dict[str, int]:
-    """Row count of every table, in one query."""
-    names = [r[0] for r in db.all(_TABLES_SQL)]
-    sql = " UNION ALL ".join(f"SELECT '{n}', count(*) FROM \"{n}\"" for n in names)
-    return dict(db.all(sql))
+    """Row count of every table."""
+    return {n: c for n, (c, _) in snapshot(db).items()}
 
 
 def chinese_error(exc: BaseException) -> None:
@@ -99,28 +110,48 @@ def _event(fn, outcome: str) -> None:
         event(f"{getattr(fn, '__name__', 'call')}: {outcome}")
 
 
-def attempt(db, fn, *args, allow: dict[str, int] | None = None, **kwargs):
+def attempt(db, fn, *args, allow: dict[str, int] | None = None, expect_ok: bool = False,
+            **kwargs):
     """Call ``fn``; return (result, None) or (None, SgldError).  Any other
-    exception propagates (the property fails).  ``allow``: table -> the
-    most rows a refusal may add by design (audited refusals, failed runs)."""
-    before = counts(db)
+    exception propagates (the property fails).
+
+    After a refusal every table holds exactly the rows it held before (count
+    *and* content), except the tables in ``allow``: table -> the most rows a
+    refusal may append by design (audited refusals, failed runs).  After a
+    success, data tables changed <=> audit rows were added, and no more
+    audit rows than changed rows.  ``expect_ok``: the inputs are valid, so a
+    refusal fails the property (a service that refuses everything must not
+    pass)."""
+    before = snapshot(db)
     try:
         result = fn(*args, **kwargs)
     except SgldError as exc:
         chinese_error(exc)
         _event(fn, type(exc).__name__)
-        after = counts(db)
-        changed = {t: after.get(t, 0) - before.get(t, 0) for t in set(before) | set(after)
-                   if after.get(t, 0) != before.get(t, 0)}
+        assert not expect_ok, f"valid input refused: {exc}"
+        after = snapshot(db)
         allow = allow or {}
-        bad = {t: d for t, d in changed.items() if not 0 <= d <= allow.get(t, 0)}
+        bad = {}
+        for t in set(before) | set(after):
+            b, a = before.get(t, (0, "0")), after.get(t, (0, "0"))
+            if t in allow or (t == "audit_head" and "audit_log" in allow):
+                if not 0 <= a[0] - b[0] <= allow.get(t, allow.get("audit_log", 0)):
+                    bad[t] = a[0] - b[0]
+            elif a != b:
+                bad[t] = "content changed" if a[0] == b[0] else a[0] - b[0]
         assert not bad, f"partial write after {type(exc).__name__}({exc}): {bad}"
         return None, exc
     _event(fn, "ok")
-    after = counts(db)
-    changed = {t for t in before if after.get(t) != before[t] and t != "audit_log"}
+    after = snapshot(db)
+    changed = {t: abs(after.get(t, (0, "0"))[0] - before.get(t, (0, "0"))[0]) or 1
+               for t in set(before) | set(after)
+               if t not in _AUDIT and after.get(t) != before.get(t)}
+    new_audit = after["audit_log"][0] - before["audit_log"][0]
     if changed:
-        assert after["audit_log"] > before["audit_log"], f"unaudited change of {changed}"
+        assert new_audit >= 1, f"unaudited change of {sorted(changed)}"
+    else:
+        assert new_audit <= (allow or {}).get("audit_log", 0), \
+            f"{new_audit} audit rows for a call that changed nothing"
     return result, None
 
 
@@ -389,14 +420,22 @@ def sheet_files(headers: list[str], good_row, n_rows: int = 4):
     return files()
 
 
+class Fields(dict):
+    """Keyword arguments drawn by ``fields``; ``bad`` names the fields drawn
+    from their bad-input strategy (empty: every field is valid)."""
+    bad: tuple[str, ...] = ()
+
+
 @st.composite
-def fields(draw, good: dict, bad: dict, max_bad: int = 2) -> dict:
+def fields(draw, good: dict, bad: dict, max_bad: int = 2) -> Fields:
     """Keyword arguments: every field plausible except up to ``max_bad``
     fields drawn from their bad-input strategy, so each example reaches the
     checks (and the writes) behind the first field."""
-    out = {k: draw(s, label=k) for k, s in good.items()}
+    out = Fields({k: draw(s, label=k) for k, s in good.items()})
     keys = sorted(bad)
     n = draw(st.integers(0, max_bad))
-    for k in draw(st.lists(st.sampled_from(keys), min_size=n, max_size=n, unique=True)) if keys else []:
+    chosen = draw(st.lists(st.sampled_from(keys), min_size=n, max_size=n, unique=True)) if keys else []
+    for k in chosen:
         out[k] = draw(bad[k], label=f"{k} (bad)")
+    out.bad = tuple(chosen)
     return out

@@ -251,10 +251,7 @@ def _check_motion(cur, *, title, scopes, forms, matters, meeting_at, place, depa
     if (city_chair or invited_units) and not major:
         raise ValidationError("只有特别重大、复杂的项目，才可报请市政府分管领导主持或邀请相关单位负责人参加。",
                               field="major")
-    try:
-        ids = sorted({int(x) for x in (department_ids or [])})
-    except (TypeError, ValueError):
-        raise ValidationError("参审部门无效。", field="department_ids") from None
+    ids = v.id_list(department_ids or [], "参审部门")
     if not ids:
         raise ValidationError("请至少选择一个参审部门。", field="department_ids")
     found = dict(cur.execute(
