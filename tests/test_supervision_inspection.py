@@ -194,12 +194,15 @@ def test_followup_task_closed_by_an_inspection(db, as_user):
     assert oldest["已等待（天）"] == (clock.today() - pd.Timestamp(oldest["签收时间"]).date()).days
     rem = {r.kind: r for r in inspection.reminders(sup)}["followup_supervision"]
     assert rem.count == len(tasks) and rem.page == "supervise"
-    same = int((tasks["企业编号"] == oldest["企业编号"]).sum())
     # an inspection dated before the signing does not close the task
     signed = pd.Timestamp(oldest["签收时间"]).to_pydatetime()
     rec(sup, oldest["统一社会信用代码"], inspected_at=signed - timedelta(days=2))
     assert len(inspection.followup_tasks(sup)) == len(tasks)
-    rec(sup, oldest["统一社会信用代码"], inspected_at=min(clock.now(), signed + timedelta(days=1)))
+    at = min(clock.now(), signed + timedelta(days=1)).replace(microsecond=0)
+    # it closes the enterprise's tasks signed up to the inspection, not later ones
+    same = int(((tasks["企业编号"] == oldest["企业编号"])
+                & (pd.to_datetime(tasks["签收时间"]) <= pd.Timestamp(at))).sum())
+    rec(sup, oldest["统一社会信用代码"], inspected_at=at)
     after = inspection.followup_tasks(sup)
     assert len(after) == len(tasks) - same
     assert oldest["推送编号"] not in set(after["推送编号"])
