@@ -11,7 +11,12 @@ def to_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, sheet_name: str = "æ
     if isinstance(sheets, pd.DataFrame):
         sheets = {sheet_name: sheets}
     buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as xw:
+    # User text such as "=HYPERLINK(...)" must stay text: xlsxwriter would
+    # otherwise turn strings starting with "=" into formulas (CSV/formula
+    # injection). Numbers keep their own type; only strings are affected.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with pd.ExcelWriter(buf, engine="xlsxwriter",
+                        engine_kwargs={"options": options}) as xw:
         for name, frame in sheets.items():
             safe = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Sheet"
             out = frame.copy()
