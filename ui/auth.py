@@ -46,6 +46,7 @@ from sgld.demo.base import ACCOUNTS
 from sgld.errors import AuthError
 from sgld.security import PAGES, Actor, ROLES
 from sgld.services import accounts, sso
+from ui import reminder_links
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
@@ -412,4 +413,5 @@ def page_guard(page_key: str) -> Actor:
     if not actor.has(*roles):
         st.error(f"您没有权限访问“{title}”页面。")
         st.stop()
+    reminder_links.apply()  # a 处理提醒 link opens the list it counted
     return actor

@@ -245,7 +245,8 @@ def work_view(actor: Actor) -> None:
                     c[0].markdown(text)
                     if r.page in pages and r.page in PAGE_FILES:
                         c[1].page_link(PAGE_FILES[r.page], label=f"前往{PAGES[r.page][0]}",
-                                       icon=":material/arrow_forward:")
+                                       icon=":material/arrow_forward:",
+                                       query_params={"todo": r.kind})
         with right:
             st.markdown("**待办分布（按类型和时限）**")
             if len(wv.chart):

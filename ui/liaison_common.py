@@ -151,11 +151,16 @@ def letter_detail(actor: Actor, d: dict, key: str) -> None:
                         f"{'，涉及硬件设施' if x['hardware'] else ''}）")
 
 
+DUE = "到期/逾期"
+
+
 def rectifications_tab(actor: Actor) -> None:
     """整改跟踪: list with states; the liaison records checks here."""
-    choice = st.segmented_control("整改状态", ["全部", "即将到期", "已逾期", "整改中", "已整改"],
-                                  default="全部", key="lz_rect_state")
-    filt = None if choice in (None, "全部") else choice
+    choice = st.segmented_control("整改状态", ["全部", DUE, "即将到期", "已逾期", "整改中", "已整改"],
+                                  default="全部", key="lz_rect_state",
+                                  help=f"“{DUE}”即处理提醒所计：即将到期或已逾期的整改事项。")
+    filt = (None if choice in (None, "全部") else ("即将到期", "已逾期") if choice == DUE
+            else choice)
     with action():
         rows = svc.list_rectifications(actor, state=filt)
         shown, _ = data_table(svc.rects_table(rows), key="lz_rect_table", file_name="整改事项")

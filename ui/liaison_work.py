@@ -14,6 +14,11 @@ from ui.liaison_common import (done, enterprise_box, letter_download, pick, repo
 from ui.widgets import action, data_table, lazy_tabs
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
+# the 只看 filter of 我的审查任务: the lists the reminders count
+TODO_FILTERS = {"全部": lambda r: True,
+                "待参加/待记录": lambda r: r["recorded_at"] is None,
+                "待签字": lambda r: r["todo"] == "待签字",
+                "待反馈": lambda r: r["todo"] == "待反馈"}
 
 
 def discipline_box(actor: Actor) -> bool:
@@ -45,12 +50,16 @@ def assignments_tab(actor: Actor) -> None:
     if not rows:
         st.info("目前没有派给您的审查任务。")
         return
-    todo = [r for r in rows if r["todo"]]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("待参加/待记录", sum(1 for r in rows if r["recorded_at"] is None))
     c2.metric("待签字报告", sum(1 for r in rows if r["todo"] == "待签字"))
     c3.metric("待反馈本部门", sum(1 for r in rows if r["todo"] == "待反馈"))
     c4.metric("全部任务", len(rows))
+    show = st.segmented_control("只看", list(TODO_FILTERS), default="全部", key="lz_my_todo")
+    chosen = [r for r in rows if TODO_FILTERS[show or "全部"](r)]
+    if not chosen:
+        st.caption(f"没有“{show}”的任务，下面列出全部任务。")
+    rows = chosen or rows
     data_table(svc.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
     st.divider()
     order = sorted(rows, key=lambda r: (r["todo"] == "", r["review_date"] != clock.today(),

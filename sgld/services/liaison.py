@@ -649,7 +649,8 @@ def list_letters(actor: Actor, *, state: str | None = None, department_id: int |
         r["on_time"] = (r["dispatched_at"] is not None
                         and r["dispatched_at"].date() < r["review_date"])
     if state:
-        rows = [r for r in rows if r["state"] == state]
+        states = {state} if isinstance(state, str) else set(state)
+        rows = [r for r in rows if r["state"] in states]
     return rows
 
 
@@ -1043,9 +1044,9 @@ def _rects(where: str, params: list) -> list[dict]:
     return rows
 
 
-def list_rectifications(actor: Actor, *, state: str | None = None) -> list[dict]:
+def list_rectifications(actor: Actor, *, state: str | tuple | None = None) -> list[dict]:
     """Liaison: items of their own assignments; supervisor: their department's;
-    approver, leader, admin: all."""
+    approver, leader, admin: all.  ``state``: one state or several."""
     require(actor, *READERS, action="查看整改事项")
     if actor.sees_everything or actor.has("approver"):
         rows = _rects("", [])
@@ -1054,7 +1055,8 @@ def list_rectifications(actor: Actor, *, state: str | None = None) -> list[dict]
     else:
         rows = _rects(" AND l.user_id = ?", [actor.user_id])
     if state:
-        rows = [r for r in rows if r["state"] == state]
+        states = {state} if isinstance(state, str) else set(state)
+        rows = [r for r in rows if r["state"] in states]
     return rows
 
 
