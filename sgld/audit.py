@@ -1,6 +1,12 @@
-"""Append-only, hash-chained audit log.
+"""Append-only, keyed hash-chained audit log.
 
-Each row stores SHA-256 over its own content and the previous row's hash.
+Each row stores an HMAC-SHA-256 over its own content, the previous row's MAC
+and the id of the key that signed it (``key_id``).  The key comes from the
+configuration (``SGLD_AUDIT_KEY``), never from the database, so whoever can
+write the database file but lacks the key cannot recompute the chain after
+editing a row.  Rows written before keyed signing (``key_id`` NULL) keep
+their plain SHA-256 hash.  Old keys stay usable for verification through
+``SGLD_AUDIT_KEYS_OLD`` (key rotation, see docs/security.md).
 :func:`record` must be called inside the write transaction of the change it
 describes; its rows and the chain head (``audit_head``) are written in that
 same transaction, just before it commits (writes are serialised, see
@@ -9,6 +15,7 @@ same transaction, just before it commits (writes are serialised, see
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,14 +40,58 @@ def to_json(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_default)
 
 
+def key_id_of(key: str) -> str:
+    """The public id of an audit key (stored per row; reveals nothing of it)."""
+    return hashlib.sha256(b"sgld-audit-key-id\0" + key.encode("utf-8")).hexdigest()[:12]
+
+
+# key id -> HMAC object primed with the key (copied per row: cheaper than
+# hmac.new each time); the current signing key id
+_macs: dict[str, Any] | None = None
+_current_id: str | None = None
+
+
+def configure(key: str | None = None, old_keys: Any = ()) -> None:
+    """Set the signing key and the older keys accepted by verification.
+    Without arguments: from the settings (``SGLD_AUDIT_KEY``,
+    ``SGLD_AUDIT_KEYS_OLD``).  Called again when the settings change."""
+    global _macs, _current_id
+    if key is None:
+        from sgld import settings
+        cfg = settings.get()
+        key, old_keys = cfg.audit_key, cfg.audit_keys_old
+    macs = {}
+    for k in [*old_keys, key]:
+        macs[key_id_of(k)] = hmac.new(k.encode("utf-8"), digestmod=hashlib.sha256)
+    _macs, _current_id = macs, key_id_of(key)
+
+
+def forget_keys() -> None:
+    """Read the keys from the settings again on next use."""
+    global _macs, _current_id
+    _macs, _current_id = None, None
+
+
+def _signer() -> tuple[str, Any]:
+    if _macs is None:
+        configure()
+    return _current_id, _macs[_current_id]
+
+
 def row_hash(prev_hash: str, id_: int, at: datetime, actor_id, actor, department, action,
-             object_type, object_id, before_json, after_json) -> str:
-    payload = json.dumps(
-        [prev_hash, id_, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor,
-         department, action, object_type, object_id, before_json, after_json],
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+             object_type, object_id, before_json, after_json, key_id: str | None = None,
+             mac: Any = None) -> str:
+    """The row's MAC (``key_id`` and the primed ``mac`` given) or, for rows
+    written before keyed signing, its plain SHA-256 hash."""
+    fields = [prev_hash, id_, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor,
+              department, action, object_type, object_id, before_json, after_json]
+    if key_id is None:
+        payload = json.dumps(fields, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    fields.append(key_id)
+    m = mac.copy()
+    m.update(json.dumps(fields, ensure_ascii=False).encode("utf-8"))
+    return m.hexdigest()
 
 
 def record(cur, actor, action: str, object_type: str, object_id: Any = None,
@@ -62,8 +113,11 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     dept = getattr(actor, "department_name", None)
     bj, aj = to_json(before), to_json(after)
     oid = None if object_id is None else str(object_id)
-    h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj)
-    row = (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h)
+    kid, mac = _signer()
+    h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj,
+                 kid, mac)
+    row = (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h,
+           kid)
     if managed:  # written just before the transaction commits
         _pending[id(cur)] = (new_id, h)
         _rows[id(cur)].append(row)
@@ -84,7 +138,7 @@ _cached_head: tuple[int, str] | None = None
 _pending: dict[int, tuple[int, str]] = {}
 _rows: dict[int, list[tuple]] = {}
 _COLUMNS = ("id, logged_at, actor_id, actor, department, action, object_type, object_id,"
-            " before_json, after_json, prev_hash, hash")
+            " before_json, after_json, prev_hash, hash, key_id")
 _NAMES = [c.strip() for c in _COLUMNS.split(",")]
 
 
@@ -181,29 +235,67 @@ def forget_head() -> None:
     _epoch = _data_version
 
 
-def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
-    """Walk the chain.  Returns (ok, rows checked, first broken id or None)."""
+class Report:
+    """Outcome of :func:`check`: ``ok``; rows checked; the first bad id; the
+    range of sealed ids missing from the database; a message (Chinese)."""
+
+    def __init__(self, ok: bool, checked: int, first_bad: int | None = None,
+                 missing: tuple[int, int] | None = None, message: str = ""):
+        self.ok, self.checked, self.first_bad, self.missing = ok, checked, first_bad, missing
+        self.message = message
+
+
+def check(db, batch: int = 50_000) -> Report:
+    """Walk the chain with the configured keys and compare it with the
+    audit head (and the seals written outside the database, see below)."""
+    if _macs is None:
+        configure()
     prev = "0" * 64
     expected_id = 1
     checked = 0
+    keyed_seen = False
     with db.cursor() as cur:
         cur.execute(
             "SELECT id, logged_at, actor_id, actor, department, action, object_type, object_id,"
-            " before_json, after_json, prev_hash, hash FROM audit_log ORDER BY id")
+            " before_json, after_json, prev_hash, hash, key_id FROM audit_log ORDER BY id")
         while True:
             rows = cur.fetchmany(batch)
             if not rows:
                 break
             for r in rows:
-                (id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, prev_hash, h) = r
+                (id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, prev_hash, h, kid) = r
+                if kid is None:
+                    if keyed_seen:
+                        return Report(False, checked, id_, message=(
+                            f"第 {id_} 条缺少密钥签名（其前已有签名记录），操作日志被篡改"))
+                    mac = None
+                else:
+                    keyed_seen = True
+                    mac = _macs.get(kid)
+                    if mac is None:
+                        return Report(False, checked, id_, message=(
+                            f"第 {id_} 条的签名密钥（编号 {kid}）未配置：请在 SGLD_AUDIT_KEYS_OLD"
+                            " 中加入该旧密钥后再校验"))
                 if id_ != expected_id or prev_hash != prev or h != row_hash(
-                        prev, id_, at, actor_id, actor, dept, action, otype, oid, bj, aj):
-                    return False, checked, id_
+                        prev, id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, kid, mac):
+                    bad = min(id_, expected_id)
+                    return Report(False, checked, bad, message=(
+                        f"第 {bad} 条起操作日志被篡改或缺失（签名不符）"))
                 prev = h
                 expected_id += 1
                 checked += 1
         head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
     if head != (checked, prev):
         # rows deleted from the end, or the head tampered with
-        return False, checked, checked + 1 if head[0] > checked else head[0]
-    return True, checked, None
+        bad = checked + 1 if head[0] > checked else head[0]
+        return Report(False, checked, bad, message=(
+            f"第 {bad} 条起操作日志被篡改或缺失（与链头记录不符）"))
+    return Report(True, checked, message=f"OK {checked}")
+
+
+def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
+    """Returns (ok, rows checked, first bad id or None); see :func:`check`."""
+    rep = check(db, batch)
+    first = rep.first_bad if rep.first_bad is not None else (
+        rep.missing[0] if rep.missing else None)
+    return rep.ok, rep.checked, first

@@ -79,11 +79,15 @@ def _create_bureau(cur, name):
 
 def cmd_verify_audit(args) -> int:
     from sgld import audit
-    ok, n, broken = audit.verify(_db())
-    if ok:
-        print(f"OK {n}")
+    rep = audit.check(_db())
+    if rep.ok:
+        print(rep.message)
         return 0
-    print(f"BROKEN at id {broken} (验证了 {n} 条，第 {broken} 条起操作日志被篡改或缺失)")
+    if rep.first_bad is not None:
+        print(f"BROKEN at id {rep.first_bad} (验证了 {rep.checked} 条，{rep.message})")
+    else:
+        lo, hi = rep.missing
+        print(f"MISSING ids {lo}-{hi} (验证了 {rep.checked} 条，{rep.message})")
     return 1
 
 

@@ -28,6 +28,8 @@ SPEC: dict[str, tuple[str, str]] = {
     "CITY": ("南通市", "城市名称"),
     "BUREAU_NAME": ("", "审批局全称，默认为 <城市>行政审批局"),
     "COOKIE_KEY": ("", "登录 Cookie 签名密钥；生产模式必填（至少 32 个字符）"),
+    "AUDIT_KEY": ("", "操作日志签名密钥（HMAC）；生产模式必填（至少 32 个字符），不得存入数据库"),
+    "AUDIT_KEYS_OLD": ("", "轮换前使用过的操作日志签名密钥，逗号分隔；只用于校验旧记录"),
     "COOKIE_NAME": ("sgld_auth", "登录 Cookie 名称"),
     "IDLE_MINUTES": ("30", "会话空闲超时（分钟）"),
     "LOCK_ATTEMPTS": ("5", "连续登录失败多少次后锁定"),
@@ -65,6 +67,8 @@ class Settings:
     lock_minutes: int
     upload_max_mb: int
     raw: dict = field(default_factory=dict, compare=False)
+    audit_key: str = field(default="", repr=False)
+    audit_keys_old: tuple = field(default=(), repr=False)
 
     @property
     def demo(self) -> bool:
@@ -99,9 +103,9 @@ def _abs(p: str) -> Path:
     return path if path.is_absolute() else (ROOT / path)
 
 
-def _demo_cookie_key(data_dir: Path) -> str:
+def _demo_cookie_key(data_dir: Path, name: str = ".cookie_key") -> str:
     """Demo mode only: a random key kept in the data folder (never in the repo)."""
-    key_file = data_dir / ".cookie_key"
+    key_file = data_dir / name
     if key_file.is_file():
         return key_file.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -128,6 +132,14 @@ def load() -> Settings:
         cookie_key = _demo_cookie_key(data_dir)
     elif len(cookie_key) < 32:
         raise ConfigError("SGLD_COOKIE_KEY 至少需要 32 个字符")
+    audit_key = values["AUDIT_KEY"].strip()
+    if not audit_key:
+        if mode == "production":
+            raise ConfigError("生产模式必须设置 SGLD_AUDIT_KEY（操作日志签名密钥，至少 32 个字符）")
+        audit_key = _demo_cookie_key(data_dir, ".audit_key")
+    elif len(audit_key) < 32:
+        raise ConfigError("SGLD_AUDIT_KEY 至少需要 32 个字符")
+    old = tuple(k.strip() for k in values["AUDIT_KEYS_OLD"].split(",") if k.strip())
     city = values["CITY"].strip() or "南通市"
     return Settings(
         db=_abs(values["DB"]),
@@ -143,6 +155,8 @@ def load() -> Settings:
         lock_minutes=_int(values, "LOCK_MINUTES"),
         upload_max_mb=_int(values, "UPLOAD_MAX_MB"),
         raw=values,
+        audit_key=audit_key,
+        audit_keys_old=old,
     )
 
 
@@ -160,3 +174,5 @@ def reset() -> None:
     """Forget the cached settings (tests change the environment)."""
     global _cached
     _cached = None
+    from sgld import audit
+    audit.forget_keys()

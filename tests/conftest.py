@@ -20,6 +20,8 @@ def _point_at(tmp: Path) -> None:
     os.environ["SGLD_MODE"] = "demo"
     os.environ["SGLD_MAINTENANCE"] = "off"
     os.environ.pop("SGLD_COOKIE_KEY", None)
+    os.environ.pop("SGLD_AUDIT_KEY", None)
+    os.environ.pop("SGLD_AUDIT_KEYS_OLD", None)
     settings.reset()
     connection.reset()
 
@@ -42,9 +44,10 @@ def db(demo_template, tmp_path):
     clock.freeze(None)
     (tmp_path / "data").mkdir(exist_ok=True)
     shutil.copyfile(demo_template / "sgld.duckdb", tmp_path / "sgld.duckdb")
-    key = demo_template / "data" / ".cookie_key"
-    if key.exists():
-        shutil.copyfile(key, tmp_path / "data" / ".cookie_key")
+    for name in (".cookie_key", ".audit_key", "audit.seals"):
+        key = demo_template / "data" / name
+        if key.exists():
+            shutil.copyfile(key, tmp_path / "data" / name)
     _point_at(tmp_path)
     yield connection.get_db()
     clock.freeze(None)
