@@ -101,7 +101,7 @@ class Database:
         self._leading = False  # a thread is running a group (guarded by _queue_cond)
         self._last_group = 1  # size of the previous group (guarded by _queue_cond)
         self._local = threading.local()
-        audit.forget_head()
+        audit.forget_head(self.path)
 
     # -- reads -------------------------------------------------------------
     @contextmanager

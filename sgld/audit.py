@@ -7,6 +7,12 @@ write the database file but lacks the key cannot recompute the chain after
 editing a row.  Rows written before keyed signing (``key_id`` NULL) keep
 their plain SHA-256 hash.  Old keys stay usable for verification through
 ``SGLD_AUDIT_KEYS_OLD`` (key rotation, see docs/security.md).
+
+Seals: every ``SEAL_ROWS`` rows or ``SEAL_SECONDS`` (checked when a write
+commits) the committed head (last id, last MAC, key id, time) is appended
+as a JSON line to ``<data folder>/audit.seals`` and sent to the system log.
+:func:`check` compares the database with them, so deleting the last rows
+and moving ``audit_head`` back is reported as the missing id range.
 :func:`record` must be called inside the write transaction of the change it
 describes; its rows and the chain head (``audit_head``) are written in that
 same transaction, just before it commits (writes are serialised, see
@@ -17,6 +23,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
+import os
+import time
+from pathlib import Path
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -182,8 +192,10 @@ def on_commit(cur) -> None:
     global _cached_head, _data_version
     _rows.pop(id(cur), None)
     head = _pending.pop(id(cur), None)
+    restore = _restores.pop(id(cur), None)
     if head is not None:
         _cached_head = head
+        _maybe_seal(cur, head, restore)
     _data_version += 1
     for user_id in _writers.pop(id(cur), ()):
         _user_versions[user_id] = _data_version
@@ -218,21 +230,158 @@ _epoch = 0  # data_version() when the current database was opened
 
 
 def on_rollback(cur) -> None:
+    _restores.pop(id(cur), None)
     _pending.pop(id(cur), None)
     _rows.pop(id(cur), None)
     _writers.pop(id(cur), None)
 
 
-def forget_head() -> None:
-    """Drop the cached head (a new database was opened)."""
-    global _cached_head, _data_version, _epoch
+def forget_head(db_path: str | None = None) -> None:
+    """Drop the cached head (a new database was opened: ``db_path``)."""
+    global _cached_head, _data_version, _epoch, _db_path, _sealed
     _cached_head = None
+    _db_path, _sealed = db_path, None
+    _restores.clear()
     _pending.clear()
     _rows.clear()
     _writers.clear()
     _user_versions.clear()
     _data_version += 1  # another database: cached reads of the old one are stale
     _epoch = _data_version
+
+
+# -- seals --------------------------------------------------------------
+SEAL_ROWS = 100
+SEAL_SECONDS = 600.0
+SEAL_FILE = "audit.seals"
+_db_path: str | None = None  # the database this process opened last
+_sealed: tuple[int, float] | None = None  # last sealed id, monotonic time
+_restores: dict[int, dict] = {}
+_log = logging.getLogger("sgld.audit.seal")
+_syslog_ready = False
+
+
+def seal_path() -> Path | None:
+    """The seal file of the configured database, or None when the open
+    database is another file (a backup being checked, a test copy)."""
+    from sgld import settings
+    cfg = settings.get()
+    if _db_path is None or _db_path != str(cfg.db):
+        return None
+    return cfg.data_dir / SEAL_FILE
+
+
+def read_seals(path: Path) -> list[dict]:
+    out = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return out
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            out.append(entry)
+    return out
+
+
+def _to_syslog(line: str) -> None:
+    global _syslog_ready
+    if not _syslog_ready:
+        _syslog_ready = True
+        _log.setLevel(logging.INFO)
+        if os.path.exists("/dev/log"):
+            try:
+                from logging.handlers import SysLogHandler
+                h = SysLogHandler(address="/dev/log")
+                h.setFormatter(logging.Formatter("sgld: %(message)s"))
+                _log.addHandler(h)
+            except OSError:
+                pass
+    try:
+        _log.info("audit seal %s", line)
+    except Exception:  # noqa: BLE001 - the system log is a second copy
+        pass
+
+
+def _append_seal(path: Path, entry: dict) -> None:
+    line = json.dumps(entry, ensure_ascii=False, sort_keys=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(fd, (line + "\n").encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    _to_syslog(line)
+
+
+def _maybe_seal(cur, head: tuple[int, str], restore: dict | None = None,
+                force: bool = False) -> None:
+    """Append a seal for the committed ``head`` when due (never fails the
+    write, which has already committed)."""
+    global _sealed
+    try:
+        path = seal_path()
+        if path is None:
+            return
+        now = time.monotonic()
+        if _sealed is None:
+            seals = read_seals(path)
+            _sealed = (seals[-1]["id"], now) if seals else None
+            first = not seals
+        else:
+            first = False
+        if not (force or restore or first):
+            gap = head[0] - _sealed[0]
+            if gap < SEAL_ROWS and (gap <= 0 or now - _sealed[1] < SEAL_SECONDS):
+                return
+        entry = {"id": head[0], "mac": head[1], "key_id": _current_id,
+                 "at": clock.now().isoformat(timespec="seconds")}
+        if first:
+            entry["legacy_until"] = cur.execute(
+                "SELECT coalesce(max(id), 0) FROM audit_log WHERE key_id IS NULL").fetchone()[0]
+        if restore:
+            entry["restore"] = restore
+        _append_seal(path, entry)
+        _sealed = (head[0], now)
+    except Exception:  # noqa: BLE001
+        _log.exception("writing the audit seal failed")
+
+
+class _Named:
+    def __init__(self, username):
+        self.username = username
+
+
+def record_restore(cur, *, actor_name: str | None, source: Any, backup_rows: int,
+                   live_rows: int) -> int:
+    """Audit a database restore on the restored database's cursor: one row,
+    then (when it commits) a seal line marking that the sealed ids above
+    ``backup_rows`` (up to ``live_rows``) belonged to the replaced history."""
+    info = {"source": str(source), "backup_rows": int(backup_rows), "live_rows": int(live_rows)}
+    rid = record(cur, _Named(actor_name), "restore", "database", None, after=info)
+    if id(cur) in _rows:
+        _restores[id(cur)] = info
+    else:
+        _maybe_seal(cur, _stored_head(cur), info)
+    return rid
+
+
+def _expected_from_seals(seals: list[dict]) -> tuple[dict[int, str], int | None]:
+    """id -> sealed MAC, after applying restores; the legacy limit."""
+    expected: dict[int, str] = {}
+    legacy_until = None
+    for e in seals:
+        if legacy_until is None and isinstance(e.get("legacy_until"), int):
+            legacy_until = e["legacy_until"]
+        r = e.get("restore")
+        if isinstance(r, dict) and isinstance(r.get("backup_rows"), int):
+            expected = {k: v for k, v in expected.items() if k <= r["backup_rows"]}
+        expected[e["id"]] = e.get("mac")
+    return expected, legacy_until
 
 
 class Report:
@@ -250,6 +399,11 @@ def check(db, batch: int = 50_000) -> Report:
     audit head (and the seals written outside the database, see below)."""
     if _macs is None:
         configure()
+    path = seal_path()
+    seals = read_seals(path) if path is not None else []
+    sealed, legacy_until = _expected_from_seals(seals)
+    if legacy_until is None:
+        legacy_until = 0 if seals else None  # None: no seal file to check against
     prev = "0" * 64
     expected_id = 1
     checked = 0
@@ -265,7 +419,7 @@ def check(db, batch: int = 50_000) -> Report:
             for r in rows:
                 (id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, prev_hash, h, kid) = r
                 if kid is None:
-                    if keyed_seen:
+                    if keyed_seen or (legacy_until is not None and id_ > legacy_until):
                         return Report(False, checked, id_, message=(
                             f"第 {id_} 条缺少密钥签名（其前已有签名记录），操作日志被篡改"))
                     mac = None
@@ -281,15 +435,26 @@ def check(db, batch: int = 50_000) -> Report:
                     bad = min(id_, expected_id)
                     return Report(False, checked, bad, message=(
                         f"第 {bad} 条起操作日志被篡改或缺失（签名不符）"))
+                if id_ in sealed and sealed[id_] != h:
+                    return Report(False, checked, id_, message=(
+                        f"第 {id_} 条与库外封存记录不符，操作日志被篡改"))
                 prev = h
                 expected_id += 1
                 checked += 1
         head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
+    top = max(sealed, default=0)
+    if top > checked:
+        return Report(False, checked, missing=(checked + 1, top), message=(
+            f"第 {checked + 1}–{top} 条已在库外封存，但数据库中缺失（操作日志被截断）"))
     if head != (checked, prev):
         # rows deleted from the end, or the head tampered with
         bad = checked + 1 if head[0] > checked else head[0]
         return Report(False, checked, bad, message=(
             f"第 {bad} 条起操作日志被篡改或缺失（与链头记录不符）"))
+    if path is not None and not seals and keyed_seen:
+        # signatures checked; truncation cannot be without the seal file
+        return Report(True, checked, message=(
+            f"OK {checked}（警告：未找到封存文件 {path}，无法核对末尾记录是否被删除）"))
     return Report(True, checked, message=f"OK {checked}")
 
 

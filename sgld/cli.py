@@ -85,9 +85,11 @@ def cmd_verify_audit(args) -> int:
         return 0
     if rep.first_bad is not None:
         print(f"BROKEN at id {rep.first_bad} (验证了 {rep.checked} 条，{rep.message})")
-    else:
+    elif rep.missing is not None:
         lo, hi = rep.missing
         print(f"MISSING ids {lo}-{hi} (验证了 {rep.checked} 条，{rep.message})")
+    else:
+        print(f"BROKEN (验证了 {rep.checked} 条，{rep.message})")
     return 1
 
 

@@ -36,6 +36,9 @@ def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     connection.reset()
     fresh = tmp_path / "fresh"
     env = _env(fresh, fresh / "restored.duckdb")
+    # the audit key travels with the deployment's configuration, not the backup
+    from sgld import settings
+    env["SGLD_AUDIT_KEY"] = settings.get().audit_key
     out = subprocess.run([sys.executable, "manage.py", "restore", str(dest)], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
