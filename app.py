@@ -2,11 +2,16 @@
 import streamlit as st
 
 from sgld import audit, reminders, settings
+from sgld.errors import ConfigError
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
 from ui.widgets import nav_label, show_flash
 
-cfg = settings.get()
+try:
+    cfg = settings.get()
+except ConfigError as exc:  # e.g. production without SGLD_COOKIE_KEY / SGLD_AUDIT_KEY
+    from sgld import startup
+    startup.refuse(exc)
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
 
 

@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+.venv/bin/python manage.py check-config >/dev/null  # refuses a production start without its keys
 exec .venv/bin/streamlit run app.py "$@"

@@ -93,6 +93,14 @@ def cmd_verify_audit(args) -> int:
     return 1
 
 
+def cmd_check_config(args) -> int:
+    """Load the settings as the server does; run before it starts."""
+    from sgld import settings
+    cfg = settings.load()  # a ConfigError becomes one line and exit code 2
+    print(f"配置检查通过（{'生产' if cfg.mode == 'production' else '演示'}模式）")
+    return 0
+
+
 def cmd_backup(args) -> int:
     """A consistent copy, taken by the running app when it holds the file."""
     from db.connection import Database
@@ -145,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--department", help="所属部门名称（默认审批局，不存在时自动创建）")
     s.add_argument("--generate", action="store_true", help="生成随机密码并只打印一次")
     s.set_defaults(fn=cmd_create_admin)
+    s = sub.add_parser("check-config", help="检查配置（生产模式缺少密钥时失败），启动前运行")
+    s.set_defaults(fn=cmd_check_config)
     s = sub.add_parser("verify-audit", help="校验操作日志哈希链")
     s.set_defaults(fn=cmd_verify_audit)
     s = sub.add_parser("backup", help="把数据库一致地备份到 DEST（文件或目录）")

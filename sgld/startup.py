@@ -9,6 +9,16 @@ from db.connection import get_db
 from sgld import settings
 
 
+def refuse(exc: Exception) -> None:
+    """A setting the server cannot run without is missing or invalid: one
+    line on the console and a non-zero exit (raised again under pytest)."""
+    import sys
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        raise exc
+    print(f"审管联动系统拒绝启动：{exc}", file=sys.stderr, flush=True)
+    os._exit(2)
+
+
 def ensure_ready() -> None:
     get_db()  # opens the database and applies pending migrations
     if settings.get().demo:

@@ -137,6 +137,7 @@ def test_create_admin_bootstrap_in_production(empty_db, monkeypatch):
     from sgld import settings
     monkeypatch.setenv("SGLD_MODE", "production")
     monkeypatch.setenv("SGLD_COOKIE_KEY", "x" * 40)
+    monkeypatch.setenv("SGLD_AUDIT_KEY", "y" * 40)
     settings.reset()
     assert empty_db.scalar("SELECT count(*) FROM app_user") == 0
     assert cli.main(["create-admin", "--generate", "--username", "root"]) == 0
