@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, status_text
+from ui.widgets import action, data_table, md_text, status_text
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -28,7 +28,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
     try:
         d = push_query.case_detail(actor, case_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     c = d["case"]
     with st.container(border=True):
@@ -235,7 +235,7 @@ def licence_detail(actor, licence_id: int, *, key: str) -> None:
     try:
         d = push_query.licence_detail(actor, licence_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     lic = d["licence"]
     with st.container(border=True):
@@ -266,7 +266,7 @@ def project_detail(actor, project_no: str) -> None:
     try:
         d = push_query.project_detail(actor, project_no)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     p = d["project"]
     if push.scoped(actor) and not len(d["cases"]):

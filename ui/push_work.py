@@ -12,7 +12,7 @@ from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
 from ui.warning_flags import form_flag
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 LIST_LIMIT = 2000
@@ -103,7 +103,7 @@ def import_panel(actor) -> None:
         try:
             ss["imp_preview"] = cases_import.import_cases(actor, up.name, data, commit=False)
         except SgldError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_text(str(exc)), icon=":material/error:")
             return
     res = ss.get("imp_done") or ss.get("imp_preview")
     if res is None:

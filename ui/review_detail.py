@@ -8,8 +8,8 @@ from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
-from ui.review_list import FLASH, md_escape
-from ui.widgets import badge
+from ui.review_list import FLASH
+from ui.widgets import badge, md_text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -20,7 +20,7 @@ def _run(fn, message) -> None:
     try:
         result = fn()
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     st.session_state[FLASH] = message(result) if callable(message) else message
     st.rerun()
@@ -30,7 +30,7 @@ def render(actor, review_id: int) -> None:
     try:
         r = sr.get_review(actor, review_id)
     except SgldError as exc:
-        st.warning(str(exc))
+        st.warning(md_text(str(exc)))
         return
     with st.container(border=True):
         head = st.columns([5, 1])
@@ -47,17 +47,17 @@ def render(actor, review_id: int) -> None:
 def _facts(r: dict) -> None:
     c = st.columns(4)
     c[0].markdown(f"**会议时间**  \n{r['meeting_at']:%Y-%m-%d %H:%M}")
-    c[1].markdown(f"**会议地点**  \n{md_escape(r['place'])}")
-    c[2].markdown(f"**发起处室**  \n{r['division']}（{md_escape(r['proposed_by_name'])}）")
+    c[1].markdown(f"**会议地点**  \n{md_text(r['place'])}")
+    c[2].markdown(f"**发起处室**  \n{r['division']}（{md_text(r['proposed_by_name'])}）")
     c[3].markdown(f"**主持**  \n{r['chair_level']}" + ("  \n特别重大、复杂" if r["major"] else ""))
     c = st.columns(4)
     c[0].markdown(f"**审查范围**  \n{'、'.join(r['scopes'])}")
     c[1].markdown(f"**审查形式**  \n{'、'.join(r['forms'])}")
-    c[2].markdown(f"**项目**  \n{md_escape(r['project_no'] or '—')}  \n"
-                  f"{md_escape(r['project_name'] or '')}")
-    c[3].markdown(f"**办件编号**  \n{md_escape(r['case_no'] or '—')}")
+    c[2].markdown(f"**项目**  \n{md_text(r['project_no'] or '—')}  \n"
+                  f"{md_text(r['project_name'] or '')}")
+    c[3].markdown(f"**办件编号**  \n{md_text(r['case_no'] or '—')}")
     if r["invited_units"]:
-        st.markdown(f"**特邀参加**：{md_escape(r['invited_units'])}")
+        st.markdown(f"**特邀参加**：{md_text(r['invited_units'])}")
     with st.expander("需要协调解决的事项与项目情况", expanded=r["status"] in (sr.S_PENDING,
                                                                    sr.S_NOTIFIED)):
         st.markdown("**需要协调解决的事项**")
@@ -68,7 +68,7 @@ def _facts(r: dict) -> None:
     if r["approval_comment"]:
         who = r["approved_by_name"] or ""
         label = {sr.S_RETURNED: "退回意见", sr.S_WITHDRAWN: "撤回说明"}.get(r["status"], "审察意见")
-        st.markdown(f"**{label}**（{md_escape(who)}）：{md_escape(r['approval_comment'])}")
+        st.markdown(f"**{label}**（{md_text(who)}）：{md_text(r['approval_comment'])}")
 
 
 def _departments(r: dict) -> None:
@@ -83,7 +83,7 @@ def _departments(r: dict) -> None:
     st.caption("依据专项审查制度：" + sr.DEEMED_RULE)
     if r["presentation"]:
         with st.expander("会议记录", expanded=False):
-            st.markdown(f"**召开日期**：{r['held_on']:%Y-%m-%d}　**主持人**：{md_escape(r['chair'])}")
+            st.markdown(f"**召开日期**：{r['held_on']:%Y-%m-%d}　**主持人**：{md_text(r['chair'])}")
             st.markdown("**经办人情况说明**")
             st.text(r["presentation"])
             if r["expert_opinions"]:
@@ -239,7 +239,7 @@ def _meeting_form(actor, r: dict) -> None:
             entries = {}
             for d in r["departments"]:
                 did = d["department_id"]
-                st.markdown(f"**{d['name']}**" + (f"　（书面意见：{md_escape(d['opinion_label'])}）"
+                st.markdown(f"**{d['name']}**" + (f"　（书面意见：{md_text(d['opinion_label'])}）"
                                                   if d["basis"] == sr.B_WRITTEN else ""))
                 c = st.columns([1.2, 1.6, 1.6, 1.2, 2])
                 att = c[0].selectbox("出席情况", sr.ATTENDANCE, key=f"rm_att_{rid}_{did}",

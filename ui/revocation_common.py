@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import revocation as rv
-from ui.widgets import action, status_text
+from ui.widgets import action, md_text, status_text
 
 FLASH = "xt_flash"
 
@@ -29,7 +29,7 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
     try:
         d = rv.get_request(actor, request_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return None
     r, lic, names = d["request"], d["licence"], d["names"]
     with st.container(border=True):

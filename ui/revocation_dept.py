@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import profile
 from sgld.services import revocation as rv
 from ui import revocation_common as common
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 
@@ -24,7 +24,7 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "ä¼ä
     try:
         opts = rv.filing_options(actor, enterprise_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     ver = st.session_state.setdefault(f"{key}_v", 0)
     k = f"{key}{ver}"
@@ -196,5 +196,5 @@ def _enterprise_of(kind: str, actor, record_id: int) -> int | None:
         from sgld.services import penalty
         return penalty.get_penalty(actor, record_id)["enterprise_id"]
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return None

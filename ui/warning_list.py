@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import warning
-from ui.widgets import action, data_table, status_text
+from ui.widgets import action, data_table, md_text, status_text
 
 FLASH = "wl_flash"
 
@@ -24,7 +24,7 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
     try:
         d = warning.entry_detail(actor, entry_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     e = d["entry"]
     with st.container(border=True):
