@@ -161,4 +161,4 @@ def _agenda(frame) -> None:
                     st.markdown(f"{r['会议时间']:%H:%M}　{md_text(r['编号'])}　"
                                 f"{md_text(r['审查议题'])}　· {md_text(r['地点'])}　"
                                 f":{'orange' if r['状态'] in (sr.S_PENDING, sr.S_NOTIFIED) else 'gray'}"
-                                f"-badge[{r['状态']}]")
+                                f"-badge[{md_text(r['状态'])}]")

@@ -30,12 +30,12 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
     with st.container(border=True):
         st.subheader(e["name"])
         how = "人工列入" if e["manual"] else "规则列入"
-        st.markdown(f"{status_text(e['status'])} `{e['uscc']}` · {how}，列入时间 {_dt(e['listed_at'])}"
-                    + (f"（{e['listed_by_name']}）" if e["listed_by_name"] else ""))
+        st.markdown(f"{status_text(e['status'])} {md_text(e['uscc'])} · {how}，列入时间 {_dt(e['listed_at'])}"
+                    + (f"（{md_text(e['listed_by_name'])}）" if e["listed_by_name"] else ""))
         if e["manual"]:
-            st.markdown(f"**人工列入原因**：{e['manual_reason']}")
+            st.markdown(f"**人工列入原因**：{md_text(e['manual_reason'])}")
         if e["lifted_at"]:
-            st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{e['lifted_by_name'] or '系统'}；{e['lift_reason']}")
+            st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{md_text(e['lifted_by_name'] or '系统')}；{md_text(e['lift_reason'])}")
         st.markdown(f"**列入依据**（{len(d['hits'])} 条记录）")
         st.dataframe(d["hits"], hide_index=True, width="stretch",
                      column_order=[c for c in d["hits"].columns if c != "记录编号"])
