@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sgld import clock, uscc
 from sgld.services import inspection
-from tests.apptest_util import login, page_source
+from tests.apptest_util import login, markdown_source
 from tests.conftest import actor
 from ui.widgets import md_text
 
@@ -57,7 +57,7 @@ def _labels(at) -> list[str]:
 
 def _assert_verbatim(at, min_count: int):
     assert not at.exception, [e.value for e in at.exception]
-    src = page_source(at) + "\n" + "\n".join(_labels(at))
+    src = markdown_source(at) + "\n" + "\n".join(_labels(at))
     assert PAYLOAD not in src, "raw payload reached a Markdown widget"
     assert "**x**" not in src and "$x^2$" not in src and "](javascript" not in src
     assert src.count(md_text(PAYLOAD)) >= min_count, src
@@ -95,5 +95,5 @@ def test_error_quoting_input_is_escaped(db):
     at = login("supervisor")
     at.text_input(key="qq_text").input(PAYLOAD + "无此记录").run()
     assert not at.exception
-    src = page_source(at)
+    src = markdown_source(at)
     assert PAYLOAD not in src and md_text(PAYLOAD) in src

@@ -141,7 +141,7 @@ def _conclude_form(actor, c: dict, key: str) -> None:
                     licence={"licence_no": no, "kind": kind, "issued_on": issued,
                              "valid_until": until} if has_lic else None,
                     files=[(f.name, f.getvalue()) for f in files or []])
-                st.session_state["push_flash"] = f"办件 {c['case_no']} 已办结，结果已推送。"
+                st.session_state["push_flash"] = f"办件 {md_text(c['case_no'])} 已办结，结果已推送。"
                 st.rerun()
 
 

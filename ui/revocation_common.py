@@ -109,5 +109,5 @@ def _dept_actions(actor, d: dict, key: str) -> None:
             if st.button("撤回", key=f"{key}_wd"):
                 with action():
                     rv.withdraw(actor, r["id"], reason)
-                    st.session_state[FLASH] = f"申请 {r['request_no']} 已撤回。"
+                    st.session_state[FLASH] = f"申请 {md_text(r['request_no'])} 已撤回。"
                     st.rerun()

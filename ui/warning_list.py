@@ -52,7 +52,7 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
                 if st.form_submit_button("解除警示", icon=":material/remove_moderator:"):
                     with action():
                         warning.lift(actor, entry_id, reason)
-                        st.session_state[FLASH] = f"已解除“{e['name']}”的警示。"
+                        st.session_state[FLASH] = f"已解除“{md_text(e['name'])}”的警示。"
                         st.rerun()
 
 
