@@ -11,7 +11,7 @@ from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
-from ui.widgets import action, badge, data_table, download_xlsx, lazy_tabs, page_header
+from ui.widgets import action, badge, data_table, download_xlsx, lazy_tabs, md_text, page_header
 
 actor = page_guard("supervise")
 background.ensure_started()
@@ -41,7 +41,7 @@ def entry_form(key: str, code_default: str = "") -> None:
                          help="输入后按回车，已登记的企业会自动带出名称")
     known = enterprises.find_by_uscc(code) if code.strip() else None
     if known:
-        st.caption(f":material/domain: 已登记企业：**{known['name']}**（{known['address'] or '地址未登记'}）")
+        st.caption(f":material/domain: 已登记企业：**{md_text(known['name'])}**（{md_text(known['address'] or '地址未登记')}）")
     elif code.strip():
         st.caption(":material/info: 系统中尚无此代码的企业，请填写被检查对象名称，保存时将校验代码并登记该企业。")
     options = inspection.result_options()
@@ -78,21 +78,21 @@ def inspection_detail(iid: int, key: str) -> None:
     try:
         d = inspection.get(actor, iid)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     with st.container(border=True):
         top = st.columns([4, 1])
-        top[0].markdown(f"#### 检查记录 {d['id']}：{d['entity_name']}")
+        top[0].markdown(f"#### 检查记录 {d['id']}：{md_text(d['entity_name'])}")
         with top[1]:
             badge(d["result"])
         c1, c2, c3 = st.columns(3)
-        c1.markdown(f"**统一社会信用代码**  \n{d['uscc']}")
+        c1.markdown(f"**统一社会信用代码**  \n{md_text(d['uscc'])}")
         c2.markdown(f"**检查时间**  \n{_dt(d['inspected_at'])}")
-        c3.markdown(f"**检查部门**  \n{d['department']}")
-        c1.markdown(f"**检查地点**  \n{d['place']}")
-        c2.markdown(f"**检查人员**  \n{d['inspectors']}")
-        c3.markdown(f"**录入**  \n{d['recorder'] or '系统'} · {_dt(d['recorded_at'])}"
-                    + (f"  \n更正：{d['updater']} · {_dt(d['updated_at'])}" if d["updated_at"] else ""))
+        c3.markdown(f"**检查部门**  \n{md_text(d['department'])}")
+        c1.markdown(f"**检查地点**  \n{md_text(d['place'])}")
+        c2.markdown(f"**检查人员**  \n{md_text(d['inspectors'])}")
+        c3.markdown(f"**录入**  \n{md_text(d['recorder'] or '系统')} · {_dt(d['recorded_at'])}"
+                    + (f"  \n更正：{md_text(d['updater'])} · {_dt(d['updated_at'])}" if d["updated_at"] else ""))
         st.markdown("**检查情况**")
         st.text(d["findings"] or "（未填写）")
         st.markdown(f"**证据材料**（{len(d['files'])} 份）")
@@ -100,9 +100,9 @@ def inspection_detail(iid: int, key: str) -> None:
             try:
                 meta, data = inspection.evidence(actor, iid, f["id"])
             except SgldError as exc:
-                st.warning(str(exc))
+                st.warning(md_text(str(exc)))
                 continue
-            st.download_button(f"{meta['file_name']}（{meta['size_bytes'] / 1024:.0f} KB）", data,
+            st.download_button(f"{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）", data,
                                file_name=meta["file_name"], mime=meta["mime"], key=f"{key}_f{f['id']}",
                                icon=":material/attach_file:")
         st.page_link(PROFILE_PAGE, label="查看企业画像", icon=":material/domain:",
@@ -172,7 +172,7 @@ def tasks_tab() -> None:
                                        max_value=max(30, int(tasks["已等待（天）"].max() or 0)))})
         if len(picked):
             row = picked.iloc[0]
-            st.markdown(f"##### 为 {row['企业名称']} 录入检查（推送 {row['推送编号']}，办件 {row['办件编号']}）")
+            st.markdown(f"##### 为 {md_text(row['企业名称'])} 录入检查（推送 {row['推送编号']}，办件 {md_text(row['办件编号'])}）")
             entry_form(f"task{row['推送编号']}", code_default=row["统一社会信用代码"])
         else:
             st.caption("选中一项任务即可直接录入对该企业的检查。")
@@ -200,10 +200,10 @@ def penalty_detail(pid: int) -> None:
     try:
         p = penalty.get_penalty(actor, pid)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     with st.container(border=True):
-        st.markdown(f"#### 行政处罚 {p['decision_no']}")
+        st.markdown(f"#### 行政处罚 {md_text(p['decision_no'])}")
         rows = [(label, p.get(k)) for k, label in penalty.DETAIL_LABELS.items()]
         st.dataframe(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
                      hide_index=True, width="stretch")
@@ -234,7 +234,7 @@ def sync_tab() -> None:
                 icon=":material/sync:")
     last = status["last_run"]
     if last:
-        st.caption(f"最近一次：批次 {last['id']}，{last['source']}，{last['trigger']}，{last['status']}，"
+        st.caption(f"最近一次：批次 {last['id']}，{md_text(last['source'])}，{md_text(last['trigger'])}，{last['status']}，"
                    f"{_dt(last['ended_at'] or last['started_at'])}；读取 {last['rows_read']}、导入 {last['imported']}、"
                    f"重复 {last['duplicates']}、隔离 {last['quarantined']}。")
     if actor.has("admin", "approver"):
@@ -245,10 +245,10 @@ def sync_tab() -> None:
                     results = penalty.sync_all(actor, trigger="立即同步")
                 for r in results:
                     if r["status"] == "完成":
-                        st.success(f"{r['source']}：读取 {r['rows_read']}，导入 {r['imported']}，重复 {r['duplicates']}，"
+                        st.success(f"{md_text(r['source'])}：读取 {r['rows_read']}，导入 {r['imported']}，重复 {r['duplicates']}，"
                                    f"隔离 {r['quarantined']}。", icon=":material/check_circle:")
                     else:
-                        st.error(f"{r['source']}：抽取失败，未导入任何数据。{r.get('error', '')}",
+                        st.error(f"{md_text(r['source'])}：抽取失败，未导入任何数据。{md_text(r.get('error', ''))}",
                                  icon=":material/error:")
                 if not results:
                     st.warning("没有启用的数据源，请系统管理员在“系统管理 → 监管数据”中配置。")

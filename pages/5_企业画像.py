@@ -12,7 +12,7 @@ from sgld.security import PAGES
 from sgld.services import profile
 from ui import background
 from ui.auth import page_guard
-from ui.widgets import data_table, page_header, status_text
+from ui.widgets import data_table, md_text, page_header, status_text
 
 actor = page_guard("profile")
 background.ensure_started()
@@ -47,9 +47,9 @@ def timeline(events: list[dict]) -> None:
     shown = st.session_state.get("pf_more", PAGE_SIZE)
     for i, e in enumerate(events[:shown]):
         c1, c2, c3 = st.columns([1.3, 6, 1.2], vertical_alignment="center")
-        c1.markdown(f"**{_when(e.get('at'))}**  \n:{KIND_COLOURS.get(e['kind'], 'blue')}-badge[{e['kind']}]")
+        c1.markdown(f"**{_when(e.get('at'))}**  \n:{KIND_COLOURS.get(e['kind'], 'blue')}-badge[{md_text(e['kind'])}]")
         status = f" {status_text(e['status'])}" if e.get("status") and e["status"] != e["kind"] else ""
-        c2.markdown(f"{e['title']}{status}  \n{e.get('detail') or ''}")
+        c2.markdown(f"{md_text(e['title'])}{status}  \n{md_text(e.get('detail'))}")
         link = e.get("link")
         if link and _can_open(link["page"]):
             c3.page_link(link["page"], label="查看", icon=":material/open_in_new:",
@@ -66,15 +66,15 @@ def show(eid: int) -> None:
     try:
         data = profile.profile(actor, eid)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     ent, n = data["enterprise"], data["counts"]
-    st.subheader(ent["name"])
-    st.caption(f"统一社会信用代码 {ent['uscc']} · 法定代表人 {ent['legal_rep'] or '—'} · "
-               f"{ent['address'] or '地址未登记'}")
+    st.subheader(md_text(ent["name"]))
+    st.caption(f"统一社会信用代码 {md_text(ent['uscc'])} · 法定代表人 {md_text(ent['legal_rep'] or '—')} · "
+               f"{md_text(ent['address'] or '地址未登记')}")
     for flag in data["flags"]:
         getattr(st, flag.get("level", "warning"), st.warning)(
-            f"**{flag.get('label', '')}** {flag.get('text', '')}", icon=":material/warning:")
+            f"**{md_text(flag.get('label', ''))}** {md_text(flag.get('text', ''))}", icon=":material/warning:")
     m = st.columns(6)
     m[0].metric("有效证照", f"{n['licences_valid']} / {n['licences']}")
     m[1].metric("审批办件", n["cases"])

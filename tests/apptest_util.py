@@ -1,6 +1,8 @@
 """Helpers for streamlit.testing AppTest runs."""
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import DEMO_PASSWORD, ROOT
@@ -57,10 +59,17 @@ def nav_pages(at: AppTest) -> set[str]:
     return {p.proto.page for p in at.get("page_link")}
 
 
+MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "error", "info",
+                  "warning", "success")
+# a backslash before ASCII punctuation: how ui.widgets.md_text escapes user text
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def markdown_source(at: AppTest) -> str:
+    """The Markdown the run sent (markdown, titles, captions, errors...), as written."""
+    return "\n".join(str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind))
+
+
 def page_source(at: AppTest) -> str:
-    """All text the run rendered (markdown, titles, captions, errors...)."""
-    parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "error", "info",
-                 "warning", "success"):
-        parts += [str(e.value) for e in getattr(at, kind)]
-    return "\n".join(parts)
+    """That Markdown with backslash escapes resolved, so user text reads as typed."""
+    return _ESCAPED.sub(r"\1", markdown_source(at))

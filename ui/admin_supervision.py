@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld import penalty_sources as ps
 from sgld.services import inspection, penalty
-from ui.widgets import action, data_table, download_xlsx
+from ui.widgets import action, data_table, download_xlsx, md_text
 
 TAB_TITLE = "监管数据"
 ORDER = 40
@@ -111,11 +111,11 @@ def _quarantine(actor) -> None:
         return
     qid = int(picked.iloc[0]["编号"])
     item = penalty.quarantine_item(actor, qid)
-    st.markdown(f"**隔离原因：** {item['reason']}")
+    st.markdown(f"**隔离原因：** {md_text(item['reason'])}")
     with st.expander("原始数据", expanded=False):
         st.json(item["raw"])
     if item["status"] != "待处理":
-        st.info(f"该记录{item['status']}（{item['handled_by']}，{item['handled_at']}）。{item['note'] or ''}")
+        st.info(f"该记录{md_text(item['status'])}（{md_text(item['handled_by'])}，{md_text(item['handled_at'])}）。{md_text(item['note'] or '')}")
         return
     with st.form(f"q_fix{qid}"):
         values = {}

@@ -47,6 +47,7 @@ from sgld.errors import AuthError
 from sgld.security import PAGES, Actor, ROLES
 from sgld.services import accounts, sso
 from ui import reminder_links
+from ui.widgets import md_text
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
@@ -308,10 +309,10 @@ def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
     with _centered():
         st.title(cfg.app_title)
         st.subheader("账号待分配角色")
-        st.warning(f"{actor.display_name}（{actor.username}），您的账号已开通，但尚未分配角色，"
-                   f"暂时不能使用本系统。请联系{c.contact}分配角色后重新登录。",
+        st.warning(f"{md_text(actor.display_name)}（{md_text(actor.username)}），您的账号已开通，但尚未分配角色，"
+                   f"暂时不能使用本系统。请联系{md_text(c.contact)}分配角色后重新登录。",
                    icon=":material/hourglass_top:")
-        st.caption(f"所属部门：{actor.department_name}")
+        st.caption(f"所属部门：{md_text(actor.department_name)}")
         if st.button("退出登录", icon=":material/logout:", key="sgld_pending_out"):
             logout(actor)
             st.rerun()
@@ -347,7 +348,7 @@ def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
                         ss.pop(SS_HOLD, None)
                         st.rerun()
                 elif not header_values:
-                    st.warning(f"未收到统一身份认证网关传递的用户身份（请求头 {c.header}），无法自动登录。"
+                    st.warning(f"未收到统一身份认证网关传递的用户身份（请求头 {md_text(c.header)}），无法自动登录。"
                                "请从单位统一身份认证门户进入本系统。", icon=":material/key_off:")
             if show_form:
                 with st.form("sgld_login", clear_on_submit=False):

@@ -13,7 +13,7 @@ from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, quick_query
 from ui.auth import page_guard
-from ui.widgets import action, download_xlsx, lazy_tabs
+from ui.widgets import action, download_xlsx, lazy_tabs, md_text
 
 PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
               "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
@@ -151,7 +151,7 @@ def _filter_bar(actor: Actor) -> dashboard.Filters | None:
     try:
         return dashboard.make_filters(d_from, d_to, dept_id, category)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return None
 
 
@@ -163,7 +163,7 @@ def leader_view(actor: Actor) -> None:
         dash = _figures(actor, f, audit.user_version(actor.user_id))
         p0, p1 = dash.previous
         top = st.columns([4, 1.3, 1])
-        top[0].caption(f"统计范围：**{dash.scope}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
+        top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
                        f"（{f.days} 天），箭头为较上期（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
                        f"数据时间 {dash.computed_at:%H:%M:%S}",
                        help="系统中的任何修改会立即反映到统计中；否则统计结果最多缓存 1 分钟。")
@@ -272,7 +272,7 @@ def quick_search(actor: Actor) -> None:
     with action():
         groups = quick_query.search(actor, text)
         if not groups:
-            st.info(f"没有找到与“{text.strip()}”相关、且在您查看范围内的记录。", icon=":material/search_off:")
+            st.info(f"没有找到与“{md_text(text.strip())}”相关、且在您查看范围内的记录。", icon=":material/search_off:")
             return
         pages = set(visible_pages(actor))
         st.caption("查询结果（" + "、".join(f"{g.label} {len(g.hits)}{'+' if g.more else ''}"
@@ -284,7 +284,7 @@ def quick_search(actor: Actor) -> None:
                 for n, hit in enumerate(g.hits):
                     key = FILE_KEYS.get(hit.page)
                     row = st.columns([3, 1])
-                    row[0].markdown(f"{hit.title}  \n:gray[{hit.detail}]")
+                    row[0].markdown(f"{md_text(hit.title)}  \n:gray[{md_text(hit.detail)}]")
                     if key in pages:
                         row[1].page_link(hit.page, label=hit.link_label, query_params=hit.params,
                                          icon=":material/open_in_new:")
@@ -301,7 +301,7 @@ def render() -> None:
     actor = page_guard("home")
     cfg = settings.get()
     st.title("首页")
-    st.caption(f"{actor.display_name}，您好。{actor.department_name} · {actor.role_names} · "
+    st.caption(f"{md_text(actor.display_name)}，您好。{md_text(actor.department_name)} · {md_text(actor.role_names)} · "
                f"{clock.today():%Y年%m月%d日} · {cfg.app_title}")
     quick_search(actor)
     stats = actor.has("admin", "leader", "approver", "supervisor")

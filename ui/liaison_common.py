@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.widgets import action, data_table, status_text
+from ui.widgets import action, data_table, md_text, status_text
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
                  "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
@@ -65,15 +65,15 @@ def review_facts(d: dict) -> None:
     """What the liaison must know (附件3 四(二)): purpose, basis, scope, content, schedule."""
     c1, c2, c3 = st.columns(3)
     c1.markdown(f"**审查日期**：{d['review_date']:%Y-%m-%d}")
-    c2.markdown(f"**审查类型**：{d['kind']}")
-    c3.markdown(f"**审查地点**：{d['place']}")
-    c1.markdown(f"**函号**：{d['letter_no']}")
-    c2.markdown(f"**监管部门**：{d['department']}")
+    c2.markdown(f"**审查类型**：{md_text(d['kind'])}")
+    c3.markdown(f"**审查地点**：{md_text(d['place'])}")
+    c1.markdown(f"**函号**：{md_text(d['letter_no'])}")
+    c2.markdown(f"**监管部门**：{md_text(d['department'])}")
     c3.markdown(f"**状态**：{state(d['state'])}")
     if d.get("applicant") or d.get("case_no"):
-        c1.markdown(f"**申请人**：{d.get('applicant') or '—'}")
-        c2.markdown(f"**办件编号**：{d.get('case_no') or '—'}")
-        c3.markdown(f"**联系人**：{d.get('contact_name') or '—'} {d.get('contact_phone') or ''}")
+        c1.markdown(f"**申请人**：{md_text(d.get('applicant') or '—')}")
+        c2.markdown(f"**办件编号**：{md_text(d.get('case_no') or '—')}")
+        c3.markdown(f"**联系人**：{md_text(d.get('contact_name') or '—')} {md_text(d.get('contact_phone') or '')}")
     for label, key in (("审查目的", "purpose"), ("审查依据", "basis"), ("审查范围", "scope"),
                        ("主要内容", "content"), ("日程安排", "schedule")):
         st.markdown(f"**{label}**")
@@ -83,19 +83,19 @@ def review_facts(d: dict) -> None:
 def enterprise_box(d: dict) -> None:
     ent = d.get("enterprise")
     if ent:
-        st.markdown(f"**申请人**：{ent['name']}　统一社会信用代码 `{ent['uscc']}`　"
-                    f"法定代表人：{ent['legal_rep'] or '—'}　地址：{ent['address'] or '—'}")
+        st.markdown(f"**申请人**：{md_text(ent['name'])}　统一社会信用代码 {md_text(ent['uscc'])}　"
+                    f"法定代表人：{md_text(ent['legal_rep'] or '—')}　地址：{md_text(ent['address'] or '—')}")
 
 
 def dispatch_box(d: dict) -> None:
     if d["dispatched_at"] is not None:
         on_time = "按时" if d["on_time"] else "审查当日（未提前）"
-        st.markdown(f"**派出联络员**：{d['liaison_name']}　派员人：{d['dispatched_by_name'] or '—'}　"
-                    f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{on_time}）")
+        st.markdown(f"**派出联络员**：{md_text(d['liaison_name'])}　派员人：{md_text(d['dispatched_by_name'] or '—')}　"
+                    f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{md_text(on_time)}）")
         if d.get("dispatch_note"):
-            st.caption(f"派员说明：{d['dispatch_note']}")
+            st.caption(f"派员说明：{md_text(d['dispatch_note'])}")
     elif d["status"] == "已撤回":
-        st.markdown(f"**已撤回**：{d['withdrawn_reason']}（{d['withdrawn_at']:%Y-%m-%d %H:%M}）")
+        st.markdown(f"**已撤回**：{md_text(d['withdrawn_reason'])}（{d['withdrawn_at']:%Y-%m-%d %H:%M}）")
 
 
 def record_box(d: dict) -> None:
@@ -103,11 +103,11 @@ def record_box(d: dict) -> None:
         st.caption("联络员尚未填写审查记录。")
         return
     if not d["attended"]:
-        st.markdown(f"**未参加审查**：{d['absence_reason']}")
+        st.markdown(f"**未参加审查**：{md_text(d['absence_reason'])}")
         return
     st.markdown(f"**审查记录**（{d['recorded_at']:%Y-%m-%d %H:%M}）")
     st.text(d["record_text"])
-    st.markdown(f"**意见建议**：{d['recommendation']}")
+    st.markdown(f"**意见建议**：{md_text(d['recommendation'])}")
     st.text(d["suggestions"])
     if d.get("applicant_info"):
         st.markdown("**申请人基本情况**")
@@ -147,8 +147,8 @@ def letter_detail(actor: Actor, d: dict, key: str) -> None:
     if d["rectifications"]:
         st.markdown("**整改事项**")
         for x in d["rectifications"]:
-            st.markdown(f"- {state(x['state'])} {x['problem']}（期限 {x['deadline']:%Y-%m-%d}"
-                        f"{'，涉及硬件设施' if x['hardware'] else ''}）")
+            st.markdown(f"- {state(x['state'])} {md_text(x['problem'])}（期限 {x['deadline']:%Y-%m-%d}"
+                        f"{md_text('，涉及硬件设施' if x['hardware'] else '')}）")
 
 
 DUE = "到期/逾期"
@@ -170,15 +170,15 @@ def rectifications_tab(actor: Actor) -> None:
                  key="lz_rect_pick", frame=shown)
         if x is None:
             return
-        st.markdown(f"**{x['problem']}**　{state(x['state'])}")
-        st.caption(f"{x['applicant'] or ''} · {x['title']} · {x['department']} · 联络员 {x['liaison_name']}"
+        st.markdown(f"**{md_text(x['problem'])}**　{state(x['state'])}")
+        st.caption(f"{md_text(x['applicant'] or '')} · {md_text(x['title'])} · {md_text(x['department'])} · 联络员 {md_text(x['liaison_name'])}"
                    f" · 整改期限 {x['deadline']:%Y-%m-%d}"
                    + (" · 涉及硬件设施，须赴现场检查" if x["hardware"] else ""))
         if x.get("requirement"):
             st.text(x["requirement"])
         for c in svc.rectification_checks(actor, x["id"]):
-            st.markdown(f"- {c['checked_on']:%Y-%m-%d} {'现场检查' if c['site_visit'] else '资料审查'}"
-                        f"：**{c['result']}**　{c['note']}"
+            st.markdown(f"- {c['checked_on']:%Y-%m-%d} {md_text('现场检查' if c['site_visit'] else '资料审查')}"
+                        f"：**{md_text(c['result'])}**　{md_text(c['note'])}"
                         + (f"（新期限 {c['new_deadline']:%Y-%m-%d}）" if c["new_deadline"] else "")
                         + f" — {c['checked_by']}")
         if actor.has("liaison") and x["liaison_user_id"] == actor.user_id and x["status"] != "已整改":

@@ -10,7 +10,7 @@ from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
 from ui.liaison_common import done, letter_detail, letter_label, pick
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 LETTER_FILTERS = ["待派员", "已派员", "逾期未派员", "已撤回", "全部"]
 
@@ -55,7 +55,7 @@ def letters_tab(actor: Actor) -> None:
 
 
 def dispatch_form(actor: Actor, d: dict) -> None:
-    st.markdown(f"#### 派出联络员：{d['title']}（{d['review_date']:%Y-%m-%d}）")
+    st.markdown(f"#### 派出联络员：{md_text(d['title'])}（{d['review_date']:%Y-%m-%d}）")
     cands = []
     with action():
         cands = svc.dispatch_candidates(actor, d["id"])

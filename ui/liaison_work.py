@@ -11,7 +11,7 @@ from sgld.security import Actor
 from sgld.services import liaison as svc
 from ui.liaison_common import (done, enterprise_box, letter_download, pick, report_box,
                                review_facts, state)
-from ui.widgets import action, data_table, lazy_tabs
+from ui.widgets import action, data_table, lazy_tabs, md_text
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
 # the 只看 filter of 我的审查任务: the lists the reminders count
@@ -58,7 +58,7 @@ def assignments_tab(actor: Actor) -> None:
     show = st.segmented_control("只看", list(TODO_FILTERS), default="全部", key="lz_my_todo")
     chosen = [r for r in rows if TODO_FILTERS[show or "全部"](r)]
     if not chosen:
-        st.caption(f"没有“{show}”的任务，下面列出全部任务。")
+        st.caption(f"没有“{md_text(show)}”的任务，下面列出全部任务。")
     rows = chosen or rows
     data_table(svc.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
     st.divider()
@@ -78,7 +78,7 @@ def assignments_tab(actor: Actor) -> None:
         d = svc.get_letter(actor, a["id"])
     if d is None:
         return
-    st.markdown(f"### {d['title']}　{state(d['state'])}")
+    st.markdown(f"### {md_text(d['title'])}　{state(d['state'])}")
 
     def arrangement() -> None:
         review_facts(d)
@@ -142,7 +142,7 @@ def record_form(actor: Actor, d: dict, acknowledged: bool) -> None:
 def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
     report_box(d)
     if d["signed_at"] is not None:
-        st.success(f"您已于 {d['signed_at']:%Y-%m-%d %H:%M} 签字（账号 {actor.username}）。"
+        st.success(f"您已于 {d['signed_at']:%Y-%m-%d %H:%M} 签字（账号 {md_text(actor.username)}）。"
                    f"签字文本摘要 SHA-256：{d['signed_hash'][:16]}…", icon=":material/draw:")
         return
     why = _locked_reason(d, acknowledged)
@@ -174,8 +174,8 @@ def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
 
 def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
     for x in d["rectifications"]:
-        st.markdown(f"- {state(x['state'])} **{x['problem']}**（期限 {x['deadline']:%Y-%m-%d}"
-                    f"{'，涉及硬件设施' if x['hardware'] else ''}；复查 {x['checks']} 次）")
+        st.markdown(f"- {state(x['state'])} **{md_text(x['problem'])}**（期限 {x['deadline']:%Y-%m-%d}"
+                    f"{md_text('，涉及硬件设施' if x['hardware'] else '')}；复查 {x['checks']} 次）")
     if d["rectifications"]:
         st.caption("复查记录在“整改跟踪”中登记。")
     why = _locked_reason(d, acknowledged)
@@ -199,7 +199,7 @@ def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
 
 def feedback_form(actor: Actor, d: dict, acknowledged: bool) -> None:
     if d["feedback_at"] is not None:
-        st.success(f"已于 {d['feedback_at']:%Y-%m-%d %H:%M} 报送本部门（{d['department']}）。",
+        st.success(f"已于 {d['feedback_at']:%Y-%m-%d %H:%M} 报送本部门（{md_text(d['department'])}）。",
                    icon=":material/forward_to_inbox:")
         st.text(d["feedback_text"])
         return

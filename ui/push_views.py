@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, status_text
+from ui.widgets import action, data_table, md_text, status_text
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -28,21 +28,21 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
     try:
         d = push_query.case_detail(actor, case_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     c = d["case"]
     with st.container(border=True):
-        st.subheader(f"办件 {c['case_no']}")
+        st.subheader(f"办件 {md_text(c['case_no'])}")
         st.markdown(f"{status_text(c['stage'] if c['stage'] == '办结' else '核实中')} "
-                    f"**{c['item']}**（{c['item_code']}，{c['category']}）")
+                    f"**{md_text(c['item'])}**（{md_text(c['item_code'])}，{md_text(c['category'])}）")
         case_flag(c["enterprise_id"])  # 警示名单 (revocation issue)
         a, b, e = st.columns(3)
-        a.markdown(f"**企业名称**：{c['enterprise']}  \n**统一社会信用代码**：`{c['uscc']}`  \n"
-                   f"**法定代表人**：{c['legal_rep'] or '—'}")
-        b.markdown(f"**项目编号**：{c['project_no']}  \n**项目名称**：{c['project_name'] or '—'}  \n"
-                   f"**办理环节**：{c['stage']}")
-        e.markdown(f"**决定日期**：{_fmt_dt(c['decided_on'])}  \n**经办人**：{c['handler'] or '—'}"
-                   f"（{c['division'] or '—'}）  \n**登记时间**：{_fmt_dt(c['created_at'])}")
+        a.markdown(f"**企业名称**：{md_text(c['enterprise'])}  \n**统一社会信用代码**：{md_text(c['uscc'])}  \n"
+                   f"**法定代表人**：{md_text(c['legal_rep'] or '—')}")
+        b.markdown(f"**项目编号**：{md_text(c['project_no'])}  \n**项目名称**：{md_text(c['project_name'] or '—')}  \n"
+                   f"**办理环节**：{md_text(c['stage'])}")
+        e.markdown(f"**决定日期**：{_fmt_dt(c['decided_on'])}  \n**经办人**：{md_text(c['handler'] or '—')}"
+                   f"（{md_text(c['division'] or '—')}）  \n**登记时间**：{_fmt_dt(c['created_at'])}")
         st.markdown("**批复信息**")
         st.text(c["reply"])
 
@@ -65,7 +65,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
                         " " + status_text("已超时") if p["overdue"] else "")
                 why = f"（{p['reason']}）" if p["reason"] else ""
                 lines.append(f"- {status_text(p['status'])} **{p['department']}** · {p['stage']}{why} · "
-                             f"推送 {_fmt_dt(p['pushed_at'])} · {tail}")
+                             f"推送 {_fmt_dt(p['pushed_at'])} · {md_text(tail)}")
             st.markdown("\n".join(lines))
         if d["claims"]:
             st.markdown("**领取**")
@@ -74,7 +74,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
                 tail = (f"领取人 **{k['claimer']}**，领取时间 {_fmt_dt(k['claimed_at'])}"
                         if k["status"] == "已领取" else "等待部门领取")
                 lines.append(f"- {status_text(k['status'])} **{k['department']}** · {k['stage']} · "
-                             f"开放 {_fmt_dt(k['available_at'])} · {tail}")
+                             f"开放 {_fmt_dt(k['available_at'])} · {md_text(tail)}")
             st.markdown("\n".join(lines))
 
         _actions(actor, d, key)
@@ -95,7 +95,7 @@ def _actions(actor, d: dict, key: str) -> None:
             with action():
                 res = push.sign_pushes(actor, [p["id"] for p in mine])
                 st.session_state["push_flash"] = (f"已签收 {res['signed']} 条推送，签收人 "
-                                                  f"{actor.display_name}，签收时间 "
+                                                  f"{md_text(actor.display_name)}，签收时间 "
                                                   f"{res['signed_at']:%Y-%m-%d %H:%M}。")
                 st.rerun()
     open_claims = [k for k in d["claims"] if k["status"] == "待领取"
@@ -141,7 +141,7 @@ def _conclude_form(actor, c: dict, key: str) -> None:
                     licence={"licence_no": no, "kind": kind, "issued_on": issued,
                              "valid_until": until} if has_lic else None,
                     files=[(f.name, f.getvalue()) for f in files or []])
-                st.session_state["push_flash"] = f"办件 {c['case_no']} 已办结，结果已推送。"
+                st.session_state["push_flash"] = f"办件 {md_text(c['case_no'])} 已办结，结果已推送。"
                 st.rerun()
 
 
@@ -154,12 +154,12 @@ def _scans(actor, scans: list[dict], key: str) -> None:
         with action():
             meta, data = push.read_scan(actor, s["id"])
             cols = st.columns([4, 1])
-            cols[0].markdown(f":material/description: {meta['file_name']}"
-                             f"（{meta['file_type'].upper()}，{meta['size_bytes'] / 1024:.0f} KB）")
+            cols[0].markdown(f":material/description: {md_text(meta['file_name'])}"
+                             f"（{md_text(meta['file_type'].upper())}，{meta['size_bytes'] / 1024:.0f} KB）")
             cols[1].download_button("下载", data, file_name=meta["file_name"], mime=meta["mime"],
                                     key=f"{key}_dl_{s['id']}", icon=":material/download:")
             if meta["file_type"] in ("png", "jpg"):
-                with st.expander(f"查看 {meta['file_name']}"):
+                with st.expander(f"查看 {md_text(meta['file_name'])}"):
                     st.image(data, width=420)
 
 
@@ -235,15 +235,15 @@ def licence_detail(actor, licence_id: int, *, key: str) -> None:
     try:
         d = push_query.licence_detail(actor, licence_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     lic = d["licence"]
     with st.container(border=True):
-        st.subheader(f"{lic['kind']} {lic['licence_no']}")
-        st.markdown(f"{status_text(lic['status'])} **{lic['item']}** · {lic['enterprise']}"
-                    f"（`{lic['uscc']}`）  \n发证日期 {_fmt_dt(lic['issued_on'])}，有效期至 "
-                    f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {lic['case_no']}，"
-                    f"项目 {lic['project_no']}")
+        st.subheader(f"{md_text(lic['kind'])} {md_text(lic['licence_no'])}")
+        st.markdown(f"{status_text(lic['status'])} **{md_text(lic['item'])}** · {md_text(lic['enterprise'])}"
+                    f"（{md_text(lic['uscc'])}）  \n发证日期 {_fmt_dt(lic['issued_on'])}，有效期至 "
+                    f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {md_text(lic['case_no'])}，"
+                    f"项目 {md_text(lic['project_no'])}")
         st.markdown("**状态变更记录**")
         st.dataframe(d["history"], hide_index=True, width="stretch")
         _scans(actor, d["scans"], key)
@@ -266,16 +266,16 @@ def project_detail(actor, project_no: str) -> None:
     try:
         d = push_query.project_detail(actor, project_no)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     p = d["project"]
     if push.scoped(actor) and not len(d["cases"]):
-        st.error(f"项目 {p['project_no']} 的办件均未推送或开放给{actor.department_name}，您无权查看。",
+        st.error(f"项目 {md_text(p['project_no'])} 的办件均未推送或开放给{md_text(actor.department_name)}，您无权查看。",
                  icon=":material/error:")
         return
     with st.container(border=True):
-        st.subheader(f"项目 {p['project_no']}")
-        st.markdown(f"**{p['name']}** · {p['enterprise'] or ''}（`{p['uscc'] or ''}`）")
+        st.subheader(f"项目 {md_text(p['project_no'])}")
+        st.markdown(f"**{md_text(p['name'])}** · {md_text(p['enterprise'] or '')}（{md_text(p['uscc'] or '')}）")
         st.markdown(f"**办件**（{len(d['cases'])}）")
         st.dataframe(d["cases"], hide_index=True, width="stretch",
                      column_order=[c for c in d["cases"].columns if c != "case_id"])

@@ -12,7 +12,7 @@ from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
 from ui.warning_flags import form_flag
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 LIST_LIMIT = 2000
@@ -42,7 +42,7 @@ def record_form(actor, opts: dict) -> None:
     if item_id:
         it = items[item_id]
         how = "推送给" if it["centralised"] else "开放给以下部门领取："
-        st.caption(f"{how}{'、'.join(it['departments'])}；签收时限 {it['sign_limit_days']} 个工作日。")
+        st.caption(f"{how}{md_text('、'.join(it['departments']))}；签收时限 {it['sign_limit_days']} 个工作日。")
     c = st.columns(3)
     c[0].text_input("统一社会信用代码 *", key=f"{p}_uscc", on_change=_fill_name, args=(p,),
                     help="输入后按回车：已登记的企业自动带出名称")
@@ -103,7 +103,7 @@ def import_panel(actor) -> None:
         try:
             ss["imp_preview"] = cases_import.import_cases(actor, up.name, data, commit=False)
         except SgldError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md_text(str(exc)), icon=":material/error:")
             return
     res = ss.get("imp_done") or ss.get("imp_preview")
     if res is None:
@@ -141,7 +141,7 @@ def _quick_open(actor, key: str) -> int | None:
         return None
     cid = push_query.find_case_id(actor, no)
     if cid is None:
-        st.warning(f"没有找到推送给或开放给本部门的办件“{no.strip()}”。")
+        st.warning(f"没有找到推送给或开放给本部门的办件“{md_text(no.strip())}”。")
     return cid
 
 
@@ -161,7 +161,7 @@ def to_sign(actor) -> None:
             with action():
                 res = push.sign_pushes(actor, sel["push_id"].tolist())
                 st.session_state["push_flash"] = (
-                    f"已签收 {res['signed']} 条推送，签收人 {actor.display_name}，签收时间 "
+                    f"已签收 {res['signed']} 条推送，签收人 {md_text(actor.display_name)}，签收时间 "
                     f"{res['signed_at']:%Y-%m-%d %H:%M}。")
                 st.rerun()
         if len(sel) == 1 and cid is None:
@@ -198,7 +198,7 @@ def claims(actor) -> None:
             with action():
                 res = push.claim_results(actor, sel["claim_id"].tolist())
                 st.session_state["push_flash"] = (
-                    f"已领取 {res['claimed']} 条，领取人 {actor.display_name}，领取时间 "
+                    f"已领取 {res['claimed']} 条，领取人 {md_text(actor.display_name)}，领取时间 "
                     f"{res['claimed_at']:%Y-%m-%d %H:%M}。")
                 st.rerun()
         if len(sel) == 1 and cid is None:

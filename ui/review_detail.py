@@ -8,8 +8,8 @@ from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
-from ui.review_list import FLASH, md_escape
-from ui.widgets import badge
+from ui.review_list import FLASH
+from ui.widgets import badge, md_text
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -20,7 +20,7 @@ def _run(fn, message) -> None:
     try:
         result = fn()
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     st.session_state[FLASH] = message(result) if callable(message) else message
     st.rerun()
@@ -30,11 +30,11 @@ def render(actor, review_id: int) -> None:
     try:
         r = sr.get_review(actor, review_id)
     except SgldError as exc:
-        st.warning(str(exc))
+        st.warning(md_text(str(exc)))
         return
     with st.container(border=True):
         head = st.columns([5, 1])
-        head[0].subheader(f"{r['review_no']}　{r['title']}")
+        head[0].subheader(f"{md_text(r['review_no'])}　{md_text(r['title'])}")
         with head[1]:
             badge(r["status"])
         _facts(r)
@@ -47,17 +47,17 @@ def render(actor, review_id: int) -> None:
 def _facts(r: dict) -> None:
     c = st.columns(4)
     c[0].markdown(f"**会议时间**  \n{r['meeting_at']:%Y-%m-%d %H:%M}")
-    c[1].markdown(f"**会议地点**  \n{md_escape(r['place'])}")
-    c[2].markdown(f"**发起处室**  \n{r['division']}（{md_escape(r['proposed_by_name'])}）")
-    c[3].markdown(f"**主持**  \n{r['chair_level']}" + ("  \n特别重大、复杂" if r["major"] else ""))
+    c[1].markdown(f"**会议地点**  \n{md_text(r['place'])}")
+    c[2].markdown(f"**发起处室**  \n{md_text(r['division'])}（{md_text(r['proposed_by_name'])}）")
+    c[3].markdown(f"**主持**  \n{md_text(r['chair_level'])}" + ("  \n特别重大、复杂" if r["major"] else ""))
     c = st.columns(4)
-    c[0].markdown(f"**审查范围**  \n{'、'.join(r['scopes'])}")
-    c[1].markdown(f"**审查形式**  \n{'、'.join(r['forms'])}")
-    c[2].markdown(f"**项目**  \n{md_escape(r['project_no'] or '—')}  \n"
-                  f"{md_escape(r['project_name'] or '')}")
-    c[3].markdown(f"**办件编号**  \n{md_escape(r['case_no'] or '—')}")
+    c[0].markdown(f"**审查范围**  \n{md_text('、'.join(r['scopes']))}")
+    c[1].markdown(f"**审查形式**  \n{md_text('、'.join(r['forms']))}")
+    c[2].markdown(f"**项目**  \n{md_text(r['project_no'] or '—')}  \n"
+                  f"{md_text(r['project_name'] or '')}")
+    c[3].markdown(f"**办件编号**  \n{md_text(r['case_no'] or '—')}")
     if r["invited_units"]:
-        st.markdown(f"**特邀参加**：{md_escape(r['invited_units'])}")
+        st.markdown(f"**特邀参加**：{md_text(r['invited_units'])}")
     with st.expander("需要协调解决的事项与项目情况", expanded=r["status"] in (sr.S_PENDING,
                                                                    sr.S_NOTIFIED)):
         st.markdown("**需要协调解决的事项**")
@@ -68,7 +68,7 @@ def _facts(r: dict) -> None:
     if r["approval_comment"]:
         who = r["approved_by_name"] or ""
         label = {sr.S_RETURNED: "退回意见", sr.S_WITHDRAWN: "撤回说明"}.get(r["status"], "审察意见")
-        st.markdown(f"**{label}**（{md_escape(who)}）：{md_escape(r['approval_comment'])}")
+        st.markdown(f"**{label}**（{md_text(who)}）：{md_text(r['approval_comment'])}")
 
 
 def _departments(r: dict) -> None:
@@ -83,7 +83,7 @@ def _departments(r: dict) -> None:
     st.caption("依据专项审查制度：" + sr.DEEMED_RULE)
     if r["presentation"]:
         with st.expander("会议记录", expanded=False):
-            st.markdown(f"**召开日期**：{r['held_on']:%Y-%m-%d}　**主持人**：{md_escape(r['chair'])}")
+            st.markdown(f"**召开日期**：{r['held_on']:%Y-%m-%d}　**主持人**：{md_text(r['chair'])}")
             st.markdown("**经办人情况说明**")
             st.text(r["presentation"])
             if r["expert_opinions"]:
@@ -98,14 +98,14 @@ def _outcome(r: dict) -> None:
     ev = r["evaluation"]
     if ev:
         if ev["unrecorded"]:
-            st.warning(f"{'、'.join(ev['unrecorded'])}的出席情况尚未录入。")
+            st.warning(f"{md_text('、'.join(ev['unrecorded']))}的出席情况尚未录入。")
         if ev["missing"]:
-            st.warning(f"{'、'.join(ev['missing'])}有理由缺席，尚未提交书面意见；提交前不能形成审查结论。",
+            st.warning(f"{md_text('、'.join(ev['missing']))}有理由缺席，尚未提交书面意见；提交前不能形成审查结论。",
                        icon=":material/hourglass_top:")
         if ev["deemed"]:
             st.info("形成结论时将记录为视为同意：" + "；".join(f"{n}（{why}）" for n, why in ev["deemed"]))
         if ev["outcome"] == sr.OUTCOME_ESCALATED:
-            st.warning(f"{'、'.join(ev['dissent'])}不同意，未能达成一致：形成建议后报市政府决定。")
+            st.warning(f"{md_text('、'.join(ev['dissent']))}不同意，未能达成一致：形成建议后报市政府决定。")
         elif ev["outcome"] == sr.OUTCOME_AGREED:
             st.success("各参审部门意见一致（含视为同意），可以形成审查意见。")
     if r["outcome"]:
@@ -113,7 +113,7 @@ def _outcome(r: dict) -> None:
         st.markdown(f"**{label}**")
         st.text(r["conclusion"])
     if r["gov_decision"]:
-        st.markdown(f"**市政府决定**（{r['gov_decided_on']:%Y-%m-%d}）：{r['gov_decision']}")
+        st.markdown(f"**市政府决定**（{r['gov_decided_on']:%Y-%m-%d}）：{md_text(r['gov_decision'])}")
         st.text(r["gov_decision_text"])
 
 
@@ -129,7 +129,7 @@ def _documents(actor, r: dict) -> None:
                              key=f"review_notice_{r['id']}", icon=":material/description:",
                              width="stretch")
     if "minutes" in r["actions"]:
-        c[1].download_button(f"下载纪要 {r['minutes_no']}",
+        c[1].download_button(f"下载纪要 {md_text(r['minutes_no'])}",
                              lambda: sr.minutes_docx(actor, rid)[1], on_click="ignore",
                              file_name=r["minutes_file"], mime=DOCX,
                              key=f"review_minutes_{r['id']}", icon=":material/download:",
@@ -189,7 +189,7 @@ def _own(actor, r: dict) -> dict:
 def _attendees_form(actor, r: dict) -> None:
     own = _own(actor, r)
     with st.form(f"review_attendees_{r['id']}"):
-        st.markdown(f"##### 回复通知：{actor.department_name}参会人员")
+        st.markdown(f"##### 回复通知：{md_text(actor.department_name)}参会人员")
         names = st.text_input("参会人员（姓名、职务）", value=own["attendees"] or "",
                               placeholder="例如：张三 副局长、李四 科长")
         st.caption("参加专项审查的人员要能够代表本部门意见。")
@@ -201,7 +201,7 @@ def _attendees_form(actor, r: dict) -> None:
 def _opinion_form(actor, r: dict) -> None:
     own = _own(actor, r)
     with st.form(f"review_opinion_{r['id']}"):
-        st.markdown(f"##### {actor.department_name}书面意见")
+        st.markdown(f"##### {md_text(actor.department_name)}书面意见")
         if r["status"] == sr.S_HELD:
             st.caption("本部门有理由缺席会议，须提交书面意见后才能形成审查结论。")
         else:
@@ -239,7 +239,7 @@ def _meeting_form(actor, r: dict) -> None:
             entries = {}
             for d in r["departments"]:
                 did = d["department_id"]
-                st.markdown(f"**{d['name']}**" + (f"　（书面意见：{md_escape(d['opinion_label'])}）"
+                st.markdown(f"**{md_text(d['name'])}**" + (f"　（书面意见：{md_text(d['opinion_label'])}）"
                                                   if d["basis"] == sr.B_WRITTEN else ""))
                 c = st.columns([1.2, 1.6, 1.6, 1.2, 2])
                 att = c[0].selectbox("出席情况", sr.ATTENDANCE, key=f"rm_att_{rid}_{did}",

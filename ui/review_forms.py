@@ -8,6 +8,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import special_review as sr
+from ui.widgets import md_text
 
 
 def motion_form(actor, review: dict | None = None) -> None:
@@ -70,7 +71,7 @@ def motion_form(actor, review: dict | None = None) -> None:
             sr.resubmit(actor, r["id"], **fields)
             rid = r["id"]
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     open_review(rid, "动议已提交分管领导审察。" if review is None else "动议已修改并重新提交审察。")
     st.rerun()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from sgld import clock
 from sgld.services import special_review as sr
-from ui.widgets import data_table
+from ui.widgets import data_table, md_text
 
 FLASH = "review_flash"
 FLASH_SECONDS = 6
@@ -47,14 +47,6 @@ def apply_next_tab() -> None:
     """Switch tabs as an action asked (before the tabs are drawn)."""
     if TAB_NEXT in st.session_state:
         st.session_state[TAB] = st.session_state.pop(TAB_NEXT)
-
-
-def md_escape(text) -> str:
-    """User text inside Markdown: no links, emphasis or HTML from data."""
-    s = str(text or "")
-    for ch in "\\`*_{}[]()<>#+-.!|~$:":
-        s = s.replace(ch, "\\" + ch)
-    return s
 
 
 def _period(choice: str) -> dict:
@@ -166,7 +158,7 @@ def _agenda(frame) -> None:
             with st.container(border=True):
                 st.markdown(f"**{day:%Y-%m-%d}（星期{weekday}）**")
                 for _, r in rows.iterrows():
-                    st.markdown(f"{r['会议时间']:%H:%M}　{md_escape(r['编号'])}　"
-                                f"{md_escape(r['审查议题'])}　· {md_escape(r['地点'])}　"
+                    st.markdown(f"{r['会议时间']:%H:%M}　{md_text(r['编号'])}　"
+                                f"{md_text(r['审查议题'])}　· {md_text(r['地点'])}　"
                                 f":{'orange' if r['状态'] in (sr.S_PENDING, sr.S_NOTIFIED) else 'gray'}"
-                                f"-badge[{r['状态']}]")
+                                f"-badge[{md_text(r['状态'])}]")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.services import revocation as rv
 from ui import revocation_common as common
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 
 def _decision_form(actor, d: dict, key: str) -> None:
@@ -18,7 +18,7 @@ def _decision_form(actor, d: dict, key: str) -> None:
         if c[1].button("开始核实", key=f"{key}_start", icon=":material/search_check:", width="stretch"):
             with action():
                 rv.start_verification(actor, r["id"])
-                st.session_state[common.FLASH] = f"申请 {r['request_no']} 已进入核实。"
+                st.session_state[common.FLASH] = f"申请 {md_text(r['request_no'])} 已进入核实。"
                 st.rerun()
     if not d["can_decide"]:
         return

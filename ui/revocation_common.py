@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import revocation as rv
-from ui.widgets import action, status_text
+from ui.widgets import action, md_text, status_text
 
 FLASH = "xt_flash"
 
@@ -29,21 +29,21 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
     try:
         d = rv.get_request(actor, request_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return None
     r, lic, names = d["request"], d["licence"], d["names"]
     with st.container(border=True):
-        st.subheader(f"协同处理申请 {r['request_no']}")
+        st.subheader(f"协同处理申请 {md_text(r['request_no'])}")
         late = " :red-badge[:material/alarm: 已超过办理期限]" if r["overdue"] else ""
-        st.markdown(f"{status_text(r['status'])} **{r['requested_action']}** · {lic['enterprise']}"
-                    f"（`{lic['uscc']}`）{late}")
+        st.markdown(f"{status_text(r['status'])} **{md_text(r['requested_action'])}** · {md_text(lic['enterprise'])}"
+                    f"（{md_text(lic['uscc'])}）{late}")
         a, b, c = st.columns(3)
-        a.markdown(f"**证照**：{lic['kind']} {lic['licence_no']}  \n**事项**：{lic['item']}"
-                   f"（{r['category']}）  \n**证照状态**：{lic['status']}")
-        b.markdown(f"**提请部门**：{lic['department']}  \n**提交人**：{names['filed_by']}  \n"
+        a.markdown(f"**证照**：{md_text(lic['kind'])} {md_text(lic['licence_no'])}  \n**事项**：{md_text(lic['item'])}"
+                   f"（{md_text(r['category'])}）  \n**证照状态**：{md_text(lic['status'])}")
+        b.markdown(f"**提请部门**：{md_text(lic['department'])}  \n**提交人**：{md_text(names['filed_by'])}  \n"
                    f"**提交时间**：{_dt(r['filed_at'])}")
-        c.markdown(f"**办理期限**：{_dt(r['deadline'])}  \n**办理人员**：{'、'.join(d['assignees'])}  \n"
-                   f"**审批办件**：{lic['case_no']}")
+        c.markdown(f"**办理期限**：{_dt(r['deadline'])}  \n**办理人员**：{md_text('、'.join(d['assignees']))}  \n"
+                   f"**审批办件**：{md_text(lic['case_no'])}")
         st.markdown("**事实与理由**")
         st.text(r["facts"])
         st.markdown("**法律依据**")
@@ -64,18 +64,18 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
         for f in d["files"]:
             with action():
                 meta, data = rv.read_file(actor, request_id, f["id"])
-                st.download_button(f"证据材料：{meta['file_name']}（{meta['size_bytes'] / 1024:.0f} KB）",
+                st.download_button(f"证据材料：{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）",
                                    data, file_name=meta["file_name"], mime=meta["mime"],
                                    key=f"{key}_f{f['id']}", icon=":material/attach_file:")
         if r["verify_started_at"]:
-            st.markdown(f"**核实情况**（{names['verifier_id']}，{_dt(r['verify_started_at'])} 开始核实）")
+            st.markdown(f"**核实情况**（{md_text(names['verifier_id'])}，{_dt(r['verify_started_at'])} 开始核实）")
             st.text(r["verification_notes"] or "（尚未记录）")
         if r["status"] in rv.DECIDED:
-            st.markdown(f"**处理决定**：{r['status']}（{names['decided_by']}，{_dt(r['decided_at'])}）")
+            st.markdown(f"**处理决定**：{md_text(r['status'])}（{md_text(names['decided_by'])}，{_dt(r['decided_at'])}）")
             st.text(r["decision_reason"] or "")
         if r["status"] == "已撤回":
-            st.markdown(f"**已撤回**：{names['withdrawn_by']}，{_dt(r['withdrawn_at'])}"
-                        + (f"；原因：{r['withdraw_reason']}" if r["withdraw_reason"] else ""))
+            st.markdown(f"**已撤回**：{md_text(names['withdrawn_by'])}，{_dt(r['withdrawn_at'])}"
+                        + (f"；原因：{md_text(r['withdraw_reason'])}" if r["withdraw_reason"] else ""))
         if d["repushes"]:
             st.markdown("**处理结果再次推送**")
             st.dataframe(pd.DataFrame([{"推送部门": p["department"], "推送时间": _dt(p["pushed_at"]),
@@ -109,5 +109,5 @@ def _dept_actions(actor, d: dict, key: str) -> None:
             if st.button("撤回", key=f"{key}_wd"):
                 with action():
                     rv.withdraw(actor, r["id"], reason)
-                    st.session_state[FLASH] = f"申请 {r['request_no']} 已撤回。"
+                    st.session_state[FLASH] = f"申请 {md_text(r['request_no'])} 已撤回。"
                     st.rerun()

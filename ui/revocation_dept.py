@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import profile
 from sgld.services import revocation as rv
 from ui import revocation_common as common
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, md_text
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 
@@ -24,12 +24,12 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
     try:
         opts = rv.filing_options(actor, enterprise_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     ver = st.session_state.setdefault(f"{key}_v", 0)
     k = f"{key}{ver}"
     ent = opts["enterprise"]
-    st.markdown(f"**协同处理申请单** · {ent['name']}（`{ent['uscc']}`）")
+    st.markdown(f"**协同处理申请单** · {md_text(ent['name'])}（{md_text(ent['uscc'])}）")
     st.caption("向市行政审批局提请吊销营业执照，或者撤销许可决定、许可证。审批局开始核实前，本部门可以撤回。")
     lic = {r["id"]: r for r in opts["licences"]}
     usable = [i for i, r in lic.items() if r["fileable"]]
@@ -47,7 +47,7 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
     act = c[1].selectbox("提请事项 *", actions, key=f"{k}_act")
     if blocked:
         st.caption("不能提请的证照：" + "；".join(
-            f"{r['licence_no']}（{'已有申请 ' + r['open_request'] if r['open_request'] else r['status']}）"
+            f"{md_text(r['licence_no'])}（{md_text('已有申请 ' + r['open_request'] if r['open_request'] else r['status'])}）"
             for r in blocked))
     facts = st.text_area("事实与理由 *", key=f"{k}_facts", height=110,
                          placeholder="写明违法事实、调查经过及建议撤销（吊销）的理由")
@@ -171,7 +171,7 @@ def _pick_inspection(actor) -> int | None:
     rows = {int(r["编号"]): r for _, r in frame.iterrows()}
     return st.selectbox("本部门的检查记录", list(rows), index=None, key="xt_ipick", placeholder="选择检查记录",
                         format_func=lambda i: f"{rows[i]['检查时间']:%Y-%m-%d} {rows[i]['被检查对象']}："
-                                              f"{rows[i]['检查结果']}")
+                                              f"{md_text(rows[i]['检查结果'])}")
 
 
 def _pick_penalty(actor) -> int | None:
@@ -185,7 +185,7 @@ def _pick_penalty(actor) -> int | None:
         st.warning("没有找到本部门可查看的相关行政处罚。")
     return st.selectbox("行政处罚", list(rows), index=None, key="xt_ppick", placeholder="选择行政处罚",
                         format_func=lambda i: f"{rows[i]['决定书文号']} {rows[i]['行政相对人']}"
-                                              f"（{rows[i]['处罚类别'] or ''}）")
+                                              f"（{md_text(rows[i]['处罚类别'] or '')}）")
 
 
 def _enterprise_of(kind: str, actor, record_id: int) -> int | None:
@@ -196,5 +196,5 @@ def _enterprise_of(kind: str, actor, record_id: int) -> int | None:
         from sgld.services import penalty
         return penalty.get_penalty(actor, record_id)["enterprise_id"]
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return None

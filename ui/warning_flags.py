@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from sgld.services import warning
+from ui.widgets import md_text
 
 
 def form_flag(uscc_code: str | None) -> None:
@@ -13,14 +14,14 @@ def form_flag(uscc_code: str | None) -> None:
         return
     s = warning.status_for_uscc([uscc_code])
     for hit in s.values():
-        st.error(f"注意：该企业已于 {hit['listed_at']:%Y-%m-%d} 列入警示名单（{hit['reasons']}），"
+        st.error(f"注意：该企业已于 {hit['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(hit['reasons'])}），"
                  "请审慎办理。", icon=":material/warning:")
 
 
 def case_flag(enterprise_id: int | None) -> None:
     s = warning.status_for([enterprise_id]).get(enterprise_id) if enterprise_id else None
     if s:
-        st.error(f"警示名单：该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单（{s['reasons']}）。",
+        st.error(f"警示名单：该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(s['reasons'])}）。",
                  icon=":material/warning:")
 
 

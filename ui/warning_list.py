@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import warning
-from ui.widgets import action, data_table, status_text
+from ui.widgets import action, data_table, md_text, status_text
 
 FLASH = "wl_flash"
 
@@ -24,18 +24,18 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
     try:
         d = warning.entry_detail(actor, entry_id)
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
         return
     e = d["entry"]
     with st.container(border=True):
         st.subheader(e["name"])
         how = "人工列入" if e["manual"] else "规则列入"
-        st.markdown(f"{status_text(e['status'])} `{e['uscc']}` · {how}，列入时间 {_dt(e['listed_at'])}"
-                    + (f"（{e['listed_by_name']}）" if e["listed_by_name"] else ""))
+        st.markdown(f"{status_text(e['status'])} {md_text(e['uscc'])} · {how}，列入时间 {_dt(e['listed_at'])}"
+                    + (f"（{md_text(e['listed_by_name'])}）" if e["listed_by_name"] else ""))
         if e["manual"]:
-            st.markdown(f"**人工列入原因**：{e['manual_reason']}")
+            st.markdown(f"**人工列入原因**：{md_text(e['manual_reason'])}")
         if e["lifted_at"]:
-            st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{e['lifted_by_name'] or '系统'}；{e['lift_reason']}")
+            st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{md_text(e['lifted_by_name'] or '系统')}；{md_text(e['lift_reason'])}")
         st.markdown(f"**列入依据**（{len(d['hits'])} 条记录）")
         st.dataframe(d["hits"], hide_index=True, width="stretch",
                      column_order=[c for c in d["hits"].columns if c != "记录编号"])
@@ -52,7 +52,7 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
                 if st.form_submit_button("解除警示", icon=":material/remove_moderator:"):
                     with action():
                         warning.lift(actor, entry_id, reason)
-                        st.session_state[FLASH] = f"已解除“{e['name']}”的警示。"
+                        st.session_state[FLASH] = f"已解除“{md_text(e['name'])}”的警示。"
                         st.rerun()
 
 

@@ -21,13 +21,30 @@ STATUS_COLOURS = {
 }
 
 
+# every ASCII punctuation character Markdown, Streamlit directives (:red[..],
+# :material/..:, emoji codes), KaTeX ($) or HTML entities (&) could act on;
+# CommonMark renders a backslash-escaped ASCII punctuation character as itself
+_MD_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:=^&"
+
+
+def md_text(text) -> str:
+    """User text (names, reasons, remarks ...) for any widget that renders
+    Markdown (markdown, caption, info/error, labels, tabs, expanders):
+    shown verbatim, never as emphasis, links, KaTeX, directives or HTML.
+    Line breaks stay line breaks; leading blanks cannot start a code block."""
+    s = "" if text is None else str(text)
+    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+    lines = [ln.strip() for ln in s.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return "  \n".join(lines)
+
+
 def badge(status: str) -> None:
-    st.badge(status, color=STATUS_COLOURS.get(status, "blue"))
+    st.badge(md_text(status), color=STATUS_COLOURS.get(status, "blue"))
 
 
 def status_text(status: str) -> str:
     """A status as coloured Markdown text for use inside other Markdown."""
-    return f":{STATUS_COLOURS.get(status, 'blue')}-badge[{status}]"
+    return f":{STATUS_COLOURS.get(status, 'blue')}-badge[{md_text(status)}]"
 
 
 def page_header(title: str, caption: str | None = None) -> None:
@@ -48,7 +65,7 @@ def action(success: str | None = None):
     try:
         yield
     except SgldError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md_text(str(exc)), icon=":material/error:")
     except Exception:
         raise
     except BaseException:  # st.rerun() inside the block: the call succeeded
