@@ -4,7 +4,7 @@ import streamlit as st
 from sgld import audit, reminders, settings
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
-from ui.widgets import nav_label, show_flash
+from ui.widgets import enter_page, nav_label, show_flash
 
 cfg = settings.get()
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
@@ -85,5 +85,6 @@ with st.sidebar:
         auth.logout(actor)
         st.rerun()
 
+enter_page(current.url_path)
 show_flash()
 current.run()

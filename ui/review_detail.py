@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
 from ui.review_list import FLASH, md_escape
-from ui.widgets import badge
+from ui.widgets import badge, clear_messages, reset_selections
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -20,9 +20,11 @@ def _run(fn, message) -> None:
     try:
         result = fn()
     except SgldError as exc:
+        clear_messages()
         st.error(str(exc), icon=":material/error:")
         return
     st.session_state[FLASH] = message(result) if callable(message) else message
+    reset_selections()
     st.rerun()
 
 
