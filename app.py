@@ -85,6 +85,6 @@ with st.sidebar:
         auth.logout(actor)
         st.rerun()
 
-enter_page(current.url_path)
+enter_page(f"{current.url_path}|{current.title}")
 show_flash()
 current.run()
