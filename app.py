@@ -5,7 +5,7 @@ from sgld import audit, reminders, settings
 from sgld.errors import ConfigError
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
-from ui.widgets import nav_label, show_flash
+from ui.widgets import enter_page, nav_label, show_flash
 
 try:
     cfg = settings.get()
@@ -90,5 +90,6 @@ with st.sidebar:
         auth.logout(actor)
         st.rerun()
 
+enter_page(f"{current.url_path}|{current.title}")
 show_flash()
 current.run()

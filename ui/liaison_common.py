@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.widgets import action, data_table, md_text, status_text
+from ui.widgets import action, data_table, md_text, reset_selections, status_text
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
                  "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
@@ -21,6 +21,7 @@ def done(message: str) -> None:
     """After a successful change: remember the message and rerun, so every
     list shows the new state; :func:`flash` shows it on the next run."""
     st.session_state[FLASH] = message
+    reset_selections()
     st.rerun()
 
 

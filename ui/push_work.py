@@ -70,6 +70,7 @@ def record_form(actor, opts: dict) -> None:
     files = st.file_uploader("扫描件（PDF、JPG、PNG、OFD，可多选）", accept_multiple_files=True,
                              type=FILE_TYPES, key=f"{p}_files")
     if st.button("保存并推送", type="primary", key=f"{p}_save", icon=":material/send:"):
+        st.session_state.pop("rec_last", None)  # its message belongs to the previous save
         with action():
             cid = push.record_case(
                 actor, case_no=case_no, item_id=item_id, uscc=st.session_state.get(f"{p}_uscc"),

@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
 from ui.review_list import FLASH
-from ui.widgets import badge, md_text
+from ui.widgets import badge, clear_messages, md_text, reset_selections
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -20,9 +20,11 @@ def _run(fn, message) -> None:
     try:
         result = fn()
     except SgldError as exc:
+        clear_messages()
         st.error(md_text(str(exc)), icon=":material/error:")
         return
     st.session_state[FLASH] = message(result) if callable(message) else message
+    reset_selections()
     st.rerun()
 
 

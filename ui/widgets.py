@@ -2,6 +2,7 @@
 filter and .xlsx export, status badges, message helpers, the sidebar."""
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from datetime import date
 
@@ -65,10 +66,13 @@ def action(success: str | None = None):
     try:
         yield
     except SgldError as exc:
+        clear_messages()  # an old success must not stand under this error
         st.error(md_text(str(exc)), icon=":material/error:")
     except Exception:
         raise
-    except BaseException:  # st.rerun() inside the block: the call succeeded
+    except BaseException as exc:  # st.rerun() inside the block: the call succeeded
+        if type(exc).__name__ == "RerunException":
+            reset_selections()
         if success:
             st.session_state[FLASH_KEY] = success
         raise
@@ -78,6 +82,56 @@ def action(success: str | None = None):
 
 
 FLASH_KEY = "sgld_flash"
+# session keys holding the message of one action (shown on the next run);
+# they belong to the page that set them: cleared on an error and when the
+# user goes to another page
+MESSAGE_KEYS = {FLASH_KEY, "push_flash", "sup_flash", "review_flash", "lz_flash", "xt_flash",
+                "wl_flash", "rec_last"}
+PAGE_KEY = "sgld_page"
+SELECTION_GEN = "sgld_sel_gen"
+
+
+def clear_messages() -> None:
+    for k in MESSAGE_KEYS:
+        st.session_state.pop(k, None)
+
+
+def enter_page(page_id: str) -> None:
+    """app.py calls this before running a page: messages set on another page
+    (or on this page before the user left it) are not shown."""
+    if st.session_state.get(PAGE_KEY) != page_id:
+        if PAGE_KEY in st.session_state:
+            clear_messages()
+            reset_selections()
+        st.session_state[PAGE_KEY] = page_id
+
+
+def reset_selections() -> None:
+    """After an action no row of any list stays selected (the keys of the
+    tables change, so Streamlit starts them without a selection)."""
+    st.session_state[SELECTION_GEN] = st.session_state.get(SELECTION_GEN, 0) + 1
+
+
+def _fingerprint(shown: pd.DataFrame, hide: list[str] | None, text: str) -> str:
+    """Identifies the rows shown (their ids, else their content) and the filter:
+    a table whose rows change gets a new key and thus no stale selection."""
+    ids = [c for c in (hide or []) if c in shown.columns] or \
+        [c for c in ("id", "编号", "批次") if c in shown.columns]
+    part = shown[ids] if ids else shown
+    try:
+        digest = pd.util.hash_pandas_object(part.astype(str), index=False).values.tobytes()
+    except Exception:  # unhashable content: fall back to its text
+        digest = part.to_csv(index=False).encode()
+    h = hashlib.sha1(digest)
+    h.update(f"|{len(shown)}|{text}|{st.session_state.get(SELECTION_GEN, 0)}".encode())
+    return h.hexdigest()[:12]
+
+
+def selected_rows(shown: pd.DataFrame, rows) -> pd.DataFrame:
+    """The rows at the selected positions; positions no longer in the frame
+    (a row went away since the click) are ignored."""
+    valid = [r for r in (rows or []) if isinstance(r, int) and 0 <= r < len(shown)]
+    return shown.iloc[valid]
 
 
 def show_flash() -> None:
@@ -94,6 +148,7 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
     is shown.  Returns the (filtered) frame and, with ``selection``
     ("single-row" / "multi-row"), the selected rows of it."""
     shown = frame
+    text = ""
     top = st.columns([3, 1]) if search else [st.container(), st.container()]
     if search:
         text = top[0].text_input("筛选", key=f"{key}_q", placeholder="输入任意关键字筛选本列表",
@@ -112,11 +167,13 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
     st.caption(f"共 {len(shown)} 条" + (f"（全部 {len(frame)} 条）" if len(shown) != len(frame) else ""))
     col_order = [c for c in shown.columns if c not in (hide or [])]
     if selection:
-        event = st.dataframe(shown, key=key, hide_index=True, width="stretch",
+        # the key carries a fingerprint of the rows shown: a changed list
+        # (after an action, another filter) starts with nothing selected
+        event = st.dataframe(shown, key=f"{key}_{_fingerprint(shown, hide, text)}", hide_index=True, width="stretch",
                              height=height, column_config=column_config, column_order=col_order,
                              on_select="rerun", selection_mode=selection)
         rows = event.selection.rows if event and event.selection else []
-        return shown, shown.iloc[rows]
+        return shown, selected_rows(shown, rows)
     st.dataframe(shown, key=key, hide_index=True, width="stretch", height=height,
                  column_config=column_config, column_order=col_order)
     return shown, shown.iloc[0:0]
