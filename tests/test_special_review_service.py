@@ -538,3 +538,13 @@ def test_list_frame_headers_with_and_without_rows(db, as_user):
     sup = sr.list_frame(as_user("supervisor"))
     assert len(sup) and {"本部门参会人员", "本部门意见"} <= set(sup.columns)
     assert set(sup["本部门意见"]) <= {*sr.OPINIONS, "视为同意", "未提交"}
+
+
+def test_notice_names_the_leader_who_actually_approved(db, as_user):
+    # 特别重大 + 报请市政府分管领导主持 ticked, approved by the bureau's leader
+    rid = notified(db, as_user, major=True, city_chair=True)
+    leader = as_user("leader")
+    text = text_of(sr.notice_docx(as_user("supervisor"), rid)[1])
+    assert f"经市行政审批局分管领导{leader.display_name}审察同意" in text
+    assert "经市政府分管领导审察同意" not in text
+    assert "报请市政府分管领导主持" in text

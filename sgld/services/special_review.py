@@ -722,14 +722,27 @@ def _chair_label(r: dict) -> str:
     return "市政府分管领导" if r["city_chair"] else "市行政审批局分管领导"
 
 
+def _approver_label(cur, r: dict) -> str:
+    """Who approved the motion, from the recorded approver (approved_by), not
+    from the motion's 市政府分管领导主持 tick: e.g. 市行政审批局分管领导张三."""
+    row = cur.execute("SELECT u.display_name, d.kind, d.name FROM app_user u"
+                      " JOIN department d ON d.id = u.department_id WHERE u.id = ?",
+                      [r["approved_by"]]).fetchone() if r["approved_by"] is not None else None
+    if row is None:
+        return "分管领导"
+    name, kind, dept_name = row
+    unit = "市行政审批局" if kind == "bureau" else "市政府" if kind == "government" else dept_name
+    return f"{unit}分管领导{name}"
+
+
 def _notice_letter(cur, r: dict, depts: list[dict]) -> Letter:
     cfg = settings.get()
     users = _names(cur, r["proposed_by"])
     m = r["meeting_at"]
     body = [
-        f"根据《{cfg.city.rstrip('市')}市相对集中许可权事项专项审查制度（试行）》，经{_chair_label(r)}审察同意，"
+        f"根据《{cfg.city.rstrip('市')}市相对集中许可权事项专项审查制度（试行）》，经{_approver_label(cur, r)}审察同意，"
         f"定于{cn_date(m.date())}{m:%H:%M}在{r['place']}召开专项审查会议"
-        + ("，由市政府分管领导主持" if r["city_chair"] else "") + "。现将有关事项通知如下：",
+        + ("，并报请市政府分管领导主持会议" if r["city_chair"] else "") + "。现将有关事项通知如下：",
         f"{r['title']}（{_subject(r)}）。",
         f"审查范围：{'、'.join(r['scopes'])}；审查形式：{'、'.join(r['forms'])}。",
         r["matters"],
