@@ -210,6 +210,33 @@ def test_dispatch_refusals(db):
     assert svc.get_letter(sup, qid)["status"] == "待派员"
 
 
+def test_dispatch_needs_an_explicit_choice(db):
+    qid = letter_of(db, new_review(db, clock.today() + timedelta(days=2)))
+    sup = actor("supervisor")
+    before = audit_count(db)
+    for nothing in (None, ""):
+        with pytest.raises(ValidationError, match="请选择派出的联络员"):
+            svc.dispatch(sup, qid, nothing)
+    assert audit_count(db) == before and svc.get_letter(sup, qid)["status"] == "待派员"
+
+
+def test_replaced_dispatch_stays_on_the_letter(db):
+    qid = letter_of(db, new_review(db, clock.today() + timedelta(days=2)))
+    sup = actor("supervisor")
+    ok = [c for c in svc.dispatch_candidates(sup, qid) if c["dispatchable"]]
+    assert len(ok) >= 2, "the demo roster has two dispatchable liaisons"
+    first, second = ok[0], ok[1]
+    svc.dispatch(sup, qid, first["id"], "首次派员")
+    assert svc.get_letter(sup, qid)["replaced_dispatches"] == []
+    svc.dispatch(sup, qid, second["id"], "原联络员出差")
+    d = svc.get_letter(actor("approver"), qid)
+    assert d["liaison_name"] == second["name"] and d["dispatch_note"] == "原联络员出差"
+    [old] = d["replaced_dispatches"]
+    assert old["liaison_name"] == first["name"] and old["dispatch_note"] == "首次派员"
+    assert old["dispatched_by_name"] == "张监管" and old["replaced_by_name"] == "张监管"
+    assert old["replaced_at"] is not None and old["dispatched_at"] is not None
+
+
 def test_report_document_needs_a_drafted_report(db):
     rid = new_review(db, clock.today() + timedelta(days=3))
     with pytest.raises(StateError, match="尚未起草"):

@@ -95,6 +95,13 @@ def dispatch_box(d: dict) -> None:
                     f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{on_time}）")
         if d.get("dispatch_note"):
             st.caption(f"派员说明：{d['dispatch_note']}")
+        for x in d.get("replaced_dispatches") or []:
+            when = f"{x['dispatched_at']:%Y-%m-%d %H:%M}" if x["dispatched_at"] else "—"
+            st.markdown(f"**已更换的派员**：{x['liaison_name']}　派员人：{x['dispatched_by_name'] or '—'}　"
+                        f"派员时间：{when}　更换人：{x['replaced_by_name'] or '—'}　"
+                        f"更换时间：{x['replaced_at']:%Y-%m-%d %H:%M}")
+            if x.get("dispatch_note"):
+                st.caption(f"原派员说明：{x['dispatch_note']}")
     elif d["status"] == "已撤回":
         st.markdown(f"**已撤回**：{d['withdrawn_reason']}（{d['withdrawn_at']:%Y-%m-%d %H:%M}）")
 

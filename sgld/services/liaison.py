@@ -697,6 +697,13 @@ def get_letter(actor: Actor, request_id: int) -> dict:
         ent = get_db().dicts("SELECT id, uscc, name, legal_rep, address FROM enterprise WHERE id = ?",
                              [row["enterprise_id"]])
         row["enterprise"] = ent[0] if ent else None
+    row["replaced_dispatches"] = get_db().dicts(
+        "SELECT l.name AS liaison_name, du.display_name AS dispatched_by_name, x.dispatched_at,"
+        " x.dispatch_note, ru.display_name AS replaced_by_name, x.replaced_at"
+        " FROM liaison_dispatch_replaced x JOIN liaison l ON l.id = x.liaison_id"
+        " LEFT JOIN app_user du ON du.id = x.dispatched_by"
+        " LEFT JOIN app_user ru ON ru.id = x.replaced_by"
+        " WHERE x.request_id = ? ORDER BY x.replaced_at, x.id", [request_id])
     row["report_signatures"] = get_db().dicts(
         "SELECT d.name AS department, l.name AS liaison, q.signed_at FROM liaison_request q"
         " JOIN department d ON d.id = q.department_id JOIN liaison l ON l.id = q.liaison_id"
@@ -798,6 +805,8 @@ def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = 
     replaced until they have recorded the review."""
     require(actor, "supervisor", action="派出联络员")
     note = v.text(note, "派员说明", required=False, max_len=200)
+    if liaison_id is None or str(liaison_id).strip() == "":
+        raise ValidationError("请选择派出的联络员。", field="liaison_id")
     liaison_id = v.integer(liaison_id, "联络员")
 
     def tx(cur):
@@ -829,6 +838,12 @@ def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = 
         if old_liaison == liaison_id:
             raise ValidationError(f"已派出“{person['name']}”，无需重复派员。", field="liaison_id")
         now = clock.now()
+        if old_liaison is not None:  # 更换: keep the replaced dispatch for the record
+            cur.execute(
+                "INSERT INTO liaison_dispatch_replaced (request_id, liaison_id, dispatched_by,"
+                " dispatched_at, dispatch_note, replaced_by, replaced_at)"
+                " SELECT id, liaison_id, dispatched_by, dispatched_at, dispatch_note, ?, ?"
+                " FROM liaison_request WHERE id = ?", [actor.user_id, now, request_id])
         cur.execute("UPDATE liaison_request SET status = '已派员', liaison_id = ?,"
                     " dispatched_by = ?, dispatched_at = ?, dispatch_note = ? WHERE id = ?",
                     [liaison_id, actor.user_id, now, note, request_id])
