@@ -63,6 +63,64 @@ def _para(doc, text: str, font: str = "仿宋", size: float = 16, *, align=None,
     return p
 
 
+def _red_rule(p) -> None:
+    """The red separator line under the header: a paragraph bottom border
+    (a real line, not a row of dash characters)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    ppr = p._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, val in (("w:val", "single"), ("w:sz", "12"), ("w:space", "1"), ("w:color", "FF0000")):
+        bottom.set(qn(k), val)
+    bdr.append(bottom)
+    ppr.append(bdr)
+
+
+def _page_field(p) -> None:
+    """"— PAGE —" in 4号 (14 pt) 宋体, Arabic numerals (GB/T 9704)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    def run(text=None, fld=None, instr=None):
+        r = p.add_run(text or "")
+        _font(r, "宋体", 14)
+        if fld:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), fld)
+            r._r.append(el)
+        if instr:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = instr
+            r._r.append(el)
+    run("— ")
+    run(fld="begin")
+    run(instr=" PAGE ")
+    run(fld="separate")
+    run("1")
+    run(fld="end")
+    run(" —")
+
+
+def _page_numbers(doc, sec) -> None:
+    """Odd pages: number at the right, one character in; even pages: at the
+    left, one character in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT),
+                          (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        footer.is_linked_to_previous = False
+        p = footer.paragraphs[0]
+        p.alignment = align
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = Pt(14)
+        else:
+            p.paragraph_format.left_indent = Pt(14)
+        _page_field(p)
+
+
 def render(letter: Letter) -> bytes:
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -77,13 +135,12 @@ def render(letter: Letter) -> bytes:
     style.font.name = "仿宋"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
 
+    _page_numbers(doc, sec)
     _para(doc, letter.issuer, "方正小标宋简体", 26, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
           colour=RGBColor(0xC0, 0x00, 0x00), space_after=6)
     if letter.doc_no:
         _para(doc, letter.doc_no, "仿宋", 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    rule = doc.add_paragraph()
-    _font(rule.add_run("—" * 24), "仿宋", 12, colour=RGBColor(0xC0, 0x00, 0x00))
-    rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _red_rule(doc.add_paragraph())
     _para(doc, letter.title, "方正小标宋简体", 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
           space_after=12)
     if letter.addressee:

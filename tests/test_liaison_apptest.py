@@ -111,6 +111,32 @@ def test_dispatch_from_the_page(db):
     assert "已派员并告知审批局" in page_source(at)
 
 
+def test_dispatch_requires_a_choice_and_shows_the_replaced_one(db):
+    sup = actor("supervisor")
+    at = run("supervisor", "商请函与派员")
+    first = sorted(svc.list_letters(sup, state="待派员"), key=lambda r: r["review_date"])[0]
+    who = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
+    assert who.value is None and who.proto.placeholder == "请选择"   # nobody preselected
+    button(at, "确认派员并告知审批局").click().run()
+    assert any("请选择派出的联络员" in e for e in errors(at)), errors(at)
+    assert svc.get_letter(sup, first["id"])["status"] == "待派员"
+    ok = [c for c in svc.dispatch_candidates(sup, first["id"]) if c["dispatchable"]]
+    at.selectbox(key=f"lz_dispatch_who_{first['id']}").set_value(ok[0]["id"])
+    button(at, "确认派员并告知审批局").click().run()
+    assert not errors(at), errors(at)
+    # 更换: again an explicit choice, and the detail keeps the replaced dispatch
+    at.session_state["lz_dept_filter"] = "已派员"
+    at.run()
+    at.selectbox(key="lz_dept_pick").set_value(first["id"]).run()
+    assert at.selectbox(key=f"lz_dispatch_who_{first['id']}").value is None
+    at.selectbox(key=f"lz_dispatch_who_{first['id']}").set_value(ok[1]["id"])
+    button(at, "更换联络员并告知审批局").click().run()
+    assert not errors(at), errors(at)
+    text = page_source(at)
+    assert f"**派出联络员**：{ok[1]['name']}" in text
+    assert f"**已更换的派员**：{ok[0]['name']}" in text
+
+
 def test_dispatch_candidates_exclude_the_unqualified(db):
     at = run("supervisor", "商请函与派员")
     first = sorted(svc.list_letters(actor("supervisor"), state="待派员"),

@@ -210,6 +210,39 @@ def test_dispatch_refusals(db):
     assert svc.get_letter(sup, qid)["status"] == "待派员"
 
 
+def test_dispatch_needs_an_explicit_choice(db):
+    qid = letter_of(db, new_review(db, clock.today() + timedelta(days=2)))
+    sup = actor("supervisor")
+    before = audit_count(db)
+    for nothing in (None, ""):
+        with pytest.raises(ValidationError, match="请选择派出的联络员"):
+            svc.dispatch(sup, qid, nothing)
+    assert audit_count(db) == before and svc.get_letter(sup, qid)["status"] == "待派员"
+
+
+def test_replaced_dispatch_stays_on_the_letter(db):
+    qid = letter_of(db, new_review(db, clock.today() + timedelta(days=2)))
+    sup = actor("supervisor")
+    ok = [c for c in svc.dispatch_candidates(sup, qid) if c["dispatchable"]]
+    assert len(ok) >= 2, "the demo roster has two dispatchable liaisons"
+    first, second = ok[0], ok[1]
+    svc.dispatch(sup, qid, first["id"], "首次派员")
+    assert svc.get_letter(sup, qid)["replaced_dispatches"] == []
+    svc.dispatch(sup, qid, second["id"], "原联络员出差")
+    d = svc.get_letter(actor("approver"), qid)
+    assert d["liaison_name"] == second["name"] and d["dispatch_note"] == "原联络员出差"
+    [old] = d["replaced_dispatches"]
+    assert old["liaison_name"] == first["name"] and old["dispatch_note"] == "首次派员"
+    assert old["dispatched_by_name"] == "张监管" and old["replaced_by_name"] == "张监管"
+    assert old["replaced_at"] is not None and old["dispatched_at"] is not None
+
+
+def test_report_document_needs_a_drafted_report(db):
+    rid = new_review(db, clock.today() + timedelta(days=3))
+    with pytest.raises(StateError, match="尚未起草"):
+        svc.report_docx(actor("approver"), letter_of(db, rid))
+
+
 def test_dispatch_after_the_review_day_is_refused(db):
     review_day = clock.today() + timedelta(days=2)
     qid = letter_of(db, new_review(db, review_day))
@@ -263,6 +296,14 @@ def test_whole_flow(db):
         svc.save_report(appr, rid, "改动")
     with pytest.raises(StateError, match="在审查报告上签字"):
         svc.sign_report(lz, qid)
+    # the site review report as a document, with the signatures
+    name, data = svc.report_docx(sup, qid)
+    text = text_of(data)
+    assert name.endswith("现场审查情况报告.docx")
+    assert "现场审查情况报告" in text and "申请人基本具备条件" in text
+    assert "刘联络" in text and "市场监管局" in text and f"{clock.now():%Y-%m-%d %H:%M}" in text
+    with pytest.raises(PermissionDenied):
+        svc.report_docx(actor("liaison2"), qid)
 
     # rectifications
     deadline = workdays.add_workdays(review_day, 2)
@@ -481,3 +522,12 @@ def test_letter_for_an_approved_special_review(db):
     if pending:
         with pytest.raises(StateError, match="只能为已审察同意"):
             svc.special_review_facts(appr, pending[0]["id"])
+
+
+def test_letter_contact_line_has_the_senders_phone(db):
+    # no phone typed in the form: the sender's phone from the user record
+    rid = new_review(db, clock.today() + timedelta(days=3), contact_phone=None)
+    appr = actor("approver")
+    phone = db.scalar("SELECT phone FROM app_user WHERE id = ?", [appr.user_id])
+    text = text_of(svc.letter_docx(actor("supervisor"), letter_of(db, rid))[1])
+    assert phone and f"（联系人：{appr.display_name}，联系电话：{phone}）" in text

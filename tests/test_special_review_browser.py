@@ -140,7 +140,7 @@ def test_special_review_end_to_end(server, browser):
     assert dl.value.suggested_filename.endswith(".docx")
     text = "\n".join(p.text for p in Document(dl.value.path()).paragraphs)
     assert "会议纪要" in text and TITLE in text
-    assert "市场监管局：有条件同意：投产前完成特种设备使用登记（书面意见）" in text
+    assert "市场监管局（书面意见）：有条件同意：投产前完成特种设备使用登记。" in text
     assert "分送：" in text
     for c in contexts:
         c.close()

@@ -538,3 +538,98 @@ def test_list_frame_headers_with_and_without_rows(db, as_user):
     sup = sr.list_frame(as_user("supervisor"))
     assert len(sup) and {"本部门参会人员", "本部门意见"} <= set(sup.columns)
     assert set(sup["本部门意见"]) <= {*sr.OPINIONS, "视为同意", "未提交"}
+
+
+def test_notice_names_the_leader_who_actually_approved(db, as_user):
+    # 特别重大 + 报请市政府分管领导主持 ticked, approved by the bureau's leader
+    rid = notified(db, as_user, major=True, city_chair=True)
+    leader = as_user("leader")
+    text = text_of(sr.notice_docx(as_user("supervisor"), rid)[1])
+    assert f"经市行政审批局分管领导{leader.display_name}审察同意" in text
+    assert "经市政府分管领导审察同意" not in text
+    assert "报请市政府分管领导主持" in text
+
+
+# -- document wording and layout (issue 16 item 14) ------------------------
+def _docx(data: bytes):
+    import io
+
+    from docx import Document
+    return Document(io.BytesIO(data))
+
+
+def _has_page_field(doc) -> bool:
+    from docx.oxml.ns import qn
+    for footer in (doc.sections[0].footer, doc.sections[0].even_page_footer):
+        xml = footer._element.xml
+        runs = footer.paragraphs[0].runs
+        if " PAGE " not in xml or not footer.paragraphs[0].text.startswith("— "):
+            return False
+        if not footer.paragraphs[0].text.endswith(" —"):
+            return False
+        for r in runs:
+            if r.font.size is None or r.font.size.pt != 14:
+                return False
+            if r._element.rPr.rFonts.get(qn("w:eastAsia")) != "宋体":
+                return False
+    return True
+
+
+def _has_red_rule(doc) -> bool:
+    from docx.oxml.ns import qn
+    for p in doc.paragraphs[:4]:
+        ppr = p._p.pPr
+        bdr = ppr.find(qn("w:pBdr")) if ppr is not None else None
+        if bdr is not None and bdr.find(qn("w:bottom")) is not None:
+            return bdr.find(qn("w:bottom")).get(qn("w:color")) == "FF0000" and "—" not in p.text
+    return False
+
+
+def test_notice_title_contact_page_numbers_and_red_rule(db, as_user):
+    # the 议题 ends in 专项审查, like the form's placeholder
+    rid = notified(db, as_user, title="测试危化品仓储项目专项审查")
+    data = sr.notice_docx(as_user("supervisor"), rid)[1]
+    text = text_of(data)
+    assert "关于召开测试危化品仓储项目专项审查会议的通知" in text
+    assert "专项审查专项审查" not in text
+    proposer = as_user("approver")
+    phone = db.scalar("SELECT phone FROM app_user WHERE id = ?", [proposer.user_id])
+    assert phone and f"（联系人：{proposer.display_name}，联系电话：{phone}）" in text
+    doc = _docx(data)
+    assert _has_page_field(doc) and _has_red_rule(doc)
+    assert doc.settings.odd_and_even_pages_header_footer
+
+
+def test_notice_contact_phone_falls_back_to_the_setting(db, as_user, monkeypatch):
+    from sgld import settings
+    rid = notified(db, as_user)
+    uid = as_user("approver").user_id
+    db.write(lambda cur: cur.execute("UPDATE app_user SET phone = NULL WHERE id = ?", [uid]))
+    monkeypatch.setitem(settings.get().raw, "CONTACT_PHONE", "0513-12345678")
+    text = text_of(sr.notice_docx(as_user("supervisor"), rid)[1])
+    assert "联系电话：0513-12345678）" in text
+
+
+def test_minutes_omit_empty_parentheticals_and_double_punctuation(db, as_user):
+    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"), major=True, city_chair=True,
+                   title="某仓储项目专项审查")
+    db.write(lambda cur: cur.execute("UPDATE special_review SET project_no = NULL,"
+                                     " project_name = NULL, case_no = NULL WHERE id = ?", [rid]))
+    sr.submit_opinion(as_user("supervisor2"), rid, sr.DISAGREE, "选址涉及生态红线。")
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="说明",
+                      departments=attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, "无异议。"),
+                                              "生态环境局": (sr.PRESENT, None, None)}))
+    assert sr.conclude(as_user("approver"), rid, "建议市政府统筹研究。") == sr.OUTCOME_ESCALATED
+    sr.record_government_decision(as_user("cityleader"), rid, sr.AGREE, "同意。", clock.today())
+    sr.issue_minutes(as_user("approver"), rid)
+    name, data = sr.minutes_docx(as_user("supervisor2"), rid)
+    text = text_of(data)
+    assert "专项审查专项审查" not in text + name
+    assert "某仓储项目专项审查会议纪要" in text
+    assert "（）" not in text and "（项目" not in text and "对某仓储项目进行专项审查" in text
+    assert "。（书面意见）" not in text and "。。" not in text and "。）" not in text
+    assert "生态环境局（书面意见）：不同意：选址涉及生态红线。" in text
+    assert "市场监管局：同意（无异议）。" in text
+    doc = _docx(data)
+    assert _has_page_field(doc) and _has_red_rule(doc)

@@ -15,6 +15,7 @@ STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "
 
 
 FLASH = "lz_flash"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def done(message: str) -> None:
@@ -95,6 +96,14 @@ def dispatch_box(d: dict) -> None:
                     f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{md_text(on_time)}）")
         if d.get("dispatch_note"):
             st.caption(f"派员说明：{md_text(d['dispatch_note'])}")
+        for x in d.get("replaced_dispatches") or []:
+            when = f"{x['dispatched_at']:%Y-%m-%d %H:%M}" if x["dispatched_at"] else "—"
+            st.markdown(f"**已更换的派员**：{md_text(x['liaison_name'])}　"
+                        f"派员人：{md_text(x['dispatched_by_name'] or '—')}　"
+                        f"派员时间：{when}　更换人：{md_text(x['replaced_by_name'] or '—')}　"
+                        f"更换时间：{x['replaced_at']:%Y-%m-%d %H:%M}")
+            if x.get("dispatch_note"):
+                st.caption(f"原派员说明：{md_text(x['dispatch_note'])}")
     elif d["status"] == "已撤回":
         st.markdown(f"**已撤回**：{md_text(d['withdrawn_reason'])}（{d['withdrawn_at']:%Y-%m-%d %H:%M}）")
 
@@ -115,10 +124,17 @@ def record_box(d: dict) -> None:
         st.text(d["applicant_info"])
 
 
-def report_box(d: dict) -> None:
+def report_box(d: dict, actor: Actor | None = None, key: str = "lz_report") -> None:
     st.markdown("**审查情况报告**")
     if d.get("report_text"):
         st.text(d["report_text"])
+        if actor is not None:
+            rid = d["id"]
+            # produced only when the button is clicked (deferred data)
+            st.download_button("下载现场审查情况报告（.docx）", lambda: svc.report_docx(actor, rid)[1],
+                               file_name=svc.report_file_name(d),
+                               key=f"{key}_report_docx_{rid}", on_click="ignore",
+                               icon=":material/description:", mime=DOCX)
     else:
         st.caption("审查报告尚未起草。")
     if d.get("report_signatures"):
@@ -131,7 +147,7 @@ def letter_download(actor: Actor, d: dict, key: str) -> None:
         name, data = svc.letter_docx(actor, d["id"])
         st.download_button("下载商请函（.docx）", data, file_name=name, key=key,
                            icon=":material/description:",
-                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                           mime=DOCX)
 
 
 def letter_detail(actor: Actor, d: dict, key: str) -> None:
@@ -144,7 +160,7 @@ def letter_detail(actor: Actor, d: dict, key: str) -> None:
     if d.get("feedback_at"):
         st.markdown(f"**向本部门反馈**（{d['feedback_at']:%Y-%m-%d %H:%M}）")
         st.text(d["feedback_text"])
-    report_box(d)
+    report_box(d, actor, key)
     if d["rectifications"]:
         st.markdown("**整改事项**")
         for x in d["rectifications"]:

@@ -74,8 +74,9 @@ def dispatch_form(actor: Actor, d: dict) -> None:
         ids = [c["id"] for c in ok]
         names = {c["id"]: f"{c['name']}（{c['position'] or c['employment_type']}，{c['username']}）"
                  for c in ok}
+        # an explicit choice: nobody is preselected (not even the current one)
         lid = st.selectbox("联络员", ids, format_func=names.get, key=f"lz_dispatch_who_{d['id']}",
-                           index=ids.index(current) if current in ids else 0)
+                           index=None, placeholder="请选择")
         note = st.text_input("派员说明（可选）", key=f"lz_dispatch_note_{d['id']}")
         label = "更换联络员并告知审批局" if current else "确认派员并告知审批局"
         if st.form_submit_button(label, type="primary", icon=":material/how_to_reg:"):

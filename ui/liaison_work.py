@@ -140,7 +140,7 @@ def record_form(actor: Actor, d: dict, acknowledged: bool) -> None:
 
 
 def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
-    report_box(d)
+    report_box(d, actor, "lz_my")
     if d["signed_at"] is not None:
         st.success(f"您已于 {d['signed_at']:%Y-%m-%d %H:%M} 签字（账号 {md_text(actor.username)}）。"
                    f"签字文本摘要 SHA-256：{d['signed_hash'][:16]}…", icon=":material/draw:")

@@ -133,11 +133,12 @@ def load(ctx: DemoContext) -> None:
 
     pw = hash_password(DEMO_PASSWORD)
     users = {}
-    for username, (display, dept, roles) in ACCOUNTS.items():
+    for n, (username, (display, dept, roles)) in enumerate(ACCOUNTS.items(), 1):
         uid = cur.execute(
-            "INSERT INTO app_user (username, display_name, department_id, password_hash,"
-            " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING id", [username, display, ids[dept], pw, now, now, now]).fetchone()[0]
+            "INSERT INTO app_user (username, display_name, department_id, password_hash, phone,"
+            " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING id", [username, display, ids[dept], pw, f"0513-8509{n:04d}",
+                              now, now, now]).fetchone()[0]
         cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[uid, r] for r in roles])
         users[username] = uid
     ctx.ids["user"] = users

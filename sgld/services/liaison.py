@@ -460,6 +460,11 @@ def create_review(actor: Actor, *, kind: str, title: str, review_date, place: st
     uscc_code = str(applicant_uscc or "").strip() or None
 
     def tx(cur):
+        # the letter's 联系人 line carries a phone: the form's, else the
+        # sender's own (user record), else the bureau's (SGLD_CONTACT_PHONE)
+        phone = contact_phone or (cur.execute("SELECT phone FROM app_user WHERE id = ?",
+                                              [actor.user_id]).fetchone() or [None])[0] \
+            or settings.get().get("CONTACT_PHONE").strip() or None
         from sgld.services import enterprises
         case_id, enterprise_id = _link_case(cur, case_no)
         applicant = applicant_name
@@ -475,7 +480,7 @@ def create_review(actor: Actor, *, kind: str, title: str, review_date, place: st
             " contact_name, contact_phone, created_by, created_at)"
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             [kind, special_review_id, case_id, case_no, enterprise_id, applicant, title, purpose,
-             basis, scope, content, schedule, rdate, place, actor.display_name, contact_phone,
+             basis, scope, content, schedule, rdate, place, actor.display_name, phone,
              actor.user_id, now]).fetchone()[0]
         review = _review_row(cur, rid)
         audit.record(cur, actor, "create", "liaison_review", rid,
@@ -692,6 +697,13 @@ def get_letter(actor: Actor, request_id: int) -> dict:
         ent = get_db().dicts("SELECT id, uscc, name, legal_rep, address FROM enterprise WHERE id = ?",
                              [row["enterprise_id"]])
         row["enterprise"] = ent[0] if ent else None
+    row["replaced_dispatches"] = get_db().dicts(
+        "SELECT l.name AS liaison_name, du.display_name AS dispatched_by_name, x.dispatched_at,"
+        " x.dispatch_note, ru.display_name AS replaced_by_name, x.replaced_at"
+        " FROM liaison_dispatch_replaced x JOIN liaison l ON l.id = x.liaison_id"
+        " LEFT JOIN app_user du ON du.id = x.dispatched_by"
+        " LEFT JOIN app_user ru ON ru.id = x.replaced_by"
+        " WHERE x.request_id = ? ORDER BY x.replaced_at, x.id", [request_id])
     row["report_signatures"] = get_db().dicts(
         "SELECT d.name AS department, l.name AS liaison, q.signed_at FROM liaison_request q"
         " JOIN department d ON d.id = q.department_id JOIN liaison l ON l.id = q.liaison_id"
@@ -711,6 +723,54 @@ def letter_docx(actor: Actor, request_id: int) -> tuple[str, bytes]:
         return f"{row['letter_no']}{LETTER_TITLE}.docx", data
     meta, data = attachments.read(row["attachment_id"])
     return meta["file_name"], data
+
+
+def report_title(review: dict) -> str:
+    """现场审查情况报告 (or 联合审查情况报告 …, after the review's kind)."""
+    return f"{review['kind']}情况报告"
+
+
+def build_report(review: dict, participants: list[dict], issued_on: date) -> Letter:
+    """The review report the liaisons help to compile and sign (附件3 三(二))."""
+    who = review.get("applicant")
+    facts = (f"审查事项：{review['title']}；审查类型：{review['kind']}"
+             + (f"；申请人：{who}" if who else "")
+             + (f"；办件编号：{review['case_no']}" if review.get("case_no") else "") + "。\n"
+             f"审查时间：{cn_date(review['review_date'])}；审查地点：{review['place']}。")
+    body = [facts, review["report_text"] or ""]
+    headings = {0: "一、审查基本情况", 1: "二、审查情况"}
+    table = None
+    if participants:
+        body.append("参加审查的监管部门联络员签字情况见下表。")
+        headings[2] = "三、联络员签字"
+        table = [["监管部门", "联络员", "是否参加", "签字时间"]] + [
+            [p["department"], p["liaison"] or "", "参加" if p["attended"] else
+             ("未参加" if p["attended"] is not None else "未填写"),
+             f"{p['signed_at']:%Y-%m-%d %H:%M}" if p["signed_at"] else "未签字"]
+            for p in participants]
+    return Letter(issuer=settings.get().bureau_name, title=report_title(review), body=body,
+                  issued_on=issued_on, headings=headings, table=table)
+
+
+def report_docx(actor: Actor, request_id: int) -> tuple[str, bytes]:
+    """The 现场审查情况报告 of the letter's review as .docx (file name, bytes),
+    scope-checked like the letter itself."""
+    row = get_letter(actor, request_id)
+    if not row["report_text"]:
+        raise StateError("审查报告尚未起草。")
+    participants = get_db().dicts(
+        "SELECT d.name AS department, l.name AS liaison, q.attended, q.signed_at"
+        " FROM liaison_request q JOIN department d ON d.id = q.department_id"
+        " LEFT JOIN liaison l ON l.id = q.liaison_id"
+        " WHERE q.review_id = ? AND q.status = '已派员' ORDER BY q.id", [row["review_id"]])
+    issued = (row["report_updated_at"] or clock.now()).date()
+    data = render(build_report(row, participants, issued))
+    return report_file_name(row), data
+
+
+def report_file_name(review: dict) -> str:
+    name = f"{review['title']}{report_title(review)}"
+    return "".join(c for c in name if c not in '\\/:*?"<>|')[:80] + ".docx"
 
 
 def list_reviews(actor: Actor) -> pd.DataFrame:
@@ -745,6 +805,8 @@ def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = 
     replaced until they have recorded the review."""
     require(actor, "supervisor", action="派出联络员")
     note = v.text(note, "派员说明", required=False, max_len=200)
+    if liaison_id is None or str(liaison_id).strip() == "":
+        raise ValidationError("请选择派出的联络员。", field="liaison_id")
     liaison_id = v.integer(liaison_id, "联络员")
 
     def tx(cur):
@@ -776,6 +838,12 @@ def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = 
         if old_liaison == liaison_id:
             raise ValidationError(f"已派出“{person['name']}”，无需重复派员。", field="liaison_id")
         now = clock.now()
+        if old_liaison is not None:  # 更换: keep the replaced dispatch for the record
+            cur.execute(
+                "INSERT INTO liaison_dispatch_replaced (request_id, liaison_id, dispatched_by,"
+                " dispatched_at, dispatch_note, replaced_by, replaced_at)"
+                " SELECT id, liaison_id, dispatched_by, dispatched_at, dispatch_note, ?, ?"
+                " FROM liaison_request WHERE id = ?", [actor.user_id, now, request_id])
         cur.execute("UPDATE liaison_request SET status = '已派员', liaison_id = ?,"
                     " dispatched_by = ?, dispatched_at = ?, dispatch_note = ? WHERE id = ?",
                     [liaison_id, actor.user_id, now, note, request_id])

@@ -176,10 +176,11 @@ def opinion_label(d: dict) -> str:
     text = d["opinion"]
     if d.get("deemed"):
         return f"视为同意（{d.get('deemed_reason')}）"
-    if d.get("opinion_text") and d["opinion"] != AGREE:
-        text += f"：{d['opinion_text']}"
-    elif d.get("opinion_text"):
-        text += f"（{d['opinion_text']}）"
+    said = _sentence(d.get("opinion_text") or "")
+    if said and d["opinion"] != AGREE:
+        text += f"：{said}"
+    elif said:
+        text += f"（{said}）"
     return text
 
 
@@ -709,28 +710,76 @@ def _names(cur, *user_ids) -> dict:
 
 
 def _subject(r: dict) -> str:
+    """The case/project the review is about, e.g. 项目“X”，项目编号 P1；办件编号 C1.
+    Empty parts are left out; "" when there is nothing to say."""
     parts = []
     if r["project_no"]:
-        name = r["project_name"] if r["project_name"] and r["project_name"] != r["title"] else ""
-        parts.append(f"项目{'“' + name + '”' if name else ''}，项目编号 {r['project_no']}")
+        name = (r["project_name"] or "").strip()
+        name = name if name and name not in (r["title"], topic(r["title"])) else ""
+        parts.append((f"项目“{name}”，" if name else "") + f"项目编号 {r['project_no']}")
     if r["case_no"]:
         parts.append(f"办件编号 {r['case_no']}")
-    return "；".join(parts) or "—"
+    return "；".join(parts)
+
+
+def _about(r: dict) -> str:
+    """（subject） after the topic, or nothing when there is no subject."""
+    s = _subject(r)
+    return f"（{s}）" if s else ""
+
+
+def topic(title: str) -> str:
+    """The motion's 议题 without a trailing 专项审查 (the documents append
+    专项审查… themselves: no 专项审查专项审查)."""
+    t = (title or "").strip()
+    while t.endswith("专项审查") and len(t) > len("专项审查"):
+        t = t[: -len("专项审查")].rstrip()
+    return t
+
+
+def _sentence(text: str) -> str:
+    """Text without its own closing punctuation, so a 。 can follow it."""
+    return (text or "").strip().rstrip("。；;，,.")
 
 
 def _chair_label(r: dict) -> str:
     return "市政府分管领导" if r["city_chair"] else "市行政审批局分管领导"
 
 
+def _approver_label(cur, r: dict) -> str:
+    """Who approved the motion, from the recorded approver (approved_by), not
+    from the motion's 市政府分管领导主持 tick: e.g. 市行政审批局分管领导张三."""
+    row = cur.execute("SELECT u.display_name, d.kind, d.name FROM app_user u"
+                      " JOIN department d ON d.id = u.department_id WHERE u.id = ?",
+                      [r["approved_by"]]).fetchone() if r["approved_by"] is not None else None
+    if row is None:
+        return "分管领导"
+    name, kind, dept_name = row
+    unit = "市行政审批局" if kind == "bureau" else "市政府" if kind == "government" else dept_name
+    return f"{unit}分管领导{name}"
+
+
+def _contact_note(cur, user_id) -> str | None:
+    """（联系人：name，联系电话：phone） from the contact's user record; the
+    phone falls back to SGLD_CONTACT_PHONE (the bureau's office number)."""
+    row = cur.execute("SELECT display_name, phone FROM app_user WHERE id = ?",
+                      [user_id]).fetchone() if user_id is not None else None
+    name = (row[0] or "").strip() if row else ""
+    phone = ((row[1] or "").strip() if row else "") or settings.get().get("CONTACT_PHONE").strip()
+    if not name and not phone:
+        return None
+    parts = ([f"联系人：{name}"] if name else []) + ([f"联系电话：{phone}"] if phone else [])
+    return "（" + "，".join(parts) + "）"
+
+
 def _notice_letter(cur, r: dict, depts: list[dict]) -> Letter:
     cfg = settings.get()
-    users = _names(cur, r["proposed_by"])
     m = r["meeting_at"]
     body = [
-        f"根据《{cfg.city.rstrip('市')}市相对集中许可权事项专项审查制度（试行）》，经{_chair_label(r)}审察同意，"
+        f"根据《{cfg.city.rstrip('市')}市相对集中许可权事项专项审查制度（试行）》，经{_approver_label(cur, r)}审察同意，"
         f"定于{cn_date(m.date())}{m:%H:%M}在{r['place']}召开专项审查会议"
-        + ("，由市政府分管领导主持" if r["city_chair"] else "") + "。现将有关事项通知如下：",
-        f"{r['title']}（{_subject(r)}）。",
+        + ("，并报请市政府分管领导主持会议" if r["city_chair"] else "") + "。现将有关事项通知如下：",
+        f"{_sentence(r['title'])}{_about(r)}。",
         f"审查范围：{'、'.join(r['scopes'])}；审查形式：{'、'.join(r['forms'])}。",
         r["matters"],
         "请各参审部门于会议召开前在审管联动系统中确认参会人员，并可提前提交书面意见。"
@@ -746,11 +795,11 @@ def _notice_letter(cur, r: dict, depts: list[dict]) -> Letter:
         body.append(f"特邀参加：{r['invited_units']}。")
     table = [["参审部门", "参会人员（部门回复）"]] + [[d["name"], d["attendees"] or "待回复"]
                                                 for d in depts]
-    return Letter(issuer=cfg.bureau_name, title=f"关于召开{r['title']}专项审查会议的通知",
+    return Letter(issuer=cfg.bureau_name, title=f"关于召开{topic(r['title'])}专项审查会议的通知",
                   body=body, issued_on=(r["approved_at"] or clock.now()).date(),
                   addressee="、".join(d["name"] for d in depts), doc_no=r["review_no"],
                   headings=headings, table=table,
-                  signer_note=f"（联系人：{users.get(r['proposed_by'], '')}）")
+                  signer_note=_contact_note(cur, r["proposed_by"]))
 
 
 def _minutes_letter(cur, r: dict, depts: list[dict]) -> Letter:
@@ -765,15 +814,16 @@ def _minutes_letter(cur, r: dict, depts: list[dict]) -> Letter:
         headings[len(body)] = title
         body.extend(paras)
 
-    body.append(f"{cn_date(held)}，{r['chair']}在{r['place']}主持召开专项审查会议，对{r['title']}"
-                f"（{_subject(r)}）进行专项审查。"
+    body.append(f"{cn_date(held)}，{r['chair']}在{r['place']}主持召开专项审查会议，对{topic(r['title'])}"
+                f"{_about(r)}进行专项审查。"
                 + (f"{'、'.join(d['name'] for d in present)}等部门参加会议。" if present else "")
                 + "现将会议议定事项纪要如下：")
     n = iter("一二三四五六七八九十")
     section(f"{next(n)}、审查事项",
             f"审查范围：{'、'.join(r['scopes'])}；审查形式：{'、'.join(r['forms'])}。", r["matters"])
     section(f"{next(n)}、项目审批情况说明", r["presentation"] or "")
-    att = [f"{d['name']}：{d['attendees']}" for d in present]
+    att = [d["name"] + (f"：{d['attendees']}" if (d["attendees"] or "").strip() else "")
+           for d in present]
     att += [f"{d['name']}：{d['attendance']}" + (f"（{d['absence_reason']}）"
                                                  if d["absence_reason"] else "") for d in absent]
     if r["invited_units"]:
@@ -783,8 +833,8 @@ def _minutes_letter(cur, r: dict, depts: list[dict]) -> Letter:
         section(f"{next(n)}、专家评审意见", r["expert_opinions"])
     if r["site_findings"]:
         section(f"{next(n)}、现场检查情况", r["site_findings"])
-    ops = [f"（{i}）{d['name']}：{opinion_label(d)}{'（书面意见）' if d['basis'] == B_WRITTEN else ''}。"
-           for i, d in enumerate(depts, 1)]
+    ops = [f"（{i}）{d['name']}{'（书面意见）' if d['basis'] == B_WRITTEN else ''}："
+           f"{_sentence(opinion_label(d))}。" for i, d in enumerate(depts, 1)]
     deemed = [d["name"] for d in depts if d["deemed"]]
     if deemed:
         ops.append(f"按照专项审查制度“{DEEMED_RULE}”的规定，{'、'.join(deemed)}视为同意。")
@@ -806,7 +856,7 @@ def _minutes_letter(cur, r: dict, depts: list[dict]) -> Letter:
     if r["city_chair"] or r["outcome"] == OUTCOME_ESCALATED:
         distribution.insert(0, "市人民政府")
     issued = (r["minutes_issued_at"] or clock.now()).date()
-    return Letter(issuer=cfg.bureau_name, title=f"{r['title']}专项审查会议纪要", body=body,
+    return Letter(issuer=cfg.bureau_name, title=f"{topic(r['title'])}专项审查会议纪要", body=body,
                   issued_on=issued, doc_no=r["minutes_no"], headings=headings, table=table,
                   copy_to="、".join(distribution), copy_label="分送")
 
@@ -831,7 +881,7 @@ def issue_minutes(actor: Actor, review_id: int) -> str:
         r["minutes_no"] = _next_no(cur, "minutes_no", "专审纪要", now.year)
         r["minutes_issued_at"] = now
         data = _minutes_bytes(cur, r)
-        f = attachments.generated(f"{r['minutes_no']}{r['title']}专项审查会议纪要.docx", data)
+        f = attachments.generated(_minutes_name(r), data)
         aid = attachments.attach(cur, actor, MINUTES_OWNER, r["id"], f)
         cur.execute("UPDATE special_review SET status = ?, minutes_no = ?,"
                     " minutes_attachment_id = ?, minutes_issued_by = ?, minutes_issued_at = ?,"
@@ -866,7 +916,7 @@ def _notice_name(r: dict) -> str:
 
 
 def _minutes_name(r: dict) -> str:
-    return _safe_file_name(f"{r['minutes_no']}{r['title']}专项审查会议纪要") + ".docx"
+    return _safe_file_name(f"{r['minutes_no']}{topic(r['title'])}专项审查会议纪要") + ".docx"
 
 
 def minutes_docx(actor: Actor, review_id: int) -> tuple[str, bytes]:
