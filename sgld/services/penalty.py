@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import audit, clock, uscc
 from sgld import penalty_sources as ps
 from sgld import validate as v
@@ -918,8 +920,9 @@ def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | N
         params += sp
     q = (text or "").strip()
     if q:
-        sql += " AND (p.entity_name LIKE ? OR p.uscc LIKE ? OR p.decision_no LIKE ?)"
-        params += [f"%{q}%", f"{uscc.normalise(q)}%", f"%{q}%"]
+        sql += (f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC}"
+                f" OR p.decision_no LIKE ?{ESC})")
+        params += [likes.contains(q), likes.prefix(uscc.normalise(q)), likes.contains(q)]
     if date_from:
         sql += " AND p.decision_date >= ?"
         params.append(date_from)
