@@ -59,6 +59,19 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+# markup a browser would render: a file with a PDF/image header whose first
+# bytes also hold HTML (a polyglot) is refused. XMP metadata (<?xpacket,
+# <x:xmpmeta, <rdf:...) is legitimate and not matched.
+POLYGLOT_SCAN = 8192
+_MARKUP = re.compile(rb"<\s*(?:html|script|!doctype\s+html|body|iframe|svg|object|embed)[\s>/]",
+                     re.IGNORECASE)
+
+
+def looks_like_markup(data: bytes) -> bool:
+    """True when the first ``POLYGLOT_SCAN`` bytes contain HTML tags."""
+    return _MARKUP.search(data[:POLYGLOT_SCAN]) is not None
+
+
 def clean_name(name: str) -> str:
     """A display name without directories or control characters."""
     name = unicodedata.normalize("NFC", str(name or ""))
@@ -96,6 +109,9 @@ def check_upload(name: str, data: bytes, *, allowed: dict | None = None) -> Chec
     if kind != ext:
         raise ValidationError(f"文件“{name}”的内容与扩展名不符（不是有效的 {allowed[ext]} 文件）。",
                               field="file")
+    if looks_like_markup(data):
+        raise ValidationError(f"文件“{name}”含有网页代码（HTML/脚本），不是正常的 {allowed[ext]} 文件，"
+                              "已拒绝上传。", field="file")
     return Checked(name, kind, data, hashlib.sha256(data).hexdigest())
 
 

@@ -26,11 +26,25 @@ def cmd_init(args) -> int:
     return 0
 
 
+def _scale(raw: str) -> int | None:
+    try:
+        n = int(str(raw).strip())
+    except ValueError:
+        return None
+    return n if n >= 1 else None
+
+
 def cmd_demo(args) -> int:
     from sgld import demo
+    scale = _scale(args.scale)
+    if scale is None:
+        print(f"错误：--scale 应为不小于 1 的整数（数据量倍数），当前为 {args.scale!r}。",
+              file=sys.stderr)
+        return 2
+    args.scale = scale
     _db()
     t = time.perf_counter()
-    counts = demo.load(scale=args.scale)
+    counts = demo.load(scale=scale)
     print(f"已载入演示数据（规模 {args.scale}），用时 {time.perf_counter() - t:.1f} 秒：")
     for table, n in counts.items():
         print(f"  {table}: {n}")
@@ -145,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("init", help="创建或升级数据库结构（可重复执行）")
     s.set_defaults(fn=cmd_init)
     s = sub.add_parser("demo", help="向空数据库载入演示数据")
-    s.add_argument("--scale", type=int, default=1, help="数据量倍数（1 约为一个城市 18 个月的业务量）")
+    s.add_argument("--scale", default="1", help="数据量倍数（1 约为一个城市 18 个月的业务量）")
     s.set_defaults(fn=cmd_demo)
     s = sub.add_parser("create-admin", help="创建第一个系统管理员（生产模式）")
     s.add_argument("--username", default="admin")
@@ -180,4 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.fn(args)
     except SgldError as exc:
         print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"错误：无法读写文件：{exc.filename or ''} {exc.strerror or exc}", file=sys.stderr)
         return 2

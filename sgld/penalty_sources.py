@@ -259,6 +259,10 @@ class FileAdapter:
                         bad[:] = []
                         yield out
                     del whole
+                if len(bad) >= self.batch_rows:
+                    # unreadable lines are handed on too, so they never pile up in memory
+                    yield Batch(arrow_table({}, pa.array([], pa.int64()), 0), headers, list(bad))
+                    bad[:] = []
                 if rb is None:
                     break
             if bad:

@@ -38,6 +38,7 @@ SPEC: dict[str, tuple[str, str]] = {
     "BACKUP_DIR": ("", "自动备份目录，默认为 <数据目录>/backups"),
     "BACKUP_KEEP": ("14", "自动备份保留份数"),
     "BACKUP_HOUR": ("2", "每日自动备份的时刻（0–23 点）；-1 关闭自动备份"),
+    "PENALTY_MAX_BAD_SHARE": ("0.5", "行政处罚导入：前 10000 行中无法读取或无效的行超过此比例（0–1）时整批停止，记为失败"),
     "PENALTY_SYNC_MINUTES": ("60", "行政处罚定时抽取间隔（分钟），0 为关闭"),
     "DB_THREADS": ("", "DuckDB 工作线程数；为空则等于 CPU 核数（小规模写入多时设为 1 可降低每条语句的开销）"),
     "MAINTENANCE": ("on", "维护线程（命令行备份请求、每日备份）：on 或 off（测试中关闭）"),

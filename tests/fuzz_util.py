@@ -317,6 +317,7 @@ def file_contents():
                   st.binary(max_size=64)),
         st.sampled_from([b"", b"\x00", b"%PDF", b"%PDF-", b"PK\x03\x04" + b"\x00" * 30]),
         st.just(b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1)),     # oversize (limit 1 MB here)
+        st.just(b"%PDF-1.4\n<html><script>alert(1)</script>"),   # polyglot
         st.binary(max_size=128),
     )
 

@@ -24,6 +24,7 @@ def test_check_upload(fuzz_db, name, data):
     if err is None:
         assert checked.kind in attachments.UPLOAD_TYPES
         assert attachments.sniff(data) == checked.kind
+        assert not attachments.looks_like_markup(data)
         assert 0 < len(data) <= 1024 * 1024
         assert "/" not in checked.name and "\\" not in checked.name
         assert not any(unicodedata.category(c)[0] == "C" for c in checked.name)

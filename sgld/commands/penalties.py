@@ -17,8 +17,13 @@ def cmd_import(args) -> int:
     for p in args.paths:
         path = Path(p)
         if path.is_dir():
-            files += [(f.name, str(f)) for f in sorted(path.iterdir())
-                      if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")]
+            found = [(f.name, str(f)) for f in sorted(path.iterdir())
+                     if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")]
+            if not found:
+                print(f"导入失败：目录“{path}”中没有 .csv 或 .xlsx 文件。", file=sys.stderr)
+                print(penalty.summary_line([]))
+                return 1
+            files += found
         else:
             files.append((path.name, str(path)))
     try:
@@ -26,6 +31,10 @@ def cmd_import(args) -> int:
         result = penalty.import_files(None, files, source=args.source, trigger="命令行")
     except SgldError as exc:
         print(f"导入失败：{exc}", file=sys.stderr)
+        print(penalty.summary_line([]))
+        return 1
+    except OSError as exc:
+        print(f"导入失败：无法读取文件 {exc.filename or ''}：{exc.strerror or exc}", file=sys.stderr)
         print(penalty.summary_line([]))
         return 1
     print(f"批次 {result['run_id']}（数据源 {result['source']}）完成；新建企业 {result['enterprises_created']} 家。",

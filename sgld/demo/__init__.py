@@ -60,8 +60,9 @@ def is_empty() -> bool:
 
 def load(scale: int = 1, seed: int = 20151029) -> dict:
     """Load the demo dataset into an empty database; returns row counts."""
-    if scale < 1:
-        raise ValueError("scale must be ≥ 1")
+    if not isinstance(scale, int) or scale < 1:
+        from sgld.errors import ValidationError
+        raise ValidationError("演示数据规模应为不小于 1 的整数。")
     db = get_db()
     if not is_empty():
         from sgld.errors import ValidationError

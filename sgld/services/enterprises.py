@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import audit, clock, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, ValidationError
@@ -34,8 +36,9 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
     norm = uscc.normalise(q)
     return get_db().dicts(
         "SELECT id, uscc, name, legal_rep, address FROM enterprise"
-        " WHERE name LIKE ? OR uscc LIKE ? ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?",
-        [f"%{q}%", f"{norm}%", norm, limit])
+        f" WHERE name LIKE ?{ESC} OR uscc LIKE ?{ESC}"
+        " ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?",
+        [likes.contains(q), likes.prefix(norm), norm, limit])
 
 
 def ensure(cur, actor, code: str, name: str | None, legal_rep: str | None = None,

@@ -20,6 +20,8 @@ from datetime import date, datetime, time
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import attachments, audit, clock, tabular, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, ValidationError
@@ -285,8 +287,9 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
         params.append(int(department_id))
     q = (text or "").strip()
     if q:
-        sql += " AND (n.entity_name LIKE ? OR n.uscc LIKE ? OR n.place LIKE ?)"
-        params += [f"%{q}%", f"{uscc.normalise(q)}%", f"%{q}%"]
+        sql += (f" AND (n.entity_name LIKE ?{ESC} OR n.uscc LIKE ?{ESC}"
+                f" OR n.place LIKE ?{ESC})")
+        params += [likes.contains(q), likes.prefix(uscc.normalise(q)), likes.contains(q)]
     if result:
         sql += " AND n.result = ?"
         params.append(result)

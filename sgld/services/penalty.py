@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import audit, clock, uscc
 from sgld import penalty_sources as ps
 from sgld import validate as v
@@ -437,27 +439,67 @@ def _prepared_batches(adapter):
         worker.join()
 
 
+BAD_WINDOW = 10_000  # rows over which the share of bad rows is judged
+
+
+def max_bad_share() -> float:
+    """``SGLD_PENALTY_MAX_BAD_SHARE`` (0–1, default 0.5)."""
+    from sgld import settings
+    from sgld.errors import ConfigError
+    raw = str(settings.get().get("PENALTY_MAX_BAD_SHARE", "0.5")).strip() or "0.5"
+    try:
+        share = float(raw)
+    except ValueError:
+        raise ConfigError(f"配置项 SGLD_PENALTY_MAX_BAD_SHARE 应为 0 到 1 之间的小数，当前为 {raw!r}") from None
+    if not 0 <= share <= 1:
+        raise ConfigError(f"配置项 SGLD_PENALTY_MAX_BAD_SHARE 应为 0 到 1 之间的小数，当前为 {raw!r}")
+    return share
+
+
+def _check_bad_share(counts: dict, bad_rows: int, limit: float) -> None:
+    """Once the first ``BAD_WINDOW`` rows are read, stop a run whose rows are
+    mostly unreadable or invalid (a wrong or damaged file) instead of
+    quarantining all of it."""
+    read = counts["rows_read"]
+    if read and bad_rows / read > limit:
+        raise ValidationError(
+            f"前 {read} 行中有 {bad_rows} 行（{bad_rows / read:.0%}）无法读取或无效，超过允许的"
+            f" {limit:.0%}：文件可能不是双公示行政处罚格式或已损坏。本批次已停止，未导入任何数据，"
+            "也未写入待处理数据。")
+
+
 def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> None:
     """Fast path per batch: Arrow/numpy validation (:func:`_prepare`), then
     the good rows are handed to DuckDB and inserted with anti-joins.
     The rows it rejects are re-checked by the reference :func:`clean`, which
-    gives the reasons (and would rescue a row the fast path misjudged)."""
+    gives the reasons (and would rescue a row the fast path misjudged).
+    When the first ``BAD_WINDOW`` rows hold more bad rows than
+    :func:`max_bad_share` allows, the run stops (nothing is written)."""
     now = clock.now()
+    limit = max_bad_share()
+    checked = False
+    bad_total = 0
     for batch, good in _prepared_batches(adapter):
         bad = list(batch.bad)
         counts["rows_read"] += len(bad) + len(batch) + (good.num_rows if good is not None else 0)
+        rescued = None
+        if good is not None and len(batch):
+            sub = batch.frame.to_pandas()
+            rescued, problems = clean(sub)
+            for i, reasons in problems.items():
+                bad.append({"location": batch.location(sub.at[i, "_row"]),
+                            "raw": _raw_of(sub, i, batch.headers), "reason": "；".join(reasons)})
+            del sub
+        bad_total += len(bad)
+        if not checked and counts["rows_read"] >= BAD_WINDOW:
+            checked = True
+            _check_bad_share(counts, bad_total, limit)
         if good is not None:
             imp, dup, created = _store_stage(cur, run_id, source, now, good)
             del good
-            if len(batch):
-                sub = batch.frame.to_pandas()
-                rescued, problems = clean(sub)
-                for i, reasons in problems.items():
-                    bad.append({"location": batch.location(sub.at[i, "_row"]),
-                                "raw": _raw_of(sub, i, batch.headers), "reason": "；".join(reasons)})
-                if len(rescued):
-                    i2, d2, c2 = _store_good(cur, run_id, source, rescued, now)
-                    imp, dup, created = imp + i2, dup + d2, created + c2
+            if rescued is not None and len(rescued):
+                i2, d2, c2 = _store_good(cur, run_id, source, rescued, now)
+                imp, dup, created = imp + i2, dup + d2, created + c2
             counts["imported"] += imp
             counts["duplicates"] += dup
             counts["enterprises_created"] += created
@@ -918,8 +960,9 @@ def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | N
         params += sp
     q = (text or "").strip()
     if q:
-        sql += " AND (p.entity_name LIKE ? OR p.uscc LIKE ? OR p.decision_no LIKE ?)"
-        params += [f"%{q}%", f"{uscc.normalise(q)}%", f"%{q}%"]
+        sql += (f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC}"
+                f" OR p.decision_no LIKE ?{ESC})")
+        params += [likes.contains(q), likes.prefix(uscc.normalise(q)), likes.contains(q)]
     if date_from:
         sql += " AND p.decision_date >= ?"
         params.append(date_from)

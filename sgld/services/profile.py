@@ -22,6 +22,8 @@ import pkgutil
 from datetime import date, datetime
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import uscc
 from sgld.errors import NotFound, PermissionDenied
 from sgld.security import Actor, require
@@ -111,8 +113,8 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
         return []
     norm = uscc.normalise(q)
     sql = ("SELECT id, uscc, name, legal_rep, address FROM enterprise"
-           " WHERE (name LIKE ? OR uscc LIKE ?)")
-    params: list = [f"%{q}%", f"{norm}%"]
+           f" WHERE (name LIKE ?{ESC} OR uscc LIKE ?{ESC})")
+    params: list = [likes.contains(q), likes.prefix(norm)]
     if not (actor.sees_everything or actor.has("approver")):
         scope, sp = scope_sql(actor.department_id)
         sql += f" AND id IN ({scope})"

@@ -19,6 +19,8 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import attachments, clock, uscc, workdays
 from sgld.errors import NotFound, PermissionDenied, ValidationError
 from sgld.security import Actor, require
@@ -37,8 +39,7 @@ def _read(actor: Actor, what: str) -> None:
     require(actor, *READERS, action=what)
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+_like = likes.contains
 
 
 def _range(date_from: date | None, date_to: date | None) -> None:
@@ -223,8 +224,8 @@ def search_cases(actor: Actor, *, enterprise: str | None = None, uscc_code: str 
         params.append(_like(enterprise.strip()))
     if uscc_code and uscc_code.strip():
         joins_ent = True
-        where.append("e.uscc LIKE ?")
-        params.append(uscc.normalise(uscc_code) + "%")
+        where.append(f"e.uscc LIKE ?{ESC}")
+        params.append(likes.prefix(uscc.normalise(uscc_code)))
     db = get_db()
     # a complete number goes through the unique / indexed column; a part of one is searched
     if project_no and project_no.strip():
@@ -445,8 +446,9 @@ def list_licences(actor: Actor, *, text: str | None = None, kind: str | None = N
     if text and text.strip():
         q = text.strip()
         where.append("(l.licence_no LIKE ? ESCAPE '\\' OR l.enterprise_id IN (SELECT id FROM"
-                     " enterprise WHERE name LIKE ? ESCAPE '\\' OR uscc LIKE ?))")
-        params += [_like(q), _like(q), uscc.normalise(q) + "%"]
+                     " enterprise WHERE name LIKE ? ESCAPE '\\'"
+                     f" OR uscc LIKE ?{ESC}))")
+        params += [_like(q), _like(q), likes.prefix(uscc.normalise(q))]
     if kind:
         where.append("l.kind = ?")
         params.append(kind)
@@ -522,8 +524,8 @@ def list_projects(actor: Actor, *, text: str | None = None,
         q = text.strip()
         where.append("(pr.project_no LIKE ? ESCAPE '\\' OR pr.name LIKE ? ESCAPE '\\'"
                      " OR pr.enterprise_id IN (SELECT id FROM enterprise WHERE name LIKE ? ESCAPE '\\'"
-                     " OR uscc LIKE ?))")
-        params += [_like(q), _like(q), _like(q), uscc.normalise(q) + "%"]
+                     f" OR uscc LIKE ?{ESC}))")
+        params += [_like(q), _like(q), _like(q), likes.prefix(uscc.normalise(q))]
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     with get_db().cursor() as cur:
         total = cur.execute(f"SELECT count(*) FROM project pr{cond}", params).fetchone()[0]

@@ -33,6 +33,8 @@ from datetime import datetime
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import attachments, audit, clock, settings, workdays
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
@@ -528,8 +530,10 @@ def list_requests(actor: Actor, *, todo: bool = False, status: str | None = None
         where.append("q.status = '不予撤销' AND q.explanation_signed_at IS NULL")
     t = (text or "").strip()
     if t:
-        where.append("(e.name LIKE ? OR e.uscc LIKE ? OR q.request_no LIKE ? OR l.licence_no LIKE ?)")
-        params += [f"%{t}%", f"{t.upper()}%", f"%{t.upper()}%", f"%{t}%"]
+        where.append(f"(e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR q.request_no LIKE ?{ESC}"
+                     f" OR l.licence_no LIKE ?{ESC})")
+        params += [likes.contains(t), likes.prefix(t.upper()), likes.contains(t.upper()),
+                   likes.contains(t)]
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     order = "q.deadline, q.id" if todo else "q.filed_at DESC, q.id DESC"
     sql = (
@@ -589,8 +593,8 @@ def get_request(actor: Actor, request_id: int) -> dict:
                 "SELECT p.id, d.name AS department, p.pushed_at, p.due_on, p.status,"
                 " u.display_name AS signer, p.signed_at FROM push p JOIN department d"
                 " ON d.id = p.department_id LEFT JOIN app_user u ON u.id = p.signed_by"
-                " WHERE p.case_id = ? AND p.reason LIKE ? ORDER BY p.id",
-                [info["case_id"], f"%{r['request_no']}%"])
+                f" WHERE p.case_id = ? AND p.reason LIKE ?{ESC} ORDER BY p.id",
+                [info["case_id"], likes.contains(r["request_no"])])
             pc = [x[0] for x in cur.description]
             pushes = [dict(zip(pc, x)) for x in cur.fetchall()]
     files = [f for f in attachments.list_for(OWNER, request_id)

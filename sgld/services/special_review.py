@@ -39,6 +39,8 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import attachments, audit, clock, settings
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
@@ -1047,9 +1049,11 @@ def _filters_sql(actor: Actor, scope=None, form=None, status=None, department_id
         where.append("r.project_no = ?")
         params.append(project_no)
     if text and str(text).strip():
-        q = f"%{str(text).strip()}%"
-        where.append("(r.title LIKE ? OR r.review_no LIKE ? OR coalesce(r.project_no, '') LIKE ?"
-                     " OR coalesce(r.project_name, '') LIKE ? OR coalesce(r.case_no, '') LIKE ?)")
+        q = likes.contains(str(text).strip())
+        where.append(f"(r.title LIKE ?{ESC} OR r.review_no LIKE ?{ESC}"
+                     f" OR coalesce(r.project_no, '') LIKE ?{ESC}"
+                     f" OR coalesce(r.project_name, '') LIKE ?{ESC}"
+                     f" OR coalesce(r.case_no, '') LIKE ?{ESC})")
         params += [q] * 5
     return " AND ".join(where), params
 
@@ -1289,8 +1293,8 @@ def search_projects(actor: Actor, text: str | None = None, limit: int = 20) -> l
            " LEFT JOIN enterprise e ON e.id = p.enterprise_id")
     params: list = []
     if q:
-        sql += " WHERE p.project_no LIKE ? OR p.name LIKE ? OR e.name LIKE ?"
-        params += [f"%{q}%"] * 3
+        sql += f" WHERE p.project_no LIKE ?{ESC} OR p.name LIKE ?{ESC} OR e.name LIKE ?{ESC}"
+        params += [likes.contains(q)] * 3
     sql += " ORDER BY p.updated_at DESC, p.project_no LIMIT ?"
     params.append(int(limit))
     return get_db().dicts(sql, params)

@@ -39,6 +39,8 @@ from datetime import date, datetime
 import pandas as pd
 
 from db.connection import get_db
+from sgld import likes
+from sgld.likes import ESC
 from sgld import audit, clock, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -140,8 +142,8 @@ def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple
         big.append("p.fine_wan >= ?")
         params.append(rules.fine_wan)
     for c in rules.categories:
-        big.append("p.category LIKE ?")
-        params.append(f"%{c}%")
+        big.append(f"p.category LIKE ?{ESC}")
+        params.append(likes.contains(c))
     if big:
         parts.append(
             "SELECT p.enterprise_id, 'big_penalty' AS rule, 'penalty' AS record_type,"
@@ -410,8 +412,8 @@ def list_entries(actor: Actor, *, status: str | None = LISTED, text: str | None 
         params.append(status)
     q = (text or "").strip()
     if q:
-        where.append("(e.name LIKE ? OR e.uscc LIKE ?)")
-        params += [f"%{q}%", f"{uscc.normalise(q)}%"]
+        where.append(f"(e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC})")
+        params += [likes.contains(q), likes.prefix(uscc.normalise(q))]
     if rule:
         v.choice(rule, list(RULE_LABELS), "列入规则")
         if rule == "manual":
