@@ -207,3 +207,15 @@ def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
         # rows deleted from the end, or the head tampered with
         return False, checked, checked + 1 if head[0] > checked else head[0]
     return True, checked, None
+
+
+def record_restore(cur, *, actor_name: str, source: str, backup_rows: int,
+                   live_rows: int) -> int:
+    """Record a restore from a backup in the restored database: who, when
+    (the row's time), from which file, and how many audit rows the replaced
+    database had beyond the backup."""
+    from types import SimpleNamespace
+    who = SimpleNamespace(user_id=None, username=actor_name or "system", department_name=None)
+    return record(cur, who, "restore", "database", None,
+                  after={"source": source, "backup_rows": backup_rows, "live_rows": live_rows,
+                         "rows_dropped": max(live_rows - backup_rows, 0)})

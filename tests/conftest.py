@@ -42,6 +42,8 @@ def db(demo_template, tmp_path):
     clock.freeze(None)
     (tmp_path / "data").mkdir(exist_ok=True)
     shutil.copyfile(demo_template / "sgld.duckdb", tmp_path / "sgld.duckdb")
+    if (demo_template / "data" / "files").is_dir():  # attachment blobs
+        shutil.copytree(demo_template / "data" / "files", tmp_path / "data" / "files")
     key = demo_template / "data" / ".cookie_key"
     if key.exists():
         shutil.copyfile(key, tmp_path / "data" / ".cookie_key")
