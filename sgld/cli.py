@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 import time
 
@@ -145,11 +146,18 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from sgld import backup
     try:
-        dest = backup.restore(args.src, force=args.force)
+        r = backup.restore(args.src, force=args.force, actor=args.actor)
     except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"已从 {args.src} 恢复数据库 {dest}。")
+    print(f"已从 {args.src} 恢复数据库 {r['db']} 和 {r['attachments']} 个附件文件"
+          f"（备份含操作日志 {r['backup_rows']} 条）。")
+    if r["dropped"]:
+        print(f"注意：恢复前的数据库比该备份多 {r['dropped']} 条操作日志"
+              f"（{r['live_rows']} 条对 {r['backup_rows']} 条），这些记录及其对应的改动不在恢复后的数据库中。")
+    if r["kept"]:
+        print(f"被替换的数据库已保留为 {r['kept']}。")
+    print("本次恢复已记入操作日志。")
     return 0
 
 
@@ -171,13 +179,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_check_config)
     s = sub.add_parser("verify-audit", help="校验操作日志哈希链")
     s.set_defaults(fn=cmd_verify_audit)
-    s = sub.add_parser("backup", help="把数据库一致地备份到 DEST（文件或目录）")
+    s = sub.add_parser("backup", help="把数据库和全部附件一致地备份为一个文件 DEST（文件或目录）")
     s.add_argument("dest")
     s.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     s.set_defaults(fn=cmd_backup)
     s = sub.add_parser("restore", help="用备份文件 SRC 恢复数据库（系统须已停止）")
     s.add_argument("src")
     s.add_argument("--force", action="store_true", help="覆盖已存在的数据库")
+    s.add_argument("--actor", default=os.environ.get("USER") or "system",
+                   help="执行恢复的人（记入操作日志），默认为当前系统账号")
     s.set_defaults(fn=cmd_restore)
     import importlib
     import pkgutil

@@ -44,6 +44,8 @@ def db(demo_template, tmp_path):
     clock.freeze(None)
     (tmp_path / "data").mkdir(exist_ok=True)
     shutil.copyfile(demo_template / "sgld.duckdb", tmp_path / "sgld.duckdb")
+    if (demo_template / "data" / "files").is_dir():  # attachment blobs
+        shutil.copytree(demo_template / "data" / "files", tmp_path / "data" / "files")
     for name in (".cookie_key", ".audit_key", "audit.seals"):
         key = demo_template / "data" / name
         if key.exists():

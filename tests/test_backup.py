@@ -31,7 +31,7 @@ def _tables(path):
 
 def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     dest = backup.snapshot(db, tmp_path / "bk")
-    assert dest.parent == tmp_path / "bk" and dest.name.startswith("sgld-")
+    assert dest.parent == tmp_path / "bk" and dest.name.startswith("sgld-") and dest.suffix == ".sgldbak"
     original = db.path
     connection.reset()
     fresh = tmp_path / "fresh"
@@ -42,7 +42,11 @@ def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     out = subprocess.run([sys.executable, "manage.py", "restore", str(dest)], cwd=ROOT, env=env,
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert _tables(fresh / "restored.duckdb") == _tables(original)
+    restored, live = _tables(fresh / "restored.duckdb"), _tables(original)
+    # the restore itself is the one audit row more
+    assert restored["audit_log"][:-1] == live["audit_log"] and restored["audit_log"][-1][5] == "restore"
+    assert {k: v for k, v in restored.items() if not k.startswith("audit_")} == \
+        {k: v for k, v in live.items() if not k.startswith("audit_")}
     # refuses to overwrite without --force
     out = subprocess.run([sys.executable, "manage.py", "restore", str(dest)], cwd=ROOT, env=env,
                          capture_output=True, text=True)
@@ -77,7 +81,7 @@ def test_backup_of_the_running_app_via_request(db, tmp_path, monkeypatch):
     settings.reset()
     assert backup.start_maintenance(poll_seconds=0.1)
     try:
-        out = subprocess.run([sys.executable, "manage.py", "backup", str(tmp_path / "live.duckdb")],
+        out = subprocess.run([sys.executable, "manage.py", "backup", str(tmp_path / "live.sgldbak")],
                              cwd=ROOT, env={**_env(tmp_path, db.path),
                                             "SGLD_DATA_DIR": str(settings.get().data_dir)},
                              capture_output=True, text=True, timeout=120)
@@ -85,16 +89,16 @@ def test_backup_of_the_running_app_via_request(db, tmp_path, monkeypatch):
         backup.stop_maintenance()
     assert out.returncode == 0, out.stderr
     assert "请求运行中的系统" in out.stdout
-    assert backup.check_backup(tmp_path / "live.duckdb") >= 1
+    assert backup.check_backup(tmp_path / "live.sgldbak") >= 1
 
 
 def test_prune_keeps_the_newest(tmp_path):
     for i in range(5):
-        (tmp_path / f"sgld-2026010{i}-000000-000000.duckdb").write_text("x")
+        (tmp_path / f"sgld-2026010{i}-000000-000000.sgldbak").write_text("x")
     gone = backup.prune(tmp_path, 2)
     assert len(gone) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "sgld-20260103-000000-000000.duckdb", "sgld-20260104-000000-000000.duckdb"]
+        "sgld-20260103-000000-000000.sgldbak", "sgld-20260104-000000-000000.sgldbak"]
 
 
 def test_daily_due():
