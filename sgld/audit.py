@@ -361,7 +361,8 @@ def record_restore(cur, *, actor_name: str | None, source: Any, backup_rows: int
     """Audit a database restore on the restored database's cursor: one row,
     then (when it commits) a seal line marking that the sealed ids above
     ``backup_rows`` (up to ``live_rows``) belonged to the replaced history."""
-    info = {"source": str(source), "backup_rows": int(backup_rows), "live_rows": int(live_rows)}
+    info = {"source": str(source), "backup_rows": int(backup_rows), "live_rows": int(live_rows),
+            "rows_dropped": max(int(live_rows) - int(backup_rows), 0)}
     rid = record(cur, _Named(actor_name), "restore", "database", None, after=info)
     if id(cur) in _rows:
         _restores[id(cur)] = info
