@@ -272,8 +272,9 @@ class StClient:
                 if kind is None or self.tree[p].kind == kind]
 
     def texts(self) -> list[str]:
-        """Every visible text of the run, in page order."""
-        return [t for n in self.nodes() if (t := n.text())]
+        """Every visible text of the run, in page order, as the user reads it
+        (Markdown backslash escapes resolved)."""
+        return [_shown(t) for n in self.nodes() if (t := n.text())]
 
     def has_text(self, pattern: str) -> bool:
         rx = re.compile(pattern)
@@ -287,7 +288,8 @@ class StClient:
         return None
 
     def alerts(self, kind: str) -> list[str]:
-        return [n.proto.body for n in self.nodes("alert") if ALERT_KINDS.get(n.proto.format) == kind]
+        return [_shown(n.proto.body) for n in self.nodes("alert")
+                if ALERT_KINDS.get(n.proto.format) == kind]
 
     def problems(self) -> list[str]:
         """Exceptions and st.error messages shown by the last run."""
@@ -380,3 +382,11 @@ class StClient:
         self.set("密码", password, form=form)
         await self.click("登录", form=form)
         return any(n.label == "退出登录" for n in self.nodes("button"))
+
+
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()<>#+\-.!|~$:=^&])")
+
+
+def _shown(text: str) -> str:
+    """Markdown text as displayed: the app escapes user text with backslashes."""
+    return _ESCAPED.sub(r"\1", text)

@@ -38,18 +38,23 @@ def demo_template(tmp_path_factory) -> Path:
     return tmp
 
 
+def copy_install(src: Path, dest: Path, *, files: bool = True) -> None:
+    """Copy an install (database, keys, audit seals and, unless told not to,
+    attachment blobs) so the copy verifies and logs in like the original."""
+    (dest / "data").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "sgld.duckdb", dest / "sgld.duckdb")
+    if files and (src / "data" / "files").is_dir():  # attachment blobs
+        shutil.copytree(src / "data" / "files", dest / "data" / "files")
+    for name in (".cookie_key", ".audit_key", "audit.seals"):
+        if (src / "data" / name).exists():
+            shutil.copyfile(src / "data" / name, dest / "data" / name)
+
+
 @pytest.fixture
 def db(demo_template, tmp_path):
     """A fresh copy of the demo database for this test; yields the Database."""
     clock.freeze(None)
-    (tmp_path / "data").mkdir(exist_ok=True)
-    shutil.copyfile(demo_template / "sgld.duckdb", tmp_path / "sgld.duckdb")
-    if (demo_template / "data" / "files").is_dir():  # attachment blobs
-        shutil.copytree(demo_template / "data" / "files", tmp_path / "data" / "files")
-    for name in (".cookie_key", ".audit_key", "audit.seals"):
-        key = demo_template / "data" / name
-        if key.exists():
-            shutil.copyfile(key, tmp_path / "data" / name)
+    copy_install(demo_template, tmp_path)
     _point_at(tmp_path)
     yield connection.get_db()
     clock.freeze(None)

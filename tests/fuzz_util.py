@@ -59,11 +59,8 @@ def fuzz_db(demo_template, tmp_path_factory):
     """One copy of the demo database for every property of a module."""
     from tests.conftest import _point_at
     tmp = tmp_path_factory.mktemp("fuzz")
-    (tmp / "data").mkdir()
-    shutil.copyfile(demo_template / "sgld.duckdb", tmp / "sgld.duckdb")
-    key = demo_template / "data" / ".cookie_key"
-    if key.exists():
-        shutil.copyfile(key, tmp / "data" / ".cookie_key")
+    from tests.conftest import copy_install
+    copy_install(demo_template, tmp)
     old = os.environ.get("SGLD_UPLOAD_MAX_MB")
     os.environ["SGLD_UPLOAD_MAX_MB"] = "1"
     clock.freeze(None)

@@ -8,7 +8,6 @@ all or nothing, and the audit chain verifies.
 worker process calling the services.)"""
 import csv
 import re
-import shutil
 import signal
 import time
 
@@ -25,12 +24,8 @@ ROWS = 400_000
 
 def _prepare(demo_template, work):
     """A copy of the demo database with a large file source configured."""
-    work.mkdir()
-    (work / "data").mkdir()
-    shutil.copyfile(demo_template / "sgld.duckdb", work / "sgld.duckdb")
-    key = demo_template / "data" / ".cookie_key"
-    if key.exists():
-        shutil.copyfile(key, work / "data" / ".cookie_key")
+    from tests.conftest import copy_install
+    copy_install(demo_template, work)
     con = duckdb.connect(str(work / "sgld.duckdb"))
     ents = con.execute("SELECT uscc, name FROM enterprise ORDER BY id LIMIT 500").fetchall()
     folder = work / "source"

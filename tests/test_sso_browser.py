@@ -3,7 +3,6 @@
 ``streamlit run app.py`` servers driven by headless Chromium."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -38,11 +37,8 @@ def oidc():
 def _prepare(demo_template: Path, tmp: Path, *, deactivate: tuple[str, ...] = ()) -> None:
     """A copy of the session's demo database (so the server starts at once),
     with some accounts deactivated before the server opens it."""
-    (tmp / "data").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_template / "sgld.duckdb", tmp / "sgld.duckdb")
-    key = demo_template / "data" / ".cookie_key"
-    if key.exists():
-        shutil.copyfile(key, tmp / "data" / ".cookie_key")
+    from tests.conftest import copy_install
+    copy_install(demo_template, tmp)
     if deactivate:
         from db.connection import Database
         db = Database(tmp / "sgld.duckdb")

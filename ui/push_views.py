@@ -58,14 +58,14 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
             lines = []
             for p in d["pushes"]:
                 if p["status"] == "已签收":
-                    tail = (f"签收人 **{p['signer']}**，签收时间 {_fmt_dt(p['signed_at'])}"
+                    tail = (f"签收人 **{md_text(p['signer'])}**，签收时间 {_fmt_dt(p['signed_at'])}"
                             + (" " + status_text("逾期签收") if p["late"] else ""))
                 else:
                     tail = f"签收期限 {_fmt_dt(p['due_on'])}" + (
                         " " + status_text("已超时") if p["overdue"] else "")
-                why = f"（{p['reason']}）" if p["reason"] else ""
-                lines.append(f"- {status_text(p['status'])} **{p['department']}** · {p['stage']}{why} · "
-                             f"推送 {_fmt_dt(p['pushed_at'])} · {md_text(tail)}")
+                why = f"（{md_text(p['reason'])}）" if p["reason"] else ""
+                lines.append(f"- {status_text(p['status'])} **{md_text(p['department'])}** · "
+                             f"{md_text(p['stage'])}{why} · 推送 {_fmt_dt(p['pushed_at'])} · {tail}")
             st.markdown("\n".join(lines))
         if d["claims"]:
             st.markdown("**领取**")
