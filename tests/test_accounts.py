@@ -145,3 +145,27 @@ def test_create_admin_bootstrap_in_production(empty_db, monkeypatch):
     assert a and a.roles == {"admin"} and a.department_kind == "bureau"
     with pytest.raises(AuthError):
         accounts.authenticate("root", DEMO_PASSWORD)  # no default password
+
+
+def test_unknown_username_costs_as_much_as_a_wrong_password(db):
+    """Issue 15.4: the stand-in hash for unknown users has the real cost, so
+    the time of a refusal does not tell whether the username exists."""
+    import statistics
+    import time
+
+    def cost(h):
+        return int(h.split("$")[2])
+    real = db.scalar("SELECT password_hash FROM app_user WHERE username = 'approver'")
+    assert cost(accounts._stand_in_hash()) == cost(real) == accounts.BCRYPT_ROUNDS
+
+    def took(name):
+        t = time.perf_counter()
+        with pytest.raises(AuthError):
+            accounts.authenticate(name, "wrong-password")
+        return time.perf_counter() - t
+    known, unknown = [], []
+    for _ in range(5):  # interleaved, so machine load hits both alike
+        known.append(took("approver"))
+        unknown.append(took("no-such-user"))
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 < ratio < 2, (known, unknown)  # was about 1/100 with a cost-4 stand-in

@@ -15,8 +15,17 @@ from sgld.validate import password_problem
 
 BCRYPT_ROUNDS = 11  # ~0.16 s on the 2-core server: login stays well under 0.5 s
 BAD_LOGIN = "用户名或密码错误，或账号已停用、已锁定。"
-# compared against when the username does not exist, so timing reveals nothing
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4)).decode()
+_dummy_hash: str | None = None
+
+
+def _stand_in_hash() -> str:
+    """Compared against when the username does not exist.  It has the same cost
+    as a real hash, so the time of a refusal does not tell whether the user
+    exists; made on first use so importing this module stays cheap."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -25,7 +34,7 @@ def hash_password(password: str) -> str:
 
 def check_password(password: str, hashed: str | None) -> bool:
     try:
-        return bcrypt.checkpw(password.encode("utf-8"), (hashed or _DUMMY_HASH).encode())
+        return bcrypt.checkpw(password.encode("utf-8"), (hashed or _stand_in_hash()).encode())
     except ValueError:
         return False
 
