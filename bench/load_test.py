@@ -1,4 +1,4 @@
-"""Load test: the real server (``streamlit run app.py`` on loopback, fresh demo
+"""Load test: the real server (``streamlit run server.py`` on loopback, fresh demo
 database at scale 1) driven by N concurrent sessions of every role for a
 bounded time, mixing page reads with writes.  Afterwards (server stopped) it
 checks that every acknowledged write is in the database exactly once with its

@@ -11,7 +11,8 @@ from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
-from ui.widgets import action, badge, data_table, download_xlsx, lazy_tabs, md_text, page_header
+from ui.widgets import (action, badge, data_table, download_xlsx, file_label, file_link, lazy_tabs, md_text,
+                        page_header)
 
 actor = page_guard("supervise")
 background.ensure_started()
@@ -97,14 +98,8 @@ def inspection_detail(iid: int, key: str) -> None:
         st.text(d["findings"] or "（未填写）")
         st.markdown(f"**证据材料**（{len(d['files'])} 份）")
         for f in d["files"]:
-            try:
-                meta, data = inspection.evidence(actor, iid, f["id"])
-            except SgldError as exc:
-                st.warning(md_text(str(exc)))
-                continue
-            st.download_button(f"{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）", data,
-                               file_name=meta["file_name"], mime=meta["mime"], key=f"{key}_f{f['id']}",
-                               icon=":material/attach_file:")
+            file_link(file_label(f), "evidence", iid, f["id"], key=f"{key}_f{f['id']}",
+                      icon=":material/attach_file:")
         st.page_link(PROFILE_PAGE, label="查看企业画像", icon=":material/domain:",
                      query_params={"enterprise": str(d["enterprise_id"])})
         if d["editable"]:

@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 .venv/bin/python manage.py check-config >/dev/null  # refuses a production start without its keys
-exec .venv/bin/streamlit run app.py "$@"
+exec .venv/bin/streamlit run server.py "$@"

@@ -1,4 +1,4 @@
-"""Browser tests: a real ``streamlit run app.py`` on a free loopback port with
+"""Browser tests: a real ``streamlit run server.py`` on a free loopback port with
 a temporary database, driven by Debian's Chromium through Playwright
 (``executable_path``; never ``playwright install``)."""
 from __future__ import annotations
@@ -56,7 +56,7 @@ class Server:
         env.update(extra_env or {})
         self.log = open(workdir / "server.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60

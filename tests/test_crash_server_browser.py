@@ -1,4 +1,4 @@
-"""Crash safety of the real server: SIGKILL `streamlit run app.py` while an
+"""Crash safety of the real server: SIGKILL `streamlit run server.py` while an
 administrator's 立即同步 imports a large penalty file and a supervisor keeps
 saving inspection forms in the browser; start the server again and check
 that every write acknowledged on screen is there exactly once, the import is

@@ -69,9 +69,9 @@ def test_supervision_detail_shows_payload_verbatim(db):
     at = login("supervisor")
     at.query_params["inspection"] = str(iid)
     at.switch_page("pages/2_监管录入.py").run()
-    # name, place and inspectors; the evidence file's download button label
+    # name, place and inspectors; the evidence file's download link label
     _assert_verbatim(at, 3)
-    labels = [d.proto.label for d in at.get("download_button")]
+    labels = [d.proto.label for d in at.get("link_button")]
     assert any(md_text(PAYLOAD) in x for x in labels) and not any(PAYLOAD in x for x in labels), labels
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urljoin
 
 from sgld.demo.revocation import REFUSE
 from tests.browser_util import login, pick_option, shot, wait_ready
@@ -100,10 +101,12 @@ def test_refusal_explanation_docx(server, browser):
     wait_ready(page)
     page.get_by_text("只看待签收书面说明").click()
     wait_ready(page)
-    page.get_by_role("button", name="下载书面说明（.docx）").wait_for(timeout=30_000)
-    with page.expect_download() as dl:
-        page.get_by_role("button", name="下载书面说明（.docx）").click()
-    data = open(dl.value.path(), "rb").read()
+    link = page.get_by_role("link", name="下载书面说明（.docx）")
+    link.wait_for(timeout=30_000)
+    # the checked download route: with this session's cookie only
+    got = page.request.get(urljoin(server.url, link.get_attribute("href")))
+    assert got.status == 200 and "attachment" in got.headers["content-disposition"]
+    data = got.body()
     doc = Document(io.BytesIO(data))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert REFUSE[0] in text and "书面说明" in text and "市场监管局" in text

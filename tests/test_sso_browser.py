@@ -1,6 +1,6 @@
 """Browser: single sign-on against a real OIDC provider on loopback
 (``oidc-provider-mock``), and the trusted reverse-proxy header mode, on real
-``streamlit run app.py`` servers driven by headless Chromium."""
+``streamlit run server.py`` servers driven by headless Chromium."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.widgets import action, data_table, md_text, reset_selections, status_text
+from ui.widgets import action, data_table, file_link, md_text, reset_selections, status_text
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
                  "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
@@ -143,11 +143,7 @@ def report_box(d: dict, actor: Actor | None = None, key: str = "lz_report") -> N
 
 
 def letter_download(actor: Actor, d: dict, key: str) -> None:
-    with action():
-        name, data = svc.letter_docx(actor, d["id"])
-        st.download_button("下载商请函（.docx）", data, file_name=name, key=key,
-                           icon=":material/description:",
-                           mime=DOCX)
+    file_link("下载商请函（.docx）", "letter", d["id"], key=key, icon=":material/description:")
 
 
 def letter_detail(actor: Actor, d: dict, key: str) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, md_text, status_text
+from ui.widgets import action, data_table, file_link, md_text, status_text
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -151,16 +151,14 @@ def _scans(actor, scans: list[dict], key: str) -> None:
         return
     st.markdown(f"**扫描件**（{len(scans)} 个）")
     for s in scans:
-        with action():
-            meta, data = push.read_scan(actor, s["id"])
-            cols = st.columns([4, 1])
-            cols[0].markdown(f":material/description: {md_text(meta['file_name'])}"
-                             f"（{md_text(meta['file_type'].upper())}，{meta['size_bytes'] / 1024:.0f} KB）")
-            cols[1].download_button("下载", data, file_name=meta["file_name"], mime=meta["mime"],
-                                    key=f"{key}_dl_{s['id']}", icon=":material/download:")
-            if meta["file_type"] in ("png", "jpg"):
-                with st.expander(f"查看 {md_text(meta['file_name'])}"):
-                    st.image(data, width=420)
+        cols = st.columns([4, 1])
+        cols[0].markdown(f":material/description: {md_text(s['file_name'])}"
+                         f"（{md_text(s['file_type'].upper())}，{s['size_bytes'] / 1024:.0f} KB）")
+        with cols[1]:
+            file_link("下载", "scan", s["id"], s["id"], key=f"{key}_dl_{s['id']}")
+        if s["file_type"] in ("png", "jpg"):
+            with st.expander(f"查看 {md_text(s['file_name'])}"), action():
+                st.image(push.read_scan(actor, s["id"])[1], width=420)
 
 
 # -- archive --------------------------------------------------------------

@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import revocation as rv
-from ui.widgets import action, md_text, status_text
+from ui.widgets import action, file_label, file_link, md_text, status_text
 
 FLASH = "xt_flash"
 
@@ -62,11 +62,8 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
                                         "处罚机关": x["authority"] or ""} for x in d["penalties"]]),
                          hide_index=True, width="stretch")
         for f in d["files"]:
-            with action():
-                meta, data = rv.read_file(actor, request_id, f["id"])
-                st.download_button(f"证据材料：{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）",
-                                   data, file_name=meta["file_name"], mime=meta["mime"],
-                                   key=f"{key}_f{f['id']}", icon=":material/attach_file:")
+            file_link(file_label(f, "证据材料："), "revocation", request_id, f["id"],
+                      key=f"{key}_f{f['id']}", icon=":material/attach_file:")
         if r["verify_started_at"]:
             st.markdown(f"**核实情况**（{md_text(names['verifier_id'])}，{_dt(r['verify_started_at'])} 开始核实）")
             st.text(r["verification_notes"] or "（尚未记录）")
@@ -86,10 +83,8 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
             signed = (f"已由 {names['explanation_signed_by']} 于 {_dt(r['explanation_signed_at'])} 签收"
                       if r["explanation_signed_at"] else "待提请部门签收")
             st.markdown(f"**书面说明**：{signed}")
-            with action():
-                meta, data = rv.explanation(actor, request_id)
-                st.download_button("下载书面说明（.docx）", data, file_name=meta["file_name"],
-                                   mime=meta["mime"], key=f"{key}_expl", icon=":material/description:")
+            file_link("下载书面说明（.docx）", "explanation", request_id, key=f"{key}_expl",
+                      icon=":material/description:")
         _dept_actions(actor, d, key)
     return d
 

@@ -209,3 +209,19 @@ def admin_tabs() -> list:
 
 def nav_label(title: str, count: int) -> str:
     return f"{title}（{count}）" if count else title
+
+
+def file_link(label: str, kind: str, owner_id: int, attachment_id: int = 0, *,
+              icon: str = ":material/download:", **kw) -> None:
+    """A download of a stored file through the checked route (web/files.py):
+    the server checks the requester's login and data scope on every click,
+    so the link is useless to anyone else and after logout.  ``label`` must
+    already be display-safe (md_text for file names)."""
+    from web.files import url
+    st.link_button(label, url(kind, owner_id, attachment_id,
+                              base_url=st.get_option("server.baseUrlPath")), icon=icon, **kw)
+
+
+def file_label(meta: dict, prefix: str = "") -> str:
+    """「prefix file name（12 KB）」 for a stored file's link."""
+    return f"{prefix}{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）"

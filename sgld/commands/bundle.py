@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv app/.venv
 app/.venv/bin/pip install --no-index --find-links wheels -r app/{req}
-echo "已安装。启动：cd app && .venv/bin/streamlit run app.py（生产模式请先设置 SGLD_MODE=production 与 SGLD_COOKIE_KEY，并执行 .venv/bin/python manage.py init 与 create-admin）"
+echo "已安装。启动：cd app && .venv/bin/streamlit run server.py（生产模式请先设置 SGLD_MODE=production 与 SGLD_COOKIE_KEY，并执行 .venv/bin/python manage.py init 与 create-admin）"
 """
 
 

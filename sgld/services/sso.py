@@ -273,6 +273,21 @@ def _lookup(cur, subject: str) -> tuple | None:
     return row
 
 
+def actor_for_header(value: str) -> Actor | None:
+    """The active local account a trusted-header value names, without
+    logging in or auditing (for plain HTTP requests such as downloads; the
+    page run that opened the session did the audited login)."""
+    subject = normalise(value)
+    if subject is None:
+        return None
+    with get_db().cursor() as cur:
+        row = _lookup(cur, subject)
+    if row is None or not row[2]:
+        return None
+    actor = accounts.load_actor(row[0])
+    return actor if actor is not None and actor.roles else None
+
+
 def identity_value(identity: Mapping, claim: str) -> Any:
     return identity.get(claim) if isinstance(identity, Mapping) else None
 
