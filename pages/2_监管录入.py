@@ -12,7 +12,7 @@ from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
 from ui.widgets import (action, badge, data_table, download_xlsx, file_label, file_link, lazy_tabs, md_text,
-                        page_header)
+                        page_header, upload)
 
 actor = page_guard("supervise")
 background.ensure_started()
@@ -61,8 +61,7 @@ def entry_form(key: str, code_default: str = "") -> None:
                                 placeholder="检查发现的问题、整改要求等")
         inspectors = st.text_input("检查人员 *", value=actor.display_name, key=f"{k}_who",
                                    help="多人用顿号分隔")
-        files = st.file_uploader("证据材料（PDF、JPG、PNG、OFD，可多选）", type=EVIDENCE_TYPES,
-                                 accept_multiple_files=True, key=f"{k}_files")
+        files = upload("证据材料（可多选）", EVIDENCE_TYPES, key=f"{k}_files")
         if st.form_submit_button("保存检查记录", type="primary", icon=":material/save:"):
             with action():
                 iid = inspection.record(
@@ -122,7 +121,7 @@ def correction_form(d: dict, key: str) -> None:
         place = st.text_input("检查地点", d["place"])
         findings = st.text_area("检查情况", d["findings"] or "")
         inspectors = st.text_input("检查人员", d["inspectors"])
-        files = st.file_uploader("补充证据材料", type=EVIDENCE_TYPES, accept_multiple_files=True)
+        files = upload("补充证据材料", EVIDENCE_TYPES, key=f"{key}_fix_files{d['id']}")
         reason = st.text_input("更正原因 *")
         if st.form_submit_button("保存更正", type="primary"):
             with action():
@@ -176,7 +175,7 @@ def tasks_tab() -> None:
 def import_tab() -> None:
     st.caption("从 .xlsx 或 .csv 批量导入本部门的检查记录：先预览，列出每一个有问题的行；确认后才导入，合格的行在一个事务中全部写入。")
     download_xlsx("下载导入模板", inspection.import_template(), "日常检查导入模板", key="imp_tpl")
-    up = st.file_uploader("选择文件", type=["xlsx", "csv"], key="imp_file")
+    up = upload("选择文件", ["xlsx", "csv"], key="imp_file", multiple=False, for_import=True)
     if up is None:
         return
     data = up.getvalue()

@@ -6,7 +6,7 @@ from sgld import settings as app_settings
 from sgld.security import DEPT_KINDS, ROLES
 from sgld.services import org
 from ui.auth import page_guard
-from ui.widgets import action, admin_tabs, data_table, download_xlsx, page_header
+from ui.widgets import action, admin_tabs, data_table, download_xlsx, page_header, upload
 
 actor = page_guard("admin")
 page_header("系统管理", "部门、用户、事项目录、系统设置与操作日志")
@@ -143,10 +143,11 @@ with t_items:
         template = pd.DataFrame([{"事项编码": "SC-101", "事项名称": "示例事项", "事项分类": "市场准入",
                                   "是否集中审批": "是", "签收时限": 3, "关联部门": "市场监管局、应急管理局"}])
         download_xlsx("下载导入模板", template, "事项目录导入模板", key="item_tpl")
-        upload = st.file_uploader("选择 .xlsx 文件", type=["xlsx"], key="item_upload")
-        if upload is not None:
+        item_file = upload("选择 .xlsx 文件", ["xlsx"], key="item_upload", multiple=False,
+                           for_import=True)
+        if item_file is not None:
             with action():
-                sheet = pd.read_excel(upload, dtype=str).fillna("")
+                sheet = pd.read_excel(item_file, dtype=str).fillna("")
                 preview = org.import_items(actor, sheet, commit=False)
                 st.write(f"可导入 {preview['ok']} 行，有问题 {len(preview['errors'])} 行。")
                 if preview["errors"]:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld import penalty_sources as ps
 from sgld.services import inspection, penalty
-from ui.widgets import action, data_table, download_xlsx, md_text
+from ui.widgets import action, data_table, download_xlsx, md_text, upload
 
 TAB_TITLE = "监管数据"
 ORDER = 40
@@ -91,7 +91,7 @@ def _sources(actor) -> None:
 def _upload(actor) -> None:
     st.markdown("##### 导入行政处罚文件")
     st.caption("国家“双公示”行政处罚数据格式的 .csv（UTF-8、GBK、GB18030 自动识别）或 .xlsx；同一数据源内按决定书文号去重，重复导入不会产生重复记录。")
-    files = st.file_uploader("选择文件", type=["csv", "xlsx"], accept_multiple_files=True, key="pen_files")
+    files = upload("选择文件", ["csv", "xlsx"], key="pen_files", for_import=True)
     source = st.text_input("数据源名称", penalty.SOURCE_FILE, key="pen_src")
     if files and st.button("导入", type="primary", key="pen_import"):
         with action():

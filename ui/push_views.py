@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, file_link, md_text, status_text
+from ui.widgets import action, data_table, file_link, md_text, status_text, upload
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -113,8 +113,7 @@ def _actions(actor, d: dict, key: str) -> None:
             with st.expander("办结该办件（结果将再次推送）", icon=":material/flag:"):
                 _conclude_form(actor, c, key)
         with st.expander("补充扫描件", icon=":material/attach_file:"):
-            files = st.file_uploader("选择扫描件（PDF、JPG、PNG、OFD）", accept_multiple_files=True,
-                                     type=["pdf", "jpg", "jpeg", "png", "ofd"], key=f"{key}_more")
+            files = upload("选择扫描件", ["pdf", "jpg", "jpeg", "png", "ofd"], key=f"{key}_more")
             if st.button("上传", key=f"{key}_more_btn", disabled=not files):
                 with action():
                     push.add_scans(actor, c["id"], [(f.name, f.getvalue()) for f in files])
@@ -132,8 +131,7 @@ def _conclude_form(actor, c: dict, key: str) -> None:
         kind = l2.selectbox("证照类型", push.LICENCE_KINDS)
         issued = l3.date_input("发证日期", value=clock.today(), format="YYYY-MM-DD")
         until = l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD")
-        files = st.file_uploader("扫描件", accept_multiple_files=True,
-                                 type=["pdf", "jpg", "jpeg", "png", "ofd"])
+        files = upload("扫描件", ["pdf", "jpg", "jpeg", "png", "ofd"], key=f"{key}_conclude_files")
         if st.form_submit_button("办结并推送", type="primary"):
             with action():
                 push.conclude_case(

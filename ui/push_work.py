@@ -12,7 +12,7 @@ from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
 from ui.warning_flags import form_flag
-from ui.widgets import action, data_table, md_text
+from ui.widgets import action, data_table, md_text, upload
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 LIST_LIMIT = 2000
@@ -67,8 +67,7 @@ def record_form(actor, opts: dict) -> None:
                                        key=f"{p}_lissued"),
             "valid_until": l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD",
                                          key=f"{p}_luntil")}
-    files = st.file_uploader("扫描件（PDF、JPG、PNG、OFD，可多选）", accept_multiple_files=True,
-                             type=FILE_TYPES, key=f"{p}_files")
+    files = upload("扫描件（可多选）", FILE_TYPES, key=f"{p}_files")
     if st.button("保存并推送", type="primary", key=f"{p}_save", icon=":material/send:"):
         st.session_state.pop("rec_last", None)  # its message belongs to the previous save
         with action():
@@ -93,7 +92,8 @@ def import_panel(actor) -> None:
     st.download_button("下载导入模板", cases_import.template(), file_name="审批结果导入模板.xlsx",
                        icon=":material/download:", key="imp_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    up = st.file_uploader("选择文件（.xlsx / .csv）", type=["xlsx", "csv"], key="imp_file")
+    up = upload("选择文件（.xlsx / .csv）", ["xlsx", "csv"], key="imp_file", multiple=False,
+                for_import=True)
     if up is None:
         return
     data = up.getvalue()

@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import profile
 from sgld.services import revocation as rv
 from ui import revocation_common as common
-from ui.widgets import action, data_table, md_text
+from ui.widgets import action, data_table, md_text, upload
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 
@@ -63,8 +63,7 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
     pen_ids = c[1].multiselect(
         "关联行政处罚", list(pen), key=f"{k}_pen", default=[penalty_id] if penalty_id in pen else [],
         format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}", placeholder="请选择（可多选）")
-    files = st.file_uploader("证据材料（PDF、JPG、PNG、OFD，可多选）", accept_multiple_files=True,
-                             type=FILE_TYPES, key=f"{k}_files")
+    files = upload("证据材料（可多选）", FILE_TYPES, key=f"{k}_files")
     if st.button("提交协同处理申请", type="primary", key=f"{k}_go", icon=":material/send:"):
         with action():
             rid = rv.file_request(actor, licence_id=lid, requested_action=act, facts=facts,

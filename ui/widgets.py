@@ -225,3 +225,22 @@ def file_link(label: str, kind: str, owner_id: int, attachment_id: int = 0, *,
 def file_label(meta: dict, prefix: str = "") -> str:
     """「prefix file name（12 KB）」 for a stored file's link."""
     return f"{prefix}{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）"
+
+
+def upload(label: str, types: list[str], *, key: str | None = None, multiple: bool = True,
+           for_import: bool = False):
+    """The one file uploader of every page.  The browser lets files up to the
+    server's ceiling (``server.maxUploadSize``) through, so a file over the
+    app's limit for attachments (``SGLD_UPLOAD_MAX_MB``) reaches the service
+    and is refused there with a Chinese message that stops the whole save —
+    Streamlit's own check would drop the file silently, in English, and let
+    the record be saved without it.  Import files (.xlsx/.csv) may be as
+    large as the ceiling."""
+    from sgld import settings
+    ceiling = int(st.get_option("server.maxUploadSize"))
+    limit = ceiling if for_import else min(settings.get().upload_max_mb, ceiling)
+    kinds = "、".join(dict.fromkeys("JPG" if t in ("jpg", "jpeg") else t.upper() for t in types))
+    files = st.file_uploader(label, type=types, accept_multiple_files=multiple, key=key,
+                             max_upload_size=ceiling, help=f"支持 {kinds}，单个文件不超过 {limit} MB。")
+    st.caption(f"支持 {kinds}，单个文件不超过 {limit} MB。")
+    return files
