@@ -2,6 +2,7 @@
 page URLs opened without logging in show only the login prompt."""
 import pytest
 
+from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
 from sgld.security import PAGES, ROLES
 from tests.browser_util import Server, launch, login, need_browser, shot, wait_ready
@@ -43,3 +44,54 @@ def test_each_demo_account_logs_in(server, page, username):
             assert title not in sidebar, (username, title)
     assert ACCOUNTS[username][0] in sidebar
     shot(page, f"login-{username}")
+
+
+def test_twenty_logins_in_a_row_without_retry(tmp_path, browser):
+    """Issue 16.13: about one login click in 18 was swallowed (a rerun from the
+    cookie component interrupted the click's run and reset the button), and
+    reopening with a restored cookie raised StreamlitDuplicateElementKey
+    ('init').  Twenty fresh browsers on a fresh server, one click each; then
+    each reopens the app with its cookie."""
+    srv = Server(tmp_path)
+    try:
+        for i in range(20):
+            ctx = browser.new_context(locale="zh-CN")
+            page = ctx.new_page()
+            page.goto(srv.url)
+            page.get_by_label("用户名").wait_for(timeout=180_000)
+            page.get_by_label("用户名").fill("approver" if i % 2 else "supervisor")
+            page.get_by_label("密码").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="登录", exact=True).click()  # once, no retry
+            page.get_by_text("退出登录").wait_for(timeout=30_000)
+            wait_ready(page)
+            if i % 5 == 0:  # the cookie logs the same browser in again, without an error
+                page.goto(srv.url)
+                page.get_by_text("退出登录").wait_for(timeout=30_000)
+                wait_ready(page)
+            ctx.close()
+        log = (tmp_path / "server.log").read_text()
+        assert "DuplicateElementKey" not in log and "Traceback" not in log, log[-3000:]
+    finally:
+        srv.stop()
+
+
+def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browser):
+    """A cookie older than half the idle time is restored by app.py and slid
+    by the page's own login check in the same run: with one authenticator per
+    call, that rendered the cookie component twice (key 'init')."""
+    import time
+    srv = Server(tmp_path, extra_env={"SGLD_IDLE_MINUTES": "1"})
+    try:
+        ctx = browser.new_context(locale="zh-CN")
+        page = ctx.new_page()
+        login(page, srv.url, "approver")
+        time.sleep(35)  # past half of the one-minute idle time
+        page.goto(f"{srv.url}/审批推送")  # a new session: restored from the cookie
+        page.get_by_text("退出登录").wait_for(timeout=30_000)
+        wait_ready(page)
+        assert "DuplicateElementKey" not in page.inner_text("body")
+        ctx.close()
+        log = (tmp_path / "server.log").read_text()
+        assert "DuplicateElementKey" not in log, log[-3000:]
+    finally:
+        srv.stop()

@@ -53,9 +53,30 @@ SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_see
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
 SS_HOLD = "sgld_sso_hold"        # no automatic SSO login in this session (after logout/expiry)
 SS_REFUSED = "sgld_sso_refused"  # (identity key, message): refusal already audited
+SS_AUTH = "sgld_authenticator"   # (this run's cursor dict, the run's Authenticate)
+SS_LOGIN = "sgld_login_result"   # the login button's callback: error message, or None
+SS_SET_COOKIE = "sgld_set_cookie"  # a login happened in a callback: set the cookie this run
 
 
 def _authenticator() -> stauth.Authenticate:
+    """The run's streamlit-authenticator object, made at most once per script
+    run: each one renders the cookie component under the fixed key ``init``,
+    so a second one in the same run (app.py's login check and then the
+    page's, when the cookie is slid or restored) raised
+    StreamlitDuplicateElementKey."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    run = ctx.cursors if ctx is not None else None  # a new dict at the start of every run
+    held = st.session_state.get(SS_AUTH)
+    if run is not None and held is not None and held[0] is run:
+        return held[1]
+    auth = _new_authenticator()
+    if run is not None:
+        st.session_state[SS_AUTH] = (run, auth)  # holding the dict keeps its identity unique
+    return auth
+
+
+def _new_authenticator() -> stauth.Authenticate:
     cfg = settings.get()
     creds = {"usernames": {}}
     for uid, username, name, pw in get_db().all(
@@ -193,7 +214,10 @@ def _resolve(state: dict) -> Actor | None:
             ss[SS_HOLD] = True
         else:
             ss[SS_SEEN] = now
-            if ss.get(SS_VIA) != "header" and \
+            if ss.pop(SS_SET_COOKIE, False):
+                ss["username"] = actor.username
+                _authenticator().cookie_controller.set_cookie()
+            elif ss.get(SS_VIA) != "header" and \
                     now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
                 # slide the cookie's expiry while the user is active
                 ss["username"] = actor.username
@@ -247,7 +271,7 @@ def _resolve(state: dict) -> Actor | None:
             if ss.get(SS_REFUSED):
                 return None
 
-    return _login_form(auth, state)
+    return _login_form(state)
 
 
 def _sso_login(identity, via: str, issued: datetime | None, c: sso.SsoConfig) -> Actor | None:
@@ -318,7 +342,7 @@ def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
             st.rerun()
 
 
-def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
+def _login_form(state: dict) -> None:
     cfg = settings.get()
     c: sso.SsoConfig = state["cfg"]
     ss = st.session_state
@@ -326,9 +350,7 @@ def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
     header_values = _request_header(c.header) if state["header_on"] else []
     sso_available = oidc_ready or state["header_on"]
     show_form = c.local_form or not sso_available
-    submitted = False
-    box = st.empty()
-    with box.container():
+    with st.container():
         with _centered():
             st.title(cfg.app_title)
             st.caption(f"{cfg.bureau_name} · 相对集中行政许可权事项审批与监管协调联动")
@@ -353,10 +375,14 @@ def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
             if show_form:
                 with st.form("sgld_login", clear_on_submit=False):
                     st.subheader("用户登录")
-                    username = st.text_input("用户名", autocomplete="username")
-                    password = st.text_input("密码", type="password", autocomplete="current-password")
-                    submitted = st.form_submit_button("登录", type="primary", width="stretch")
-                message = st.empty()
+                    st.text_input("用户名", autocomplete="username", key="sgld_login_user")
+                    st.text_input("密码", type="password", autocomplete="current-password",
+                                  key="sgld_login_pw")
+                    st.form_submit_button("登录", type="primary", width="stretch",
+                                          on_click=_password_login)
+                error = ss.pop(SS_LOGIN, None)
+                if error:
+                    st.error(error)
             if oidc_ready:
                 if show_form:
                     st.caption("或使用电子政务网统一身份认证账号登录（无需再输入本系统密码）：")
@@ -371,21 +397,29 @@ def _login_form(auth: stauth.Authenticate, state: dict) -> Actor | None:
                 with st.expander(f"演示账号（所有账号密码均为 {DEMO_PASSWORD}）", expanded=True):
                     st.table([{"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
                               for u, (n, _, roles) in ACCOUNTS.items()])
-    if not submitted:
-        return None
+    return None
+
+
+def _password_login() -> None:
+    """The 登录 button's callback.  It runs before the script, and what it
+    does survives the run: a rerun that interrupts the run of the click (the
+    cookie component reporting its value at that moment) used to reset the
+    button and swallow the click, so the filled form just sat there.  The
+    cookie is set by the next run (``SS_SET_COOKIE``)."""
+    ss = st.session_state
+    username, password = ss.get("sgld_login_user") or "", ss.get("sgld_login_pw") or ""
+    ss["sgld_login_pw"] = ""  # never kept in the session
     try:
         actor = accounts.authenticate(username, password)
     except AuthError as exc:
-        message.error(str(exc))
-        return None
-    box.empty()  # the form disappears; the page renders below in this same run
+        ss[SS_LOGIN] = str(exc)
+        return
     ss["logout"] = False
     ss["authentication_status"] = True
     ss["username"] = actor.username
     ss["name"] = actor.display_name
     _start(actor, clock.now(), "password")
-    auth.cookie_controller.set_cookie()
-    return actor
+    ss[SS_SET_COOKIE] = True
 
 
 def logout(actor: Actor) -> None:
