@@ -272,3 +272,18 @@ def test_profile_shows_requests(db):
     assert any(e["kind"] == "协同处理" and e["status"] == "已提交" for e in p["timeline"])
     with pytest.raises(NotFound):
         rv.get_request(actor("supervisor"), 10**6)
+
+
+@pytest.mark.parametrize("bad", [[3.7], ["9" * 30], [float("nan")], "12", [True]])
+def test_evidence_ids_that_are_not_record_ids_are_refused(db, bad):
+    """Issue 15.6: ids chosen in a multi-select are whole numbers in range;
+    3.7 used to become 3 and a 30-digit id reached the database."""
+    from sgld.errors import ValidationError
+    from sgld.services import revocation as rv
+    from tests.conftest import actor
+    before = db.scalar("SELECT count(*) FROM revocation_request")
+    lic = db.scalar("SELECT id FROM licence WHERE status = '有效' ORDER BY id LIMIT 1")
+    with pytest.raises(ValidationError, match="所选检查记录无效"):
+        rv.file_request(actor("supervisor"), licence_id=lic, requested_action=rv.ACTIONS[0],
+                        facts="事实", legal_basis="依据", inspection_ids=bad)
+    assert db.scalar("SELECT count(*) FROM revocation_request") == before

@@ -181,10 +181,9 @@ def filing_options(actor: Actor, enterprise_id: int) -> dict:
 
 
 def _ids(values, what: str) -> list[int]:
-    try:
-        return sorted({int(x) for x in (values or [])})
-    except (TypeError, ValueError):
-        raise ValidationError(f"所选{what}无效。") from None
+    # the shared rule: whole numbers in the BIGINT range (int(3.7) and
+    # int("9" * 30) used to pass here and fail later, or pick the wrong row)
+    return v.id_list(values or [], what)
 
 
 def _next_no(cur, year: int) -> str:
@@ -199,7 +198,8 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
     """A supervision department files a request against a valid licence;
     returns the request id."""
     _writer(actor, "supervisor", action="提请协同处理")
-    if department_id is not None and int(department_id) != actor.department_id:
+    if department_id is not None and \
+            v.integer(department_id, "提请部门", minimum=-v.MAX_ID - 1, maximum=v.MAX_ID) != actor.department_id:
         raise PermissionDenied(f"不能代其他部门提请协同处理：申请只能以本部门（{actor.department_name}）"
                                "名义提交。")
     action = v.choice(requested_action, ACTIONS, "提请事项")
@@ -213,8 +213,8 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
     checked = [f if isinstance(f, attachments.Checked) else attachments.check_upload(f[0], f[1])
                for f in files]
     try:
-        licence_id = int(licence_id)
-    except (TypeError, ValueError):
+        licence_id = v.integer(licence_id, "证照", minimum=1, maximum=v.MAX_ID)
+    except ValidationError:
         raise ValidationError("请选择要提请处理的证照。", field="licence") from None
 
     def tx(cur):
