@@ -95,3 +95,19 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
         assert "DuplicateElementKey" not in log, log[-3000:]
     finally:
         srv.stop()
+
+
+def test_login_cookie_is_strict_and_secure_behind_tls(server, browser):
+    """Issue 15.8: behind nginx's TLS (X-Forwarded-Proto: https) the login
+    cookie is Secure; it is always SameSite=Strict."""
+    from sgld import settings
+    name = settings.get().cookie_name
+    for proto, secure in (("https", True), (None, False)):
+        ctx = browser.new_context(locale="zh-CN",
+                                  extra_http_headers={"X-Forwarded-Proto": proto} if proto else None)
+        page = ctx.new_page()
+        login(page, server.url, "approver")
+        page.wait_for_function(f"document.cookie.includes('{name}=')", timeout=30_000)
+        cookie = next(c for c in ctx.cookies() if c["name"] == name)
+        assert cookie["sameSite"] == "Strict" and cookie["secure"] is secure, cookie
+        ctx.close()

@@ -31,6 +31,7 @@ and shown on the login page, and the local password form stays available.
 """
 from __future__ import annotations
 
+import functools
 import sys
 import tomllib
 from datetime import datetime, timedelta
@@ -83,8 +84,19 @@ def _new_authenticator() -> stauth.Authenticate:
             "SELECT id, username, display_name, password_hash FROM app_user WHERE active"):
         creds["usernames"][username] = {"name": name, "password": pw or "!", "email": None,
                                         "id": uid}
-    return stauth.Authenticate(creds, cfg.cookie_name, cfg.cookie_key,
+    auth = stauth.Authenticate(creds, cfg.cookie_name, cfg.cookie_key,
                                cfg.idle_minutes / 1440, auto_hash=False, login_sleep_time=0)
+    # The login cookie is written by the library's browser component, so it
+    # cannot be HttpOnly (docs/deployment.md says what protects it instead).
+    # It is SameSite=Strict, and Secure when the page came over TLS (nginx
+    # passes X-Forwarded-Proto): it is then never sent over plain HTTP.
+    manager = auth.cookie_controller.cookie_model.cookie_manager
+    manager.set = functools.partial(manager.set, same_site="strict", secure=_over_tls() or None)
+    return auth
+
+
+def _over_tls() -> bool:
+    return any(v.strip().lower() == "https" for v in _request_header("X-Forwarded-Proto"))
 
 
 def _from_epoch(ts: float) -> datetime:
