@@ -12,7 +12,7 @@ import streamlit as st
 from sgld import audit, clock, settings
 from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
-from sgld.services import dashboard, quick_query
+from sgld.services import dashboard, push_query, quick_query
 from ui.auth import page_guard
 from ui.widgets import action, download_xlsx, lazy_tabs, md_text
 
@@ -352,6 +352,18 @@ def quick_search(actor: Actor) -> None:
                     st.caption(f"仅显示前 {quick_query.LIMIT} 条，请输入更完整的内容。")
 
 
+def holiday_notice() -> None:
+    """The missing holiday data, for the admin who can add it, here only
+    (issue 16 item 21: not on every 审批推送 page for every role)."""
+    note = push_query.calendar_note()
+    if not note:
+        return
+    with st.container(border=True):
+        c = st.columns([5, 1])
+        c[0].warning(note, icon=":material/event_busy:")
+        c[1].page_link(PAGE_FILES["admin"], label="维护节假日", icon=":material/edit_calendar:")
+
+
 # -- the page --------------------------------------------------------------------------
 def render() -> None:
     actor = page_guard("home")
@@ -359,6 +371,8 @@ def render() -> None:
     st.title("首页")
     st.caption(f"{md_text(actor.display_name)}，您好。{md_text(actor.department_name)} · {md_text(actor.role_names)} · "
                f"{clock.today():%Y年%m月%d日} · {cfg.app_title}")
+    if actor.has("admin"):
+        holiday_notice()
     quick_search(actor)
     stats = actor.has("admin", "leader", "approver", "supervisor")
     if actor.has("leader", "admin"):
