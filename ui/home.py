@@ -42,8 +42,9 @@ STATE_COLOURS = {
 }
 STATE_FALLBACK = ["#1565c0", "#2e7d32", "#f9a825", "#b71c1c", "#6a1b9a", "#424242", "#d84315",
                   "#9e9e9e"]
-DEPT_PALETTE = ["#4e79a7", "#a0cbe8", "#f28e2b", "#ffbe7d", "#59a14f", "#8cd17d", "#b6992d",
-                "#f1ce63", "#499894", "#86bcb6", "#e15759", "#ff9d9a", "#79706e", "#bab0ac",
+# (no reds or oranges: those mean "late" in the state palette)
+DEPT_PALETTE = ["#4e79a7", "#a0cbe8", "#17becf", "#9edae5", "#59a14f", "#8cd17d", "#b6992d",
+                "#f1ce63", "#499894", "#86bcb6", "#5d6d7e", "#c5b0d5", "#79706e", "#bab0ac",
                 "#d37295", "#fabfd2", "#b07aa1", "#d4a6c8", "#9d7660", "#d7b5a6"]
 
 
