@@ -13,9 +13,6 @@ opts = push_query.form_options(actor)
 flash = st.session_state.pop("push_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
-note = push_query.calendar_note()
-if note:
-    st.info(note, icon=":material/event:")
 
 if actor.has("approver") and not actor.has("leader"):
     tabs = ["办件录入", "批量导入", "审批办件档案", "证照批文库", "项目库", "签收情况"]

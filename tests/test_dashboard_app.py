@@ -38,8 +38,10 @@ def test_supervisor_reminders_equal_their_lists(db):
 def test_approver_reminders_equal_their_lists(db):
     ap = actor("approver")
     r = by_kind(ap)
-    overdue = push_query.push_list(ap, status="待签收", overdue_only=True)
+    # issue 16 item 21: their division's and own cases, not the bureau's whole list
+    overdue = push_query.push_list(ap, status="待签收", overdue_only=True, own_cases=True)
     assert r["push_overdue"].count == len(overdue) > 0
+    assert len(overdue) < len(push_query.push_list(ap, status="待签收", overdue_only=True))
     # the chart of unsigned pushes is by department
     assert r["push_overdue"].ages == overdue["推送部门"].value_counts().to_dict()
     assert r["revocation_todo"].count == len(revocation.list_requests(ap, todo=True))

@@ -201,8 +201,9 @@ def test_period_presets():
     assert dashboard.period_range("本季度", today) == (date(2026, 1, 1), today)
     assert dashboard.period_range("本年", today) == (date(2026, 1, 1), today)
     assert dashboard.period_range("近30天", today) == (date(2026, 2, 19), today)
-    assert dashboard.period_range("近12个月", today) == (date(2025, 4, 1), today)
-    assert dashboard.period_range("近12个月", date(2026, 12, 5)) == (date(2026, 1, 1), date(2026, 12, 5))
+    # the twelve months ending today (issue 16 item 20: not the calendar months, equal to 本年 in December)
+    assert dashboard.period_range("近12个月", today) == (date(2025, 3, 21), today)
+    assert dashboard.period_range("近12个月", date(2026, 12, 5)) == (date(2025, 12, 6), date(2026, 12, 5))
 
 
 def test_cases_by_category_and_month(data):

@@ -134,6 +134,9 @@ def test_approver_records_the_meeting_and_concludes(db, as_user):
     at = open_page("approver", rid)
     assert not at.exception
     by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
+    # no default from the 报请市政府分管领导主持 tick: who actually chaired (issue 16 item 5)
+    assert by_label(at.text_input, "主持人").value == ""
+    by_label(at.text_input, "主持人").input("市行政审批局分管领导王分管")
     att = [s for s in at.selectbox if s.label == "出席情况"]
     ops = [s for s in at.selectbox if s.label == "会上意见"]
     people = [t for t in at.text_input if t.label == "出席人员"]
@@ -161,6 +164,7 @@ def test_meeting_with_missing_reason_shows_the_error(db, as_user):
     rid = make_review(db, as_user)
     at = open_page("approver", rid)
     by_label(at.text_area, "经办人情况说明").input("说明")
+    by_label(at.text_input, "主持人").input("市行政审批局分管领导王分管")
     att = [s for s in at.selectbox if s.label == "出席情况"]
     att[0].set_value(sr.ABSENT_REASON)
     att[1].set_value(sr.ABSENT_NO_REASON)

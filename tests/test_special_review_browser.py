@@ -121,6 +121,7 @@ def test_special_review_end_to_end(server, browser):
     revisit(page, "approver")
     open_review(page)
     page.get_by_label("经办人情况说明").fill("经办人说明了项目审批情况。")
+    page.get_by_role("textbox", name="主持人").fill("市行政审批局分管领导王分管")
     click(page, "保存会议记录")
     expect_text(page, "会议情况已记录")
     page.get_by_label("审查意见（各部门一致意见）").fill("同意按现方案办理审批手续。")

@@ -3,6 +3,7 @@
 scope — and the work view of processing reminders (处理提醒)."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import plotly.graph_objects as go
@@ -11,7 +12,7 @@ import streamlit as st
 from sgld import audit, clock, settings
 from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
-from sgld.services import dashboard, quick_query
+from sgld.services import dashboard, push_query, quick_query
 from ui.auth import page_guard
 from ui.widgets import action, download_xlsx, lazy_tabs, md_text
 
@@ -23,8 +24,43 @@ FILE_KEYS = {v: k for k, v in PAGE_FILES.items()}
 # plotly draws in the browser: name CJK fonts first so Chinese labels never fall back to boxes
 CJK_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
              ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
-PALETTE = ["#1f5fa8", "#e07b00", "#c62828", "#2e7d32", "#6a1b9a", "#00838f", "#9e9e9e",
-           "#ad1457"]
+# Two palettes that share no colour (issue 16 item 20): states and results
+# (a fixed colour per name wherever it shows) and departments (a fixed colour
+# per department id, the same in every chart).
+STATE_COLOURS = {
+    "按时签收": "#2e7d32", "合格": "#2e7d32", "达成一致": "#2e7d32", "已撤销": "#2e7d32",
+    "已领取": "#2e7d32", "按时派员": "#2e7d32", "30 天内": "#1565c0",
+    "未超时": "#1565c0", "待签收未超时": "#1565c0", "待领取": "#1565c0", "基本合格": "#1565c0",
+    "进行中": "#1565c0", "已提交": "#1565c0", "参加审查": "#1565c0", "新列入": "#c62828",
+    "逾期签收": "#f9a825", "超时 1–3 天": "#f9a825", "责令整改": "#f9a825", "核实中": "#f9a825",
+    "报市政府决定": "#f9a825", "解除": "#2e7d32",
+    "超时 4–10 天": "#d84315", "超过 30 天": "#d84315",
+    "逾期未签收": "#b71c1c", "已超时/紧急": "#b71c1c", "超时 10 天以上": "#b71c1c",
+    "立案查处": "#b71c1c", "逾期未派员": "#b71c1c", "超期未办结": "#b71c1c",
+    "不予撤销": "#616161", "已撤回": "#9e9e9e", "录入办件": "#1565c0", "办结办件": "#2e7d32",
+    "件数": "#1565c0", "涉及审批局发证企业": "#6a1b9a", "月末在列": "#424242",
+}
+STATE_FALLBACK = ["#1565c0", "#2e7d32", "#f9a825", "#b71c1c", "#6a1b9a", "#424242", "#d84315",
+                  "#9e9e9e"]
+# (no reds or oranges: those mean "late" in the state palette)
+DEPT_PALETTE = ["#4e79a7", "#a0cbe8", "#17becf", "#9edae5", "#59a14f", "#8cd17d", "#b6992d",
+                "#f1ce63", "#499894", "#86bcb6", "#5d6d7e", "#c5b0d5", "#79706e", "#bab0ac",
+                "#d37295", "#fabfd2", "#b07aa1", "#d4a6c8", "#9d7660", "#d7b5a6"]
+
+
+def state_colour(name: str, i: int = 0) -> str:
+    return STATE_COLOURS.get(str(name), STATE_FALLBACK[i % len(STATE_FALLBACK)])
+
+
+def dept_colour(department_id: int) -> str:
+    return DEPT_PALETTE[(int(department_id) - 1) % len(DEPT_PALETTE)]
+
+
+def series_colour(name: str, i: int, dept_ids: dict[str, int]) -> str:
+    """A department's own colour, else the state's."""
+    if str(name) in dept_ids:
+        return dept_colour(dept_ids[str(name)])
+    return state_colour(name, i)
 CACHE_TTL = 60
 
 
@@ -33,7 +69,7 @@ def _actor_key(a: Actor):
 
 
 def _filters_key(f: dashboard.Filters):
-    return (f.date_from, f.date_to, f.department_id, f.category)
+    return (f.date_from, f.date_to, f.department_id, f.category, f.basis)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
@@ -76,7 +112,7 @@ def chart(fig_: dashboard.Figure) -> go.Figure | None:
     horizontal = spec.get("orientation") == "h"
     traces = []
     for i, y in enumerate(ys):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = state_colour(y, i)
         if spec["kind"] == "line":
             traces.append(go.Scatter(x=data[spec["x"]], y=data[y], name=y, mode="lines+markers",
                                      line={"color": colour}))
@@ -149,7 +185,7 @@ def _filter_bar(actor: Actor) -> dashboard.Filters | None:
     category = c[4].selectbox("事项分类", [None] + opts["categories"], key="dash_cat",
                               format_func=lambda x: "全部分类" if x is None else x, placeholder="全部")
     try:
-        return dashboard.make_filters(d_from, d_to, dept_id, category)
+        return dashboard.make_filters(d_from, d_to, dept_id, category, preset=preset)
     except SgldError as exc:
         st.error(md_text(str(exc)), icon=":material/error:")
         return None
@@ -159,26 +195,46 @@ def leader_view(actor: Actor) -> None:
     f = _filter_bar(actor)
     if f is None:
         return
+    # issue 16 item 20: while a new period is computed, the previous period's
+    # figures must not stay on screen under the new filters (Streamlit keeps an
+    # element of the last run until this run writes its position).  A new
+    # period starts from an empty slot, which clears the old figures at once;
+    # the same period keeps its container, so a rerun redraws in place.
+    shown = _filters_key(f)
+    changed = st.session_state.get("dash_shown") != shown
+    holder = st.empty() if changed else st.container()
     with action():
         dash = _figures(actor, f, audit.user_version(actor.user_id))
-        p0, p1 = dash.previous
-        top = st.columns([4, 1.3, 1])
-        top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
-                       f"（{f.days} 天），箭头为较上期（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
-                       f"数据时间 {dash.computed_at:%H:%M:%S}",
-                       help="系统中的任何修改会立即反映到统计中；否则统计结果最多缓存 1 分钟。")
-        with top[1]:
-            download_xlsx("导出全部统计", dashboard.workbook(dash), "首页统计", key="dash_all_x")
-        if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
-            _figures.clear()
-            st.rerun()
-        _headline(dash)
-        figs = dash.figures
-        for i in range(0, len(figs), 2):
-            cols = st.columns(2)
-            for col, fig_ in zip(cols, figs[i:i + 2]):
-                with col:
-                    _figure_card(fig_)
+        st.session_state["dash_shown"] = shown
+        with holder.container() if changed else holder:
+            _leader_figures(dash, f, _key_suffix(shown))
+
+
+def _key_suffix(filters_key) -> str:
+    """Element keys of one period's figures: a chart of another period is a
+    new element, never the previous one patched."""
+    return hashlib.blake2s(repr(filters_key).encode(), digest_size=4).hexdigest()
+
+
+def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str) -> None:
+    p0, p1 = dash.previous
+    top = st.columns([4, 1.3, 1])
+    top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
+                   f"（{f.days} 天），箭头为较{f.basis}（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
+                   f"数据时间 {dash.computed_at:%H:%M:%S}",
+                   help="系统中的任何修改会立即反映到统计中；否则统计结果最多缓存 1 分钟。")
+    with top[1]:
+        download_xlsx("导出全部统计", dashboard.workbook(dash), "首页统计", key="dash_all_x")
+    if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
+        _figures.clear()
+        st.rerun()
+    _headline(dash)
+    figs = dash.figures
+    for i in range(0, len(figs), 2):
+        cols = st.columns(2)
+        for col, fig_ in zip(cols, figs[i:i + 2]):
+            with col:
+                _figure_card(fig_, suffix)
 
 
 def _headline(dash: dashboard.Dashboard) -> None:
@@ -191,11 +247,11 @@ def _headline(dash: dashboard.Dashboard) -> None:
             col.metric(f"{h.label}（{h.unit}）" if h.unit and h.fmt != "pct" else h.label,
                        _metric_value(h), _metric_delta(h),
                        delta_color="normal" if h.better == "up" else "inverse", border=True,
-                       help=f"上期：{_metric_value(prev)}（{dash.previous[0]:%Y-%m-%d} 至 "
+                       help=f"{dash.filters.basis}：{_metric_value(prev)}（{dash.previous[0]:%Y-%m-%d} 至 "
                             f"{dash.previous[1]:%Y-%m-%d}）")
 
 
-def _figure_card(fig_: dashboard.Figure) -> None:
+def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
     with st.container(border=True):
         st.markdown(f"**{fig_.title}**")
         if fig_.empty:
@@ -208,7 +264,7 @@ def _figure_card(fig_: dashboard.Figure) -> None:
             return
         plot = chart(fig_)
         if plot is not None:
-            st.plotly_chart(plot, width="stretch", key=f"chart_{fig_.key}",
+            st.plotly_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
                             config={"displaylogo": False})
         with st.expander("数据表"):
             st.dataframe(fig_.frame, hide_index=True, width="stretch")
@@ -250,10 +306,11 @@ def work_view(actor: Actor) -> None:
         with right:
             st.markdown("**待办分布（按类型和时限）**")
             if len(wv.chart):
+                dept_ids = dashboard.department_ids()
                 # graph_objects directly: plotly.express costs ~0.15 s per figure
                 fig = go.Figure([
                     go.Bar(y=part["提醒类型"], x=part["数量"], name=str(name), orientation="h",
-                           marker_color=PALETTE[i % len(PALETTE)])
+                           marker_color=series_colour(name, i, dept_ids))
                     for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
                 fig.update_layout(barmode="stack", legend_title_text="分布")
                 fig.update_yaxes(title_text="", autorange="reversed")
@@ -296,6 +353,18 @@ def quick_search(actor: Actor) -> None:
                     st.caption(f"仅显示前 {quick_query.LIMIT} 条，请输入更完整的内容。")
 
 
+def holiday_notice() -> None:
+    """The missing holiday data, for the admin who can add it, here only
+    (issue 16 item 21: not on every 审批推送 page for every role)."""
+    note = push_query.calendar_note()
+    if not note:
+        return
+    with st.container(border=True):
+        c = st.columns([5, 1])
+        c[0].warning(note, icon=":material/event_busy:")
+        c[1].page_link(PAGE_FILES["admin"], label="维护节假日", icon=":material/edit_calendar:")
+
+
 # -- the page --------------------------------------------------------------------------
 def render() -> None:
     actor = page_guard("home")
@@ -303,6 +372,8 @@ def render() -> None:
     st.title("首页")
     st.caption(f"{md_text(actor.display_name)}，您好。{md_text(actor.department_name)} · {md_text(actor.role_names)} · "
                f"{clock.today():%Y年%m月%d日} · {cfg.app_title}")
+    if actor.has("admin"):
+        holiday_notice()
     quick_search(actor)
     stats = actor.has("admin", "leader", "approver", "supervisor")
     if actor.has("leader", "admin"):

@@ -298,6 +298,9 @@ def linked_record(actor) -> bool:
     return shown
 
 
+OVERDUE_SCOPES = ("本处室及本人经办", "全局")
+
+
 def overview(actor, key: str = "ovw") -> None:
     """The bureau's view: which departments sign late, what is overdue."""
     c = st.columns([2, 3])
@@ -314,6 +317,11 @@ def overview(actor, key: str = "ovw") -> None:
                          color_discrete_sequence=["#d62728", "#ff9f1c"])
             st.plotly_chart(fig, width="stretch", key=f"{key}_chart")
         st.subheader("逾期未签收的推送")
-        late = push_query.push_list(actor, status="待签收", overdue_only=True)
+        own = False
+        if actor.has("approver"):  # the to-do (本处室) or the bureau-wide list
+            st.session_state.setdefault(f"{key}_scope", OVERDUE_SCOPES[1])
+            own = st.segmented_control("范围", OVERDUE_SCOPES,
+                                       key=f"{key}_scope") == OVERDUE_SCOPES[0]
+        late = push_query.push_list(actor, status="待签收", overdue_only=True, own_cases=own)
         data_table(late, key=f"{key}_late", file_name="逾期未签收推送",
                    hide=["push_id", "case_id"])

@@ -20,7 +20,7 @@ _REVIEW_CLEAR = {review_list.TAB: "审查一览", "review_q": "", "review_status
 LINKS: dict[str, dict] = {
     "push_to_sign": {"push_tab": "待签收"},
     "claim_to_take": {"push_tab": "待领取"},
-    "push_overdue": {"push_tab": "签收情况"},
+    "push_overdue": {"push_tab": "签收情况", "ovw_scope": "本处室及本人经办"},
     "revocation_todo": {"push_tab": "协同处理待办"},
     "explanation_to_sign": {"sup_tab": "协同处理申请", "xt_dsign": True, "xt_dst": None},
     "followup_supervision": {"sup_tab": "后续监管任务"},

@@ -227,7 +227,9 @@ def _meeting_form(actor, r: dict) -> None:
             c = st.columns(2)
             held_on = c[0].date_input("会议召开日期", value=r["held_on"] or min(
                 r["meeting_at"].date(), clock.today()), max_value=clock.today())
-            chair = c[1].text_input("主持人", value=r["chair"] or r["chair_level"])
+            chair = c[1].text_input("主持人", value=r["chair"] or "",
+                                    placeholder="实际主持人的职务和姓名，如：市行政审批局分管领导张三",
+                                    help=f"会议安排：{r['chair_level']}。纪要写明实际主持会议的人员。")
             presentation = st.text_area("经办人情况说明", value=r["presentation"] or "",
                                         placeholder="经办人说明项目审批相关情况")
             expert = site = None

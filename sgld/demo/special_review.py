@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from sgld.demo import DemoContext
+from sgld.demo.base import ACCOUNTS
 from sgld.services import special_review as sr
 
 ORDER = 50
@@ -153,7 +154,9 @@ class _Builder:
         held = status in sr.NOTIFIED and status != sr.S_NOTIFIED
         if held:
             r["held_on"] = meeting_at.date()
-            r["chair"] = "市政府分管领导" if city_chair else "市行政审批局分管领导"
+            # who actually chaired, by title and name (the minutes say so)
+            r["chair"] = (f"市政府分管领导{ACCOUNTS['cityleader'][0]}" if city_chair
+                          else f"市行政审批局分管领导{ACCOUNTS['leader'][0]}")
             r["presentation"] = (f"经办人介绍了{title}的申请情况、审查进展和需要协调解决的问题，"
                                  "申请材料齐全，符合法定形式，部分事项需各部门共同研究。")
             if "专家评审" in r["forms"]:

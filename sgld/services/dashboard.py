@@ -35,6 +35,8 @@ classified by item; their figures say so.
 """
 from __future__ import annotations
 
+import calendar
+import dataclasses
 import importlib
 import pkgutil
 import threading
@@ -60,12 +62,28 @@ NO_CATEGORY = "（不按事项分类统计）"
 
 
 # -- filters ------------------------------------------------------------------
+# what a preset is compared with: a "to date" period with the same days of the
+# month / quarter / year before; any other period with the one of the same
+# length just before it (上期)
+BASIS = ("上期", "上月同期", "上季度同期", "去年同期")
+PRESET_BASIS = {"本月": "上月同期", "本季度": "上季度同期", "本年": "去年同期"}
+_BASIS_MONTHS = {"上月同期": 1, "上季度同期": 3, "去年同期": 12}
+
+
+def shift_months(d: date, months: int) -> date:
+    """``d`` moved by whole months, the day kept (clamped to the month's end:
+    2024-02-29 a year back is 2023-02-28)."""
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
 @dataclass(frozen=True)
 class Filters:
     date_from: date
     date_to: date
     department_id: int | None = None
     category: str | None = None
+    basis: str = "上期"            # see BASIS
 
     @property
     def days(self) -> int:
@@ -73,9 +91,18 @@ class Filters:
 
     @property
     def previous(self) -> tuple[date, date]:
-        """The period of the same length just before this one."""
+        """The comparison period: the same days of the month / quarter / year
+        before (``basis``), or the period of the same length just before."""
+        months = _BASIS_MONTHS.get(self.basis)
+        if months:
+            return shift_months(self.date_from, -months), shift_months(self.date_to, -months)
         end = self.date_from - timedelta(days=1)
         return end - timedelta(days=self.days - 1), end
+
+    @property
+    def contiguous(self) -> bool:
+        """Whether the comparison period ends the day before this one starts."""
+        return self.previous[1] + timedelta(days=1) == self.date_from
 
 
 def period_range(preset: str, today: date | None = None) -> tuple[date, date]:
@@ -89,15 +116,15 @@ def period_range(preset: str, today: date | None = None) -> tuple[date, date]:
         return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
     if preset == "本年":
         return date(today.year, 1, 1), today
-    if preset == "近12个月":
-        y, m = today.year, today.month - 11
-        if m <= 0:
-            y, m = y - 1, m + 12
-        return date(y, m, 1), today
+    if preset == "近12个月":  # the twelve months ending today (not the calendar months)
+        return shift_months(today, -12) + timedelta(days=1), today
     raise ValidationError(f"统计期间“{preset}”无效。")
 
 
-def make_filters(date_from, date_to, department_id=None, category=None) -> Filters:
+def make_filters(date_from, date_to, department_id=None, category=None,
+                 preset: str | None = None) -> Filters:
+    """Checked filters; ``preset`` (a name of PERIODS) chooses the comparison
+    period (PRESET_BASIS), a custom period is compared with the one before."""
     if not isinstance(date_from, date) or not isinstance(date_to, date):
         raise ValidationError("请选择统计期间的起止日期。")
     if isinstance(date_from, datetime):
@@ -109,7 +136,7 @@ def make_filters(date_from, date_to, department_id=None, category=None) -> Filte
     if (date_to - date_from).days > 366 * 5:
         raise ValidationError("统计期间不能超过 5 年。")
     return Filters(date_from, date_to, int(department_id) if department_id else None,
-                   category or None)
+                   category or None, PRESET_BASIS.get(preset, "上期"))
 
 
 def scope_department(actor: Actor, department_id: int | None) -> int | None:
@@ -242,6 +269,24 @@ def _scope(dept: int, scope_table: str | None) -> tuple[str, list]:
     return scope_sql(dept)
 
 
+def _window(f: Filters, col: str, is_date: bool = False) -> tuple[str, list]:
+    """SQL condition: ``col`` in the period or in its comparison period (one
+    range when they touch; two when the comparison is the same days a month,
+    quarter or year before, so the days between count in neither)."""
+    p0, p1 = f.previous
+    if is_date:
+        bounds = [(p0, p1), (f.date_from, f.date_to)]
+        cond = "{c} >= ? AND {c} <= ?"
+    else:
+        bounds = [(_ts(p0), _ts(p1 + timedelta(days=1))),
+                  (_ts(f.date_from), _ts(f.date_to + timedelta(days=1)))]
+        cond = "{c} >= ? AND {c} < ?"
+    if f.contiguous:
+        return cond.format(c=col), [bounds[0][0], bounds[1][1]]
+    return ("((" + cond.format(c=col) + ") OR (" + cond.format(c=col) + "))",
+            [bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]])
+
+
 def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
                   dialect: str = "duckdb",
                   scope_table: str | None = None) -> dict[str, tuple[str, list]]:
@@ -260,9 +305,7 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
         return (f"CASE WHEN {col} >= ? THEN 1 ELSE 0 END", [da if is_date else a])
 
     def in_range(col: str, is_date: bool = False) -> tuple[str, list]:
-        if is_date:
-            return f"{col} >= ? AND {col} <= ?", [dp, db_]
-        return f"{col} >= ? AND {col} < ?", [pa, b]
+        return _window(f, col, is_date)
 
     # cases: recorded (created_at) and concluded (stage 办结, decided_on)
     if {"approval_case", "push", "claim"} <= tables:
@@ -443,6 +486,7 @@ def _revocation_queries(f: Filters, dept: int | None, today: date, tables: set[s
             params.append(f.category)
         extra = "".join(" AND " + w for w in where)
         decided_day = _day("r.decided_at", dialect)
+        filed, filed_params = _window(f, "r.filed_at")
         sql = (
             "SELECT r.requested_action AS action, r.status AS status,"
             " CASE WHEN r.filed_at >= ? THEN 1 ELSE 0 END AS cur, count(*) AS n,"
@@ -454,25 +498,36 @@ def _revocation_queries(f: Filters, dept: int | None, today: date, tables: set[s
             " FROM revocation_request r"
             f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('r.filed_at', dialect)}"
             f" LEFT JOIN sgld_cal k2 ON k2.day = {decided_day}"
-            f" WHERE r.filed_at >= ? AND r.filed_at < ?{extra} GROUP BY 1, 2, 3")
-        q["revocations"] = (sql, [a, today, pa, b] + params)
+            f" WHERE {filed}{extra} GROUP BY 1, 2, 3")
+        q["revocations"] = (sql, [a, today] + filed_params + params)
     if "warning_entry" in tables:
         extra, params = "", []
         if dept:
             scope, sp = _scope(dept, scope_table)
             extra, params = f" AND w.enterprise_id IN ({scope})", sp
+        # an entry counts from the date of the record that caused it (the
+        # penalty decision, the inspection, the licence's revocation: the
+        # earliest of the hits found with it), not from the day the system
+        # computed the list; an entry made by hand from the day it was made
+        listed_day = _day("e.listed_at", dialect)
+        cause = listed_day
+        if "warning_hit" in tables:
+            cause = (f"coalesce((SELECT min(h.hit_on) FROM warning_hit h WHERE h.entry_id = e.id"
+                     f" AND h.added_at = e.listed_at), {listed_day})")
+        src = (f"(SELECT e.id, e.enterprise_id, {cause} AS listed_on, e.lifted_at"
+               " FROM warning_entry e)")
         sql = (
             "SELECT x.month AS month, sum(x.listed) AS listed, sum(x.lifted) AS lifted FROM ("
-            f" SELECT {_month('w.listed_at', dialect)} AS month, 1 AS listed, 0 AS lifted"
-            f" FROM warning_entry w WHERE w.listed_at >= ? AND w.listed_at < ?{extra}"
+            f" SELECT {_month('w.listed_on', dialect)} AS month, 1 AS listed, 0 AS lifted"
+            f" FROM {src} w WHERE w.listed_on >= ? AND w.listed_on <= ?{extra}"
             " UNION ALL"
             f" SELECT {_month('w.lifted_at', dialect)} AS month, 0 AS listed, 1 AS lifted"
             f" FROM warning_entry w WHERE w.lifted_at >= ? AND w.lifted_at < ?{extra}"
             ") x GROUP BY 1")
-        q["warning"] = (sql, [pa, b] + params + [pa, b] + params)
-        sql = ("SELECT count(*) AS n FROM warning_entry w WHERE w.listed_at < ?"
+        q["warning"] = (sql, [p0, f.date_to] + params + [pa, b] + params)
+        sql = (f"SELECT count(*) AS n FROM {src} w WHERE w.listed_on < ?"
                f" AND (w.lifted_at IS NULL OR w.lifted_at >= ?){extra}")
-        q["warning_base"] = (sql, [pa, pa] + params)
+        q["warning_base"] = (sql, [p0, pa] + params)
     return q
 
 
@@ -589,6 +644,11 @@ class Dashboard:
 
 def _dept_names() -> dict[int, str]:
     return _cached("dept_names", lambda db: dict(db.all("SELECT id, name FROM department")))
+
+
+def department_ids() -> dict[str, int]:
+    """Department name -> id (the pages colour each department by its id)."""
+    return {name: i for i, name in _dept_names().items()}
 
 
 def _rate(num, den) -> float | None:
@@ -1082,7 +1142,7 @@ def _inspection_results() -> list[str]:
 def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     """Every figure of the leader view for ``filters`` within the actor's scope."""
     dept = scope_department(actor, filters.department_id)
-    f = Filters(filters.date_from, filters.date_to, dept, filters.category)
+    f = dataclasses.replace(filters, department_id=dept)
     today = clock.today()
     cal = calendar_frame(*calendar_span(f, today))
     db = get_db()
@@ -1104,9 +1164,9 @@ def workbook(dash: Dashboard) -> dict[str, pd.DataFrame]:
     f = dash.filters
     p0, p1 = dash.previous
     info = [("统计范围", dash.scope), ("统计期间", f"{f.date_from} 至 {f.date_to}"),
-            ("对比期间", f"{p0} 至 {p1}"), ("事项分类", f.category or "全部"),
+            ("对比期间", f"{f.basis} {p0} 至 {p1}"), ("事项分类", f.category or "全部"),
             ("生成时间", f"{dash.computed_at:%Y-%m-%d %H:%M:%S}" if dash.computed_at else "")]
-    head = pd.DataFrame([{"指标": h.label, "本期": h.value, "上期": h.previous,
+    head = pd.DataFrame([{"指标": h.label, "本期": h.value, f.basis: h.previous,
                           "变化": h.delta, "单位": h.unit} for h in dash.headline])
     sheets = {"概览": pd.concat([pd.DataFrame(info, columns=["指标", "本期"]), head],
                               ignore_index=True)}

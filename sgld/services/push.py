@@ -505,11 +505,7 @@ def reminders(actor: Actor) -> list[Reminder]:
                            [actor.department_id])
         if claims or actor.department_kind == "licensing":
             out.append(Reminder("claim_to_take", "待领取审批结果", claims, "push"))
-    if actor.has("approver"):
-        rows = db.all("SELECT d.name, count(*) FROM push p JOIN department d ON d.id = p.department_id"
-                      " WHERE p.status = '待签收' AND p.due_on < ? GROUP BY 1 ORDER BY 2 DESC",
-                      [today])
-        by_dept = dict(rows)
-        n = sum(by_dept.values())
-        out.append(Reminder("push_overdue", "逾期未签收推送", n, "push", n, by_dept))
+    if actor.has("approver"):  # their division's and own cases only (issue 16 item 21)
+        from sgld.services.push_query import overdue_reminder
+        out.append(overdue_reminder(actor))
     return out

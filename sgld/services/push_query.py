@@ -23,6 +23,7 @@ from sgld import likes
 from sgld.likes import ESC
 from sgld import attachments, clock, uscc, workdays
 from sgld.errors import NotFound, PermissionDenied, ValidationError
+from sgld.reminders import Reminder
 from sgld.security import Actor, require
 from sgld.services.push import (LICENCE_KINDS, LICENCE_STATUSES, STAGES, case_in_scope,
                                 require_case_visible, scoped)
@@ -71,11 +72,21 @@ PUSH_COLUMNS = {"case_no": "办件编号", "item": "事项", "enterprise": "企�
                 "reason": "推送原因"}
 
 
+def own_cases_sql(actor: Actor, case_col: str = "p.case_id") -> tuple[str, list]:
+    """An approver's own work (issue 16 item 21): the cases of their division
+    (业务处室) or the ones they recorded themselves (经办人)."""
+    return (f"{case_col} IN (SELECT c.id FROM approval_case c WHERE c.division_id = ?"
+            " OR c.handler_id = ?)", [actor.department_id, actor.user_id])
+
+
 def push_list(actor: Actor, *, status: str = "待签收", department_id: int | None = None,
               date_from: date | None = None, date_to: date | None = None,
-              overdue_only: bool = False, limit: int | None = None) -> pd.DataFrame:
+              overdue_only: bool = False, limit: int | None = None,
+              own_cases: bool = False) -> pd.DataFrame:
     """Pushes by status.  A supervisor gets their own department's only (the
-    待签收 list is the whole open list: its length is the sidebar count)."""
+    待签收 list is the whole open list: its length is the sidebar count).
+    ``own_cases``: only the actor's division's and own cases (the approver's
+    to-do list; without it the bureau-wide list)."""
     _read(actor, "查看推送")
     if status not in ("待签收", "已签收"):
         raise ValidationError("推送状态无效。")
@@ -87,6 +98,10 @@ def push_list(actor: Actor, *, status: str = "待签收", department_id: int | N
     if department_id:
         where.append("p.department_id = ?")
         params.append(int(department_id))
+    if own_cases:
+        cond, cp = own_cases_sql(actor)
+        where.append(cond)
+        params += cp
     if overdue_only:
         where.append("(p.signed_at IS NULL AND p.due_on < ?"
                      " OR CAST(p.signed_at AS DATE) > p.due_on)")
@@ -589,5 +604,21 @@ def calendar_note(years=None) -> str | None:
     missing = workdays.fallback_years(years)
     if not missing:
         return None
-    return (f"{'、'.join(map(str, missing))} 年的法定节假日安排尚未发布或未维护，"
-            "签收期限暂按周一至周五工作日计算（系统管理员可在“系统管理 → 节假日设置”中维护）。")
+    return (f"{'、'.join(map(str, missing))} 年的法定节假日安排尚未维护，签收期限暂按周一至周五"
+            "工作日计算。国务院公布安排后，请在“系统管理 → 节假日设置”中录入放假和调休日期。")
+
+
+def overdue_reminder(actor: Actor) -> Reminder | None:
+    """An approver's 逾期未签收推送 to-do: the overdue pushes of their own
+    division's cases and of the cases they recorded, by department (the
+    bureau-wide overdue pushes are a list under 签收情况, not a to-do)."""
+    if not actor.has("approver"):
+        return None
+    cond, params = own_cases_sql(actor)
+    rows = get_db().all(
+        "SELECT d.name, count(*) FROM push p JOIN department d ON d.id = p.department_id"
+        f" WHERE p.status = '待签收' AND p.due_on < ? AND {cond} GROUP BY 1 ORDER BY 2 DESC, 1",
+        [clock.today()] + params)
+    by_dept = dict(rows)
+    n = sum(by_dept.values())
+    return Reminder("push_overdue", "本处室逾期未签收推送", n, "push", n, by_dept)

@@ -498,6 +498,9 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
     opinion (视为同意 at conclusion, unless it gave a written opinion)."""
     held_on = v.parse_date(held_on, "会议召开日期", not_future=True)
     chair = v.text(chair, "主持人", max_len=60)
+    if chair in BARE_CHAIR_TITLES:
+        raise ValidationError("请填写实际主持会议人员的职务和姓名，如“市行政审批局分管领导张三”。",
+                              field="chair")
     presentation = v.text(presentation, "经办人情况说明", max_len=4000, multiline=True)
     expert_opinions = v.text(expert_opinions, "专家评审意见", required=False, max_len=4000,
                              multiline=True)
@@ -745,7 +748,15 @@ def _sentence(text: str) -> str:
 
 
 def _chair_label(r: dict) -> str:
-    return "市政府分管领导" if r["city_chair"] else "市行政审批局分管领导"
+    """Who is to chair, as planned: the 市政府分管领导 only as asked to (the
+    tick is a request; who actually chaired is recorded with the meeting)."""
+    return "报请市政府分管领导主持" if r["city_chair"] else "市行政审批局分管领导主持"
+
+
+# a title alone does not say who chaired (issue 16 item 5: the minutes state
+# who actually did what)
+BARE_CHAIR_TITLES = {"市政府分管领导", "市行政审批局分管领导", "分管领导", "市政府领导", "局领导",
+                     "领导", "报请市政府分管领导主持", "市行政审批局分管领导主持"}
 
 
 def _approver_label(cur, r: dict) -> str:
