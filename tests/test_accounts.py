@@ -119,17 +119,57 @@ def test_user_admin_bad_input_changes_nothing(db):
 
 def test_last_admin_cannot_be_removed(db):
     admin = actor("admin")
-    with pytest.raises(ValidationError, match="最后一位"):
+    with pytest.raises(ValidationError, match="不能停用自己"):
         org.set_user_active(admin, admin.user_id, False)
-    with pytest.raises(ValidationError, match="最后一位"):
+    with pytest.raises(ValidationError, match="不能取消自己"):
         org.update_user(admin, admin.user_id, display_name="管理员", department_id=admin.department_id,
                         roles=["leader"])
     assert actor("admin").roles == {"admin"}
-    # with a second admin the first can step down
+    # with a second admin, that one can make the first step down
     uid, _ = org.create_user(admin, "admin2", "第二管理员", admin.department_id, ["admin"])
-    org.update_user(admin, admin.user_id, display_name="管理员", department_id=admin.department_id,
-                    roles=["leader"])
+    org.update_user(actor("admin2"), admin.user_id, display_name="管理员",
+                    department_id=admin.department_id, roles=["leader"])
     assert actor("admin").roles == {"leader"}
+    # ... and the last one left cannot be removed by anyone
+    with pytest.raises(ValidationError, match="最后一位"):
+        org.update_user(admin, uid, display_name="第二管理员", department_id=admin.department_id,
+                        roles=["leader"])
+
+
+def test_admin_cannot_deactivate_or_demote_self(db):
+    """Issue 16.6: the service refuses, whatever the page lets through."""
+    admin = actor("admin")
+    org.create_user(admin, "admin2", "第二管理员", admin.department_id, ["admin"])
+    n = audit_count(db)
+    with pytest.raises(ValidationError, match="不能停用自己的账号"):
+        org.set_user_active(admin, admin.user_id, False)
+    with pytest.raises(ValidationError, match="不能取消自己的系统管理员角色"):
+        org.update_user(admin, admin.user_id, display_name="管理员",
+                        department_id=admin.department_id, roles=["leader"])
+    assert actor("admin").roles == {"admin"} and audit_count(db) == n
+    # adding a role to oneself, or renaming oneself, is fine
+    org.update_user(admin, admin.user_id, display_name="管理员甲",
+                    department_id=admin.department_id, roles=["admin", "leader"])
+    assert actor("admin").roles == {"admin", "leader"}
+    # another admin may deactivate this one
+    org.set_user_active(actor("admin2"), admin.user_id, False)
+    assert accounts.actor_by_username("admin") is None
+
+
+def test_id_lists_from_callers_are_validated(db):
+    """A non-integer department id is a Chinese ValidationError, nothing written."""
+    admin = actor("admin")
+    sup = db.scalar("SELECT id FROM department WHERE name = '市场监管局'")
+    n, items = audit_count(db), db.scalar("SELECT count(*) FROM item")
+    for bad in (["x"], [sup, "1; DROP"], [1.5], "12", [float("nan")], [None]):
+        with pytest.raises(ValidationError, match="所选监管（或领取）部门无效"):
+            org.save_item(admin, code="T-1", name="测试", category="测试", centralised=True,
+                          sign_limit_days=3, department_ids=bad)
+    with pytest.raises(ValidationError, match="上级部门无效"):
+        org.create_department(admin, "新部门", "bureau", "abc")
+    assert audit_count(db) == n and db.scalar("SELECT count(*) FROM item") == items
+    org.save_item(admin, code="T-1", name="测试", category="测试", centralised=True,
+                  sign_limit_days=3, department_ids=[str(sup)])
 
 
 def test_create_admin_bootstrap_in_production(empty_db, monkeypatch):

@@ -68,13 +68,17 @@ def _check_dept_fields(name, kind, parent_id):
     name = v.text(name, "部门名称", max_len=60)
     kind = v.choice(kind, list(DEPT_KINDS), "部门类型")
     if parent_id is not None:
-        get_department(int(parent_id))
-    return name, kind
+        try:
+            parent_id = v.integer(parent_id, "上级部门")
+            get_department(parent_id)
+        except (ValidationError, NotFound):
+            raise ValidationError("上级部门无效。", field="parent_id") from None
+    return name, kind, parent_id
 
 
 def create_department(actor: Actor, name: str, kind: str, parent_id: int | None = None) -> int:
     require(actor, "admin", action="维护部门")
-    name, kind = _check_dept_fields(name, kind, parent_id)
+    name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
 
     def tx(cur):
         # the unique index on name is the duplicate check (one statement, not two)
@@ -94,7 +98,7 @@ def update_department(actor: Actor, department_id: int, *, name: str, kind: str,
                       parent_id: int | None = None, active: bool = True) -> None:
     require(actor, "admin", action="维护部门")
     before = get_department(department_id)
-    name, kind = _check_dept_fields(name, kind, parent_id)
+    name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
     if parent_id == department_id:
         raise ValidationError("上级部门不能是本部门。")
 
@@ -210,6 +214,9 @@ def update_user(actor: Actor, user_id: int, *, display_name: str, department_id:
 
     def tx(cur):
         before = _user_row(cur, user_id)
+        if user_id == actor.user_id and "admin" in before["roles"] and "admin" not in roles:
+            # another admin must do it: one slip of the finger cannot lock oneself out
+            raise ValidationError("不能取消自己的系统管理员角色，请由其他系统管理员操作。", field="roles")
         if "admin" in before["roles"] and "admin" not in roles and before["active"] \
                 and _active_admins_other_than(cur, user_id) == 0:
             raise ValidationError("不能取消最后一位在用系统管理员的管理员角色。")
@@ -231,6 +238,8 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> None:
         before = _user_row(cur, user_id)
         if before["active"] == active:
             return
+        if not active and user_id == actor.user_id:
+            raise ValidationError("不能停用自己的账号，请由其他系统管理员操作。")
         if not active and "admin" in before["roles"] and _active_admins_other_than(cur, user_id) == 0:
             raise ValidationError("不能停用最后一位在用的系统管理员。")
         now = clock.now()
@@ -292,7 +301,8 @@ def _check_item(code, name, category, centralised, sign_limit_days, department_i
     name = v.text(name, "事项名称", max_len=120)
     category = v.text(category, "事项分类", max_len=40)
     limit = v.integer(sign_limit_days, "签收时限（工作日）", minimum=1, maximum=60)
-    ids = sorted({int(x) for x in (department_ids or [])})
+    # ids come from callers (form, import, API): anything but whole numbers is refused
+    ids = v.id_list(department_ids, "监管（或领取）部门")
     if not ids:
         raise ValidationError("请至少选择一个监管（或领取）部门。", field="department_ids")
     db = get_db()
