@@ -33,3 +33,104 @@ def test_audit_log_tab_lists_writes(db):
     frames = [d.value for d in at.dataframe]
     log = next(f for f in frames if "操作" in f.columns and "操作人" in f.columns)
     assert "login" in set(log["操作"])  # admin's own login, recorded by the service
+
+
+def _admin_page():
+    at = login("admin")
+    at.switch_page("pages/9_系统管理.py").run()
+    assert not at.exception
+    return at
+
+
+def _text(at, label, nth=0):
+    return [t for t in at.text_input if t.label == label][nth]
+
+
+def test_new_user_form_keeps_input_and_marks_the_field(db):
+    """Issue 16.8: a refused 新建用户 keeps every field and says which is wrong."""
+    at = _admin_page()
+    users_before = db.scalar("SELECT count(*) FROM app_user")
+    _text(at, "用户名").input("9wang")  # must start with a letter
+    _text(at, "姓名").input("王五")
+    next(m for m in at.multiselect if m.label == "角色").set_value(["supervisor"])
+    _text(at, "联系电话").input("0513-1234")
+    button(at, "创建").click().run()
+    assert any("用户名" in e.value for e in at.error)
+    assert db.scalar("SELECT count(*) FROM app_user") == users_before
+    # everything typed is still there
+    assert _text(at, "用户名").value == "9wang"
+    assert _text(at, "姓名").value == "王五"
+    assert _text(at, "联系电话").value == "0513-1234"
+    assert next(m for m in at.multiselect if m.label == "角色").value == ["supervisor"]
+    # the red note sits under the 用户名 input
+    assert any("用户名" in m.value and ":red[" in m.value for m in at.markdown)
+
+    _text(at, "用户名").input("wangwu")
+    button(at, "创建").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert any("wangwu" in s.value and "初始密码" in s.value for s in at.success)
+    assert _text(at, "用户名").value == "" and _text(at, "姓名").value == ""  # saved: form empty
+    assert actor("wangwu").roles == {"supervisor"}
+
+
+def test_deactivation_and_reset_need_a_second_step(db):
+    """Issue 16.6: 停用 and 重置密码 act only after an explicit confirmation;
+    修改用户 does not open on the admin's own account, whose 停用 is disabled."""
+    at = _admin_page()
+    pick = next(s for s in at.selectbox if s.label == "选择用户")
+    assert pick.value is None
+    assert not [b for b in at.button if (b.key or "").startswith("deact_")]
+
+    me = actor("admin").user_id
+    pick.set_value(me).run()
+    assert at.button(key=f"deact_{me}_ask").disabled
+
+    sup = actor("supervisor").user_id
+    next(s for s in at.selectbox if s.label == "选择用户").set_value(sup).run()
+    at.button(key=f"deact_{sup}_ask").click().run()
+    assert db.scalar("SELECT active FROM app_user WHERE id = ?", [sup])  # not yet
+    assert any("确定停用该账号" in w.value for w in at.warning)
+    button(at, "取消").click().run()
+    assert db.scalar("SELECT active FROM app_user WHERE id = ?", [sup])
+    at.button(key=f"deact_{sup}_ask").click().run()
+    button(at, "确认停用该账号").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not db.scalar("SELECT active FROM app_user WHERE id = ?", [sup])
+
+    old_hash = db.scalar("SELECT password_hash FROM app_user WHERE id = ?", [sup])
+    button(at, "重置密码").click().run()
+    assert db.scalar("SELECT password_hash FROM app_user WHERE id = ?", [sup]) == old_hash
+    button(at, "确认重置密码").click().run()
+    assert db.scalar("SELECT password_hash FROM app_user WHERE id = ?", [sup]) != old_hash
+    assert any("新密码" in s.value for s in at.success)
+
+
+def test_removing_a_role_needs_confirmation(db):
+    at = _admin_page()
+    lz = actor("liaison")
+    next(s for s in at.selectbox if s.label == "选择用户").set_value(lz.user_id).run()
+    roles = [m for m in at.multiselect if m.label == "角色"][1]  # the edit form's
+    roles.set_value(["supervisor"])
+    button(at, "保存修改").click().run()
+    assert any("将收回角色" in e.value for e in at.error)
+    assert actor("liaison").roles == lz.roles
+    assert [m for m in at.multiselect if m.label == "角色"][1].value == ["supervisor"]  # kept
+    next(c for c in at.checkbox if c.label == "确认收回被移除的角色").check()
+    button(at, "保存修改").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert actor("liaison").roles == {"supervisor"}
+
+
+def test_admin_tab_forms_keep_input_and_confirm_removal(db):
+    """The same pattern in the 节假日设置 and 监管数据 tabs."""
+    at = _admin_page()
+    note = at.text_input(key="cal_note")
+    note.input("2027 年春节")
+    next(b for b in at.button if b.label == "保存" and "cal_add" in str(b.form_id)).click().run()
+    assert any("请选择日期" in e.value for e in at.error)
+    assert at.text_input(key="cal_note").value == "2027 年春节"  # kept
+    n = db.scalar("SELECT count(*) FROM inspection_result WHERE active")
+    at.button(key="res_off_ask").click().run()
+    assert db.scalar("SELECT count(*) FROM inspection_result WHERE active") == n
+    button(at, "确认停用该检查结果").click().run()
+    assert db.scalar("SELECT count(*) FROM inspection_result WHERE active") == n - 1
