@@ -32,7 +32,7 @@ def test_audit_log_tab_lists_writes(db):
     at.switch_page("pages/9_系统管理.py").run()
     frames = [d.value for d in at.dataframe]
     log = next(f for f in frames if "操作" in f.columns and "操作人" in f.columns)
-    assert "login" in set(log["操作"])  # admin's own login, recorded by the service
+    assert "登录" in set(log["操作"])  # admin's own login, recorded by the service
 
 
 def _admin_page():
@@ -134,3 +134,57 @@ def test_admin_tab_forms_keep_input_and_confirm_removal(db):
     assert db.scalar("SELECT count(*) FROM inspection_result WHERE active") == n
     button(at, "确认停用该检查结果").click().run()
     assert db.scalar("SELECT count(*) FROM inspection_result WHERE active") == n - 1
+
+
+def _audit_strings():
+    """(actions, object types) passed as constants to audit.record in sgld/."""
+    import ast
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    def consts(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return consts(node.body) | consts(node.orelse)
+        if isinstance(node, ast.Name) and node.id in ("OWNER", "MINUTES_OWNER"):
+            return {"revocation_request"} if node.id == "OWNER" else {"special_review_minutes"}
+        return set()
+    actions, types = set(), set()
+    for path in Path(ROOT / "sgld").rglob("*.py"):
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(n, ast.Call) and ast.unparse(n.func) in ("audit.record", "record") \
+                    and len(n.args) >= 4:
+                actions |= consts(n.args[2])
+                types |= consts(n.args[3])
+    return actions, types
+
+
+def test_every_audit_action_has_a_chinese_name():
+    from sgld.services import org
+    actions, types = _audit_strings()
+    assert len(actions) > 40
+    assert not actions - set(org.ACTION_LABELS), actions - set(org.ACTION_LABELS)
+    assert not types - set(org.OBJECT_LABELS), types - set(org.OBJECT_LABELS)
+
+
+def test_audit_log_reads_as_field_changes(db):
+    """Issue 16.18: 操作 in Chinese, 变更内容 as 字段：旧值 → 新值, no JSON, no None."""
+    from sgld.services import org
+    admin = actor("admin")
+    sup = actor("supervisor")
+    org.update_user(admin, sup.user_id, display_name="张监管二", department_id=sup.department_id,
+                    roles=["supervisor"], phone=None)
+    org.set_user_active(admin, sup.user_id, False)
+    at = _admin_page()
+    log = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
+    assert "变更内容" in log.columns and "修改前" not in log.columns
+    row = log[(log["操作"] == "修改") & (log["对象类型"] == "用户")].iloc[0]
+    assert "姓名：张监管 → 张监管二" in row["变更内容"]
+    assert "角色" not in row["变更内容"]  # unchanged fields are left out
+    off = log[log["操作"] == "停用"].iloc[0]
+    assert off["变更内容"] == "在用：是 → 否"
+    text = log.astype(str).to_csv(index=False)
+    assert "None" not in text and "{" not in text and "nan" not in text.lower()
+    assert not set(log["操作"]) & set(org.ACTION_LABELS)  # no raw action strings left
