@@ -244,10 +244,11 @@ with t_settings:
 with t_audit:
     opts = org.audit_filter_options(actor)
     c1, c2, c3, c4 = st.columns(4)
-    who = c1.selectbox("操作人", [""] + opts["actor"])
-    dept = c2.selectbox("部门", [""] + opts["department"])
-    act = c3.selectbox("操作", [""] + opts["action"])
-    otype = c4.selectbox("对象类型", [""] + opts["object_type"])
+    every = lambda labels: (lambda x: "全部" if not x else labels.get(x, x))  # noqa: E731
+    who = c1.selectbox("操作人", [""] + opts["actor"], format_func=every({}))
+    dept = c2.selectbox("部门", [""] + opts["department"], format_func=every({}))
+    act = c3.selectbox("操作", [""] + opts["action"], format_func=every(org.ACTION_LABELS))
+    otype = c4.selectbox("对象类型", [""] + opts["object_type"], format_func=every(org.OBJECT_LABELS))
     c5, c6, c7 = st.columns(3)
     oid = c5.text_input("对象编号")
     dfrom = c6.date_input("起始日期", value=None)
