@@ -36,13 +36,53 @@ def test_five_failures_lock_for_fifteen_minutes(db):
     assert locked_until == t0 + timedelta(minutes=15)
     with pytest.raises(AuthError) as e:  # right password, still locked
         accounts.authenticate("approver", DEMO_PASSWORD)
-    assert str(e.value) == accounts.BAD_LOGIN
+    assert str(e.value) == accounts.locked_message(15)
     actions = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'user'"
                                     " AND actor = 'approver' ORDER BY id")]
     assert actions.count("login_failed") == 5 and "lock" in actions
     assert "login_refused_locked" in actions
     clock.freeze(t0 + timedelta(minutes=16))
     assert accounts.authenticate("approver", DEMO_PASSWORD).username == "approver"
+
+
+def test_lockout_says_locked_without_revealing_the_username(db):
+    """Issue 16.19: the locked message says 已锁定; an unknown username is
+    counted and locked the same way, so the answers are the same."""
+    t0 = clock.now()
+    clock.freeze(t0)
+    answers = {}
+    for name in ("approver", "nosuchuser"):
+        seen = []
+        for _ in range(6):
+            with pytest.raises(AuthError) as e:
+                accounts.authenticate(name, "bad")
+            seen.append(str(e.value))
+        answers[name] = seen
+    assert answers["approver"] == answers["nosuchuser"]
+    assert answers["approver"][:4] == [accounts.BAD_LOGIN] * 4
+    assert "已锁定" in answers["approver"][4] and "15 分钟" in answers["approver"][4]
+    # the user list agrees: 锁定 with the failures that caused it
+    u = next(u for u in org.list_users(actor("admin")) if u["username"] == "approver")
+    assert u["locked"] and u["failed_attempts"] == 5
+    clock.freeze(t0 + timedelta(minutes=16))
+    u = next(u for u in org.list_users(actor("admin")) if u["username"] == "approver")
+    assert not u["locked"] and u["failed_attempts"] == 0
+    with pytest.raises(AuthError) as e:  # the unknown name's lock ran out too
+        accounts.authenticate("nosuchuser", "bad")
+    assert str(e.value) == accounts.BAD_LOGIN
+
+
+def test_admin_issued_password_must_be_changed(db):
+    """Issue 16.19: create and reset set the flag, the user's own change clears it."""
+    admin = actor("admin")
+    assert not accounts.must_change_password(admin.user_id)  # demo accounts
+    uid, pw = org.create_user(admin, "newbie", "新人", admin.department_id, ["approver"])
+    assert accounts.must_change_password(uid)
+    newbie = accounts.authenticate("newbie", pw)
+    accounts.change_own_password(newbie, pw, "Better#2026x", "Better#2026x")
+    assert not accounts.must_change_password(uid)
+    org.reset_password(admin, uid)
+    assert accounts.must_change_password(uid)
 
 
 def test_admin_unlocks(db):

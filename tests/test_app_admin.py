@@ -188,3 +188,28 @@ def test_audit_log_reads_as_field_changes(db):
     text = log.astype(str).to_csv(index=False)
     assert "None" not in text and "{" not in text and "nan" not in text.lower()
     assert not set(log["操作"]) & set(org.ACTION_LABELS)  # no raw action strings left
+
+
+def test_admin_issued_password_forces_a_change_at_login(db):
+    """Issue 16.19: after an initial (or reset) password the user sees only the
+    change-password form; after the change, the login form says why."""
+    from sgld.services import org
+    from tests.apptest_util import nav_pages, page_source, submit_login
+    admin = actor("admin")
+    _, pw = org.create_user(admin, "newbie", "新人", admin.department_id, ["approver"])
+    at = login("newbie", pw)
+    assert not at.exception
+    assert "请先修改密码" in page_source(at)
+    assert nav_pages(at) == set()  # nothing else of the app
+    _text(at, "原密码").input(pw)
+    _text(at, "新密码").input("Better#2026x")
+    _text(at, "确认新密码").input("Better#2026y")
+    button(at, "修改密码").click().run()
+    assert any("不一致" in e.value for e in at.error)
+    assert _text(at, "新密码").value == "Better#2026x"  # kept
+    _text(at, "确认新密码").input("Better#2026x")
+    button(at, "修改密码").click().run()
+    assert not at.exception
+    assert "密码已修改，请使用新密码重新登录。" in page_source(at)
+    submit_login(at, "newbie", "Better#2026x")
+    assert "请先修改密码" not in page_source(at) and nav_pages(at)

@@ -173,6 +173,10 @@ def current_actor() -> Actor:
     if not actor.roles:
         _pending_page(actor, state["cfg"])
         st.stop()
+    if st.session_state.get(SS_VIA) not in ("oidc", "header") \
+            and accounts.must_change_password(actor.user_id):
+        _forced_change_page(actor)
+        st.stop()
     return actor
 
 
@@ -315,6 +319,50 @@ def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
         st.caption(f"所属部门：{md_text(actor.department_name)}")
         if st.button("退出登录", icon=":material/logout:", key="sgld_pending_out"):
             logout(actor)
+            st.rerun()
+
+
+def _forced_change_page(actor: Actor) -> None:
+    """A password an administrator issued (initial or reset): nothing but the
+    change-password form until the user has chosen their own."""
+    cfg = settings.get()
+    with _centered():
+        st.title(cfg.app_title)
+        st.subheader("请先修改密码")
+        st.info(f"{md_text(actor.display_name)}（{md_text(actor.username)}），您当前的密码是系统管理员设置的"
+                "初始密码或重置密码。为保证账号安全，请先设置自己的新密码，再使用本系统。",
+                icon=":material/lock_reset:")
+        password_form(actor, key="sgld_forced_pw")
+        if st.button("退出登录", icon=":material/logout:", key="sgld_forced_out"):
+            logout(actor)
+            st.rerun()
+
+
+PASSWORD_RULE = "新密码至少 8 位，包含大写字母、小写字母、数字、符号中的至少三类。修改后需重新登录。"
+
+
+def password_form(actor: Actor, *, key: str) -> None:
+    """The change-password form (账号设置 and the forced change after login).
+    A refused entry keeps what was typed; a change ends this session and
+    returns to the login form with a message (every session of the user
+    was ended by the change)."""
+    from ui.widgets import action
+    st.caption(PASSWORD_RULE)
+    with st.form(key):
+        old = st.text_input("原密码", type="password", autocomplete="current-password")
+        new = st.text_input("新密码", type="password", autocomplete="new-password")
+        confirm = st.text_input("确认新密码", type="password", autocomplete="new-password")
+        submitted = st.form_submit_button("修改密码", type="primary")
+    if submitted:
+        changed = False
+        with action():
+            accounts.change_own_password(actor, old, new, confirm)
+            changed = True
+        if changed:
+            auth = _authenticator()
+            auth.authentication_controller.logout()
+            auth.cookie_controller.delete_cookie()
+            _clear("密码已修改，请使用新密码重新登录。")
             st.rerun()
 
 

@@ -131,6 +131,8 @@ def list_users(actor: Actor) -> list[dict]:
     for r in rows:
         r["roles"] = [x for x in r["roles"].split(",") if x]
         r["locked"] = r["locked_until"] is not None and r["locked_until"] > now
+        if r["locked_until"] is not None and not r["locked"]:
+            r["failed_attempts"] = 0  # the lock ran out: the next failure starts a fresh count
     return rows
 
 
@@ -195,9 +197,12 @@ def create_user(actor: Actor | None, username: str, display_name: str, departmen
         now = clock.now()
         uid = cur.execute(
             "INSERT INTO app_user (username, display_name, department_id, password_hash, phone,"
-            " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING id",
-            [username, display_name, department_id, pw_hash, phone, now, now, now]).fetchone()[0]
+            " session_valid_from, created_at, updated_at, must_change_password)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            # a password an admin issued must be changed at first login; the
+            # command line's first admin chose (or was shown) their own
+            [username, display_name, department_id, pw_hash, phone, now, now, now,
+             not bootstrap]).fetchone()[0]
         cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[uid, r] for r in roles])
         audit.record(cur, actor, "create", "user", uid,
                      after={"username": username, "display_name": display_name,
@@ -260,7 +265,8 @@ def reset_password(actor: Actor, user_id: int) -> str:
         _user_row(cur, user_id)
         now = clock.now()
         cur.execute("UPDATE app_user SET password_hash = ?, session_valid_from = ?,"
-                    " failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+                    " failed_attempts = 0, locked_until = NULL, updated_at = ?,"
+                    " must_change_password = TRUE WHERE id = ?",
                     [pw_hash, now, now, user_id])
         audit.record(cur, actor, "reset_password", "user", user_id)
     get_db().write(tx)
