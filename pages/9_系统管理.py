@@ -229,12 +229,22 @@ with t_items:
 with t_settings:
     cfg = app_settings.get()
     st.subheader("业务参数")
-    for s in org.list_settings(actor):
-        with st.form(f"setting_{s['key']}"):
-            value = st.text_input(s["label"], s["value"], help=f"默认值：{s['default']}")
-            if st.form_submit_button("保存"):
-                with action("已保存"):
-                    org.set_setting(actor, s["key"], value)
+    st.caption("警示名单列入规则在“协同处理与警示规则”中设置（保存时重新计算警示名单）。")
+    forms.show_done("settings")
+    with st.form("business_settings"):  # one 保存 for the group; a refused value stays typed
+        place, typed = {}, {}
+        for s in org.list_settings(actor):
+            typed[s["key"]] = st.text_input(s["label"], s["value"], help=f"默认值：{s['default']}")
+            place[s["key"]] = st.empty()
+        if st.form_submit_button("保存业务参数", type="primary"):
+            with action():
+                try:
+                    n = org.set_settings(actor, typed)
+                except SgldError as exc:
+                    forms.mark_field(place, exc)
+                    raise
+                forms.done("settings", f"已保存 {n} 项修改。" if n else "没有修改。")
+                st.rerun()
     st.subheader("部署配置（环境变量，只读）")
     st.dataframe(pd.DataFrame([
         {"配置项": f"SGLD_{k}", "说明": desc,

@@ -213,3 +213,24 @@ def test_admin_issued_password_forces_a_change_at_login(db):
     assert "密码已修改，请使用新密码重新登录。" in page_source(at)
     submit_login(at, "newbie", "Better#2026x")
     assert "请先修改密码" not in page_source(at) and nav_pages(at)
+
+
+def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
+    """Issue 16.19: one 保存 for the business settings; the warning-list rules
+    are edited in one place only (协同处理与警示规则)."""
+    at = _admin_page()
+    labels = {t.label for t in at.text_input}
+    assert not any(l.startswith("警示名单") for l in labels)
+    assert not [b for b in at.button if b.label == "保存" and "setting_" in str(b.form_id)]
+    _text(at, "推送签收默认时限（工作日）").input("5")
+    _text(at, "协同处理申请办理时限（工作日）").input("abc")
+    button(at, "保存业务参数").click().run()
+    assert any("应为数字" in e.value for e in at.error)
+    assert _text(at, "协同处理申请办理时限（工作日）").value == "abc"  # kept
+    assert db.scalar("SELECT count(*) FROM setting WHERE key = 'default_sign_limit_days'") == 0
+    _text(at, "协同处理申请办理时限（工作日）").input("25")
+    button(at, "保存业务参数").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert dict(db.all("SELECT key, value FROM setting WHERE key IN"
+                       " ('default_sign_limit_days', 'revocation_decision_days')")) == \
+        {"default_sign_limit_days": "5", "revocation_decision_days": "25"}

@@ -422,37 +422,68 @@ def get_setting(key: str) -> str:
     raise KeyError(key)
 
 
+# the warning-list rules are set in one place only, with their recomputation
+# (系统管理 → 协同处理与警示规则, sgld/services/warning.py save_rules)
+WARNING_RULE_KEYS = tuple(k for k in BUSINESS_SETTINGS if k.startswith("warning_"))
+
+
 def list_settings(actor: Actor) -> list[dict]:
+    """The business settings edited in 系统设置 (not the warning-list rules)."""
     require(actor, "admin", action="查看系统设置")
     return [{"key": k, "label": label, "value": get_setting(k), "default": default}
-            for k, (default, label) in BUSINESS_SETTINGS.items()]
+            for k, (default, label) in BUSINESS_SETTINGS.items() if k not in WARNING_RULE_KEYS]
 
 
-def set_setting(actor: Actor, key: str, value: str) -> None:
-    require(actor, "admin", action="修改系统设置")
+def _check_setting(key: str, value) -> str:
     if key not in BUSINESS_SETTINGS:
         raise ValidationError(f"未知的设置项：{key}")
-    value = v.text(value, BUSINESS_SETTINGS[key][1], max_len=200)
+    label = BUSINESS_SETTINGS[key][1]
+    value = v.text(value, label, max_len=200)
     if BUSINESS_SETTINGS[key][0].lstrip("-").replace(".", "", 1).isdigit():
         try:
             number = float(value)
         except ValueError:
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为数字。") from None
+            raise ValidationError(f"“{label}”应为数字。", field=key) from None
         low, high = NUMERIC_BOUNDS.get(key, (0, 1_000_000))
         if not low <= number <= high:  # also refuses NaN and infinity
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应在 {low} 至 {high} 之间。")
+            raise ValidationError(f"“{label}”应在 {low} 至 {high} 之间。", field=key)
         if BUSINESS_SETTINGS[key][0].isdigit() and not number.is_integer():
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为整数。")
+            raise ValidationError(f"“{label}”应为整数。", field=key)
+    return value
+
+
+def set_settings(actor: Actor, values: dict[str, str]) -> int:
+    """Save a group of settings at once: all are checked first, then the
+    changed ones written in one transaction (one audit row each).  Returns
+    how many changed.  The warning-list rules are refused here: they are
+    saved with their recomputation (warning.save_rules)."""
+    require(actor, "admin", action="修改系统设置")
+    checked = {}
+    for key, value in values.items():
+        if key in WARNING_RULE_KEYS:
+            raise ValidationError("警示名单列入规则请在“系统管理 → 协同处理与警示规则”中设置"
+                                  "（保存时重新计算警示名单）。", field=key)
+        checked[key] = _check_setting(key, value)
 
     def tx(cur):
-        before = get_setting(key)
-        cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                    " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                    [key, value, clock.now(), actor.username])
-        audit.record(cur, actor, "update", "setting", key, before={"value": before},
-                     after={"value": value})
-    get_db().write(tx)
+        n = 0
+        for key, value in checked.items():
+            before = get_setting(key)
+            if before == value:
+                continue
+            cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                        [key, value, clock.now(), actor.username])
+            audit.record(cur, actor, "update", "setting", key, before={"value": before},
+                         after={"value": value})
+            n += 1
+        return n
+    return get_db().write(tx)
+
+
+def set_setting(actor: Actor, key: str, value: str) -> None:
+    set_settings(actor, {key: value})
 
 
 # -- audit log ------------------------------------------------------------
