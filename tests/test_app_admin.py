@@ -234,3 +234,35 @@ def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
     assert dict(db.all("SELECT key, value FROM setting WHERE key IN"
                        " ('default_sign_limit_days', 'revocation_decision_days')")) == \
         {"default_sign_limit_days": "5", "revocation_decision_days": "25"}
+
+
+def test_idle_logout_says_why(db):
+    """Issue 16.21: after the idle timeout the login form says why."""
+    from datetime import timedelta
+
+    from sgld import clock
+    from tests.apptest_util import as_logged_in, page_source
+    at = as_logged_in("app.py", "approver")
+    at.session_state["sgld_last_seen"] = clock.now() - timedelta(minutes=31)
+    at.run()
+    assert not at.exception
+    assert "因 30 分钟未操作，已自动退出，请重新登录。" in page_source(at)
+    assert "用户登录" in page_source(at)
+
+
+def test_an_idle_cookie_is_refused_and_explained(db):
+    """A new session with a cookie last set 31 minutes ago: refused with the
+    reason; the cookie outlives the timeout only to be able to say so."""
+    from datetime import timedelta
+
+    from sgld import clock, settings
+    from ui import auth
+    cfg = settings.get()
+    now = clock.now()
+
+    def exp_for(last_active):
+        return (last_active + timedelta(minutes=auth.cookie_minutes(cfg))).replace(
+            tzinfo=clock.TZ).timestamp()
+    assert not auth.cookie_idle(exp_for(now - timedelta(minutes=29)), now, cfg)
+    assert auth.cookie_idle(exp_for(now - timedelta(minutes=31)), now, cfg)
+    assert auth.cookie_minutes(cfg) > cfg.idle_minutes

@@ -63,7 +63,32 @@ def _authenticator() -> stauth.Authenticate:
         creds["usernames"][username] = {"name": name, "password": pw or "!", "email": None,
                                         "id": uid}
     return stauth.Authenticate(creds, cfg.cookie_name, cfg.cookie_key,
-                               cfg.idle_minutes / 1440, auto_hash=False, login_sleep_time=0)
+                               cookie_minutes(cfg) / 1440, auto_hash=False, login_sleep_time=0)
+
+
+# The login cookie outlives the idle timeout by COOKIE_GRACE_MINUTES so that a
+# browser coming back after the timeout (a new session: the tab was closed,
+# the connection dropped) still shows why it was logged out.  The grace adds
+# no access: a cookie whose last activity is older than the idle timeout is
+# refused here (and deleted), whatever its own expiry says.
+COOKIE_GRACE_MINUTES = 8 * 60
+
+
+def cookie_minutes(cfg) -> float:
+    return cfg.idle_minutes + COOKIE_GRACE_MINUTES
+
+
+def idle_notice(minutes: int) -> str:
+    return f"因 {minutes} 分钟未操作，已自动退出，请重新登录。"
+
+
+def cookie_last_active(exp_ts: float, cfg) -> datetime:
+    """When the cookie was (re)set, i.e. the user's last activity it knows."""
+    return _from_epoch(exp_ts) - timedelta(minutes=cookie_minutes(cfg))
+
+
+def cookie_idle(exp_ts: float, now: datetime, cfg) -> bool:
+    return now - cookie_last_active(exp_ts, cfg) > timedelta(minutes=cfg.idle_minutes)
 
 
 def _from_epoch(ts: float) -> datetime:
@@ -193,7 +218,7 @@ def _resolve(state: dict) -> Actor | None:
             _clear("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
             ss[SS_HOLD] = True
         elif idle:
-            _clear(f"超过 {cfg.idle_minutes} 分钟未操作，已自动退出，请重新登录。")
+            _clear(idle_notice(cfg.idle_minutes))
             ss[SS_HOLD] = True
         else:
             ss[SS_SEEN] = now
@@ -225,7 +250,13 @@ def _resolve(state: dict) -> Actor | None:
             token = auth.cookie_controller.get_cookie()
             actor = accounts.actor_by_username(ss["username"])
             if token and actor:
-                issued = _from_epoch(token["exp_date"]) - timedelta(minutes=cfg.idle_minutes)
+                issued = cookie_last_active(token["exp_date"], cfg)
+                if cookie_idle(token["exp_date"], now, cfg):
+                    _clear(idle_notice(cfg.idle_minutes))
+                    ss[SS_HOLD] = True
+                    ss["logout"] = True
+                    auth.cookie_controller.delete_cookie()
+                    return _login_form(auth, state)
                 if accounts.session_valid(actor.user_id, issued):
                     _start(actor, issued, "cookie")
                     return actor
