@@ -57,7 +57,7 @@ def confirmed(key: str, label: str, prompt: str, confirm_label: str, *,
             st.session_state[CONFIRM_KEY] = key
             st.rerun()
         return False
-    box = where.container(border=True)
+    box = st.container(border=True)  # full width of the enclosing block, not the button's column
     box.warning(prompt, icon=":material/warning:")
     yes, no = box.columns(2)
     if yes.button(confirm_label, key=f"{key}_yes", type="primary"):

@@ -551,6 +551,14 @@ FIELD_LABELS: dict[str, str] = {
     "status": "状态", "subject": "议题", "table_name": "表名", "text": "内容", "trigger": "触发方式",
     "user_id": "用户编号", "username": "用户名", "uscc": "统一社会信用代码", "valid_until": "有效期至",
     "value": "值", "via": "方式", "watermark": "增量位置", "watermark_column": "增量字段",
+    "push_ids": "推送编号", "hits_added": "新增列入依据", "listed_enterprise_ids": "新列入企业编号",
+    "lifted_enterprise_ids": "解除企业编号", "enterprises_created": "新建企业", "duplicates": "重复",
+    "mode": "方式", "source_kind": "来源", "sha256": "校验值", "size": "大小（字节）",
+    "licence_status": "证照状态", "penalty_ids": "行政处罚编号", "inspection_ids": "检查记录编号",
+    "penalty_id": "行政处罚编号", "request_id": "申请编号", "review_id": "审查编号", "scale": "规模",
+    "app_user": "用户", "approval_case": "办件", "first_case_no": "首个办件编号",
+    "last_case_no": "末个办件编号", "case_id_min": "最小办件编号", "case_id_max": "最大办件编号",
+    "report_sha256": "报告校验值", "legal_basis": "法律依据", "decision_no": "决定书文号",
 }
 EMPTY = "（空）"
 AUDIT_LABELS = {"id": "序号", "logged_at": "时间", "actor": "操作人", "department": "部门",
