@@ -26,7 +26,7 @@ def test_login_success(db):
 
 def test_wrong_password_shows_message_and_stays_on_login(db):
     at = login("supervisor", "nope")
-    assert [e.value for e in at.error] == ["用户名或密码错误，或账号已停用、已锁定。"]
+    assert [e.value for e in at.error] == ["用户名或密码错误，或账号已停用。"]
     assert "用户登录" in page_source(at)
     assert nav_pages(at) == set()
 

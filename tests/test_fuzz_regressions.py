@@ -44,8 +44,7 @@ def test_long_chinese_password_refused(db):
 @pytest.mark.parametrize("key,value", [("revocation_decision_days", "inf"),
                                        ("revocation_decision_days", "1e308"),
                                        ("default_sign_limit_days", "nan"),
-                                       ("default_sign_limit_days", "2.5"),
-                                       ("warning_penalty_months", "0")])
+                                       ("default_sign_limit_days", "2.5")])
 def test_numeric_setting_bounds(db, key, value):
     """'inf' was stored and then broke every filing (OverflowError in decision_days)."""
     with pytest.raises(ValidationError):

@@ -135,11 +135,12 @@ def test_admin_thresholds_recompute(db):
     warning.save_rules(adm, fine_wan=10, categories="吊销,责令停产停业", count=3, months=12,
                        results=["立案查处"], revoked=True)
     assert listed(a)
-    # a change in the generic settings tab is picked up when the list is read
+    # the rules have one place: the generic settings refuse them (issue 16.19)
     from sgld.services import org
-    org.set_setting(adm, "warning_fine_wan", "30")
-    warning.list_entries(actor("approver"))
-    assert listed(a) is None
+    with pytest.raises(ValidationError, match="协同处理与警示规则"):
+        org.set_setting(adm, "warning_fine_wan", "30")
+    assert "warning_fine_wan" not in {s["key"] for s in org.list_settings(adm)}
+    assert listed(a)
 
 
 def test_lift_and_relist(db):

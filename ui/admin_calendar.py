@@ -9,6 +9,7 @@ import streamlit as st
 
 from sgld import clock, workdays
 from sgld.errors import ValidationError
+from ui import admin_forms as forms
 from ui.widgets import action, data_table
 
 TAB_TITLE = "节假日设置"
@@ -38,27 +39,32 @@ def render(actor) -> None:
 
     left, right = st.columns(2)
     with left:
-        with st.form("cal_add", clear_on_submit=True):
+        # not clear_on_submit: a refused entry keeps what was typed
+        with st.form("cal_add"):
             st.markdown("**新增或修改日期**")
-            day = st.date_input("日期", value=None, format="YYYY-MM-DD",
+            day = st.date_input("日期", value=None, format="YYYY-MM-DD", key="cal_day",
                                 min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
-            kind = st.radio("类型", ["放假", "调休上班"], horizontal=True)
-            note = st.text_input("说明", placeholder="如：2027 年春节")
+            kind = st.radio("类型", ["放假", "调休上班"], horizontal=True, key="cal_kind")
+            note = st.text_input("说明", placeholder="如：2027 年春节", key="cal_note")
             if st.form_submit_button("保存", type="primary"):
                 with action("已保存"):
                     if day is None:
-                        raise ValidationError("请选择日期。")
+                        raise ValidationError("请选择日期。", field="日期")
                     workdays.set_day(actor, day, kind == "调休上班", note.strip() or None)
+                    forms.clear_fields("cal_day", "cal_kind", "cal_note")
                     st.rerun()
     with right:
         with st.form("cal_remove"):
             st.markdown("**删除自定义日期**（恢复为软件包或周一至周五的规则）")
             options = [r["day"] for r in rows]
             day = st.selectbox("日期", options, index=None, placeholder="选择已维护的日期")
+            sure = st.checkbox("确认删除该日期")
             if st.form_submit_button("删除"):
                 with action("已删除"):
                     if day is None:
                         raise ValidationError("请选择要删除的日期。")
+                    if not sure:
+                        raise ValidationError("删除须勾选“确认删除该日期”。")
                     workdays.remove_day(actor, day)
                     st.rerun()
     with st.expander("查询某一天"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from sgld.errors import ValidationError
 from sgld.services import sso
 from ui import auth
 from ui.widgets import action, data_table
@@ -65,10 +66,13 @@ def render(actor) -> None:
         uid = st.selectbox("账号", list(by_id),
                            format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）")
         subject = st.text_input("统一身份认证标识", placeholder="留空表示解除绑定、按用户名对应")
+        sure = st.checkbox("确认解除绑定", help="标识留空、解除已有绑定时须勾选")
         submitted = st.form_submit_button("保存对应关系", type="primary")
     if submitted:
         saved = False
         with action():
+            if not (subject or "").strip() and by_id[uid]["sso_subject"] and not sure:
+                raise ValidationError("解除绑定须勾选“确认解除绑定”。")
             sso.bind_identity(actor, uid, subject)
             saved = True
         if saved:

@@ -9,6 +9,8 @@ import streamlit as st
 
 from sgld import penalty_sources as ps
 from sgld.services import inspection, penalty
+from sgld.errors import ValidationError
+from ui import admin_forms as forms
 from ui.widgets import action, data_table, download_xlsx, md_text, upload
 
 TAB_TITLE = "监管数据"
@@ -24,18 +26,26 @@ def _results(actor) -> None:
                            "状态": "在用" if r["active"] else "停用", "已使用": r["used"]} for r in rows])
     st.dataframe(frame, hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
-    with c1.form("res_add", clear_on_submit=True):
-        name = st.text_input("新增检查结果")
+    with c1.form("res_add"):  # a refused name stays in the field
+        name = st.text_input("新增检查结果", key="res_new")
         if st.form_submit_button("新增"):
             with action("已新增"):
                 inspection.add_result(actor, name)
+                forms.clear_fields("res_new")
                 st.rerun()
     with c2:
-        pick = st.selectbox("停用或启用", [r["name"] for r in rows], key="res_pick")
+        pick = st.selectbox("停用或启用", [r["name"] for r in rows], key="res_pick",
+                            on_change=forms.cancel_confirm)
         row = next((r for r in rows if r["name"] == pick), None)
-        if row and st.button("停用" if row["active"] else "启用", key="res_toggle"):
-            with action("已保存"):
-                inspection.set_result_active(actor, pick, not row["active"])
+        if row and row["active"]:
+            if forms.confirmed("res_off", "停用", f"停用后录入检查时不再能选“{md_text(pick)}”。确定停用？",
+                               "确认停用该检查结果"):
+                with action("已停用"):
+                    inspection.set_result_active(actor, pick, False)
+                    st.rerun()
+        elif row and st.button("启用", key="res_toggle"):
+            with action("已启用"):
+                inspection.set_result_active(actor, pick, True)
                 st.rerun()
 
 
@@ -81,8 +91,10 @@ def _sources(actor) -> None:
             with action():
                 r = penalty.sync_source(actor, choice)
                 st.success(f"读取 {r['rows_read']}，导入 {r['imported']}，重复 {r['duplicates']}，隔离 {r['quarantined']}。")
-        if c3.button("重置增量位置", key="src_reset", icon=":material/restart_alt:",
-                     help="下次从头读取；已入库的处罚按决定书文号识别，不会重复导入"):
+        if forms.confirmed(f"src_reset_{choice}", "重置增量位置",
+                           "重置后下次同步从头读取该数据源（已入库的处罚按决定书文号识别，不会重复导入）。确定重置？",
+                           "确认重置增量位置", where=c3,
+                           help="下次从头读取；已入库的处罚按决定书文号识别，不会重复导入"):
             with action("已重置"):
                 penalty.reset_watermark(actor, choice)
                 st.rerun()
@@ -124,6 +136,7 @@ def _quarantine(actor) -> None:
             values[k] = cols[i % 2].text_input(label + (" *" if k in ps.REQUIRED else ""),
                                                 item["values"].get(k, ""), key=f"q{qid}_{k}")
         note = st.text_input("处理说明", key=f"q{qid}_note")
+        sure = st.checkbox("确认忽略该记录（不导入）", key=f"q{qid}_sure", help="点“忽略（不导入）”时须勾选")
         c1, c2 = st.columns(2)
         release = c1.form_submit_button("修正并放行", type="primary")
         dismiss = c2.form_submit_button("忽略（不导入）")
@@ -133,6 +146,8 @@ def _quarantine(actor) -> None:
             st.success(f"已放行，行政处罚编号 {pid}。")
     if dismiss:
         with action():
+            if not sure:
+                raise ValidationError("忽略须勾选“确认忽略该记录（不导入）”。")
             penalty.dismiss(actor, qid, note)
             st.success("已忽略。")
 

@@ -85,7 +85,7 @@ def _new_authenticator() -> stauth.Authenticate:
         creds["usernames"][username] = {"name": name, "password": pw or "!", "email": None,
                                         "id": uid}
     auth = stauth.Authenticate(creds, cfg.cookie_name, cfg.cookie_key,
-                               cfg.idle_minutes / 1440, auto_hash=False, login_sleep_time=0)
+                               accounts.cookie_minutes(cfg.idle_minutes) / 1440, auto_hash=False, login_sleep_time=0)
     # The login cookie is written by the library's browser component, so it
     # cannot be HttpOnly (docs/deployment.md says what protects it instead).
     # It is SameSite=Strict, and Secure when the page came over TLS (nginx
@@ -97,6 +97,10 @@ def _new_authenticator() -> stauth.Authenticate:
 
 def _over_tls() -> bool:
     return any(v.strip().lower() == "https" for v in _request_header("X-Forwarded-Proto"))
+
+
+def idle_notice(minutes: int) -> str:
+    return f"因 {minutes} 分钟未操作，已自动退出，请重新登录。"
 
 
 def _from_epoch(ts: float) -> datetime:
@@ -206,6 +210,10 @@ def current_actor() -> Actor:
     if not actor.roles:
         _pending_page(actor, state["cfg"])
         st.stop()
+    if st.session_state.get(SS_VIA) not in ("oidc", "header") \
+            and accounts.must_change_password(actor.user_id):
+        _forced_change_page(actor)
+        st.stop()
     return actor
 
 
@@ -222,7 +230,7 @@ def _resolve(state: dict) -> Actor | None:
             _clear("登录已失效（已退出、密码已修改或账号已停用），请重新登录。")
             ss[SS_HOLD] = True
         elif idle:
-            _clear(f"超过 {cfg.idle_minutes} 分钟未操作，已自动退出，请重新登录。")
+            _clear(idle_notice(cfg.idle_minutes))
             ss[SS_HOLD] = True
         else:
             ss[SS_SEEN] = now
@@ -257,7 +265,13 @@ def _resolve(state: dict) -> Actor | None:
             token = auth.cookie_controller.get_cookie()
             actor = accounts.actor_by_username(ss["username"])
             if token and actor:
-                issued = _from_epoch(token["exp_date"]) - timedelta(minutes=cfg.idle_minutes)
+                issued = accounts.cookie_last_active(_from_epoch(token["exp_date"]), cfg.idle_minutes)
+                if accounts.cookie_idle(_from_epoch(token["exp_date"]), now, cfg.idle_minutes):
+                    _clear(idle_notice(cfg.idle_minutes))
+                    ss[SS_HOLD] = True
+                    ss["logout"] = True
+                    auth.cookie_controller.delete_cookie()
+                    return _login_form(state)
                 if accounts.session_valid(actor.user_id, issued):
                     _start(actor, issued, "cookie")
                     return actor
@@ -351,6 +365,50 @@ def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
         st.caption(f"所属部门：{md_text(actor.department_name)}")
         if st.button("退出登录", icon=":material/logout:", key="sgld_pending_out"):
             logout(actor)
+            st.rerun()
+
+
+def _forced_change_page(actor: Actor) -> None:
+    """A password an administrator issued (initial or reset): nothing but the
+    change-password form until the user has chosen their own."""
+    cfg = settings.get()
+    with _centered():
+        st.title(cfg.app_title)
+        st.subheader("请先修改密码")
+        st.info(f"{md_text(actor.display_name)}（{md_text(actor.username)}），您当前的密码是系统管理员设置的"
+                "初始密码或重置密码。为保证账号安全，请先设置自己的新密码，再使用本系统。",
+                icon=":material/lock_reset:")
+        password_form(actor, key="sgld_forced_pw")
+        if st.button("退出登录", icon=":material/logout:", key="sgld_forced_out"):
+            logout(actor)
+            st.rerun()
+
+
+PASSWORD_RULE = "新密码至少 8 位，包含大写字母、小写字母、数字、符号中的至少三类。修改后需重新登录。"
+
+
+def password_form(actor: Actor, *, key: str) -> None:
+    """The change-password form (账号设置 and the forced change after login).
+    A refused entry keeps what was typed; a change ends this session and
+    returns to the login form with a message (every session of the user
+    was ended by the change)."""
+    from ui.widgets import action
+    st.caption(PASSWORD_RULE)
+    with st.form(key):
+        old = st.text_input("原密码", type="password", autocomplete="current-password")
+        new = st.text_input("新密码", type="password", autocomplete="new-password")
+        confirm = st.text_input("确认新密码", type="password", autocomplete="new-password")
+        submitted = st.form_submit_button("修改密码", type="primary")
+    if submitted:
+        changed = False
+        with action():
+            accounts.change_own_password(actor, old, new, confirm)
+            changed = True
+        if changed:
+            auth = _authenticator()
+            auth.authentication_controller.logout()
+            auth.cookie_controller.delete_cookie()
+            _clear("密码已修改，请使用新密码重新登录。")
             st.rerun()
 
 

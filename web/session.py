@@ -10,7 +10,7 @@ deactivation closes download links at once.  Behind a trusted gateway
 user, as it does for the pages."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import jwt
 
@@ -29,10 +29,11 @@ def _from_cookie(token: str | None) -> Actor | None:
     except (jwt.PyJWTError, KeyError, TypeError, ValueError):
         return None
     expires = datetime.fromtimestamp(exp, clock.TZ).replace(tzinfo=None)
-    if expires <= clock.now():
+    now = clock.now()
+    if expires <= now or accounts.cookie_idle(expires, now, cfg.idle_minutes):
         return None
     actor = accounts.actor_by_username(username)
-    issued = expires - timedelta(minutes=cfg.idle_minutes)
+    issued = accounts.cookie_last_active(expires, cfg.idle_minutes)
     if actor is None or not actor.roles or not accounts.session_valid(actor.user_id, issued):
         return None
     return actor

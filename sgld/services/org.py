@@ -68,13 +68,17 @@ def _check_dept_fields(name, kind, parent_id):
     name = v.text(name, "部门名称", max_len=60)
     kind = v.choice(kind, list(DEPT_KINDS), "部门类型")
     if parent_id is not None:
-        get_department(int(parent_id))
-    return name, kind
+        try:
+            parent_id = v.integer(parent_id, "上级部门")
+            get_department(parent_id)
+        except (ValidationError, NotFound):
+            raise ValidationError("上级部门无效。", field="parent_id") from None
+    return name, kind, parent_id
 
 
 def create_department(actor: Actor, name: str, kind: str, parent_id: int | None = None) -> int:
     require(actor, "admin", action="维护部门")
-    name, kind = _check_dept_fields(name, kind, parent_id)
+    name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
 
     def tx(cur):
         # the unique index on name is the duplicate check (one statement, not two)
@@ -94,7 +98,7 @@ def update_department(actor: Actor, department_id: int, *, name: str, kind: str,
                       parent_id: int | None = None, active: bool = True) -> None:
     require(actor, "admin", action="维护部门")
     before = get_department(department_id)
-    name, kind = _check_dept_fields(name, kind, parent_id)
+    name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
     if parent_id == department_id:
         raise ValidationError("上级部门不能是本部门。")
 
@@ -127,6 +131,8 @@ def list_users(actor: Actor) -> list[dict]:
     for r in rows:
         r["roles"] = [x for x in r["roles"].split(",") if x]
         r["locked"] = r["locked_until"] is not None and r["locked_until"] > now
+        if r["locked_until"] is not None and not r["locked"]:
+            r["failed_attempts"] = 0  # the lock ran out: the next failure starts a fresh count
     return rows
 
 
@@ -191,9 +197,12 @@ def create_user(actor: Actor | None, username: str, display_name: str, departmen
         now = clock.now()
         uid = cur.execute(
             "INSERT INTO app_user (username, display_name, department_id, password_hash, phone,"
-            " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING id",
-            [username, display_name, department_id, pw_hash, phone, now, now, now]).fetchone()[0]
+            " session_valid_from, created_at, updated_at, must_change_password)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            # a password an admin issued must be changed at first login; the
+            # command line's first admin chose (or was shown) their own
+            [username, display_name, department_id, pw_hash, phone, now, now, now,
+             not bootstrap]).fetchone()[0]
         cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[uid, r] for r in roles])
         audit.record(cur, actor, "create", "user", uid,
                      after={"username": username, "display_name": display_name,
@@ -210,6 +219,9 @@ def update_user(actor: Actor, user_id: int, *, display_name: str, department_id:
 
     def tx(cur):
         before = _user_row(cur, user_id)
+        if user_id == actor.user_id and "admin" in before["roles"] and "admin" not in roles:
+            # another admin must do it: one slip of the finger cannot lock oneself out
+            raise ValidationError("不能取消自己的系统管理员角色，请由其他系统管理员操作。", field="roles")
         if "admin" in before["roles"] and "admin" not in roles and before["active"] \
                 and _active_admins_other_than(cur, user_id) == 0:
             raise ValidationError("不能取消最后一位在用系统管理员的管理员角色。")
@@ -231,6 +243,8 @@ def set_user_active(actor: Actor, user_id: int, active: bool) -> None:
         before = _user_row(cur, user_id)
         if before["active"] == active:
             return
+        if not active and user_id == actor.user_id:
+            raise ValidationError("不能停用自己的账号，请由其他系统管理员操作。")
         if not active and "admin" in before["roles"] and _active_admins_other_than(cur, user_id) == 0:
             raise ValidationError("不能停用最后一位在用的系统管理员。")
         now = clock.now()
@@ -251,7 +265,8 @@ def reset_password(actor: Actor, user_id: int) -> str:
         _user_row(cur, user_id)
         now = clock.now()
         cur.execute("UPDATE app_user SET password_hash = ?, session_valid_from = ?,"
-                    " failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+                    " failed_attempts = 0, locked_until = NULL, updated_at = ?,"
+                    " must_change_password = TRUE WHERE id = ?",
                     [pw_hash, now, now, user_id])
         audit.record(cur, actor, "reset_password", "user", user_id)
     get_db().write(tx)
@@ -292,7 +307,8 @@ def _check_item(code, name, category, centralised, sign_limit_days, department_i
     name = v.text(name, "事项名称", max_len=120)
     category = v.text(category, "事项分类", max_len=40)
     limit = v.integer(sign_limit_days, "签收时限（工作日）", minimum=1, maximum=60)
-    ids = sorted({int(x) for x in (department_ids or [])})
+    # ids come from callers (form, import, API): anything but whole numbers is refused
+    ids = v.id_list(department_ids, "监管（或领取）部门")
     if not ids:
         raise ValidationError("请至少选择一个监管（或领取）部门。", field="department_ids")
     db = get_db()
@@ -406,49 +422,210 @@ def get_setting(key: str) -> str:
     raise KeyError(key)
 
 
+# the warning-list rules are set in one place only, with their recomputation
+# (系统管理 → 协同处理与警示规则, sgld/services/warning.py save_rules)
+WARNING_RULE_KEYS = tuple(k for k in BUSINESS_SETTINGS if k.startswith("warning_"))
+
+
 def list_settings(actor: Actor) -> list[dict]:
+    """The business settings edited in 系统设置 (not the warning-list rules)."""
     require(actor, "admin", action="查看系统设置")
     return [{"key": k, "label": label, "value": get_setting(k), "default": default}
-            for k, (default, label) in BUSINESS_SETTINGS.items()]
+            for k, (default, label) in BUSINESS_SETTINGS.items() if k not in WARNING_RULE_KEYS]
 
 
-def set_setting(actor: Actor, key: str, value: str) -> None:
-    require(actor, "admin", action="修改系统设置")
+def _check_setting(key: str, value) -> str:
     if key not in BUSINESS_SETTINGS:
         raise ValidationError(f"未知的设置项：{key}")
-    value = v.text(value, BUSINESS_SETTINGS[key][1], max_len=200)
+    label = BUSINESS_SETTINGS[key][1]
+    value = v.text(value, label, max_len=200)
     if BUSINESS_SETTINGS[key][0].lstrip("-").replace(".", "", 1).isdigit():
         try:
             number = float(value)
         except ValueError:
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为数字。") from None
+            raise ValidationError(f"“{label}”应为数字。", field=key) from None
         low, high = NUMERIC_BOUNDS.get(key, (0, 1_000_000))
         if not low <= number <= high:  # also refuses NaN and infinity
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应在 {low} 至 {high} 之间。")
+            raise ValidationError(f"“{label}”应在 {low} 至 {high} 之间。", field=key)
         if BUSINESS_SETTINGS[key][0].isdigit() and not number.is_integer():
-            raise ValidationError(f"“{BUSINESS_SETTINGS[key][1]}”应为整数。")
+            raise ValidationError(f"“{label}”应为整数。", field=key)
+    return value
+
+
+def set_settings(actor: Actor, values: dict[str, str]) -> int:
+    """Save a group of settings at once: all are checked first, then the
+    changed ones written in one transaction (one audit row each).  Returns
+    how many changed.  The warning-list rules are refused here: they are
+    saved with their recomputation (warning.save_rules)."""
+    require(actor, "admin", action="修改系统设置")
+    checked = {}
+    for key, value in values.items():
+        if key in WARNING_RULE_KEYS:
+            raise ValidationError("警示名单列入规则请在“系统管理 → 协同处理与警示规则”中设置"
+                                  "（保存时重新计算警示名单）。", field=key)
+        checked[key] = _check_setting(key, value)
 
     def tx(cur):
-        before = get_setting(key)
-        cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
-                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                    " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                    [key, value, clock.now(), actor.username])
-        audit.record(cur, actor, "update", "setting", key, before={"value": before},
-                     after={"value": value})
-    get_db().write(tx)
+        n = 0
+        for key, value in checked.items():
+            before = get_setting(key)
+            if before == value:
+                continue
+            cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                        [key, value, clock.now(), actor.username])
+            audit.record(cur, actor, "update", "setting", key, before={"value": before},
+                         after={"value": value})
+            n += 1
+        return n
+    return get_db().write(tx)
+
+
+def set_setting(actor: Actor, key: str, value: str) -> None:
+    set_settings(actor, {key: value})
 
 
 # -- audit log ------------------------------------------------------------
+# every action string passed to audit.record in sgld/ (tests/test_app_admin.py
+# checks that none is missing) -> the name a person reads in 操作日志
+ACTION_LABELS: dict[str, str] = {
+    "acknowledge_discipline": "确认工作纪律", "activate": "启用", "approve": "审察同意",
+    "attach": "上传附件", "change_password": "修改本人密码", "change_status": "变更证照状态",
+    "check": "整改现场核查", "claim": "领取", "conclude": "办结", "create": "新建",
+    "deactivate": "停用", "decide": "作出决定", "demo_load": "生成演示数据", "dismiss": "忽略（不导入）",
+    "dispatch": "选派联络员", "feedback": "反馈派出部门", "government_decision": "市政府决定",
+    "import": "批量导入", "issue_minutes": "印发纪要", "lift": "解除警示", "list_manual": "人工列入警示名单",
+    "lock": "账号锁定", "login": "登录", "login_failed": "登录失败", "login_refused_locked": "锁定期间登录被拒",
+    "logout": "退出登录", "name_attendees": "确定参会人员", "open_claim": "开放领取",
+    "penalty_sync": "抽取行政处罚", "penalty_sync_failed": "抽取行政处罚失败", "propose": "提出审查议题",
+    "push": "推送", "recompute": "重新计算警示名单", "record_meeting": "记录会议", "record_review": "填写审查记录",
+    "redispatch": "更换联络员", "release": "修正并放行", "remove_calendar_day": "删除节假日设置",
+    "reset_password": "重置密码", "reset_watermark": "重置增量位置", "restore": "恢复数据库",
+    "resubmit": "重新提交审察", "send_back": "退回修改", "send_letter": "发出商请函",
+    "set_calendar_day": "设置节假日", "sign": "签收", "sign_explanation": "签收书面说明",
+    "sign_report": "签署现场审查情况报告", "sso_auto_create": "统一身份认证自动开通账号",
+    "sso_bind": "绑定统一身份认证标识", "sso_login": "统一身份认证登录", "sso_refused": "统一身份认证登录被拒",
+    "sso_unbind": "解除统一身份认证绑定", "start_verification": "开始核实", "submit_opinion": "提交意见",
+    "unlock": "解锁账号", "update": "修改", "update_notes": "更新核实情况", "update_report": "修改审查报告",
+    "withdraw": "撤回", "withdraw_letter": "撤回商请函",
+}
+OBJECT_LABELS: dict[str, str] = {
+    "attachment": "附件", "calendar_day": "节假日", "case": "办件", "claim": "领取", "database": "数据库",
+    "department": "部门", "enterprise": "企业", "inspection": "检查记录", "inspection_result": "检查结果选项",
+    "item": "事项", "liaison": "联络员", "liaison_discipline": "联络员工作纪律",
+    "liaison_rectification": "整改事项", "liaison_request": "联络员商请", "liaison_review": "审查记录",
+    "licence": "证照", "penalty_quarantine": "隔离数据", "penalty_run": "行政处罚抽取批次",
+    "penalty_source": "行政处罚数据源", "project": "项目", "push": "推送", "revocation_request": "协同处理申请",
+    "setting": "系统设置", "special_review": "专项审查", "special_review_minutes": "专项审查纪要",
+    "user": "用户", "user_category": "窗口事项分工", "warning_entry": "警示名单记录",
+    "warning_list": "警示名单",
+}
+# keys of the before/after records -> field names (unknown keys are shown as they are)
+FIELD_LABELS: dict[str, str] = {
+    "absence_reason": "缺席理由", "active": "在用", "address": "地址", "applicant_info": "申请人信息",
+    "attachment_id": "附件编号", "attended": "出席", "attendees": "参会人员", "basis": "依据",
+    "case_count": "办件数", "case_id": "办件编号", "case_no": "办件编号", "categories": "事项分类",
+    "category": "分类", "centralised": "集中审批", "chair": "主持人", "claimed_at": "领取时间",
+    "claimed_by": "领取人", "code": "编码", "column_mapping": "列映射", "comment": "说明",
+    "conclusion": "结论", "confirmed_at": "确认时间", "confirmed_by": "确认人", "contact": "联系方式",
+    "counts": "数量", "deadline": "期限", "decided_on": "决定日期", "decision": "决定", "deemed": "视为同意",
+    "department": "部门", "department_id": "部门", "department_ids": "关联部门", "departments": "关联部门",
+    "display_name": "姓名", "dissent": "不同意见", "employment_type": "用工性质", "enabled": "启用",
+    "enterprise_id": "企业编号", "entity_name": "企业名称", "error": "错误", "facts": "事实",
+    "failed_attempts": "连续失败次数", "familiar_confirmed": "熟悉监管（已确认）", "feedback_text": "反馈内容",
+    "file": "文件", "file_name": "文件名", "fine_wan": "单笔罚款（万元）", "held_on": "会议日期",
+    "imported": "导入", "is_workday": "调休上班", "issued_on": "发证日期", "joined_on": "进入部门日期",
+    "kind": "类型", "legal_basis": "法律依据", "legal_rep": "法定代表人", "letter_no": "商请函编号",
+    "liaison": "联络员", "liaison_id": "联络员编号", "licence_id": "证照编号", "licence_no": "证照编号",
+    "listed": "新列入", "lifted": "解除", "location": "地址或目录", "locked_until": "锁定至",
+    "months": "统计期间（月）", "count": "处罚次数", "minutes_no": "纪要编号", "must_change_password": "须修改密码",
+    "name": "名称", "note": "说明", "notes": "核实情况", "opinion": "意见", "opinion_text": "意见",
+    "outcome": "结果", "parent_id": "上级部门", "phone": "联系电话", "position": "职务", "problem": "问题",
+    "project_no": "项目编号", "quarantined": "隔离", "reason": "原因", "recommendation": "建议",
+    "record_text": "审查记录", "ref": "编号", "reply": "答复", "request_no": "申请编号",
+    "requested_action": "申请事项", "requirement": "整改要求", "results": "检查结果",
+    "review_date": "审查日期", "review_no": "审查编号", "revoked": "证照被撤销或吊销即列入",
+    "roles": "角色", "rows_read": "读取行数", "rules": "规则", "signed_at": "签收时间", "signed_by": "签收人",
+    "sign_limit_days": "签收时限（工作日）", "site_findings": "现场情况", "source": "数据源", "stage": "环节",
+    "status": "状态", "subject": "议题", "table_name": "表名", "text": "内容", "trigger": "触发方式",
+    "user_id": "用户编号", "username": "用户名", "uscc": "统一社会信用代码", "valid_until": "有效期至",
+    "value": "值", "via": "方式", "watermark": "增量位置", "watermark_column": "增量字段",
+    "push_ids": "推送编号", "hits_added": "新增列入依据", "listed_enterprise_ids": "新列入企业编号",
+    "lifted_enterprise_ids": "解除企业编号", "enterprises_created": "新建企业", "duplicates": "重复",
+    "mode": "方式", "source_kind": "来源", "sha256": "校验值", "size": "大小（字节）",
+    "licence_status": "证照状态", "penalty_ids": "行政处罚编号", "inspection_ids": "检查记录编号",
+    "penalty_id": "行政处罚编号", "request_id": "申请编号", "review_id": "审查编号", "scale": "规模",
+    "app_user": "用户", "approval_case": "办件", "first_case_no": "首个办件编号",
+    "last_case_no": "末个办件编号", "case_id_min": "最小办件编号", "case_id_max": "最大办件编号",
+    "report_sha256": "报告校验值", "legal_basis": "法律依据", "decision_no": "决定书文号",
+}
+EMPTY = "（空）"
 AUDIT_LABELS = {"id": "序号", "logged_at": "时间", "actor": "操作人", "department": "部门",
-                "action": "操作", "object_type": "对象类型", "object_id": "对象编号",
-                "before_json": "修改前", "after_json": "修改后"}
+                "action": "操作", "object_type": "对象类型", "object_id": "对象编号"}
+
+
+def _shown(value, key: str | None = None, names: dict | None = None) -> str:
+    """One recorded value as a person reads it: never "None", true/false as
+    是/否, roles and departments by name, lists joined with 、."""
+    if value is None or value == "" or value == []:
+        return EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key == "roles" and isinstance(value, list):
+        return "、".join(ROLES.get(str(r), str(r)) for r in value)
+    if key in ("department_id", "parent_id", "department_ids", "departments") and names:
+        ids = value if isinstance(value, list) else [value]
+        return "、".join(names.get(i, str(i)) if isinstance(i, int) else str(i) for i in ids)
+    if isinstance(value, list):
+        return "、".join(_shown(x) for x in value)
+    if isinstance(value, dict):
+        return "；".join(f"{FIELD_LABELS.get(k, k)} {_shown(x, k, names)}" for k, x in value.items())
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T" and value[:4].isdigit():
+        return value[:19].replace("T", " ")  # ISO timestamp
+    return str(value)
+
+
+def describe_change(before_json: str | None, after_json: str | None,
+                    names: dict | None = None) -> str:
+    """Before/after records as 字段：旧值 → 新值 parts joined with ； (unchanged fields left out;
+    a field only after: 字段：新值)."""
+    import json
+
+    def load(text):
+        if not isinstance(text, str) or not text:  # NULL (NaN in a frame) or empty
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    before, after = load(before_json), load(after_json)
+    if before is None and after is None:
+        return ""
+    if not isinstance(before, (dict, type(None))) or not isinstance(after, (dict, type(None))):
+        old, new = _shown(before), _shown(after)
+        return new if before is None else f"{old} → {new}"
+    before, after = before or {}, after or {}
+    lines = []
+    for key in list(before) + [k for k in after if k not in before]:
+        label = FIELD_LABELS.get(key, key)
+        if key in before and key in after:
+            if before[key] == after[key]:
+                continue
+            lines.append(f"{label}：{_shown(before[key], key, names)} → {_shown(after[key], key, names)}")
+        elif key in after:
+            lines.append(f"{label}：{_shown(after[key], key, names)}")
+        else:
+            lines.append(f"{label}：{_shown(before[key], key, names)} → {EMPTY}")
+    return "；".join(lines)
 
 
 def query_audit(actor: Actor, *, username: str | None = None, department: str | None = None,
                 action: str | None = None, object_type: str | None = None,
                 object_id: str | None = None, date_from: date | None = None,
                 date_to: date | None = None, limit: int = 5000) -> pd.DataFrame:
+    """The log for people: Chinese action and object names, the change as
+    字段：旧值 → 新值 lines (变更内容), no "None" anywhere."""
     require(actor, "admin", action="查看操作日志")
     if date_from and date_to and date_from > date_to:
         raise ValidationError("起始日期不能晚于结束日期。")
@@ -468,7 +645,17 @@ def query_audit(actor: Actor, *, username: str | None = None, department: str | 
         params.append(datetime.combine(date_to, time.max))
     sql += " ORDER BY id DESC LIMIT ?"
     params.append(int(limit))
-    return get_db().df(sql, params).rename(columns=AUDIT_LABELS)
+    db = get_db()
+    frame = db.df(sql, params)
+    names = dict(db.all("SELECT id, name FROM department"))
+    frame["变更内容"] = [describe_change(b, a, names)
+                     for b, a in zip(frame["before_json"], frame["after_json"])]
+    frame["action"] = frame["action"].map(lambda x: ACTION_LABELS.get(x, x))
+    frame["object_type"] = frame["object_type"].map(lambda x: OBJECT_LABELS.get(x, x) if x else "")
+    for col in ("actor", "department", "object_id"):
+        frame[col] = frame[col].fillna("").astype(str)
+    frame["logged_at"] = pd.to_datetime(frame["logged_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return frame.drop(columns=["before_json", "after_json"]).rename(columns=AUDIT_LABELS)
 
 
 def audit_filter_options(actor: Actor) -> dict[str, list[str]]:
