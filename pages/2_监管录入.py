@@ -45,17 +45,25 @@ def entry_form(key: str, code_default: str = "") -> None:
     elif code.strip():
         st.caption(":material/info: 系统中尚无此代码的企业，请填写被检查对象名称，保存时将校验代码并登记该企业。")
     options = inspection.result_options()
-    k = f"{k}_{known['id'] if known else 'new'}"  # fresh defaults when another enterprise is chosen
+    # One set of keys for the whole form: keys (or defaults) that changed with the
+    # looked-up enterprise made Streamlit build new, empty widgets and drop what
+    # had been typed before the code (issue 16.3).
     with st.form(f"{k}_form", clear_on_submit=False, border=True):
-        name = st.text_input("被检查对象名称" + ("" if known else " *"), value=known["name"] if known else "",
-                             disabled=bool(known), key=f"{k}_name")
+        if known:  # shown, not typed: its own key, so a name typed for a new code stays
+            st.text_input("被检查对象名称", value=known["name"], disabled=True,
+                          key=f"{k}_known{known['id']}")
+            name = None
+        else:
+            name = st.text_input("被检查对象名称 *", key=f"{k}_name")
         c1, c2, c3 = st.columns(3)
         day = c1.date_input("检查日期 *", value=clock.today(), max_value=clock.today(), key=f"{k}_day")
         now = clock.now()
         at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
                            step=timedelta(minutes=5), key=f"{k}_time")
         result = c3.selectbox("检查结果 *", options, key=f"{k}_result")
-        place = st.text_input("检查地点 *", value=(known or {}).get("address") or "", key=f"{k}_place")
+        address = (known or {}).get("address") or ""
+        place = st.text_input("检查地点 *", key=f"{k}_place",
+                              placeholder=f"留空则为登记地址：{address}" if address else "检查的具体地点")
         findings = st.text_area("检查情况", key=f"{k}_findings", height=100,
                                 placeholder="检查发现的问题、整改要求等")
         inspectors = st.text_input("检查人员 *", value=actor.display_name, key=f"{k}_who",
@@ -65,8 +73,8 @@ def entry_form(key: str, code_default: str = "") -> None:
         if st.form_submit_button("保存检查记录", type="primary", icon=":material/save:"):
             with action():
                 iid = inspection.record(
-                    actor, uscc_code=code, entity_name=None if known else name,
-                    inspected_at=datetime.combine(day, at), place=place, result=result,
+                    actor, uscc_code=code, entity_name=name,
+                    inspected_at=datetime.combine(day, at), place=place.strip() or address, result=result,
                     findings=findings, inspectors=inspectors,
                     files=[(f.name, f.getvalue()) for f in files or []])
                 st.session_state[f"{key}_ver"] = ver + 1
