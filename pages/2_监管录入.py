@@ -1,7 +1,7 @@
 """监管录入: follow-up supervision tasks, inspection entry and correction,
 bulk import, penalties extracted from the 行权系统 and the extraction runs."""
 import importlib.util
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,9 @@ background.ensure_started()
 page_header("监管录入", "日常检查录入、后续监管任务、行权系统行政处罚抽取")
 
 EVIDENCE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
+# the date fields take any date a person could type; whether it is allowed
+# (not after today) is the service's to say, with a message
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(9999, 12, 31)
 PROFILE_PAGE = "pages/5_企业画像.py"
 writer = actor.has("supervisor")
 flash = st.session_state.pop("sup_flash", None)
@@ -56,7 +59,10 @@ def entry_form(key: str, code_default: str = "") -> None:
         else:
             name = st.text_input("被检查对象名称 *", key=f"{k}_name")
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("检查日期 *", value=clock.today(), max_value=clock.today(), key=f"{k}_day")
+        # no max_value: the field would clamp a later date to today without a word
+        # (issue 16.4); the service refuses it with a message instead
+        day = c1.date_input("检查日期 *", value=clock.today(), min_value=DATE_MIN, max_value=DATE_MAX,
+                            key=f"{k}_day")
         now = clock.now()
         at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
                            step=timedelta(minutes=5), key=f"{k}_time")
@@ -129,7 +135,7 @@ def correction_form(d: dict, key: str) -> None:
         code = c1.text_input("统一社会信用代码", d["uscc"])
         name = c2.text_input("被检查对象名称", d["entity_name"])
         c3, c4, c5 = st.columns(3)
-        day = c3.date_input("检查日期", d["inspected_at"].date(), max_value=clock.today())
+        day = c3.date_input("检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX)
         at = c4.time_input("检查时刻", d["inspected_at"].time(), step=timedelta(minutes=5))
         result = c5.selectbox("检查结果", options, index=options.index(d["result"]))
         place = st.text_input("检查地点", d["place"])

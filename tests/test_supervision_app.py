@@ -215,3 +215,46 @@ def test_empty_place_uses_the_registered_address(db):
     button(at, "保存检查记录").click().run()
     assert "检查记录已保存" in page_source(at), [e.value for e in at.error]
     assert db.one("SELECT enterprise_id, place FROM inspection ORDER BY id DESC LIMIT 1") == (eid, address)
+
+
+def test_future_inspection_date_is_refused_and_input_kept(db):
+    """Issue 16.4: a future date is refused with a message; the input stays and
+    nothing is saved (the date field no longer clamps it to today)."""
+    code, name = db.one("SELECT uscc, name FROM enterprise ORDER BY id LIMIT 1")
+    future = clock.today() + timedelta(days=17)
+    before = db.scalar("SELECT count(*) FROM inspection")
+    at = open_page("supervisor", tab="录入检查")
+    _by_label(at.text_input, "统一社会信用代码").input(code).run()
+    day = _by_label(at.date_input, "检查日期")
+    assert day.max is None or day.max >= future  # the field takes any date; the service decides
+    day.set_value(future)
+    _by_label(at.text_input, "检查地点").input("未来日期检查地点")
+    _by_label(at.text_area, "检查情况").input("未来日期检查情况")
+    button(at, "保存检查记录").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("检查日期不能晚于今天" in e.value for e in at.error), [e.value for e in at.error]
+    assert db.scalar("SELECT count(*) FROM inspection") == before
+    assert _by_label(at.date_input, "检查日期").value == future
+    assert _by_label(at.text_input, "检查地点").value == "未来日期检查地点"
+    assert _by_label(at.text_area, "检查情况").value == "未来日期检查情况"
+    assert "检查记录已保存" not in page_source(at)
+
+
+def test_correction_refuses_a_future_date(db, as_user):
+    from sgld.services import inspection
+    code = db.scalar("SELECT uscc FROM enterprise ORDER BY id LIMIT 1")
+    iid = inspection.record(as_user("supervisor"), uscc_code=code, entity_name=None,
+                            inspected_at=clock.now() - timedelta(hours=1), place="甲地", result="合格",
+                            findings=None, inspectors="张三")
+    future = clock.today() + timedelta(days=17)
+    at = login("supervisor")
+    at.query_params["inspection"] = str(iid)
+    at.switch_page(PAGE).run()
+    day = _by_label(at.date_input, "检查日期")
+    assert day.max is None or day.max >= future
+    day.set_value(future)
+    _by_label(at.text_input, "更正原因").input("日期录错")
+    button(at, "保存更正").click().run()
+    assert any("检查日期不能晚于今天" in e.value for e in at.error), [e.value for e in at.error]
+    assert db.scalar("SELECT CAST(inspected_at AS DATE) FROM inspection WHERE id = ?", [iid]) < future
+    assert _by_label(at.text_input, "更正原因").value == "日期录错"
