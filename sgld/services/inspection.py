@@ -235,8 +235,12 @@ def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: st
 
 
 # -- reading ------------------------------------------------------------------------
-def _can_see(actor: Actor, department_id: int) -> bool:
+def can_see(actor: Actor, department_id: int) -> bool:
+    """May ``actor`` open an inspection recorded by ``department_id``?"""
     return actor.sees_everything or actor.has("approver") or actor.department_id == department_id
+
+
+_can_see = can_see
 
 
 def get(actor: Actor, inspection_id: int) -> dict:
