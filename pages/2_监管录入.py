@@ -1,7 +1,7 @@
 """监管录入: follow-up supervision tasks, inspection entry and correction,
 bulk import, penalties extracted from the 行权系统 and the extraction runs."""
 import importlib.util
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +19,9 @@ background.ensure_started()
 page_header("监管录入", "日常检查录入、后续监管任务、行权系统行政处罚抽取")
 
 EVIDENCE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
+# the date fields take any date a person could type; whether it is allowed
+# (not after today) is the service's to say, with a message
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(9999, 12, 31)
 PROFILE_PAGE = "pages/5_企业画像.py"
 writer = actor.has("supervisor")
 flash = st.session_state.pop("sup_flash", None)
@@ -46,17 +49,28 @@ def entry_form(key: str, code_default: str = "") -> None:
     elif code.strip():
         st.caption(":material/info: 系统中尚无此代码的企业，请填写被检查对象名称，保存时将校验代码并登记该企业。")
     options = inspection.result_options()
-    k = f"{k}_{known['id'] if known else 'new'}"  # fresh defaults when another enterprise is chosen
+    # One set of keys for the whole form: keys (or defaults) that changed with the
+    # looked-up enterprise made Streamlit build new, empty widgets and drop what
+    # had been typed before the code (issue 16.3).
     with st.form(f"{k}_form", clear_on_submit=False, border=True):
-        name = st.text_input("被检查对象名称" + ("" if known else " *"), value=known["name"] if known else "",
-                             disabled=bool(known), key=f"{k}_name")
+        if known:  # shown, not typed: its own key, so a name typed for a new code stays
+            st.text_input("被检查对象名称", value=known["name"], disabled=True,
+                          key=f"{k}_known{known['id']}")
+            name = None
+        else:
+            name = st.text_input("被检查对象名称 *", key=f"{k}_name")
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("检查日期 *", value=clock.today(), max_value=clock.today(), key=f"{k}_day")
+        # no max_value: the field would clamp a later date to today without a word
+        # (issue 16.4); the service refuses it with a message instead
+        day = c1.date_input("检查日期 *", value=clock.today(), min_value=DATE_MIN, max_value=DATE_MAX,
+                            key=f"{k}_day")
         now = clock.now()
         at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
                            step=timedelta(minutes=5), key=f"{k}_time")
         result = c3.selectbox("检查结果 *", options, key=f"{k}_result")
-        place = st.text_input("检查地点 *", value=(known or {}).get("address") or "", key=f"{k}_place")
+        address = (known or {}).get("address") or ""
+        place = st.text_input("检查地点 *", key=f"{k}_place",
+                              placeholder=f"留空则为登记地址：{address}" if address else "检查的具体地点")
         findings = st.text_area("检查情况", key=f"{k}_findings", height=100,
                                 placeholder="检查发现的问题、整改要求等")
         inspectors = st.text_input("检查人员 *", value=actor.display_name, key=f"{k}_who",
@@ -65,8 +79,8 @@ def entry_form(key: str, code_default: str = "") -> None:
         if st.form_submit_button("保存检查记录", type="primary", icon=":material/save:"):
             with action():
                 iid = inspection.record(
-                    actor, uscc_code=code, entity_name=None if known else name,
-                    inspected_at=datetime.combine(day, at), place=place, result=result,
+                    actor, uscc_code=code, entity_name=name,
+                    inspected_at=datetime.combine(day, at), place=place.strip() or address, result=result,
                     findings=findings, inspectors=inspectors,
                     files=[(f.name, f.getvalue()) for f in files or []])
                 st.session_state[f"{key}_ver"] = ver + 1
@@ -115,7 +129,7 @@ def correction_form(d: dict, key: str) -> None:
         code = c1.text_input("统一社会信用代码", d["uscc"])
         name = c2.text_input("被检查对象名称", d["entity_name"])
         c3, c4, c5 = st.columns(3)
-        day = c3.date_input("检查日期", d["inspected_at"].date(), max_value=clock.today())
+        day = c3.date_input("检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX)
         at = c4.time_input("检查时刻", d["inspected_at"].time(), step=timedelta(minutes=5))
         result = c5.selectbox("检查结果", options, index=options.index(d["result"]))
         place = st.text_input("检查地点", d["place"])

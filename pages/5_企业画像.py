@@ -51,9 +51,11 @@ def timeline(events: list[dict]) -> None:
         status = f" {status_text(e['status'])}" if e.get("status") and e["status"] != e["kind"] else ""
         c2.markdown(f"{md_text(e['title'])}{status}  \n{md_text(e.get('detail'))}")
         link = e.get("link")
-        if link and _can_open(link["page"]):
+        if link and e.get("may_open", True) and _can_open(link["page"]):
             c3.page_link(link["page"], label="查看", icon=":material/open_in_new:",
                          query_params=link.get("params") or {})
+        elif link and not e.get("may_open", True):
+            c3.caption(md_text(e.get("why_not") or "无权查看"))  # no 查看 that would be refused
         if i < min(shown, len(events)) - 1:
             st.divider()
     if len(events) > shown:

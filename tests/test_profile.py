@@ -132,3 +132,54 @@ def test_pushes_and_inspections_match_the_joined_queries(db, as_user):
     assert rows[iid]["files"] == n_files >= 1
     assert rows[iid]["department"] == db.scalar(
         "SELECT d.name FROM inspection n JOIN department d ON d.id = n.department_id WHERE n.id = ?", [iid])
+
+
+def _opens(actor, link) -> bool:
+    """Does the record's own detail view open for ``actor``?"""
+    from sgld.services import penalty, push_query
+    kind, value = next(iter(link["params"].items()))
+    fn = {"case": push_query.case_detail, "licence": push_query.licence_detail,
+          "inspection": inspection.get, "penalty": penalty.get_penalty}.get(kind)
+    if fn is None:
+        return True
+    try:
+        fn(actor, int(value))
+        return True
+    except PermissionDenied:
+        return False
+
+
+def test_timeline_offers_only_what_opens(db, as_user):
+    """Issue 16.12: each event says whether the actor may open it, by the
+    detail view's own rule; other departments' records say why not."""
+    sup, other = as_user("supervisor"), as_user("supervisor2")
+    # an enterprise the supervisor may see, with a case that is not theirs
+    eid, code = db.one(
+        "SELECT e.id, e.uscc FROM enterprise e JOIN approval_case c ON c.enterprise_id = e.id"
+        " WHERE NOT EXISTS (SELECT 1 FROM push p WHERE p.case_id = c.id AND p.department_id = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM claim p WHERE p.case_id = c.id AND p.department_id = ?)"
+        " ORDER BY e.id LIMIT 1", [sup.department_id, sup.department_id])
+    _record(sup, code)
+    theirs = _record(other, code)
+    data = profile.profile(sup, eid)
+    linked = [e for e in data["timeline"] if e.get("link")]
+    assert linked
+    for e in linked:
+        assert e["may_open"] == _opens(sup, e["link"]), e
+    closed = [e for e in linked if not e["may_open"]]
+    assert {e["why_not"] for e in closed} >= {"非本部门办件", "非本部门检查记录"}
+    mine = next(e for e in closed if e["link"]["params"] == {"inspection": str(theirs)})
+    assert mine["why_not"] == "非本部门检查记录"
+    # an approver opens everything
+    assert all(e["may_open"] for e in profile.profile(as_user("approver"), eid)["timeline"])
+    # the page: no 查看 for the closed events, their reason instead
+    from tests.apptest_util import login, page_source
+    at = login("supervisor")
+    at.query_params["enterprise"] = str(eid)
+    at.switch_page("pages/5_企业画像.py").run()
+    assert not at.exception, [x.value for x in at.exception]
+    links = [p.proto for p in at.get("page_link") if p.proto.label == "查看"]
+    assert len(links) == sum(1 for e in linked if e["may_open"]
+                             and e["link"]["page"] in ("pages/1_审批推送.py", "pages/2_监管录入.py",
+                                                       "pages/5_企业画像.py", "pages/3_专项审查.py"))
+    assert "非本部门办件" in page_source(at) and "非本部门检查记录" in page_source(at)

@@ -101,3 +101,37 @@ def test_supervisor_cannot_open_other_departments_records_by_url(db):
         src = open_hit(qq.Hit("", "", qq.PAGE_PUSH, params, ""), "supervisor")
         assert "权" in src, params            # a Chinese refusal (无权 / 没有权限)
         assert case_no not in src, params
+
+
+def test_hits_offer_only_what_opens(db):
+    """Issue 16.12: a supervisor's hits link only what opens for them: the
+    record by its detail view's rule, the enterprise profile by the profile's."""
+    from sgld.services import profile, push_query
+    sup = actor("supervisor")
+    dept = sup.department_id
+    # a case pushed to the supervisor whose enterprise the department does not
+    # (or no longer) supervise: its items are taken from the department
+    case_no, eid = db.one("SELECT c.case_no, c.enterprise_id FROM approval_case c"
+                          " JOIN push p ON p.case_id = c.id AND p.department_id = ?"
+                          " ORDER BY c.id LIMIT 1", [dept])
+    db.write(lambda cur: (
+        cur.execute("DELETE FROM item_department WHERE department_id = ? AND item_id IN"
+                    " (SELECT item_id FROM approval_case WHERE enterprise_id = ?"
+                    "  UNION SELECT item_id FROM licence WHERE enterprise_id = ?)", [dept, eid, eid]),
+        cur.execute("DELETE FROM inspection WHERE department_id = ? AND enterprise_id = ?", [dept, eid])))
+    hit = first_hit("supervisor", "case", case_no)
+    assert hit.may_open and not hit.profile_open
+    assert not profile.can_view(sup, eid)
+    # and every hit of a broad query agrees with the detail views
+    for g in qq.search(sup, case_no[:4]):
+        for h in g.hits:
+            if g.kind == "case":
+                push_query.case_detail(sup, int(h.params["case"]))  # opens: no refusal
+            if h.profile:
+                assert h.profile_open == profile.can_view(sup, int(h.profile["enterprise"]))
+    # the landing page: the case opens, the (refused) profile is not offered
+    at = login("supervisor")
+    at.text_input(key="qq_text").input(case_no).run()
+    assert not at.exception, at.exception
+    labels = [p.proto.label for p in at.get("page_link") if p.proto.query_string]
+    assert "办件档案" in labels and "企业画像" not in labels, labels

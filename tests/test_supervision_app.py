@@ -32,7 +32,7 @@ def test_supervisor_enters_an_inspection(db):
     assert any(t.label.startswith("后续监管任务") for t in at.tabs)
     at.text_input(key="new0_code").input(code.lower()).run()
     assert f"已登记企业：**{name}**" in page_source(at)
-    k = f"new0_{eid}"
+    k = "new0"
     at.text_input(key=f"{k}_place").input("南通市崇川区检查地点 8 号")
     at.selectbox(key=f"{k}_result").select("责令整改")
     at.text_area(key=f"{k}_findings").input("灭火器过期，责令限期更换")
@@ -53,8 +53,8 @@ def test_bad_entry_shows_a_message_and_saves_nothing(db):
     at = open_page("supervisor", tab="录入检查")
     at.text_input(key="new0_code").input("91320602ABC").run()
     assert "尚无此代码的企业" in page_source(at)
-    at.text_input(key="new0_new_name").input("某企业")
-    at.text_input(key="new0_new_place").input("某地")
+    at.text_input(key="new0_name").input("某企业")
+    at.text_input(key="new0_place").input("某地")
     button(at, "保存检查记录").click().run()
     assert any("18 位" in e.value for e in at.error)
     assert db.scalar("SELECT count(*) FROM inspection") == before
@@ -171,3 +171,90 @@ def test_admin_tab_and_profile_page(db):
     assert [m.label for m in at.metric][:5] == ["有效证照", "审批办件", "推送", "日常检查", "行政处罚"]
     assert int(at.metric[4].value) >= 1
     assert "行政处罚" in page_source(at)
+
+
+def _by_label(widgets, label):
+    return next(w for w in widgets if w.label.rstrip(" *") == label)
+
+
+def test_typed_fields_survive_the_code_lookup(db):
+    """Issue 16.3: 检查地点 and 检查情况 typed first are kept when a registered
+    company's code is then entered (the form's keys do not change with it)."""
+    eid, code, name = db.one("SELECT id, uscc, name FROM enterprise WHERE address IS NOT NULL"
+                             " ORDER BY id LIMIT 1")
+    at = open_page("supervisor", tab="录入检查")
+    _by_label(at.text_input, "检查地点").input("崇川区先填的地点 1 号")
+    _by_label(at.text_area, "检查情况").input("先填的检查情况")
+    _by_label(at.text_input, "检查人员").input("王先填")
+    # AppTest keeps a form's values only once submitted (the browser test covers
+    # values still pending in the form): 保存 without a code is refused first
+    button(at, "保存检查记录").click().run()
+    assert any("统一社会信用代码" in e.value for e in at.error), [e.value for e in at.error]
+    _by_label(at.text_input, "统一社会信用代码").input(code).run()
+    assert f"已登记企业：**{name}**" in page_source(at)
+    assert _by_label(at.text_input, "检查地点").value == "崇川区先填的地点 1 号"
+    assert _by_label(at.text_area, "检查情况").value == "先填的检查情况"
+    assert _by_label(at.text_input, "检查人员").value == "王先填"
+    assert _by_label(at.text_input, "被检查对象名称").value == name
+    # another code: still kept; the saved record has what was typed
+    other = db.scalar("SELECT uscc FROM enterprise WHERE id <> ? ORDER BY id LIMIT 1", [eid])
+    _by_label(at.text_input, "统一社会信用代码").input(other).run()
+    assert _by_label(at.text_input, "检查地点").value == "崇川区先填的地点 1 号"
+    _by_label(at.text_input, "统一社会信用代码").input(code).run()
+    button(at, "保存检查记录").click().run()
+    assert "检查记录已保存" in page_source(at), [e.value for e in at.error]
+    assert db.one("SELECT enterprise_id, place, findings, inspectors FROM inspection"
+                  " ORDER BY id DESC LIMIT 1") == (eid, "崇川区先填的地点 1 号", "先填的检查情况", "王先填")
+
+
+def test_empty_place_uses_the_registered_address(db):
+    eid, code, address = db.one("SELECT id, uscc, address FROM enterprise WHERE address IS NOT NULL"
+                                " ORDER BY id LIMIT 1")
+    at = open_page("supervisor", tab="录入检查")
+    _by_label(at.text_input, "统一社会信用代码").input(code).run()
+    button(at, "保存检查记录").click().run()
+    assert "检查记录已保存" in page_source(at), [e.value for e in at.error]
+    assert db.one("SELECT enterprise_id, place FROM inspection ORDER BY id DESC LIMIT 1") == (eid, address)
+
+
+def test_future_inspection_date_is_refused_and_input_kept(db):
+    """Issue 16.4: a future date is refused with a message; the input stays and
+    nothing is saved (the date field no longer clamps it to today)."""
+    code, name = db.one("SELECT uscc, name FROM enterprise ORDER BY id LIMIT 1")
+    future = clock.today() + timedelta(days=17)
+    before = db.scalar("SELECT count(*) FROM inspection")
+    at = open_page("supervisor", tab="录入检查")
+    _by_label(at.text_input, "统一社会信用代码").input(code).run()
+    day = _by_label(at.date_input, "检查日期")
+    assert day.max is None or day.max >= future  # the field takes any date; the service decides
+    day.set_value(future)
+    _by_label(at.text_input, "检查地点").input("未来日期检查地点")
+    _by_label(at.text_area, "检查情况").input("未来日期检查情况")
+    button(at, "保存检查记录").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("检查日期不能晚于今天" in e.value for e in at.error), [e.value for e in at.error]
+    assert db.scalar("SELECT count(*) FROM inspection") == before
+    assert _by_label(at.date_input, "检查日期").value == future
+    assert _by_label(at.text_input, "检查地点").value == "未来日期检查地点"
+    assert _by_label(at.text_area, "检查情况").value == "未来日期检查情况"
+    assert "检查记录已保存" not in page_source(at)
+
+
+def test_correction_refuses_a_future_date(db, as_user):
+    from sgld.services import inspection
+    code = db.scalar("SELECT uscc FROM enterprise ORDER BY id LIMIT 1")
+    iid = inspection.record(as_user("supervisor"), uscc_code=code, entity_name=None,
+                            inspected_at=clock.now() - timedelta(hours=1), place="甲地", result="合格",
+                            findings=None, inspectors="张三")
+    future = clock.today() + timedelta(days=17)
+    at = login("supervisor")
+    at.query_params["inspection"] = str(iid)
+    at.switch_page(PAGE).run()
+    day = _by_label(at.date_input, "检查日期")
+    assert day.max is None or day.max >= future
+    day.set_value(future)
+    _by_label(at.text_input, "更正原因").input("日期录错")
+    button(at, "保存更正").click().run()
+    assert any("检查日期不能晚于今天" in e.value for e in at.error), [e.value for e in at.error]
+    assert db.scalar("SELECT CAST(inspected_at AS DATE) FROM inspection WHERE id = ?", [iid]) < future
+    assert _by_label(at.text_input, "更正原因").value == "日期录错"

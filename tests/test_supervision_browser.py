@@ -64,3 +64,73 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     body = body[body.index("罚款合计"):]
     assert body.index("市场监管局日常检查：合格") < body.rindex(f"行政处罚 {decision}")
     shot(page, "supervision-profile")
+
+
+def _entry_form(page, server):
+    page.goto(f"{server.url}/监管录入")
+    open_tab(page, "录入检查")
+    panel = page.get_by_role("tabpanel")
+    panel.get_by_role("textbox", name="统一社会信用代码").wait_for(timeout=60_000)
+    wait_ready(page)
+    return panel
+
+
+def registered_company(demo_template) -> tuple[str, str]:
+    """A registered enterprise's (code, name): the demo data is the same in the
+    server's database (built from the same seed)."""
+    import duckdb
+    con = duckdb.connect(str(demo_template / "sgld.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT uscc, name FROM enterprise WHERE address IS NOT NULL"
+                           " ORDER BY id LIMIT 1").fetchone()
+    finally:
+        con.close()
+
+
+def test_typed_text_survives_the_code_lookup(server, page, demo_template):
+    """Issue 16.3: 检查地点 and 检查情况 typed before a registered company's code
+    are still there after the code has brought up the company."""
+    code, name = registered_company(demo_template)
+    login(page, server.url, "supervisor")
+    panel = _entry_form(page, server)
+    panel.get_by_role("textbox", name="检查地点").fill("浏览器先填的地点 9 号")
+    panel.get_by_role("textbox", name="检查情况").fill("浏览器先填的检查情况")
+    box = panel.get_by_role("textbox", name="统一社会信用代码")
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text(f"已登记企业：{name}").wait_for(timeout=20_000)
+    wait_ready(page)
+    shot(page, "supervision-entry-typed-kept")
+    assert panel.get_by_role("textbox", name="检查地点").input_value() == "浏览器先填的地点 9 号"
+    assert panel.get_by_role("textbox", name="检查情况").input_value() == "浏览器先填的检查情况"
+
+
+def test_future_inspection_date_is_refused(server, page, demo_template):
+    """Issue 16.4: a typed future date is not replaced by today: 保存 says
+    检查日期不能晚于今天, the input stays, nothing is saved."""
+    from datetime import timedelta
+
+    from sgld import clock
+    code, name = registered_company(demo_template)
+    future = f"{clock.today() + timedelta(days=17):%Y/%m/%d}"
+    login(page, server.url, "supervisor")
+    panel = _entry_form(page, server)
+    box = panel.get_by_role("textbox", name="统一社会信用代码")
+    box.fill(code)
+    box.press("Enter")
+    page.get_by_text(f"已登记企业：{name}").wait_for(timeout=20_000)
+    wait_ready(page)
+    field = panel.get_by_test_id("stDateInput")
+    field.get_by_role("spinbutton").first.click()  # the year segment; typing moves on
+    page.keyboard.type(future.replace("/", ""))
+    day = field.locator("input[type=date]")
+    panel.get_by_role("textbox", name="检查地点").fill("未来日期的检查地点")
+    panel.get_by_role("button", name="保存检查记录").click()
+    try:
+        page.get_by_text("检查日期不能晚于今天").wait_for(timeout=30_000)
+    finally:
+        wait_ready(page)
+        shot(page, "supervision-entry-future-date")
+    assert day.input_value() == future.replace("/", "-")
+    assert panel.get_by_role("textbox", name="检查地点").input_value() == "未来日期的检查地点"
+    assert not page.get_by_text("检查记录已保存").count()

@@ -57,7 +57,7 @@ def test_unknown_code_needs_a_name_and_registers_the_enterprise(db, as_user):
 @pytest.mark.parametrize("change,expect", [
     ({"uscc_code": "91320602ABC"}, "18 位"),
     ({"uscc_code": ""}, "不能为空"),
-    ({"inspected_at": "2099-01-01 10:00"}, "不能晚于当前时间"),
+    ({"inspected_at": "2099-01-01 10:00"}, "检查日期不能晚于今天"),
     ({"result": "很好"}, "检查结果“很好”无效"),
     ({"place": " "}, "检查地点"),
     ({"inspectors": ""}, "检查人员"),
@@ -74,6 +74,16 @@ def test_bad_input_changes_nothing(db, as_user, change, expect):
         rec(sup, change.pop("uscc_code", code), **change)
     assert expect in str(e.value)
     assert (db.scalar("SELECT count(*) FROM inspection"), db.scalar("SELECT count(*) FROM audit_log")) == before
+
+
+def test_later_today_is_refused_with_the_time(db, as_user):
+    """Issue 16.4: a later day says 检查日期不能晚于今天; a later time today names the time."""
+    clock.freeze(datetime(2026, 12, 3, 10, 0))
+    sup = as_user("supervisor")
+    with pytest.raises(ValidationError, match="检查时间不能晚于当前时间"):
+        rec(sup, known(db)[1], inspected_at=datetime(2026, 12, 3, 15, 0))
+    with pytest.raises(ValidationError, match="检查日期不能晚于今天（2026-12-03）"):
+        rec(sup, known(db)[1], inspected_at=datetime(2026, 12, 20, 9, 0))
 
 
 def test_oversize_evidence_refused(db, as_user, monkeypatch):

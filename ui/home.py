@@ -342,10 +342,12 @@ def quick_search(actor: Actor) -> None:
                     key = FILE_KEYS.get(hit.page)
                     row = st.columns([3, 1])
                     row[0].markdown(f"{md_text(hit.title)}  \n:gray[{md_text(hit.detail)}]")
-                    if key in pages:
+                    if key in pages and hit.may_open:
                         row[1].page_link(hit.page, label=hit.link_label, query_params=hit.params,
                                          icon=":material/open_in_new:")
-                    if hit.profile and g.kind != "enterprise" and "profile" in pages:
+                    elif not hit.may_open:  # no link that would be refused
+                        row[1].caption(md_text(hit.why_not or "无权查看"))
+                    if hit.profile and hit.profile_open and g.kind != "enterprise" and "profile" in pages:
                         row[1].page_link(PAGE_FILES["profile"], label="企业画像",
                                          query_params={k: str(v) for k, v in hit.profile.items()},
                                          icon=":material/domain:")

@@ -114,7 +114,11 @@ def _fields(code, entity_name, inspected_at, place, result, findings, inspectors
             keep_result: str | None = None) -> dict:
     code = uscc.validate(code)
     at = parse_datetime(inspected_at)
-    if at > clock.now():
+    now = clock.now()
+    if at.date() > now.date():
+        raise ValidationError(f"检查日期不能晚于今天（{now.date().isoformat()}），"
+                              f"填写的是 {at:%Y-%m-%d}。", field="inspected_at")
+    if at > now:
         raise ValidationError(f"检查时间不能晚于当前时间（{at:%Y-%m-%d %H:%M}）。", field="inspected_at")
     options = result_options()
     if keep_result and keep_result not in options:
@@ -231,8 +235,12 @@ def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: st
 
 
 # -- reading ------------------------------------------------------------------------
-def _can_see(actor: Actor, department_id: int) -> bool:
+def can_see(actor: Actor, department_id: int) -> bool:
+    """May ``actor`` open an inspection recorded by ``department_id``?"""
     return actor.sees_everything or actor.has("approver") or actor.department_id == department_id
+
+
+_can_see = can_see
 
 
 def get(actor: Actor, inspection_id: int) -> dict:

@@ -8,7 +8,9 @@ revocation requests of the revocation issue) or
 ``profile_flags(actor, enterprise_id) -> list[dict]`` (e.g. warning-list
 status: ``{"label": "警示名单", "text": "...", "level": "error"}``).  An event is
 ``{"at": datetime|date, "kind": "检查", "title": str, "detail": str,
-"status": str|None, "link": {"page": "pages/…py", "params": {...}}|None}``.
+"status": str|None, "link": {"page": "pages/…py", "params": {...}}|None,
+"may_open": bool, "why_not": str}`` (``may_open``: the actor may open the
+link; set here by the detail views' rules unless the provider set it).
 
 Data scope: approvers, leaders and admins see every enterprise; a
 supervisor sees the enterprises their department supervises (the
@@ -203,7 +205,7 @@ def _inspections(eid: int) -> list[dict]:
     for r in rows:
         if r["department_id"] not in dep_name:
             continue  # the inner join with department of before
-        r["department"] = dep_name[r.pop("department_id")]
+        r["department"] = dep_name[r["department_id"]]
         r["files"] = files.get(str(r["id"]), 0)
         out.append(r)
     return out
@@ -244,6 +246,44 @@ def _own_events(data: dict) -> list[dict]:
                    "detail": f"{r['authority'] or ''}：{r['category'] or ''}{fine}",
                    "status": r["category"], "link": _link(PAGE_SUPERVISE, penalty=r["id"])})
     return ev
+
+
+NOT_OWN_CASE = "非本部门办件"
+NOT_OWN_INSPECTION = "非本部门检查记录"
+
+
+def _mark_openable(actor: Actor, data: dict, events: list[dict]) -> None:
+    """Set ``may_open`` (and ``why_not``) on each event by the rule its record's
+    detail view applies, so the page offers 查看 only where it will open
+    (issue 16.12): cases, licences and pushes by ``push.case_in_scope``,
+    inspections by ``inspection.can_see``."""
+    from sgld.services import inspection, push
+    case_ok: dict[int, bool] = {}
+
+    def case_open(case_id) -> bool:
+        if case_id is None:
+            return False
+        if case_id not in case_ok:
+            with get_db().cursor() as cur:
+                case_ok[case_id] = bool(push.case_in_scope(cur, actor, int(case_id)))
+        return case_ok[case_id]
+
+    licence_case = {r["id"]: r.get("case_id") for r in data["licences"]}
+    inspection_dept = {r["id"]: r["department_id"] for r in data["inspections"]}
+    for e in events:
+        link = e.get("link") or {}
+        params = link.get("params") or {}
+        ok, why = True, None
+        if link.get("page") == PAGE_PUSH and "case" in params:
+            ok, why = case_open(int(params["case"])), NOT_OWN_CASE
+        elif link.get("page") == PAGE_PUSH and "licence" in params:
+            ok, why = case_open(licence_case.get(int(params["licence"]))), NOT_OWN_CASE
+        elif link.get("page") == PAGE_SUPERVISE and "inspection" in params:
+            dept = inspection_dept.get(int(params["inspection"]))
+            ok, why = dept is not None and inspection.can_see(actor, dept), NOT_OWN_INSPECTION
+        e.setdefault("may_open", ok)
+        if not e["may_open"]:
+            e.setdefault("why_not", why or "无权查看")
 
 
 def _providers(name: str):
@@ -293,6 +333,7 @@ def profile(actor: Actor, enterprise_id: int) -> dict:
             data["flags"].extend(fn(actor, enterprise_id) or [])
         except Exception:  # noqa: BLE001
             log.exception("profile_flags provider %s failed", name)
+    _mark_openable(actor, data, events)
     events.sort(key=_sort_key, reverse=True)
     data["timeline"] = events
     data["counts"] = {

@@ -42,6 +42,9 @@ class Hit:
     params: dict               # query parameters naming the record
     link_label: str
     profile: dict | None = None  # {"enterprise": id} when the enterprise profile applies
+    may_open: bool = True      # the record's detail view opens for the actor
+    why_not: str | None = None  # shown instead of the link when it does not
+    profile_open: bool = True  # the enterprise profile opens for the actor
 
 
 @dataclass
@@ -274,7 +277,41 @@ def _reviews(actor: Actor, q: str) -> Group | None:
         for r in rows[:LIMIT]], len(rows) > LIMIT)
 
 
+def _mark_openable(actor: Actor, groups: list[Group]) -> list[Group]:
+    """Decide, by the detail views' own rules, which links open for the actor
+    (issue 16.12): a case or licence by ``push.case_in_scope``, the enterprise
+    profile by ``profile.can_view``; the page offers only those."""
+    if actor.sees_everything or actor.has("approver"):
+        return groups
+    from sgld.services import profile, push
+    seen: dict[int, bool] = {}
+    for g in groups:
+        for hit in g.hits:
+            case_id = None
+            if g.kind == "case":
+                case_id = int(hit.params["case"])
+            elif g.kind == "licence":
+                case_id = get_db().scalar("SELECT case_id FROM licence WHERE id = ?",
+                                          [int(hit.params["licence"])])
+            if g.kind in ("case", "licence"):
+                with get_db().cursor() as cur:
+                    hit.may_open = case_id is not None and bool(push.case_in_scope(cur, actor, case_id))
+                if not hit.may_open:
+                    hit.why_not = "非本部门办件"
+            eid = (hit.profile or {}).get("enterprise")
+            if eid is not None:
+                if eid not in seen:
+                    seen[eid] = profile.can_view(actor, int(eid))
+                hit.profile_open = seen[eid]
+    return groups
+
+
 def search(actor: Actor, text: str) -> list[Group]:
+    """Grouped hits (see ``_search``), each marked with what the actor may open."""
+    return _mark_openable(actor, _search(actor, text))
+
+
+def _search(actor: Actor, text: str) -> list[Group]:
     """Grouped hits for ``text`` within the actor's data scope (kinds with no
     hit are left out).
 
