@@ -129,8 +129,15 @@ def test_supervisor_of_another_department_does_not_see_it(db, as_user):
     assert any("未参加该专项审查" in w.value for w in at.warning)
 
 
+def after_the_meeting(db, rid, hours=1):
+    """Move the clock to ``hours`` after the meeting's scheduled start."""
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid])
+    clock.freeze(start + timedelta(hours=hours))
+
+
 def test_approver_records_the_meeting_and_concludes(db, as_user):
     rid = make_review(db, as_user)
+    after_the_meeting(db, rid)
     at = open_page("approver", rid)
     assert not at.exception
     by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
@@ -157,8 +164,44 @@ def test_approver_records_the_meeting_and_concludes(db, as_user):
     assert any(b.label.startswith("下载纪要") for b in at.get("download_button"))
 
 
+def test_meeting_cannot_be_recorded_before_it_begins(db, as_user):
+    """Issue 16.9: at 13:28 a meeting at 15:00 the same day is refused with a
+    message; what was typed stays; from 15:00 on it is recorded."""
+    rid = make_review(db, as_user)
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid])
+    start = start.replace(hour=15, minute=0, second=0)
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
+                                     [start, rid]))
+    clock.freeze(start.replace(hour=13, minute=28))
+    at = open_page("approver", rid)
+    assert by_label(at.date_input, "会议召开日期").value == start.date()
+    assert by_label(at.time_input, "会议开始时间").value == start.time()
+    by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
+    att = [s for s in at.selectbox if s.label == "出席情况"]
+    people = [t for t in at.text_input if t.label == "出席人员"]
+    att[0].set_value(sr.PRESENT)
+    people[0].input("张监管")
+    att[1].set_value(sr.ABSENT_NO_REASON)
+    at = button(at, "保存会议记录").click().run()
+    assert any("会议召开后才能录入" in e.value for e in at.error), [e.value for e in at.error]
+    assert "15:00，现在是" in page_source(at) and "13:28" in page_source(at)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_NOTIFIED
+    assert by_label(at.text_area, "经办人情况说明").value == "经办人说明项目情况"
+    # a start time typed earlier than the scheduled one, but still later than now
+    by_label(at.time_input, "会议开始时间").set_value(start.replace(hour=14).time())
+    at = button(at, "保存会议记录").click().run()
+    assert any("会议召开后才能录入" in e.value for e in at.error)
+    clock.freeze(start.replace(hour=15, minute=5))
+    at.session_state["sgld_last_seen"] = clock.now()   # (not logged out for idling)
+    by_label(at.time_input, "会议开始时间").set_value(start.time())
+    at = button(at, "保存会议记录").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_HELD
+
+
 def test_meeting_with_missing_reason_shows_the_error(db, as_user):
     rid = make_review(db, as_user)
+    after_the_meeting(db, rid)
     at = open_page("approver", rid)
     by_label(at.text_area, "经办人情况说明").input("说明")
     att = [s for s in at.selectbox if s.label == "出席情况"]

@@ -281,6 +281,31 @@ def test_meeting_needs_reason_date_experts_and_the_right_division(db, as_user):
     assert status(db, rid) == sr.S_HELD
 
 
+def test_meeting_is_recorded_only_once_it_has_begun(db, as_user):
+    """Issue 16.9: date and time are compared with clock.now()."""
+    rid = notified(db, as_user, depts=("市场监管局",))
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid]).replace(
+        hour=15, minute=0, second=0)
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
+                                     [start, rid]))
+    call = dict(held_on=start.date(), chair="王分管", presentation="说明",
+                departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}))
+    n = db.scalar("SELECT count(*) FROM audit_log")
+    clock.freeze(start.replace(hour=13, minute=28))
+    with pytest.raises(ValidationError, match="15:00.*会议召开后才能录入"):
+        sr.record_meeting(as_user("approver"), rid, **call)   # the scheduled time
+    with pytest.raises(ValidationError, match="14:00"):
+        sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=14).time())
+    with pytest.raises(ValidationError, match="会议开始时间"):
+        sr.record_meeting(as_user("approver"), rid, **call, start_time="下午")
+    assert status(db, rid) == sr.S_NOTIFIED and db.scalar("SELECT count(*) FROM audit_log") == n
+    # held earlier that day than scheduled: recorded with its real start
+    sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=9).time())
+    assert status(db, rid) == sr.S_HELD
+    clock.freeze(start)
+    sr.record_meeting(as_user("approver"), rid, **call)   # corrected at 15:00: allowed
+
+
 def test_meeting_before_approval_is_refused(db, as_user):
     rid = motion(db, as_user, depts=("市场监管局",))
     with pytest.raises(StateError):

@@ -243,8 +243,8 @@ def check_form(actor: Actor, x: dict) -> None:
     with st.form(f"lz_check_{x['id']}", clear_on_submit=False):
         st.markdown("**登记复查**")
         c1, c2, c3 = st.columns(3)
-        checked_on = c1.date_input("复查日期", value=clock.today(), max_value=clock.today(),
-                                   key=f"lz_chk_on_{x['id']}")
+        # no max_value (a later date would be replaced silently): the service refuses it
+        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}")
         site = c2.checkbox("赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}",
                            help="涉及硬件设施的整改须赴现场检查")
         result = c3.radio("复查结论", svc.CHECK_RESULTS, horizontal=True, key=f"lz_chk_res_{x['id']}")

@@ -224,10 +224,12 @@ def _meeting_form(actor, r: dict) -> None:
     with st.expander("修改会议记录" if held else "录入审查会议情况", expanded=not held,
                      icon=":material/edit_note:"):
         with st.form(f"review_meeting_{rid}"):
-            c = st.columns(2)
-            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or min(
-                r["meeting_at"].date(), clock.today()), max_value=clock.today())
-            chair = c[1].text_input("主持人", value=r["chair"] or r["chair_level"])
+            c = st.columns([1, 1, 2])
+            # no max_value: the browser would replace a later date silently;
+            # the service refuses a meeting that has not begun, with a message
+            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date())
+            start = c[1].time_input("会议开始时间", value=r["meeting_at"].time(), step=900)
+            chair = c[2].text_input("主持人", value=r["chair"] or r["chair_level"])
             presentation = st.text_area("经办人情况说明", value=r["presentation"] or "",
                                         placeholder="经办人说明项目审批相关情况")
             expert = site = None
@@ -263,7 +265,8 @@ def _meeting_form(actor, r: dict) -> None:
                                 "opinion_text": op_text}
             go = st.form_submit_button("保存会议记录", type="primary")
         if go:
-            _run(lambda: sr.record_meeting(actor, rid, held_on=held_on, chair=chair,
+            _run(lambda: sr.record_meeting(actor, rid, held_on=held_on, start_time=start,
+                                           chair=chair,
                                            presentation=presentation, departments=entries,
                                            expert_opinions=expert, site_findings=site),
                  "会议情况已记录。")
@@ -288,7 +291,7 @@ def _decision_form(actor, r: dict) -> None:
         st.markdown("##### 录入市政府决定")
         c = st.columns(2)
         decision = c[0].radio("市政府决定", sr.GOV_DECISIONS, horizontal=True)
-        on = c[1].date_input("决定日期", value=clock.today(), max_value=clock.today())
+        on = c[1].date_input("决定日期", value=clock.today())  # a later date: refused with a message
         text = st.text_area("决定内容")
         go = st.form_submit_button("保存市政府决定", type="primary")
     if go:

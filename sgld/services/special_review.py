@@ -488,15 +488,21 @@ def submit_opinion(actor: Actor, review_id: int, opinion: str, text: str | None 
 # -- meeting --------------------------------------------------------------
 def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
                    presentation: str, departments: dict, expert_opinions: str | None = None,
-                   site_findings: str | None = None) -> None:
+                   site_findings: str | None = None, start_time: time | None = None) -> None:
     """Record the meeting (已通知 → 已召开; may be corrected while 已召开).
 
     ``departments`` maps each participating department id to
     ``{"attendance": 出席|缺席（有理由）|无故缺席, "absence_reason": str,
     "attendees": str, "opinion": None|同意|不同意|有条件同意, "opinion_text": str}``.
     ``opinion`` None for a present department means it stated no different
-    opinion (视为同意 at conclusion, unless it gave a written opinion)."""
+    opinion (视为同意 at conclusion, unless it gave a written opinion).
+
+    A meeting is recorded only once it has begun: its start (``held_on``
+    at ``start_time``; without a time, on the scheduled day, the scheduled
+    time) must not be later than ``clock.now()``."""
     held_on = v.parse_date(held_on, "会议召开日期", not_future=True)
+    if start_time is not None and not isinstance(start_time, time):
+        raise ValidationError("“会议开始时间”不是有效时间。", field="start_time")
     chair = v.text(chair, "主持人", max_len=60)
     presentation = v.text(presentation, "经办人情况说明", max_len=4000, multiline=True)
     expert_opinions = v.text(expert_opinions, "专家评审意见", required=False, max_len=4000,
@@ -510,6 +516,12 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "录入专项审查会议情况")
         _need_status(r, (S_NOTIFIED, S_HELD), "录入会议情况")
+        at = start_time or (r["meeting_at"].time() if held_on == r["meeting_at"].date() else None)
+        now = clock.now()
+        if at is not None and datetime.combine(held_on, at) > now:
+            raise ValidationError(
+                f"会议开始时间为 {held_on:%Y-%m-%d} {at:%H:%M}，现在是 {now:%Y-%m-%d %H:%M}："
+                "会议召开后才能录入会议情况。", field="held_on")
         if r["approved_at"] and held_on < r["approved_at"].date():
             raise ValidationError("会议召开日期不能早于动议审察同意的日期"
                                   f"（{r['approved_at']:%Y-%m-%d}）。", field="held_on")
@@ -594,7 +606,8 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
                     [S_HELD, held_on, chair, presentation, expert_opinions, site_findings,
                      actor.user_id, now, now, r["id"]])
         audit.record(cur, actor, "record_meeting", "special_review", r["id"], before=before,
-                     after={"status": S_HELD, "held_on": held_on, "chair": chair,
+                     after={"status": S_HELD, "held_on": held_on,
+                            "start_time": at.strftime("%H:%M") if at else None, "chair": chair,
                             "presentation": presentation, "expert_opinions": expert_opinions,
                             "site_findings": site_findings, "departments": after_depts})
     get_db().write(tx)
