@@ -222,3 +222,43 @@ def test_statistics_and_agenda_render_for_every_reader(db):
         at.segmented_control[0].set_value("日程").run()
         assert not at.exception, user
         assert "即将召开" in page_source(at)
+
+
+def issued_review(db, as_user) -> int:
+    rid = make_review(db, as_user)
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="说明", start_time=clock.now().time(),
+                      departments={dept(db, "市场监管局"): {"attendance": sr.PRESENT, "attendees": "张监管"},
+                                   dept(db, "生态环境局"): {"attendance": sr.ABSENT_NO_REASON}})
+    sr.conclude(as_user("approver"), rid, "同意。")
+    sr.issue_minutes(as_user("approver"), rid)
+    return rid
+
+
+def test_department_records_its_follow_up_and_the_bureau_sees_it(db, as_user):
+    """Issue 16.22: the follow-up is a 处理提醒 on the department's page until
+    it records what it did; the review detail shows who has and has not."""
+    rid = issued_review(db, as_user)
+    at = open_page("supervisor")
+    pills = at.get("button_group")
+    assert any("待落实会议决定" in str(p.proto) for p in pills)
+    at.session_state["review_todo"] = "review_follow_up"
+    at.session_state["review_pick"] = rid
+    at.run()
+    assert "落实会议决定" in page_source(at) and "尚未登记落实情况" in page_source(at)
+    at = button(at, "登记落实情况").click().run()   # empty: refused, nothing saved
+    assert any("落实情况" in e.value for e in at.error)
+    assert not db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id = ?", [rid])
+    by_label(at.text_area, "落实情况").input("已纳入重点监管名单，首次现场检查已完成。")
+    at = button(at, "登记落实情况").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "落实情况已登记" in page_source(at)
+    assert at.session_state["review_pick"] == rid   # the review acted on stays open
+    assert rid not in sr.reminder_ids(as_user("supervisor"),
+                                      sr.reminder_lists(as_user("supervisor"))["review_follow_up"])
+    at = open_page("approver", rid)
+    table = next(d.value for d in at.dataframe if "落实事项" in d.value.columns)
+    states = dict(zip(table["部门"], table["状态"]))
+    assert states == {"投资建设审批处": "未落实", "市场监管局": "已落实", "生态环境局": "未落实"}
+    assert "尚未登记落实情况：投资建设审批处、生态环境局" in page_source(at)
+    assert "登记落实情况" in {b.label for b in at.button}
