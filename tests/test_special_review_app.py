@@ -262,3 +262,13 @@ def test_department_records_its_follow_up_and_the_bureau_sees_it(db, as_user):
     assert states == {"投资建设审批处": "未落实", "市场监管局": "已落实", "生态环境局": "未落实"}
     assert "尚未登记落实情况：投资建设审批处、生态环境局" in page_source(at)
     assert "登记落实情况" in {b.label for b in at.button}
+
+
+def test_department_filter_reads_all_in_chinese(db):
+    """Issue 16.16: 参审部门 set to none (as a reminder link does) shows 全部,
+    not Streamlit's English placeholder."""
+    at = as_logged_in(PAGE, "approver")
+    at.session_state["review_dept"] = None
+    at.run()
+    box = at.selectbox(key="review_dept")
+    assert box.value is None and box.proto.placeholder == "全部"

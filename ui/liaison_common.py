@@ -218,7 +218,7 @@ def rectifications_tab(actor: Actor) -> None:
         st.divider()
         # the label names the item, not its state or deadline (a check changes them)
         x = pick("查看整改事项", rows,
-                 lambda r: f"{r['problem']} · {r['applicant'] or ''}（{r['title']}，编号 {r['id']}）",
+                 lambda r: f"{r['problem']} · {r['title']}（编号 {r['id']}）",
                  key="lz_rect_pick", frame=shown,
                  pool=svc.list_rectifications(actor) if filt else rows)
         if x is None:
