@@ -74,16 +74,67 @@ def test_roster_shows_qualification_and_adds_an_entry(db):
     assert set(roster["部门"]) == {"市场监管局"}
     assert "不符合" in set(roster["资格"]) and "符合" in set(roster["资格"])
     assert roster["不符合原因"].str.contains("未满 2 年").any()
-    at.text_input(key="lz_rf_new_name").input("周新人")
-    at.selectbox(key="lz_rf_new_et").set_value("参照公务员法管理人员")
-    at.date_input(key="lz_rf_new_joined").set_value(clock.today() - timedelta(days=400))
-    at.checkbox(key="lz_rf_new_fam").check()
+    at.text_input(key="lz_rf_new_0_name").input("周新人")
+    at.selectbox(key="lz_rf_new_0_et").set_value("参照公务员法管理人员")
+    at.date_input(key="lz_rf_new_0_joined").set_value(clock.today() - timedelta(days=400))
+    at.checkbox(key="lz_rf_new_0_fam").check()
     button(at, "保存").click().run()
     assert not errors(at), errors(at)
     row = next(r for r in svc.list_roster(actor("supervisor")) if r["name"] == "周新人")
     assert row["employment_type"] == "参照公务员法管理人员" and row["familiar_confirmed"]
     assert not row["qualified"] and "未满 2 年" in row["problems"][0]
     assert "已保存" in page_source(at)
+
+
+def fill_new_liaison(at, name, joined, familiar=True):
+    gen = at.session_state["lz_rf_new_gen"] if "lz_rf_new_gen" in at.session_state else 0
+    k = f"lz_rf_new_{gen}"
+    at.text_input(key=f"{k}_name").input(name)
+    at.date_input(key=f"{k}_joined").set_value(joined)
+    if familiar:
+        at.checkbox(key=f"{k}_fam").check()
+    return k
+
+
+def test_new_liaison_form_is_empty_after_a_save(db):
+    """Issue 16.7: after 保存 the 新增联络员 form is empty (no checkbox left
+    ticked), and 保存 again does not add the person twice."""
+    at = run("supervisor", "联络员名册")
+    n = len(svc.list_roster(actor("supervisor")))
+    joined = clock.today() - timedelta(days=2000)
+    fill_new_liaison(at, "吴一", joined)
+    at.text_input(key="lz_rf_new_0_pos").input("科长")
+    at.text_input(key="lz_rf_new_0_contact").input("0513-1234")
+    button(at, "保存").click().run()
+    assert not errors(at), errors(at)
+    assert len(svc.list_roster(actor("supervisor"))) == n + 1
+    form = [w for kind in ("text_input", "checkbox", "date_input", "selectbox")
+            for w in getattr(at, kind) if str(w.key or "").startswith("lz_rf_new_")]
+    assert form
+    values = {w.key.rsplit("_", 1)[-1]: w.value for w in form}
+    assert values["name"] == "" and values["pos"] == "" and values["contact"] == ""
+    assert values["joined"] is None and values["fam"] is False and values["active"] is True
+    assert values["user"] == 0 and values["et"] == svc.EMPLOYMENT_TYPES[0]
+    # the next person without ticking the confirmation is not 已确认
+    fill_new_liaison(at, "吴二", joined, familiar=False)
+    button(at, "保存").click().run()
+    assert not errors(at), errors(at)
+    second = next(r for r in svc.list_roster(actor("supervisor")) if r["name"] == "吴二")
+    assert not second["familiar_confirmed"] and not second["qualified"]
+    # the same person again is refused, and what was typed stays
+    k = fill_new_liaison(at, "吴一", joined)
+    button(at, "保存").click().run()
+    assert errors(at) and "已有“吴一”" in errors(at)[0]
+    assert at.text_input(key=f"{k}_name").value == "吴一"
+    assert len(svc.list_roster(actor("supervisor"))) == n + 2
+
+
+def test_future_joining_date_is_refused_with_a_message(db):
+    at = run("supervisor", "联络员名册")
+    fill_new_liaison(at, "未来人", clock.today() + timedelta(days=5))
+    button(at, "保存").click().run()
+    assert errors(at) and "不能晚于今天" in errors(at)[0]
+    assert at.text_input(key="lz_rf_new_0_name").value == "未来人"
 
 
 def test_roster_bad_input_shows_the_reason(db):
@@ -128,8 +179,8 @@ def test_dispatch_requires_a_choice_and_shows_the_replaced_one(db):
     at.session_state["lz_dept_filter"] = "已派员"
     at.run()
     at.selectbox(key="lz_dept_pick").set_value(first["id"]).run()
-    assert at.selectbox(key=f"lz_dispatch_who_{first['id']}").value is None
-    at.selectbox(key=f"lz_dispatch_who_{first['id']}").set_value(ok[1]["id"])
+    assert at.selectbox(key=f"lz_dispatch_who_{first['id']}_1").value is None
+    at.selectbox(key=f"lz_dispatch_who_{first['id']}_1").set_value(ok[1]["id"])
     button(at, "更换联络员并告知审批局").click().run()
     assert not errors(at), errors(at)
     text = page_source(at)
@@ -207,7 +258,7 @@ def test_first_assignment_shows_the_discipline(db):
 
 def test_approver_sends_a_letter_and_the_one_day_rule(db):
     at = run("approver", "商请函总览")
-    k = "lz_new_manual"
+    k = "lz_new_manual_0"
     n = len(svc.list_letters(actor("approver")))
     at.text_input(key=f"{k}_title").input("南通页面测试公司食品经营许可现场审查")
     at.text_input(key=f"{k}_place").input("南通市崇川区页面路 8 号")
@@ -226,6 +277,66 @@ def test_approver_sends_a_letter_and_the_one_day_rule(db):
     letters = svc.list_letters(actor("supervisor"), state="待派员")
     assert any(r["title"] == "南通页面测试公司食品经营许可现场审查" for r in letters)
     assert "商请函已发往：市场监管局" in page_source(at)
+    # the form is empty again: 保存 twice does not send the same review twice
+    assert at.text_input(key="lz_new_manual_1_title").value == ""
+    assert at.multiselect(key="lz_new_manual_1_depts").value == []
+
+
+def test_after_dispatch_the_same_letter_stays_open(db):
+    """Issue 16.21: the letter acted on stays open although it left the
+    待派员 list — not the next letter."""
+    sup = actor("supervisor")
+    at = run("supervisor", "商请函与派员")
+    first = sorted(svc.list_letters(sup, state="待派员"), key=lambda r: r["review_date"])[0]
+    assert at.selectbox(key="lz_dept_pick").value == first["id"]
+    ok = [c for c in svc.dispatch_candidates(sup, first["id"]) if c["dispatchable"]]
+    at.selectbox(key=f"lz_dispatch_who_{first['id']}").set_value(ok[0]["id"])
+    button(at, "确认派员并告知审批局").click().run()
+    assert not errors(at), errors(at)
+    assert at.selectbox(key="lz_dept_pick").value == first["id"]
+    assert f"**派出联络员**：{ok[0]['name']}" in page_source(at)
+    # the next run (any click) still shows it
+    at.run()
+    assert at.selectbox(key="lz_dept_pick").value == first["id"]
+
+
+def test_after_sending_another_letter_the_same_letter_stays_open(db):
+    ap = actor("approver")
+    at = run("approver", "商请函总览")
+    today = clock.today()
+    letter = next(r for r in svc.list_letters(ap) if r["review_date"] > today
+                  and r["status"] == "待派员")
+    at.selectbox(key="lz_bur_pick").set_value(letter["id"]).run()
+    sent = {r["department_id"] for r in svc.list_letters(ap, review_id=letter["review_id"])}
+    other = next(d for d in svc.supervision_departments(ap) if d["id"] not in sent)
+    at.selectbox(key=f"lz_more_dep_{letter['review_id']}").set_value(other["id"])
+    button(at, "发出商请函").click().run()
+    assert not errors(at), errors(at)
+    assert len(svc.list_letters(ap, review_id=letter["review_id"])) == len(sent) + 1
+    assert at.selectbox(key="lz_bur_pick").value == letter["id"]
+    at.run()
+    assert at.selectbox(key="lz_bur_pick").value == letter["id"]
+
+
+def test_closed_rectification_stays_open_with_its_new_state(db):
+    """Issue 16.21: after a check closes an item, the selector does not read
+    整改中 (no state in its label) and the item stays open, also under a
+    filter it no longer matches."""
+    lz = actor("liaison")
+    x = next(r for r in svc.list_rectifications(lz) if r["state"] == "即将到期")
+    at = run("liaison", "整改跟踪")
+    at.session_state["lz_rect_state"] = "到期/逾期"
+    at.run()
+    at.selectbox(key="lz_rect_pick").set_value(x["id"]).run()
+    at.checkbox(key=f"lz_chk_site_{x['id']}").check()
+    at.radio(key=f"lz_chk_res_{x['id']}").set_value("已整改")
+    at.text_area(key=f"lz_chk_note_{x['id']}").input("现场检查：已整改到位。")
+    button(at, "保存复查记录").click().run()
+    assert not errors(at), errors(at)
+    box = at.selectbox(key="lz_rect_pick")
+    assert box.value == x["id"]
+    assert not any(s in o for o in box.options for s in ("整改中", "即将到期", "已逾期", "已整改"))
+    assert ":green-badge[已整改]" in "\n".join(m.value for m in at.markdown)
 
 
 def test_only_the_open_tab_runs(db, monkeypatch):

@@ -531,3 +531,23 @@ def test_letter_contact_line_has_the_senders_phone(db):
     phone = db.scalar("SELECT phone FROM app_user WHERE id = ?", [appr.user_id])
     text = text_of(svc.letter_docx(actor("supervisor"), letter_of(db, rid))[1])
     assert phone and f"（联系人：{appr.display_name}，联系电话：{phone}）" in text
+
+
+def test_duplicate_roster_entry_is_refused(db):
+    """Issue 16.7: the same person (department, name, joining date) once only."""
+    sup = actor("supervisor")
+    fields = dict(name="重复人", employment_type="在职公务员", joined_on=date(2015, 1, 1),
+                  familiar_confirmed=False)
+    lid = svc.save_liaison(sup, **fields)
+    n, a = db.scalar("SELECT count(*) FROM liaison"), audit_count(db)
+    with pytest.raises(ValidationError, match="已有“重复人”"):
+        svc.save_liaison(sup, **fields)
+    assert db.scalar("SELECT count(*) FROM liaison") == n and audit_count(db) == a
+    # another joining date is another person; another department may have the name
+    svc.save_liaison(sup, **dict(fields, joined_on=date(2016, 1, 1)))
+    svc.save_liaison(actor("supervisor2"), **fields)
+    # an edit of the entry itself is no duplicate, an edit into another entry is
+    svc.save_liaison(sup, liaison_id=lid, **dict(fields, position="科员"))
+    other = svc.save_liaison(sup, **dict(fields, name="另一人"))
+    with pytest.raises(ValidationError, match="不能重复登记"):
+        svc.save_liaison(sup, liaison_id=other, **fields)

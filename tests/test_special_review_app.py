@@ -129,8 +129,15 @@ def test_supervisor_of_another_department_does_not_see_it(db, as_user):
     assert any("未参加该专项审查" in w.value for w in at.warning)
 
 
+def after_the_meeting(db, rid, hours=1):
+    """Move the clock to ``hours`` after the meeting's scheduled start."""
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid])
+    clock.freeze(start + timedelta(hours=hours))
+
+
 def test_approver_records_the_meeting_and_concludes(db, as_user):
     rid = make_review(db, as_user)
+    after_the_meeting(db, rid)
     at = open_page("approver", rid)
     assert not at.exception
     by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
@@ -160,8 +167,44 @@ def test_approver_records_the_meeting_and_concludes(db, as_user):
     assert any(b.label.startswith("下载纪要") for b in at.get("download_button"))
 
 
+def test_meeting_cannot_be_recorded_before_it_begins(db, as_user):
+    """Issue 16.9: at 13:28 a meeting at 15:00 the same day is refused with a
+    message; what was typed stays; from 15:00 on it is recorded."""
+    rid = make_review(db, as_user)
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid])
+    start = start.replace(hour=15, minute=0, second=0)
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
+                                     [start, rid]))
+    clock.freeze(start.replace(hour=13, minute=28))
+    at = open_page("approver", rid)
+    assert by_label(at.date_input, "会议召开日期").value == start.date()
+    assert by_label(at.time_input, "会议开始时间").value == start.time()
+    by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
+    att = [s for s in at.selectbox if s.label == "出席情况"]
+    people = [t for t in at.text_input if t.label == "出席人员"]
+    att[0].set_value(sr.PRESENT)
+    people[0].input("张监管")
+    att[1].set_value(sr.ABSENT_NO_REASON)
+    at = button(at, "保存会议记录").click().run()
+    assert any("会议召开后才能录入" in e.value for e in at.error), [e.value for e in at.error]
+    assert "15:00，现在是" in page_source(at) and "13:28" in page_source(at)
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_NOTIFIED
+    assert by_label(at.text_area, "经办人情况说明").value == "经办人说明项目情况"
+    # a start time typed earlier than the scheduled one, but still later than now
+    by_label(at.time_input, "会议开始时间").set_value(start.replace(hour=14).time())
+    at = button(at, "保存会议记录").click().run()
+    assert any("会议召开后才能录入" in e.value for e in at.error)
+    clock.freeze(start.replace(hour=15, minute=5))
+    at.session_state["sgld_last_seen"] = clock.now()   # (not logged out for idling)
+    by_label(at.time_input, "会议开始时间").set_value(start.time())
+    at = button(at, "保存会议记录").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert db.scalar("SELECT status FROM special_review WHERE id = ?", [rid]) == sr.S_HELD
+
+
 def test_meeting_with_missing_reason_shows_the_error(db, as_user):
     rid = make_review(db, as_user)
+    after_the_meeting(db, rid)
     at = open_page("approver", rid)
     by_label(at.text_area, "经办人情况说明").input("说明")
     by_label(at.text_input, "主持人").input("市行政审批局分管领导王分管")
@@ -183,3 +226,53 @@ def test_statistics_and_agenda_render_for_every_reader(db):
         at.segmented_control[0].set_value("日程").run()
         assert not at.exception, user
         assert "即将召开" in page_source(at)
+
+
+def issued_review(db, as_user) -> int:
+    rid = make_review(db, as_user)
+    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
+                      presentation="说明", start_time=clock.now().time(),
+                      departments={dept(db, "市场监管局"): {"attendance": sr.PRESENT, "attendees": "张监管"},
+                                   dept(db, "生态环境局"): {"attendance": sr.ABSENT_NO_REASON}})
+    sr.conclude(as_user("approver"), rid, "同意。")
+    sr.issue_minutes(as_user("approver"), rid)
+    return rid
+
+
+def test_department_records_its_follow_up_and_the_bureau_sees_it(db, as_user):
+    """Issue 16.22: the follow-up is a 处理提醒 on the department's page until
+    it records what it did; the review detail shows who has and has not."""
+    rid = issued_review(db, as_user)
+    at = open_page("supervisor")
+    pills = at.get("button_group")
+    assert any("待落实会议决定" in str(p.proto) for p in pills)
+    at.session_state["review_todo"] = "review_follow_up"
+    at.session_state["review_pick"] = rid
+    at.run()
+    assert "落实会议决定" in page_source(at) and "尚未登记落实情况" in page_source(at)
+    at = button(at, "登记落实情况").click().run()   # empty: refused, nothing saved
+    assert any("落实情况" in e.value for e in at.error)
+    assert not db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id = ?", [rid])
+    by_label(at.text_area, "落实情况").input("已纳入重点监管名单，首次现场检查已完成。")
+    at = button(at, "登记落实情况").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert "落实情况已登记" in page_source(at)
+    assert at.session_state["review_pick"] == rid   # the review acted on stays open
+    assert rid not in sr.reminder_ids(as_user("supervisor"),
+                                      sr.reminder_lists(as_user("supervisor"))["review_follow_up"])
+    at = open_page("approver", rid)
+    table = next(d.value for d in at.dataframe if "落实事项" in d.value.columns)
+    states = dict(zip(table["部门"], table["状态"]))
+    assert states == {"投资建设审批处": "未落实", "市场监管局": "已落实", "生态环境局": "未落实"}
+    assert "尚未登记落实情况：投资建设审批处、生态环境局" in page_source(at)
+    assert "登记落实情况" in {b.label for b in at.button}
+
+
+def test_department_filter_reads_all_in_chinese(db):
+    """Issue 16.16: 参审部门 set to none (as a reminder link does) shows 全部,
+    not Streamlit's English placeholder."""
+    at = as_logged_in(PAGE, "approver")
+    at.session_state["review_dept"] = None
+    at.run()
+    box = at.selectbox(key="review_dept")
+    assert box.value is None and box.proto.placeholder == "全部"

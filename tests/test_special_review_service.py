@@ -281,6 +281,31 @@ def test_meeting_needs_reason_date_experts_and_the_right_division(db, as_user):
     assert status(db, rid) == sr.S_HELD
 
 
+def test_meeting_is_recorded_only_once_it_has_begun(db, as_user):
+    """Issue 16.9: date and time are compared with clock.now()."""
+    rid = notified(db, as_user, depts=("市场监管局",))
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid]).replace(
+        hour=15, minute=0, second=0)
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
+                                     [start, rid]))
+    call = dict(held_on=start.date(), chair="王分管", presentation="说明",
+                departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}))
+    n = db.scalar("SELECT count(*) FROM audit_log")
+    clock.freeze(start.replace(hour=13, minute=28))
+    with pytest.raises(ValidationError, match="15:00.*会议召开后才能录入"):
+        sr.record_meeting(as_user("approver"), rid, **call)   # the scheduled time
+    with pytest.raises(ValidationError, match="14:00"):
+        sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=14).time())
+    with pytest.raises(ValidationError, match="会议开始时间"):
+        sr.record_meeting(as_user("approver"), rid, **call, start_time="下午")
+    assert status(db, rid) == sr.S_NOTIFIED and db.scalar("SELECT count(*) FROM audit_log") == n
+    # held earlier that day than scheduled: recorded with its real start
+    sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=9).time())
+    assert status(db, rid) == sr.S_HELD
+    clock.freeze(start)
+    sr.record_meeting(as_user("approver"), rid, **call)   # corrected at 15:00: allowed
+
+
 def test_meeting_before_approval_is_refused(db, as_user):
     rid = motion(db, as_user, depts=("市场监管局",))
     with pytest.raises(StateError):
@@ -633,3 +658,86 @@ def test_minutes_omit_empty_parentheticals_and_double_punctuation(db, as_user):
     assert "市场监管局：同意（无异议）。" in text
     doc = _docx(data)
     assert _has_page_field(doc) and _has_red_rule(doc)
+
+
+# -- following up the decision (附件2 五) -------------------------------------
+def issued(db, as_user) -> int:
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
+                             "生态环境局": (sr.PRESENT, None, None)})
+    sr.conclude(as_user("approver"), rid, "同意按现方案审批。")
+    sr.issue_minutes(as_user("approver"), rid)
+    return rid
+
+
+def follow_up_kinds(actor) -> dict:
+    return {r.kind: r.count for r in sr.reminders(actor)}
+
+
+def test_follow_up_is_a_to_do_until_recorded(db, as_user):
+    """Issue 16.22: after the minutes each party's follow-up is a to-do until it
+    records what it did; the bureau sees who has and has not."""
+    sup, sup2, ap = as_user("supervisor"), as_user("supervisor2"), as_user("approver")
+    before = {u: follow_up_kinds(as_user(u)).get("review_follow_up", 0)
+              for u in ("supervisor", "supervisor2", "approver")}
+    rid = issued(db, as_user)
+    for u in ("supervisor", "supervisor2", "approver"):
+        spec = sr.reminder_lists(as_user(u))["review_follow_up"]
+        assert rid in sr.reminder_ids(as_user(u), spec)
+        assert follow_up_kinds(as_user(u))["review_follow_up"] == before[u] + 1
+        assert follow_up_kinds(as_user(u))["review_follow_up"] == len(sr.reminder_ids(as_user(u), spec))
+    r = sr.get_review(ap, rid)
+    assert [(f["name"], f["kind"], f["done"]) for f in r["follow_ups"]] == [
+        ("投资建设审批处", sr.FOLLOW_APPROVAL, False), ("市场监管局", sr.FOLLOW_SUPERVISION, False),
+        ("生态环境局", sr.FOLLOW_SUPERVISION, False)]
+    assert "follow_up" in r["actions"] and "follow_up" in sr.get_review(sup, rid)["actions"]
+    assert "follow_up" not in sr.get_review(as_user("leader"), rid)["actions"]
+    assert "follow_up" not in sr.get_review(as_user("liaison"), rid)["actions"]
+    # 市场监管局 records its supervision work
+    sr.record_follow_up(sup, rid, "已纳入重点监管，首次现场检查已完成。")
+    assert rid not in sr.reminder_ids(sup, sr.reminder_lists(sup)["review_follow_up"])
+    assert rid in sr.reminder_ids(sup2, sr.reminder_lists(sup2)["review_follow_up"])
+    assert rid in sr.reminder_ids(ap, sr.reminder_lists(ap)["review_follow_up"])
+    fu = {f["name"]: f for f in sr.get_review(ap, rid)["follow_ups"]}
+    assert fu["市场监管局"]["done"] and fu["市场监管局"]["recorded_by_name"] == "张监管"
+    assert fu["市场监管局"]["done_on"] == clock.today()
+    assert not fu["生态环境局"]["done"] and not fu["投资建设审批处"]["done"]
+    row = db.one("SELECT action, before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
+                 " AND object_id = ? ORDER BY id DESC LIMIT 1", [str(rid)])
+    assert row[0] == "follow_up" and row[1] is None and "重点监管" in row[2]
+    # the bureau's approval procedure; a correction keeps one entry, audited with before
+    sr.record_follow_up(ap, rid, "已核发批准文件。")
+    sr.record_follow_up(ap, rid, "已核发批准文件并推送监管部门。")
+    assert db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id = ?", [rid]) == 2
+    row = db.one("SELECT before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
+                 " AND object_id = ? ORDER BY id DESC LIMIT 1", [str(rid)])
+    assert "已核发批准文件。" in row[0] and "推送监管部门" in row[1]
+    assert sr.list_frame(ap, text=sr.get_review(ap, rid)["review_no"])["落实情况"].iloc[0] == "2/3"
+
+
+def test_follow_up_refusals_change_nothing(db, as_user):
+    rid = issued(db, as_user)
+    sup = as_user("supervisor")
+    n = db.scalar("SELECT count(*) FROM audit_log")
+    issued_on = db.scalar("SELECT minutes_issued_at FROM special_review WHERE id = ?", [rid]).date()
+    cases = [
+        (lambda: sr.record_follow_up(sup, rid, "  "), ValidationError, "落实情况"),
+        (lambda: sr.record_follow_up(sup, rid, "已检查", clock.today() + timedelta(days=1)),
+         ValidationError, "晚于今天"),
+        (lambda: sr.record_follow_up(sup, rid, "已检查", issued_on - timedelta(days=1)),
+         ValidationError, "不能早于纪要印发日期"),
+        (lambda: sr.record_follow_up(as_user("supervisor3"), rid, "已检查"), NotFound, "未参加"),
+        (lambda: sr.record_follow_up(as_user("liaison"), rid, "已检查"), PermissionDenied, ""),
+        (lambda: sr.record_follow_up(as_user("leader"), rid, "已检查"), PermissionDenied, ""),
+        (lambda: sr.record_follow_up(as_user("approver2"), rid, "已检查"), PermissionDenied,
+         "发起处室"),
+    ]
+    for call, exc, msg in cases:
+        with pytest.raises(exc, match=msg):
+            call()
+    not_issued = held(db, as_user, {"市场监管局": (sr.PRESENT, None, None)})
+    n = db.scalar("SELECT count(*) FROM audit_log")
+    with pytest.raises(StateError, match="纪要印发后"):
+        sr.record_follow_up(sup, not_issued, "已检查")
+    assert db.scalar("SELECT count(*) FROM special_review_follow_up") == \
+        db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id <> ?", [rid])
+    assert db.scalar("SELECT count(*) FROM audit_log") == n

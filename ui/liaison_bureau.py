@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.liaison_common import done, letter_detail, letter_label, pick
+from ui.liaison_common import done, form_key, letter_detail, letter_label, pick, renew
 from ui.widgets import action, data_table
 
 FILTERS = ["全部", "待派员", "逾期未派员", "已派员", "已撤回"]
@@ -36,7 +36,7 @@ def letters_tab(actor: Actor) -> None:
         r for r in rows if (r["state"] == choice if choice != "已派员" else r["status"] == "已派员")]
     frame, _ = data_table(svc.letters_table(shown), key="lz_bur_letters", file_name="商请函")
     st.divider()
-    d = pick("选择商请函", shown, letter_label, key="lz_bur_pick", frame=frame)
+    d = pick("选择商请函", shown, letter_label, key="lz_bur_pick", frame=frame, pool=rows)
     if d is None:
         return
     detail = None
@@ -97,7 +97,7 @@ def new_review_form(actor: Actor) -> None:
             facts = svc.special_review_facts(actor, src)
     depts = svc.supervision_departments(actor)
     dept_names = {x["id"]: x["name"] for x in depts}
-    key = f"lz_new_{src or 'manual'}"
+    key = form_key(f"lz_new_{src or 'manual'}")
     with st.form(key):
         c1, c2, c3 = st.columns(3)
         kinds = ["专项审查"] if facts else ["现场审查", "联合审查", "专项审查"]
@@ -131,6 +131,7 @@ def new_review_form(actor: Actor) -> None:
                                   special_review_id=facts.get("special_review_id"),
                                   contact_phone=phone or None, department_ids=chosen)
                 st.session_state["lz_new_open"] = False
+                renew(f"lz_new_{src or 'manual'}")
                 done(f"商请函已发往：{'、'.join(dept_names[d] for d in chosen)}。")
 
 

@@ -26,6 +26,18 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def form_key(base: str) -> str:
+    """The key of a form that creates a record: it changes after each
+    successful save (:func:`renew`), so every widget of the form (checkboxes
+    included) starts empty instead of offering the saved values again; after
+    an error it stays, so what was typed is kept."""
+    return f"{base}_{st.session_state.get(f'{base}_gen', 0)}"
+
+
+def renew(base: str) -> None:
+    st.session_state[f"{base}_gen"] = st.session_state.get(f"{base}_gen", 0) + 1
+
+
 def flash() -> None:
     msg = st.session_state.pop(FLASH, None)
     if msg:
@@ -39,28 +51,50 @@ def state(s: str) -> str:
 PICK_LIMIT = 300
 
 
-def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int = 0,
-         frame=None):
+def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | None = 0,
+         frame=None, pool: list[dict] | None = None):
     """A selectbox over ``rows`` by id (tables list, the selectbox opens one).
     With ``frame`` (the table as filtered by the user) only its rows are
-    offered; at most PICK_LIMIT of them."""
+    offered; at most PICK_LIMIT of them.
+
+    ``fmt`` must not show what an action changes (a state): Streamlit's
+    browser side keeps the choice by its label, so a label that changed
+    with the action would show the old text and then fall back to another
+    row.  After an action the item acted on stays open even when it no
+    longer matches the filter (it is looked up in ``pool``, all the rows
+    before filtering); when it is gone altogether nothing is selected —
+    never a different item."""
     if frame is not None and "编号" in frame.columns:
         keep = set(frame["编号"])
         rows = [r for r in rows if r["id"] in keep]
-    if not rows:
-        return None
     if len(rows) > PICK_LIMIT:
         st.caption(f"下拉框列出前 {PICK_LIMIT} 条（共 {len(rows)} 条），请用上方筛选缩小范围。")
         rows = rows[:PICK_LIMIT]
+    current = st.session_state.get(key)
+    index = None if default_index is None else min(default_index, max(len(rows) - 1, 0))
+    if current is not None and current not in {r["id"] for r in rows}:
+        kept = next((r for r in pool or [] if r["id"] == current), None)
+        if kept is not None:
+            rows = [kept, *rows]
+        else:  # it went away: nothing selected rather than the next one
+            st.session_state[key] = None
+            index = None
+    if not rows:
+        return None
     ids = [r["id"] for r in rows]
     by_id = {r["id"]: r for r in rows}
-    chosen = st.selectbox(label, ids, index=min(default_index, len(ids) - 1),
-                          format_func=lambda i: fmt(by_id[i]), key=key)
+    if current is not None and current in by_id:
+        # set it again so the browser gets the current label too (an edit
+        # may have changed a name shown in it)
+        st.session_state[key] = current
+    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: fmt(by_id[i]), key=key,
+                          placeholder="请选择")
     return by_id.get(chosen)
 
 
 def letter_label(r: dict) -> str:
-    return f"{r['review_date']:%Y-%m-%d} · {r['title']} · {r['department']} · {r['state']}"
+    """What identifies a letter (no state: see :func:`pick`)."""
+    return f"{r['review_date']:%Y-%m-%d} · {r['title']} · {r['department']}（{r['letter_no']}）"
 
 
 def review_facts(d: dict) -> None:
@@ -178,9 +212,11 @@ def rectifications_tab(actor: Actor) -> None:
         rows = svc.list_rectifications(actor, state=filt)
         shown, _ = data_table(svc.rects_table(rows), key="lz_rect_table", file_name="整改事项")
         st.divider()
+        # the label names the item, not its state or deadline (a check changes them)
         x = pick("查看整改事项", rows,
-                 lambda r: f"{r['deadline']:%Y-%m-%d} · {r['state']} · {r['problem']} · {r['applicant'] or ''}",
-                 key="lz_rect_pick", frame=shown)
+                 lambda r: f"{r['problem']} · {r['title']}（编号 {r['id']}）",
+                 key="lz_rect_pick", frame=shown,
+                 pool=svc.list_rectifications(actor) if filt else rows)
         if x is None:
             return
         st.markdown(f"**{md_text(x['problem'])}**　{state(x['state'])}")
@@ -203,8 +239,8 @@ def check_form(actor: Actor, x: dict) -> None:
     with st.form(f"lz_check_{x['id']}", clear_on_submit=False):
         st.markdown("**登记复查**")
         c1, c2, c3 = st.columns(3)
-        checked_on = c1.date_input("复查日期", value=clock.today(), max_value=clock.today(),
-                                   key=f"lz_chk_on_{x['id']}")
+        # no max_value (a later date would be replaced silently): the service refuses it
+        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}")
         site = c2.checkbox("赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}",
                            help="涉及硬件设施的整改须赴现场检查")
         result = c3.radio("复查结论", svc.CHECK_RESULTS, horizontal=True, key=f"lz_chk_res_{x['id']}")

@@ -9,7 +9,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.liaison_common import done, letter_detail, letter_label, pick
+from ui.liaison_common import done, form_key, letter_detail, letter_label, pick, renew
 from ui.widgets import action, data_table, md_text
 
 LETTER_FILTERS = ["待派员", "已派员", "逾期未派员", "已撤回", "全部"]
@@ -38,7 +38,7 @@ def letters_tab(actor: Actor) -> None:
         shown = sorted(shown, key=lambda r: (r["review_date"], r["id"]))
     frame, _ = data_table(svc.letters_table(shown), key="lz_dept_letters", file_name="商请函")
     st.divider()
-    d = pick("选择商请函", shown, letter_label, key="lz_dept_pick", frame=frame)
+    d = pick("选择商请函", shown, letter_label, key="lz_dept_pick", frame=frame, pool=rows)
     if d is None:
         return
     detail = None
@@ -69,19 +69,23 @@ def dispatch_form(actor: Actor, d: dict) -> None:
     if not ok:
         st.error("本部门名册中没有在审查日符合条件并开通账号的联络员，请先维护联络员名册。")
         return
-    with st.form(f"lz_dispatch_{d['id']}"):
+    base = f"lz_dispatch_{d['id']}"
+    gen = st.session_state.get(f"{base}_gen", 0)
+    sfx = f"_{gen}" if gen else ""  # fresh widgets after each dispatch (explicit choice again)
+    with st.form(f"{base}{sfx}"):
         current = d["liaison_id"]
         ids = [c["id"] for c in ok]
         names = {c["id"]: f"{c['name']}（{c['position'] or c['employment_type']}，{c['username']}）"
                  for c in ok}
         # an explicit choice: nobody is preselected (not even the current one)
-        lid = st.selectbox("联络员", ids, format_func=names.get, key=f"lz_dispatch_who_{d['id']}",
+        lid = st.selectbox("联络员", ids, format_func=names.get, key=f"lz_dispatch_who_{d['id']}{sfx}",
                            index=None, placeholder="请选择")
-        note = st.text_input("派员说明（可选）", key=f"lz_dispatch_note_{d['id']}")
+        note = st.text_input("派员说明（可选）", key=f"lz_dispatch_note_{d['id']}{sfx}")
         label = "更换联络员并告知审批局" if current else "确认派员并告知审批局"
         if st.form_submit_button(label, type="primary", icon=":material/how_to_reg:"):
             with action():
                 svc.dispatch(actor, d["id"], lid, note or None)
+                renew(base)
                 done("已派员并告知审批局。")
 
 
@@ -119,7 +123,9 @@ def roster_form(actor: Actor, e: dict | None) -> None:
     accounts = []
     with action():
         accounts = svc.liaison_accounts(actor)
-    key = f"lz_rf_{e['id'] if e else 'new'}"
+    # a new entry's form gets fresh keys after each save: every widget
+    # (checkboxes included) starts empty instead of keeping the saved person
+    key = f"lz_rf_{e['id']}" if e else form_key("lz_rf_new")
     # 0 = no account (a None option would show Streamlit's English placeholder)
     acc_ids = [0] + [a["id"] for a in accounts if a["liaison_id"] in (None, e and e["id"])]
     acc_label = {0: "（不关联系统账号）"} | {a["id"]: f"{a['display_name']}（{a['username']}）"
@@ -136,7 +142,7 @@ def roster_form(actor: Actor, e: dict | None) -> None:
                           index=svc.EMPLOYMENT_TYPES.index(e["employment_type"]) if e else 0,
                           key=f"{key}_et")
         joined = c1.date_input("到本部门日期", value=e["joined_on"] if e else None,
-                               min_value=date(1970, 1, 1), max_value=clock.today(), key=f"{key}_joined")
+                               min_value=date(1970, 1, 1), key=f"{key}_joined")
         contact = c2.text_input("联系方式", value=(e["contact"] or "") if e else "", key=f"{key}_contact")
         fam = st.checkbox("本部门确认：熟悉本部门监管工作要求，具有一定的组织协调能力",
                           value=bool(e["familiar_confirmed"]) if e else False, key=f"{key}_fam")
@@ -148,4 +154,6 @@ def roster_form(actor: Actor, e: dict | None) -> None:
                                  employment_type=et, joined_on=joined, familiar_confirmed=fam,
                                  position=position, contact=contact, user_id=user_id or None,
                                  active=active)
+                if e is None:
+                    renew("lz_rf_new")
                 done(f"联络员“{name}”已保存。")

@@ -9,8 +9,8 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.liaison_common import (done, enterprise_box, letter_download, pick, report_box,
-                               review_facts, state)
+from ui.liaison_common import (done, enterprise_box, form_key, letter_download, pick, renew,
+                               report_box, review_facts, state)
 from ui.widgets import action, data_table, lazy_tabs, md_text
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
@@ -59,7 +59,7 @@ def assignments_tab(actor: Actor) -> None:
     chosen = [r for r in rows if TODO_FILTERS[show or "全部"](r)]
     if not chosen:
         st.caption(f"没有“{md_text(show)}”的任务，下面列出全部任务。")
-    rows = chosen or rows
+    every, rows = rows, chosen or rows
     data_table(svc.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
     st.divider()
     order = sorted(rows, key=lambda r: (r["todo"] == "", r["review_date"] != clock.today(),
@@ -70,9 +70,12 @@ def assignments_tab(actor: Actor) -> None:
             order.sort(key=lambda r: r["id"] != int(want))
         else:
             st.warning("链接中的审查任务不是派给您的，无法查看。", icon=":material/block:")
+    # the label names the task, not its to-do (see liaison_common.pick)
     a = pick("选择审查任务", order,
-             lambda r: f"{r['review_date']:%Y-%m-%d} · {r['title']} · {r['todo'] or r['state']}",
-             key="lz_my_pick")
+             lambda r: f"{r['review_date']:%Y-%m-%d} · {r['title']}（{r['letter_no']}）",
+             key="lz_my_pick", pool=every)
+    if a is None:
+        return
     d = None
     with action():
         d = svc.get_letter(actor, a["id"])
@@ -181,8 +184,9 @@ def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
     why = _locked_reason(d, acknowledged)
     if why or not d["attended"]:
         return
-    k = f"lz_rect_new_{d['id']}"
-    with st.form(k, clear_on_submit=True):
+    base = f"lz_rect_new_{d['id']}"
+    k = form_key(base)  # empty after a save; kept as typed after an error
+    with st.form(k):
         st.markdown("**登记整改事项**")
         problem = st.text_area("存在问题", key=f"{k}_p", height=80)
         requirement = st.text_input("整改要求", key=f"{k}_r")
@@ -194,6 +198,7 @@ def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
             with action():
                 svc.add_rectification(actor, d["id"], problem=problem, requirement=requirement,
                                       deadline=deadline, hardware=hardware)
+                renew(base)
                 done("整改事项已登记。")
 
 

@@ -43,6 +43,7 @@ def render(actor, review_id: int) -> None:
         _departments(r)
         _outcome(r)
         _documents(actor, r)
+        _follow_ups(r)
     _actions(actor, r)
 
 
@@ -140,6 +141,25 @@ def _documents(actor, r: dict) -> None:
                      "作为审批与监管的依据之一。")
 
 
+def _follow_ups(r: dict) -> None:
+    """附件2 五: who has and who has not yet carried out the decision."""
+    rows = r.get("follow_ups") or []
+    if not rows:
+        return
+    done = sum(1 for f in rows if f["done"])
+    st.markdown(f"**落实会议决定**（已落实 {done} / {len(rows)}）")
+    st.caption("市行政审批局和各行业主管部门要认真落实会议决定，分别办理有关审批手续和做好监管工作。")
+    st.dataframe(pd.DataFrame([{
+        "部门": f["name"], "落实事项": f["kind"], "状态": "已落实" if f["done"] else "未落实",
+        "落实情况": f["text"] or "", "落实日期": f"{f['done_on']:%Y-%m-%d}" if f["done_on"] else "",
+        "登记人": f["recorded_by_name"] or "",
+    } for f in rows]), hide_index=True, width="stretch",
+        column_config={"落实情况": st.column_config.TextColumn(width="large")})
+    missing = [f["name"] for f in rows if not f["done"]]
+    if missing:
+        st.warning(f"尚未登记落实情况：{md_text('、'.join(missing))}。", icon=":material/pending_actions:")
+
+
 # -- actions --------------------------------------------------------------
 def _actions(actor, r: dict) -> None:
     a = r["actions"]
@@ -175,6 +195,8 @@ def _actions(actor, r: dict) -> None:
         _conclude_form(actor, r)
     if "record_decision" in a:
         _decision_form(actor, r)
+    if "follow_up" in a:
+        _follow_up_form(actor, r)
     if "issue_minutes" in a:
         with st.form(f"review_minutes_form_{rid}"):
             st.markdown("##### 印发纪要")
@@ -224,10 +246,12 @@ def _meeting_form(actor, r: dict) -> None:
     with st.expander("修改会议记录" if held else "录入审查会议情况", expanded=not held,
                      icon=":material/edit_note:"):
         with st.form(f"review_meeting_{rid}"):
-            c = st.columns(2)
-            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or min(
-                r["meeting_at"].date(), clock.today()), max_value=clock.today())
-            chair = c[1].text_input("主持人", value=r["chair"] or "",
+            c = st.columns([1, 1, 2])
+            # no max_value: the browser would replace a later date silently;
+            # the service refuses a meeting that has not begun, with a message
+            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date())
+            start = c[1].time_input("会议开始时间", value=r["meeting_at"].time(), step=900)
+            chair = c[2].text_input("主持人", value=r["chair"] or "",
                                     placeholder="实际主持人的职务和姓名，如：市行政审批局分管领导张三",
                                     help=f"会议安排：{r['chair_level']}。纪要写明实际主持会议的人员。")
             presentation = st.text_area("经办人情况说明", value=r["presentation"] or "",
@@ -265,10 +289,31 @@ def _meeting_form(actor, r: dict) -> None:
                                 "opinion_text": op_text}
             go = st.form_submit_button("保存会议记录", type="primary")
         if go:
-            _run(lambda: sr.record_meeting(actor, rid, held_on=held_on, chair=chair,
+            _run(lambda: sr.record_meeting(actor, rid, held_on=held_on, start_time=start,
+                                           chair=chair,
                                            presentation=presentation, departments=entries,
                                            expert_opinions=expert, site_findings=site),
                  "会议情况已记录。")
+
+
+def _follow_up_form(actor, r: dict) -> None:
+    own = next((f for f in r["follow_ups"] if f["department_id"] == r["follow_up_party"]), None)
+    if own is None:
+        return
+    with st.form(f"review_follow_up_{r['id']}"):
+        st.markdown(f"##### 落实会议决定：{md_text(own['name'])}{md_text(own['kind'])}")
+        if own["done"]:
+            st.caption(f"已于 {own['recorded_at']:%Y-%m-%d %H:%M} 登记（{md_text(own['recorded_by_name'] or '')}），"
+                       "如有新的进展可更新。")
+        else:
+            st.caption("按纪要落实后，登记本部门办理的情况（如审批手续办理结果、纳入监管的措施）。")
+        c = st.columns([3, 1])
+        text = c[0].text_area("落实情况", value=own["text"] or "",
+                              placeholder="例如：已于 12 月 5 日核发许可证；已将该项目纳入重点监管名单，每季度现场检查一次。")
+        on = c[1].date_input("落实日期", value=own["done_on"] or clock.today())
+        go = st.form_submit_button("更新落实情况" if own["done"] else "登记落实情况", type="primary")
+    if go:
+        _run(lambda: sr.record_follow_up(actor, r["id"], text, on), "落实情况已登记。")
 
 
 def _conclude_form(actor, r: dict) -> None:
@@ -290,7 +335,7 @@ def _decision_form(actor, r: dict) -> None:
         st.markdown("##### 录入市政府决定")
         c = st.columns(2)
         decision = c[0].radio("市政府决定", sr.GOV_DECISIONS, horizontal=True)
-        on = c[1].date_input("决定日期", value=clock.today(), max_value=clock.today())
+        on = c[1].date_input("决定日期", value=clock.today())  # a later date: refused with a message
         text = st.text_area("决定内容")
         go = st.form_submit_button("保存市政府决定", type="primary")
     if go:

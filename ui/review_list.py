@@ -90,7 +90,8 @@ def render(actor) -> int | None:
     if not sr.department_scoped(actor):
         depts = sr.participant_options(actor)
         names = {d["id"]: d["name"] for d in depts}
-        dept_id = c[4].selectbox("参审部门", [None, *names], key="review_dept",
+        # a None value (e.g. set by a reminder link) shows the placeholder: 全部, not English
+        dept_id = c[4].selectbox("参审部门", [None, *names], key="review_dept", placeholder=ALL,
                                  format_func=lambda i: ALL if i is None else names[i])
     else:
         c[4].text_input("参审部门", value=actor.department_name, disabled=True)

@@ -258,6 +258,12 @@ def save_liaison(actor: Actor, *, name: str, employment_type: str, joined_on, fa
             before = dict(zip(("department_id", "name", "user_id", "position", "employment_type",
                                "joined_on", "familiar_confirmed", "contact", "active",
                                "confirmed_by", "confirmed_at"), row))
+        dup = cur.execute("SELECT id FROM liaison WHERE department_id = ? AND name = ?"
+                          " AND joined_on = ? AND id <> ?",
+                          [actor.department_id, name, joined, liaison_id or -1]).fetchone()
+        if dup:
+            raise ValidationError(f"本部门名册中已有“{name}”（{joined.isoformat()} 到本部门），"
+                                  "不能重复登记；如需更改，请选择“修改联络员”。", field="name")
         if user_id is not None:
             u = cur.execute(
                 "SELECT u.department_id, u.active, u.display_name, EXISTS (SELECT 1 FROM user_role r"

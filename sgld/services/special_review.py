@@ -31,6 +31,11 @@ present without stating a different opinion, is recorded at conclusion as
 同意 with ``basis = 视为同意``, ``deemed = TRUE`` and the reason; a department
 absent with a reason must have given a written opinion first, otherwise the
 conclusion is refused.
+
+Following up (附件2 五): once the minutes are issued, the proposing division
+(办理审批手续) and each participating department (做好监管工作) record what
+they did (:func:`record_follow_up`); until then it is on their 处理提醒
+(待落实会议决定), and the review's detail shows who has and has not.
 """
 from __future__ import annotations
 
@@ -72,6 +77,8 @@ B_MEETING, B_WRITTEN, B_DEEMED = "会上发表", "书面意见", "视为同意"
 DEEMED_ABSENT = "无故缺席"
 DEEMED_SILENT = "出席会议未发表不同意见"
 OUTCOME_AGREED, OUTCOME_ESCALATED = "达成一致", "报市政府决定"
+# 附件2 五: the bureau 办理有关审批手续, each department 做好监管工作
+FOLLOW_APPROVAL, FOLLOW_SUPERVISION = "办理审批手续", "做好监管工作"
 
 DEEMED_RULE = ("参加专项审查的人员要能够代表本部门意见，对无故缺席或出席会议未发表不同意见的，"
                "均视为所在部门同意该项目。")
@@ -488,15 +495,21 @@ def submit_opinion(actor: Actor, review_id: int, opinion: str, text: str | None 
 # -- meeting --------------------------------------------------------------
 def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
                    presentation: str, departments: dict, expert_opinions: str | None = None,
-                   site_findings: str | None = None) -> None:
+                   site_findings: str | None = None, start_time: time | None = None) -> None:
     """Record the meeting (已通知 → 已召开; may be corrected while 已召开).
 
     ``departments`` maps each participating department id to
     ``{"attendance": 出席|缺席（有理由）|无故缺席, "absence_reason": str,
     "attendees": str, "opinion": None|同意|不同意|有条件同意, "opinion_text": str}``.
     ``opinion`` None for a present department means it stated no different
-    opinion (视为同意 at conclusion, unless it gave a written opinion)."""
+    opinion (视为同意 at conclusion, unless it gave a written opinion).
+
+    A meeting is recorded only once it has begun: its start (``held_on``
+    at ``start_time``; without a time, on the scheduled day, the scheduled
+    time) must not be later than ``clock.now()``."""
     held_on = v.parse_date(held_on, "会议召开日期", not_future=True)
+    if start_time is not None and not isinstance(start_time, time):
+        raise ValidationError("“会议开始时间”不是有效时间。", field="start_time")
     chair = v.text(chair, "主持人", max_len=60)
     if chair in BARE_CHAIR_TITLES:
         raise ValidationError("请填写实际主持会议人员的职务和姓名，如“市行政审批局分管领导张三”。",
@@ -513,6 +526,12 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "录入专项审查会议情况")
         _need_status(r, (S_NOTIFIED, S_HELD), "录入会议情况")
+        at = start_time or (r["meeting_at"].time() if held_on == r["meeting_at"].date() else None)
+        now = clock.now()
+        if at is not None and datetime.combine(held_on, at) > now:
+            raise ValidationError(
+                f"会议开始时间为 {held_on:%Y-%m-%d} {at:%H:%M}，现在是 {now:%Y-%m-%d %H:%M}："
+                "会议召开后才能录入会议情况。", field="held_on")
         if r["approved_at"] and held_on < r["approved_at"].date():
             raise ValidationError("会议召开日期不能早于动议审察同意的日期"
                                   f"（{r['approved_at']:%Y-%m-%d}）。", field="held_on")
@@ -597,7 +616,8 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
                     [S_HELD, held_on, chair, presentation, expert_opinions, site_findings,
                      actor.user_id, now, now, r["id"]])
         audit.record(cur, actor, "record_meeting", "special_review", r["id"], before=before,
-                     after={"status": S_HELD, "held_on": held_on, "chair": chair,
+                     after={"status": S_HELD, "held_on": held_on,
+                            "start_time": at.strftime("%H:%M") if at else None, "chair": chair,
                             "presentation": presentation, "expert_opinions": expert_opinions,
                             "site_findings": site_findings, "departments": after_depts})
     get_db().write(tx)
@@ -908,6 +928,83 @@ def issue_minutes(actor: Actor, review_id: int) -> str:
     return get_db().write(tx)
 
 
+# -- following up the decision (附件2 五) ----------------------------------------
+def _follow_up_rows(cur, r: dict, depts: list[dict]) -> list[dict]:
+    """Every party that carries out the decision — the proposing division
+    (办理审批手续) and each participating department (做好监管工作) — with what
+    it recorded (``done`` False while it has not)."""
+    parties = [(r["division_id"], FOLLOW_APPROVAL)] + [
+        (d["department_id"], FOLLOW_SUPERVISION) for d in depts]
+    cur.execute("SELECT f.department_id, f.text, f.done_on, u.display_name, f.recorded_at"
+                " FROM special_review_follow_up f LEFT JOIN app_user u ON u.id = f.recorded_by"
+                " WHERE f.review_id = ?", [r["id"]])
+    recorded = {row[0]: row for row in cur.fetchall()}
+    ids = [p[0] for p in parties]
+    names = dict(cur.execute(f"SELECT id, name FROM department WHERE id IN ({','.join('?' * len(ids))})",
+                             ids).fetchall())
+    out = []
+    for did, kind in parties:
+        f = recorded.get(did)
+        out.append({"department_id": did, "name": names.get(did, ""), "kind": kind,
+                    "done": f is not None, "text": f[1] if f else None,
+                    "done_on": f[2] if f else None, "recorded_by_name": f[3] if f else None,
+                    "recorded_at": f[4] if f else None})
+    return out
+
+
+def _follow_up_party(cur, actor: Actor, r: dict, depts: list[dict]) -> tuple[int, str] | None:
+    """The party the actor records for: the proposing division (its approvers,
+    or the bureau's) or the actor's own participating department (its
+    supervisors); None when they are neither."""
+    if _manages(cur, actor, r):
+        return r["division_id"], FOLLOW_APPROVAL
+    if actor.has("supervisor") and actor.department_id in {d["department_id"] for d in depts}:
+        return actor.department_id, FOLLOW_SUPERVISION
+    return None
+
+
+def record_follow_up(actor: Actor, review_id: int, text: str, done_on=None) -> None:
+    """Record how the actor's side carried out the decision of an issued
+    review (附件2 五): the proposing division's approvers the approval
+    procedure, a participating department's supervisors the supervision
+    work.  Recording again corrects the entry (before/after audited)."""
+    require(actor, "approver", "supervisor", action="登记落实会议决定情况")
+    text = v.text(text, "落实情况", max_len=2000, multiline=True)
+    done_on = v.parse_date(clock.today() if done_on is None else done_on, "落实日期",
+                           not_future=True)
+
+    def tx(cur):
+        r = _row(cur, review_id)
+        depts = _dept_rows(cur, r["id"])
+        _check_visible(actor, r, [d["department_id"] for d in depts])
+        party = _follow_up_party(cur, actor, r, depts)
+        if party is None:
+            raise PermissionDenied("只有发起处室的经办人和参审部门的监管人员才能登记落实会议决定的情况。")
+        if r["status"] != S_ISSUED:
+            raise StateError(f"专项审查“{r['review_no']}”的纪要尚未印发（当前状态为“{r['status']}”），"
+                             "纪要印发后才能登记落实情况。")
+        if done_on < r["minutes_issued_at"].date():
+            raise ValidationError(f"落实日期不能早于纪要印发日期（{r['minutes_issued_at']:%Y-%m-%d}）。",
+                                  field="done_on")
+        dept_id, kind = party
+        old = cur.execute("SELECT id, text, done_on FROM special_review_follow_up"
+                          " WHERE review_id = ? AND department_id = ?",
+                          [r["id"], dept_id]).fetchone()
+        now = clock.now()
+        if old is None:
+            cur.execute("INSERT INTO special_review_follow_up (review_id, department_id, kind, text,"
+                        " done_on, recorded_by, recorded_at) VALUES (?,?,?,?,?,?,?)",
+                        [r["id"], dept_id, kind, text, done_on, actor.user_id, now])
+        else:
+            cur.execute("UPDATE special_review_follow_up SET text = ?, done_on = ?, recorded_by = ?,"
+                        " recorded_at = ? WHERE id = ?", [text, done_on, actor.user_id, now, old[0]])
+        name = cur.execute("SELECT name FROM department WHERE id = ?", [dept_id]).fetchone()[0]
+        audit.record(cur, actor, "follow_up", "special_review", r["id"],
+                     before={"department": name, "text": old[1], "done_on": old[2]} if old else None,
+                     after={"department": name, "kind": kind, "text": text, "done_on": done_on})
+    get_db().write(tx)
+
+
 def _safe_file_name(s: str) -> str:
     return "".join(c for c in s if c not in '\\/:*?"<>|')[:80]
 
@@ -978,6 +1075,10 @@ def allowed_actions(actor: Actor, review: dict, departments: list[dict]) -> set[
                 out |= {"name_attendees", "submit_opinion"}
             if st == S_HELD and own["attendance"] == ABSENT_REASON:
                 out.add("submit_opinion")
+            if st == S_ISSUED:
+                out.add("follow_up")
+    if manages and st == S_ISSUED:
+        out.add("follow_up")
     if st in NOTIFIED:
         out.add("notice")
     if st == S_ISSUED:
@@ -1000,6 +1101,9 @@ def get_review(actor: Actor, review_id: int) -> dict:
                        r["concluded_by"], r["gov_decision_by"], r["minutes_issued_by"])
         div = cur.execute("SELECT name FROM department WHERE id = ?",
                           [r["division_id"]]).fetchone()
+        r["follow_ups"] = _follow_up_rows(cur, r, depts) if r["status"] == S_ISSUED else []
+        party = _follow_up_party(cur, actor, r, depts)
+        r["follow_up_party"] = party[0] if party else None
     r["scopes"], r["forms"] = list(r["scopes"]), list(r["forms"])
     r["meeting_date"] = r["meeting_at"].date()
     r["agenda"] = r["title"]
@@ -1126,7 +1230,9 @@ def list_frame(actor: Actor, **filters) -> pd.DataFrame:
         " r.project_name AS 项目名称, r.case_no AS 办件编号, r.outcome AS 审查结论,"
         " r.minutes_no AS 纪要编号,"
         f" CASE WHEN r.status IN ({notified}) THEN x.replied || '/' || x.dept_count ELSE '—' END"
-        f" AS 通知回复{own_cols}"
+        f" AS 通知回复,"
+        f" CASE WHEN r.status = '{S_ISSUED}' THEN (SELECT count(*) FROM special_review_follow_up f"
+        f"  WHERE f.review_id = r.id) || '/' || (x.dept_count + 1) ELSE '—' END AS 落实情况{own_cols}"
         " FROM special_review r JOIN department dv ON dv.id = r.division_id"
         " JOIN (SELECT x.review_id, string_agg(d.name, '、' ORDER BY d.id) AS departments,"
         "       count(x.attendees_at) AS replied, count(*) AS dept_count"
@@ -1235,6 +1341,8 @@ def reminder_lists(actor: Actor) -> dict[str, dict]:
                                    "date_from": today, "date_to": wk1}
         out["review_written_opinion"] = {"label": "待提交书面意见", "status": [S_HELD],
                                          "absent_reason": True}
+        out["review_follow_up"] = {"label": "待落实会议决定", "status": [S_ISSUED],
+                                   "follow_up": "department"}
     if actor.has("approver"):
         mine = {"manage": True}
         out["review_returned"] = {"label": "已退回动议", "status": [S_RETURNED], **mine}
@@ -1245,6 +1353,8 @@ def reminder_lists(actor: Actor) -> dict[str, dict]:
         out["review_to_conclude"] = {"label": "待形成审查结论", "status": [S_HELD], **mine}
         out["review_escalated"] = {"label": "待市政府决定", "status": [S_ESCALATED], **mine}
         out["review_minutes"] = {"label": "纪要未印发", "status": [S_AGREED, S_DECIDED], **mine}
+        out["review_follow_up"] = {"label": "待落实会议决定", "status": [S_ISSUED],
+                                   "follow_up": "division", **mine}
     return out
 
 
@@ -1258,6 +1368,14 @@ def _spec_sql(actor: Actor, spec: dict) -> tuple[str, list]:
         where += (" AND EXISTS (SELECT 1 FROM special_review_department o WHERE o.review_id = r.id"
                   f" AND o.department_id = ? AND {cond})")
         params.append(actor.department_id)
+    if spec.get("follow_up") == "department":  # the own department has not recorded it
+        where += (" AND EXISTS (SELECT 1 FROM special_review_department o WHERE o.review_id = r.id"
+                  " AND o.department_id = ?) AND NOT EXISTS (SELECT 1 FROM special_review_follow_up f"
+                  " WHERE f.review_id = r.id AND f.department_id = ?)")
+        params += [actor.department_id, actor.department_id]
+    elif spec.get("follow_up") == "division":  # the proposing division has not
+        where += (" AND NOT EXISTS (SELECT 1 FROM special_review_follow_up f"
+                  " WHERE f.review_id = r.id AND f.department_id = r.division_id)")
     if spec.get("manage"):
         where += (" AND (r.division_id = ? OR r.division_id IN (SELECT id FROM department"
                   " WHERE parent_id = ?))")
