@@ -180,6 +180,7 @@ def test_meeting_cannot_be_recorded_before_it_begins(db, as_user):
     assert by_label(at.date_input, "会议召开日期").value == start.date()
     assert by_label(at.time_input, "会议开始时间").value == start.time()
     by_label(at.text_area, "经办人情况说明").input("经办人说明项目情况")
+    by_label(at.text_input, "主持人").input("市行政审批局分管领导张三")
     att = [s for s in at.selectbox if s.label == "出席情况"]
     people = [t for t in at.text_input if t.label == "出席人员"]
     att[0].set_value(sr.PRESENT)
