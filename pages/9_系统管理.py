@@ -6,7 +6,7 @@ from sgld import settings as app_settings
 from sgld.security import DEPT_KINDS, ROLES
 from sgld.services import org
 from ui.auth import page_guard
-from ui.widgets import action, admin_tabs, data_table, download_xlsx, page_header
+from ui.widgets import action, admin_tabs, data_table, download_xlsx, page_header, show_table
 
 actor = page_guard("admin")
 page_header("系统管理", "部门、用户、事项目录、系统设置与操作日志")
@@ -150,7 +150,7 @@ with t_items:
                 preview = org.import_items(actor, sheet, commit=False)
                 st.write(f"可导入 {preview['ok']} 行，有问题 {len(preview['errors'])} 行。")
                 if preview["errors"]:
-                    st.dataframe(pd.DataFrame(preview["errors"]), hide_index=True)
+                    show_table(pd.DataFrame(preview["errors"]), hide_index=True)
                 if preview["ok"] and st.button("确认导入", type="primary"):
                     result = org.import_items(actor, sheet, commit=True)
                     st.success(f"已导入 {result['ok']} 个事项。")
@@ -165,7 +165,7 @@ with t_settings:
                 with action("已保存"):
                     org.set_setting(actor, s["key"], value)
     st.subheader("部署配置（环境变量，只读）")
-    st.dataframe(pd.DataFrame([
+    show_table(pd.DataFrame([
         {"配置项": f"SGLD_{k}", "说明": desc,
          "当前值": "******" if k == "COOKIE_KEY" else str(cfg.raw.get(k, ""))}
         for k, (_, desc) in app_settings.SPEC.items()]), hide_index=True, width="stretch")
@@ -179,8 +179,8 @@ with t_audit:
     otype = c4.selectbox("对象类型", [""] + opts["object_type"])
     c5, c6, c7 = st.columns(3)
     oid = c5.text_input("对象编号")
-    dfrom = c6.date_input("起始日期", value=None)
-    dto = c7.date_input("结束日期", value=None)
+    dfrom = c6.date_input("起始日期", value=None, format="YYYY-MM-DD")
+    dto = c7.date_input("结束日期", value=None, format="YYYY-MM-DD")
     with action():
         log = org.query_audit(actor, username=who or None, department=dept or None,
                               action=act or None, object_type=otype or None,

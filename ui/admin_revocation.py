@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.services import inspection, org, warning
 from sgld.services import revocation as rv
-from ui.widgets import action
+from ui.widgets import action, show_table
 
 TAB_TITLE = "协同处理与警示规则"
 ORDER = 40
@@ -17,7 +17,7 @@ def render(actor) -> None:
     st.caption("协同处理申请按证照所属事项的分类，作为负责该分类的窗口工作人员（审批局经办人）的待办件；"
                "无人负责的分类由全部经办人办理。")
     staff = rv.list_user_categories(actor)
-    st.dataframe(staff.drop(columns=["user_id"]), hide_index=True, width="stretch")
+    show_table(staff.drop(columns=["user_id"]), hide_index=True, width="stretch")
     cats = org.item_categories()
     if len(staff):
         names = dict(zip(staff["user_id"], staff["姓名"] + "（" + staff["用户名"] + "）"))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.services import sso
 from ui import auth
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, show_table
 
 TAB_TITLE = "统一身份认证"
 ORDER = 60
@@ -27,7 +27,7 @@ def _status() -> None:
         ("Streamlit server.address", state["address"] or "未设置（监听所有网卡）"),
         ("未开通时提示联系（SGLD_SSO_CONTACT）", c.contact),
     ]
-    st.dataframe(pd.DataFrame(rows, columns=["项目", "当前值"]), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows, columns=["项目", "当前值"]), hide_index=True, width="stretch")
     if state["problems"]:
         for p in state["problems"]:
             st.error(p, icon=":material/report:")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld import penalty_sources as ps
 from sgld.services import inspection, penalty
-from ui.widgets import action, data_table, download_xlsx, md_text
+from ui.widgets import action, data_table, download_xlsx, md_text, show_table
 
 TAB_TITLE = "监管数据"
 ORDER = 40
@@ -22,7 +22,7 @@ def _results(actor) -> None:
     rows = inspection.list_results(actor)
     frame = pd.DataFrame([{"检查结果": r["name"], "内置": "是" if r["builtin"] else "否",
                            "状态": "在用" if r["active"] else "停用", "已使用": r["used"]} for r in rows])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
     with c1.form("res_add", clear_on_submit=True):
         name = st.text_input("新增检查结果")
@@ -43,7 +43,7 @@ def _sources(actor) -> None:
     st.markdown("##### 行政处罚数据源（行权系统）")
     sources = penalty.list_sources(actor)
     if sources:
-        st.dataframe(pd.DataFrame([{
+        show_table(pd.DataFrame([{
             "名称": s["name"], "类型": KIND_LABELS[s["kind"]], "地址或目录": s["location"],
             "表名": s["table_name"] or "", "增量字段": s["watermark_column"] or "",
             "当前增量位置": s["watermark_text"], "启用": "是" if s["enabled"] else "否"} for s in sources]),

@@ -103,7 +103,7 @@ def new_review_form(actor: Actor) -> None:
         kinds = ["专项审查"] if facts else ["现场审查", "联合审查", "专项审查"]
         kind = c1.selectbox("审查类型", kinds, key=f"{key}_kind")
         rdate = c2.date_input("审查日期", value=facts.get("review_date") or today + timedelta(days=1),
-                              key=f"{key}_date")
+                              key=f"{key}_date", format="YYYY-MM-DD")
         case_no = c3.text_input("办件编号", value=facts.get("case_no") or "", key=f"{key}_case")
         title = st.text_input("审查事项", value=facts.get("title", ""), key=f"{key}_title",
                               placeholder="如：南通某某食品有限公司食品生产许可现场审查")

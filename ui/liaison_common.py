@@ -208,13 +208,13 @@ def check_form(actor: Actor, x: dict) -> None:
         st.markdown("**登记复查**")
         c1, c2, c3 = st.columns(3)
         checked_on = c1.date_input("复查日期", value=clock.today(), max_value=clock.today(),
-                                   key=f"lz_chk_on_{x['id']}")
+                                   key=f"lz_chk_on_{x['id']}", format="YYYY-MM-DD")
         site = c2.checkbox("赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}",
                            help="涉及硬件设施的整改须赴现场检查")
         result = c3.radio("复查结论", svc.CHECK_RESULTS, horizontal=True, key=f"lz_chk_res_{x['id']}")
         note = st.text_area("复查情况（现场检查的，写明现场检查情况）", key=f"lz_chk_note_{x['id']}")
         new_deadline = st.date_input("新的整改期限（未整改时可填）", value=None,
-                                     key=f"lz_chk_nd_{x['id']}")
+                                     key=f"lz_chk_nd_{x['id']}", format="YYYY-MM-DD")
         if st.form_submit_button("保存复查记录", type="primary"):
             with action():
                 svc.check_rectification(actor, x["id"], checked_on=checked_on, site_visit=site,

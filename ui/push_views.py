@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, md_text, status_text
+from ui.widgets import action, data_table, md_text, status_text, show_table
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -48,7 +48,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
 
         if d["licences"]:
             st.markdown("**证照批文**")
-            st.dataframe(pd.DataFrame([{
+            show_table(pd.DataFrame([{
                 "证照编号": x["licence_no"], "类型": x["kind"], "状态": x["status"],
                 "发证日期": x["issued_on"], "有效期至": x["valid_until"] or "长期"}
                 for x in d["licences"]]), hide_index=True, width="stretch")
@@ -84,7 +84,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
         tl = pd.DataFrame(d["timeline"])
         if len(tl):
             tl["时间"] = tl["时间"].map(_fmt_dt)
-        st.dataframe(tl, hide_index=True, width="stretch")
+        show_table(tl, hide_index=True, width="stretch")
 
 
 def _actions(actor, d: dict, key: str) -> None:
@@ -245,7 +245,7 @@ def licence_detail(actor, licence_id: int, *, key: str) -> None:
                     f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {md_text(lic['case_no'])}，"
                     f"项目 {md_text(lic['project_no'])}")
         st.markdown("**状态变更记录**")
-        st.dataframe(d["history"], hide_index=True, width="stretch")
+        show_table(d["history"], hide_index=True, width="stretch")
         _scans(actor, d["scans"], key)
 
 
@@ -277,10 +277,10 @@ def project_detail(actor, project_no: str) -> None:
         st.subheader(f"项目 {md_text(p['project_no'])}")
         st.markdown(f"**{md_text(p['name'])}** · {md_text(p['enterprise'] or '')}（{md_text(p['uscc'] or '')}）")
         st.markdown(f"**办件**（{len(d['cases'])}）")
-        st.dataframe(d["cases"], hide_index=True, width="stretch",
+        show_table(d["cases"], hide_index=True, width="stretch",
                      column_order=[c for c in d["cases"].columns if c != "case_id"])
         st.markdown(f"**证照批文**（{len(d['licences'])}）")
-        st.dataframe(d["licences"], hide_index=True, width="stretch",
+        show_table(d["licences"], hide_index=True, width="stretch",
                      column_order=[c for c in d["licences"].columns if c != "licence_id"])
 
 

@@ -12,7 +12,7 @@ from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
 from ui.warning_flags import form_flag
-from ui.widgets import action, data_table, md_text
+from ui.widgets import action, data_table, md_text, show_table
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 LIST_LIMIT = 2000
@@ -115,7 +115,7 @@ def import_panel(actor) -> None:
     c.metric("有问题的行", len(res.rejected))
     if len(res.errors):
         st.markdown("**有问题的行**（行号为表格中的行号，含表头）")
-        st.dataframe(res.errors, hide_index=True, width="stretch", height=240)
+        show_table(res.errors, hide_index=True, width="stretch", height=240)
         st.download_button("下载有问题的行", res.rejected_xlsx(), file_name="未导入的行.xlsx",
                            icon=":material/download:", key="imp_rej",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

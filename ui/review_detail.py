@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
 from ui.review_list import FLASH
-from ui.widgets import badge, clear_messages, md_text, reset_selections
+from ui.widgets import badge, clear_messages, md_text, reset_selections, show_table
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -81,7 +81,7 @@ def _departments(r: dict) -> None:
              "缺席理由": d["absence_reason"] or "",
              "意见": d["opinion_label"] if d["opinion"] else "",
              "意见形式": d["basis"] or ""} for d in r["departments"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("依据专项审查制度：" + sr.DEEMED_RULE)
     if r["presentation"]:
         with st.expander("会议记录", expanded=False):
@@ -226,7 +226,7 @@ def _meeting_form(actor, r: dict) -> None:
         with st.form(f"review_meeting_{rid}"):
             c = st.columns(2)
             held_on = c[0].date_input("会议召开日期", value=r["held_on"] or min(
-                r["meeting_at"].date(), clock.today()), max_value=clock.today())
+                r["meeting_at"].date(), clock.today()), max_value=clock.today(), format="YYYY-MM-DD")
             chair = c[1].text_input("主持人", value=r["chair"] or r["chair_level"])
             presentation = st.text_area("经办人情况说明", value=r["presentation"] or "",
                                         placeholder="经办人说明项目审批相关情况")
@@ -288,7 +288,7 @@ def _decision_form(actor, r: dict) -> None:
         st.markdown("##### 录入市政府决定")
         c = st.columns(2)
         decision = c[0].radio("市政府决定", sr.GOV_DECISIONS, horizontal=True)
-        on = c[1].date_input("决定日期", value=clock.today(), max_value=clock.today())
+        on = c[1].date_input("决定日期", value=clock.today(), max_value=clock.today(), format="YYYY-MM-DD")
         text = st.text_area("决定内容")
         go = st.form_submit_button("保存市政府决定", type="primary")
     if go:

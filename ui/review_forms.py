@@ -43,7 +43,7 @@ def motion_form(actor, review: dict | None = None) -> None:
         c = st.columns([1, 1, 2])
         m = r.get("meeting_at")
         day = c[0].date_input("会议日期", value=m.date() if m else default_day,
-                              min_value=clock.today())
+                              min_value=clock.today(), format="YYYY-MM-DD")
         at = c[1].time_input("会议时间", value=m.time() if m else time(9, 0), step=1800)
         place = c[2].text_input("会议地点", value=r.get("place", "市行政审批局第一会议室"))
         background = st.text_area("项目基本情况", value=r.get("background") or "")

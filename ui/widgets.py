@@ -3,8 +3,10 @@ filter and .xlsx export, status badges, message helpers, the sidebar."""
 from __future__ import annotations
 
 import hashlib
+import re
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -141,6 +143,132 @@ def show_flash() -> None:
         st.toast(message, icon=":material/check_circle:")
 
 
+# -- one display format for every list ------------------------------------------
+DATE_FMT = "%Y-%m-%d"           # a date-only value: 2026-12-07
+TIME_FMT = "%Y-%m-%d %H:%M"     # a timestamp: 2026-12-07 14:30
+_TS_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+# money columns: at most two decimals, no trailing zeros
+_MONEY = ("万元", "金额", "罚款")
+# who / when columns that must stay on screen: right after the first column
+KEY_COLUMNS = ("时限", "状态", "签收人", "签收时间", "领取人", "领取时间")
+NO_ROWS = "暂无记录。"
+
+
+def _missing(value) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return not isinstance(value, str) and bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_date(value) -> str:
+    """A date or timestamp as shown everywhere: 2026-12-07 (a date, or a
+    timestamp at midnight stored for a date) or 2026-12-07 14:30; "" for none."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        if not _TS_TEXT.match(value.strip()):
+            return value
+        value = pd.Timestamp(value.strip())
+    if isinstance(value, datetime):  # also pd.Timestamp
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime(DATE_FMT)
+        return value.strftime(TIME_FMT)
+    if isinstance(value, date):
+        return value.strftime(DATE_FMT)
+    return str(value)
+
+
+def fmt_money(value) -> str:
+    """2 → "2", 2.5 → "2.5", 2.123456 → "2.12", 12345 → "12,345"; "" for none."""
+    if _missing(value):
+        return ""
+    try:
+        text = f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return text.rstrip("0").rstrip(".")
+
+
+def _is_money(column) -> bool:
+    return any(m in str(column) for m in _MONEY)
+
+
+def display_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The frame as every list shows it, and the settings of the columns it
+    formatted: dates 2026-12-07, timestamps 2026-12-07 14:30, money with at
+    most two decimals, nothing ("None", "NaT") for a missing value."""
+    out = frame.copy()
+    config: dict = {}
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.map(fmt_date).astype(object)
+            config[col] = None  # a page's own date format gives way to the shared one
+        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            vals = [v for v in s if not _missing(v)]
+            if not vals:
+                continue
+            if all(isinstance(v, (date, datetime)) for v in vals) or \
+                    all(isinstance(v, str) and _TS_TEXT.match(v.strip()) and ":" in v for v in vals):
+                out[col] = s.map(fmt_date).astype(object)
+                config[col] = None
+            elif all(isinstance(v, (Decimal, int, float)) for v in vals) and \
+                    any(isinstance(v, Decimal) for v in vals):
+                out[col] = s.map(fmt_money)
+                config[col] = st.column_config.TextColumn(alignment="right")
+        elif _is_money(col) and pd.api.types.is_float_dtype(s):
+            out[col] = s.map(fmt_money)
+            config[col] = st.column_config.TextColumn(alignment="right")
+    return out, config
+
+
+def _widths(frame: pd.DataFrame) -> dict:
+    """Long free-text columns get a medium width instead of pushing the others
+    off-screen (the full text shows in the cell's tooltip and in the export)."""
+    config = {}
+    for col in frame.columns:
+        s = frame[col]
+        if len(frame) and (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            longest = frame[col].astype(str).str.len().max()
+            if longest and longest > 24:
+                config[col] = st.column_config.TextColumn(width="medium")
+    return config
+
+
+def _merge_config(view: pd.DataFrame, formats: dict, page: dict | None) -> dict:
+    """Widths, then the shared formats, then the page's own settings — except a
+    page's date or number format on a column the shared format already wrote."""
+    config = {**_widths(view), **{k: v for k, v in formats.items() if v is not None}}
+    for col, cfg in (page or {}).items():
+        kind = cfg.get("type_config", {}).get("type") if isinstance(cfg, dict) else None
+        if col in formats and kind in ("date", "datetime", "time", "number"):
+            continue
+        config[col] = cfg
+    return config
+
+
+def _column_order(columns: list[str]) -> list[str]:
+    """The first column (the record's number), then the who/when columns,
+    then the rest: 签收人 / 领取时间 stay visible on a 1366 px screen."""
+    key = [c for c in columns[1:] if c in KEY_COLUMNS]
+    return [*columns[:1], *key, *[c for c in columns[1:] if c not in key]]
+
+
+def show_table(frame: pd.DataFrame, *, column_config: dict | None = None, hide_index: bool = True,
+               width="stretch", **kwargs):
+    """st.dataframe with the shared display format (dates, money, no "None")
+    and, for a table without rows, a Chinese line instead of the English "empty"."""
+    if frame is None or not len(frame):
+        st.caption(NO_ROWS)
+        return None
+    shown, formats = display_frame(pd.DataFrame(frame))
+    return st.dataframe(shown, hide_index=hide_index, width=width, placeholder="",
+                        column_config=_merge_config(shown, formats, column_config), **kwargs)
+
+
 def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
                height: int | str = "auto", column_config: dict | None = None,
                selection: str | None = None, hide: list[str] | None = None):
@@ -165,19 +293,23 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", icon=":material/download:")
     st.caption(f"共 {len(shown)} 条" + (f"（全部 {len(frame)} 条）" if len(shown) != len(frame) else ""))
-    col_order = [c for c in shown.columns if c not in (hide or [])]
+    if not len(shown):  # no table at all: Streamlit would draw an English "empty" row
+        return shown, shown.iloc[0:0]
+    view, formats = display_frame(shown)
+    config = _merge_config(view, formats, column_config)
+    col_order = _column_order([c for c in shown.columns if c not in (hide or [])])
     if selection:
         # the key carries a fingerprint of the rows shown: a changed list
         # (after an action, another filter) starts with nothing selected
-        event = st.dataframe(shown, key=f"{key}_{_fingerprint(shown, hide, text)}", hide_index=True, width="stretch",
-                             height=height, column_config=column_config, column_order=col_order,
+        event = st.dataframe(view, key=f"{key}_{_fingerprint(shown, hide, text)}", hide_index=True,
+                             width="stretch", height=height, column_config=config,
+                             column_order=col_order, placeholder="",
                              on_select="rerun", selection_mode=selection)
         rows = event.selection.rows if event and event.selection else []
         return shown, selected_rows(shown, rows)
-    st.dataframe(shown, key=key, hide_index=True, width="stretch", height=height,
-                 column_config=column_config, column_order=col_order)
+    st.dataframe(view, key=key, hide_index=True, width="stretch", height=height,
+                 column_config=config, column_order=col_order, placeholder="")
     return shown, shown.iloc[0:0]
-
 
 def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
     st.download_button(label, lambda: to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
