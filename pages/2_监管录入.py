@@ -54,7 +54,7 @@ def entry_form(key: str, code_default: str = "") -> None:
         now = clock.now()
         at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
                            step=timedelta(minutes=5), key=f"{k}_time")
-        result = c3.selectbox("检查结果 *", options, key=f"{k}_result")
+        result = c3.selectbox("检查结果 *", options, key=f"{k}_result", placeholder="请选择")
         place = st.text_input("检查地点 *", value=(known or {}).get("address") or "", key=f"{k}_place")
         findings = st.text_area("检查情况", key=f"{k}_findings", height=100,
                                 placeholder="检查发现的问题、整改要求等")
@@ -123,7 +123,7 @@ def correction_form(d: dict, key: str) -> None:
         c3, c4, c5 = st.columns(3)
         day = c3.date_input("检查日期", d["inspected_at"].date(), max_value=clock.today(), format="YYYY-MM-DD")
         at = c4.time_input("检查时刻", d["inspected_at"].time(), step=timedelta(minutes=5))
-        result = c5.selectbox("检查结果", options, index=options.index(d["result"]))
+        result = c5.selectbox("检查结果", options, index=options.index(d["result"]), placeholder="请选择")
         place = st.text_input("检查地点", d["place"])
         findings = st.text_area("检查情况", d["findings"] or "")
         inspectors = st.text_input("检查人员", d["inspectors"])
@@ -142,7 +142,7 @@ def correction_form(d: dict, key: str) -> None:
 def inspection_list(key: str) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     result = c1.selectbox("检查结果", [""] + inspection.result_options(include_inactive=True), key=f"{key}_r",
-                          format_func=lambda x: x or "全部结果")
+                          format_func=lambda x: x or "全部结果", placeholder="请选择")
     dfrom = c2.date_input("起始日期", value=None, key=f"{key}_from", format="YYYY-MM-DD")
     dto = c3.date_input("结束日期", value=None, key=f"{key}_to", format="YYYY-MM-DD")
     with action():

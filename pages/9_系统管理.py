@@ -38,8 +38,8 @@ with t_users:
         with st.form("new_user", clear_on_submit=True):
             username = st.text_input("用户名", help="小写字母开头，2–32 位")
             display = st.text_input("姓名")
-            dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get)
-            roles = st.multiselect("角色", list(ROLES), format_func=ROLES.get, placeholder="请选择（可多选）")
+            dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get, placeholder="请选择")
+            roles = st.multiselect("角色", list(ROLES), format_func=ROLES.get, placeholder="请选择（可多选）", select_all=False)
             phone = st.text_input("联系电话")
             if st.form_submit_button("创建", type="primary"):
                 with action():
@@ -47,14 +47,14 @@ with t_users:
                     st.success(f"已创建用户 {username}。初始密码（只显示这一次）：`{pw}`")
     with right:
         st.subheader("修改用户")
-        uid = st.selectbox("选择用户", list(by_id), format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）")
+        uid = st.selectbox("选择用户", list(by_id), format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）", placeholder="请选择")
         if uid is not None:
             u = by_id[uid]
             with st.form(f"edit_user_{uid}"):
                 display = st.text_input("姓名", u["display_name"])
                 dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get,
-                                    index=active_depts.index(u["department_id"]) if u["department_id"] in active_depts else 0)
-                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get, placeholder="请选择（可多选）")
+                                    index=active_depts.index(u["department_id"]) if u["department_id"] in active_depts else 0, placeholder="请选择")
+                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get, placeholder="请选择（可多选）", select_all=False)
                 phone = st.text_input("联系电话", u["phone"] or "")
                 if st.form_submit_button("保存修改", type="primary"):
                     with action("已保存"):
@@ -89,10 +89,10 @@ with t_depts:
             c1, c2, c3, c4 = st.columns([3, 2, 3, 1])
             name = c1.text_input("部门名称", d["name"])
             kinds = list(DEPT_KINDS)
-            kind = c2.selectbox("类型", kinds, index=kinds.index(d["kind"]), format_func=DEPT_KINDS.get)
+            kind = c2.selectbox("类型", kinds, index=kinds.index(d["kind"]), format_func=DEPT_KINDS.get, placeholder="请选择")
             parents = [None] + [i for i in active_depts if i != edit_id]
             parent = c3.selectbox("上级部门", parents, index=parents.index(d["parent_id"]) if d["parent_id"] in parents else 0,
-                                  format_func=lambda i: "（无）" if i is None else dept_name[i])
+                                  format_func=lambda i: "（无）" if i is None else dept_name[i], placeholder="请选择")
             active = c4.checkbox("在用", d["active"])
             if st.form_submit_button("保存修改", type="primary"):
                 with action("部门已保存"):
@@ -102,7 +102,7 @@ with t_depts:
         st.subheader("新建部门")
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("部门名称")
-        kind = c2.selectbox("类型", list(DEPT_KINDS), format_func=DEPT_KINDS.get)
+        kind = c2.selectbox("类型", list(DEPT_KINDS), format_func=DEPT_KINDS.get, placeholder="请选择")
         parent = c3.selectbox("上级部门（审批局处室填写）", [None] + active_depts,
                               format_func=lambda i: "（无）" if i is None else dept_name[i], placeholder="全部")
         if st.form_submit_button("创建", type="primary"):
@@ -133,7 +133,7 @@ with t_items:
         limit = c5.number_input("签收时限（工作日）", 1, 60, int(cur_item.get("sign_limit_days", 3)))
         active = c6.checkbox("在用", cur_item.get("active", True))
         depts = st.multiselect("监管（或领取）部门", linkable, default=[d for d in cur_item.get("department_ids", []) if d in linkable],
-                               format_func=dept_name.get, placeholder="请选择（可多选）")
+                               format_func=dept_name.get, placeholder="请选择（可多选）", select_all=False)
         if st.form_submit_button("保存", type="primary"):
             with action("事项已保存"):
                 org.save_item(actor, code=code, name=name, category=category, centralised=centralised,
@@ -173,10 +173,10 @@ with t_settings:
 with t_audit:
     opts = org.audit_filter_options(actor)
     c1, c2, c3, c4 = st.columns(4)
-    who = c1.selectbox("操作人", [""] + opts["actor"])
-    dept = c2.selectbox("部门", [""] + opts["department"])
-    act = c3.selectbox("操作", [""] + opts["action"])
-    otype = c4.selectbox("对象类型", [""] + opts["object_type"])
+    who = c1.selectbox("操作人", [""] + opts["actor"], placeholder="请选择")
+    dept = c2.selectbox("部门", [""] + opts["department"], placeholder="请选择")
+    act = c3.selectbox("操作", [""] + opts["action"], placeholder="请选择")
+    otype = c4.selectbox("对象类型", [""] + opts["object_type"], placeholder="请选择")
     c5, c6, c7 = st.columns(3)
     oid = c5.text_input("对象编号")
     dfrom = c6.date_input("起始日期", value=None, format="YYYY-MM-DD")

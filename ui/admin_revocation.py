@@ -21,9 +21,9 @@ def render(actor) -> None:
     cats = org.item_categories()
     if len(staff):
         names = dict(zip(staff["user_id"], staff["姓名"] + "（" + staff["用户名"] + "）"))
-        uid = st.selectbox("经办人", list(names), format_func=names.get, key="xt_adm_user")
+        uid = st.selectbox("经办人", list(names), format_func=names.get, key="xt_adm_user", placeholder="请选择")
         with st.form(f"xt_adm_cats_{uid}"):
-            chosen = st.multiselect("负责的事项分类", cats, default=rv.user_categories(uid), placeholder="请选择（可多选）")
+            chosen = st.multiselect("负责的事项分类", cats, default=rv.user_categories(uid), placeholder="请选择（可多选）", select_all=False)
             if st.form_submit_button("保存分工", type="primary"):
                 with action("已保存"):
                     rv.set_user_categories(actor, uid, chosen)
@@ -42,7 +42,7 @@ def render(actor) -> None:
                                   value=int(r.count))
         months = c[1].number_input("处罚次数统计期间（月）", min_value=1, max_value=120, value=int(r.months))
         results = st.multiselect("检查结果为", inspection.result_options(include_inactive=True),
-                                 default=[x for x in r.results], placeholder="请选择（可多选）")
+                                 default=[x for x in r.results], placeholder="请选择（可多选）", select_all=False)
         revoked = st.checkbox("证照被撤销或吊销即列入", value=r.revoked)
         if st.form_submit_button("保存并重新计算", type="primary"):
             with action():

@@ -63,7 +63,7 @@ def render(actor) -> None:
     by_id = {r["id"]: r for r in rows}
     with st.form("sso_bind"):
         uid = st.selectbox("账号", list(by_id),
-                           format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）")
+                           format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）", placeholder="请选择")
         subject = st.text_input("统一身份认证标识", placeholder="留空表示解除绑定、按用户名对应")
         submitted = st.form_submit_button("保存对应关系", type="primary")
     if submitted:

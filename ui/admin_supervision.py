@@ -31,7 +31,7 @@ def _results(actor) -> None:
                 inspection.add_result(actor, name)
                 st.rerun()
     with c2:
-        pick = st.selectbox("停用或启用", [r["name"] for r in rows], key="res_pick")
+        pick = st.selectbox("停用或启用", [r["name"] for r in rows], key="res_pick", placeholder="请选择")
         row = next((r for r in rows if r["name"] == pick), None)
         if row and st.button("停用" if row["active"] else "启用", key="res_toggle"):
             with action("已保存"):
@@ -57,7 +57,7 @@ def _sources(actor) -> None:
         c1, c2 = st.columns(2)
         name = c1.text_input("名称", cur.get("name", ""), disabled=choice is not None)
         kind = c2.selectbox("类型", list(KIND_LABELS), format_func=KIND_LABELS.get,
-                            index=list(KIND_LABELS).index(cur.get("kind", "sql")))
+                            index=list(KIND_LABELS).index(cur.get("kind", "sql")), placeholder="请选择")
         location = st.text_input("连接地址（数据库）或目录（文件）", cur.get("location", ""),
                                  help="例如 sqlite:////srv/xq.sqlite、postgresql+psycopg://user:pass@host/db、"
                                       "mysql+pymysql://user:pass@host/db，或 /srv/xq/export/")
@@ -148,7 +148,7 @@ def render(actor) -> None:
     runs = penalty.list_runs(actor)
     data_table(runs, key="adm_runs", file_name="行政处罚抽取记录", height=240)
     if len(runs):
-        rid = st.selectbox("下载某批次的隔离数据", runs["批次"].tolist(), key="adm_run_pick")
+        rid = st.selectbox("下载某批次的隔离数据", runs["批次"].tolist(), key="adm_run_pick", placeholder="请选择")
         q = penalty.list_quarantine(actor, status=None, run_id=int(rid))
         download_xlsx(f"下载批次 {rid} 的隔离数据（{len(q)} 行）", q, f"隔离数据-批次{rid}", key="adm_q_dl")
     st.divider()

@@ -13,7 +13,7 @@ from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, quick_query
 from ui.auth import page_guard
-from ui.widgets import action, download_xlsx, lazy_tabs, md_text
+from ui.widgets import action, download_xlsx, lazy_tabs, md_text, plot_chart
 
 PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
               "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
@@ -208,7 +208,7 @@ def _figure_card(fig_: dashboard.Figure) -> None:
             return
         plot = chart(fig_)
         if plot is not None:
-            st.plotly_chart(plot, width="stretch", key=f"chart_{fig_.key}",
+            plot_chart(plot, width="stretch", key=f"chart_{fig_.key}",
                             config={"displaylogo": False})
         with st.expander("数据表"):
             st.dataframe(fig_.frame, hide_index=True, width="stretch")
@@ -257,7 +257,7 @@ def work_view(actor: Actor) -> None:
                     for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
                 fig.update_layout(barmode="stack", legend_title_text="分布")
                 fig.update_yaxes(title_text="", autorange="reversed")
-                st.plotly_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
+                plot_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
                                 width="stretch", key="chart_reminders",
                                 config={"displaylogo": False})
                 download_xlsx("导出待办分布", wv.chart, "处理提醒", key="x_reminders")

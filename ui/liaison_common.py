@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.widgets import action, data_table, md_text, reset_selections, status_text
+from ui.widgets import action, data_table, md_text, reset_selections, status_text, plot_chart
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
                  "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
@@ -55,7 +55,7 @@ def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int = 0,
     ids = [r["id"] for r in rows]
     by_id = {r["id"]: r for r in rows}
     chosen = st.selectbox(label, ids, index=min(default_index, len(ids) - 1),
-                          format_func=lambda i: fmt(by_id[i]), key=key)
+                          format_func=lambda i: fmt(by_id[i]), key=key, placeholder="请选择")
     return by_id.get(chosen)
 
 
@@ -231,7 +231,7 @@ def feedback_tab(actor: Actor) -> None:
         rid = st.selectbox("查看反馈", list(frame["编号"]), key="lz_fb_pick",
                            format_func=lambda i: " · ".join(
                                str(v) for v in frame.loc[frame["编号"] == i,
-                                                         ["审查日期", "审查事项", "联络员"]].iloc[0]))
+                                                         ["审查日期", "审查事项", "联络员"]].iloc[0]), placeholder="请选择")
         letter_detail(actor, svc.get_letter(actor, int(rid)), "lz_fb")
 
 
@@ -244,4 +244,4 @@ def statistics_tab(actor: Actor) -> None:
                               var_name="指标", value_name="数量")
             fig = px.bar(long, x="部门", y="数量", color="指标", barmode="group", height=340)
             fig.update_layout(margin=dict(l=10, r=10, t=30, b=10), legend_title_text="")
-            st.plotly_chart(fig, width="stretch")
+            plot_chart(fig, width="stretch")

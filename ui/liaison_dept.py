@@ -130,11 +130,11 @@ def roster_form(actor: Actor, e: dict | None) -> None:
         user_id = c2.selectbox("系统账号（具有联络员角色的本部门账号）", acc_ids,
                                index=acc_ids.index(e["user_id"]) if e and e["user_id"] in acc_ids else 0,
                                format_func=acc_label.get,
-                               key=f"{key}_user")
+                               key=f"{key}_user", placeholder="请选择")
         position = c1.text_input("职务", value=(e["position"] or "") if e else "", key=f"{key}_pos")
         et = c2.selectbox("人员类别", svc.EMPLOYMENT_TYPES,
                           index=svc.EMPLOYMENT_TYPES.index(e["employment_type"]) if e else 0,
-                          key=f"{key}_et")
+                          key=f"{key}_et", placeholder="请选择")
         joined = c1.date_input("到本部门日期", value=e["joined_on"] if e else None,
                                min_value=date(1970, 1, 1), max_value=clock.today(), key=f"{key}_joined", format="YYYY-MM-DD")
         contact = c2.text_input("联系方式", value=(e["contact"] or "") if e else "", key=f"{key}_contact")

@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, md_text, status_text, show_table
+from ui.widgets import action, data_table, md_text, status_text, show_table, plot_chart
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -129,7 +129,7 @@ def _conclude_form(actor, c: dict, key: str) -> None:
         has_lic = st.checkbox("有证照批文", value=True)
         l1, l2, l3, l4 = st.columns(4)
         no = l1.text_input("证照编号")
-        kind = l2.selectbox("证照类型", push.LICENCE_KINDS)
+        kind = l2.selectbox("证照类型", push.LICENCE_KINDS, placeholder="请选择")
         issued = l3.date_input("发证日期", value=clock.today(), format="YYYY-MM-DD")
         until = l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD")
         files = st.file_uploader("扫描件", accept_multiple_files=True,
@@ -316,7 +316,7 @@ def overview(actor, key: str = "ovw") -> None:
             fig = px.bar(frame, x="部门", y=["逾期未签收", "待签收未超时"], barmode="stack",
                          labels={"value": "推送数", "variable": ""}, height=320,
                          color_discrete_sequence=["#d62728", "#ff9f1c"])
-            st.plotly_chart(fig, width="stretch", key=f"{key}_chart")
+            plot_chart(fig, width="stretch", key=f"{key}_chart")
         st.subheader("逾期未签收的推送")
         late = push_query.push_list(actor, status="待签收", overdue_only=True)
         data_table(late, key=f"{key}_late", file_name="逾期未签收推送",

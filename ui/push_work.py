@@ -38,7 +38,7 @@ def record_form(actor, opts: dict) -> None:
     item_id = c[1].selectbox("审批事项 *", list(items), index=None, placeholder="选择事项",
                              format_func=lambda i: f"{items[i]['code']} {items[i]['name']}",
                              key=f"{p}_item")
-    stage = c[2].selectbox("办理环节 *", opts["stages"], index=1, key=f"{p}_stage")
+    stage = c[2].selectbox("办理环节 *", opts["stages"], index=1, key=f"{p}_stage", placeholder="请选择")
     if item_id:
         it = items[item_id]
         how = "推送给" if it["centralised"] else "开放给以下部门领取："
@@ -62,7 +62,7 @@ def record_form(actor, opts: dict) -> None:
         l1, l2, l3, l4 = st.columns(4)
         licence = {
             "licence_no": l1.text_input("证照编号 *", key=f"{p}_lno"),
-            "kind": l2.selectbox("证照类型 *", opts["licence_kinds"], key=f"{p}_lkind"),
+            "kind": l2.selectbox("证照类型 *", opts["licence_kinds"], key=f"{p}_lkind", placeholder="请选择"),
             "issued_on": l3.date_input("发证日期 *", value=clock.today(), format="YYYY-MM-DD",
                                        key=f"{p}_lissued"),
             "valid_until": l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD",

@@ -246,7 +246,7 @@ def _meeting_form(actor, r: dict) -> None:
                 c = st.columns([1.2, 1.6, 1.6, 1.2, 2])
                 att = c[0].selectbox("出席情况", sr.ATTENDANCE, key=f"rm_att_{rid}_{did}",
                                      index=sr.ATTENDANCE.index(d["attendance"])
-                                     if d["attendance"] in sr.ATTENDANCE else 0)
+                                     if d["attendance"] in sr.ATTENDANCE else 0, placeholder="请选择")
                 people = c[1].text_input("出席人员", value=d["attendees"] or "",
                                          key=f"rm_people_{rid}_{did}")
                 reason = c[2].text_input("缺席理由", value=d["absence_reason"] or "",
@@ -254,7 +254,7 @@ def _meeting_form(actor, r: dict) -> None:
                 stated = d["opinion"] if d["basis"] == sr.B_MEETING else NOT_STATED
                 opts = [NOT_STATED, *sr.OPINIONS]
                 op = c[3].selectbox("会上意见", opts, index=opts.index(stated),
-                                    key=f"rm_op_{rid}_{did}")
+                                    key=f"rm_op_{rid}_{did}", placeholder="请选择")
                 op_text = c[4].text_input("理由或条件", key=f"rm_optext_{rid}_{did}",
                                           value=(d["opinion_text"] or "")
                                           if d["basis"] == sr.B_MEETING else "")

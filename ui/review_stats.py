@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from sgld.services import special_review as sr
-from ui.widgets import download_xlsx, show_table
+from ui.widgets import download_xlsx, show_table, plot_chart
 
 OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825",
                    "已撤回": "#9e9e9e"}
@@ -35,17 +35,17 @@ def render(actor) -> None:
         fig.update_layout(height=380, yaxis={"categoryorder": "array",
                                              "categoryarray": list(sr.SCOPES)[::-1]},
                           legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10})
-        st.plotly_chart(fig, width="stretch")
+        plot_chart(fig, width="stretch")
     with right:
         fig = px.bar(stats["by_status"], x="状态", y="数量", title="按状态")
         fig.update_layout(height=380, margin={"l": 10, "r": 10})
-        st.plotly_chart(fig, width="stretch")
+        plot_chart(fig, width="stretch")
     left, right = st.columns([3, 2])
     with left:
         if len(stats["by_month"]):
             fig = px.bar(stats["by_month"], x="月份", y="数量", title="按月份（会议时间）")
             fig.update_layout(height=320, margin={"l": 10, "r": 10})
-            st.plotly_chart(fig, width="stretch")
+            plot_chart(fig, width="stretch")
     with right:
         st.markdown("**按审查形式**")
         show_table(stats["by_form"], hide_index=True, width="stretch")

@@ -83,9 +83,9 @@ def render(actor) -> None:
                         st.rerun()
     c = st.columns([2, 2, 3])
     status = c[0].selectbox("状态", [warning.LISTED, warning.LIFTED, None], key="wl_status",
-                            format_func=lambda s: s or "（全部，含历史）")
+                            format_func=lambda s: s or "（全部，含历史）", placeholder="请选择")
     rule = c[1].selectbox("列入规则", [None, *warning.RULE_LABELS], key="wl_rule",
-                          format_func=lambda r: warning.RULE_LABELS.get(r, "（全部）"))
+                          format_func=lambda r: warning.RULE_LABELS.get(r, "（全部）"), placeholder="请选择")
     text = c[2].text_input("企业名称 / 统一社会信用代码", key="wl_text")
     with action():
         frame = warning.list_entries(actor, status=status, rule=rule, text=text)

@@ -341,3 +341,106 @@ def admin_tabs() -> list:
 
 def nav_label(title: str, count: int) -> str:
     return f"{title}（{count}）" if count else title
+
+
+# -- Streamlit's own English texts -------------------------------------------------
+def _ui_css() -> str:
+    """One static style block (no user data in it) that replaces the texts
+    Streamlit renders itself in English: the hidden original stays in the
+    DOM for screen readers' structure but is neither shown nor read as text."""
+    try:
+        limit = int(st.get_option("server.maxUploadSize"))
+    except Exception:  # noqa: BLE001 - outside a server run
+        limit = 200
+
+    def swap(selector: str, text: str) -> str:
+        return (f"{selector}{{visibility:hidden;font-size:0 !important;line-height:0}}"
+                f"{selector}::after{{content:\"{text}\";visibility:visible;"
+                "font-size:0.875rem;line-height:1.6}")
+
+    rules = [
+        # file uploader: button, size/type line, the text shown while dragging
+        swap("[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p",
+             "选择文件"),
+        swap("[data-testid='stFileUploaderDropzoneInstructions'] span",
+             f"可拖放文件到此处，单个文件不超过 {limit} MB"),
+        swap("[data-testid='stFileUploaderDropzone'] > :not(input):not(:has(button))"
+             ":not([data-testid='stFileUploaderDropzoneInstructions'])", "将文件拖放到此处"),
+        # text inputs: "Press Enter to apply" / "Press Enter to submit form"
+        swap("[data-testid='InputInstructions'] > span:first-child", "按回车键确认"),
+        swap("[data-testid='stForm'] [data-testid='InputInstructions'] > span:first-child",
+             "按回车键提交"),
+        swap("[data-testid='stTextArea'] [data-testid='InputInstructions'] > span:first-child",
+             "按 Ctrl+回车键确认"),
+        # a selectbox / multiselect whose filter matches nothing: "No results"
+        swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
+    ]
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def chinese_ui_text() -> None:
+    """app.py calls this on every run, before anything else is drawn."""
+    st.html(_ui_css())
+
+
+# -- charts -----------------------------------------------------------------------
+# plotly draws in the browser: CJK fonts first so Chinese labels never fall back to boxes
+CHART_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
+               ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
+# date ticks in Chinese at every zoom level (plotly's own are English: "Jul 2025")
+DATE_TICKS = [
+    {"dtickrange": [None, 3_600_000], "value": "%H:%M"},
+    {"dtickrange": [3_600_000, 86_400_000], "value": "%-m月%-d日 %H时"},
+    {"dtickrange": [86_400_000, "M1"], "value": "%-m月%-d日"},
+    {"dtickrange": ["M1", "M12"], "value": "%Y年%-m月"},
+    {"dtickrange": ["M12", None], "value": "%Y年"},
+]
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$")
+
+
+def _is_dates(values) -> bool:
+    if values is None:
+        return False
+    vals = [v for v in list(values) if v is not None and not (isinstance(v, float) and pd.isna(v))]
+    if not vals:
+        return False
+    if all(isinstance(v, (date, datetime, pd.Timestamp)) for v in vals):
+        return True
+    try:
+        import numpy as np
+        if all(isinstance(v, np.datetime64) for v in vals):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return all(isinstance(v, str) and _DATE_TEXT.match(v) for v in vals)
+
+
+def chart_dates(fig):
+    """Every date axis of ``fig`` gets Chinese tick and hover formats (axes
+    the page made categories keep their labels)."""
+    for axis_letter in ("x", "y"):
+        for ax_name in [k for k in fig.layout.to_plotly_json() if k.startswith(f"{axis_letter}axis")] \
+                or [f"{axis_letter}axis"]:
+            ref = axis_letter + ax_name[5:]
+            axis = fig.layout[ax_name]
+            if axis.type in ("category", "multicategory", "linear", "log"):
+                continue
+            data = [getattr(t, axis_letter, None) for t in fig.data
+                    if (getattr(t, f"{axis_letter}axis", None) or axis_letter) == ref]
+            if data and all(_is_dates(d) for d in data if d is not None) and \
+                    any(d is not None for d in data):
+                monthly = all(isinstance(v, str) and len(v) == 7 for d in data if d is not None
+                              for v in d)
+                fig.layout[ax_name].update(type="date", tickformatstops=DATE_TICKS,
+                                           hoverformat="%Y年%-m月" if monthly else "%Y-%m-%d")
+    return fig
+
+
+def plot_chart(fig, *, key: str | None = None, config: dict | None = None, **kwargs):
+    """st.plotly_chart for every chart: Chinese date ticks, CJK fonts, no
+    plotly tool bar (its tips are English)."""
+    chart_dates(fig)
+    fig.update_layout(font_family=CHART_FONTS, hoverlabel={"font_family": CHART_FONTS})
+    cfg = {"displaylogo": False, "displayModeBar": False, **(config or {})}
+    kwargs.setdefault("width", "stretch")
+    return st.plotly_chart(fig, key=key, config=cfg, **kwargs)
