@@ -372,6 +372,8 @@ def _ui_css() -> str:
              "按回车键提交"),
         swap("[data-testid='stTextArea'] [data-testid='InputInstructions'] > span:first-child",
              "按 Ctrl+回车键确认"),
+        # the keyboard users' link at the top of the page
+        swap("[data-testid='stSkipToContent']", "跳到主要内容"),
         # a selectbox / multiselect whose filter matches nothing: "No results"
         swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
     ]
