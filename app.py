@@ -5,7 +5,7 @@ from sgld import audit, reminders, settings
 from sgld.errors import ConfigError
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
-from ui.widgets import enter_page, nav_label, show_flash
+from ui.widgets import chinese_ui_text, enter_page, nav_label, show_flash
 
 try:
     cfg = settings.get()
@@ -13,6 +13,7 @@ except ConfigError as exc:  # e.g. production without SGLD_COOKIE_KEY / SGLD_AUD
     from sgld import startup
     startup.refuse(exc)
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
+chinese_ui_text()  # Streamlit's own English texts (uploader, "Press Enter to apply"...)
 
 
 
@@ -71,7 +72,21 @@ ICONS = {"home": ":material/dashboard:", "push": ":material/send:",
 pages = {key: st.Page(FILES[key], title=PAGES[key][0], icon=ICONS[key], default=(key == "home"),
                       url_path="home" if key == "home" else None)
          for key in visible_pages(actor)}
-current = st.navigation(list(pages.values()), position="hidden")
+
+
+def _denied(title: str):
+    """A page of another role opened by its address (/专项审查 as a liaison):
+    a Chinese refusal instead of Streamlit's English "Page not found"."""
+    def page() -> None:
+        st.error(f"您没有权限访问该页面（{title}）。", icon=":material/block:")
+        st.page_link(pages["home"], label="返回首页", icon=":material/home:")
+    page.__name__ = f"denied_{abs(hash(title))}"
+    return page
+
+
+denied = [st.Page(_denied(PAGES[key][0]), title=PAGES[key][0], url_path=PAGES[key][0])
+          for key in PAGES if key not in pages]
+current = st.navigation([*pages.values(), *denied], position="hidden")
 
 with st.sidebar:
     st.markdown(f"### {cfg.app_title}")

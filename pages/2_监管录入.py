@@ -12,7 +12,7 @@ from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
 from ui.widgets import (action, badge, data_table, download_xlsx, file_label, file_link, lazy_tabs, md_text,
-                        page_header, upload)
+                        page_header, show_table, upload)
 
 actor = page_guard("supervise")
 background.ensure_started()
@@ -63,11 +63,11 @@ def entry_form(key: str, code_default: str = "") -> None:
         # no max_value: the field would clamp a later date to today without a word
         # (issue 16.4); the service refuses it with a message instead
         day = c1.date_input("检查日期 *", value=clock.today(), min_value=DATE_MIN, max_value=DATE_MAX,
-                            key=f"{k}_day")
+                            key=f"{k}_day", format="YYYY-MM-DD")
         now = clock.now()
         at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
                            step=timedelta(minutes=5), key=f"{k}_time")
-        result = c3.selectbox("检查结果 *", options, key=f"{k}_result")
+        result = c3.selectbox("检查结果 *", options, key=f"{k}_result", placeholder="请选择")
         address = (known or {}).get("address") or ""
         place = st.text_input("检查地点 *", key=f"{k}_place",
                               placeholder=f"留空则为登记地址：{address}" if address else "检查的具体地点")
@@ -129,9 +129,9 @@ def correction_form(d: dict, key: str) -> None:
         code = c1.text_input("统一社会信用代码", d["uscc"])
         name = c2.text_input("被检查对象名称", d["entity_name"])
         c3, c4, c5 = st.columns(3)
-        day = c3.date_input("检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX)
+        day = c3.date_input("检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX, format="YYYY-MM-DD")
         at = c4.time_input("检查时刻", d["inspected_at"].time(), step=timedelta(minutes=5))
-        result = c5.selectbox("检查结果", options, index=options.index(d["result"]))
+        result = c5.selectbox("检查结果", options, index=options.index(d["result"]), placeholder="请选择")
         place = st.text_input("检查地点", d["place"])
         findings = st.text_area("检查情况", d["findings"] or "")
         inspectors = st.text_input("检查人员", d["inspectors"])
@@ -150,9 +150,9 @@ def correction_form(d: dict, key: str) -> None:
 def inspection_list(key: str) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     result = c1.selectbox("检查结果", [""] + inspection.result_options(include_inactive=True), key=f"{key}_r",
-                          format_func=lambda x: x or "全部结果")
-    dfrom = c2.date_input("起始日期", value=None, key=f"{key}_from")
-    dto = c3.date_input("结束日期", value=None, key=f"{key}_to")
+                          format_func=lambda x: x or "全部结果", placeholder="请选择")
+    dfrom = c2.date_input("起始日期", value=None, key=f"{key}_from", format="YYYY-MM-DD")
+    dto = c3.date_input("结束日期", value=None, key=f"{key}_to", format="YYYY-MM-DD")
     with action():
         frame = inspection.list_inspections(actor, result=result or None, date_from=dfrom, date_to=dto)
         _, picked = data_table(frame, key=f"{key}_t", file_name="日常检查记录", selection="single-row",
@@ -197,7 +197,7 @@ def import_tab() -> None:
         preview = inspection.import_inspections(actor, up.name, data, commit=False)
         st.write(f"可导入 **{preview['ok']}** 行，有问题 **{len(preview['errors'])}** 行。")
         if preview["errors"]:
-            st.dataframe(pd.DataFrame(preview["errors"]), hide_index=True, width="stretch", height=240)
+            show_table(pd.DataFrame(preview["errors"]), hide_index=True, width="stretch", height=240)
             download_xlsx("下载有问题的行", preview["rejected"], "日常检查导入-未导入的行", key="imp_rej")
         if preview["ok"] and st.button(f"确认导入 {preview['ok']} 行", type="primary", key="imp_go"):
             result = inspection.import_inspections(actor, up.name, data, commit=True)
@@ -213,7 +213,7 @@ def penalty_detail(pid: int) -> None:
     with st.container(border=True):
         st.markdown(f"#### 行政处罚 {md_text(p['decision_no'])}")
         rows = [(label, p.get(k)) for k, label in penalty.DETAIL_LABELS.items()]
-        st.dataframe(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
+        show_table(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
                      hide_index=True, width="stretch")
         if p["enterprise_id"]:
             st.page_link(PROFILE_PAGE, label="查看企业画像", icon=":material/domain:",
@@ -223,8 +223,8 @@ def penalty_detail(pid: int) -> None:
 def penalty_tab() -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
     text = c1.text_input("企业名称、统一社会信用代码或决定书文号", key="pen_q")
-    dfrom = c2.date_input("决定日期起", value=None, key="pen_from")
-    dto = c3.date_input("决定日期止", value=None, key="pen_to")
+    dfrom = c2.date_input("决定日期起", value=None, key="pen_from", format="YYYY-MM-DD")
+    dto = c3.date_input("决定日期止", value=None, key="pen_to", format="YYYY-MM-DD")
     with action():
         frame = penalty.list_penalties(actor, text=text, date_from=dfrom, date_to=dto)
         if not (actor.sees_everything or actor.has("approver")):
@@ -271,7 +271,7 @@ def sync_tab() -> None:
             q = penalty.list_quarantine(actor, status=None, run_id=run_id)
             st.markdown(f"批次 {run_id} 隔离 {len(q)} 行")
             if len(q):
-                st.dataframe(q.drop(columns=["原始数据"]), hide_index=True, width="stretch", height=200)
+                show_table(q.drop(columns=["原始数据"]), hide_index=True, width="stretch", height=200)
                 download_xlsx("下载本批次隔离数据（含原因）", q, f"隔离数据-批次{run_id}", key=f"q_dl{run_id}")
 
 

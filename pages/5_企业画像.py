@@ -124,7 +124,7 @@ if text.strip():
     else:
         label = {h["id"]: f"{h['name']}（{h['uscc']}）" for h in hits}
         pick = c2.selectbox("选择企业", list(label), format_func=label.get, key="pf_pick",
-                            label_visibility="collapsed")
+                            label_visibility="collapsed", placeholder="请选择")
         if len(hits) == 50:
             st.caption("只显示前 50 个匹配结果，请输入更完整的名称或代码。")
         if pick != chosen:

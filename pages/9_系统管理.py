@@ -8,7 +8,7 @@ from sgld.security import DEPT_KINDS, ROLES
 from sgld.services import org
 from ui import admin_forms as forms
 from ui.auth import page_guard
-from ui.widgets import action, admin_tabs, data_table, download_xlsx, md_text, page_header, upload
+from ui.widgets import action, admin_tabs, data_table, download_xlsx, md_text, page_header, show_table, upload
 
 actor = page_guard("admin")
 page_header("系统管理", "部门、用户、事项目录、系统设置与操作日志")
@@ -50,10 +50,10 @@ with t_users:
             place["username"] = st.empty()
             display = st.text_input("姓名", key="nu_display")
             place["display"] = st.empty()
-            dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get, key="nu_dept")
+            dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get, key="nu_dept", placeholder="请选择")
             place["dept"] = st.empty()
             roles = st.multiselect("角色", list(ROLES), format_func=ROLES.get, key="nu_roles",
-                                   placeholder="请选择（可多选）")
+                                   placeholder="请选择（可多选）", select_all=False)
             place["roles"] = st.empty()
             phone = st.text_input("联系电话", key="nu_phone")
             place["phone"] = st.empty()
@@ -82,9 +82,10 @@ with t_users:
                 display = st.text_input("姓名", u["display_name"])
                 place["display"] = st.empty()
                 dept = st.selectbox("所属部门", active_depts, format_func=dept_name.get,
-                                    index=active_depts.index(u["department_id"]) if u["department_id"] in active_depts else 0)
+                                    index=active_depts.index(u["department_id"]) if u["department_id"] in active_depts else 0,
+                                    placeholder="请选择")
                 place["dept"] = st.empty()
-                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get, placeholder="请选择（可多选）")
+                roles = st.multiselect("角色", list(ROLES), default=u["roles"], format_func=ROLES.get, placeholder="请选择（可多选）", select_all=False)
                 place["roles"] = st.empty()
                 phone = st.text_input("联系电话", u["phone"] or "")
                 place["phone"] = st.empty()
@@ -144,10 +145,10 @@ with t_depts:
             c1, c2, c3, c4 = st.columns([3, 2, 3, 1])
             name = c1.text_input("部门名称", d["name"])
             kinds = list(DEPT_KINDS)
-            kind = c2.selectbox("类型", kinds, index=kinds.index(d["kind"]), format_func=DEPT_KINDS.get)
+            kind = c2.selectbox("类型", kinds, index=kinds.index(d["kind"]), format_func=DEPT_KINDS.get, placeholder="请选择")
             parents = [None] + [i for i in active_depts if i != edit_id]
             parent = c3.selectbox("上级部门", parents, index=parents.index(d["parent_id"]) if d["parent_id"] in parents else 0,
-                                  format_func=lambda i: "（无）" if i is None else dept_name[i])
+                                  format_func=lambda i: "（无）" if i is None else dept_name[i], placeholder="请选择")
             active = c4.checkbox("在用", d["active"])
             sure = st.checkbox("确认停用该部门", help="取消“在用”时须勾选") if d["active"] else True
             if st.form_submit_button("保存修改", type="primary"):
@@ -161,9 +162,9 @@ with t_depts:
         st.subheader("新建部门")
         c1, c2, c3 = st.columns(3)
         name = c1.text_input("部门名称", key="nd_name")
-        kind = c2.selectbox("类型", list(DEPT_KINDS), format_func=DEPT_KINDS.get, key="nd_kind")
+        kind = c2.selectbox("类型", list(DEPT_KINDS), format_func=DEPT_KINDS.get, key="nd_kind", placeholder="请选择")
         parent = c3.selectbox("上级部门（审批局处室填写）", [None] + active_depts, key="nd_parent",
-                              format_func=lambda i: "（无）" if i is None else dept_name[i])
+                              format_func=lambda i: "（无）" if i is None else dept_name[i], placeholder="请选择")
         if st.form_submit_button("创建", type="primary"):
             with action():
                 org.create_department(actor, name, kind, parent)
@@ -183,7 +184,8 @@ with t_items:
     item_by_id = {i["id"]: i for i in items}
     forms.show_done("item")
     choice = st.selectbox("新建或修改事项", [None] + list(item_by_id),
-                          format_func=lambda i: "＋ 新建事项" if i is None else f"{item_by_id[i]['code']} {item_by_id[i]['name']}")
+                          format_func=lambda i: "＋ 新建事项" if i is None else f"{item_by_id[i]['code']} {item_by_id[i]['name']}",
+                          placeholder="请选择")
     cur_item = item_by_id.get(choice, {})
     # a new item's form gets a fresh key after each save: the next one starts empty
     gen = st.session_state.get("item_form_gen", 0) if choice is None else 0
@@ -197,7 +199,7 @@ with t_items:
         limit = c5.number_input("签收时限（工作日）", 1, 60, int(cur_item.get("sign_limit_days", 3)))
         active = c6.checkbox("在用", cur_item.get("active", True))
         depts = st.multiselect("监管（或领取）部门", linkable, default=[d for d in cur_item.get("department_ids", []) if d in linkable],
-                               format_func=dept_name.get, placeholder="请选择（可多选）")
+                               format_func=dept_name.get, placeholder="请选择（可多选）", select_all=False)
         was_active = bool(cur_item.get("active"))
         sure = st.checkbox("确认停用该事项", help="取消“在用”时须勾选") if was_active else True
         if st.form_submit_button("保存", type="primary"):
@@ -222,7 +224,7 @@ with t_items:
                 preview = org.import_items(actor, sheet, commit=False)
                 st.write(f"可导入 {preview['ok']} 行，有问题 {len(preview['errors'])} 行。")
                 if preview["errors"]:
-                    st.dataframe(pd.DataFrame(preview["errors"]), hide_index=True)
+                    show_table(pd.DataFrame(preview["errors"]), hide_index=True)
                 if preview["ok"] and st.button("确认导入", type="primary"):
                     result = org.import_items(actor, sheet, commit=True)
                     st.success(f"已导入 {result['ok']} 个事项。")
@@ -247,7 +249,7 @@ with t_settings:
                 forms.done("settings", f"已保存 {n} 项修改。" if n else "没有修改。")
                 st.rerun()
     st.subheader("部署配置（环境变量，只读）")
-    st.dataframe(pd.DataFrame([
+    show_table(pd.DataFrame([
         {"配置项": f"SGLD_{k}", "说明": desc,
          "当前值": "******" if k == "COOKIE_KEY" else str(cfg.raw.get(k, ""))}
         for k, (_, desc) in app_settings.SPEC.items()]), hide_index=True, width="stretch")
@@ -256,14 +258,14 @@ with t_audit:
     opts = org.audit_filter_options(actor)
     c1, c2, c3, c4 = st.columns(4)
     every = lambda labels: (lambda x: "全部" if not x else labels.get(x, x))  # noqa: E731
-    who = c1.selectbox("操作人", [""] + opts["actor"], format_func=every({}))
-    dept = c2.selectbox("部门", [""] + opts["department"], format_func=every({}))
-    act = c3.selectbox("操作", [""] + opts["action"], format_func=every(org.ACTION_LABELS))
-    otype = c4.selectbox("对象类型", [""] + opts["object_type"], format_func=every(org.OBJECT_LABELS))
+    who = c1.selectbox("操作人", [""] + opts["actor"], format_func=every({}), placeholder="全部")
+    dept = c2.selectbox("部门", [""] + opts["department"], format_func=every({}), placeholder="全部")
+    act = c3.selectbox("操作", [""] + opts["action"], format_func=every(org.ACTION_LABELS), placeholder="全部")
+    otype = c4.selectbox("对象类型", [""] + opts["object_type"], format_func=every(org.OBJECT_LABELS), placeholder="全部")
     c5, c6, c7 = st.columns(3)
     oid = c5.text_input("对象编号")
-    dfrom = c6.date_input("起始日期", value=None)
-    dto = c7.date_input("结束日期", value=None)
+    dfrom = c6.date_input("起始日期", value=None, format="YYYY-MM-DD")
+    dto = c7.date_input("结束日期", value=None, format="YYYY-MM-DD")
     with action():
         log = org.query_audit(actor, username=who or None, department=dept or None,
                               action=act or None, object_type=otype or None,

@@ -81,3 +81,28 @@ def match_columns(frame: pd.DataFrame, wanted: dict[str, list[str]],
         raise ValidationError(f"没有找到可识别的表头：缺少 {'、'.join(missing)}。"
                               f"请使用模板中的列名。")
     return frame.rename(columns=rename)
+
+
+def field_reason(label: str, message: str) -> str:
+    """A row error's reason shown next to its column (行号 | 字段 | 原因) without
+    repeating the column: under 统一社会信用代码, "统一社会信用代码校验位错误：X"
+    reads "校验位错误：X"; under 办件编号, "请填写“办件编号”" reads "未填写"."""
+    msg = str(message or "").strip()
+    if not label or not msg:
+        return msg
+    if msg in (f"请填写“{label}”", f"请填写{label}"):
+        return "未填写"
+    for head in (f"“{label}”", label):
+        if msg.startswith(head) and len(msg) > len(head):
+            rest = msg[len(head):].lstrip("：:，, ")
+            return rest[1:] if rest.startswith("的") else rest
+    return msg
+
+
+def row_reason(label: str, message: str) -> str:
+    """One reason of a rejected row (its column named once): the message as is
+    when it names the column already, else "column：message"."""
+    msg = str(message or "").strip()
+    if not label or label in msg:
+        return msg
+    return f"{label}：{msg}"

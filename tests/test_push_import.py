@@ -121,3 +121,21 @@ def test_import_refusals(db):
         cases_import.import_cases(actor("approver"), "a.csv", "甲,乙\n1,2\n".encode(), commit=False)
     with pytest.raises(ValidationError, match="只支持"):
         cases_import.import_cases(actor("approver"), "a.txt", b"x", commit=False)
+
+
+def test_row_errors_name_their_column_once(db):
+    """Issue 16.17: "统一社会信用代码：统一社会信用代码校验位错误" — the column
+    name is said once, in the preview and in the rejected rows."""
+    bad = NEW1[:17] + ("0" if NEW1[17] != "0" else "1")  # wrong check character
+    rows = [row("IMP-21", 统一社会信用代码=bad), row("IMP-22", 批复信息="")]
+    res = cases_import.import_cases(actor("approver"), "cases.csv", csv_bytes(rows), commit=False)
+    assert res.ok == 0
+    for r in res.errors.to_dict("records"):
+        assert not r["原因"].startswith(r["字段"]) and f"“{r['字段']}”" not in r["原因"], r
+    reasons = dict(zip(res.errors["字段"], res.errors["原因"]))
+    assert reasons["统一社会信用代码"].startswith("校验位错误")
+    assert reasons["批复信息"] == "未填写"
+    why = dict(zip(res.rejected["办件编号"], res.rejected["错误原因"]))
+    assert why["IMP-21"].startswith("统一社会信用代码校验位错误")
+    assert "统一社会信用代码：统一社会信用代码" not in why["IMP-21"]
+    assert why["IMP-22"] == "请填写“批复信息”"

@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.services import inspection, org, warning
 from sgld.services import revocation as rv
-from ui.widgets import action
+from ui.widgets import action, show_table
 
 TAB_TITLE = "协同处理与警示规则"
 ORDER = 40
@@ -17,13 +17,13 @@ def render(actor) -> None:
     st.caption("协同处理申请按证照所属事项的分类，作为负责该分类的窗口工作人员（审批局经办人）的待办件；"
                "无人负责的分类由全部经办人办理。")
     staff = rv.list_user_categories(actor)
-    st.dataframe(staff.drop(columns=["user_id"]), hide_index=True, width="stretch")
+    show_table(staff.drop(columns=["user_id"]), hide_index=True, width="stretch")
     cats = org.item_categories()
     if len(staff):
         names = dict(zip(staff["user_id"], staff["姓名"] + "（" + staff["用户名"] + "）"))
-        uid = st.selectbox("经办人", list(names), format_func=names.get, key="xt_adm_user")
+        uid = st.selectbox("经办人", list(names), format_func=names.get, key="xt_adm_user", placeholder="请选择")
         with st.form(f"xt_adm_cats_{uid}"):
-            chosen = st.multiselect("负责的事项分类", cats, default=rv.user_categories(uid), placeholder="请选择（可多选）")
+            chosen = st.multiselect("负责的事项分类", cats, default=rv.user_categories(uid), placeholder="请选择（可多选）", select_all=False)
             if st.form_submit_button("保存分工", type="primary"):
                 with action("已保存"):
                     rv.set_user_categories(actor, uid, chosen)
@@ -42,7 +42,7 @@ def render(actor) -> None:
                                   value=int(r.count))
         months = c[1].number_input("处罚次数统计期间（月）", min_value=1, max_value=120, value=int(r.months))
         results = st.multiselect("检查结果为", inspection.result_options(include_inactive=True),
-                                 default=[x for x in r.results], placeholder="请选择（可多选）")
+                                 default=[x for x in r.results], placeholder="请选择（可多选）", select_all=False)
         revoked = st.checkbox("证照被撤销或吊销即列入", value=r.revoked)
         if st.form_submit_button("保存并重新计算", type="primary"):
             with action():

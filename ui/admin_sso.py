@@ -8,7 +8,7 @@ import streamlit as st
 from sgld.errors import ValidationError
 from sgld.services import sso
 from ui import auth
-from ui.widgets import action, data_table
+from ui.widgets import action, data_table, show_table
 
 TAB_TITLE = "统一身份认证"
 ORDER = 60
@@ -28,7 +28,7 @@ def _status() -> None:
         ("Streamlit server.address", state["address"] or "未设置（监听所有网卡）"),
         ("未开通时提示联系（SGLD_SSO_CONTACT）", c.contact),
     ]
-    st.dataframe(pd.DataFrame(rows, columns=["项目", "当前值"]), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows, columns=["项目", "当前值"]), hide_index=True, width="stretch")
     if state["problems"]:
         for p in state["problems"]:
             st.error(p, icon=":material/report:")
@@ -64,7 +64,7 @@ def render(actor) -> None:
     by_id = {r["id"]: r for r in rows}
     with st.form("sso_bind"):
         uid = st.selectbox("账号", list(by_id),
-                           format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）")
+                           format_func=lambda i: f"{by_id[i]['display_name']}（{by_id[i]['username']}）", placeholder="请选择")
         subject = st.text_input("统一身份认证标识", placeholder="留空表示解除绑定、按用户名对应")
         sure = st.checkbox("确认解除绑定", help="标识留空、解除已有绑定时须勾选")
         submitted = st.form_submit_button("保存对应关系", type="primary")

@@ -11,7 +11,7 @@ from sgld import penalty_sources as ps
 from sgld.services import inspection, penalty
 from sgld.errors import ValidationError
 from ui import admin_forms as forms
-from ui.widgets import action, data_table, download_xlsx, md_text, upload
+from ui.widgets import action, data_table, download_xlsx, md_text, show_table, upload
 
 TAB_TITLE = "监管数据"
 ORDER = 40
@@ -24,7 +24,7 @@ def _results(actor) -> None:
     rows = inspection.list_results(actor)
     frame = pd.DataFrame([{"检查结果": r["name"], "内置": "是" if r["builtin"] else "否",
                            "状态": "在用" if r["active"] else "停用", "已使用": r["used"]} for r in rows])
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
     with c1.form("res_add"):  # a refused name stays in the field
         name = st.text_input("新增检查结果", key="res_new")
@@ -35,7 +35,7 @@ def _results(actor) -> None:
                 st.rerun()
     with c2:
         pick = st.selectbox("停用或启用", [r["name"] for r in rows], key="res_pick",
-                            on_change=forms.cancel_confirm)
+                            on_change=forms.cancel_confirm, placeholder="请选择")
         row = next((r for r in rows if r["name"] == pick), None)
         if row and row["active"]:
             if forms.confirmed("res_off", "停用", f"停用后录入检查时不再能选“{md_text(pick)}”。确定停用？",
@@ -53,7 +53,7 @@ def _sources(actor) -> None:
     st.markdown("##### 行政处罚数据源（行权系统）")
     sources = penalty.list_sources(actor)
     if sources:
-        st.dataframe(pd.DataFrame([{
+        show_table(pd.DataFrame([{
             "名称": s["name"], "类型": KIND_LABELS[s["kind"]], "地址或目录": s["location"],
             "表名": s["table_name"] or "", "增量字段": s["watermark_column"] or "",
             "当前增量位置": s["watermark_text"], "启用": "是" if s["enabled"] else "否"} for s in sources]),
@@ -67,7 +67,7 @@ def _sources(actor) -> None:
         c1, c2 = st.columns(2)
         name = c1.text_input("名称", cur.get("name", ""), disabled=choice is not None)
         kind = c2.selectbox("类型", list(KIND_LABELS), format_func=KIND_LABELS.get,
-                            index=list(KIND_LABELS).index(cur.get("kind", "sql")))
+                            index=list(KIND_LABELS).index(cur.get("kind", "sql")), placeholder="请选择")
         location = st.text_input("连接地址（数据库）或目录（文件）", cur.get("location", ""),
                                  help="例如 sqlite:////srv/xq.sqlite、postgresql+psycopg://user:pass@host/db、"
                                       "mysql+pymysql://user:pass@host/db，或 /srv/xq/export/")
@@ -163,7 +163,7 @@ def render(actor) -> None:
     runs = penalty.list_runs(actor)
     data_table(runs, key="adm_runs", file_name="行政处罚抽取记录", height=240)
     if len(runs):
-        rid = st.selectbox("下载某批次的隔离数据", runs["批次"].tolist(), key="adm_run_pick")
+        rid = st.selectbox("下载某批次的隔离数据", runs["批次"].tolist(), key="adm_run_pick", placeholder="请选择")
         q = penalty.list_quarantine(actor, status=None, run_id=int(rid))
         download_xlsx(f"下载批次 {rid} 的隔离数据（{len(q)} 行）", q, f"隔离数据-批次{rid}", key="adm_q_dl")
     st.divider()

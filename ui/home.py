@@ -14,7 +14,7 @@ from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, push_query, quick_query
 from ui.auth import page_guard
-from ui.widgets import action, download_xlsx, lazy_tabs, md_text
+from ui.widgets import action, download_xlsx, lazy_tabs, md_text, plot_chart
 
 PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
               "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
@@ -164,18 +164,18 @@ def _metric_delta(h: dashboard.Headline) -> str | None:
 def _filter_bar(actor: Actor) -> dashboard.Filters | None:
     opts = dashboard.filter_options(actor)
     c = st.columns([1.2, 1.2, 1.2, 1.5, 1.5])
-    preset = c[0].selectbox("统计期间", opts["periods"], index=3, key="dash_period")
+    preset = c[0].selectbox("统计期间", opts["periods"], index=3, key="dash_period", placeholder="请选择")
     if preset == "自定义":
         d0, d1 = dashboard.period_range("本年")
-        d_from = c[1].date_input("起始日期", value=d0, key="dash_from")
-        d_to = c[2].date_input("结束日期", value=d1, key="dash_to")
+        d_from = c[1].date_input("起始日期", value=d0, key="dash_from", format="YYYY-MM-DD")
+        d_to = c[2].date_input("结束日期", value=d1, key="dash_to", format="YYYY-MM-DD")
     else:
         d_from, d_to = dashboard.period_range(preset)
-        c[1].date_input("起始日期", value=d_from, disabled=True, key=f"dash_from_{preset}")
-        c[2].date_input("结束日期", value=d_to, disabled=True, key=f"dash_to_{preset}")
+        c[1].date_input("起始日期", value=d_from, disabled=True, key=f"dash_from_{preset}", format="YYYY-MM-DD")
+        c[2].date_input("结束日期", value=d_to, disabled=True, key=f"dash_to_{preset}", format="YYYY-MM-DD")
     depts = opts["departments"]
     if opts["locked_department"]:
-        c[3].selectbox("部门", [depts[0]["name"]], disabled=True, key="dash_dept_locked",
+        c[3].selectbox("部门", [depts[0]["name"]], disabled=True, key="dash_dept_locked", placeholder="请选择",
                        help="监管部门账号只能查看本部门的统计。")
         dept_id = depts[0]["id"]
     else:
@@ -264,7 +264,7 @@ def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
             return
         plot = chart(fig_)
         if plot is not None:
-            st.plotly_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
+            plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
                             config={"displaylogo": False})
         with st.expander("数据表"):
             st.dataframe(fig_.frame, hide_index=True, width="stretch")
@@ -314,7 +314,7 @@ def work_view(actor: Actor) -> None:
                     for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
                 fig.update_layout(barmode="stack", legend_title_text="分布")
                 fig.update_yaxes(title_text="", autorange="reversed")
-                st.plotly_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
+                plot_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
                                 width="stretch", key="chart_reminders",
                                 config={"displaylogo": False})
                 download_xlsx("导出待办分布", wv.chart, "处理提醒", key="x_reminders")

@@ -71,7 +71,7 @@ def approver_actions(actor: Actor, d: dict) -> None:
         with st.form(f"lz_more_{d['review_id']}"):
             dep = st.selectbox("再向其他监管部门发函", [x["id"] for x in depts],
                                format_func={x["id"]: x["name"] for x in depts}.get,
-                               key=f"lz_more_dep_{d['review_id']}")
+                               key=f"lz_more_dep_{d['review_id']}", placeholder="请选择")
             if st.form_submit_button("发出商请函", icon=":material/send:"):
                 with action():
                     svc.send_letter(actor, d["review_id"], dep)
@@ -90,7 +90,7 @@ def new_review_form(actor: Actor) -> None:
         labels = {r["id"]: f"{r['review_no']} · {r['title']} · {r['meeting_date']:%Y-%m-%d}" for r in srs}
         labels = {0: "（不依据专项审查：联合审查 / 现场审查）"} | labels
         src = st.selectbox("依据已审察同意的专项审查（可选）", list(labels), format_func=labels.get,
-                           key="lz_new_src")
+                           key="lz_new_src", placeholder="请选择")
     facts: dict = {}
     if src:
         with action():
@@ -101,9 +101,9 @@ def new_review_form(actor: Actor) -> None:
     with st.form(key):
         c1, c2, c3 = st.columns(3)
         kinds = ["专项审查"] if facts else ["现场审查", "联合审查", "专项审查"]
-        kind = c1.selectbox("审查类型", kinds, key=f"{key}_kind")
+        kind = c1.selectbox("审查类型", kinds, key=f"{key}_kind", placeholder="请选择")
         rdate = c2.date_input("审查日期", value=facts.get("review_date") or today + timedelta(days=1),
-                              key=f"{key}_date")
+                              key=f"{key}_date", format="YYYY-MM-DD")
         case_no = c3.text_input("办件编号", value=facts.get("case_no") or "", key=f"{key}_case")
         title = st.text_input("审查事项", value=facts.get("title", ""), key=f"{key}_title",
                               placeholder="如：南通某某食品有限公司食品生产许可现场审查")
@@ -119,7 +119,7 @@ def new_review_form(actor: Actor) -> None:
         c1, c2 = st.columns([3, 1])
         chosen = c1.multiselect("商请派员的监管部门", list(dept_names), format_func=dept_names.get,
                                 default=[d for d in facts.get("department_ids", []) if d in dept_names],
-                                key=f"{key}_depts", placeholder="请选择（可多选）")
+                                key=f"{key}_depts", placeholder="请选择（可多选）", select_all=False)
         phone = c2.text_input("联系电话", key=f"{key}_phone")
         if st.form_submit_button("保存并发出商请函", type="primary", icon=":material/send:"):
             st.session_state["lz_new_open"] = True

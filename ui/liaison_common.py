@@ -7,7 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.widgets import action, data_table, file_link, md_text, reset_selections, status_text
+from ui.widgets import action, data_table, file_link, md_text, plot_chart, reset_selections, status_text
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
                  "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
@@ -240,13 +240,14 @@ def check_form(actor: Actor, x: dict) -> None:
         st.markdown("**登记复查**")
         c1, c2, c3 = st.columns(3)
         # no max_value (a later date would be replaced silently): the service refuses it
-        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}")
+        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}",
+                                   format="YYYY-MM-DD")
         site = c2.checkbox("赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}",
                            help="涉及硬件设施的整改须赴现场检查")
         result = c3.radio("复查结论", svc.CHECK_RESULTS, horizontal=True, key=f"lz_chk_res_{x['id']}")
         note = st.text_area("复查情况（现场检查的，写明现场检查情况）", key=f"lz_chk_note_{x['id']}")
         new_deadline = st.date_input("新的整改期限（未整改时可填）", value=None,
-                                     key=f"lz_chk_nd_{x['id']}")
+                                     key=f"lz_chk_nd_{x['id']}", format="YYYY-MM-DD")
         if st.form_submit_button("保存复查记录", type="primary"):
             with action():
                 svc.check_rectification(actor, x["id"], checked_on=checked_on, site_visit=site,
@@ -263,7 +264,7 @@ def feedback_tab(actor: Actor) -> None:
         rid = st.selectbox("查看反馈", list(frame["编号"]), key="lz_fb_pick",
                            format_func=lambda i: " · ".join(
                                str(v) for v in frame.loc[frame["编号"] == i,
-                                                         ["审查日期", "审查事项", "联络员"]].iloc[0]))
+                                                         ["审查日期", "审查事项", "联络员"]].iloc[0]), placeholder="请选择")
         letter_detail(actor, svc.get_letter(actor, int(rid)), "lz_fb")
 
 
@@ -276,4 +277,4 @@ def statistics_tab(actor: Actor) -> None:
                               var_name="指标", value_name="数量")
             fig = px.bar(long, x="部门", y="数量", color="指标", barmode="group", height=340)
             fig.update_layout(margin=dict(l=10, r=10, t=30, b=10), legend_title_text="")
-            st.plotly_chart(fig, width="stretch")
+            plot_chart(fig, width="stretch")

@@ -10,7 +10,7 @@ from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
 from ui.liaison_common import done, form_key, letter_detail, letter_label, pick, renew
-from ui.widgets import action, data_table, md_text
+from ui.widgets import action, data_table, md_text, show_table
 
 LETTER_FILTERS = ["待派员", "已派员", "逾期未派员", "已撤回", "全部"]
 
@@ -63,7 +63,7 @@ def dispatch_form(actor: Actor, d: dict) -> None:
     st.caption(f"按审查日 {d['review_date']:%Y-%m-%d} 核验资格：本部门名册 {len(cands)} 人，"
                f"可派出 {len(ok)} 人。")
     with st.expander("名册资格核验（审查日）", expanded=not ok):
-        st.dataframe(svc.roster_table(cands)[["姓名", "人员类别", "到本部门日期", "满2年日期", "资格",
+        show_table(svc.roster_table(cands)[["姓名", "人员类别", "到本部门日期", "满2年日期", "资格",
                                               "可派员", "不符合原因"]],
                      hide_index=True, width="stretch")
     if not ok:
@@ -93,7 +93,7 @@ def roster_tab(actor: Actor) -> None:
     """联络员名册: a supervisor keeps their own department's; others read all."""
     c1, c2 = st.columns([1, 3])
     on = c1.date_input("资格核验日期", value=clock.today(), key="lz_roster_on",
-                       help="资格按该日期核验：从事本部门工作满 2 年（含当日）")
+                       help="资格按该日期核验：从事本部门工作满 2 年（含当日）", format="YYYY-MM-DD")
     rows = []
     with action():
         rows = svc.list_roster(actor, on=on)
@@ -136,13 +136,13 @@ def roster_form(actor: Actor, e: dict | None) -> None:
         user_id = c2.selectbox("系统账号（具有联络员角色的本部门账号）", acc_ids,
                                index=acc_ids.index(e["user_id"]) if e and e["user_id"] in acc_ids else 0,
                                format_func=acc_label.get,
-                               key=f"{key}_user")
+                               key=f"{key}_user", placeholder="请选择")
         position = c1.text_input("职务", value=(e["position"] or "") if e else "", key=f"{key}_pos")
         et = c2.selectbox("人员类别", svc.EMPLOYMENT_TYPES,
                           index=svc.EMPLOYMENT_TYPES.index(e["employment_type"]) if e else 0,
-                          key=f"{key}_et")
+                          key=f"{key}_et", placeholder="请选择")
         joined = c1.date_input("到本部门日期", value=e["joined_on"] if e else None,
-                               min_value=date(1970, 1, 1), key=f"{key}_joined")
+                               min_value=date(1970, 1, 1), key=f"{key}_joined", format="YYYY-MM-DD")
         contact = c2.text_input("联系方式", value=(e["contact"] or "") if e else "", key=f"{key}_contact")
         fam = st.checkbox("本部门确认：熟悉本部门监管工作要求，具有一定的组织协调能力",
                           value=bool(e["familiar_confirmed"]) if e else False, key=f"{key}_fam")

@@ -192,7 +192,7 @@ def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
         requirement = st.text_input("整改要求", key=f"{k}_r")
         c1, c2 = st.columns(2)
         deadline = c1.date_input("整改期限", value=clock.today() + timedelta(days=15),
-                                 min_value=clock.today(), key=f"{k}_d")
+                                 min_value=clock.today(), key=f"{k}_d", format="YYYY-MM-DD")
         hardware = c2.checkbox("涉及硬件设施（复查须赴现场）", key=f"{k}_h")
         if st.form_submit_button("登记整改事项", icon=":material/add_task:"):
             with action():

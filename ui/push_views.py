@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, file_link, md_text, status_text, upload
+from ui.widgets import action, data_table, file_link, md_text, plot_chart, show_table, status_text, upload
 from ui.warning_flags import archive_flag, case_flag
 
 ALL = "（全部）"
@@ -48,7 +48,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
 
         if d["licences"]:
             st.markdown("**证照批文**")
-            st.dataframe(pd.DataFrame([{
+            show_table(pd.DataFrame([{
                 "证照编号": x["licence_no"], "类型": x["kind"], "状态": x["status"],
                 "发证日期": x["issued_on"], "有效期至": x["valid_until"] or "长期"}
                 for x in d["licences"]]), hide_index=True, width="stretch")
@@ -84,7 +84,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
         tl = pd.DataFrame(d["timeline"])
         if len(tl):
             tl["时间"] = tl["时间"].map(_fmt_dt)
-        st.dataframe(tl, hide_index=True, width="stretch")
+        show_table(tl, hide_index=True, width="stretch")
 
 
 def _actions(actor, d: dict, key: str) -> None:
@@ -128,7 +128,7 @@ def _conclude_form(actor, c: dict, key: str) -> None:
         has_lic = st.checkbox("有证照批文", value=True)
         l1, l2, l3, l4 = st.columns(4)
         no = l1.text_input("证照编号")
-        kind = l2.selectbox("证照类型", push.LICENCE_KINDS)
+        kind = l2.selectbox("证照类型", push.LICENCE_KINDS, placeholder="请选择")
         issued = l3.date_input("发证日期", value=clock.today(), format="YYYY-MM-DD")
         until = l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD")
         files = upload("扫描件", ["pdf", "jpg", "jpeg", "png", "ofd"], key=f"{key}_conclude_files")
@@ -241,7 +241,7 @@ def licence_detail(actor, licence_id: int, *, key: str) -> None:
                     f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {md_text(lic['case_no'])}，"
                     f"项目 {md_text(lic['project_no'])}")
         st.markdown("**状态变更记录**")
-        st.dataframe(d["history"], hide_index=True, width="stretch")
+        show_table(d["history"], hide_index=True, width="stretch")
         _scans(actor, d["scans"], key)
 
 
@@ -273,10 +273,10 @@ def project_detail(actor, project_no: str) -> None:
         st.subheader(f"项目 {md_text(p['project_no'])}")
         st.markdown(f"**{md_text(p['name'])}** · {md_text(p['enterprise'] or '')}（{md_text(p['uscc'] or '')}）")
         st.markdown(f"**办件**（{len(d['cases'])}）")
-        st.dataframe(d["cases"], hide_index=True, width="stretch",
+        show_table(d["cases"], hide_index=True, width="stretch",
                      column_order=[c for c in d["cases"].columns if c != "case_id"])
         st.markdown(f"**证照批文**（{len(d['licences'])}）")
-        st.dataframe(d["licences"], hide_index=True, width="stretch",
+        show_table(d["licences"], hide_index=True, width="stretch",
                      column_order=[c for c in d["licences"].columns if c != "licence_id"])
 
 
@@ -315,7 +315,7 @@ def overview(actor, key: str = "ovw") -> None:
             fig = px.bar(frame, x="部门", y=["逾期未签收", "待签收未超时"], barmode="stack",
                          labels={"value": "推送数", "variable": ""}, height=320,
                          color_discrete_sequence=["#d62728", "#ff9f1c"])
-            st.plotly_chart(fig, width="stretch", key=f"{key}_chart")
+            plot_chart(fig, width="stretch", key=f"{key}_chart")
         st.subheader("逾期未签收的推送")
         own = False
         if actor.has("approver"):  # the to-do (本处室) or the bureau-wide list

@@ -12,7 +12,7 @@ from sgld.errors import SgldError
 from sgld.services import cases_import, enterprises, push, push_query
 from ui.push_views import case_detail
 from ui.warning_flags import form_flag
-from ui.widgets import action, data_table, md_text, upload
+from ui.widgets import action, data_table, md_text, show_table, upload
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 LIST_LIMIT = 2000
@@ -38,7 +38,7 @@ def record_form(actor, opts: dict) -> None:
     item_id = c[1].selectbox("审批事项 *", list(items), index=None, placeholder="选择事项",
                              format_func=lambda i: f"{items[i]['code']} {items[i]['name']}",
                              key=f"{p}_item")
-    stage = c[2].selectbox("办理环节 *", opts["stages"], index=1, key=f"{p}_stage")
+    stage = c[2].selectbox("办理环节 *", opts["stages"], index=1, key=f"{p}_stage", placeholder="请选择")
     if item_id:
         it = items[item_id]
         how = "推送给" if it["centralised"] else "开放给以下部门领取："
@@ -62,7 +62,7 @@ def record_form(actor, opts: dict) -> None:
         l1, l2, l3, l4 = st.columns(4)
         licence = {
             "licence_no": l1.text_input("证照编号 *", key=f"{p}_lno"),
-            "kind": l2.selectbox("证照类型 *", opts["licence_kinds"], key=f"{p}_lkind"),
+            "kind": l2.selectbox("证照类型 *", opts["licence_kinds"], key=f"{p}_lkind", placeholder="请选择"),
             "issued_on": l3.date_input("发证日期 *", value=clock.today(), format="YYYY-MM-DD",
                                        key=f"{p}_lissued"),
             "valid_until": l4.date_input("有效期至（长期有效可空）", value=None, format="YYYY-MM-DD",
@@ -115,7 +115,7 @@ def import_panel(actor) -> None:
     c.metric("有问题的行", len(res.rejected))
     if len(res.errors):
         st.markdown("**有问题的行**（行号为表格中的行号，含表头）")
-        st.dataframe(res.errors, hide_index=True, width="stretch", height=240)
+        show_table(res.errors, hide_index=True, width="stretch", height=240)
         st.download_button("下载有问题的行", res.rejected_xlsx(), file_name="未导入的行.xlsx",
                            icon=":material/download:", key="imp_rej",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import special_review as sr
 from ui import review_forms
 from ui.review_list import FLASH
-from ui.widgets import badge, clear_messages, md_text, reset_selections
+from ui.widgets import badge, clear_messages, md_text, reset_selections, show_table
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 NOT_STATED = "未发表不同意见"
@@ -82,7 +82,7 @@ def _departments(r: dict) -> None:
              "缺席理由": d["absence_reason"] or "",
              "意见": d["opinion_label"] if d["opinion"] else "",
              "意见形式": d["basis"] or ""} for d in r["departments"]]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("依据专项审查制度：" + sr.DEEMED_RULE)
     if r["presentation"]:
         with st.expander("会议记录", expanded=False):
@@ -249,7 +249,8 @@ def _meeting_form(actor, r: dict) -> None:
             c = st.columns([1, 1, 2])
             # no max_value: the browser would replace a later date silently;
             # the service refuses a meeting that has not begun, with a message
-            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date())
+            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date(),
+                                      format="YYYY-MM-DD")
             start = c[1].time_input("会议开始时间", value=r["meeting_at"].time(), step=900)
             chair = c[2].text_input("主持人", value=r["chair"] or "",
                                     placeholder="实际主持人的职务和姓名，如：市行政审批局分管领导张三",
@@ -272,7 +273,7 @@ def _meeting_form(actor, r: dict) -> None:
                 c = st.columns([1.2, 1.6, 1.6, 1.2, 2])
                 att = c[0].selectbox("出席情况", sr.ATTENDANCE, key=f"rm_att_{rid}_{did}",
                                      index=sr.ATTENDANCE.index(d["attendance"])
-                                     if d["attendance"] in sr.ATTENDANCE else 0)
+                                     if d["attendance"] in sr.ATTENDANCE else 0, placeholder="请选择")
                 people = c[1].text_input("出席人员", value=d["attendees"] or "",
                                          key=f"rm_people_{rid}_{did}")
                 reason = c[2].text_input("缺席理由", value=d["absence_reason"] or "",
@@ -280,7 +281,7 @@ def _meeting_form(actor, r: dict) -> None:
                 stated = d["opinion"] if d["basis"] == sr.B_MEETING else NOT_STATED
                 opts = [NOT_STATED, *sr.OPINIONS]
                 op = c[3].selectbox("会上意见", opts, index=opts.index(stated),
-                                    key=f"rm_op_{rid}_{did}")
+                                    key=f"rm_op_{rid}_{did}", placeholder="请选择")
                 op_text = c[4].text_input("理由或条件", key=f"rm_optext_{rid}_{did}",
                                           value=(d["opinion_text"] or "")
                                           if d["basis"] == sr.B_MEETING else "")
@@ -310,7 +311,7 @@ def _follow_up_form(actor, r: dict) -> None:
         c = st.columns([3, 1])
         text = c[0].text_area("落实情况", value=own["text"] or "",
                               placeholder="例如：已于 12 月 5 日核发许可证；已将该项目纳入重点监管名单，每季度现场检查一次。")
-        on = c[1].date_input("落实日期", value=own["done_on"] or clock.today())
+        on = c[1].date_input("落实日期", value=own["done_on"] or clock.today(), format="YYYY-MM-DD")
         go = st.form_submit_button("更新落实情况" if own["done"] else "登记落实情况", type="primary")
     if go:
         _run(lambda: sr.record_follow_up(actor, r["id"], text, on), "落实情况已登记。")
@@ -335,7 +336,7 @@ def _decision_form(actor, r: dict) -> None:
         st.markdown("##### 录入市政府决定")
         c = st.columns(2)
         decision = c[0].radio("市政府决定", sr.GOV_DECISIONS, horizontal=True)
-        on = c[1].date_input("决定日期", value=clock.today())  # a later date: refused with a message
+        on = c[1].date_input("决定日期", value=clock.today(), format="YYYY-MM-DD")  # later: refused with a message
         text = st.text_area("决定内容")
         go = st.form_submit_button("保存市政府决定", type="primary")
     if go:

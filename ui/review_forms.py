@@ -34,16 +34,16 @@ def motion_form(actor, review: dict | None = None) -> None:
                                        help="项目库中已有的项目，以项目库名称为准。")
         c = st.columns(2)
         scopes = c[0].multiselect("审查范围", sr.SCOPES, default=r.get("scopes", []),
-                                  placeholder="可多选")
+                                  placeholder="可多选", select_all=False)
         forms = c[1].multiselect("审查形式", sr.FORMS, default=r.get("forms", [sr.DEFAULT_FORM]),
-                                 help="以专题会议为主，必要时可组织专家评审、现场检查。", placeholder="请选择（可多选）")
+                                 help="以专题会议为主，必要时可组织专家评审、现场检查。", placeholder="请选择（可多选）", select_all=False)
         chosen = [d["department_id"] for d in r.get("departments", [])]
         dept_ids = st.multiselect("参审部门", list(names), default=chosen,
-                                  format_func=lambda i: names[i], placeholder="选择行业主管（监管）部门")
+                                  format_func=lambda i: names[i], placeholder="选择行业主管（监管）部门", select_all=False)
         c = st.columns([1, 1, 2])
         m = r.get("meeting_at")
         day = c[0].date_input("会议日期", value=m.date() if m else default_day,
-                              min_value=clock.today())
+                              min_value=clock.today(), format="YYYY-MM-DD")
         at = c[1].time_input("会议时间", value=m.time() if m else time(9, 0), step=1800)
         place = c[2].text_input("会议地点", value=r.get("place", "市行政审批局第一会议室"))
         background = st.text_area("项目基本情况", value=r.get("background") or "")

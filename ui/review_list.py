@@ -83,9 +83,9 @@ def render(actor) -> int | None:
 
     c = st.columns([2, 1, 1, 1, 1, 1])
     text = c[0].text_input("快速查询", key="review_q", placeholder="编号、议题、项目编号、办件编号")
-    status = c[1].selectbox("状态", [ALL, *sr.STATUSES], key="review_status")
-    scope = c[2].selectbox("审查范围", [ALL, *sr.SCOPES], key="review_scope")
-    form = c[3].selectbox("审查形式", [ALL, *sr.FORMS], key="review_form")
+    status = c[1].selectbox("状态", [ALL, *sr.STATUSES], key="review_status", placeholder="请选择")
+    scope = c[2].selectbox("审查范围", [ALL, *sr.SCOPES], key="review_scope", placeholder="请选择")
+    form = c[3].selectbox("审查形式", [ALL, *sr.FORMS], key="review_form", placeholder="请选择")
     dept_id = None
     if not sr.department_scoped(actor):
         depts = sr.participant_options(actor)
@@ -95,7 +95,7 @@ def render(actor) -> int | None:
                                  format_func=lambda i: ALL if i is None else names[i])
     else:
         c[4].text_input("参审部门", value=actor.department_name, disabled=True)
-    period = c[5].selectbox("会议时间", PERIODS, key="review_period")
+    period = c[5].selectbox("会议时间", PERIODS, key="review_period", placeholder="请选择")
     filters = {"text": text or None, "status": None if status == ALL else status,
                "scope": None if scope == ALL else scope, "form": None if form == ALL else form,
                "department_id": dept_id, **_period(period)}

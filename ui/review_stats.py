@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from sgld.services import special_review as sr
-from ui.widgets import download_xlsx
+from ui.widgets import download_xlsx, show_table, plot_chart
 
 OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825",
                    "已撤回": "#9e9e9e"}
@@ -13,8 +13,8 @@ OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "
 
 def render(actor) -> None:
     c = st.columns([1, 1, 2])
-    d_from = c[0].date_input("会议日期自", value=None, key="review_stat_from")
-    d_to = c[1].date_input("至", value=None, key="review_stat_to")
+    d_from = c[0].date_input("会议日期自", value=None, key="review_stat_from", format="YYYY-MM-DD")
+    d_to = c[1].date_input("至", value=None, key="review_stat_to", format="YYYY-MM-DD")
     stats = sr.statistics(actor, date_from=d_from, date_to=d_to)
     total = int(stats["by_status"]["数量"].sum()) if len(stats["by_status"]) else 0
     outcome = dict(zip(stats["by_outcome"]["审查结论"], stats["by_outcome"]["数量"]))
@@ -35,22 +35,22 @@ def render(actor) -> None:
         fig.update_layout(height=380, yaxis={"categoryorder": "array",
                                              "categoryarray": list(sr.SCOPES)[::-1]},
                           legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10})
-        st.plotly_chart(fig, width="stretch")
+        plot_chart(fig, width="stretch")
     with right:
         fig = px.bar(stats["by_status"], x="状态", y="数量", title="按状态")
         fig.update_layout(height=380, margin={"l": 10, "r": 10})
-        st.plotly_chart(fig, width="stretch")
+        plot_chart(fig, width="stretch")
     left, right = st.columns([3, 2])
     with left:
         if len(stats["by_month"]):
             fig = px.bar(stats["by_month"], x="月份", y="数量", title="按月份（会议时间）")
             fig.update_layout(height=320, margin={"l": 10, "r": 10})
-            st.plotly_chart(fig, width="stretch")
+            plot_chart(fig, width="stretch")
     with right:
         st.markdown("**按审查形式**")
-        st.dataframe(stats["by_form"], hide_index=True, width="stretch")
+        show_table(stats["by_form"], hide_index=True, width="stretch")
     st.markdown("**参审部门意见统计**（已发出通知的专项审查）")
-    st.dataframe(stats["by_department"], hide_index=True, width="stretch")
+    show_table(stats["by_department"], hide_index=True, width="stretch")
     download_xlsx("导出统计 Excel", {"按审查范围": stats["by_scope"], "按状态": stats["by_status"],
                                   "按审查形式": stats["by_form"], "按审查结论": stats["by_outcome"],
                                   "按月份": stats["by_month"], "参审部门": stats["by_department"]},

@@ -80,7 +80,7 @@ def render(actor) -> None:
     status = None
     if view == "全部申请":
         status = c[0].selectbox("状态", [None, *rv.STATUSES], key="xt_bst",
-                                format_func=lambda s: s or "（全部）")
+                                format_func=lambda s: s or "（全部）", placeholder="请选择")
     overdue = c[1].checkbox("只看已超时", key="xt_bover")
     text = c[2].text_input("申请编号 / 企业名称 / 证照编号", key="xt_btext")
     with action():

@@ -6,7 +6,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import revocation as rv
-from ui.widgets import action, file_label, file_link, md_text, status_text
+from ui.widgets import action, file_label, file_link, md_text, show_table, status_text
 
 FLASH = "xt_flash"
 
@@ -50,13 +50,13 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
         st.text(r["legal_basis"])
         if d["inspections"]:
             st.markdown(f"**关联日常检查**（{len(d['inspections'])}）")
-            st.dataframe(pd.DataFrame([{"检查时间": _dt(x["inspected_at"]), "检查部门": x["department"],
+            show_table(pd.DataFrame([{"检查时间": _dt(x["inspected_at"]), "检查部门": x["department"],
                                         "检查结果": x["result"], "检查地点": x["place"],
                                         "检查情况": x["findings"] or ""} for x in d["inspections"]]),
                          hide_index=True, width="stretch")
         if d["penalties"]:
             st.markdown(f"**关联行政处罚**（{len(d['penalties'])}）")
-            st.dataframe(pd.DataFrame([{"决定书文号": x["decision_no"], "决定日期": _dt(x["decision_date"]),
+            show_table(pd.DataFrame([{"决定书文号": x["decision_no"], "决定日期": _dt(x["decision_date"]),
                                         "违法行为": x["violation_type"] or "", "处罚类别": x["category"] or "",
                                         "罚款（万元）": float(x["fine_wan"]) if x["fine_wan"] is not None else None,
                                         "处罚机关": x["authority"] or ""} for x in d["penalties"]]),
@@ -75,7 +75,7 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
                         + (f"；原因：{md_text(r['withdraw_reason'])}" if r["withdraw_reason"] else ""))
         if d["repushes"]:
             st.markdown("**处理结果再次推送**")
-            st.dataframe(pd.DataFrame([{"推送部门": p["department"], "推送时间": _dt(p["pushed_at"]),
+            show_table(pd.DataFrame([{"推送部门": p["department"], "推送时间": _dt(p["pushed_at"]),
                                         "签收期限": _dt(p["due_on"]), "状态": p["status"],
                                         "签收人": p["signer"] or "", "签收时间": _dt(p["signed_at"])}
                                        for p in d["repushes"]]), hide_index=True, width="stretch")

@@ -41,10 +41,10 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
         return
     c = st.columns([3, 2])
     lid = c[0].selectbox("证照 *", usable, key=f"{k}_lic",
-                         format_func=lambda i: f"{lic[i]['kind']} {lic[i]['licence_no']} · {lic[i]['item']}")
+                         format_func=lambda i: f"{lic[i]['kind']} {lic[i]['licence_no']} · {lic[i]['item']}", placeholder="请选择")
     kind = lic[lid]["kind"]
     actions = [a for a in rv.ACTIONS if rv.KIND_FOR_ACTION.get(a, kind) == kind]
-    act = c[1].selectbox("提请事项 *", actions, key=f"{k}_act")
+    act = c[1].selectbox("提请事项 *", actions, key=f"{k}_act", placeholder="请选择")
     if blocked:
         st.caption("不能提请的证照：" + "；".join(
             f"{md_text(r['licence_no'])}（{md_text('已有申请 ' + r['open_request'] if r['open_request'] else r['status'])}）"
@@ -59,10 +59,10 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
     ins_ids = c[0].multiselect(
         "关联日常检查（本部门）", list(ins), key=f"{k}_ins",
         default=[inspection_id] if inspection_id in ins else [],
-        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）", placeholder="请选择（可多选）")
+        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）", placeholder="请选择（可多选）", select_all=False)
     pen_ids = c[1].multiselect(
         "关联行政处罚", list(pen), key=f"{k}_pen", default=[penalty_id] if penalty_id in pen else [],
-        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}", placeholder="请选择（可多选）")
+        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}", placeholder="请选择（可多选）", select_all=False)
     files = upload("证据材料（可多选）", FILE_TYPES, key=f"{k}_files")
     if st.button("提交协同处理申请", type="primary", key=f"{k}_go", icon=":material/send:"):
         with action():
@@ -143,7 +143,7 @@ def render(actor) -> None:
     st.subheader("本部门协同处理申请")
     c = st.columns([2, 2, 3])
     status = c[0].selectbox("状态", [None, *rv.STATUSES], key="xt_dst",
-                            format_func=lambda s: s or "（全部）")
+                            format_func=lambda s: s or "（全部）", placeholder="请选择")
     to_sign = c[1].checkbox("只看待签收书面说明", key="xt_dsign", value=False)
     with action():
         frame = rv.list_requests(actor, status=status, to_sign_only=to_sign)
@@ -164,7 +164,7 @@ def _pick_inspection(actor) -> int | None:
     from sgld.services import inspection
     c = st.columns([2, 3])
     result = c[0].selectbox("检查结果", [None, *inspection.result_options()], key="xt_ires",
-                            format_func=lambda r: r or "（全部）")
+                            format_func=lambda r: r or "（全部）", placeholder="请选择")
     text = c[1].text_input("被检查对象 / 统一社会信用代码", key="xt_itext")
     frame = inspection.list_inspections(actor, text=text, result=result, limit=200)
     rows = {int(r["编号"]): r for _, r in frame.iterrows()}

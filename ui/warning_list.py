@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import warning
-from ui.widgets import action, data_table, md_text, status_text
+from ui.widgets import action, data_table, md_text, status_text, show_table
 
 FLASH = "wl_flash"
 
@@ -37,11 +37,11 @@ def _detail(actor, entry_id: int, writer: bool) -> None:
         if e["lifted_at"]:
             st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{md_text(e['lifted_by_name'] or '系统')}；{md_text(e['lift_reason'])}")
         st.markdown(f"**列入依据**（{len(d['hits'])} 条记录）")
-        st.dataframe(d["hits"], hide_index=True, width="stretch",
+        show_table(d["hits"], hide_index=True, width="stretch",
                      column_order=[c for c in d["hits"].columns if c != "记录编号"])
         if len(d["history"]) > 1:
             st.markdown("**该企业的警示记录**")
-            st.dataframe(pd.DataFrame([{"状态": h["status"], "列入时间": _dt(h["listed_at"]),
+            show_table(pd.DataFrame([{"状态": h["status"], "列入时间": _dt(h["listed_at"]),
                                         "方式": "人工" if h["manual"] else "规则",
                                         "解除时间": _dt(h["lifted_at"]), "解除原因": h["lift_reason"] or ""}
                                        for h in d["history"]]), hide_index=True, width="stretch")
@@ -83,9 +83,9 @@ def render(actor) -> None:
                         st.rerun()
     c = st.columns([2, 2, 3])
     status = c[0].selectbox("状态", [warning.LISTED, warning.LIFTED, None], key="wl_status",
-                            format_func=lambda s: s or "（全部，含历史）")
+                            format_func=lambda s: s or "（全部，含历史）", placeholder="请选择")
     rule = c[1].selectbox("列入规则", [None, *warning.RULE_LABELS], key="wl_rule",
-                          format_func=lambda r: warning.RULE_LABELS.get(r, "（全部）"))
+                          format_func=lambda r: warning.RULE_LABELS.get(r, "（全部）"), placeholder="请选择")
     text = c[2].text_input("企业名称 / 统一社会信用代码", key="wl_text")
     with action():
         frame = warning.list_entries(actor, status=status, rule=rule, text=text)

@@ -3,8 +3,10 @@ filter and .xlsx export, status badges, message helpers, the sidebar."""
 from __future__ import annotations
 
 import hashlib
+import re
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
@@ -141,6 +143,132 @@ def show_flash() -> None:
         st.toast(message, icon=":material/check_circle:")
 
 
+# -- one display format for every list ------------------------------------------
+DATE_FMT = "%Y-%m-%d"           # a date-only value: 2026-12-07
+TIME_FMT = "%Y-%m-%d %H:%M"     # a timestamp: 2026-12-07 14:30
+_TS_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+# money columns: at most two decimals, no trailing zeros
+_MONEY = ("万元", "金额", "罚款")
+# who / when columns that must stay on screen: right after the first column
+KEY_COLUMNS = ("时限", "状态", "签收人", "签收时间", "领取人", "领取时间")
+NO_ROWS = "暂无记录。"
+
+
+def _missing(value) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return not isinstance(value, str) and bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_date(value) -> str:
+    """A date or timestamp as shown everywhere: 2026-12-07 (a date, or a
+    timestamp at midnight stored for a date) or 2026-12-07 14:30; "" for none."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        if not _TS_TEXT.match(value.strip()):
+            return value
+        value = pd.Timestamp(value.strip())
+    if isinstance(value, datetime):  # also pd.Timestamp
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime(DATE_FMT)
+        return value.strftime(TIME_FMT)
+    if isinstance(value, date):
+        return value.strftime(DATE_FMT)
+    return str(value)
+
+
+def fmt_money(value) -> str:
+    """2 → "2", 2.5 → "2.5", 2.123456 → "2.12", 12345 → "12,345"; "" for none."""
+    if _missing(value):
+        return ""
+    try:
+        text = f"{float(value):,.2f}"
+    except (TypeError, ValueError):
+        return str(value)
+    return text.rstrip("0").rstrip(".")
+
+
+def _is_money(column) -> bool:
+    return any(m in str(column) for m in _MONEY)
+
+
+def display_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """The frame as every list shows it, and the settings of the columns it
+    formatted: dates 2026-12-07, timestamps 2026-12-07 14:30, money with at
+    most two decimals, nothing ("None", "NaT") for a missing value."""
+    out = frame.copy()
+    config: dict = {}
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.map(fmt_date).astype(object)
+            config[col] = None  # a page's own date format gives way to the shared one
+        elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
+            vals = [v for v in s if not _missing(v)]
+            if not vals:
+                continue
+            if all(isinstance(v, (date, datetime)) for v in vals) or \
+                    all(isinstance(v, str) and _TS_TEXT.match(v.strip()) and ":" in v for v in vals):
+                out[col] = s.map(fmt_date).astype(object)
+                config[col] = None
+            elif all(isinstance(v, (Decimal, int, float)) for v in vals) and \
+                    any(isinstance(v, Decimal) for v in vals):
+                out[col] = s.map(fmt_money)
+                config[col] = st.column_config.TextColumn(alignment="right")
+        elif _is_money(col) and pd.api.types.is_float_dtype(s):
+            out[col] = s.map(fmt_money)
+            config[col] = st.column_config.TextColumn(alignment="right")
+    return out, config
+
+
+def _widths(frame: pd.DataFrame) -> dict:
+    """Long free-text columns get a medium width instead of pushing the others
+    off-screen (the full text shows in the cell's tooltip and in the export)."""
+    config = {}
+    for col in frame.columns:
+        s = frame[col]
+        if len(frame) and (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            longest = frame[col].astype(str).str.len().max()
+            if longest and longest > 24:
+                config[col] = st.column_config.TextColumn(width="medium")
+    return config
+
+
+def _merge_config(view: pd.DataFrame, formats: dict, page: dict | None) -> dict:
+    """Widths, then the shared formats, then the page's own settings — except a
+    page's date or number format on a column the shared format already wrote."""
+    config = {**_widths(view), **{k: v for k, v in formats.items() if v is not None}}
+    for col, cfg in (page or {}).items():
+        kind = cfg.get("type_config", {}).get("type") if isinstance(cfg, dict) else None
+        if col in formats and kind in ("date", "datetime", "time", "number"):
+            continue
+        config[col] = cfg
+    return config
+
+
+def _column_order(columns: list[str]) -> list[str]:
+    """The first column (the record's number), then the who/when columns,
+    then the rest: 签收人 / 领取时间 stay visible on a 1366 px screen."""
+    key = [c for c in columns[1:] if c in KEY_COLUMNS]
+    return [*columns[:1], *key, *[c for c in columns[1:] if c not in key]]
+
+
+def show_table(frame: pd.DataFrame, *, column_config: dict | None = None, hide_index: bool = True,
+               width="stretch", **kwargs):
+    """st.dataframe with the shared display format (dates, money, no "None")
+    and, for a table without rows, a Chinese line instead of the English "empty"."""
+    if frame is None or not len(frame):
+        st.caption(NO_ROWS)
+        return None
+    shown, formats = display_frame(pd.DataFrame(frame))
+    return st.dataframe(shown, hide_index=hide_index, width=width, placeholder="",
+                        column_config=_merge_config(shown, formats, column_config), **kwargs)
+
+
 def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
                height: int | str = "auto", column_config: dict | None = None,
                selection: str | None = None, hide: list[str] | None = None):
@@ -165,19 +293,23 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", icon=":material/download:")
     st.caption(f"共 {len(shown)} 条" + (f"（全部 {len(frame)} 条）" if len(shown) != len(frame) else ""))
-    col_order = [c for c in shown.columns if c not in (hide or [])]
+    if not len(shown):  # no table at all: Streamlit would draw an English "empty" row
+        return shown, shown.iloc[0:0]
+    view, formats = display_frame(shown)
+    config = _merge_config(view, formats, column_config)
+    col_order = _column_order([c for c in shown.columns if c not in (hide or [])])
     if selection:
         # the key carries a fingerprint of the rows shown: a changed list
         # (after an action, another filter) starts with nothing selected
-        event = st.dataframe(shown, key=f"{key}_{_fingerprint(shown, hide, text)}", hide_index=True, width="stretch",
-                             height=height, column_config=column_config, column_order=col_order,
+        event = st.dataframe(view, key=f"{key}_{_fingerprint(shown, hide, text)}", hide_index=True,
+                             width="stretch", height=height, column_config=config,
+                             column_order=col_order, placeholder="",
                              on_select="rerun", selection_mode=selection)
         rows = event.selection.rows if event and event.selection else []
         return shown, selected_rows(shown, rows)
-    st.dataframe(shown, key=key, hide_index=True, width="stretch", height=height,
-                 column_config=column_config, column_order=col_order)
+    st.dataframe(view, key=key, hide_index=True, width="stretch", height=height,
+                 column_config=config, column_order=col_order, placeholder="")
     return shown, shown.iloc[0:0]
-
 
 def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
     st.download_button(label, lambda: to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
@@ -244,3 +376,101 @@ def upload(label: str, types: list[str], *, key: str | None = None, multiple: bo
                              max_upload_size=ceiling, help=f"支持 {kinds}，单个文件不超过 {limit} MB。")
     st.caption(f"支持 {kinds}，单个文件不超过 {limit} MB。")
     return files
+# -- Streamlit's own English texts -------------------------------------------------
+def _ui_css() -> str:
+    """One static style block (no user data in it) that replaces the texts
+    Streamlit renders itself in English: the hidden original stays in the
+    DOM for screen readers' structure but is neither shown nor read as text."""
+    def swap(selector: str, text: str) -> str:
+        return (f"{selector}{{visibility:hidden;font-size:0 !important;line-height:0}}"
+                f"{selector}::after{{content:\"{text}\";visibility:visible;"
+                "font-size:0.875rem;line-height:1.6}")
+
+    rules = [
+        # file uploader: button, size/type line, the text shown while dragging
+        swap("[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p",
+             "选择文件"),
+        swap("[data-testid='stFileUploaderDropzoneInstructions'] span",
+             "可拖放文件到此处"),  # each uploader states its own limit (upload())
+        swap("[data-testid='stFileUploaderDropzone'] > :not(input):not(:has(button))"
+             ":not([data-testid='stFileUploaderDropzoneInstructions'])", "将文件拖放到此处"),
+        # text inputs: "Press Enter to apply" / "Press Enter to submit form"
+        swap("[data-testid='InputInstructions'] > span:first-child", "按回车键确认"),
+        swap("[data-testid='stForm'] [data-testid='InputInstructions'] > span:first-child",
+             "按回车键提交"),
+        swap("[data-testid='stTextArea'] [data-testid='InputInstructions'] > span:first-child",
+             "按 Ctrl+回车键确认"),
+        # the keyboard users' link at the top of the page
+        swap("[data-testid='stSkipToContent']", "跳到主要内容"),
+        # a selectbox / multiselect whose filter matches nothing: "No results"
+        swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
+    ]
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def chinese_ui_text() -> None:
+    """app.py calls this on every run, before anything else is drawn."""
+    st.html(_ui_css())
+
+
+# -- charts -----------------------------------------------------------------------
+# plotly draws in the browser: CJK fonts first so Chinese labels never fall back to boxes
+CHART_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
+               ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
+# date ticks in Chinese at every zoom level (plotly's own are English: "Jul 2025")
+DATE_TICKS = [
+    {"dtickrange": [None, 3_600_000], "value": "%H:%M"},
+    {"dtickrange": [3_600_000, 86_400_000], "value": "%-m月%-d日 %H时"},
+    {"dtickrange": [86_400_000, "M1"], "value": "%-m月%-d日"},
+    {"dtickrange": ["M1", "M12"], "value": "%Y年%-m月"},
+    {"dtickrange": ["M12", None], "value": "%Y年"},
+]
+_DATE_TEXT = re.compile(r"^\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?)?$")
+
+
+def _is_dates(values) -> bool:
+    if values is None:
+        return False
+    vals = [v for v in list(values) if v is not None and not (isinstance(v, float) and pd.isna(v))]
+    if not vals:
+        return False
+    if all(isinstance(v, (date, datetime, pd.Timestamp)) for v in vals):
+        return True
+    try:
+        import numpy as np
+        if all(isinstance(v, np.datetime64) for v in vals):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    return all(isinstance(v, str) and _DATE_TEXT.match(v) for v in vals)
+
+
+def chart_dates(fig):
+    """Every date axis of ``fig`` gets Chinese tick and hover formats (axes
+    the page made categories keep their labels)."""
+    for axis_letter in ("x", "y"):
+        for ax_name in [k for k in fig.layout.to_plotly_json() if k.startswith(f"{axis_letter}axis")] \
+                or [f"{axis_letter}axis"]:
+            ref = axis_letter + ax_name[5:]
+            axis = fig.layout[ax_name]
+            if axis.type in ("category", "multicategory", "linear", "log"):
+                continue
+            data = [getattr(t, axis_letter, None) for t in fig.data
+                    if (getattr(t, f"{axis_letter}axis", None) or axis_letter) == ref]
+            if data and all(_is_dates(d) for d in data if d is not None) and \
+                    any(d is not None for d in data):
+                monthly = all(isinstance(v, str) and len(v) == 7 for d in data if d is not None
+                              for v in d)
+                fig.layout[ax_name].update(type="date", tickformatstops=DATE_TICKS,
+                                           hoverformat="%Y年%-m月" if monthly else "%Y-%m-%d")
+    return fig
+
+
+def plot_chart(fig, *, key: str | None = None, config: dict | None = None, **kwargs):
+    """st.plotly_chart for every chart: Chinese date ticks, CJK fonts, no
+    plotly tool bar (its tips are English)."""
+    chart_dates(fig)
+    fig.update_layout(font_family=CHART_FONTS, hoverlabel={"font_family": CHART_FONTS})
+    cfg = {"displaylogo": False, "displayModeBar": False, **(config or {})}
+    kwargs.setdefault("width", "stretch")
+    return st.plotly_chart(fig, key=key, config=cfg, **kwargs)

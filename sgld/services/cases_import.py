@@ -264,7 +264,10 @@ def _result(frame, good: pd.DataFrame, err: _Errors) -> ImportResult:
     order = {k: n for n, k in enumerate(LABEL.values())}
     errors = errors.assign(_o=errors["字段"].map(order)).sort_values(["_i", "_o"], kind="stable")
     bad_idx = sorted(set(errors["_i"]))
-    reasons = (errors["字段"] + "：" + errors["原因"]).groupby(errors["_i"]).agg("；".join)
+    # the rejected rows name each column once; the preview's 原因 does not repeat its 字段
+    reasons = pd.Series([tabular.row_reason(f, r) for f, r in zip(errors["字段"], errors["原因"])],
+                        index=errors.index, dtype=object).groupby(errors["_i"]).agg("；".join)
+    errors["原因"] = [tabular.field_reason(f, r) for f, r in zip(errors["字段"], errors["原因"])]
     rejected = frame.reset_index(drop=True).iloc[bad_idx].copy()
     rejected.insert(0, "行号", [i + 2 for i in bad_idx])
     rejected["错误原因"] = reasons.reindex(bad_idx).to_numpy()
