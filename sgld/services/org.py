@@ -490,7 +490,7 @@ def set_setting(actor: Actor, key: str, value: str) -> None:
 # every action string passed to audit.record in sgld/ (tests/test_app_admin.py
 # checks that none is missing) -> the name a person reads in 操作日志
 ACTION_LABELS: dict[str, str] = {
-    "acknowledge_discipline": "确认工作纪律", "activate": "启用", "approve": "审察同意",
+    "acknowledge_discipline": "确认工作纪律", "follow_up": "落实会议决定", "activate": "启用", "approve": "审察同意",
     "attach": "上传附件", "change_password": "修改本人密码", "change_status": "变更证照状态",
     "check": "整改现场核查", "claim": "领取", "conclude": "办结", "create": "新建",
     "deactivate": "停用", "decide": "作出决定", "demo_load": "生成演示数据", "dismiss": "忽略（不导入）",
