@@ -171,7 +171,13 @@ class Session:
         return True
 
     def pages(self) -> list[str]:
-        return [p for p in self.c.pages if p not in ("账号设置",)]
+        """The pages the user's roles may open (the navigation also lists the
+        others, as Chinese refusal pages for a typed address)."""
+        from sgld.demo.base import ACCOUNTS
+        from sgld.security import PAGES
+        roles = set(ACCOUNTS[self.username][2]) if self.username in ACCOUNTS else None
+        allowed = {title for title, rs in PAGES.values() if roles is None or roles & rs}
+        return [p for p in self.c.pages if p in allowed and p != "账号设置"]
 
     async def read(self) -> None:
         page = self.rng.choice(self.pages())
