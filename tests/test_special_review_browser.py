@@ -4,11 +4,14 @@ downloaded (real server, headless Chromium)."""
 from __future__ import annotations
 
 import io
+import os
 import time
 
+import pytest
 from docx import Document
 
-from tests.browser_util import login, pick_option, shot, wait_ready
+from tests.browser_util import ROOT, Server, login, need_browser, pick_option, shot, wait_ready
+from tests.conftest import copy_install
 
 TITLE = f"浏览器测试专项审查{int(time.time()) % 100000}"
 
@@ -65,7 +68,23 @@ def click(page, name: str):
     wait_ready(page)
 
 
-def test_special_review_end_to_end(server, browser):
+@pytest.fixture
+def shifted_server(demo_template, tmp_path):
+    """A server of its own whose clock the test can move forward (a meeting
+    is recorded only once it has begun, and it is scheduled days ahead)."""
+    need_browser()
+    copy_install(demo_template, tmp_path)
+    shift = tmp_path / "clock-shift-minutes"
+    srv = Server(tmp_path, extra_env={
+        "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
+        "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift)})
+    srv.shift = shift
+    yield srv
+    srv.stop()
+
+
+def test_special_review_end_to_end(shifted_server, browser):
+    server = shifted_server
     contexts = []
 
     def session(username):
@@ -116,9 +135,11 @@ def test_special_review_end_to_end(server, browser):
     shot(page, "review-3-supervisor-opinion")
     supervisor = page
 
-    # 4. the approver (same session) records the meeting, concludes, issues the minutes
+    # 4. sixty days later (past the scheduled meeting; the idle sessions have
+    # ended), the approver records the meeting, concludes, issues the minutes
+    server.shift.write_text(str(60 * 24 * 60))
     page = approver
-    revisit(page, "approver")
+    open_review_page(page, server, "approver")
     open_review(page)
     page.get_by_label("经办人情况说明").fill("经办人说明了项目审批情况。")
     page.get_by_role("textbox", name="主持人").fill("市行政审批局分管领导王分管")
@@ -131,7 +152,9 @@ def test_special_review_end_to_end(server, browser):
     expect_text(page, "已印发")
     shot(page, "review-4-minutes")
 
-    # 5. the department (same session) downloads the minutes
+    # 5. back to the real clock (the login cookie's expiry is real time), the
+    # department (same session) downloads the minutes
+    server.shift.write_text("0")
     page = supervisor
     revisit(page, "supervisor")
     open_review(page)
