@@ -97,9 +97,22 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
         srv.stop()
 
 
-def test_login_cookie_is_strict_and_secure_behind_tls(server, browser):
-    """Issue 15.8: behind nginx's TLS (X-Forwarded-Proto: https) the login
-    cookie is Secure; it is always SameSite=Strict."""
+def _cookie(ctx, name, timeout_s=30):
+    """The login cookie of the browser context, once the server has set it."""
+    import time
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        found = [c for c in ctx.cookies() if c["name"] == name]
+        if found:
+            return found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"cookie {name} never set")
+
+
+def test_login_cookie_is_httponly_strict_and_secure_behind_tls(server, browser):
+    """Issue 15.8: the login cookie is HttpOnly (set by the server, no script
+    on the page can read it) and SameSite=Strict; behind nginx's TLS
+    (X-Forwarded-Proto: https) it is Secure."""
     from sgld import settings
     name = settings.get().cookie_name
     for proto, secure in (("https", True), (None, False)):
@@ -107,7 +120,65 @@ def test_login_cookie_is_strict_and_secure_behind_tls(server, browser):
                                   extra_http_headers={"X-Forwarded-Proto": proto} if proto else None)
         page = ctx.new_page()
         login(page, server.url, "approver")
-        page.wait_for_function(f"document.cookie.includes('{name}=')", timeout=30_000)
-        cookie = next(c for c in ctx.cookies() if c["name"] == name)
+        cookie = _cookie(ctx, name)
+        assert cookie["httpOnly"] is True, cookie
         assert cookie["sameSite"] == "Strict" and cookie["secure"] is secure, cookie
+        assert name not in page.evaluate("document.cookie")
         ctx.close()
+
+
+def _count_runs(page) -> list:
+    """Record each script run the browser asks for (BackMsg rerun_script)."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    runs = []
+
+    def on_ws(ws):
+        def sent(payload):
+            if isinstance(payload, (bytes, bytearray)):
+                msg = BackMsg()
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "rerun_script":
+                    runs.append(msg)
+        ws.on("framesent", sent)
+    page.on("websocket", on_ws)
+    return runs
+
+
+def test_one_script_run_per_page_load_and_per_click(server, browser):
+    """Issue 17.1: a page load asks for one run, a click for one; the login
+    cookie (set by the server, read from the request) costs none.  Counted
+    on the websocket, after a pause long enough for a late extra run."""
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    runs = _count_runs(page)
+
+    def settled(expected, what):
+        wait_ready(page)
+        page.wait_for_timeout(2500)  # a component reporting back would rerun by now
+        assert len(runs) == expected, (what, len(runs))
+        runs.clear()
+
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for(timeout=180_000)
+    settled(1, "login page load")
+    page.get_by_label("用户名").fill("approver")
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    settled(0, "typing into the login form")
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
+    settled(1, "login click")
+    page.reload()
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
+    settled(1, "reload, logged in again by the cookie")
+    page.goto(f"{server.url}/{PAGE_PATHS['push']}")
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
+    settled(1, "opening another page by its URL")
+    page.get_by_role("tab").nth(1).click()
+    settled(1, "a click on a tab (the page draws only the open tab)")
+    page.get_by_text("退出登录").click()
+    page.get_by_label("用户名").wait_for(timeout=60_000)
+    settled(1, "logout click")
+    page.reload()
+    page.get_by_label("用户名").wait_for(timeout=60_000)
+    settled(1, "reload after logout: the login form, the cookie is gone")
+    ctx.close()

@@ -4,12 +4,12 @@ Password login uses our own form (Chinese labels; it reports failures to
 :func:`sgld.services.accounts.authenticate`, which counts them for the
 lockout — streamlit-authenticator's own form gives no hook for that and
 sleeps 0.7 s per run).  streamlit-authenticator keeps the login across
-reloads with its signed cookie: it gets a pre-hashed credentials dict built
-from the database (active users only) and its ``login('unrendered')`` runs
-before ``st.navigation``.  Its cookie cannot be revoked, so a per-user
-session version (``app_user.session_valid_from``) is checked on every run:
-logout, password change, reset and deactivation move it forward and every
-older session or cookie stops working.
+reloads with its signed cookie token, which the library reads from
+``st.context.cookies`` and verifies; the server, not a browser component,
+writes the cookie (``HttpOnly``, see :mod:`web.session`).  A token cannot be
+revoked, so a per-user session version (``app_user.session_valid_from``) is
+checked on every run: logout, password change, reset and deactivation move
+it forward and every older session or cookie stops working.
 
 Single sign-on (:mod:`sgld.services.sso`, ``SGLD_SSO_*``):
 
@@ -19,8 +19,8 @@ Single sign-on (:mod:`sgld.services.sso`, ``SGLD_SSO_*``):
   account.  A token issued before the account's session version, or older
   than the idle timeout, does not log in by itself (the user presses the
   button again; the platform decides whether to ask for the password).
-  After an OIDC login the sliding streamlit-authenticator cookie is set as
-  for a password login.  Logout ends both (``st.logout()``).
+  After an OIDC login the sliding login cookie is set as for a password
+  login.  Logout ends both (``st.logout()``).
 * **Trusted header** (``SGLD_TRUSTED_HEADER``): behind a gateway that
   authenticates users, the app — bound to loopback only — takes the user
   from that request header.  Refused, with a clear message, when
@@ -31,14 +31,13 @@ and shown on the login page, and the local password form stays available.
 """
 from __future__ import annotations
 
-import functools
 import sys
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import streamlit as st
-import streamlit_authenticator as stauth
+from streamlit_authenticator.models.cookie_model import CookieModel
 
 from db.connection import get_db
 from sgld import clock, settings, startup
@@ -48,55 +47,92 @@ from sgld.errors import AuthError
 from sgld.security import PAGES, Actor, ROLES
 from sgld.services import accounts, sso
 from ui import reminder_links
+from web import session as web_session
 from ui.widgets import md_text
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
 SS_HOLD = "sgld_sso_hold"        # no automatic SSO login in this session (after logout/expiry)
 SS_REFUSED = "sgld_sso_refused"  # (identity key, message): refusal already audited
-SS_AUTH = "sgld_authenticator"   # (this run's cursor dict, the run's Authenticate)
 SS_LOGIN = "sgld_login_result"   # the login button's callback: error message, or None
 SS_SET_COOKIE = "sgld_set_cookie"  # a login happened in a callback: set the cookie this run
+SS_COOKIE_OP = "sgld_cookie_op"  # the cookie call the browser is to make (see _cookie_call)
+SS_RUN = "sgld_gate_run"         # (this run's marker, the actor) once app.py's gate has run
 
 
-def _authenticator() -> stauth.Authenticate:
-    """The run's streamlit-authenticator object, made at most once per script
-    run: each one renders the cookie component under the fixed key ``init``,
-    so a second one in the same run (app.py's login check and then the
-    page's, when the cookie is slid or restored) raised
-    StreamlitDuplicateElementKey."""
+class _LoginCookie(CookieModel):
+    """streamlit-authenticator's login cookie: the library reads the token
+    from ``st.context.cookies`` (the request that opened the session) and
+    checks its signature and expiry.  Built without the library's browser
+    component, which reported the cookie back and so cost every page load a
+    second script run, and could only write a cookie that any script on the
+    page can read; the server writes it instead (:mod:`web.session`)."""
+
+    def __init__(self) -> None:  # noqa: D107 - no super(): that renders the component
+        cfg = settings.get()
+        self.cookie_name, self.cookie_key = cfg.cookie_name, cfg.cookie_key
+        self.cookie_expiry_days = accounts.cookie_minutes(cfg.idle_minutes) / 1440
+        self.token = self.exp_date = None
+
+    def claims(self) -> dict | None:
+        st.session_state.setdefault("logout", False)  # the library's own flag
+        if not isinstance(st.context.cookies.get(self.cookie_name), str):
+            return None  # no cookie (or no request at all: a test run)
+        try:
+            token = self.get_cookie()
+        except Exception:  # noqa: BLE001 - a token the library cannot decode: none
+            return None
+        return token or None
+
+
+# Posts a ticket to web/session.py, whose answer sets (or clears) the
+# HttpOnly login cookie.  Trusted static code; its data is a signed ticket
+# and a URL, never user text.  A call is made once per browser tab (``done``).
+_COOKIE_JS = """
+const done = new Set();
+export default function (component) {
+  const d = component.data;
+  if (!d || done.has(d.key)) return;
+  done.add(d.key);
+  fetch(d.url, {method: "POST", credentials: "same-origin", cache: "no-store",
+                headers: {"Content-Type": "application/json"}, body: JSON.stringify(d.body)})
+    .catch(() => done.delete(d.key));
+}
+"""
+_cookie_component = st.components.v2.component("sgld_login_cookie", js=_COOKIE_JS)
+
+
+def _run_marker():
+    """An object unique to the current script run (Streamlit makes a new
+    ``cursors`` dict at the start of every run)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
     ctx = get_script_run_ctx()
-    run = ctx.cursors if ctx is not None else None  # a new dict at the start of every run
-    held = st.session_state.get(SS_AUTH)
-    if run is not None and held is not None and held[0] is run:
-        return held[1]
-    auth = _new_authenticator()
-    if run is not None:
-        st.session_state[SS_AUTH] = (run, auth)  # holding the dict keeps its identity unique
-    return auth
+    return ctx.cursors if ctx is not None else None
 
 
-def _new_authenticator() -> stauth.Authenticate:
-    cfg = settings.get()
-    creds = {"usernames": {}}
-    for uid, username, name, pw in get_db().all(
-            "SELECT id, username, display_name, password_hash FROM app_user WHERE active"):
-        creds["usernames"][username] = {"name": name, "password": pw or "!", "email": None,
-                                        "id": uid}
-    auth = stauth.Authenticate(creds, cfg.cookie_name, cfg.cookie_key,
-                               accounts.cookie_minutes(cfg.idle_minutes) / 1440, auto_hash=False, login_sleep_time=0)
-    # The login cookie is written by the library's browser component, so it
-    # cannot be HttpOnly (docs/deployment.md says what protects it instead).
-    # It is SameSite=Strict, and Secure when the page came over TLS (nginx
-    # passes X-Forwarded-Proto): it is then never sent over plain HTTP.
-    manager = auth.cookie_controller.cookie_model.cookie_manager
-    manager.set = functools.partial(manager.set, same_site="strict", secure=_over_tls() or None)
-    return auth
+def _queue_cookie(actor: Actor | None) -> None:
+    """Have the browser set the login cookie of ``actor`` (None: clear it).
+    The call is shown on every run until its ticket expires, so a run that
+    replaces this one before the browser made the call does not lose it."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    url = f"/{base}{web_session.PREFIX}" if base else web_session.PREFIX
+    if actor is None:
+        op = {"url": f"{url}/end", "body": {}}
+    else:
+        op = {"url": url, "body": {"ticket": web_session.ticket(actor)}}
+    op["key"] = f"{clock.now().timestamp():.6f}"
+    st.session_state[SS_COOKIE_OP] = (op, clock.now() + timedelta(seconds=web_session.TICKET_SECONDS))
 
 
-def _over_tls() -> bool:
-    return any(v.strip().lower() == "https" for v in _request_header("X-Forwarded-Proto"))
+def _cookie_call() -> None:
+    pending = st.session_state.get(SS_COOKIE_OP)
+    if not pending:
+        return
+    op, until = pending
+    if clock.now() > until:
+        st.session_state.pop(SS_COOKIE_OP, None)
+        return
+    _cookie_component(key="sgld_cookie", data=op, height=0)
 
 
 def idle_notice(minutes: int) -> str:
@@ -110,8 +146,6 @@ def _from_epoch(ts: float) -> datetime:
 def _clear(message: str | None = None) -> None:
     for key in (SS_ACTOR, SS_ISSUED, SS_SEEN, SS_VIA):
         st.session_state.pop(key, None)
-    for key in ("authentication_status", "username", "name", "roles", "email"):
-        st.session_state[key] = None
     if message:
         st.session_state["sgld_login_notice"] = message
 
@@ -201,10 +235,17 @@ def _log_problems(problems: tuple[str, ...]) -> bool:
 # -- the gate -------------------------------------------------------------
 
 def current_actor() -> Actor:
-    """Return the logged-in actor, or show the login page and stop the run."""
+    """Return the logged-in actor, or show the login page and stop the run.
+    ``app.py`` and then the page call it in the same run: the second call
+    gets the first one's actor."""
     _ready()
+    run = _run_marker()
+    held = st.session_state.get(SS_RUN)
+    if run is not None and held is not None and held[0] is run:
+        return held[1]
     state = _sso_state()
     actor = _resolve(state)
+    _cookie_call()
     if actor is None:
         st.stop()
     if not actor.roles:
@@ -214,6 +255,8 @@ def current_actor() -> Actor:
             and accounts.must_change_password(actor.user_id):
         _forced_change_page(actor)
         st.stop()
+    if run is not None:
+        st.session_state[SS_RUN] = (run, actor)  # holding the dict keeps its identity unique
     return actor
 
 
@@ -235,14 +278,12 @@ def _resolve(state: dict) -> Actor | None:
         else:
             ss[SS_SEEN] = now
             if ss.pop(SS_SET_COOKIE, False):
-                ss["username"] = actor.username
-                _authenticator().cookie_controller.set_cookie()
+                _queue_cookie(actor)
             elif ss.get(SS_VIA) != "header" and \
                     now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
                 # slide the cookie's expiry while the user is active
-                ss["username"] = actor.username
-                _authenticator().cookie_controller.set_cookie()
                 ss[SS_ISSUED] = now
+                _queue_cookie(actor)
             return actor
 
     # 1. trusted header from the gateway: authoritative when present
@@ -255,28 +296,19 @@ def _resolve(state: dict) -> Actor | None:
         return _sso_login(header_values[0], "header", None, c)
 
     # 2. the signed cookie of an earlier login (password or OIDC)
-    auth = _authenticator()
-    if not header_values:
-        try:
-            auth.login(location="unrendered")  # re-authenticates from a valid cookie
-        except Exception:  # noqa: BLE001 - a cookie for an unknown user: treat as none
-            ss["authentication_status"] = None
-        if ss.get("authentication_status") and ss.get("username"):
-            token = auth.cookie_controller.get_cookie()
-            actor = accounts.actor_by_username(ss["username"])
-            if token and actor:
-                issued = accounts.cookie_last_active(_from_epoch(token["exp_date"]), cfg.idle_minutes)
-                if accounts.cookie_idle(_from_epoch(token["exp_date"]), now, cfg.idle_minutes):
-                    _clear(idle_notice(cfg.idle_minutes))
-                    ss[SS_HOLD] = True
-                    ss["logout"] = True
-                    auth.cookie_controller.delete_cookie()
-                    return _login_form(state)
-                if accounts.session_valid(actor.user_id, issued):
-                    _start(actor, issued, "cookie")
-                    return actor
-            _clear()
-            ss["logout"] = True  # make the library ignore the stale cookie in this session
+    claims = None if header_values or ss.get("logout") else _LoginCookie().claims()
+    if claims:
+        if web_session.idle(claims):
+            _clear(idle_notice(cfg.idle_minutes))
+            ss[SS_HOLD] = True
+            ss["logout"] = True  # this session no longer looks at the cookie
+            _queue_cookie(None)
+            return _login_form(state)
+        actor = web_session.actor_for_claims(claims)
+        if actor is not None:
+            _start(actor, web_session.issued_at(claims), "cookie")
+            return actor
+        ss["logout"] = True
 
     # 3. back from the unified identity platform (st.login)
     ident = _identity() if state["provider"] else {}
@@ -288,11 +320,7 @@ def _resolve(state: dict) -> Actor | None:
         else:
             actor = _sso_login(ident, "oidc", issued, c)
             if actor is not None:
-                ss["logout"] = False
-                ss["authentication_status"] = True
-                ss["username"] = actor.username
-                ss["name"] = actor.display_name
-                auth.cookie_controller.set_cookie()
+                _queue_cookie(actor)
                 return actor
             if ss.get(SS_REFUSED):
                 return None
@@ -405,10 +433,9 @@ def password_form(actor: Actor, *, key: str) -> None:
             accounts.change_own_password(actor, old, new, confirm)
             changed = True
         if changed:
-            auth = _authenticator()
-            auth.authentication_controller.logout()
-            auth.cookie_controller.delete_cookie()
             _clear("密码已修改，请使用新密码重新登录。")
+            st.session_state["logout"] = True
+            _queue_cookie(None)
             st.rerun()
 
 
@@ -475,7 +502,7 @@ def _password_login() -> None:
     does survives the run: a rerun that interrupts the run of the click (the
     cookie component reporting its value at that moment) used to reset the
     button and swallow the click, so the filled form just sat there.  The
-    cookie is set by the next run (``SS_SET_COOKIE``)."""
+    run that follows has the browser set the cookie (``SS_SET_COOKIE``)."""
     ss = st.session_state
     username, password = ss.get("sgld_login_user") or "", ss.get("sgld_login_pw") or ""
     ss["sgld_login_pw"] = ""  # never kept in the session
@@ -484,10 +511,6 @@ def _password_login() -> None:
     except AuthError as exc:
         ss[SS_LOGIN] = str(exc)
         return
-    ss["logout"] = False
-    ss["authentication_status"] = True
-    ss["username"] = actor.username
-    ss["name"] = actor.display_name
     _start(actor, clock.now(), "password")
     ss[SS_SET_COOKIE] = True
 
@@ -497,11 +520,10 @@ def logout(actor: Actor) -> None:
     browser holds a unified-identity login, that one too."""
     ss = st.session_state
     via = ss.get(SS_VIA)
-    auth = _authenticator()
     accounts.logout(actor)
-    auth.authentication_controller.logout()
-    auth.cookie_controller.delete_cookie()
     _clear("您已安全退出。")
+    ss["logout"] = True  # the cookie this session was opened with is spent
+    _queue_cookie(None)
     if via in ("oidc", "header"):
         ss[SS_HOLD] = True  # no automatic SSO login again in this session
     if _identity().get("is_logged_in"):
