@@ -1,7 +1,7 @@
 """审管联动系统 — entry point: login, role-based navigation, landing page."""
 import streamlit as st
 
-from sgld import audit, reminders, settings
+from sgld import reminders, settings
 from sgld.errors import ConfigError
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
@@ -41,9 +41,9 @@ def _maintenance() -> bool:
 _maintenance()
 
 
-def _nav_counts(version: int) -> dict[str, int]:
+def _nav_counts(version: tuple) -> dict[str, int]:
     """Sidebar counts from the same cached work view as the landing page
-    (recomputed after the user's own writes, else at most a minute old)."""
+    (recomputed once per data version)."""
     totals: dict[str, int] = {}
     if actor.has("admin", "leader", "approver", "supervisor", "liaison"):
         for r in home.cached_work_view(actor, version).reminders:
@@ -93,7 +93,7 @@ with st.sidebar:
     st.caption(cfg.bureau_name)
     if cfg.demo:
         st.warning("演示模式", icon=":material/science:")
-    counts = _nav_counts(audit.user_version(actor.user_id))
+    counts = _nav_counts(home.version())
     for key, page in pages.items():
         if key != "account":
             st.page_link(page, label=nav_label(PAGES[key][0], counts.get(key, 0)))

@@ -131,8 +131,6 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     if managed:  # written just before the transaction commits
         _pending[id(cur)] = (new_id, h)
         _rows[id(cur)].append(row)
-        if actor_id is not None:
-            _writers.setdefault(id(cur), set()).add(actor_id)
     else:  # any other cursor (services never do this): written at once
         _write(cur, [row])
         _cached_head = None
@@ -199,8 +197,6 @@ def on_commit(cur) -> None:
         _cached_head = head
         _maybe_seal(cur, head, restore)
     _data_version += 1
-    for user_id in _writers.pop(id(cur), ()):
-        _user_versions[user_id] = _data_version
 
 
 # Incremented by every committed write transaction of this process: cached
@@ -214,42 +210,21 @@ def data_version() -> int:
     return _data_version
 
 
-# data_version() at each user's last committed write (this process)
-_user_versions: dict[int, int] = {}
-_writers: dict[int, set[int]] = {}
-
-
-def user_version(user_id: int | None) -> int:
-    """Changes whenever a write of this user commits.  Cache keys of what a
-    user reads use it (with a time limit) so that the user sees their own
-    writes at once while other users' writes invalidate nobody's caches."""
-    if user_id is None:
-        return _data_version
-    return max(_user_versions.get(user_id, 0), _epoch)
-
-
-_epoch = 0  # data_version() when the current database was opened
-
-
 def on_rollback(cur) -> None:
     _restores.pop(id(cur), None)
     _pending.pop(id(cur), None)
     _rows.pop(id(cur), None)
-    _writers.pop(id(cur), None)
 
 
 def forget_head(db_path: str | None = None) -> None:
     """Drop the cached head (a new database was opened: ``db_path``)."""
-    global _cached_head, _data_version, _epoch, _db_path, _sealed
+    global _cached_head, _data_version, _db_path, _sealed
     _cached_head = None
     _db_path, _sealed = db_path, None
     _restores.clear()
     _pending.clear()
     _rows.clear()
-    _writers.clear()
-    _user_versions.clear()
     _data_version += 1  # another database: cached reads of the old one are stale
-    _epoch = _data_version
 
 
 # -- seals --------------------------------------------------------------

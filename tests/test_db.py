@@ -240,18 +240,18 @@ def test_many_audit_rows_in_one_transaction(db):
     assert audit.verify(db)[0]
 
 
-def test_user_version_moves_with_the_users_own_writes_only(db):
-    """Cached reads are keyed on it: a user's own write shows at once, other
-    users' writes leave their caches (at most a minute old) alone."""
-    admin, sup = actor("admin"), actor("supervisor")
-    a0, s0 = audit.user_version(admin.user_id), audit.user_version(sup.user_id)
+def test_every_committed_write_moves_the_data_version_for_everyone(db):
+    """Issue 17.4: cached figures are keyed on the process-wide data version,
+    so another user's write shows on everyone's next run; a refused write
+    moves nothing (the caches stay valid)."""
+    admin = actor("admin")
+    v0 = audit.data_version()
     org.create_department(admin, "版本测试部门", "supervision")
-    a1 = audit.user_version(admin.user_id)
-    assert a1 != a0
-    assert audit.user_version(sup.user_id) == s0
+    v1 = audit.data_version()
+    assert v1 != v0
     with pytest.raises(Exception):
         org.create_department(admin, "版本测试部门", "supervision")  # refused: nothing committed
-    assert audit.user_version(admin.user_id) == a1
+    assert audit.data_version() == v1
 
 
 def test_db_threads_setting(tmp_path, monkeypatch):

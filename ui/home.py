@@ -14,7 +14,7 @@ from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, push_query, quick_query
 from ui.auth import page_guard
-from ui.widgets import action, download_xlsx, lazy_tabs, md_text, plot_chart
+from ui.widgets import action, download_xlsx, finish_chart, lazy_tabs, md_text, plot_chart
 
 PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
               "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
@@ -61,7 +61,7 @@ def series_colour(name: str, i: int, dept_ids: dict[str, int]) -> str:
     if str(name) in dept_ids:
         return dept_colour(dept_ids[str(name)])
     return state_colour(name, i)
-CACHE_TTL = 60
+CACHE_TTL = 3600  # memory hygiene only: the data version and the day are in every key
 
 
 def _actor_key(a: Actor):
@@ -72,20 +72,33 @@ def _filters_key(f: dashboard.Filters):
     return (f.date_from, f.date_to, f.department_id, f.category, f.basis)
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
-               hash_funcs={Actor: _actor_key, dashboard.Filters: _filters_key})
-def _figures(actor: Actor, filters: dashboard.Filters, version: int) -> dashboard.Dashboard:
-    """Cached for a minute; ``version`` (:func:`sgld.audit.user_version`, bumped
-    by each committed write of this user) shows the user's own writes at once
-    (issue 9: immediately for the writer, at most a minute late for others)."""
-    return dashboard.leader_figures(actor, filters)
+def version() -> tuple:
+    """What cached figures depend on besides the user and the filters: the
+    process-wide data version (every committed write moves it, so every
+    session sees every write on its next run) and the day (overdue counts)."""
+    return audit.data_version(), clock.today()
 
 
-@st.cache_data(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
-               hash_funcs={Actor: _actor_key})
-def cached_work_view(actor: Actor, version: int) -> dashboard.WorkView:
-    """The work view, shared by the landing page and the sidebar counts (one
-    computation per user and minute, and after each of the user's own writes)."""
+@st.cache_resource(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
+                   hash_funcs={Actor: _actor_key, dashboard.Filters: _filters_key})
+def _figures(actor: Actor, filters: dashboard.Filters, version: tuple
+             ) -> tuple[dashboard.Dashboard, dict[str, go.Figure | None]]:
+    """The figures' data and their built charts, once per data version:
+    a rerun draws them without computing or building anything.  Shared
+    objects (``cache_resource``, no copy per run): nothing may change them."""
+    dash = dashboard.leader_figures(actor, filters)
+    charts = {}
+    for fig_ in dash.figures:
+        plot = None if fig_.empty or fig_.frame is None or not len(fig_.frame) else chart(fig_)
+        charts[fig_.key] = finish_chart(plot) if plot is not None else None
+    return dash, charts
+
+
+@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
+                   hash_funcs={Actor: _actor_key})
+def cached_work_view(actor: Actor, version: tuple) -> dashboard.WorkView:
+    """The work view, shared by the landing page and the sidebar counts (once
+    per user and data version)."""
     return dashboard.work_view(actor)
 
 
@@ -204,10 +217,10 @@ def leader_view(actor: Actor) -> None:
     changed = st.session_state.get("dash_shown") != shown
     holder = st.empty() if changed else st.container()
     with action():
-        dash = _figures(actor, f, audit.user_version(actor.user_id))
+        dash, charts = _figures(actor, f, version())
         st.session_state["dash_shown"] = shown
         with holder.container() if changed else holder:
-            _leader_figures(dash, f, _key_suffix(shown))
+            _leader_figures(dash, charts, f, _key_suffix(shown))
 
 
 def _key_suffix(filters_key) -> str:
@@ -216,13 +229,14 @@ def _key_suffix(filters_key) -> str:
     return hashlib.blake2s(repr(filters_key).encode(), digest_size=4).hexdigest()
 
 
-def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str) -> None:
+def _leader_figures(dash: dashboard.Dashboard, charts: dict, f: dashboard.Filters,
+                    suffix: str) -> None:
     p0, p1 = dash.previous
     top = st.columns([4, 1.3, 1])
     top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
                    f"（{f.days} 天），箭头为较{f.basis}（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
                    f"数据时间 {dash.computed_at:%H:%M:%S}",
-                   help="系统中的任何修改会立即反映到统计中；否则统计结果最多缓存 1 分钟。")
+                   help="系统中的任何修改都会在下一次刷新页面时反映到统计中。")
     with top[1]:
         download_xlsx("导出全部统计", dashboard.workbook(dash), "首页统计", key="dash_all_x")
     if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
@@ -234,7 +248,7 @@ def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str
         cols = st.columns(2)
         for col, fig_ in zip(cols, figs[i:i + 2]):
             with col:
-                _figure_card(fig_, suffix)
+                _figure_card(fig_, charts.get(fig_.key), suffix)
 
 
 def _headline(dash: dashboard.Dashboard) -> None:
@@ -251,7 +265,7 @@ def _headline(dash: dashboard.Dashboard) -> None:
                             f"{dash.previous[1]:%Y-%m-%d}）")
 
 
-def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
+def _figure_card(fig_: dashboard.Figure, plot, suffix: str = "") -> None:
     with st.container(border=True):
         st.markdown(f"**{fig_.title}**")
         if fig_.empty:
@@ -262,7 +276,6 @@ def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
         if not len(fig_.frame):
             st.info("所选范围内暂无数据。", icon=":material/info:")
             return
-        plot = chart(fig_)
         if plot is not None:
             plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
                             config={"displaylogo": False})
@@ -279,7 +292,7 @@ def warm_up() -> None:
 # -- the work view (处理提醒) ------------------------------------------------------
 def work_view(actor: Actor) -> None:
     with action():
-        wv = cached_work_view(actor, audit.user_version(actor.user_id))
+        wv = cached_work_view(actor, version())
         pages = set(visible_pages(actor))
         m = st.columns(3)
         m[0].metric("待办合计", f"{wv.total:,}", border=True)
@@ -305,23 +318,35 @@ def work_view(actor: Actor) -> None:
                                        query_params={"todo": r.kind})
         with right:
             st.markdown("**待办分布（按类型和时限）**")
-            if len(wv.chart):
-                dept_ids = dashboard.department_ids()
-                # graph_objects directly: plotly.express costs ~0.15 s per figure
-                fig = go.Figure([
-                    go.Bar(y=part["提醒类型"], x=part["数量"], name=str(name), orientation="h",
-                           marker_color=series_colour(name, i, dept_ids))
-                    for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
-                fig.update_layout(barmode="stack", legend_title_text="分布")
-                fig.update_yaxes(title_text="", autorange="reversed")
-                plot_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()),
-                                width="stretch", key="chart_reminders",
-                                config={"displaylogo": False})
+            plot = _reminder_chart(actor, version())
+            if plot is not None:
+                plot_chart(plot, width="stretch", key="chart_reminders",
+                           config={"displaylogo": False})
                 download_xlsx("导出待办分布", wv.chart, "处理提醒", key="x_reminders")
 
 
+@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
+                   hash_funcs={Actor: _actor_key})
+def _reminder_chart(actor: Actor, version: tuple):
+    """The 待办分布 chart, built once per user and data version."""
+    wv = cached_work_view(actor, version)
+    if not len(wv.chart):
+        return None
+    dept_ids = dashboard.department_ids()
+    # graph_objects directly: plotly.express costs ~0.15 s per figure
+    fig = go.Figure([
+        go.Bar(y=part["提醒类型"], x=part["数量"], name=str(name), orientation="h",
+               marker_color=series_colour(name, i, dept_ids))
+        for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
+    fig.update_layout(barmode="stack", legend_title_text="分布")
+    fig.update_yaxes(title_text="", autorange="reversed")
+    return finish_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()))
+
+
 # -- quick query (快速查询) ----------------------------------------------------------
+@st.fragment
 def quick_search(actor: Actor) -> None:
+    """A fragment: typing a query reruns only the query, not the statistics."""
     text = st.text_input("快速查询", key="qq_text", placeholder=f"输入{quick_query.HINT}",
                          icon=":material/search:", label_visibility="collapsed")
     if not text or not text.strip():

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from sgld.errors import SgldError
@@ -405,6 +406,8 @@ def _ui_css() -> str:
         # a selectbox / multiselect whose filter matches nothing: "No results"
         swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
     ]
+    # the login cookie's call to the server (ui/auth.py) takes no room
+    rules.append(".st-key-sgld_cookie{display:none}")
     return "<style>" + "".join(rules) + "</style>"
 
 
@@ -466,11 +469,36 @@ def chart_dates(fig):
     return fig
 
 
-def plot_chart(fig, *, key: str | None = None, config: dict | None = None, **kwargs):
-    """st.plotly_chart for every chart: Chinese date ticks, CJK fonts, no
-    plotly tool bar (its tips are English)."""
+class FinishedFigure(go.Figure):
+    """A styled figure built once and drawn on many runs (kept in a cache).
+    ``st.plotly_chart`` asks for ``to_dict()`` on every run — a deep copy of
+    the whole figure; this one hands out the dict made when it was finished,
+    which nothing changes afterwards."""
+
+    def to_dict(self):
+        return self._finished
+
+
+def _style_chart(fig: go.Figure) -> go.Figure:
     chart_dates(fig)
     fig.update_layout(font_family=CHART_FONTS, hoverlabel={"font_family": CHART_FONTS})
+    return fig
+
+
+def finish_chart(fig: go.Figure) -> FinishedFigure:
+    """Chinese date ticks and CJK fonts applied once; the result can be
+    cached (``st.cache_resource``) and drawn with :func:`plot_chart`."""
+    out = FinishedFigure(_style_chart(fig))
+    out._finished = fig.to_dict()
+    return out
+
+
+def plot_chart(fig, *, key: str | None = None, config: dict | None = None, **kwargs):
+    """st.plotly_chart for every chart: Chinese date ticks, CJK fonts, no
+    plotly tool bar (its tips are English).  A :class:`FinishedFigure` is
+    drawn as it is (no styling or copying on this run)."""
+    if not isinstance(fig, FinishedFigure):
+        _style_chart(fig)
     cfg = {"displaylogo": False, "displayModeBar": False, **(config or {})}
     kwargs.setdefault("width", "stretch")
     return st.plotly_chart(fig, key=key, config=cfg, **kwargs)
