@@ -158,6 +158,21 @@ def open_tab(page, name: str) -> None:
     raise AssertionError(f"tab {name} not found")
 
 
+def open_inspection_entry(page, url: str, *, timeout: int = 60_000):
+    """Open 监管录入 → 录入检查 and wait for its form; returns the tab panel
+    (a screenshot is kept when the form never shows)."""
+    page.goto(f"{url}/监管录入")
+    open_tab(page, "录入检查")
+    panel = page.get_by_role("tabpanel")
+    try:
+        panel.get_by_role("textbox", name="统一社会信用代码").wait_for(timeout=timeout)
+    except Exception:
+        shot(page, "inspection-entry-failed")
+        raise
+    wait_ready(page)
+    return panel
+
+
 def shot(page, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

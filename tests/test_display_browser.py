@@ -2,7 +2,7 @@
 inspection (new enterprise's name, place, inspectors) show up as typed in
 监管录入 and 企业画像 — no bold, formula, link or <b> element from them."""
 from sgld import uscc
-from tests.browser_util import login, open_tab, shot, wait_ready
+from tests.browser_util import login, open_inspection_entry, shot, wait_ready
 
 PAYLOAD = "**x** $x^2$ [a](javascript:1) <b>"
 
@@ -21,11 +21,8 @@ def test_payload_shown_verbatim(server, page):
     page.get_by_label("用户名").wait_for(timeout=180_000)
     login(page, server.url, "supervisor")
     code = uscc.make("91320602MA7XD5B1R")
-    page.goto(f"{server.url}/监管录入")
-    open_tab(page, "录入检查")
-    panel = page.get_by_role("tabpanel")
+    panel = open_inspection_entry(page, server.url)
     box = panel.get_by_role("textbox", name="统一社会信用代码")
-    box.wait_for(timeout=60_000)
     box.fill(code)
     box.press("Enter")
     page.get_by_text("系统中尚无此代码的企业").wait_for(timeout=20_000)

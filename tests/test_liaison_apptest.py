@@ -375,3 +375,12 @@ def test_only_the_open_tab_runs(db, monkeypatch):
     at.run()
     assert calls == ["assignments_tab", "record_form"]
     assert "保存审查记录" in {b.label for b in at.button}
+
+
+def test_letter_download_takes_only_what_it_uses():
+    """The letter's download link needs the letter and a key, no actor (the
+    file route checks the viewer itself)."""
+    import inspect
+
+    from ui.liaison_common import letter_download
+    assert list(inspect.signature(letter_download).parameters) == ["d", "key"]

@@ -3,7 +3,7 @@ enterprise profile shows it beside the enterprise's penalties."""
 import sqlite3
 
 from sgld.demo.supervision import evidence_pdf
-from tests.browser_util import login, open_tab, shot, wait_ready
+from tests.browser_util import login, open_inspection_entry, shot, wait_ready
 
 
 def test_inspection_with_evidence_then_profile(server, page, tmp_path):
@@ -18,15 +18,8 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     evidence = tmp_path / "现场检查照片.pdf"
     evidence.write_bytes(evidence_pdf("browser evidence"))
 
-    page.goto(f"{server.url}/监管录入")
-    open_tab(page, "录入检查")
-    panel = page.get_by_role("tabpanel")
+    panel = open_inspection_entry(page, server.url)
     box = panel.get_by_role("textbox", name="统一社会信用代码")
-    try:
-        box.wait_for(timeout=60_000)
-    except Exception:
-        shot(page, "supervision-entry-failed")
-        raise
     box.fill(code)
     box.press("Enter")
     page.get_by_text(f"已登记企业：{name}").wait_for(timeout=20_000)
@@ -67,12 +60,7 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
 
 
 def _entry_form(page, server):
-    page.goto(f"{server.url}/监管录入")
-    open_tab(page, "录入检查")
-    panel = page.get_by_role("tabpanel")
-    panel.get_by_role("textbox", name="统一社会信用代码").wait_for(timeout=60_000)
-    wait_ready(page)
-    return panel
+    return open_inspection_entry(page, server.url)
 
 
 def registered_company(demo_template) -> tuple[str, str]:

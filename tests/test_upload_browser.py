@@ -8,7 +8,7 @@ import pytest
 
 from db import connection
 from sgld.demo.supervision import evidence_pdf
-from tests.browser_util import Server, login, need_browser, open_tab, wait_ready
+from tests.browser_util import Server, login, need_browser, open_inspection_entry, wait_ready
 from tests.conftest import copy_install
 
 FINDINGS = "超限附件测试：消防通道堵塞"
@@ -36,11 +36,8 @@ def test_over_size_evidence_stops_the_save_and_keeps_the_input(install, page, tm
     srv = Server(workdir)
     try:
         login(page, srv.url, "supervisor")
-        page.goto(f"{srv.url}/监管录入")
-        open_tab(page, "录入检查")
-        panel = page.get_by_role("tabpanel")
+        panel = open_inspection_entry(page, srv.url)
         box = panel.get_by_role("textbox", name="统一社会信用代码")
-        box.wait_for(timeout=60_000)
         box.fill(code)
         box.press("Enter")
         page.get_by_text(f"已登记企业：{name}").wait_for(timeout=20_000)

@@ -176,7 +176,7 @@ def report_box(d: dict, actor: Actor | None = None, key: str = "lz_report") -> N
                                         for s in d["report_signatures"]))
 
 
-def letter_download(actor: Actor, d: dict, key: str) -> None:
+def letter_download(d: dict, key: str) -> None:
     file_link("下载商请函（.docx）", "letter", d["id"], key=key, icon=":material/description:")
 
 
@@ -184,7 +184,7 @@ def letter_detail(actor: Actor, d: dict, key: str) -> None:
     """Everything about one letter, read-only."""
     review_facts(d)
     enterprise_box(d)
-    letter_download(actor, d, f"{key}_docx")
+    letter_download(d, f"{key}_docx")
     dispatch_box(d)
     record_box(d)
     if d.get("feedback_at"):

@@ -86,7 +86,7 @@ def assignments_tab(actor: Actor) -> None:
     def arrangement() -> None:
         review_facts(d)
         enterprise_box(d)
-        letter_download(actor, d, f"lz_my_docx_{d['id']}")
+        letter_download(d, f"lz_my_docx_{d['id']}")
 
     views = {
         "审查安排": arrangement,

@@ -371,9 +371,10 @@ def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) ->
             good.append(f)
         except ValidationError as exc:
             label = IMPORT_LABELS.get(exc.field or "", {"uscc": "统一社会信用代码"}.get(exc.field or "", exc.field or ""))
-            errors.append({"行号": idx, "字段": label, "原因": exc.message})
+            # the preview's 原因 sits next to its 字段; the downloaded row names the column once
+            errors.append({"行号": idx, "字段": label, "原因": tabular.field_reason(label, exc.message)})
             rejected.append({**{IMPORT_LABELS[k]: raw.get(k, "") for k in IMPORT_COLUMNS},
-                             "行号": idx, "原因": exc.message})
+                             "行号": idx, "原因": tabular.row_reason(label, exc.message)})
     ids: list[int] = []
     if commit and good:
         def tx(cur):

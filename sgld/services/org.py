@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from db.connection import get_db
-from sgld import audit, clock
+from sgld import audit, clock, tabular
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, ValidationError
 from sgld.security import DEPT_KINDS, ROLES, Actor, require
@@ -373,6 +373,11 @@ ITEM_COLUMNS = {"事项编码": "code", "事项名称": "name", "事项分类": 
                 "关联部门": "departments"}
 
 
+# an error's field (from _check_item) as the sheet's column header
+_ITEM_FIELD_COLUMN = {"code": "事项编码", "签收时限（工作日）": "签收时限",
+                      "监管（或领取）部门": "关联部门", "department_ids": "关联部门"}
+
+
 def import_items(actor: Actor, frame: pd.DataFrame, *, commit: bool) -> dict:
     """Import the catalogue from a sheet with the ITEM_COLUMNS headers.
     Returns {"ok": n, "errors": [(row, field, reason)]}; with ``commit`` the
@@ -402,7 +407,9 @@ def import_items(actor: Actor, frame: pd.DataFrame, *, commit: bool) -> dict:
             seen.add(fields[0])
             good.append(fields)
         except ValidationError as exc:
-            errors.append({"行号": idx, "字段": exc.field or "", "原因": exc.message})
+            label = _ITEM_FIELD_COLUMN.get(exc.field or "", exc.field or "")
+            errors.append({"行号": idx, "字段": label, "原因": tabular.field_reason(
+                label, tabular.field_reason(exc.field or "", exc.message))})
     if commit and good:
         def tx(cur):
             known = dict(cur.execute("SELECT code, id FROM item").fetchall())
