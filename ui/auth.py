@@ -39,7 +39,6 @@ from pathlib import Path
 import streamlit as st
 from streamlit_authenticator.models.cookie_model import CookieModel
 
-from db.connection import get_db
 from sgld import clock, settings, startup
 from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
@@ -137,10 +136,6 @@ def _cookie_call() -> None:
 
 def idle_notice(minutes: int) -> str:
     return f"因 {minutes} 分钟未操作，已自动退出，请重新登录。"
-
-
-def _from_epoch(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, clock.TZ).replace(tzinfo=None)
 
 
 def _clear(message: str | None = None) -> None:
@@ -314,7 +309,7 @@ def _resolve(state: dict) -> Actor | None:
     ident = _identity() if state["provider"] else {}
     if ident.get("is_logged_in") and not ss.get(SS_HOLD):
         iat = ident.get("iat")
-        issued = _from_epoch(iat) if isinstance(iat, (int, float)) else None
+        issued = web_session.from_epoch(iat) if isinstance(iat, (int, float)) else None
         if issued is not None and now - issued > timedelta(minutes=cfg.idle_minutes):
             ss["sgld_login_notice"] = "统一身份认证登录已过期，请重新登录。"
         else:

@@ -42,7 +42,7 @@ def _epoch(at: datetime) -> float:
     return at.replace(tzinfo=clock.TZ).timestamp()
 
 
-def _from_epoch(ts: float) -> datetime:
+def from_epoch(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, clock.TZ).replace(tzinfo=None)
 
 
@@ -54,7 +54,7 @@ def actor_for_claims(claims) -> Actor | None:
     except (KeyError, TypeError, ValueError):
         return None
     cfg = settings.get()
-    expires, now = _from_epoch(exp), clock.now()
+    expires, now = from_epoch(exp), clock.now()
     if expires <= now or accounts.cookie_idle(expires, now, cfg.idle_minutes):
         return None
     actor = accounts.actor_by_username(username)
@@ -66,7 +66,7 @@ def actor_for_claims(claims) -> Actor | None:
 
 def issued_at(claims) -> datetime:
     """The last activity a valid login-cookie token records."""
-    return accounts.cookie_last_active(_from_epoch(float(claims["exp_date"])),
+    return accounts.cookie_last_active(from_epoch(float(claims["exp_date"])),
                                        settings.get().idle_minutes)
 
 
@@ -74,7 +74,7 @@ def idle(claims) -> bool:
     """A well-formed token whose user has been idle too long (its grace
     period lets the login page say why the user was logged out)."""
     try:
-        expires = _from_epoch(float(claims["exp_date"]))
+        expires = from_epoch(float(claims["exp_date"]))
     except (KeyError, TypeError, ValueError):
         return False
     return accounts.cookie_idle(expires, clock.now(), settings.get().idle_minutes)
@@ -163,8 +163,8 @@ def _exchange(request, body: dict, path: str) -> Response:
     if not claims or "ticket_for" not in claims:
         return _refuse(400, "登录凭据无效。")
     try:
-        expires, username = _from_epoch(float(claims["exp_date"])), str(claims["ticket_for"])
-        issued = _from_epoch(float(claims["iat_local"]))
+        expires, username = from_epoch(float(claims["exp_date"])), str(claims["ticket_for"])
+        issued = from_epoch(float(claims["iat_local"]))
     except (KeyError, TypeError, ValueError):
         return _refuse(400, "登录凭据无效。")
     actor = accounts.actor_by_username(username)
