@@ -165,15 +165,29 @@ def inspection_list(key: str) -> None:
             st.caption("选中一行查看详情、下载证据材料" + ("或更正记录。" if writer else "。"))
 
 
+TASK_LIMIT = 1000  # rows listed; the search looks through every open task
+
+
 def tasks_tab() -> None:
     st.caption("本部门已签收的推送即为后续监管任务；录入对该企业的日常检查（检查日期不早于签收日）后任务自动关闭。按签收时间从早到晚排列。")
+    text = st.text_input("查找任务", key="tasks_find", max_chars=60,
+                         placeholder="企业名称、统一社会信用代码或办件编号（可部分），回车查找全部待开展任务",
+                         label_visibility="collapsed")
     with action():
-        tasks = inspection.followup_tasks(actor)
-        if tasks.empty:
-            st.success("本部门暂无待开展的后续监管任务。", icon=":material/task_alt:")
+        tasks, total = inspection.followup_task_page(actor, text=text, limit=TASK_LIMIT)
+        if not total:
+            if text.strip():
+                st.info(f"没有企业名称、统一社会信用代码或办件编号包含“{md_text(text.strip())}”的待开展任务。")
+            else:
+                st.success("本部门暂无待开展的后续监管任务。", icon=":material/task_alt:")
             return
+        if total > len(tasks):
+            st.caption(f"{'符合条件的' if text.strip() else ''}待开展任务共 {total:,} 项，"
+                       f"列出签收最早的 {len(tasks):,} 项；可按企业、代码或办件编号查找。")
         _, picked = data_table(tasks, key="tasks", file_name="后续监管任务", selection="single-row",
-                               height=360, hide=["企业编号"], column_config={
+                               search=False, height=360, hide=["企业编号"],
+                               export=lambda: inspection.followup_task_page(actor, text=text)[0],
+                               column_config={
                                    "签收时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                                    "已等待（天）": st.column_config.ProgressColumn(
                                        format="%d 天", min_value=0,

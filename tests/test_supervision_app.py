@@ -113,7 +113,7 @@ def test_only_the_open_tab_runs(db, monkeypatch):
             return real(*a, **kw)
         monkeypatch.setattr(mod, name, wrapper)
 
-    for mod, name in ((inspection, "followup_tasks"), (inspection, "list_inspections"),
+    for mod, name in ((inspection, "followup_task_page"), (inspection, "list_inspections"),
                       (inspection, "open_task_counts"), (inspection, "statistics"),
                       (penalty, "list_penalties"), (penalty, "list_runs"), (rv, "list_requests")):
         spy(mod, name)
@@ -121,7 +121,7 @@ def test_only_the_open_tab_runs(db, monkeypatch):
     calls.clear()
     at.switch_page(PAGE).run()  # the first tab, 后续监管任务
     assert not at.exception, [e.value for e in at.exception]
-    assert sorted(set(calls)) == ["followup_tasks"]
+    assert sorted(set(calls)) == ["followup_task_page"]
     assert "保存检查记录" not in [b.label for b in at.button]
     at.session_state[TAB] = "录入检查"
     calls.clear()
@@ -258,3 +258,22 @@ def test_correction_refuses_a_future_date(db, as_user):
     assert any("检查日期不能晚于今天" in e.value for e in at.error), [e.value for e in at.error]
     assert db.scalar("SELECT CAST(inspected_at AS DATE) FROM inspection WHERE id = ?", [iid]) < future
     assert _by_label(at.text_input, "更正原因").value == "日期录错"
+
+
+def test_task_search_finds_a_task_beyond_the_listed_rows(db, as_user, monkeypatch):
+    """The tab lists the oldest tasks; the search looks through all of them."""
+    from sgld.services import inspection
+    every = inspection.followup_tasks(as_user("supervisor"))
+    newest = every.iloc[-1]
+    real = inspection.followup_task_page
+    # a one-row list, so that the newest task is not among the rows shown
+    monkeypatch.setattr(inspection, "followup_task_page",
+                        lambda actor, *a, limit=None, **kw: real(actor, *a, limit=1 if limit else None, **kw))
+    at = open_page("supervisor")
+    assert f"待开展任务共 {len(every):,} 项，列出签收最早的 1 项" in page_source(at)
+    assert list(at.dataframe[0].value["推送编号"]) == [every.iloc[0]["推送编号"]]
+    at.text_input(key="tasks_find").input(newest["办件编号"]).run()
+    assert not at.exception
+    assert newest["推送编号"] in list(at.dataframe[0].value["推送编号"])
+    at.text_input(key="tasks_find").input("不存在的企业名称").run()
+    assert "没有企业名称、统一社会信用代码或办件编号包含“不存在的企业名称”的待开展任务。" in page_source(at)

@@ -222,6 +222,27 @@ def test_followup_task_closed_by_an_inspection(db, as_user):
     assert int(counts.loc[counts["部门"] == sup.department_name, "待后续监管"].iloc[0]) == len(after)
 
 
+def test_followup_task_page_lists_the_oldest_and_searches_every_task(db, as_user):
+    sup = as_user("supervisor")
+    every = inspection.followup_tasks(sup)
+    assert len(every) > 3
+    page, total = inspection.followup_task_page(sup, limit=3)
+    assert total == len(every) and len(page) == 3
+    assert list(page["推送编号"]) == list(every["推送编号"][:3])  # the oldest first
+    # the search looks through every open task, not only the rows listed
+    last = every.iloc[-1]
+    for text in (last["办件编号"], last["统一社会信用代码"][2:12], last["企业名称"]):
+        hits, n = inspection.followup_task_page(sup, text=text, limit=3)
+        want = every[every["办件编号"].str.contains(text, regex=False)
+                     | every["统一社会信用代码"].str.contains(text, regex=False)
+                     | every["企业名称"].str.contains(text, regex=False)]
+        assert n == len(want) and last["推送编号"] in set(want["推送编号"])
+        assert list(hits["推送编号"]) == list(want["推送编号"][:3])
+    # typed % and _ are literal characters
+    assert inspection.followup_task_page(sup, text="%")[1] == 0
+    assert inspection.followup_task_page(sup, text="_")[1] == 0
+
+
 def test_inspection_hook_called(db, as_user, monkeypatch):
     import sgld.services.inspection as mod
     seen = []

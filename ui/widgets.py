@@ -197,29 +197,71 @@ def _is_money(column) -> bool:
     return any(m in str(column) for m in _MONEY)
 
 
+def _fmt_datetimes(s: pd.Series) -> pd.Series:
+    """fmt_date over a datetime64 column, vectorised (a list of 67,000 rows
+    cost ~0.3 s through ``Series.map``)."""
+    out = pd.Series("", index=s.index, dtype=object)
+    if s.dt.tz is not None:
+        s = s.dt.tz_localize(None)
+    known = s.notna()
+    v = s[known]
+    if len(v):
+        midnight = v == v.dt.normalize()
+        out[known] = v.dt.strftime(DATE_FMT).where(midnight, v.dt.strftime(TIME_FMT)).astype(object)
+    return out
+
+
+def _first_value(s: pd.Series):
+    """The first value that is not missing, or None."""
+    for v in s:
+        if not _missing(v):
+            return v
+    return None
+
+
+def _present(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_string_dtype(s) and not pd.api.types.is_object_dtype(s):
+        return s[s.notna() & (s.str.strip() != "")]
+    return s[[not _missing(v) for v in s]]
+
+
 def display_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """The frame as every list shows it, and the settings of the columns it
     formatted: dates 2026-12-07, timestamps 2026-12-07 14:30, money with at
-    most two decimals, nothing ("None", "NaT") for a missing value."""
+    most two decimals, nothing ("None", "NaT") for a missing value.
+
+    A column's kind is decided by its first value that is not missing and
+    only then checked over the whole column, vectorised where pandas can:
+    the lists are formatted on every run of the page."""
     out = frame.copy()
     config: dict = {}
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.map(fmt_date).astype(object)
+            out[col] = _fmt_datetimes(s)
             config[col] = None  # a page's own date format gives way to the shared one
         elif pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            vals = [v for v in s if not _missing(v)]
-            if not vals:
+            first = _first_value(s)
+            if first is None:
                 continue
-            if all(isinstance(v, (date, datetime)) for v in vals) or \
-                    all(isinstance(v, str) and _TS_TEXT.match(v.strip()) and ":" in v for v in vals):
-                out[col] = s.map(fmt_date).astype(object)
-                config[col] = None
-            elif all(isinstance(v, (Decimal, int, float)) for v in vals) and \
-                    any(isinstance(v, Decimal) for v in vals):
-                out[col] = s.map(fmt_money)
-                config[col] = st.column_config.TextColumn(alignment="right")
+            if isinstance(first, (date, datetime)):
+                vals = _present(s)
+                if all(isinstance(v, (date, datetime)) for v in vals):
+                    out[col] = s.map(fmt_date).astype(object)
+                    config[col] = None
+            elif isinstance(first, str):
+                if not (_TS_TEXT.match(first.strip()) and ":" in first):
+                    continue
+                vals = _present(s).astype(str).str.strip()
+                if vals.str.match(_TS_TEXT.pattern).all() and vals.str.contains(":", regex=False).all():
+                    out[col] = s.map(fmt_date).astype(object)
+                    config[col] = None
+            elif isinstance(first, (Decimal, int, float)):
+                vals = _present(s)
+                if all(isinstance(v, (Decimal, int, float)) for v in vals) and \
+                        any(isinstance(v, Decimal) for v in vals):
+                    out[col] = s.map(fmt_money)
+                    config[col] = st.column_config.TextColumn(alignment="right")
         elif _is_money(col) and pd.api.types.is_float_dtype(s):
             out[col] = s.map(fmt_money)
             config[col] = st.column_config.TextColumn(alignment="right")
@@ -233,7 +275,7 @@ def _widths(frame: pd.DataFrame) -> dict:
     for col in frame.columns:
         s = frame[col]
         if len(frame) and (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
-            longest = frame[col].astype(str).str.len().max()
+            longest = (s if not pd.api.types.is_object_dtype(s) else s.astype(str)).str.len().max()
             if longest and longest > 24:
                 config[col] = st.column_config.TextColumn(width="medium")
     return config
@@ -272,10 +314,12 @@ def show_table(frame: pd.DataFrame, *, column_config: dict | None = None, hide_i
 
 def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
                height: int | str = "auto", column_config: dict | None = None,
-               selection: str | None = None, hide: list[str] | None = None):
+               selection: str | None = None, hide: list[str] | None = None, export=None):
     """A list with a quick text filter, a row count and .xlsx export of what
-    is shown.  Returns the (filtered) frame and, with ``selection``
-    ("single-row" / "multi-row"), the selected rows of it."""
+    is shown (or, for a list that shows the first rows of more, of what
+    ``export()`` returns: called only when the button is clicked).  Returns
+    the (filtered) frame and, with ``selection`` ("single-row" /
+    "multi-row"), the selected rows of it."""
     shown = frame
     text = ""
     top = st.columns([3, 1]) if search else [st.container(), st.container()]
@@ -288,8 +332,10 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
                 mask |= frame[col].astype(str).str.contains(text, case=False, regex=False, na=False)
             shown = frame[mask]
     # the workbook is built only when the button is clicked (a callable), not on every run
-    export = shown.drop(columns=hide or [], errors="ignore")
-    top[1].download_button("导出 Excel", lambda: to_xlsx(export),
+    def workbook() -> bytes:
+        rows = shown if export is None else export()
+        return to_xlsx(rows.drop(columns=hide or [], errors="ignore"))
+    top[1].download_button("导出 Excel", workbook,
                            file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx", key=f"{key}_x",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                            width="stretch", icon=":material/download:")

@@ -414,29 +414,63 @@ def _tasks_sql(department_filter: bool) -> str:
         " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))")
 
 
+TASK_COLUMNS = ["推送编号", "签收时间", "已等待（天）", "企业名称", "统一社会信用代码", "事项", "办件编号",
+                "环节", "监管部门", "企业编号"]
+
+
 def followup_tasks(actor: Actor, department_id: int | None = None) -> pd.DataFrame:
     """The department's signed pushes not yet followed by an inspection of
-    that enterprise, oldest first, with the days waited."""
+    that enterprise, oldest first, with the days waited (every one)."""
+    return followup_task_page(actor, department_id)[0]
+
+
+def followup_task_page(actor: Actor, department_id: int | None = None, *, text: str | None = None,
+                       limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """(the oldest ``limit`` open follow-up tasks, how many there are in all),
+    optionally only those whose enterprise name, 统一社会信用代码 or 办件编号
+    contains ``text``.  The open tasks are found on the integer columns first
+    and only the rows shown are joined to their names (a department holds
+    ~67,000 open tasks at scale 100: the whole list cost ~0.6 s per visit)."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看后续监管任务")
     from sgld.services.profile import has_push_tables
-    cols = ["推送编号", "签收时间", "已等待（天）", "企业名称", "统一社会信用代码", "事项", "办件编号",
-            "环节", "监管部门", "企业编号"]
     if not has_push_tables():
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=TASK_COLUMNS), 0
     if actor.has("supervisor") and not (actor.sees_everything or actor.has("approver")):
         department_id = actor.department_id
     elif department_id is None and actor.has("supervisor"):
         department_id = actor.department_id
-    params = [] if department_id is None else [int(department_id)] * 2
-    df = get_db().df(_tasks_sql(department_id is not None) + " ORDER BY p.signed_at, p.id", params)
-    today = clock.today()
-    df["waited"] = [(today - s.date()).days for s in pd.to_datetime(df["signed_at"])] if len(df) else []
+    dept = department_id is not None
+    params: list = [int(department_id)] * 2 if dept else []
+    match, joins = "", ""
+    if text and text.strip():
+        joins = " JOIN enterprise e ON e.id = c.enterprise_id"
+        match = f" AND (e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR c.case_no LIKE ?{ESC})"
+        params += [likes.contains(text.strip())] * 3
+    lim = f" LIMIT {int(limit)}" if limit else ""
+    sql = (
+        "WITH open AS (SELECT p.id, p.signed_at FROM push p JOIN approval_case c ON c.id = p.case_id"
+        f"{joins} LEFT JOIN ({_last_inspection_sql(dept)}) n"
+        "   ON n.department_id = p.department_id AND n.enterprise_id = c.enterprise_id"
+        " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL"
+        + (" AND p.department_id = ?" if dept else "") +
+        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))" + match + "),"
+        " hits AS (SELECT id, signed_at, count(*) OVER () AS total FROM open"
+        f" ORDER BY signed_at, id{lim})"
+        " SELECT p.id AS push_id, p.signed_at, c.case_no, c.enterprise_id, e.name AS enterprise,"
+        " e.uscc, i.name AS item, p.stage, d.name AS department, hits.total"
+        " FROM hits JOIN push p ON p.id = hits.id JOIN approval_case c ON c.id = p.case_id"
+        " JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN item i ON i.id = c.item_id"
+        " JOIN department d ON d.id = p.department_id ORDER BY p.signed_at, p.id")
+    df = get_db().df(sql, params)
+    total = int(df["total"].iloc[0]) if len(df) else 0
+    signed = pd.to_datetime(df["signed_at"])
+    waited = (pd.Timestamp(clock.today()) - signed.dt.normalize()).dt.days
     out = pd.DataFrame({
-        "推送编号": df["push_id"], "签收时间": df["signed_at"], "已等待（天）": df["waited"],
+        "推送编号": df["push_id"], "签收时间": df["signed_at"], "已等待（天）": waited,
         "企业名称": df["enterprise"], "统一社会信用代码": df["uscc"], "事项": df["item"],
         "办件编号": df["case_no"], "环节": df["stage"], "监管部门": df["department"],
         "企业编号": df["enterprise_id"]})
-    return out
+    return out, total
 
 
 def open_task_counts(actor: Actor) -> pd.DataFrame:
