@@ -411,11 +411,13 @@ async def drive_solo(url: str, codes: list[str], pid: int, repeats: int, out: Re
     out.cpu_probe = lambda: cpu_seconds(pid)
     for name in SOLO_ACCOUNTS:
         s = Session(ACCOUNTS.index(name), url, codes, out, (0, 0), "load-solo")
+        first = len(out.cpu)
         for _ in range(repeats):
             await s.start()          # a fresh tab and a login each time
             for page in s.pages():
                 await s.read(page, always=True)
             await s.write()
+        out.cpu[first:] = [(f"{kind} ({s.role})", ms) for kind, ms in out.cpu[first:]]
         out.messages += s.c.messages
         await s.c.close()
     out.cpu_probe = None
@@ -530,7 +532,7 @@ def report(r: dict) -> None:
         print(f"server CPU per action, one session at a time (median / mean over n): "
               f"all {statistics.median(every):.0f} / {statistics.mean(every):.0f} ms")
         for k, v in sorted(kinds.items()):
-            print(f"  {k:<18} n={len(v):<3} {statistics.median(v):5.0f} / {statistics.mean(v):5.0f} ms")
+            print(f"  {k:<30} n={len(v):<3} {statistics.median(v):5.0f} / {statistics.mean(v):5.0f} ms")
     print(f"{'sessions':>8} {'actions':>8} {'act/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
           f"{'CPU ms/act':>10} {'cores':>5} {'errors':>6} {'load':>5}")
     for f in r["steps"]:

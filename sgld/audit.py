@@ -130,6 +130,10 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
            kid)
     if managed:  # written just before the transaction commits
         _pending[id(cur)] = (new_id, h)
+        if action not in SESSION_ACTIONS:
+            _quiet.discard(id(cur))
+        elif not _rows[id(cur)]:
+            _quiet.add(id(cur))
         _rows[id(cur)].append(row)
     else:  # any other cursor (services never do this): written at once
         _write(cur, [row])
@@ -165,6 +169,14 @@ def _stored_head(cur) -> tuple[int, str]:
     return cur.execute("SELECT last_id, last_hash FROM audit_head WHERE singleton = 1").fetchone()
 
 
+# Audit actions that change nothing a list, count or figure shows: a
+# transaction that writes only these does not move the data version, so the
+# morning's logins do not rebuild every cached figure of the city.
+SESSION_ACTIONS = frozenset({"login", "logout", "login_failed", "login_refused_locked",
+                             "sso_login", "sso_refused"})
+_quiet: set[int] = set()   # open transactions whose audit rows are all SESSION_ACTIONS
+
+
 def begin(cur) -> None:
     """``db.connection`` opened a write transaction on ``cur``: buffer its rows."""
     _rows[id(cur)] = []
@@ -196,10 +208,14 @@ def on_commit(cur) -> None:
     if head is not None:
         _cached_head = head
         _maybe_seal(cur, head, restore)
-    _data_version += 1
+    if id(cur) in _quiet:
+        _quiet.discard(id(cur))
+    else:
+        _data_version += 1
 
 
-# Incremented by every committed write transaction of this process: cached
+# Incremented by every committed write transaction of this process (but
+# logins and logouts, SESSION_ACTIONS): cached
 # reads (e.g. the dashboard's figures) use it in their cache key so a write
 # invalidates them at once.
 _data_version = 0
@@ -211,6 +227,7 @@ def data_version() -> int:
 
 
 def on_rollback(cur) -> None:
+    _quiet.discard(id(cur))
     _restores.pop(id(cur), None)
     _pending.pop(id(cur), None)
     _rows.pop(id(cur), None)

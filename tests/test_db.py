@@ -254,6 +254,23 @@ def test_every_committed_write_moves_the_data_version_for_everyone(db):
     assert audit.data_version() == v1
 
 
+def test_logins_and_logouts_do_not_move_the_data_version(db):
+    """A login or logout changes no list or figure: cached ones stay valid
+    (SESSION_ACTIONS); a refused login neither.  A password change does move it."""
+    from sgld.services import accounts
+    v0 = audit.data_version()
+    n = db.scalar("SELECT count(*) FROM audit_log")
+    me = accounts.authenticate("approver", "Sgld@2026")
+    with pytest.raises(Exception):
+        accounts.authenticate("approver", "wrong password")
+    accounts.logout(me)
+    assert db.scalar("SELECT count(*) FROM audit_log") == n + 3  # all three audited
+    assert audit.data_version() == v0
+    accounts.change_own_password(accounts.authenticate("approver", "Sgld@2026"), "Sgld@2026",
+                                 "Nt#Approver-2027", "Nt#Approver-2027")
+    assert audit.data_version() != v0
+
+
 def test_db_threads_setting(tmp_path, monkeypatch):
     from db import connection
     from sgld import settings

@@ -281,11 +281,9 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
     require(actor, "admin", "leader", "approver", "supervisor", action="查看日常检查")
     if date_from and date_to and date_from > date_to:
         raise ValidationError("起始日期不能晚于结束日期。")
-    sql = ("SELECT n.id, n.inspected_at, n.entity_name, n.uscc, n.place, n.result, n.inspectors,"
-           " d.name AS department, coalesce(a.files, 0) AS files FROM inspection n"
-           " JOIN department d ON d.id = n.department_id"
-           " LEFT JOIN (SELECT owner_id, count(*) AS files FROM attachment WHERE owner_type = 'inspection'"
-           "            GROUP BY owner_id) a ON a.owner_id = CAST(n.id AS VARCHAR) WHERE 1=1")
+    # the newest rows first, on the inspection table alone; then the names of
+    # the rows shown (joining 1.4M rows before the limit cost ~0.6 s at scale 100)
+    sql = "SELECT n.id FROM inspection n WHERE 1=1"
     params: list = []
     if not (actor.sees_everything or actor.has("approver")):
         sql += " AND n.department_id = ?"
@@ -309,6 +307,14 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
         params.append(datetime.combine(date_to, time.max))
     sql += " ORDER BY n.inspected_at DESC, n.id DESC LIMIT ?"
     params.append(int(limit))
+    sql = (f"WITH hits AS ({sql})"
+           " SELECT n.id, n.inspected_at, n.entity_name, n.uscc, n.place, n.result, n.inspectors,"
+           " d.name AS department, coalesce(a.files, 0) AS files"
+           " FROM inspection n JOIN department d ON d.id = n.department_id"
+           " LEFT JOIN (SELECT owner_id, count(*) AS files FROM attachment WHERE owner_type = 'inspection'"
+           "            GROUP BY owner_id) a ON a.owner_id = CAST(n.id AS VARCHAR)"
+           # a semi-join: joined on id, DuckDB would build the hash table on the big side
+           " WHERE n.id IN (SELECT id FROM hits) ORDER BY n.inspected_at DESC, n.id DESC")
     return get_db().df(sql, params).rename(columns=LIST_LABELS)
 
 
