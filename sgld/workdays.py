@@ -10,7 +10,6 @@ ever raises.
 from __future__ import annotations
 
 import threading
-import time as _time
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -20,22 +19,25 @@ from sgld import audit, clock
 from sgld.errors import ValidationError
 from sgld.security import Actor, require
 
-_cache: dict = {"at": 0.0, "days": {}}
+# the calendar's overrides, reloaded after any committed write (the data
+# version): a holiday entered by the admin, or another database opened, counts
+# at once; the table holds a few hundred rows
+_cache: dict = {"version": None, "days": {}}
 _lock = threading.Lock()
-CACHE_SECONDS = 60
 
 
 def _overrides() -> dict[date, bool]:
     with _lock:
-        if _time.monotonic() - _cache["at"] > CACHE_SECONDS:
+        version = audit.data_version()   # read before loading: a write meanwhile reloads
+        if _cache["version"] != version:
             _cache["days"] = dict(get_db().all("SELECT day, is_workday FROM calendar_day"))
-            _cache["at"] = _time.monotonic()
+            _cache["version"] = version
         return _cache["days"]
 
 
 def invalidate() -> None:
     with _lock:
-        _cache["at"] = 0.0
+        _cache["version"] = None
 
 
 def package_knows(d: date) -> bool:

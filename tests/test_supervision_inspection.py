@@ -222,6 +222,42 @@ def test_followup_task_closed_by_an_inspection(db, as_user):
     assert int(counts.loc[counts["部门"] == sup.department_name, "待后续监管"].iloc[0]) == len(after)
 
 
+def test_followup_task_table_follows_every_write(db, as_user):
+    """followup_task equals the rule after each kind of write that opens or
+    closes a task: a signing, a new inspection, an imported one, a corrected
+    date or enterprise."""
+    from sgld import followup
+    from sgld.services import push, push_query
+
+    def drift():
+        return db.write(followup.drift)
+    assert drift() == (0, 0)   # after the demo load
+    sup = as_user("supervisor")
+    todo = push_query.push_list(sup, status="待签收", limit=3)
+    push.sign_pushes(sup, todo["push_id"].tolist())
+    assert drift() == (0, 0)
+    tasks = inspection.followup_tasks(sup)
+    assert set(todo["push_id"]) <= set(tasks["推送编号"])
+    oldest = tasks.iloc[0]
+    iid = rec(sup, oldest["统一社会信用代码"], inspected_at=clock.now().replace(microsecond=0))
+    assert drift() == (0, 0)
+    assert oldest["推送编号"] not in set(inspection.followup_tasks(sup)["推送编号"])
+    # moved back before the signing: the task opens again
+    signed = pd.Timestamp(oldest["签收时间"]).to_pydatetime()
+    inspection.correct(sup, iid, uscc_code=oldest["统一社会信用代码"], entity_name=None,
+                                 inspected_at=signed - timedelta(days=3), place="更正后地点",
+                                 result="合格", findings="更正", inspectors="张三", reason="日期填错")
+    assert drift() == (0, 0)
+    assert oldest["推送编号"] in set(inspection.followup_tasks(sup)["推送编号"])
+    other = tasks[tasks["企业编号"] != oldest["企业编号"]].iloc[0]
+    csv = ("统一社会信用代码,被检查对象名称,检查时间,检查地点,检查结果,检查情况,检查人员\n"
+           f"{other['统一社会信用代码']},{other['企业名称']},{clock.today():%Y-%m-%d},现场,合格,导入,李四\n")
+    done = inspection.import_inspections(sup, "检查.csv", csv.encode(), commit=True)
+    assert done["ok"] == 1, done["errors"]
+    assert drift() == (0, 0)
+    assert other["推送编号"] not in set(inspection.followup_tasks(sup)["推送编号"])
+
+
 def test_followup_task_page_lists_the_oldest_and_searches_every_task(db, as_user):
     sup = as_user("supervisor")
     every = inspection.followup_tasks(sup)

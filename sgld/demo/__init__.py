@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from db.connection import get_db
-from sgld import audit, clock
+from sgld import audit, clock, followup
 
 DEMO_PASSWORD = "Sgld@2026"
 
@@ -72,6 +72,7 @@ def load(scale: int = 1, seed: int = 20151029) -> dict:
         ctx = DemoContext(cur=cur, scale=scale, rng=random.Random(seed), now=clock.now())
         for step in steps():
             step.load(ctx)
+        followup.rebuild(cur)   # the steps write pushes and inspections in bulk
         audit.record(cur, None, "demo_load", "database", None,
                      after={"scale": scale, "counts": ctx.counts})
         return ctx.counts

@@ -40,7 +40,6 @@ import dataclasses
 import importlib
 import pkgutil
 import threading
-import time as _time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -163,7 +162,6 @@ def filter_options(actor: Actor) -> dict:
 # -- the working-day calendar as a table ---------------------------------------
 _cal_lock = threading.Lock()
 _cal_cache: dict = {}
-CAL_SECONDS = 60
 
 
 def calendar_span(f: Filters, today: date) -> tuple[date, date]:
@@ -176,11 +174,13 @@ def calendar_span(f: Filters, today: date) -> tuple[date, date]:
 def calendar_frame(first: date, last: date) -> pd.DataFrame:
     """day, wd_no: wd_no counts the working days up to and including ``day``,
     so the working days after ``a`` up to ``b`` are ``wd_no(b) - wd_no(a)``
-    (= :func:`sgld.workdays.workdays_between`).  Whole years, cached 60 s."""
+    (= :func:`sgld.workdays.workdays_between`).  Whole years, kept while the
+    admin's calendar overrides stay the same."""
     y0, y1 = first.year, last.year
+    overrides = workdays._overrides()
     with _cal_lock:
         hit = _cal_cache.get((y0, y1))
-        if hit and _time.monotonic() - hit[0] < CAL_SECONDS:
+        if hit and hit[0] == overrides:
             return hit[1]
     days = pd.date_range(date(y0, 1, 1), date(y1, 12, 31), freq="D")
     # the same rule as sgld.workdays.is_workday, vectorised: the admin's
@@ -189,12 +189,12 @@ def calendar_frame(first: date, last: date) -> pd.DataFrame:
     for known, value in ((chinese_calendar.holidays, False), (chinese_calendar.workdays, True)):
         hits = [d for d in known if date(y0, 1, 1) <= d <= date(y1, 12, 31)]
         flags.loc[hits] = value
-    for d, value in workdays._overrides().items():
+    for d, value in overrides.items():
         if d in flags.index:
             flags.loc[d] = bool(value)
     frame = pd.DataFrame({"day": days.date, "wd_no": flags.cumsum().to_numpy().astype("int64")})
     with _cal_lock:
-        _cal_cache[(y0, y1)] = (_time.monotonic(), frame)
+        _cal_cache[(y0, y1)] = (dict(overrides), frame)
     return frame
 
 

@@ -22,7 +22,7 @@ import pandas as pd
 from db.connection import get_db
 from sgld import likes
 from sgld.likes import ESC
-from sgld import attachments, audit, clock, tabular, uscc
+from sgld import attachments, audit, clock, followup, tabular, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, ValidationError
 from sgld.reminders import Reminder
@@ -154,6 +154,7 @@ def _save_new(cur, actor: Actor, f: dict, checked: list) -> int:
         " RETURNING id",
         [actor.department_id, eid, f["uscc"], name, f["inspected_at"], f["place"], f["result"],
          f["findings"], f["inspectors"], actor.user_id, now]).fetchone()[0]
+    followup.inspected(cur, actor.department_id, eid, f["inspected_at"])
     audit.record(cur, actor, "create", "inspection", iid,
                  after={**f, "entity_name": name, "enterprise_id": eid,
                         "department_id": actor.department_id})
@@ -224,6 +225,7 @@ def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: st
                     " WHERE id = ?",
                     [after["uscc"], name, eid, after["inspected_at"], after["place"], after["result"],
                      after["findings"], after["inspectors"], actor.user_id, clock.now(), inspection_id])
+        followup.refresh(cur, before["department_id"], [before["enterprise_id"], eid])
         audit.record(cur, actor, "update", "inspection", inspection_id,
                      before={k: before[k] for k in EDITABLE},
                      after={**{k: after[k] for k in EDITABLE}, "reason": reason})
@@ -391,35 +393,7 @@ def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) ->
     return {"ok": len(good), "errors": errors, "rejected": pd.DataFrame(rejected), "ids": ids}
 
 
-# -- follow-up supervision ------------------------------------------------------------------
-def _last_inspection_sql(department_filter: bool) -> str:
-    """The latest inspection per (department, enterprise): a push is still a
-    task while there is none on or after the day it was signed, i.e. while
-    ``last_at < date_trunc('day', signed_at)`` (or there is none at all).
-    Equivalent to a NOT EXISTS over the inspections, but one grouped scan
-    instead of an anti-join with an inequality (issue 9: 500 ms → ~30 ms at
-    scale 100)."""
-    where = " WHERE department_id = ?" if department_filter else ""
-    return ("SELECT department_id, enterprise_id, max(inspected_at) AS last_at"
-            f" FROM inspection{where} GROUP BY 1, 2")
-
-
-def _tasks_sql(department_filter: bool) -> str:
-    """Open follow-up tasks; with ``department_filter`` the parameters are
-    ``[department_id, department_id]``."""
-    dept = " AND p.department_id = ?" if department_filter else ""
-    return (
-        "SELECT p.id AS push_id, p.signed_at, c.case_no, c.enterprise_id, e.name AS enterprise,"
-        " e.uscc, i.name AS item, p.stage, p.department_id, d.name AS department"
-        " FROM push p JOIN approval_case c ON c.id = p.case_id"
-        " JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN item i ON i.id = c.item_id"
-        " JOIN department d ON d.id = p.department_id"
-        f" LEFT JOIN ({_last_inspection_sql(department_filter)}) n"
-        "   ON n.department_id = p.department_id AND n.enterprise_id = c.enterprise_id"
-        f" WHERE p.status = '已签收' AND p.signed_at IS NOT NULL{dept}"
-        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))")
-
-
+# -- follow-up supervision (the open tasks are kept in followup_task: sgld/followup.py) ----------
 TASK_COLUMNS = ["推送编号", "签收时间", "已等待（天）", "企业名称", "统一社会信用代码", "事项", "办件编号",
                 "环节", "监管部门", "企业编号"]
 
@@ -434,9 +408,9 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
                        limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """(the oldest ``limit`` open follow-up tasks, how many there are in all),
     optionally only those whose enterprise name, 统一社会信用代码 or 办件编号
-    contains ``text``.  The open tasks are found on the integer columns first
-    and only the rows shown are joined to their names (a department holds
-    ~67,000 open tasks at scale 100: the whole list cost ~0.6 s per visit)."""
+    contains ``text``.  The rows shown are taken from ``followup_task`` first
+    and only they are joined to their names (a department holds ~67,000 open
+    tasks at scale 100: the whole list, from the rule, cost ~0.6 s per visit)."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看后续监管任务")
     from sgld.services.profile import has_push_tables
     if not has_push_tables():
@@ -445,28 +419,27 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
         department_id = actor.department_id
     elif department_id is None and actor.has("supervisor"):
         department_id = actor.department_id
-    dept = department_id is not None
-    params: list = [int(department_id)] * 2 if dept else []
-    match, joins = "", ""
+    where, params = "", []
+    if department_id is not None:
+        where, params = " WHERE t.department_id = ?", [int(department_id)]
+    joins = ""
     if text and text.strip():
-        joins = " JOIN enterprise e ON e.id = c.enterprise_id"
-        match = f" AND (e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR c.case_no LIKE ?{ESC})"
+        joins = (" JOIN enterprise e ON e.id = t.enterprise_id JOIN push p ON p.id = t.push_id"
+                 " JOIN approval_case c ON c.id = p.case_id")
+        where += (" AND" if where else " WHERE") + \
+            f" (e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR c.case_no LIKE ?{ESC})"
         params += [likes.contains(text.strip())] * 3
     lim = f" LIMIT {int(limit)}" if limit else ""
     sql = (
-        "WITH open AS (SELECT p.id, p.signed_at FROM push p JOIN approval_case c ON c.id = p.case_id"
-        f"{joins} LEFT JOIN ({_last_inspection_sql(dept)}) n"
-        "   ON n.department_id = p.department_id AND n.enterprise_id = c.enterprise_id"
-        " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL"
-        + (" AND p.department_id = ?" if dept else "") +
-        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))" + match + "),"
-        " hits AS (SELECT id, signed_at, count(*) OVER () AS total FROM open"
-        f" ORDER BY signed_at, id{lim})"
+        "WITH hits AS (SELECT t.push_id AS id, t.signed_at, count(*) OVER () AS total"
+        f" FROM followup_task t{joins}{where} ORDER BY t.signed_at, t.push_id{lim})"
         " SELECT p.id AS push_id, p.signed_at, c.case_no, c.enterprise_id, e.name AS enterprise,"
-        " e.uscc, i.name AS item, p.stage, d.name AS department, hits.total"
-        " FROM hits JOIN push p ON p.id = hits.id JOIN approval_case c ON c.id = p.case_id"
+        " e.uscc, i.name AS item, p.stage, d.name AS department, (SELECT max(total) FROM hits) AS total"
+        " FROM push p JOIN approval_case c ON c.id = p.case_id"
         " JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN item i ON i.id = c.item_id"
-        " JOIN department d ON d.id = p.department_id ORDER BY p.signed_at, p.id")
+        " JOIN department d ON d.id = p.department_id"
+        # a semi-join: joined on id, DuckDB builds its hash table on the big side
+        " WHERE p.id IN (SELECT id FROM hits) ORDER BY p.signed_at, p.id")
     df = get_db().df(sql, params)
     total = int(df["total"].iloc[0]) if len(df) else 0
     signed = pd.to_datetime(df["signed_at"])
@@ -486,11 +459,12 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
     if not has_push_tables():
         return pd.DataFrame(columns=["部门", "待后续监管", "最长等待（天）"])
     own = not (actor.sees_everything or actor.has("approver"))
-    params = [actor.department_id] * 2 if own else []
+    where, params = (" WHERE t.department_id = ?", [actor.department_id]) if own else ("", [])
     return get_db().df(
-        f"SELECT department AS 部门, count(*) AS 待后续监管,"
-        f" max(date_diff('day', CAST(signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
-        f" FROM ({_tasks_sql(own)}) GROUP BY department ORDER BY 2 DESC", [clock.today()] + params)
+        "SELECT d.name AS 部门, count(*) AS 待后续监管,"
+        " max(date_diff('day', CAST(t.signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
+        f" FROM followup_task t JOIN department d ON d.id = t.department_id{where}"
+        " GROUP BY d.name ORDER BY 2 DESC, 1", [clock.today()] + params)
 
 
 def reminders(actor: Actor) -> list[Reminder]:
@@ -499,15 +473,10 @@ def reminders(actor: Actor) -> list[Reminder]:
     from sgld.services.profile import has_push_tables
     if not has_push_tables():
         return []
-    # the count only: the department's signed pushes and their cases' enterprises
     row = get_db().one(
-        "SELECT count(*), count(*) FILTER (WHERE p.signed_at < ?)"
-        " FROM push p JOIN approval_case c ON c.id = p.case_id"
-        f" LEFT JOIN ({_last_inspection_sql(True)}) n ON n.enterprise_id = c.enterprise_id"
-        " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL AND p.department_id = ?"
-        " AND (n.last_at IS NULL OR n.last_at < date_trunc('day', p.signed_at))",
-        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id,
-         actor.department_id])
+        "SELECT count(*), count(*) FILTER (WHERE signed_at < ?) FROM followup_task"
+        " WHERE department_id = ?",
+        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id])
     n, old = int(row[0] or 0), int(row[1] or 0)
     if not n:
         return []

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, workdays
+from sgld import attachments, audit, clock, followup, workdays
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.reminders import Reminder
@@ -435,6 +435,7 @@ def sign_pushes(actor: Actor, push_ids) -> dict:
         cur.execute(f"UPDATE push SET status = '已签收', signed_by = ?, signed_at = ?"
                     f" WHERE status = '待签收' AND id IN ({','.join('?' * len(pend_ids))})",
                     [actor.user_id, now, *pend_ids])
+        followup.signed(cur, pend_ids)
         for r in pending:
             audit.record(cur, actor, "sign", "push", r[0], before={"status": "待签收"},
                          after={"status": "已签收", "case_id": r[5], "signed_by": actor.user_id,
