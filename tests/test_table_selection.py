@@ -37,3 +37,30 @@ def test_table_key_follows_rows_filter_and_actions():
     same, same_ids, fewer, filtered, after = at.session_state["k"]
     assert same == same_ids
     assert len({same, fewer, filtered, after}) == 4
+
+
+def _long_list_script():
+    import pandas as pd
+    import streamlit as st
+
+    from ui import widgets
+    frame = pd.DataFrame({"编号": range(1, 13), "企业": [f"企业{i}" for i in range(1, 13)]})
+    saved, widgets.MAX_ROWS = widgets.MAX_ROWS, 5
+    try:
+        shown, _ = widgets.data_table(frame, key="long", file_name="长列表", selection="single-row")
+    finally:
+        widgets.MAX_ROWS = saved
+    st.session_state["shown"] = len(shown)
+
+
+def test_a_long_list_sends_the_first_rows_and_filters_all():
+    """The browser gets at most MAX_ROWS rows; the count, the filter and the
+    returned frame cover every row."""
+    at = AppTest.from_function(_long_list_script).run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["编号"]) == [1, 2, 3, 4, 5]
+    assert at.session_state["shown"] == 12
+    assert "共 12 条，列出前 5 条；请用筛选缩小范围，导出 Excel 含全部" in [c.value for c in at.caption]
+    at.text_input(key="long_q").input("企业12").run()   # beyond the rows listed
+    assert list(at.dataframe[0].value["编号"]) == [12]
+    assert at.session_state["shown"] == 1
