@@ -135,7 +135,7 @@ def test_webhook_admin_only_validated_and_audited(db):
     outbox.set_webhook_active(actor("admin"), sm, False)
     acts = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'webhook_subscription'"
                                  " ORDER BY id")]
-    assert acts == ["create", "update", "rotate_secret", "disable"]
+    assert acts == ["create", "update", "rotate_secret", "deactivate"]
     subs = {s["department_id"]: s for s in outbox.list_subscriptions(actor("admin"))}
     assert subs[sm]["url"] == "http://127.0.0.1:9/new" and subs[sm]["active"] is False
 
@@ -228,3 +228,24 @@ def test_paused_subscription_keeps_events_pending(db):
     assert outbox.due(clock.now() + timedelta(days=1)) == []
     outbox.set_webhook_active(actor("admin"), sm, True)
     assert [e["id"] for e in outbox.due(clock.now())[0][1]] == [e["id"] for e in evs]
+
+
+def test_form_and_bulk_paths_write_the_same_event_data(db):
+    cid = record(db, case_no="OB-EQ")
+    pid = db.scalar("SELECT min(id) FROM push WHERE case_id = ?", [cid])
+    few = json.loads(db.scalar("SELECT payload FROM outbox_event WHERE object_type = 'push'"
+                               " AND object_id = ?", [pid]))
+
+    def tx(cur):
+        outbox._emit_published(cur, "push", "p.id = ?", [pid])
+        got = cur.execute("SELECT payload FROM outbox_event WHERE object_type = 'push' AND object_id = ?"
+                          " ORDER BY id DESC LIMIT 1", [pid]).fetchone()[0]
+        raise _Done(got)
+
+    class _Done(Exception):
+        pass
+    with pytest.raises(_Done) as bulk:
+        db.write(tx)
+    assert json.loads(bulk.value.args[0]) == few
+    assert db.scalar("SELECT count(*) FROM outbox_event WHERE object_type = 'push' AND object_id = ?",
+                     [pid]) == 1

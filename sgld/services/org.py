@@ -526,10 +526,11 @@ OBJECT_LABELS: dict[str, str] = {
     "penalty_source": "行政处罚数据源", "project": "项目", "push": "推送", "revocation_request": "协同处理申请",
     "setting": "系统设置", "special_review": "专项审查", "special_review_minutes": "专项审查纪要",
     "user": "用户", "user_category": "窗口事项分工", "warning_entry": "警示名单记录",
-    "warning_list": "警示名单",
+    "warning_list": "警示名单", "webhook_subscription": "部门 Webhook", "outbox_event": "推送事件",
 }
 # keys of the before/after records -> field names (unknown keys are shown as they are)
 FIELD_LABELS: dict[str, str] = {
+    "url": "接收地址", "secret_hint": "密钥指纹", "states": "投递状态", "state": "投递状态",
     "absence_reason": "缺席理由", "active": "在用", "address": "地址", "applicant_info": "申请人信息",
     "attachment_id": "附件编号", "attended": "出席", "attendees": "参会人员", "basis": "依据",
     "case_count": "办件数", "case_id": "办件编号", "case_no": "办件编号", "categories": "事项分类",
