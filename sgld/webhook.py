@@ -39,6 +39,7 @@ _start_lock = threading.Lock()
 _round_lock = threading.Lock()
 _thread: threading.Thread | None = None
 _stop = threading.Event()
+_warned: set[int] = set()  # departments whose webhook could not be signed (logged once)
 
 
 def enabled() -> bool:
@@ -99,8 +100,10 @@ def deliver_round(stop: threading.Event | None = None) -> int:
         for sub, rows in outbox.due(clock.now()):
             try:
                 secret = outbox.secret_of(sub)
-            except SgldError as exc:
-                log.warning("webhook of department %s not signed: %s", sub["department_id"], exc)
+            except SgldError as exc:  # e.g. SGLD_WEBHOOK_KEY missing: nothing is sent unsigned
+                if sub["department_id"] not in _warned:
+                    _warned.add(sub["department_id"])
+                    log.warning("webhook of department %s not sent: %s", sub["department_id"], exc)
                 continue
             results: list[tuple[int, str | None]] = []
             for row in rows:

@@ -249,3 +249,19 @@ def test_form_and_bulk_paths_write_the_same_event_data(db):
     assert json.loads(bulk.value.args[0]) == few
     assert db.scalar("SELECT count(*) FROM outbox_event WHERE object_type = 'push' AND object_id = ?",
                      [pid]) == 1
+
+
+@pytest.mark.parametrize("who", ["leader", "approver", "supervisor", "liaison"])
+def test_only_admins_manage_webhooks_and_the_queue(db, who):
+    a = actor(who)
+    sm = dept(db, "市场监管局")
+    before = (db.scalar("SELECT count(*) FROM audit_log"), db.scalar("SELECT count(*) FROM webhook_subscription"))
+    calls = [lambda: outbox.register_webhook(a, sm, "http://127.0.0.1:9/x"),
+             lambda: outbox.rotate_secret(a, sm), lambda: outbox.set_webhook_active(a, sm, False),
+             lambda: outbox.retry(a, [1]), lambda: outbox.list_events(a),
+             lambda: outbox.list_subscriptions(a), lambda: outbox.state_counts(a)]
+    for call in calls:
+        with pytest.raises(PermissionDenied, match="没有权限"):
+            call()
+    assert (db.scalar("SELECT count(*) FROM audit_log"),
+            db.scalar("SELECT count(*) FROM webhook_subscription")) == before
