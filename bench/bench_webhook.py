@@ -7,6 +7,7 @@
   moment a user's write returns (committed) to the receiver having the
   event, p50/p95, the delivery worker running as in the server;
 * delivery throughput after a bulk import (events/s to one department);
+* the one-off backfill of the history's events (first start);
 * ``uptime`` (load average) before and after.
 
 Usage::
@@ -64,6 +65,9 @@ def main() -> int:
     from sgld.services import cases_import, outbox, push
     from sgld.services.accounts import actor_by_username
     from tests.webhook_receiver import Receiver
+    t = time.perf_counter()
+    n = outbox.backfill_once()
+    print(f"backfill of the demo history (first start): {n:,} events in {time.perf_counter() - t:.2f} s")
     approver, admin = actor_by_username("approver"), actor_by_username("admin")
     item = db.scalar("SELECT id FROM item WHERE code = 'SC-001'")
     uscc = db.scalar("SELECT uscc FROM enterprise ORDER BY id LIMIT 1")

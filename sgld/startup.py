@@ -25,6 +25,8 @@ def ensure_ready() -> None:
         from sgld import demo
         if demo.is_empty():
             demo.load(scale=1)
+    from sgld.services import outbox
+    outbox.backfill_once()  # the pull feed of records older than the outbox (first start only)
 
 
 def start_background(*, force: bool = False) -> bool:

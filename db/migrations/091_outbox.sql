@@ -52,3 +52,11 @@ CREATE TABLE webhook_subscription (
     updated_by     INTEGER,
     updated_at     TIMESTAMP NOT NULL
 );
+
+-- One row once the events of the records written before the outbox existed
+-- (or loaded by the demo) were added, as 'skipped' (sgld.services.outbox.backfill_once).
+CREATE TABLE outbox_backfill (
+    singleton  INTEGER PRIMARY KEY CHECK (singleton = 1),
+    done_at    TIMESTAMP NOT NULL,
+    events     BIGINT NOT NULL
+);

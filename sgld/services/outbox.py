@@ -131,7 +131,9 @@ _CASE_JOINS = (" JOIN approval_case c ON c.id = {a}.case_id JOIN item i ON i.id 
                " JOIN enterprise e ON e.id = c.enterprise_id")
 
 
-def _emit_published(cur, table: str, where: str, params: list) -> int:
+def _published_select(table: str, where: str) -> str:
+    """SELECT of (department_id, kind, object_type, object_id, payload,
+    created_at) for the pushes / claims matching ``where`` (alias ``p``)."""
     if table == "push":
         kind, extra = "push.created", ("'push_id', p.id, 'pushed_at', strftime(p.pushed_at, '%Y-%m-%dT%H:%M:%S'),"
                                        " 'due_on', strftime(p.due_on, '%Y-%m-%d')")
@@ -140,14 +142,87 @@ def _emit_published(cur, table: str, where: str, params: list) -> int:
         kind, extra = "claim.opened", ("'claim_id', p.id,"
                                        " 'available_at', strftime(p.available_at, '%Y-%m-%dT%H:%M:%S')")
         at = "p.available_at"
+    return (f"SELECT p.department_id, '{kind}' AS kind, '{table}' AS object_type, p.id AS object_id,"
+            f" CAST(json_object({extra}, {_case_fields('p')}) AS VARCHAR) AS payload, {at} AS created_at"
+            f" FROM {table} p{_CASE_JOINS.format(a='p')} WHERE {where}")
+
+
+def _emit_published(cur, table: str, where: str, params: list) -> int:
     n = cur.execute(
-        _INSERT + f"SELECT p.department_id, '{kind}', '{table}', p.id,"
-        f" CAST(json_object({extra}, {_case_fields('p')}) AS VARCHAR), {at},"
-        f" {_STATE_SQL.format(d='p.department_id')} FROM {table} p{_CASE_JOINS.format(a='p')}"
-        f" WHERE {where} ORDER BY p.id", params).fetchone()[0]
+        _INSERT + f"SELECT department_id, kind, object_type, object_id, payload, created_at,"
+        f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
+        " ORDER BY object_id", params).fetchone()[0]
     if n:
         wake.set()
     return n
+
+
+_LICENCE_SELECT = (
+    "SELECT d.department_id, 'licence.status_changed' AS kind, 'licence_event' AS object_type,"
+    " le.id AS object_id, CAST(json_object('licence_event_id', le.id, 'licence_id', le.licence_id,"
+    " 'licence_no', l.licence_no, 'licence_kind', l.kind, 'from_status', le.from_status,"
+    " 'to_status', le.to_status, 'reason', le.reason, 'ref', le.ref,"
+    " 'changed_at', strftime(le.created_at, '%Y-%m-%dT%H:%M:%S'), 'case_id', l.case_id,"
+    " 'case_no', c.case_no, 'enterprise_uscc', e.uscc, 'enterprise_name', e.name) AS VARCHAR) AS payload,"
+    " le.created_at FROM licence_event le JOIN licence l ON l.id = le.licence_id"
+    " JOIN approval_case c ON c.id = l.case_id JOIN enterprise e ON e.id = l.enterprise_id"
+    " JOIN (SELECT case_id, department_id FROM push UNION SELECT case_id, department_id FROM claim) d"
+    " ON d.case_id = l.case_id WHERE le.from_status IS NOT NULL AND {where}")
+
+_DECISION_SELECT = (
+    "SELECT q.department_id, 'request.decided' AS kind, 'revocation_request' AS object_type,"
+    " q.id AS object_id, CAST(json_object('request_id', q.id, 'request_no', q.request_no,"
+    " 'status', q.status, 'requested_action', q.requested_action, 'licence_id', q.licence_id,"
+    " 'licence_no', l.licence_no, 'new_licence_status', q.new_licence_status,"
+    " 'decision_reason', q.decision_reason, 'decided_at', strftime(q.decided_at, '%Y-%m-%dT%H:%M:%S'),"
+    " 'enterprise_uscc', e.uscc, 'enterprise_name', e.name,"
+    " 'explanation', CASE WHEN q.status = '不予撤销' THEN json_object('attachment_id', a.id,"
+    "  'file_name', a.file_name, 'sha256', a.sha256, 'verification_notes', q.verification_notes,"
+    "  'reason', q.decision_reason) END) AS VARCHAR) AS payload, q.decided_at AS created_at"
+    " FROM revocation_request q JOIN licence l ON l.id = q.licence_id"
+    " JOIN enterprise e ON e.id = q.enterprise_id"
+    " LEFT JOIN attachment a ON a.id = q.explanation_attachment_id"
+    " WHERE q.status IN ('已撤销', '不予撤销') AND q.decided_at IS NOT NULL AND {where}")
+
+_RANK = ("CASE kind WHEN 'licence.status_changed' THEN 0 WHEN 'request.decided' THEN 2 ELSE 1 END")
+
+
+def _missing(object_type: str, alias: str) -> str:
+    return (f"NOT EXISTS (SELECT 1 FROM outbox_event o WHERE o.object_type = '{object_type}'"
+            f" AND o.object_id = {alias}.id)")
+
+
+def backfill(cur) -> int:
+    """Events for the pushes, claims, licence status changes and decided
+    requests that have none (recorded before the outbox existed, or by the
+    demo loader), in time order, as ``skipped``: they complete the pull
+    feed and are not delivered to webhooks.  Idempotent; returns the count."""
+    parts = [_published_select("push", _missing("push", "p")),
+             _published_select("claim", _missing("claim", "p")),
+             _LICENCE_SELECT.format(where=_missing("licence_event", "le")),
+             _DECISION_SELECT.format(where=_missing("revocation_request", "q"))]
+    return cur.execute(
+        _INSERT + "SELECT department_id, kind, object_type, object_id, payload, created_at, 'skipped'"
+        f" FROM ({' UNION ALL '.join(parts)}) q ORDER BY created_at, {_RANK}, object_id,"
+        " department_id").fetchone()[0]
+
+
+def backfill_once() -> int:
+    """:func:`backfill` the first time the server starts on a database
+    (after the upgrade that added the outbox, or after the demo data was
+    loaded); later starts do nothing.  Returns the events written."""
+    db = get_db()
+    if db.scalar("SELECT count(*) FROM outbox_backfill"):
+        return 0
+
+    def tx(cur):
+        if cur.execute("SELECT count(*) FROM outbox_backfill").fetchone()[0]:
+            return 0
+        n = backfill(cur)
+        # bookkeeping like a migration (not audited): the outbox_backfill row records it
+        cur.execute("INSERT INTO outbox_backfill VALUES (1, ?, ?)", [clock.now(), n])
+        return n
+    return db.write(tx)
 
 
 def _emit_few(cur, table: str, ids: list[int]) -> int:
@@ -260,7 +335,7 @@ def emit_decision(cur, request_id: int) -> int:
     dept = r.pop("department_id")
     aid, name, sha = (r.pop("explanation_attachment_id"), r.pop("file_name"), r.pop("sha256"))
     notes = r.pop("verification_notes")
-    r["explanation"] = None if aid is None else {
+    r["explanation"] = None if r["status"] != "不予撤销" else {
         "attachment_id": aid, "file_name": name, "sha256": sha,
         "verification_notes": notes, "reason": r["decision_reason"]}
     emit(cur, dept, "request.decided", r, object_type="revocation_request", object_id=request_id)
