@@ -135,8 +135,6 @@ def main() -> int:
     # -- delivery latency ---------------------------------------------------------------
     rec = Receiver().start()
     rec.secret = outbox.register_webhook(admin, dept, rec.url)
-    os.environ["SGLD_WEBHOOK_POLL_SECONDS"] = "1"
-    settings.reset()
     webhook.start()
     done: dict[str, float] = {}
     for _ in range(args.writes):

@@ -57,7 +57,7 @@ SPEC: dict[str, tuple[str, str]] = {
     "WEBHOOK_MAX_ATTEMPTS": ("30", "Webhook 连续投递失败多少次后标记为投递失败（管理员可重试）"),
     "WEBHOOK_BACKOFF_SECONDS": ("2", "Webhook 首次重试前的等待（秒），此后每次加倍"),
     "WEBHOOK_BACKOFF_MAX_SECONDS": ("300", "Webhook 重试等待的上限（秒）"),
-    "WEBHOOK_POLL_SECONDS": ("1", "Webhook 投递线程检查队列的间隔（秒）；新事件写入时立即唤醒"),
+    "WEBHOOK_POLL_SECONDS": ("10", "Webhook 投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理"),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
 }
 

@@ -127,9 +127,12 @@ def _loop() -> None:
     from sgld.services import outbox
     while not _stop.is_set():
         try:
-            poll = _seconds("WEBHOOK_POLL_SECONDS", "1")
-            get_db().wait_for_writes()  # an emit wakes us before its transaction commits
+            poll = _seconds("WEBHOOK_POLL_SECONDS", "10")
+            # clear first: an emit after this sets it again (no lost wake-up); one
+            # before it belongs to a committed transaction or to the one running
+            # now, which wait_for_writes waits for (an emit wakes us before its commit)
             outbox.wake.clear()
+            get_db().wait_for_writes()
             n = deliver_round(_stop)
             if n:
                 continue  # more may be due at once (batches of 20 per department)

@@ -582,22 +582,29 @@ def due(now: datetime, batch: int = 20) -> list[tuple[dict, list[dict]]]:
     """For each active subscription, its next events to send, in id order:
     the leading pending events that are due, stopping at the first failed
     one (later events wait behind it: order per department) or at one that
-    waits for its back-off."""
+    waits for its back-off.  One query for all departments."""
     db = get_db()
-    out = []
-    for sub in db.dicts("SELECT id, department_id, url, secret_salt FROM webhook_subscription"
-                        " WHERE active ORDER BY department_id"):
-        rows = db.dicts("SELECT id, department_id, kind, payload, created_at, state, attempts,"
-                        " next_attempt_at FROM outbox_event WHERE department_id = ?"
-                        " AND state IN ('pending', 'failed') ORDER BY id LIMIT ?",
-                        [sub["department_id"], batch])
-        send = []
-        for r in rows:
-            if r["state"] == "failed" or (r["next_attempt_at"] is not None and r["next_attempt_at"] > now):
-                break
-            send.append(r)
-        if send:
-            out.append((sub, send))
+    subs = {s["department_id"]: s for s in db.dicts(
+        "SELECT id, department_id, url, secret_salt FROM webhook_subscription WHERE active")}
+    if not subs:
+        return []
+    rows = db.dicts(
+        "SELECT e.id, e.department_id, e.kind, e.payload, e.created_at, e.state, e.attempts,"
+        " e.next_attempt_at FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
+        " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)"
+        " QUALIFY row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) <= ?"
+        " ORDER BY e.department_id, e.id", [batch])
+    out, send, blocked = [], {}, set()
+    for r in rows:
+        d = r["department_id"]
+        if d in blocked:
+            continue
+        if r["state"] == "failed" or (r["next_attempt_at"] is not None and r["next_attempt_at"] > now):
+            blocked.add(d)
+            continue
+        send.setdefault(d, []).append(r)
+    for d in sorted(send):
+        out.append((subs[d], send[d]))
     return out
 
 
@@ -612,11 +619,13 @@ def record_attempts(results: list[tuple[int, str | None]]) -> None:
     now = clock.now()
 
     def tx(cur):
+        ok = [eid for eid, error in results if error is None]
+        if ok:
+            cur.execute("UPDATE outbox_event SET state = 'delivered', attempts = attempts + 1,"
+                        " last_attempt_at = ?, delivered_at = ?, last_error = NULL, next_attempt_at = NULL"
+                        f" WHERE state = 'pending' AND id IN ({','.join('?' * len(ok))})", [now, now, *ok])
         for eid, error in results:
             if error is None:
-                cur.execute("UPDATE outbox_event SET state = 'delivered', attempts = attempts + 1,"
-                            " last_attempt_at = ?, delivered_at = ?, last_error = NULL,"
-                            " next_attempt_at = NULL WHERE id = ? AND state = 'pending'", [now, now, eid])
                 continue
             row = cur.execute("SELECT attempts FROM outbox_event WHERE id = ? AND state = 'pending'",
                               [eid]).fetchone()
