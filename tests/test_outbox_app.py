@@ -18,18 +18,18 @@ def test_register_shows_secret_once_and_lists_events(db):
     at = tab_run()
     assert not at.exception
     assert "推送队列" in [t.label for t in at.tabs]
-    assert "部门 Webhook" in [h.value for h in at.subheader]
+    assert "部门事件接收地址" in [h.value for h in at.subheader]
     sm = db.scalar("SELECT id FROM department WHERE name = '市场监管局'")
     sel = next(s for s in at.selectbox if s.key == "ob_dept")
     sel.set_value(sm).run()
     url = next(t for t in at.text_input if t.label == "接收地址")
     url.input("ftp://bad")
-    button(at, "登记 Webhook").click().run()
+    button(at, "登记接收地址").click().run()
     assert any("http" in e.value for e in at.error)
     assert db.scalar("SELECT count(*) FROM webhook_subscription") == 0
     assert next(t for t in at.text_input if t.label == "接收地址").value == "ftp://bad"  # input kept
     next(t for t in at.text_input if t.label == "接收地址").input("http://127.0.0.1:9/hook")
-    button(at, "登记 Webhook").click().run()
+    button(at, "登记接收地址").click().run()
     assert not at.exception and not at.error
     codes = [c.value for c in at.code]
     assert codes and codes[0].startswith("whsec_")

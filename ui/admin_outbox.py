@@ -20,14 +20,14 @@ def _secret_once() -> None:
     shown = st.session_state.pop(SECRET_KEY, None)
     if shown:
         dept, secret = shown
-        st.warning(f"{md_text(dept)}的 Webhook 签名密钥如下，只显示这一次：请立即复制并通过安全渠道交给该部门"
+        st.warning(f"{md_text(dept)}的事件推送签名密钥如下，只显示这一次：请立即复制并通过安全渠道交给该部门"
                    "系统的管理员（接收方用它校验 X-SGLD-Signature）。离开本页后无法再次查看，只能更换。",
                    icon=":material/key:")
         st.code(secret, language=None)
 
 
 def _subscriptions(actor) -> list[dict]:
-    st.subheader("部门 Webhook")
+    st.subheader("部门事件接收地址")
     st.caption("每个监管部门（或其他许可部门）可登记一个接收地址。推送审批结果、证照状态变更、协同处理决定"
                "等事件在业务数据保存的同一事务中写入推送队列，由后台线程按部门顺序逐条投递（签名、失败重试、"
                "至少投递一次）。未登记的部门事件仅供其系统拉取；停用后事件继续排队，启用后按顺序补投。")
@@ -43,7 +43,7 @@ def _subscriptions(actor) -> list[dict]:
         "最早未投递事件": s["oldest_pending_at"]} for s in subs],
         columns=["部门", "接收地址", "状态", "密钥指纹", "待投递", "投递失败", "已投递", "最近投递",
                  "最早未投递事件"])
-    data_table(frame, key="ob_subs", file_name="部门Webhook")
+    data_table(frame, key="ob_subs", file_name="部门事件接收地址")
     return subs
 
 
@@ -59,7 +59,7 @@ def _manage(actor, subs: list[dict]) -> None:
     with st.form(f"ob_url_{did}"):
         url = st.text_input("接收地址", value=s["url"] or "", placeholder="https://部门系统/接收路径",
                             help="http:// 或 https:// 开头；不跟随重定向，不经代理。")
-        label = "登记 Webhook" if s["subscription_id"] is None else "保存接收地址并启用"
+        label = "登记接收地址" if s["subscription_id"] is None else "保存接收地址并启用"
         if st.form_submit_button(label, type="primary"):
             with action("已保存接收地址"):
                 secret = outbox.register_webhook(actor, did, url)
@@ -71,14 +71,14 @@ def _manage(actor, subs: list[dict]) -> None:
     c = st.columns(2)
     if s["active"]:
         with c[0]:
-            if forms.confirmed(f"ob_off_{did}", "停用 Webhook",
+            if forms.confirmed(f"ob_off_{did}", "停用推送",
                                f"停用后不再向{md_text(s['department'])}投递，事件继续排队，启用后按顺序补投。",
                                "确认停用"):
                 with action("已停用"):
                     outbox.set_webhook_active(actor, did, False)
                     st.rerun()
     else:
-        if c[0].button("启用 Webhook", key=f"ob_on_{did}"):
+        if c[0].button("启用推送", key=f"ob_on_{did}"):
             with action("已启用"):
                 outbox.set_webhook_active(actor, did, True)
                 st.rerun()
@@ -100,7 +100,7 @@ def _events(actor, subs: list[dict]) -> None:
     for col, (state, name) in zip(cols, outbox.STATES.items()):
         col.metric(name, counts.get(state, 0))
     if not webhook.running():
-        st.caption("本进程的投递线程未运行（SGLD_WEBHOOK=off，或服务尚未完成启动）：事件保存在队列中，"
+        st.caption("本进程的投递线程未运行（配置项 SGLD_WEBHOOK 为关闭，或服务尚未完成启动）：事件保存在队列中，"
                    "线程运行后按顺序投递。")
     c = st.columns(2)
     states = ["failed", "pending", "delivered", "skipped", None]

@@ -527,7 +527,7 @@ OBJECT_LABELS: dict[str, str] = {
     "penalty_source": "行政处罚数据源", "project": "项目", "push": "推送", "revocation_request": "协同处理申请",
     "setting": "系统设置", "special_review": "专项审查", "special_review_minutes": "专项审查纪要",
     "user": "用户", "user_category": "窗口事项分工", "warning_entry": "警示名单记录",
-    "warning_list": "警示名单", "webhook_subscription": "部门 Webhook", "outbox_event": "推送事件",
+    "warning_list": "警示名单", "webhook_subscription": "部门事件接收地址", "outbox_event": "推送事件",
 }
 # keys of the before/after records -> field names (unknown keys are shown as they are)
 FIELD_LABELS: dict[str, str] = {

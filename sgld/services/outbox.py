@@ -351,7 +351,7 @@ def master_key() -> str:
         return key
     cfg = settings.get()
     if not cfg.demo:
-        raise ConfigError("生产模式使用 Webhook 推送须设置 SGLD_WEBHOOK_KEY（签名密钥的主密钥，"
+        raise ConfigError("生产模式向部门系统推送事件须设置 SGLD_WEBHOOK_KEY（签名密钥的主密钥，"
                           "至少 32 个字符，不得存入数据库）。")
     from sgld.settings import _demo_cookie_key
     return _demo_cookie_key(cfg.data_dir, ".webhook_key")
@@ -445,7 +445,7 @@ def register_webhook(actor: Actor, department_id, url) -> str:
     it.  A new subscription gets a new signing secret, returned here **once**
     (the admin hands it to the department); a URL change keeps the secret
     and returns ``""``.  Events still pending are delivered to the new URL."""
-    _admin(actor, "登记 Webhook")
+    _admin(actor, "登记事件接收地址")
     url = check_url(url)
     master_key()  # refuses before anything is written when no key is configured
 
@@ -456,7 +456,7 @@ def register_webhook(actor: Actor, department_id, url) -> str:
                           [did]).fetchone()
         if old is not None:
             if old[1] == url and old[2]:
-                raise StateError(f"“{name}”的 Webhook 已是该地址且在用，无需重复登记。")
+                raise StateError(f"“{name}”的事件接收地址已是该地址且在用，无需重复登记。")
             cur.execute("UPDATE webhook_subscription SET url = ?, active = TRUE, updated_by = ?,"
                         " updated_at = ? WHERE id = ?", [url, actor.user_id, now, old[0]])
             audit.record(cur, actor, "update", "webhook_subscription", old[0],
@@ -479,7 +479,7 @@ def register_webhook(actor: Actor, department_id, url) -> str:
 def rotate_secret(actor: Actor, department_id) -> str:
     """A new signing secret for the department's webhook (returned once);
     the old one stops working at once."""
-    _admin(actor, "更换 Webhook 签名密钥")
+    _admin(actor, "更换事件推送签名密钥")
     master_key()
 
     def tx(cur):
@@ -487,7 +487,7 @@ def rotate_secret(actor: Actor, department_id) -> str:
         row = cur.execute("SELECT id, secret_hint FROM webhook_subscription WHERE department_id = ?",
                           [did]).fetchone()
         if row is None:
-            raise StateError(f"“{name}”尚未登记 Webhook。")
+            raise StateError(f"“{name}”尚未登记事件接收地址。")
         salt = secrets.token_hex(16)
         secret = _secret(row[0], salt)
         cur.execute("UPDATE webhook_subscription SET secret_salt = ?, secret_hint = ?, updated_by = ?,"
@@ -501,16 +501,16 @@ def rotate_secret(actor: Actor, department_id) -> str:
 
 def set_webhook_active(actor: Actor, department_id, active: bool) -> None:
     """Pause (events keep accumulating as pending) or resume delivery."""
-    _admin(actor, "停用或启用 Webhook")
+    _admin(actor, "停用或启用事件推送")
 
     def tx(cur):
         did, name = _department(cur, department_id)
         row = cur.execute("SELECT id, active FROM webhook_subscription WHERE department_id = ?",
                           [did]).fetchone()
         if row is None:
-            raise StateError(f"“{name}”尚未登记 Webhook。")
+            raise StateError(f"“{name}”尚未登记事件接收地址。")
         if bool(row[1]) == bool(active):
-            raise StateError(f"“{name}”的 Webhook 已是{'在用' if active else '停用'}状态。")
+            raise StateError(f"“{name}”的事件推送已是{'在用' if active else '停用'}状态。")
         cur.execute("UPDATE webhook_subscription SET active = ?, updated_by = ?, updated_at = ?"
                     " WHERE id = ?", [bool(active), actor.user_id, clock.now(), row[0]])
         audit.record(cur, actor, "activate" if active else "deactivate", "webhook_subscription", row[0],
