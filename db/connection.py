@@ -276,6 +276,12 @@ class Database:
                         u.finish(result=r)
                 break
 
+    def wait_for_writes(self) -> None:
+        """Return once the write transaction running now (if any) has ended:
+        a background reader woken by a writer then sees its commit."""
+        with self._write_lock:
+            pass
+
     @property
     def in_transaction(self) -> bool:
         return getattr(self._local, "tx", None) is not None

@@ -50,6 +50,14 @@ SPEC: dict[str, tuple[str, str]] = {
     "SSO_CONTACT": ("", "未开通账号时提示用户联系的人或部门（可含电话），默认为 <审批局全称>系统管理员"),
     "SSO_LABEL": ("统一身份认证登录", "统一身份认证登录按钮的文字"),
     "CONTACT_PHONE": ("", "公文联系电话（联系人账号未填写电话时使用，如审批局办公室电话）"),
+    # outbound webhooks (issue 18; see docs/webhooks.md and sgld/webhook.py)
+    "WEBHOOK": ("on", "部门系统事件推送（Webhook）投递线程：on 或 off（off 时事件仍写入推送队列，可拉取，恢复后补投）"),
+    "WEBHOOK_KEY": ("", "事件推送签名密钥的主密钥（至少 32 个字符，不得存入数据库）；生产模式登记接收地址前必填，更换后所有部门的签名密钥随之改变"),
+    "WEBHOOK_TIMEOUT_SECONDS": ("5", "事件推送单次投递的超时（秒）"),
+    "WEBHOOK_MAX_ATTEMPTS": ("30", "事件推送连续投递失败多少次后标记为投递失败（管理员可重试）"),
+    "WEBHOOK_BACKOFF_SECONDS": ("2", "事件推送首次重试前的等待（秒），此后每次加倍"),
+    "WEBHOOK_BACKOFF_MAX_SECONDS": ("300", "事件推送重试等待的上限（秒）"),
+    "WEBHOOK_POLL_SECONDS": ("10", "事件推送投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理"),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
 }
 

@@ -1,6 +1,6 @@
 """Start-up: migrate, and in demo mode fill an empty database with demo data;
 :func:`start_background` starts the in-process background work (the
-scheduled penalty extraction)."""
+scheduled penalty extraction, the webhook delivery worker)."""
 from __future__ import annotations
 
 import os
@@ -25,15 +25,25 @@ def ensure_ready() -> None:
         from sgld import demo
         if demo.is_empty():
             demo.load(scale=1)
+    from sgld.services import outbox
+    outbox.backfill_once()  # the pull feed of records older than the outbox (first start only)
 
 
 def start_background(*, force: bool = False) -> bool:
-    """Start the penalty-sync scheduler of this server process (idempotent).
-    Off when ``SGLD_PENALTY_SYNC_MINUTES`` is 0, and under pytest unless a
-    test passes ``force=True``."""
+    """Start the penalty-sync scheduler and the webhook delivery worker of
+    this server process (idempotent).  The scheduler is off when
+    ``SGLD_PENALTY_SYNC_MINUTES`` is 0, the worker when ``SGLD_WEBHOOK`` is
+    off; both are off under pytest unless a test passes ``force=True``.
+    Returns whether the scheduler was started by this call."""
     if not force and "PYTEST_CURRENT_TEST" in os.environ:
         return False
-    from sgld import scheduler
+    import logging
+
+    from sgld import scheduler, webhook
+    try:
+        webhook.start()
+    except Exception:  # noqa: BLE001 - a bad webhook setting must not stop the scheduler
+        logging.getLogger(__name__).exception("could not start the webhook delivery worker")
     return scheduler.start()
 
 

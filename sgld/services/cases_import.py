@@ -36,6 +36,7 @@ from sgld.errors import ValidationError
 from sgld.export import to_xlsx
 from sgld.security import Actor
 from sgld.services.push import LICENCE_KINDS, STAGES, due_table, require_writer
+from sgld.services import outbox
 
 MAX_ROWS = 200_000
 
@@ -383,6 +384,7 @@ def _write(cur, actor, rows: pd.DataFrame, file_name: str, sha: str) -> dict:
             " JOIN item_department x ON x.item_id = c.item_id"
             " JOIN department d ON d.id = x.department_id AND d.active ORDER BY c.id", [now]
         ).fetchone()[0]
+        outbox.emit_for_cases(cur, "_imp_case")  # the department systems' events (issue 18)
         cur.execute("DROP TABLE _imp_case")
     finally:
         cur.unregister("_imp")

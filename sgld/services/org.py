@@ -508,7 +508,8 @@ ACTION_LABELS: dict[str, str] = {
     "penalty_sync": "抽取行政处罚", "penalty_sync_failed": "抽取行政处罚失败", "propose": "提出审查议题",
     "push": "推送", "recompute": "重新计算警示名单", "record_meeting": "记录会议", "record_review": "填写审查记录",
     "redispatch": "更换联络员", "release": "修正并放行", "remove_calendar_day": "删除节假日设置",
-    "reset_password": "重置密码", "reset_watermark": "重置增量位置", "restore": "恢复数据库",
+    "reset_password": "重置密码", "reset_watermark": "重置增量位置", "restore": "恢复数据库", "retry": "重试投递",
+    "rotate_secret": "更换签名密钥",
     "resubmit": "重新提交审察", "send_back": "退回修改", "send_letter": "发出商请函",
     "set_calendar_day": "设置节假日", "sign": "签收", "sign_explanation": "签收书面说明",
     "sign_report": "签署现场审查情况报告", "sso_auto_create": "统一身份认证自动开通账号",
@@ -526,10 +527,11 @@ OBJECT_LABELS: dict[str, str] = {
     "penalty_source": "行政处罚数据源", "project": "项目", "push": "推送", "revocation_request": "协同处理申请",
     "setting": "系统设置", "special_review": "专项审查", "special_review_minutes": "专项审查纪要",
     "user": "用户", "user_category": "窗口事项分工", "warning_entry": "警示名单记录",
-    "warning_list": "警示名单",
+    "warning_list": "警示名单", "webhook_subscription": "部门事件接收地址", "outbox_event": "推送事件",
 }
 # keys of the before/after records -> field names (unknown keys are shown as they are)
 FIELD_LABELS: dict[str, str] = {
+    "url": "接收地址", "secret_hint": "密钥指纹", "states": "投递状态", "state": "投递状态",
     "absence_reason": "缺席理由", "active": "在用", "address": "地址", "applicant_info": "申请人信息",
     "attachment_id": "附件编号", "attended": "出席", "attendees": "参会人员", "basis": "依据",
     "case_count": "办件数", "case_id": "办件编号", "case_no": "办件编号", "categories": "事项分类",

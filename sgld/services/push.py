@@ -36,7 +36,7 @@ from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
-from sgld.services import enterprises
+from sgld.services import enterprises, outbox
 
 STAGES = ("需监管部门参与环节", "办结")
 STAGE_INVOLVE, STAGE_DONE = STAGES
@@ -205,6 +205,11 @@ def _publish(cur, actor, case_id: int, item: dict, stage: str, department_ids: l
                 [case_id, dept, stage, now, reason]).fetchone()[0]
         made[table].append(pid)
     if made[table]:
+        # the department systems' events, in this transaction (issue 18)
+        if table == "push":
+            outbox.emit_pushes(cur, made[table])
+        else:
+            outbox.emit_claims(cur, made[table])
         audit.record(cur, actor, "push" if table == "push" else "open_claim", "case", case_id,
                      after={"stage": stage, "department_ids": department_ids, "reason": reason,
                             f"{table}_ids": made[table]})
@@ -365,10 +370,12 @@ def read_scan(actor: Actor, attachment_id: int) -> tuple[dict, bytes]:
 
 # -- licence status (revocation feature calls this) -----------------------
 def change_licence_status(cur, actor, licence_id: int, new_status: str, reason: str,
-                          ref: str | None = None) -> str:
+                          ref: str | None = None, notify=()) -> str:
     """Inside the caller's transaction: change a licence's status, writing
-    its history row, the case timeline line and the audit record.  Returns
-    the previous status."""
+    its history row, the case timeline line, the audit record and the
+    ``licence.status_changed`` events of the departments that see the case
+    plus ``notify`` (those the result is re-pushed to).  Returns the
+    previous status."""
     require_writer(actor, "approver", "admin", action="变更证照状态")
     new_status = v.choice(new_status, LICENCE_STATUSES, "证照状态")
     reason = v.text(reason, "变更原因", max_len=500, multiline=True)
@@ -385,9 +392,11 @@ def change_licence_status(cur, actor, licence_id: int, new_status: str, reason: 
     now = clock.now()
     cur.execute("UPDATE licence SET status = ?, status_changed_at = ? WHERE id = ?",
                 [new_status, now, licence_id])
-    cur.execute("INSERT INTO licence_event (licence_id, from_status, to_status, reason, ref, actor_id,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [licence_id, old, new_status, reason, ref, getattr(actor, "user_id", None), now])
+    le_id = cur.execute(
+        "INSERT INTO licence_event (licence_id, from_status, to_status, reason, ref, actor_id,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [licence_id, old, new_status, reason, ref, getattr(actor, "user_id", None), now]).fetchone()[0]
+    outbox.emit_licence_change(cur, le_id, also=notify)
     audit.record(cur, actor, "change_status", "licence", licence_id,
                  before={"status": old}, after={"status": new_status, "reason": reason, "ref": ref})
     add_case_event(cur, actor, case_id, "证照状态变更", f"证照 {no}：{old} → {new_status}（{reason}）")

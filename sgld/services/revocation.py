@@ -41,7 +41,7 @@ from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
-from sgld.services import push
+from sgld.services import outbox, push
 
 ACTIONS = ("撤销许可决定", "吊销许可证", "吊销营业执照")
 STATUSES = ("已提交", "核实中", "已撤销", "不予撤销", "已撤回")
@@ -425,12 +425,14 @@ def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
                 raise StateError(f"证照“{lic[2]}”当前状态为“{eff}”，不能再{r['requested_action']}；"
                                  "请作出不予撤销决定并说明情况。")
             new_status = NEW_STATUS[r["requested_action"]]
-            push.change_licence_status(cur, actor, r["licence_id"], new_status,
-                                       f"{r['requested_action']}：{reason}", ref=r["request_no"])
             item = cur.execute("SELECT department_id FROM item_department x JOIN department d"
                                " ON d.id = x.department_id WHERE x.item_id = ? AND d.active",
                                [r["item_id"]]).fetchall()
             depts = sorted({d[0] for d in item} | {r["department_id"]})
+            # the departments the result is synced to again hear of the change too
+            push.change_licence_status(cur, actor, r["licence_id"], new_status,
+                                       f"{r['requested_action']}：{reason}", ref=r["request_no"],
+                                       notify=depts)
             made = push.push_case_result(
                 cur, actor, lic[3], depts,
                 f"证照 {lic[2]} {new_status}（协同处理申请 {r['request_no']}）")
@@ -459,6 +461,7 @@ def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
             push.add_case_event(cur, actor, case_id, "协同处理决定",
                                 f"协同处理申请 {r['request_no']}：不予{r['requested_action']}，已出具书面说明")
             result = {"status": status, "attachment_id": aid}
+        outbox.emit_decision(cur, request_id)  # to the requesting department (issue 18)
         audit.record(cur, actor, "decide", OWNER, request_id, before={"status": r["status"]},
                      after={"status": status, "reason": reason, "notes": the_notes,
                             **{k: v_ for k, v_ in result.items() if k != "pushes"}})
