@@ -126,6 +126,8 @@ def list_users(actor: Actor) -> list[dict]:
         " coalesce(string_agg(r.role, ',' ORDER BY r.role), '') AS roles"
         " FROM app_user u JOIN department d ON d.id = u.department_id"
         " LEFT JOIN user_role r ON r.user_id = u.id"
+        # API clients' backing rows are managed under 接口管理, never as people
+        " WHERE u.id NOT IN (SELECT user_id FROM api_client)"
         " GROUP BY ALL ORDER BY u.id")
     now = clock.now()
     for r in rows:
@@ -138,7 +140,8 @@ def list_users(actor: Actor) -> list[dict]:
 
 def _user_row(cur, user_id: int) -> dict:
     row = cur.execute("SELECT id, username, display_name, department_id, active, phone"
-                      " FROM app_user WHERE id = ?", [user_id]).fetchone()
+                      " FROM app_user WHERE id = ?"
+                      " AND id NOT IN (SELECT user_id FROM api_client)", [user_id]).fetchone()
     if row is None:
         raise NotFound("用户不存在。")
     roles = sorted(r[0] for r in cur.execute("SELECT role FROM user_role WHERE user_id = ?",
