@@ -100,7 +100,7 @@ INSPECTION = {
     "entity_name": F("string", "被检查对象名称", description="已登记企业可空"),
     "inspected_at": F("datetime", "检查时间", True, "不能晚于当前时间", example="2026-03-05T14:30"),
     "place": F("string", "检查地点", True),
-    "result": F("string", "检查结果", True, "取值见系统管理中的检查结果选项，如“未发现问题”"),
+    "result": F("string", "检查结果", True, "取值见 系统管理 → 监管数据 中的检查结果选项，如“合格”"),
     "findings": F("string", "检查情况"),
     "inspectors": F("string", "检查人员", True),
     "evidence": F("array", "证据材料", items=F("file", "文件"), max_items=20),
