@@ -417,7 +417,8 @@ def store_nonce(cur, caller: Caller) -> None:
     """Persist the call's nonce (inside the call's own transaction when it
     has one); prune nonces older than twice the window now and then."""
     now = clock.now()
-    cur.execute("INSERT INTO api_nonce VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    # unique by the in-memory check (loaded from this table at start)
+    cur.execute("INSERT INTO api_nonce VALUES (?, ?, ?)",
                 [caller.client.id, caller.nonce, now])
     if secrets.randbelow(500) == 0:
         cur.execute("DELETE FROM api_nonce WHERE seen_at < ?",

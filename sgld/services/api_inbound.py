@@ -85,22 +85,26 @@ def _item_id(cur, code: str) -> int:
     return row[0]
 
 
-def _case_answer(cur, case_id: int, stage: str) -> dict:
-    no, cur_stage = cur.execute("SELECT case_no, stage FROM approval_case WHERE id = ?",
-                                [case_id]).fetchone()
-    pushes = [{"push_id": r[0], "department": r[1], "due_on": r[2].isoformat()} for r in cur.execute(
-        "SELECT p.id, d.name, p.due_on FROM push p JOIN department d ON d.id = p.department_id"
-        " WHERE p.case_id = ? AND p.stage = ? AND p.reason IS NULL ORDER BY p.id",
-        [case_id, stage]).fetchall()]
-    claims = [{"claim_id": r[0], "department": r[1]} for r in cur.execute(
-        "SELECT c.id, d.name FROM claim c JOIN department d ON d.id = c.department_id"
-        " WHERE c.case_id = ? AND c.stage = ? AND c.reason IS NULL ORDER BY c.id",
-        [case_id, stage]).fetchall()]
-    licences = [r[0] for r in cur.execute("SELECT licence_no FROM licence WHERE case_id = ?"
-                                          " ORDER BY id", [case_id]).fetchall()]
-    scans = [r[0] for r in cur.execute("SELECT id FROM attachment WHERE owner_type = 'case'"
-                                       " AND owner_id = ? ORDER BY id", [str(case_id)]).fetchall()]
-    return {"case_id": case_id, "case_no": no, "stage": cur_stage, "pushes": pushes,
+def _case_answer(cur, case_id: int, stage: str, *, with_files: bool = True) -> dict:
+    rows = cur.execute(
+        "SELECT 'push', p.id, d.name, p.due_on, c.case_no, c.stage FROM approval_case c"
+        " LEFT JOIN push p ON p.case_id = c.id AND p.stage = ? AND p.reason IS NULL"
+        " LEFT JOIN department d ON d.id = p.department_id WHERE c.id = ?"
+        " UNION ALL SELECT 'claim', x.id, d.name, NULL, NULL, NULL FROM claim x"
+        " JOIN department d ON d.id = x.department_id"
+        " WHERE x.case_id = ? AND x.stage = ? AND x.reason IS NULL ORDER BY 1 DESC, 2",
+        [stage, case_id, case_id, stage]).fetchall()
+    head = next(r for r in rows if r[0] == "push")
+    pushes = [{"push_id": r[1], "department": r[2], "due_on": r[3].isoformat()}
+              for r in rows if r[0] == "push" and r[1] is not None]
+    claims = [{"claim_id": r[1], "department": r[2]} for r in rows if r[0] == "claim"]
+    licences, scans = [], []
+    if with_files:  # only when the call brought a licence or scans: two reads fewer otherwise
+        licences = [r[0] for r in cur.execute("SELECT licence_no FROM licence WHERE case_id = ?"
+                                              " ORDER BY id", [case_id]).fetchall()]
+        scans = [r[0] for r in cur.execute("SELECT id FROM attachment WHERE owner_type = 'case'"
+                                           " AND owner_id = ? ORDER BY id", [str(case_id)]).fetchall()]
+    return {"case_id": case_id, "case_no": head[4], "stage": head[5], "pushes": pushes,
             "claims": claims, "licences": licences, "scan_ids": scans}
 
 
@@ -142,7 +146,8 @@ def post_case(caller, data: dict, req_hash: str) -> tuple[int, dict, bool]:
         else:
             raise Conflict("CASE_EXISTS", f"办件编号“{case_no}”已在“{row[1]}”环节登记，"
                            f"不能再以“{stage}”环节登记（重试请发送与首次完全相同的请求）。")
-        answer = _case_answer(cur, cid, stage)
+        answer = _case_answer(cur, cid, stage,
+                              with_files=bool(data.get("licence") or files or row is not None))
         ac.store_answer(cur, caller.client.id, "case", key, req_hash, 201, answer)
         ac.store_nonce(cur, caller)
         return 201, answer, False
