@@ -53,6 +53,7 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--batches", type=int, default=20)
     ap.add_argument("--scale", type=int, default=1)
+    ap.add_argument("--batch", type=int, default=50, help="cases per call of POST /cases/batch")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -87,45 +88,55 @@ def main() -> int:
     today = date.today().isoformat()
     try:
         per = args.cases // args.threads
-        errors: list[str] = []
-        done = [0] * args.threads
 
-        def run(i: int) -> None:
-            c = clients[i]
-            with httpx.Client(timeout=60) as http:
-                for n in range(per):
-                    no = f"BENCH-{i}-{n}"
-                    code = make("91320602" + str(int(hashlib.sha256(no.encode()).hexdigest(), 16))[:9])
-                    r = post(http, srv.url, c["key_id"], c["secret"], "/cases", {
-                        "case_no": no, "stage": "需监管部门参与环节", "item_code": item, "uscc": code,
-                        "enterprise_name": f"压测企业{no}", "project_no": f"BP-{no}",
-                        "reply": "同意", "decided_on": today})
-                    if r.status_code != 201:
-                        errors.append(r.text[:200])
-                    else:
-                        done[i] += 1
+        def body(no: str) -> dict:
+            code = make("91320602" + str(int(hashlib.sha256(no.encode()).hexdigest(), 16))[:9])
+            return {"case_no": no, "stage": "需监管部门参与环节", "item_code": item, "uscc": code,
+                    "enterprise_name": f"压测企业{no}", "project_no": f"BP-{no}",
+                    "reply": "同意", "decided_on": today}
 
-        # warm-up: one call per client
+        def measure(label: str, tag: str, batch: int) -> None:
+            errors: list[str] = []
+            done = [0] * args.threads
+
+            def run(i: int) -> None:
+                c = clients[i]
+                with httpx.Client(timeout=120) as http:
+                    for n in range(0, per, batch):
+                        nos = [f"BENCH-{tag}-{i}-{k}" for k in range(n, min(n + batch, per))]
+                        if batch == 1:
+                            r = post(http, srv.url, c["key_id"], c["secret"], "/cases", body(nos[0]))
+                            ok = r.status_code == 201
+                            done[i] += ok
+                        else:
+                            r = post(http, srv.url, c["key_id"], c["secret"], "/cases/batch",
+                                     {"cases": [body(no) for no in nos]})
+                            ok = r.status_code == 200 and r.json()["created"] == len(nos)
+                            done[i] += r.json().get("created", 0) if r.status_code == 200 else 0
+                        if not ok:
+                            errors.append(r.text[:300])
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(args.threads)]
+            t = time.perf_counter()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            secs = time.perf_counter() - t
+            total = sum(done)
+            print(f"{label}, {args.threads} concurrent clients: {total} cases in {secs:.1f} s = "
+                  f"{total / secs:.0f} cases/s, errors {len(errors)}  (target ≥ 300/s)")
+            if errors:
+                print("  first error:", errors[0])
+            print(uptime())
+
+        # warm-up: one call
         with httpx.Client(timeout=60) as http:
-            r = post(http, srv.url, clients[0]["key_id"], clients[0]["secret"], "/cases", {
-                "case_no": "BENCH-WARM", "stage": "需监管部门参与环节", "item_code": item,
-                "uscc": make("91320602" + "123456789"), "enterprise_name": "预热企业",
-                "project_no": "BP-WARM", "reply": "同意", "decided_on": today})
+            r = post(http, srv.url, clients[0]["key_id"], clients[0]["secret"], "/cases",
+                     body("BENCH-WARM"))
             assert r.status_code == 201, r.text
         print(uptime())
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(args.threads)]
-        t = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        secs = time.perf_counter() - t
-        total = sum(done)
-        print(f"inbound cases, {args.threads} concurrent clients: {total} in {secs:.1f} s = "
-              f"{total / secs:.0f} cases/s, errors {len(errors)}  (target ≥ 300/s)")
-        if errors:
-            print("  first error:", errors[0])
-        print(uptime())
+        measure("inbound cases, one per call (POST /cases)", "S", 1)
+        measure(f"inbound cases, {args.batch} per call (POST /cases/batch)", "B", args.batch)
 
         rows_total, t_pen = 0, 0.0
         with httpx.Client(timeout=300) as http:
@@ -153,7 +164,11 @@ def main() -> int:
                      " WHERE case_no LIKE 'BENCH-%'")
     audited = db.scalar("SELECT count(*) FROM audit_log WHERE id > ? AND action = 'create'"
                         " AND object_type = 'case' AND actor LIKE 'api:压测平台%'", [audit_before])
-    print(f"database: {cases} bench cases ({dups} duplicates), {audited} case audit rows")
+    in_batches = db.scalar("SELECT coalesce(sum(CAST(json_extract(after_json, '$.case_count') AS INTEGER)), 0)"
+                           " FROM audit_log WHERE id > ? AND action = 'import' AND object_type = 'case'"
+                           " AND actor LIKE 'api:压测平台%'", [audit_before])
+    print(f"database: {cases} bench cases ({dups} duplicates); audited: {audited} one by one, "
+          f"{in_batches} in batch audit rows")
     connection.reset()
     v = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=env,
                        capture_output=True, text=True)

@@ -152,6 +152,31 @@ def test_case_push_idempotent_retry_and_conflict(env):
     assert missing.status_code == 404 and _code(missing) == "NOT_FOUND"
 
 
+def test_case_batch_through_the_import(env):
+    api = env["api"]["审批平台"]
+    cases = [_case(env, f"API-B{i}") for i in range(3)]
+    cases.append(_case(env, "API-B-BAD", uscc="91320602MA1XXXXXX0"))
+    cases.append(_case(env, "API-B-DATE", decided_on="2026-02-30"))
+    r = api.raw("POST", "/cases/batch", {"cases": cases})
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert (got["created"], got["replayed"], got["refused"]) == (3, 0, 2)
+    by_no = {x["case_no"]: x for x in got["results"]}
+    assert by_no["API-B0"]["status"] == 201 and by_no["API-B0"]["case"]["pushes"]
+    assert by_no["API-B-BAD"]["error"]["code"] == "USCC_INVALID"
+    assert by_no["API-B-DATE"]["error"]["code"] == "DATE_INVALID"
+    # a retry: the created ones are replayed, nothing is created twice
+    again = api.ok("POST", "/cases/batch", {"cases": cases[:3]})
+    assert (again["created"], again["replayed"]) == (0, 3)
+    assert [x["case"] for x in again["results"]] == [by_no[f"API-B{i}"]["case"] for i in range(3)]
+    # the single call sees the batch's record of the same case as the first answer
+    single = api.raw("POST", "/cases", cases[0])
+    assert single.status_code == 200 and single.json() == by_no["API-B0"]["case"]
+    changed = api.ok("POST", "/cases/batch", {"cases": [cases[1] | {"reply": "改了"}]})
+    assert changed["results"][0]["error"]["code"] == "IDEMPOTENCY_CONFLICT"
+    env.setdefault("bad_cases", []).extend(["API-B-BAD", "API-B-DATE"])
+
+
 def test_pushes_list_sign_and_department_scope(env):
     env["api"]["审批平台"].ok("POST", "/cases", _case(env, "API-S1"))
     mine = env["api"]["市场监管系统"]

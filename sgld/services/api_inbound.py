@@ -23,6 +23,9 @@ stays signed).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 from db.connection import get_db
 from sgld import clock
 from sgld import validate as v
@@ -152,6 +155,116 @@ def post_case(caller, data: dict, req_hash: str) -> tuple[int, dict, bool]:
         ac.store_nonce(cur, caller)
         return 201, answer, False
     return get_db().write(unit)
+
+
+MAX_BATCH = 500
+_IMPORT_FIELDS = {"case_no": "case_no", "item": "item_code", "uscc": "uscc",
+                  "enterprise_name": "enterprise_name", "project_no": "project_no",
+                  "project_name": "project_name", "stage": "stage", "reply": "reply",
+                  "decided_on": "decided_on"}
+_LICENCE_FIELDS = {"licence_no": "licence_no", "licence_kind": "kind", "issued_on": "issued_on",
+                   "valid_until": "valid_until"}
+_FIELD_CODES = {"统一社会信用代码": "USCC_INVALID", "决定日期": "DATE_INVALID", "发证日期": "DATE_INVALID",
+                "有效期至": "DATE_INVALID"}
+
+
+def _text(value) -> str:
+    return "" if value is None else (value.isoformat() if hasattr(value, "isoformat") else str(value))
+
+
+def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int, dict, bool]:
+    """Several new approval results in one call, through the bulk import
+    (:mod:`sgld.services.cases_import`: the same checks, libraries, pushes
+    and claims, one audit row for the batch).  Each case is idempotent by
+    (case number, stage) exactly as with ``POST /cases``; each gets its own
+    result: 201 created, 200 replayed, 409 or 422 refused (the others are
+    still written)."""
+    import pandas as pd
+
+    from sgld.services import cases_import
+    actor = caller.actor
+    push.require_writer(actor, "approver", action="批量推送审批结果")
+    if not items:
+        raise ValidationError("请提供至少一个办件。")
+    if len(items) > MAX_BATCH:
+        raise ValidationError(f"一次最多推送 {MAX_BATCH} 个办件（当前 {len(items)} 个），请分批推送。")
+    frame = pd.DataFrame([{k: _text(it.get(src)) for k, src in _IMPORT_FIELDS.items()} |
+                          {k: _text((it.get("licence") or {}).get(src))
+                           for k, src in _LICENCE_FIELDS.items()} for it in items])
+    rows, err = cases_import.check_frame(frame)
+    keys = [f"{_text(it.get('case_no')).strip()}|{_text(it.get('stage'))}" for it in items]
+    name = f"接口批量推送（{caller.client.name}）"
+    sha = hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+    def unit(cur):
+        marks = ",".join("?" * len(keys))
+        stored = {r[0]: (r[1], r[2], json.loads(r[3])) for r in cur.execute(
+            f"SELECT idem_key, request_hash, status, response FROM api_idempotency"
+            f" WHERE client_id = ? AND operation = 'case' AND idem_key IN ({marks})",
+            [caller.client.id, *keys]).fetchall()}
+        results: list[dict | None] = [None] * len(items)
+        seen = pd.Series(False, index=range(len(items)))
+        for i, k in enumerate(keys):
+            if k in stored:
+                seen[i] = True
+                h, status, answer = stored[k]
+                results[i] = ({"status": 200, "replayed": True, "case": answer} if h == hashes[i] else
+                              {"status": 409, "error": {"code": "IDEMPOTENCY_CONFLICT", "message":
+                               f"办件“{k.split('|')[0]}”在该环节已推送过，但本次内容与首次不同。"}})
+        e = cases_import._Errors(len(items))
+        e.parts, e.bad = list(err.parts), err.bad | seen
+        good, e2, _ = cases_import.write_rows(cur, actor, rows, e, name, sha)
+        answers = {}
+        if not good.empty:
+            nos = list(good["case_no"])
+            m2 = ",".join("?" * len(nos))
+            for no, cid, stage, kind, xid, dept, due in cur.execute(
+                    f"SELECT c.case_no, c.id, c.stage, 'push', p.id, d.name, p.due_on FROM approval_case c"
+                    f" LEFT JOIN push p ON p.case_id = c.id LEFT JOIN department d ON d.id = p.department_id"
+                    f" WHERE c.case_no IN ({m2}) UNION ALL SELECT c.case_no, c.id, c.stage, 'claim', x.id,"
+                    f" d.name, NULL FROM approval_case c JOIN claim x ON x.case_id = c.id"
+                    f" JOIN department d ON d.id = x.department_id WHERE c.case_no IN ({m2})"
+                    f" ORDER BY 1, 4 DESC, 5", [*nos, *nos]).fetchall():
+                a = answers.setdefault(no, {"case_id": cid, "case_no": no, "stage": stage,
+                                            "pushes": [], "claims": [], "licences": [], "scan_ids": []})
+                if kind == "push" and xid is not None:
+                    a["pushes"].append({"push_id": xid, "department": dept, "due_on": due.isoformat()})
+                elif kind == "claim":
+                    a["claims"].append({"claim_id": xid, "department": dept})
+            for no, lic in cur.execute(f"SELECT c.case_no, l.licence_no FROM licence l JOIN approval_case c"
+                                       f" ON c.id = l.case_id WHERE c.case_no IN ({m2}) ORDER BY l.id",
+                                       nos).fetchall():
+                answers[no]["licences"].append(lic)
+        problems = e2.frame()
+        by_row = {}
+        for i, fld, why in zip(problems["_i"], problems["字段"], problems["原因"]):
+            by_row.setdefault(int(i), []).append((fld, why))
+        to_store = []
+        for i, it in enumerate(items):
+            if results[i] is not None:
+                continue
+            no = rows.at[i, "case_no"]
+            if i not in by_row and no in answers:
+                results[i] = {"status": 201, "case": answers[no]}
+                to_store.append([caller.client.id, "case", keys[i], hashes[i], 201,
+                                 json.dumps(answers[no], ensure_ascii=False), clock.now()])
+                continue
+            found = by_row.get(i, [("办件编号", "未导入")])
+            code = next((_FIELD_CODES[f] for f, _ in found if f in _FIELD_CODES), None) or (
+                "CASE_EXISTS" if any("已存在" in w for _, w in found) else "VALIDATION_FAILED")
+            results[i] = {"status": 409 if code == "CASE_EXISTS" else 422, "error": {
+                "code": code, "message": "；".join(f"{f}：{w}" for f, w in found) + "。"}}
+        if to_store:  # one statement, a list per column (as the audit rows)
+            cur.execute("INSERT INTO api_idempotency SELECT " + ", ".join(["unnest(?)"] * 7),
+                        [list(c) for c in zip(*to_store)])
+        ac.store_nonce(cur, caller)
+        for r, k in zip(results, keys):
+            r["case_no"], r["stage"] = k.split("|", 1)
+        return results
+    results = get_db().write(unit)
+    count = {s: sum(1 for r in results if r["status"] == s) for s in (201, 200)}
+    return 200, {"created": count[201], "replayed": count[200],
+                 "refused": len(results) - count[201] - count[200], "results": results}, False
 
 
 def _case_id(case_no: str) -> int:

@@ -85,6 +85,24 @@ CASE = {
     "licence": LICENCE,
     "scans": FILE_LIST,
 }
+
+
+def _per_row(spec: dict[str, F]) -> dict[str, F]:
+    """Codes and dates as plain strings: in a batch the import checks them
+    per case, so one bad case does not refuse the others."""
+    out = {}
+    for k, f in spec.items():
+        if f.kind in ("uscc", "date"):
+            f = F("string", f.label, f.required, f.description, example=f.example)
+        elif f.kind == "object":
+            f = F("object", f.label, f.required, f.description, fields=_per_row(f.fields))
+        out[k] = f
+    return out
+
+
+BATCH = {"cases": F("array", "办件", True, max_items=inbound.MAX_BATCH,
+                   items=F("object", "一个办件（字段同 POST /cases，不含 scans）",
+                           fields=_per_row({k: f for k, f in CASE.items() if k != "scans"})))}
 SCANS = {"scans": F("array", "扫描件", True, items=F("file", "文件"), max_items=push.MAX_FILES)}
 PENALTIES = {
     "batch_id": F("string", "批次号", description="可选；同一批次号只处理一次（重试返回首次结果）"),
@@ -171,6 +189,14 @@ ENDPOINTS: list[Endpoint] = [
                  "与人工录入完全相同。办结时若该办件已在“需监管部门参与环节”登记，则办结该办件。"
                  "幂等：以（case_no, stage）为键，重试返回首次结果（回答头 Idempotent-Replayed: true），"
                  "同一键内容不同返回 409 IDEMPOTENCY_CONFLICT。")),
+    Endpoint("POST", "/cases/batch", "postCasesBatch", "批量推送审批结果（经批量导入）", "cases",
+             lambda c, b, p, k, h: inbound.post_cases_batch(
+                 c, b["cases"], [ac.request_hash(x) for x in p["_raw"]["cases"]]),
+             body=BATCH, idempotency="body", description=(
+                 f"一次最多 {inbound.MAX_BATCH} 个新办件，经与文件导入相同的批量导入登记、入库并推送/开放领取"
+                 "（整批一条操作日志）。每个办件与 POST /cases 一样以（case_no, stage）幂等，"
+                 "各自返回结果：201 已登记、200 重试返回首次结果、409/422 未登记（原因见 error）；"
+                 "其余办件照常登记。扫描件请随后调用“补充扫描件”接口；已登记办件的办结请用 POST /cases。")),
     Endpoint("POST", "/cases/{case_no}/scans", "postScans", "为已登记的办件补充扫描件", "cases",
              lambda c, b, p, k, h: inbound.add_scans(c, p["case_no"], b["scans"], k, h), body=SCANS,
              status=201),
@@ -235,6 +261,8 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
             checked = check(ep.body, data)
             req_hash = ac.request_hash(data)
         params = dict(request.path_params)
+        if ep.body is not None:
+            params["_raw"] = data
         for name, f in ep.query.items():
             val = request.query_params.get(name)
             if val is not None and f.enum and val not in f.enum:
