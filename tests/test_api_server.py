@@ -124,6 +124,33 @@ def test_whoami_and_openapi_file_matches(env):
     assert set(served["paths"]) >= {"/api/v1/cases", "/api/v1/penalties", "/api/v1/pushes/sign"}
 
 
+def test_documented_curl_helper_works(env, tmp_path):
+    """The bash helper of docs/api.md signs requests the server accepts."""
+    import re
+    import shutil
+    import subprocess
+    if not (shutil.which("curl") and shutil.which("openssl")):
+        pytest.skip("curl or openssl missing")
+    doc = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    helper = next(b for b in re.findall(r"```bash\n(.*?)```", doc, re.S) if "sgld_call()" in b)
+    api = env["api"]["审批平台"]
+    body = tmp_path / "case.json"
+    body.write_text(json.dumps(_case(env, "API-CURL-1"), ensure_ascii=False), encoding="utf-8")
+    script = helper.replace("export SGLD_API_URL=http://127.0.0.1:8501 SGLD_API_KEY_ID=ak_… SGLD_API_SECRET=sk_…",
+                            f"export SGLD_API_URL={env['server'].url} SGLD_API_KEY_ID={api.key_id}"
+                            f" SGLD_API_SECRET={api.secret}")
+    out = subprocess.run(["bash", "-c", script + f"\nsgld_call GET /api/v1/whoami; echo"
+                          f"\nsgld_call POST /api/v1/cases {body}"],
+                         capture_output=True, text=True, timeout=60)
+    first, second = out.stdout.strip().splitlines()[:2]
+    assert json.loads(first)["client"] == "审批平台", out
+    assert json.loads(second)["case_no"] == "API-CURL-1", out
+    # a query string is signed too: the scope check answers, not the signature check
+    q = subprocess.run(["bash", "-c", script + "\nsgld_call GET '/api/v1/pushes?limit=1'"],
+                       capture_output=True, text=True, timeout=60)
+    assert json.loads(q.stdout)["error"]["code"] == "SCOPE_DENIED", q
+
+
 def test_case_push_idempotent_retry_and_conflict(env):
     api = env["api"]["审批平台"]
     body = _case(env, "API-C1", scans=[_scan()],

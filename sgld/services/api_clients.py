@@ -453,7 +453,7 @@ def record_refusal(exc: AuthRefused, headers, path: str, address: str | None) ->
     def tx(cur):
         audit.record(cur, who, "api_auth_refused", "api_client", row[0] if row else key_id or None,
                      after={"code": exc.code, "reason": exc.message, "path": path[:200],
-                            "address": address, "count_this_minute": n})
+                            "remote_address": address, "count_this_minute": n})
     get_db().write(tx)
 
 
