@@ -151,6 +151,28 @@ def test_documented_curl_helper_works(env, tmp_path):
     assert json.loads(q.stdout)["error"]["code"] == "SCOPE_DENIED", q
 
 
+def test_example_client_script(env):
+    """scripts/api_client_example.py: signed calls, non-ASCII path and
+    query, paging, the Chinese error."""
+    from scripts.api_client_example import ApiError, SgldClient, file_item
+    platform = env["api"]["审批平台"]
+    c = SgldClient(env["server"].url, platform.key_id, platform.secret)
+    assert c.call("GET", "/whoami")["client"] == "审批平台"
+    made = c.call("POST", "/cases", _case(env, "API-例-1"))
+    assert made["case_no"] == "API-例-1"
+    pdf = Path(env["work"]) / "扫描件.pdf"
+    pdf.write_bytes(PDF)
+    assert c.call("POST", "/cases/API-例-1/scans", {"scans": [file_item(str(pdf))]},
+                  idempotency_key="ex-1")["scan_ids"]
+    dept = env["api"]["市场监管系统"]
+    d = SgldClient(env["server"].url, dept.key_id, dept.secret)
+    (p,) = list(d.pages("/pushes", status="待签收", case_no="API-例-1"))
+    assert p["case_no"] == "API-例-1"
+    with pytest.raises(ApiError) as e:
+        c.call("GET", "/pushes")
+    assert e.value.status == 403 and e.value.code == "SCOPE_DENIED" and "接口权限" in e.value.message
+
+
 def test_case_push_idempotent_retry_and_conflict(env):
     api = env["api"]["审批平台"]
     body = _case(env, "API-C1", scans=[_scan()],

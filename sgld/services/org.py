@@ -571,7 +571,9 @@ FIELD_LABELS: dict[str, str] = {
     "app_user": "用户", "approval_case": "办件", "first_case_no": "首个办件编号",
     "last_case_no": "末个办件编号", "case_id_min": "最小办件编号", "case_id_max": "最大办件编号",
     "report_sha256": "报告校验值", "legal_basis": "法律依据", "decision_no": "决定书文号",
-    "scopes": "接口权限", "key_id": "客户端标识", "fingerprint": "密钥指纹", "rate_per_minute": "每分钟请求上限", "remote_address": "来源地址", "path": "接口路径", "count_this_minute": "本分钟次数",
+    "scopes": "接口权限", "key_id": "客户端标识", "fingerprint": "密钥指纹",
+    "rate_per_minute": "每分钟请求上限", "remote_address": "来源地址", "path": "接口路径",
+    "count_this_minute": "本分钟次数",
 }
 EMPTY = "（空）"
 AUDIT_LABELS = {"id": "序号", "logged_at": "时间", "actor": "操作人", "department": "部门",
