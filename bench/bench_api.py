@@ -54,6 +54,7 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=20)
     ap.add_argument("--scale", type=int, default=1)
     ap.add_argument("--batch", type=int, default=50, help="cases per call of POST /cases/batch")
+    ap.add_argument("--db-threads", default="", help="SGLD_DB_THREADS of the server (default: cores)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -84,7 +85,8 @@ def main() -> int:
     connection.reset()
 
     from tests.browser_util import Server
-    srv = Server(work, extra_env={"SGLD_MAINTENANCE": "off"})
+    srv = Server(work, extra_env={"SGLD_MAINTENANCE": "off",
+                                  **({"SGLD_DB_THREADS": args.db_threads} if args.db_threads else {})})
     today = date.today().isoformat()
     try:
         per = args.cases // args.threads

@@ -81,13 +81,6 @@ def _idempotent(caller, op: str, key: str | None, req_hash: str, call) -> tuple[
 
 
 # -- cases ----------------------------------------------------------------------
-def _item_id(cur, code: str) -> int:
-    row = cur.execute("SELECT id FROM item WHERE upper(code) = upper(?)", [code]).fetchone()
-    if row is None:
-        raise ValidationError(f"事项编码“{code}”不在事项目录中。", field="item_code")
-    return row[0]
-
-
 def _case_answer(cur, case_id: int, stage: str, *, with_files: bool = True) -> dict:
     rows = cur.execute(
         "SELECT 'push', p.id, d.name, p.due_on, c.case_no, c.stage FROM approval_case c"
@@ -122,15 +115,24 @@ def post_case(caller, data: dict, req_hash: str) -> tuple[int, dict, bool]:
     files = data.get("scans") or []
 
     def unit(cur):
-        prior = _replayed(cur, caller, "case", key, req_hash)
-        if prior is not None:
+        # one read: an earlier answer for the key, the case, the item's id
+        hit, case_id, case_stage, item_id = cur.execute(
+            "SELECT (SELECT request_hash FROM api_idempotency WHERE client_id = ? AND"
+            " operation = 'case' AND idem_key = ?), c.id, c.stage,"
+            " (SELECT id FROM item WHERE upper(code) = upper(?))"
+            " FROM (SELECT 1) LEFT JOIN approval_case c ON c.case_no = ?",
+            [caller.client.id, key, str(data.get("item_code") or ""), case_no]).fetchone()
+        if hit is not None:
+            prior = _replayed(cur, caller, "case", key, req_hash)
             ac.store_nonce(cur, caller)
             return prior[0], prior[1], True
-        row = cur.execute("SELECT id, stage FROM approval_case WHERE case_no = ?",
-                          [case_no]).fetchone()
+        row = None if case_id is None else (case_id, case_stage)
         if row is None:
+            if item_id is None:
+                raise ValidationError(f"事项编码“{data.get('item_code')}”不在事项目录中。",
+                                      field="item_code")
             cid = push.record_case(
-                actor, case_no=case_no, item_id=_item_id(cur, data.get("item_code")),
+                actor, case_no=case_no, item_id=item_id,
                 uscc=data.get("uscc"), enterprise_name=data.get("enterprise_name"),
                 project_no=data.get("project_no"), project_name=data.get("project_name"),
                 stage=stage, reply=data.get("reply"), decided_on=data.get("decided_on"),
