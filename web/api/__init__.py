@@ -278,9 +278,21 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
             get_db().write(lambda cur: ac.store_nonce(cur, caller))
     except Exception as exc:  # noqa: BLE001 - every error becomes a JSON answer
         e = errors.from_exception(exc)
+        _keep_nonce(caller)
         return errors.response(e.code, e.message, e.field)
     return Json(answer, status_code=200 if replayed else status,
                 headers=_headers({"Idempotent-Replayed": "true"} if replayed else None))
+
+
+def _keep_nonce(caller) -> None:
+    """A refused call's nonce is kept too: replayed after a restart, a call
+    that failed for a passing reason (busy, a state since changed) must not
+    run then."""
+    from db.connection import get_db
+    try:
+        get_db().write(lambda cur: ac.store_nonce(cur, caller))
+    except Exception:  # noqa: BLE001 - e.g. stored already by the failed unit's neighbours
+        errors.log.exception("could not keep the nonce of a refused API call")
 
 
 async def _read_body(request, limit: int) -> bytes | None:
