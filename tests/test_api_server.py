@@ -89,12 +89,13 @@ def env(demo_template, tmp_path_factory):
         "SELECT i.code FROM item i JOIN item_department x ON x.item_id = i.id WHERE i.active AND"
         " NOT i.centralised AND x.department_id = ? ORDER BY i.id LIMIT 1", [dept["水利局"]])[0]
     result = db.scalar("SELECT name FROM inspection_result WHERE active ORDER BY sort LIMIT 1")
+    by_hand = db.scalar("SELECT case_no FROM approval_case WHERE stage = '办结' ORDER BY id LIMIT 1")
     audit_before = db.scalar("SELECT max(id) FROM audit_log")
     connection.reset()
     srv = Server(work)
     apis = {n: Api(srv.url, m["key_id"], m["secret"]) for n, m in made.items()}
     yield {"server": srv, "api": apis, "central": central, "claimable": claimable,
-           "result": result, "work": work, "audit_before": audit_before}
+           "result": result, "work": work, "audit_before": audit_before, "by_hand": by_hand}
     srv.stop()
 
 
@@ -194,6 +195,12 @@ def test_case_push_idempotent_retry_and_conflict(env):
     # the same case number at a stage it cannot take
     dup = api.raw("POST", "/cases", _case(env, "API-C1", reply="再来"))
     assert dup.status_code == 409 and _code(dup) == "IDEMPOTENCY_CONFLICT"
+    # a case recorded by hand, and an 办结 that does not match the recorded case
+    hand = api.raw("POST", "/cases", _case(env, env["by_hand"], stage="办结"))
+    assert hand.status_code == 409 and _code(hand) == "CASE_EXISTS", hand.text
+    api.ok("POST", "/cases", _case(env, "API-C2"))
+    other = api.raw("POST", "/cases", _case(env, "API-C2", stage="办结", uscc=_uscc("other")))
+    assert other.status_code == 409 and _code(other) == "CASE_MISMATCH", other.text
     # extra scans through the separate upload call
     up = api.raw("POST", "/cases/API-C1/scans", {"scans": [_scan("补充.pdf")]})
     assert up.status_code == 201 and len(up.json()["scan_ids"]) == 1
@@ -241,6 +248,8 @@ def test_pushes_list_sign_and_department_scope(env):
     assert items == sorted(items, key=lambda i: i["id"])
     (target,) = mine.ok("GET", "/pushes", query="case_no=API-S1")["items"]
     assert target["status"] == "待签收"
+    # another department's system does not even see it
+    assert env["api"]["环保系统"].ok("GET", "/pushes", query="case_no=API-S1")["items"] == []
     # another department's system may not sign it: 403, nothing signed
     other = env["api"]["环保系统"].raw("POST", "/pushes/sign", {"push_ids": [target["id"]]})
     assert other.status_code == 403 and _code(other) == "FORBIDDEN"
