@@ -48,4 +48,4 @@ def test_concurrent_calls_queue_and_listeners_coalesce(db, as_user, monkeypatch)
     last = max(r["run_id"] for r in out)
     while last not in seen and time.time() < deadline:
         time.sleep(0.05)
-    assert last in seen and len(seen) <= 4  # the newest run is always covered
+    assert last in seen and len(seen) == 1  # one pass after the burst covers the newest run

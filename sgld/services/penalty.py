@@ -637,18 +637,25 @@ def _notify(run_id: int) -> None:
 
 
 _soon = threading.Condition()
-_soon_state = {"run": None, "thread": None}
+_soon_state: dict = {"run": None, "thread": None, "last": 0.0, "first": 0.0}
+SOON_QUIET_S = 1.0   # listeners run once no API run came for this long …
+SOON_MAX_S = 10.0    # … or at the latest this long after the first waiting run
 
 
 def _notify_soon(run_id: int) -> None:
-    """The listeners of runs that come in quick succession (the 行权系统
-    posting batch after batch through the API) run in one background thread,
-    coalesced: each pass covers every run committed before it started, so
-    the warning list is recomputed once per pass instead of once per call
-    (its recomputation is incremental and idempotent, and the list page
-    brings it up to date on reading anyway)."""
+    """The listeners of API runs (the 行权系统 posting batch after batch) run
+    in one background thread once the calls pause (``SOON_QUIET_S``, at most
+    ``SOON_MAX_S`` late), covering every run committed before: the warning
+    list is recomputed once for a burst of calls instead of once per call.
+    Nothing is missed meanwhile: the recomputation is incremental and
+    idempotent, and the warning list's readers bring it up to date first
+    (``warning.ensure_current``)."""
+    import time as _time
     with _soon:
-        _soon_state["run"] = run_id
+        now = _time.monotonic()
+        if _soon_state["run"] is None:
+            _soon_state["first"] = now
+        _soon_state["run"], _soon_state["last"] = run_id, now
         _soon.notify()
         t = _soon_state["thread"]
         if t is None or not t.is_alive():
@@ -658,6 +665,7 @@ def _notify_soon(run_id: int) -> None:
 
 
 def _soon_worker() -> None:
+    import time as _time
     while True:
         with _soon:
             if _soon_state["run"] is None:
@@ -665,6 +673,11 @@ def _soon_worker() -> None:
                 if _soon_state["run"] is None:
                     _soon_state["thread"] = None
                     return
+            now = _time.monotonic()
+            due = min(_soon_state["last"] + SOON_QUIET_S, _soon_state["first"] + SOON_MAX_S)
+            if now < due:
+                _soon.wait(timeout=due - now)
+                continue
             run_id, _soon_state["run"] = _soon_state["run"], None
         try:
             _notify(run_id)
@@ -709,7 +722,7 @@ def import_records(actor: Actor, records: list[dict], *, source: str) -> dict:
     adapter = ps.RecordsAdapter(records)
     adapter.fields()  # missing required fields: refused before any run is logged
     # concurrent calls queue for the one run at a time (up to 30 s) instead of
-    # being refused; the warning list is brought up to date right after
+    # being refused; the warning list is brought up to date once the calls pause
     return _run(actor, source, "接口推送", lambda: adapter, wait=30, notify=_notify_soon)
 
 
