@@ -34,11 +34,13 @@ METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def max_body_bytes() -> int:
-    raw = str(settings.get().get("API_MAX_BODY_MB", "30")).strip() or "30"
+    # below nginx's client_max_body_size (25m, deploy/nginx): the client gets
+    # this Chinese 413, not the proxy's page
+    raw = str(settings.get().get("API_MAX_BODY_MB", "24")).strip() or "24"
     try:
         mb = float(raw)
     except ValueError:
-        mb = 30.0
+        mb = 24.0
     return int(max(mb, 0.01) * 1024 * 1024)
 
 
@@ -230,7 +232,11 @@ def _headers(extra: dict | None = None) -> dict:
 
 
 def _address(request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's address; behind the local proxy, the one it names."""
+    from sgld.services.sso import is_loopback
+    peer = request.client.host if request.client else None
+    real = request.headers.get("x-real-ip")
+    return real.strip()[:64] if real and is_loopback(peer) else peer
 
 
 def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> Response:
