@@ -117,3 +117,22 @@ def test_command_line(db, capsys):
     assert main(["api-client", "create", "--name", "y", "--department", "南通市行政审批局",
                  "--roles", "leader"]) == 2
     assert "只能使用以下角色" in capsys.readouterr().err
+
+
+def test_api_key_setting(db, as_user, monkeypatch):
+    from sgld import settings
+    from sgld.errors import ConfigError
+    made = _make(db, as_user)
+    salt = db.scalar("SELECT salt FROM api_client WHERE id = ?", [made["id"]])
+    monkeypatch.setenv("SGLD_API_KEY", "short")
+    settings.reset()
+    with pytest.raises(ConfigError, match="SGLD_API_KEY"):
+        settings.load()
+    monkeypatch.setenv("SGLD_API_KEY", "k" * 40)
+    settings.reset()
+    ac.forget_secrets()
+    # another key: the stored salt no longer gives the secret (rotate after a key change)
+    assert ac.derive_secret(made["key_id"], salt) != made["secret"]
+    monkeypatch.delenv("SGLD_API_KEY")
+    settings.reset()
+    assert ac.derive_secret(made["key_id"], salt) == made["secret"]
