@@ -2,15 +2,16 @@
 
 The pages are ``app.py`` (Streamlit's multipage script); this module adds the
 HTTP routes served by the same process — checked file downloads
-(``web/files.py``) and the login cookie (``web/session.py``) — through
+(``web/files.py``), the login cookie (``web/session.py``) and the HTTP API
+for other systems (``web/api/``, ``/api/v1/…``, docs/api.md) — through
 ``st.App``.  Streamlit finds ``app`` and runs it under its own uvicorn server
 with the usual ``.streamlit/config.toml``."""
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
 
-from web import files, session
+from web import api, files, session
 
 _base = config.get_option("server.baseUrlPath")
-app = st.App("app.py", routes=files.routes(_base) + session.routes(_base),
+app = st.App("app.py", routes=files.routes(_base) + session.routes(_base) + api.routes(_base),
              middleware=[Middleware(files.MediaLoginMiddleware, base_url=_base)])

@@ -330,6 +330,52 @@ class FileAdapter:
         return Batch(arrow_table(cols, locs, len(buf)), headers, [], f"{name} 第{{row}}行")
 
 
+class RecordsAdapter:
+    """Rows posted through the HTTP API (the 行权系统 pushing penalties):
+    dicts keyed by our field names or by any accepted header (the labels of
+    the file import); one batch.  Values are given as text or numbers."""
+
+    def __init__(self, records: list[dict], label: str = "接口"):
+        self.records = records
+        self.label = label
+        self.detail: dict = {"records": len(records)}
+
+    def fields(self) -> dict[str, list[str]]:
+        """field -> the records' keys for it (our field name or any accepted
+        header); raises ValidationError naming the missing required fields
+        (checked before the run starts)."""
+        by_norm = {norm_header(h): k for k, (_, headers) in FIELDS.items() for h in headers}
+        out: dict[str, list[str]] = {}
+        seen: set = set()
+        for r in self.records:
+            for raw in r:
+                if raw in seen:
+                    continue
+                seen.add(raw)
+                f = raw if raw in FIELDS else by_norm.get(norm_header(str(raw)))
+                if f:
+                    out.setdefault(f, []).append(raw)
+        missing = [LABELS[k] for k in REQUIRED if k not in out]
+        if missing:
+            raise ValidationError(f"行政处罚记录缺少必填字段：{'、'.join(missing)}（字段名见接口说明，"
+                                  "可用 entity_name 等字段名或文件导入的中文列名）。")
+        return out
+
+    def batches(self) -> Iterator[Batch]:
+        fields = self.fields()
+
+        def value(r, keys):
+            for k in keys:
+                if r.get(k) is not None:
+                    return _cell(r[k])
+            return ""
+        cols = {f: [value(r, keys) for r in self.records] for f, keys in fields.items()}
+        n = len(self.records)
+        headers = {f: LABELS[f] for f in fields}
+        yield Batch(arrow_table(cols, [str(i + 1) for i in range(n)], n), headers, [],
+                    f"{self.label} 第{{row}}条")
+
+
 def folder_files(location: str, watermark: dict | None) -> tuple[list[tuple[str, str]], dict | None]:
     """Files of a configured folder (or a single file) newer than the
     watermark ({"mtime", "name"}), oldest first; and the new watermark."""

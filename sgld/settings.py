@@ -149,6 +149,8 @@ def load() -> Settings:
         audit_key = _demo_cookie_key(data_dir, ".audit_key")
     elif len(audit_key) < 32:
         raise ConfigError("SGLD_AUDIT_KEY 至少需要 32 个字符")
+    if 0 < len(str(values.get("API_KEY", "")).strip()) < 32:
+        raise ConfigError("SGLD_API_KEY（接口客户端密钥的派生密钥）至少需要 32 个字符")
     old = tuple(k.strip() for k in values["AUDIT_KEYS_OLD"].split(",") if k.strip())
     city = values["CITY"].strip() or "南通市"
     return Settings(

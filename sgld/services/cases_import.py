@@ -296,17 +296,36 @@ def import_cases(actor: Actor, name: str, data: bytes, *, commit: bool) -> Impor
     sha = hashlib.sha256(data).hexdigest()
 
     def tx(cur):
-        e = _Errors(len(rows))
-        e.parts, e.bad = list(err.parts), err.bad.copy()
-        good = _cross_checks(cur, rows, e)
+        good, e, counts = write_rows(cur, actor, rows, err, name, sha)
         if good.empty:
             raise ValidationError("文件中没有可以导入的行，请先修正错误。")
-        return good, e, _write(cur, actor, good, name, sha)
+        return good, e, counts
     good, err2, counts = db.write(tx)
     res = _result(frame, good, err2)
     res.committed = True
     res.counts = counts
     return res
+
+
+def check_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, "_Errors"]:
+    """Validate rows given with the internal column names (:data:`COLUMNS`
+    keys, values as text) — the HTTP API's batch of cases.  Nothing read
+    from the database beyond the item catalogue."""
+    return _validate(frame[[c for c in COLUMNS if c in frame.columns]])
+
+
+def write_rows(cur, actor, rows: pd.DataFrame, err: "_Errors", name: str,
+               sha: str) -> tuple[pd.DataFrame, "_Errors", dict]:
+    """Inside the caller's transaction: the cross-checks against the
+    database, then the good rows written (one audit row for them).
+    Returns (good rows, every error, counts); nothing is written when no
+    row is good."""
+    e = _Errors(len(rows))
+    e.parts, e.bad = list(err.parts), err.bad.copy()
+    good = _cross_checks(cur, rows, e)
+    if good.empty:
+        return good, e, {}
+    return good, e, _write(cur, actor, good, name, sha)
 
 
 def _write(cur, actor, rows: pd.DataFrame, file_name: str, sha: str) -> dict:

@@ -126,6 +126,8 @@ def list_users(actor: Actor) -> list[dict]:
         " coalesce(string_agg(r.role, ',' ORDER BY r.role), '') AS roles"
         " FROM app_user u JOIN department d ON d.id = u.department_id"
         " LEFT JOIN user_role r ON r.user_id = u.id"
+        # API clients' backing rows are managed under 接口管理, never as people
+        " WHERE u.id NOT IN (SELECT user_id FROM api_client)"
         " GROUP BY ALL ORDER BY u.id")
     now = clock.now()
     for r in rows:
@@ -138,7 +140,8 @@ def list_users(actor: Actor) -> list[dict]:
 
 def _user_row(cur, user_id: int) -> dict:
     row = cur.execute("SELECT id, username, display_name, department_id, active, phone"
-                      " FROM app_user WHERE id = ?", [user_id]).fetchone()
+                      " FROM app_user WHERE id = ?"
+                      " AND id NOT IN (SELECT user_id FROM api_client)", [user_id]).fetchone()
     if row is None:
         raise NotFound("用户不存在。")
     roles = sorted(r[0] for r in cur.execute("SELECT role FROM user_role WHERE user_id = ?",
@@ -517,6 +520,8 @@ ACTION_LABELS: dict[str, str] = {
     "sso_unbind": "解除统一身份认证绑定", "start_verification": "开始核实", "submit_opinion": "提交意见",
     "unlock": "解锁账号", "update": "修改", "update_notes": "更新核实情况", "update_report": "修改审查报告",
     "withdraw": "撤回", "withdraw_letter": "撤回商请函",
+    "api_auth_refused": "接口认证被拒绝", "rotate_secret": "更换接口密钥", "revoke": "吊销",
+    "disable": "停用", "enable": "启用",
 }
 OBJECT_LABELS: dict[str, str] = {
     "attachment": "附件", "calendar_day": "节假日", "case": "办件", "claim": "领取", "database": "数据库",
@@ -528,6 +533,7 @@ OBJECT_LABELS: dict[str, str] = {
     "setting": "系统设置", "special_review": "专项审查", "special_review_minutes": "专项审查纪要",
     "user": "用户", "user_category": "窗口事项分工", "warning_entry": "警示名单记录",
     "warning_list": "警示名单", "webhook_subscription": "部门事件接收地址", "outbox_event": "推送事件",
+    "api_client": "接口客户端",
 }
 # keys of the before/after records -> field names (unknown keys are shown as they are)
 FIELD_LABELS: dict[str, str] = {
@@ -568,6 +574,9 @@ FIELD_LABELS: dict[str, str] = {
     "app_user": "用户", "approval_case": "办件", "first_case_no": "首个办件编号",
     "last_case_no": "末个办件编号", "case_id_min": "最小办件编号", "case_id_max": "最大办件编号",
     "report_sha256": "报告校验值", "legal_basis": "法律依据", "decision_no": "决定书文号",
+    "scopes": "接口权限", "key_id": "客户端标识", "fingerprint": "密钥指纹",
+    "rate_per_minute": "每分钟请求上限", "remote_address": "来源地址", "path": "接口路径",
+    "count_this_minute": "本分钟次数",
 }
 EMPTY = "（空）"
 AUDIT_LABELS = {"id": "序号", "logged_at": "时间", "actor": "操作人", "department": "部门",

@@ -426,7 +426,8 @@ def list_bindings(actor: Actor) -> list[dict]:
         " (SELECT count(*) FROM user_role r WHERE r.user_id = u.id) AS role_count,"
         " last.last_sso"
         " FROM app_user u JOIN department d ON d.id = u.department_id"
-        " LEFT JOIN last ON last.actor_id = u.id ORDER BY u.id")
+        " LEFT JOIN last ON last.actor_id = u.id"
+        " WHERE u.id NOT IN (SELECT user_id FROM api_client) ORDER BY u.id")
 
 
 def bind_identity(actor: Actor, user_id: int, subject: str | None) -> None:
@@ -440,8 +441,8 @@ def bind_identity(actor: Actor, user_id: int, subject: str | None) -> None:
         raise ValidationError("“统一身份认证标识”无效。", field="subject")
 
     def tx(cur):
-        row = cur.execute("SELECT username, sso_subject FROM app_user WHERE id = ?",
-                          [user_id]).fetchone()
+        row = cur.execute("SELECT username, sso_subject FROM app_user WHERE id = ?"
+                          " AND id NOT IN (SELECT user_id FROM api_client)", [user_id]).fetchone()
         if row is None:
             raise NotFound("用户不存在。")
         username, before = row
