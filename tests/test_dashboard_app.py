@@ -88,12 +88,22 @@ def tab_labels(at) -> list[str]:
 def test_leader_landing_shows_statistics(db):
     at = login("leader")
     assert not at.exception, at.exception
-    assert tab_labels(at)[:2] == ["统计分析", "处理提醒"]
+    labels = tab_labels(at)
+    assert labels.index("统计分析") < labels.index("处理提醒")
     labels = [m.label for m in at.metric]
     assert any(x.startswith("推送") for x in labels) and "按时签收率" in labels
     text = page_source(at)
+    # the figures by subject, one tab at a time: only the open tab's charts are drawn
+    from ui.home import FIGURE_GROUPS
+    assert "推送签收情况（按部门排名）" in text and "日常检查（按部门和检查结果）" not in text
+    for group in FIGURE_GROUPS:
+        at.session_state["dash_group"] = group
+        at.run()
+        assert not at.exception, at.exception
+        text += page_source(at)
     for title in ("推送签收情况（按部门排名）", "日常检查（按部门和检查结果）", "行政处罚（按处罚类别）",
-                  "专项审查（按审查范围和结论）", "联络员商请函答复与参加审查（按部门）"):
+                  "专项审查（按审查范围和结论）", "联络员商请函答复与参加审查（按部门）",
+                  "警示名单（规模与变动，按月）", "办件录入与办结（按月）"):
         assert title in text, title
     assert "统计范围：**全市**" in text
     assert any(b.label == "导出全部统计" for b in at.get("download_button"))

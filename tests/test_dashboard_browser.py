@@ -24,7 +24,16 @@ def test_leader_sees_charts_and_downloads_the_workbook(server, page):
     page.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
         ".js-plotly-plot .main-svg .scatterlayer path').length > 20", timeout=60_000)
-    assert plots.count() >= 6
+    # the first subject's four charts; the other subjects are drawn when opened
+    assert plots.count() == 4
+    page.get_by_role("tab", name="监管与协同处理").click()
+    page.get_by_text("日常检查（按部门和检查结果）").wait_for(timeout=60_000)
+    wait_ready(page)
+    assert page.locator(".js-plotly-plot").count() == 4
+    assert page.get_by_text("推送签收情况（按部门排名）").count() == 0
+    page.get_by_role("tab", name="审批与推送").click()
+    page.get_by_text("推送签收情况（按部门排名）").wait_for(timeout=60_000)
+    wait_ready(page)
     # the bars are drawn and the axes carry Chinese labels
     ticks = page.locator(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text").all_text_contents()
     assert any("局" in t for t in ticks), ticks[:20]

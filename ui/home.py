@@ -263,12 +263,29 @@ def _leader_figures(dash: dashboard.Dashboard, charts: dict, f: dashboard.Filter
         _figures.clear()
         st.rerun()
     _headline(dash)
-    figs = dash.figures
-    for i in range(0, len(figs), 2):
-        cols = st.columns(2)
-        for col, fig_ in zip(cols, figs[i:i + 2]):
-            with col:
-                _figure_card(fig_, charts.get(fig_.key), suffix)
+    groups: dict[str, list] = {}
+    last = list(FIGURE_GROUPS)[-1]
+    for fig_ in dash.figures:
+        group = next((g for g, keys in FIGURE_GROUPS.items() if fig_.key in keys), last)
+        groups.setdefault(group, []).append(fig_)
+
+    def cards(figs) -> None:
+        for i in range(0, len(figs), 2):
+            cols = st.columns(2)
+            for col, fig_ in zip(cols, figs[i:i + 2]):
+                with col:
+                    _figure_card(fig_, charts.get(fig_.key), suffix)
+    # one group of charts at a time: the browser drew all ten at once
+    # (7.6 s from login to a drawn dashboard on a loaded machine)
+    lazy_tabs({g: (lambda figs=figs: cards(figs)) for g, figs in groups.items()}, key="dash_group")
+
+
+# the leader's figures by subject, one tab each (only the open tab is drawn)
+FIGURE_GROUPS = {
+    "审批与推送": ("cases_by_category", "cases_by_month", "push_ranking", "claims"),
+    "监管与协同处理": ("inspections", "penalties", "revocations", "warning"),
+    "专项审查与联络员": ("reviews", "liaison"),
+}
 
 
 def _headline(dash: dashboard.Dashboard) -> None:
