@@ -2,7 +2,8 @@
 
 Starts the real server on a copy of the scale-N database (as
 ``bench/load_test.py`` does), opens the login page, types the leader's
-password and clicks 登录; the clock runs from the click until the landing
+password (``--typing`` seconds from the page's arrival, as a person) and
+clicks 登录; the clock runs from the click until the landing
 page shows every chart of its open tab with its bars drawn and Streamlit is
 idle.  Also prints when the server finished its run (the script-finished
 message on the websocket), so the browser's share is visible.
@@ -40,6 +41,9 @@ def main() -> None:
     ap.add_argument("--cold", action="store_true",
                     help="a new browser profile per login (nothing cached: plotly's script is "
                          "fetched and compiled each time); default: one profile, as a clerk's browser")
+    ap.add_argument("--typing", type=float, default=3.0,
+                    help="seconds from the login page's arrival to the click, as a person "
+                         "typing a user name and password (default 3)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -65,8 +69,10 @@ def main() -> None:
                     page.on("websocket", lambda ws: ws.on(
                         "framereceived", lambda _f: finished.append(time.perf_counter())))
                     page.goto(srv.url)
+                    arrived = time.perf_counter()
                     page.get_by_label("用户名").fill(args.user)
                     page.get_by_label("密码").fill(load_test.PASSWORD)
+                    page.wait_for_timeout(max(0.0, args.typing - (time.perf_counter() - arrived)) * 1000)
                     t0 = time.perf_counter()
                     page.get_by_role("button", name="登录", exact=True).click()
                     page.get_by_text("退出登录").wait_for(timeout=120_000)
@@ -87,7 +93,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"scale {args.scale}, {args.user}, {args.runs} logins ({'new profile each' if args.cold else 'one browser profile, after a first visit'}), "
-          f"{charts} charts on the landing page")
+          f"{args.typing:g} s typing on the login page, {charts} charts on the landing page")
     print(f"login click → server's last message: median {statistics.median(server_done):.2f} s "
           f"(runs {', '.join(f'{x:.2f}' for x in server_done)})")
     print(f"login click → dashboard drawn:       median {statistics.median(drawn):.2f} s "

@@ -29,6 +29,20 @@ def test_page_urls_on_fresh_server_show_only_login(tmp_path, browser):
         srv.stop()
 
 
+def test_login_page_loads_the_chart_library_out_of_sight(server, browser):
+    """While the user types, the login page has plotly drawn one hidden
+    chart, so the dashboard's charts after 登录 do not wait for the library."""
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.goto(server.url)
+    page.get_by_label("用户名").wait_for(timeout=30_000)
+    warm = page.locator(".st-key-sgld_chart_warmup")
+    warm.locator(".js-plotly-plot .main-svg").first.wait_for(state="attached", timeout=30_000)
+    assert not warm.is_visible()
+    assert page.locator(".js-plotly-plot:visible").count() == 0
+    ctx.close()
+
+
 @pytest.mark.parametrize("username", ["admin", "leader", "approver", "supervisor",
                                       "supervisor2", "liaison"])
 def test_each_demo_account_logs_in(server, page, username):

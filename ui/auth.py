@@ -47,7 +47,7 @@ from sgld.security import PAGES, Actor, ROLES
 from sgld.services import accounts, sso
 from ui import reminder_links
 from web import session as web_session
-from ui.widgets import md_text
+from ui.widgets import md_text, warm_chart_library
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
@@ -489,6 +489,7 @@ def _login_form(state: dict) -> None:
                 with st.expander(f"演示账号（所有账号密码均为 {DEMO_PASSWORD}）", expanded=True):
                     st.table([{"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
                               for u, (n, _, roles) in ACCOUNTS.items()])
+    warm_chart_library()
     return None
 
 

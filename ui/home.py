@@ -178,7 +178,8 @@ def _metric_value(h: dashboard.Headline) -> str:
     if h.fmt == "pct":
         return f"{h.value:.1f}%"
     if h.fmt == "float":
-        return f"{h.value:,.2f}"
+        # a card holds about seven digits: no decimals once the integer part has four
+        return f"{h.value:,.0f}" if abs(h.value) >= 1000 else f"{h.value:,.2f}"
     return f"{int(h.value):,}"
 
 
@@ -189,7 +190,7 @@ def _metric_delta(h: dashboard.Headline) -> str | None:
     if h.fmt == "pct":
         return f"{d:+.1f} 个百分点"
     if h.fmt == "float":
-        return f"{d:+,.2f}"
+        return f"{d:+,.0f}" if abs(d) >= 1000 else f"{d:+,.2f}"
     return f"{int(d):+,}"
 
 

@@ -458,8 +458,12 @@ def _ui_css() -> str:
         # a selectbox / multiselect whose filter matches nothing: "No results"
         swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
     ]
-    # the login cookie's call to the server (ui/auth.py) takes no room
-    rules.append(".st-key-sgld_cookie{display:none}")
+    # a metric card's label wraps instead of ending in "…" ("平均签收用时（工作日）")
+    rules.append("[data-testid='stMetricLabel'] *{white-space:normal!important;"
+                 "overflow:visible!important;text-overflow:clip!important}")
+    # the login cookie's call to the server (ui/auth.py) and the chart
+    # library's warm-up on the login page (warm_chart_library) take no room
+    rules.append(".st-key-sgld_cookie,.st-key-sgld_chart_warmup{display:none}")
     return "<style>" + "".join(rules) + "</style>"
 
 
@@ -543,6 +547,20 @@ def finish_chart(fig: go.Figure) -> FinishedFigure:
     out = FinishedFigure(_style_chart(fig))
     out._finished = fig.to_dict()
     return out
+
+
+@st.cache_resource(show_spinner=False)
+def _warmup_figure() -> FinishedFigure:
+    return finish_chart(go.Figure(go.Bar(x=[""], y=[0]), layout={"template": None}))
+
+
+def warm_chart_library() -> None:
+    """A hidden one-bar chart on the login page: the browser fetches and
+    starts plotly's script (about 0.6–1 s of its main thread) while the user
+    types the password, not after 登录, when the dashboard's charts wait for
+    it.  Login and landing page are one page load, so it is done once."""
+    with st.container(key="sgld_chart_warmup"):
+        plot_chart(_warmup_figure(), key="sgld_chart_warmup_fig", height=40)
 
 
 def plot_chart(fig, *, key: str | None = None, config: dict | None = None, **kwargs):
