@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+import pandas as pd
 import pytest
 
 from sgld import audit, clock, workdays
@@ -551,3 +552,19 @@ def test_duplicate_roster_entry_is_refused(db):
     other = svc.save_liaison(sup, **dict(fields, name="另一人"))
     with pytest.raises(ValidationError, match="不能重复登记"):
         svc.save_liaison(sup, liaison_id=other, **fields)
+
+
+@pytest.mark.parametrize("who", ["leader", "approver", "supervisor", "liaison"])
+def test_letters_overview_agrees_with_the_rows(db, who):
+    """The bureau's overview (state computed in SQL) lists every letter the
+    rows list, in the same order, with the same state, 按时派员 and table."""
+    a = actor(who)
+    rows = svc.list_letters(a)
+    frame = svc.letters_overview(a)
+    assert rows and list(frame["id"]) == [r["id"] for r in rows]
+    assert list(frame["state"]) == [r["state"] for r in rows]
+    assert list(frame["on_time"]) == [r["on_time"] for r in rows]
+    if who != "liaison":
+        assert {"待派员", "已反馈"} <= set(frame["state"])
+    pd.testing.assert_frame_equal(svc.letters_table(frame), svc.letters_table(rows),
+                                  check_dtype=False)

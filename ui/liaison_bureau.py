@@ -10,7 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.liaison_common import done, form_key, letter_detail, letter_label, pick, renew
+from ui.liaison_common import PICK_LIMIT, done, form_key, letter_detail, letter_label, pick, renew
 from ui.widgets import action, data_table
 
 FILTERS = ["全部", "待派员", "逾期未派员", "已派员", "已撤回"]
@@ -21,22 +21,34 @@ def letters_tab(actor: Actor) -> None:
         with st.expander("新建审查并发出商请函", icon=":material/outgoing_mail:",
                          expanded=st.session_state.get("lz_new_open", False)):
             new_review_form(actor)
-    rows = []
+    letters = None
     with action():
-        rows = svc.list_letters(actor)
+        letters = svc.letters_overview(actor)
+    if letters is None:
+        return
     today = clock.today()
-    waiting = [r for r in rows if r["state"] == "待派员"]
+    state = letters["state"]
+    waiting = state == "待派员"
+    dispatched = letters["status"] == "已派员"
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("未答复商请函", len(waiting))
-    c2.metric("明天（或今天）审查未答复", sum(1 for r in waiting if (r["review_date"] - today).days <= 1))
-    c3.metric("逾期未派员", sum(1 for r in rows if r["state"] == "逾期未派员"))
-    c4.metric("已派员", sum(1 for r in rows if r["status"] == "已派员"))
+    c1.metric("未答复商请函", int(waiting.sum()))
+    c2.metric("明天（或今天）审查未答复",
+              int((waiting & (letters["review_date"] <= today + timedelta(days=1))).sum()))
+    c3.metric("逾期未派员", int((state == "逾期未派员").sum()))
+    c4.metric("已派员", int(dispatched.sum()))
     choice = st.segmented_control("状态", FILTERS, default="全部", key="lz_bur_filter")
-    shown = rows if choice in (None, "全部") else [
-        r for r in rows if (r["state"] == choice if choice != "已派员" else r["status"] == "已派员")]
+    if choice in (None, "全部"):
+        shown = letters
+    else:
+        shown = letters[dispatched if choice == "已派员" else state == choice]
     frame, _ = data_table(svc.letters_table(shown), key="lz_bur_letters", file_name="商请函")
     st.divider()
-    d = pick("选择商请函", shown, letter_label, key="lz_bur_pick", frame=frame, pool=rows)
+    # the drop-down needs rows only for what it lists, and the open letter
+    offered = shown[shown["id"].isin(frame["编号"])]
+    current = st.session_state.get("lz_bur_pick")
+    kept = letters[letters["id"] == current] if current is not None else letters.iloc[:0]
+    d = pick("选择商请函", _records(offered.head(PICK_LIMIT)), letter_label, key="lz_bur_pick",
+             pool=_records(kept), total=len(offered))
     if d is None:
         return
     detail = None
@@ -47,6 +59,11 @@ def letters_tab(actor: Actor) -> None:
     letter_detail(actor, detail, "lz_bur")
     if actor.has("approver"):
         approver_actions(actor, detail)
+
+
+def _records(frame) -> list[dict]:
+    return [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
+            for r in frame.to_dict("records")]
 
 
 def approver_actions(actor: Actor, d: dict) -> None:

@@ -52,7 +52,7 @@ PICK_LIMIT = 300
 
 
 def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | None = 0,
-         frame=None, pool: list[dict] | None = None):
+         frame=None, pool: list[dict] | None = None, total: int | None = None):
     """A selectbox over ``rows`` by id (tables list, the selectbox opens one).
     With ``frame`` (the table as filtered by the user) only its rows are
     offered; at most PICK_LIMIT of them.
@@ -67,8 +67,9 @@ def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | No
     if frame is not None and "编号" in frame.columns:
         keep = set(frame["编号"])
         rows = [r for r in rows if r["id"] in keep]
-    if len(rows) > PICK_LIMIT:
-        st.caption(f"下拉框列出前 {PICK_LIMIT} 条（共 {len(rows)} 条），请用上方筛选缩小范围。")
+    total = len(rows) if total is None else total   # ``total``: rows already cut to the limit
+    if total > PICK_LIMIT:
+        st.caption(f"下拉框列出前 {PICK_LIMIT} 条（共 {total:,} 条），请用上方筛选缩小范围。")
         rows = rows[:PICK_LIMIT]
     current = st.session_state.get(key)
     index = None if default_index is None else min(default_index, max(len(rows) - 1, 0))

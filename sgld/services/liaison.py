@@ -665,22 +665,54 @@ def list_letters(actor: Actor, *, state: str | None = None, department_id: int |
     return rows
 
 
+# letter_state in SQL, for lists of every letter (the bureau sees 16,000 at
+# scale 100: building a dict per letter cost ~0.2 s of CPU per visit)
+_STATE_SQL = (
+    "CASE WHEN q.status = '已撤回' THEN '已撤回'"
+    " WHEN q.status = '待派员' THEN CASE WHEN r.review_date < ? THEN '逾期未派员' ELSE '待派员' END"
+    " WHEN q.feedback_at IS NOT NULL THEN '已反馈'"
+    " WHEN q.signed_at IS NOT NULL THEN '已签字'"
+    " WHEN q.recorded_at IS NOT NULL THEN CASE WHEN q.attended THEN '已记录' ELSE '未参加' END"
+    " ELSE '已派员' END")
+
+
+def letters_overview(actor: Actor) -> pd.DataFrame:
+    """Every letter the actor sees as one frame, newest review first: the
+    columns of :func:`letters_table` and ``status`` (dates as ``date``
+    values, as in the rows of :func:`list_letters`)."""
+    require(actor, *READERS, action="查看商请函")
+    where, params = _scope_sql(actor)
+    sql = ("SELECT q.id, q.letter_no, r.title, r.kind, r.applicant, r.review_date, r.place,"
+           " d.name AS department, q.sent_at, q.status, " + _STATE_SQL + " AS state,"
+           " l.name AS liaison_name, q.dispatched_at,"
+           " (q.dispatched_at IS NOT NULL AND CAST(q.dispatched_at AS DATE) < r.review_date) AS on_time,"
+           " q.recommendation" + _LIST_SQL[_LIST_SQL.index(" FROM "):]
+           + " WHERE 1=1" + where + " ORDER BY r.review_date DESC, q.id DESC")
+    return get_db().frame(sql, [_today(), *params])
+
+
 def letters_frame(actor: Actor, *, state: str | None = None,
                   department_id: int | None = None) -> pd.DataFrame:
     return letters_table(list_letters(actor, state=state, department_id=department_id))
 
 
-def letters_table(rows: list[dict]) -> pd.DataFrame:
-    cols = ["编号", "函号", "审查事项", "审查类型", "申请人", "审查日期", "审查地点", "监管部门",
-            "发函时间", "状态", "联络员", "派员时间", "按时派员", "建议"]
-    return pd.DataFrame([{
-        "编号": r["id"], "函号": r["letter_no"], "审查事项": r["title"], "审查类型": r["kind"],
-        "申请人": r["applicant"] or "", "审查日期": r["review_date"], "审查地点": r["place"],
-        "监管部门": r["department"], "发函时间": r["sent_at"], "状态": r["state"],
-        "联络员": r["liaison_name"] or "", "派员时间": r["dispatched_at"],
-        "按时派员": ("是" if r["on_time"] else "否") if r["dispatched_at"] else "",
-        "建议": r["recommendation"] or "",
-    } for r in rows], columns=cols)
+def letters_table(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
+    """The table of letters (rows of :func:`list_letters` or the frame of
+    :func:`letters_overview`) with Chinese column labels."""
+    src = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=_TABLE_SOURCE)
+    out = pd.DataFrame({
+        "编号": src["id"], "函号": src["letter_no"], "审查事项": src["title"], "审查类型": src["kind"],
+        "申请人": src["applicant"].fillna(""), "审查日期": src["review_date"], "审查地点": src["place"],
+        "监管部门": src["department"], "发函时间": src["sent_at"], "状态": src["state"],
+        "联络员": src["liaison_name"].fillna(""), "派员时间": src["dispatched_at"],
+        "按时派员": src["on_time"].map({True: "是", False: "否"}).where(src["dispatched_at"].notna(), ""),
+        "建议": src["recommendation"].fillna(""),
+    })
+    return out.reset_index(drop=True)
+
+
+_TABLE_SOURCE = ["id", "letter_no", "title", "kind", "applicant", "review_date", "place", "department",
+                 "sent_at", "state", "liaison_name", "dispatched_at", "on_time", "recommendation"]
 
 
 def get_letter(actor: Actor, request_id: int) -> dict:
