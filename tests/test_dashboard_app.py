@@ -160,3 +160,30 @@ def test_quick_query_on_the_landing_page(db):
     assert "没有找到" in page_source(at)
     at.text_input(key="qq_text").input("x").run()
     assert "至少输入 2 个字符" in page_source(at)
+
+
+def test_figures_are_computed_once_per_scope_not_per_user(db, monkeypatch):
+    """Everyone who sees the whole city shares one computation of the
+    figures per data version; a department's figures are its own."""
+    import ui.home as home
+    home._figures.clear()
+    scopes = []
+    real = dashboard.leader_figures
+
+    def counted(who, filters):
+        scopes.append(dashboard.scope_department(who, filters.department_id))
+        return real(who, filters)
+    monkeypatch.setattr(dashboard, "leader_figures", counted)
+    for username in ("leader", "approver", "admin"):
+        at = login(username)
+        at.session_state["home_tab"] = "统计分析"
+        at.run()
+        assert not at.exception, at.exception
+        assert "统计范围：**全市**" in page_source(at)
+    assert scopes == [None]
+    for username in ("supervisor", "supervisor2"):
+        at = login(username)
+        at.session_state["home_tab"] = "本部门统计"
+        at.run()
+        assert not at.exception, at.exception
+    assert len(scopes) == 3 and None not in scopes[1:] and scopes[1] != scopes[2]

@@ -69,6 +69,14 @@ def _actor_key(a: Actor):
     return (a.user_id, tuple(sorted(a.roles)), a.department_id)
 
 
+def _scope_key(a: Actor):
+    """Whose figures an actor sees: the whole city (bureau roles) or one
+    department's.  Everyone of a scope shares one cached set, so a write
+    costs one recomputation per scope, not one per user."""
+    return dashboard.scope_department(a, None) if not (a.sees_everything or a.has("approver")) \
+        else "city"
+
+
 def _filters_key(f: dashboard.Filters):
     return (f.date_from, f.date_to, f.department_id, f.category, f.basis)
 
@@ -81,12 +89,14 @@ def version() -> tuple:
 
 
 @st.cache_resource(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
-                   hash_funcs={Actor: _actor_key, dashboard.Filters: _filters_key})
+                   hash_funcs={Actor: _scope_key, dashboard.Filters: _filters_key})
 def _figures(actor: Actor, filters: dashboard.Filters, version: tuple
              ) -> tuple[dashboard.Dashboard, dict[str, go.Figure | None]]:
     """The figures' data and their built charts, once per data version:
     a rerun draws them without computing or building anything.  Shared
-    objects (``cache_resource``, no copy per run): nothing may change them."""
+    objects (``cache_resource``, no copy per run): nothing may change them.
+    Keyed by the actor's scope (:func:`_scope_key`): the caller checks the
+    actor's own right to the figures first."""
     dash = dashboard.leader_figures(actor, filters)
     charts = {}
     for fig_ in dash.figures:
@@ -238,6 +248,7 @@ def leader_view(actor: Actor) -> None:
     changed = st.session_state.get("dash_shown") != shown
     holder = st.empty() if changed else st.container()
     with action():
+        dashboard.scope_department(actor, f.department_id)   # the role check, cached or not
         dash, charts = _figures(actor, f, version())
         st.session_state["dash_shown"] = shown
         with holder.container() if changed else holder:
