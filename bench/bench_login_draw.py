@@ -62,7 +62,7 @@ def main() -> None:
                     ctx.clear_cookies()
                     page = ctx.new_page()
                     finished: list[float] = []
-                    page.on("websocket", lambda ws: ws.on(
+                    page.on("websocket", lambda ws, finished=finished: ws.on(
                         "framereceived", lambda _f: finished.append(time.perf_counter())))
                     page.goto(srv.url)
                     page.get_by_label("用户名").fill(args.user)

@@ -220,7 +220,7 @@ def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
     are edited in one place only (协同处理与警示规则)."""
     at = _admin_page()
     labels = {t.label for t in at.text_input}
-    assert not any(l.startswith("警示名单") for l in labels)
+    assert not any(label.startswith("警示名单") for label in labels)
     assert not [b for b in at.button if b.label == "保存" and "setting_" in str(b.form_id)]
     _text(at, "推送签收默认时限（工作日）").input("5")
     _text(at, "协同处理申请办理时限（工作日）").input("abc")

@@ -116,9 +116,7 @@ def test_every_page_and_tab_speaks_chinese(db, username):
     for key, (title, roles) in PAGES.items():
         if not a.has(*roles):
             continue
-        run = (lambda: login(username)) if key == "home" else \
-            (lambda: as_logged_in(PAGE_FILES[key], username).run())
-        at = run()
+        at = login(username) if key == "home" else as_logged_in(PAGE_FILES[key], username).run()
         found += problems(at, f"{username} {title}", accounts)
         tab_key = TAB_KEYS.get(key)
         if not tab_key:
