@@ -4,8 +4,8 @@ import pytest
 
 from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
-from sgld.security import PAGES, ROLES
-from tests.browser_util import Server, launch, login, need_browser, shot, wait_ready
+from sgld.security import PAGES
+from tests.browser_util import Server, login, shot, wait_ready
 
 PAGE_PATHS = {"push": "审批推送", "supervise": "监管录入", "review": "专项审查",
               "liaison": "联络员", "admin": "系统管理"}

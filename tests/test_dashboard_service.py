@@ -360,9 +360,11 @@ def test_workbook_has_every_figure_and_the_overview(data):
     assert len(book) == 1 + len(shown)
     over = book["概览"]
     assert over.loc[over["指标"] == "推送", "本期"].iloc[0] == 4
-    from sgld.export import to_xlsx
     import io
+
     import openpyxl
+
+    from sgld.export import to_xlsx
     wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(book)))
     assert wb.sheetnames[0] == "概览" and len(wb.sheetnames) == len(book)
 

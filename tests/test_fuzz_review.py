@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sgld import clock
-from sgld.services import liaison, special_review as sr
+from sgld.services import liaison
+from sgld.services import special_review as sr
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, dates, fields, fuzz, fuzz_db, id_lists, ids,  # noqa: F401
-                             names, pick, recent_dates)
+from tests.fuzz_util import attempt, dates, fields, fuzz, fuzz_db, id_lists, ids, names, pick, recent_dates  # noqa: F401
 
 
 def _future():

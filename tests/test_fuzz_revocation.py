@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 
 from sgld.services import revocation, warning
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, codes, fields, fuzz, fuzz_db, id_lists, ids,  # noqa: F401
-                             names, numbers, pick, uploads)
+from tests.fuzz_util import attempt, codes, fields, fuzz, fuzz_db, id_lists, ids, names, numbers, pick, uploads  # noqa: F401
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

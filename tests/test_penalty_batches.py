@@ -4,9 +4,8 @@ rows in every batch with their line numbers, a character only GB18030 has,
 amounts out of range."""
 import pytest
 
-from sgld.errors import StateError
-
 from sgld import penalty_sources as ps
+from sgld.errors import StateError
 from sgld.services import penalty
 from tests.test_penalty_import import CODE_A, CODE_B, counts, csv_bytes, row
 
