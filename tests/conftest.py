@@ -32,6 +32,7 @@ def demo_template(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("template")
     _point_at(tmp)
     from sgld import demo
+    clock.freeze(None)  # at the wall clock, whatever a test before left frozen
     connection.get_db()
     demo.load(scale=1)
     connection.reset()
