@@ -112,6 +112,17 @@ def page(browser):
     ctx.close()
 
 
+BROWSER_FIXTURES = {"browser", "page", "server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every browser test ``browser`` (Chromium via tests/browser_util.py),
+    so that ``-m "not browser"`` leaves them all out, new ones included."""
+    for item in items:
+        if "browser" in item.path.stem or BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
 _skipped_browser: list[str] = []
 
 
