@@ -79,13 +79,19 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
     """A cookie older than half the idle time is restored by app.py and slid
     by the page's own login check in the same run: with one authenticator per
     call, that rendered the cookie component twice (key 'init')."""
-    import time
-    srv = Server(tmp_path, extra_env={"SGLD_IDLE_MINUTES": "1"})
+    import os
+
+    from tests.conftest import ROOT
+    shift = tmp_path / "clock-shift-minutes"  # tests/clockshift: the server's clock moves
+    srv = Server(tmp_path, extra_env={
+        "SGLD_IDLE_MINUTES": "1",
+        "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
+        "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift)})
     try:
         ctx = browser.new_context(locale="zh-CN")
         page = ctx.new_page()
         login(page, srv.url, "approver")
-        time.sleep(35)  # past half of the one-minute idle time
+        shift.write_text("0.6")  # 36 s later: past half of the one-minute idle time
         page.goto(f"{srv.url}/审批推送")  # a new session: restored from the cookie
         page.get_by_text("退出登录").wait_for(timeout=30_000)
         wait_ready(page)
