@@ -19,6 +19,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
-.venv/bin/ruff check --quiet .
+.venv/bin/ruff check --output-format concise .
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests
