@@ -10,9 +10,13 @@ import sys
 import threading
 import time
 
+import pytest
+
 from db import connection
 from sgld import audit
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a writer process, a 600,000-row import and a restart
 
 HEAD = ["行政相对人名称", "行政相对人代码_1(统一社会信用代码)", "法定代表人", "行政处罚决定书文号",
         "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额（万元）",

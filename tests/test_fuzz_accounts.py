@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from sgld.security import ROLES
 from sgld.services import accounts, enterprises, org, sso
 from tests.conftest import DEMO_PASSWORD, actor
 from tests.fuzz_util import attempt, codes, fields, fuzz, fuzz_db, ids, names, numbers, pick, valid_codes  # noqa: F401
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 _SERIAL = itertools.count(1)
 USERNAMES = st.one_of(

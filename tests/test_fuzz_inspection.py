@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ from tests.fuzz_util import (  # noqa: F401
     uploads,
     valid_codes,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

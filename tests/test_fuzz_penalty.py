@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +31,8 @@ from tests.fuzz_util import (  # noqa: F401
     sheet_files,
     valid_codes,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 HEADERS = [v[1][0] for v in ps.FIELDS.values()]
 KEYS = list(ps.FIELDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -28,6 +29,8 @@ from tests.fuzz_util import (  # noqa: F401
     uploads,
     valid_codes,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 STAGES = st.one_of(st.sampled_from(push.STAGES), names())
 KINDS = st.one_of(st.sampled_from(push.LICENCE_KINDS), names())

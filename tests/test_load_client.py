@@ -33,6 +33,7 @@ def result():
     return out["result"]
 
 
+@pytest.mark.slow  # its fixture runs a load test against a real server
 def test_every_session_logs_in_and_sees_no_error(result):
     load_test.report(result)
     assert result["logins"] >= 3 and result["login_failures"] == 0

@@ -94,6 +94,7 @@ def test_error_in_the_reading_thread_midway_imports_nothing(db, monkeypatch):
     assert counts(penalty.import_files(None, [("e.csv", csv_bytes(rows))], source="中途失败")) == (8, 8, 0, 0)
 
 
+@pytest.mark.slow  # a 30,000-row import
 def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
     """A run is one transaction over many batches; each batch's Arrow data
     must be freed once it is stored (a frame passed with cur.register stays

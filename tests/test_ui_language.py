@@ -108,6 +108,7 @@ def _tabs(at) -> list[str]:
     return [t.label for t in at.tabs]
 
 
+@pytest.mark.slow  # every page and tab of every role, in AppTest
 @pytest.mark.parametrize("username", USERS)
 def test_every_page_and_tab_speaks_chinese(db, username):
     a = actor(username)
