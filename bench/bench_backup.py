@@ -36,8 +36,9 @@ def _counts(path: Path) -> dict[str, int]:
 
 def _attachments(db: Path, data: Path) -> tuple[int, int]:
     """(attachments whose blob is present with the right hash, referenced)."""
-    import duckdb
     import hashlib
+
+    import duckdb
     con = duckdb.connect(str(db), read_only=True)
     try:
         shas = [r[0] for r in con.execute("SELECT DISTINCT sha256 FROM attachment").fetchall()]

@@ -75,7 +75,7 @@ def main() -> None:
     _, at_once, _ = cold_runs(0.0)
     print(f"cold start to first page (AppTest, fresh process): median {cold[1]:.2f} s "
           f"(runs {', '.join(f'{c:.2f}' for c in cold)}; target ≤ 3 s)")
-    print(f"login, form submit to first page (AppTest, median of 3 fresh processes; target ≤ 0.5 s):")
+    print("login, form submit to first page (AppTest, median of 3 fresh processes; target ≤ 0.5 s):")
     print(f"  first login, 3 s after the login page appeared: {first[1]:.3f} s")
     print(f"  another user's login on the running server:     {second[1]:.3f} s")
     print(f"  first login submitted the instant the page appeared (cold caches): {at_once[1]:.3f} s")
@@ -92,7 +92,7 @@ def main() -> None:
         prefix = f"bench-{tag}-{rnd}-"
         before = db_.scalar("SELECT count(*) FROM audit_log")
 
-        def worker(t):
+        def worker(t, prefix=prefix):  # the threads end in this iteration; bound anyway
             for i in range(100):
                 org.create_department(admin, f"{prefix}{t}-{i}", "supervision")
         threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
@@ -106,7 +106,7 @@ def main() -> None:
         audits = db_.scalar("SELECT count(*) FROM audit_log") - before
         ok_rounds &= rows == 800 and audits == 800
         # leave the benchmark database as it was
-        db_.write(lambda cur: cur.execute("DELETE FROM department WHERE name LIKE ?", [prefix + "%"]))
+        db_.write(lambda cur, prefix=prefix: cur.execute("DELETE FROM department WHERE name LIKE ?", [prefix + "%"]))
     ok = audit.verify(db_)[0]
     print(f"audited writes from 8 threads (8 x 100 through org.create_department, {ROUNDS} rounds): "
           f"median {statistics.median(rates):.0f} writes/s (rounds {', '.join(f'{r:.0f}' for r in rates)}; "

@@ -30,9 +30,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench_liaison_"))
     os.environ.update(SGLD_DB=str(tmp / "b.duckdb"), SGLD_DATA_DIR=str(tmp / "data"), SGLD_MODE="demo")
 
+    import sgld.demo.liaison as step
     from db.connection import get_db
     from sgld import clock, demo
-    import sgld.demo.liaison as step
     from sgld.services import liaison as svc
     from sgld.services.accounts import actor_by_username as A
 

@@ -66,7 +66,7 @@ def main() -> None:
                     ctx.clear_cookies()
                     page = ctx.new_page()
                     finished: list[float] = []
-                    page.on("websocket", lambda ws: ws.on(
+                    page.on("websocket", lambda ws, finished=finished: ws.on(
                         "framereceived", lambda _f: finished.append(time.perf_counter())))
                     page.goto(srv.url)
                     arrived = time.perf_counter()

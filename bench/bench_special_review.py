@@ -113,6 +113,7 @@ def main() -> int:
     report("issue_minutes (.docx)", timed(lambda: sr.issue_minutes(approver, queue.pop()), r))
     if tmp:
         import shutil
+
         from db import connection
         connection.reset()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -313,8 +313,8 @@ def get_db() -> Database:
     if _instance is None:
         with _instance_lock:
             if _instance is None:
-                from sgld import settings
                 from db.migrate import migrate
+                from sgld import settings
 
                 cfg = settings.get()
                 threads = cfg.get("DB_THREADS").strip()

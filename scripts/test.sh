@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install (first time) and run the whole test suite: service tests, AppTest
-# page tests and headless-Chromium browser tests.  Installs Debian's
-# chromium and fonts-noto-cjk when missing (needs root, as on CI).
-# Extra arguments go to pytest, e.g. -k push.
+# Install (first time), lint (ruff, mypy; configured in pyproject.toml) and
+# run the whole test suite: service tests, AppTest page tests and
+# headless-Chromium browser tests.  Installs Debian's chromium and
+# fonts-noto-cjk when missing (needs root, as on CI).  A lint finding fails
+# the run before any test.  Extra arguments go to pytest, e.g. -k push, or
+# -m "not browser and not slow" for the fast suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
@@ -17,4 +19,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+.venv/bin/ruff check --output-format concise .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests

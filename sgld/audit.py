@@ -26,9 +26,9 @@ import json
 import logging
 import os
 import time
-from pathlib import Path
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sgld import clock

@@ -16,8 +16,8 @@ def _db():
 
 
 def cmd_init(args) -> int:
-    from db.migrate import migrate
     from db.connection import Database
+    from db.migrate import migrate
     from sgld import settings
     db = Database(settings.get().db)
     applied = migrate(db)

@@ -31,6 +31,7 @@ from typing import Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sgld.errors import ValidationError
 from sgld.tabular import norm_header
@@ -82,7 +83,6 @@ class Batch:
 def arrow_table(columns: dict, rows: object, n: int) -> "pa.Table":
     """An Arrow table with every field of FIELDS as strings ("" when the
     source has no such column) and ``_row``."""
-    import pyarrow as pa
     arrays, names = [], []
     for k in FIELDS:
         col = columns.get(k)
@@ -186,7 +186,6 @@ class FileAdapter:
         return open(path, "rb")
 
     def _csv(self, name: str, content) -> Iterator[Batch]:
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         with self._open(content) as fh:
@@ -455,7 +454,6 @@ class SqlAdapter:
 
     def _chunk(self, keys: list[str], rows: list, cols: dict[str, str], offset: int) -> "pa.Table":
         """Fetched rows as an Arrow table of our fields; moves the watermark."""
-        import pyarrow as pa
         columns = dict(zip(keys, zip(*rows)))
         data = {k: _arrow_strings(columns[c]) for k, c in cols.items()}
         if self.watermark_column:
@@ -467,7 +465,6 @@ class SqlAdapter:
         return arrow_table(data, locs, len(rows))
 
     def batches(self) -> Iterator[Batch]:
-        import pyarrow as pa
         q, cols = self._query()
         headers = dict(cols)
         engine = self._engine()
@@ -508,7 +505,6 @@ def _short(exc: Exception) -> str:
 def _arrow_strings(values) -> "pa.Array":
     """A column of database values as Arrow strings ("" for NULL); dates as
     YYYY-MM-DD.  Falls back to a per-value conversion for mixed columns."""
-    import pyarrow as pa
     import pyarrow.compute as pc
     try:
         arr = pa.array(values)

@@ -59,7 +59,16 @@ SPEC: dict[str, tuple[str, str]] = {
     "WEBHOOK_BACKOFF_MAX_SECONDS": ("300", "事件推送重试等待的上限（秒）"),
     "WEBHOOK_POLL_SECONDS": ("10", "事件推送投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理"),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
+    # liaison letters (issue 5; sgld/services/liaison.py)
+    "LIAISON_LETTER_PREFIX": ("通审批联函", "联络员商请函编号的前缀"),
+    # inbound API (issue 17; see docs/api.md and web/api/)
+    "API_KEY": ("", "接口客户端密钥的派生主密钥（至少 32 个字符，不得存入数据库）；为空则由登录 Cookie 密钥派生"),
+    "API_MAX_BODY_MB": ("24", "接口请求体大小上限（MB），须低于反向代理的 client_max_body_size（25m）"),
 }
+
+# Settings whose values are keys: Settings.raw (what the admin's 部署配置 table
+# shows) holds "******" for them; Settings.get still returns the value.
+SECRET_KEYS = frozenset({"COOKIE_KEY", "AUDIT_KEY", "AUDIT_KEYS_OLD", "WEBHOOK_KEY", "API_KEY"})
 
 
 @dataclass(frozen=True)
@@ -70,13 +79,14 @@ class Settings:
     app_title: str
     city: str
     bureau_name: str
-    cookie_key: str
+    cookie_key: str = field(repr=False)
     cookie_name: str
     idle_minutes: int
     lock_attempts: int
     lock_minutes: int
     upload_max_mb: int
-    raw: dict = field(default_factory=dict, compare=False)
+    raw: dict = field(default_factory=dict, compare=False)  # secrets masked (SECRET_KEYS)
+    secret_values: dict = field(default_factory=dict, compare=False, repr=False)
     audit_key: str = field(default="", repr=False)
     audit_keys_old: tuple = field(default=(), repr=False)
 
@@ -86,7 +96,10 @@ class Settings:
 
     def get(self, name: str, default: str = "") -> str:
         """Any other SGLD_ setting (used by later features)."""
-        return self.raw.get(name.upper(), default)
+        name = name.upper()
+        if name in SECRET_KEYS:
+            return self.secret_values.get(name, default)
+        return self.raw.get(name, default)
 
 
 def _file_values() -> dict[str, str]:
@@ -166,7 +179,8 @@ def load() -> Settings:
         lock_attempts=_int(values, "LOCK_ATTEMPTS"),
         lock_minutes=_int(values, "LOCK_MINUTES"),
         upload_max_mb=_int(values, "UPLOAD_MAX_MB"),
-        raw=values,
+        raw={k: ("******" if k in SECRET_KEYS and str(v).strip() else v) for k, v in values.items()},
+        secret_values={k: v for k, v in values.items() if k in SECRET_KEYS},
         audit_key=audit_key,
         audit_keys_old=old,
     )

@@ -42,7 +42,6 @@ def login(username: str, password: str = DEMO_PASSWORD) -> AppTest:
 
 def as_logged_in(script: str, username: str) -> AppTest:
     """Run one page script directly, as if ``username`` had logged in in this session."""
-    from datetime import datetime
 
     from sgld import clock
     from sgld.services.accounts import actor_by_username

@@ -32,6 +32,7 @@ def demo_template(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("template")
     _point_at(tmp)
     from sgld import demo
+    clock.freeze(None)  # at the wall clock, whatever a test before left frozen
     connection.get_db()
     demo.load(scale=1)
     connection.reset()
@@ -109,6 +110,17 @@ def page(browser):
     pg = ctx.new_page()
     yield pg
     ctx.close()
+
+
+BROWSER_FIXTURES = {"browser", "page", "server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every browser test ``browser`` (Chromium via tests/browser_util.py),
+    so that ``-m "not browser"`` leaves them all out, new ones included."""
+    for item in items:
+        if "browser" in item.path.stem or BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 _skipped_browser: list[str] = []

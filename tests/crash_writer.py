@@ -1,7 +1,9 @@
 """Crash-test writer (run as a process by tests/test_crash.py): the same
 service calls the server makes — a penalty import in one thread, inspection
 form writes in the main thread — printing ``ACK <id> <marker>`` after each
-write returns to the caller, i.e. each write acknowledged to a user."""
+write returns to the caller, i.e. each write acknowledged to a user, and
+``IMPORT_BATCH`` each time the import stored a batch in its (open)
+transaction."""
 import sys
 import threading
 from datetime import datetime, timedelta
@@ -12,6 +14,13 @@ from sgld.services.accounts import actor_by_username
 
 def main(csv_path: str, uscc_code: str) -> None:
     sup = actor_by_username("supervisor")
+    store = penalty._store_stage
+
+    def stored(*args):
+        result = store(*args)
+        print("IMPORT_BATCH", flush=True)
+        return result
+    penalty._store_stage = stored
 
     def importer():
         print("IMPORT_START", flush=True)

@@ -213,8 +213,7 @@ def test_id_lists_from_callers_are_validated(db):
 
 
 def test_create_admin_bootstrap_in_production(empty_db, monkeypatch):
-    from sgld import cli
-    from sgld import settings
+    from sgld import cli, settings
     monkeypatch.setenv("SGLD_MODE", "production")
     monkeypatch.setenv("SGLD_COOKIE_KEY", "x" * 40)
     monkeypatch.setenv("SGLD_AUDIT_KEY", "y" * 40)

@@ -220,7 +220,7 @@ def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
     are edited in one place only (协同处理与警示规则)."""
     at = _admin_page()
     labels = {t.label for t in at.text_input}
-    assert not any(l.startswith("警示名单") for l in labels)
+    assert not any(label.startswith("警示名单") for label in labels)
     assert not [b for b in at.button if b.label == "保存" and "setting_" in str(b.form_id)]
     _text(at, "推送签收默认时限（工作日）").input("5")
     _text(at, "协同处理申请办理时限（工作日）").input("abc")
@@ -265,3 +265,26 @@ def test_an_idle_cookie_is_refused_and_explained(db):
     assert not accounts.cookie_idle(exp_for(now - timedelta(minutes=29)), now, cfg.idle_minutes)
     assert accounts.cookie_idle(exp_for(now - timedelta(minutes=31)), now, cfg.idle_minutes)
     assert accounts.cookie_minutes(cfg.idle_minutes) > cfg.idle_minutes
+
+
+def test_deployment_settings_table_shows_no_key(db, monkeypatch):
+    """系统管理 → 系统设置 → 部署配置 lists every setting with its value, keys
+    as ****** (it showed SGLD_WEBHOOK_KEY and the old audit keys in clear)."""
+    from sgld import settings
+    keys = {"WEBHOOK_KEY": "w" * 40, "AUDIT_KEYS_OLD": "o" * 40, "API_KEY": "a" * 40}
+    for name, value in keys.items():
+        monkeypatch.setenv(f"SGLD_{name}", value)
+    monkeypatch.setenv("SGLD_LIAISON_LETTER_PREFIX", "测试联函")
+    settings.reset()
+    try:
+        at = _admin_page()
+        assert not at.exception
+        table = next(d.value for d in at.dataframe if "配置项" in d.value.columns)
+        shown = dict(zip(table["配置项"], table["当前值"]))
+        assert set(shown) == {f"SGLD_{k}" for k in settings.SPEC}
+        assert {k: shown[f"SGLD_{k}"] for k in keys} == {k: "******" for k in keys}
+        assert shown["SGLD_LIAISON_LETTER_PREFIX"] == "测试联函"
+        assert not any(v in str(cell) for v in keys.values() for cell in table.to_numpy().ravel())
+    finally:
+        monkeypatch.undo()
+        settings.reset()

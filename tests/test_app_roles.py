@@ -5,8 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from sgld.security import PAGES
 from sgld.services import org
-from tests.apptest_util import (PAGE_FILES, app, as_logged_in, login, nav_pages, page_source,
-                                submit_login)
+from tests.apptest_util import PAGE_FILES, app, as_logged_in, login, nav_pages, page_source, submit_login
 from tests.conftest import DEMO_PASSWORD, ROOT, actor
 
 ROLE_USERS = ["admin", "leader", "approver", "supervisor", "supervisor2", "liaison"]

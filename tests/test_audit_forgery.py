@@ -3,13 +3,11 @@ neither the audit key nor write access to the seal file (issue 15 item 1)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import sys
 
 import duckdb
-import pytest
 
 from db import connection
 from sgld import audit, settings

@@ -4,8 +4,8 @@ import pytest
 
 from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
-from sgld.security import PAGES, ROLES
-from tests.browser_util import Server, launch, login, need_browser, shot, wait_ready
+from sgld.security import PAGES
+from tests.browser_util import Server, login, shot, wait_ready
 
 PAGE_PATHS = {"push": "审批推送", "supervise": "监管录入", "review": "专项审查",
               "liaison": "联络员", "admin": "系统管理"}
@@ -93,13 +93,19 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
     """A cookie older than half the idle time is restored by app.py and slid
     by the page's own login check in the same run: with one authenticator per
     call, that rendered the cookie component twice (key 'init')."""
-    import time
-    srv = Server(tmp_path, extra_env={"SGLD_IDLE_MINUTES": "1"})
+    import os
+
+    from tests.conftest import ROOT
+    shift = tmp_path / "clock-shift-minutes"  # tests/clockshift: the server's clock moves
+    srv = Server(tmp_path, extra_env={
+        "SGLD_IDLE_MINUTES": "1",
+        "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
+        "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift)})
     try:
         ctx = browser.new_context(locale="zh-CN")
         page = ctx.new_page()
         login(page, srv.url, "approver")
-        time.sleep(35)  # past half of the one-minute idle time
+        shift.write_text("0.6")  # 36 s later: past half of the one-minute idle time
         page.goto(f"{srv.url}/审批推送")  # a new session: restored from the cookie
         page.get_by_text("退出登录").wait_for(timeout=30_000)
         wait_ready(page)

@@ -10,9 +10,13 @@ import sys
 import threading
 import time
 
+import pytest
+
 from db import connection
 from sgld import audit
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # a writer process, a 600,000-row import and a restart
 
 HEAD = ["行政相对人名称", "行政相对人代码_1(统一社会信用代码)", "法定代表人", "行政处罚决定书文号",
         "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额（万元）",
@@ -40,13 +44,15 @@ def test_sigkill_mid_writes_loses_nothing_acknowledged(db, tmp_path):
                              ents[0][0]], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(l.strip() for l in proc.stdout),
+    reader = threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stdout),
                               daemon=True)
     reader.start()
+    # kill once the import's transaction is open and holds a stored batch
+    # (form writes wait or continue meanwhile)
     deadline = time.time() + 120
-    while time.time() < deadline and not any(x.startswith("IMPORT_START") for x in lines):
+    while time.time() < deadline and not any(x.startswith(("IMPORT_BATCH", "IMPORT_DONE")) for x in lines):
         time.sleep(0.05)
-    time.sleep(0.5)  # the import's transaction is open; form writes wait or continue
+    assert any(x.startswith("IMPORT_BATCH") for x in lines), (lines[-5:], proc.poll())
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
     reader.join(10)

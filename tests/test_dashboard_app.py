@@ -3,12 +3,10 @@ count equals the list it links to (the feature services' own list functions),
 on the demo database."""
 from __future__ import annotations
 
-import pytest
-
 from sgld import clock
 from sgld.services import dashboard, inspection, liaison, push_query, revocation
 from sgld.services import special_review as sr
-from tests.apptest_util import button, login, page_source
+from tests.apptest_util import login, page_source
 from tests.conftest import actor
 
 

@@ -9,7 +9,7 @@ import pytest
 from db.connection import Database, get_db
 from db.migrate import available, migrate
 from sgld import audit
-from sgld.errors import DatabaseBusy
+from sgld.errors import AuthError, DatabaseBusy, ValidationError
 from sgld.services import org
 from tests.conftest import ROOT, actor
 
@@ -249,7 +249,7 @@ def test_every_committed_write_moves_the_data_version_for_everyone(db):
     org.create_department(admin, "版本测试部门", "supervision")
     v1 = audit.data_version()
     assert v1 != v0
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         org.create_department(admin, "版本测试部门", "supervision")  # refused: nothing committed
     assert audit.data_version() == v1
 
@@ -261,7 +261,7 @@ def test_logins_and_logouts_do_not_move_the_data_version(db):
     v0 = audit.data_version()
     n = db.scalar("SELECT count(*) FROM audit_log")
     me = accounts.authenticate("approver", "Sgld@2026")
-    with pytest.raises(Exception):
+    with pytest.raises(AuthError):
         accounts.authenticate("approver", "wrong password")
     accounts.logout(me)
     assert db.scalar("SELECT count(*) FROM audit_log") == n + 3  # all three audited

@@ -6,10 +6,10 @@ message; a refused call changes no table (a refused login is audited by
 design: one audit row, and the failure counter)."""
 from __future__ import annotations
 
+import itertools
 import os
 
-import itertools
-
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,8 +17,9 @@ from sgld import settings as sgld_settings
 from sgld.security import ROLES
 from sgld.services import accounts, enterprises, org, sso
 from tests.conftest import DEMO_PASSWORD, actor
-from tests.fuzz_util import (attempt, codes, fields, fuzz, fuzz_db, ids, names,  # noqa: F401
-                             numbers, pick, valid_codes)
+from tests.fuzz_util import attempt, codes, fields, fuzz, fuzz_db, ids, names, numbers, pick, valid_codes  # noqa: F401
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 _SERIAL = itertools.count(1)
 USERNAMES = st.one_of(

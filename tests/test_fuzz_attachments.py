@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from sgld import attachments
 from sgld.services import push
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, file_contents, file_names, fuzz, fuzz_db,  # noqa: F401
-                             uploads)
+from tests.fuzz_util import attempt, file_contents, file_names, fuzz, fuzz_db, uploads  # noqa: F401
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 
 @fuzz(150)

@@ -6,14 +6,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sgld import clock
 from sgld.services import inspection
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, codes, dates, fields, fuzz, fuzz_db, ids,  # noqa: F401
-                             names, pick, sheet_files, uploads, valid_codes)
+from tests.fuzz_util import (  # noqa: F401
+    attempt,
+    codes,
+    dates,
+    fields,
+    fuzz,
+    fuzz_db,
+    ids,
+    names,
+    pick,
+    sheet_files,
+    uploads,
+    valid_codes,
+)
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

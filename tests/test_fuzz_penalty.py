@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,8 +16,23 @@ from sgld import penalty_sources as ps
 from sgld.errors import SgldError
 from sgld.services import penalty
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, cells, csv_bytes, dates, fields, fuzz, fuzz_db,  # noqa: F401
-                             ids, names, numbers, pick, sheet_files, valid_codes)
+from tests.fuzz_util import (  # noqa: F401
+    attempt,
+    cells,
+    csv_bytes,
+    dates,
+    fields,
+    fuzz,
+    fuzz_db,
+    ids,
+    names,
+    numbers,
+    pick,
+    sheet_files,
+    valid_codes,
+)
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 HEADERS = [v[1][0] for v in ps.FIELDS.values()]
 KEYS = list(ps.FIELDS)

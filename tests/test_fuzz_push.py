@@ -6,15 +6,31 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sgld import clock
 from sgld.services import cases_import, push
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, codes, dates, fuzz, fuzz_db, id_lists, ids,  # noqa: F401
-                             fields, names, pick, recent_dates, sheet_files, uploads,
-                             valid_codes)
+from tests.fuzz_util import (  # noqa: F401
+    attempt,
+    codes,
+    dates,
+    fields,
+    fuzz,
+    fuzz_db,
+    id_lists,
+    ids,
+    names,
+    pick,
+    recent_dates,
+    sheet_files,
+    uploads,
+    valid_codes,
+)
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 STAGES = st.one_of(st.sampled_from(push.STAGES), names())
 KINDS = st.one_of(st.sampled_from(push.LICENCE_KINDS), names())

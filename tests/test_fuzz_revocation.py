@@ -5,13 +5,15 @@ warning thresholds and manual listing/lifting.  Each call succeeds or
 raises SgldError with a Chinese message; a refused call changes no table."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sgld.services import revocation, warning
 from tests.conftest import actor
-from tests.fuzz_util import (attempt, codes, fields, fuzz, fuzz_db, id_lists, ids,  # noqa: F401
-                             names, numbers, pick, uploads)
+from tests.fuzz_util import attempt, codes, fields, fuzz, fuzz_db, id_lists, ids, names, numbers, pick, uploads  # noqa: F401
+
+pytestmark = pytest.mark.slow  # hypothesis: many examples, each against the demo database
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

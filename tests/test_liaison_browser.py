@@ -6,7 +6,6 @@ The review of the new letter is at least a day away (the one-day rule), so
 the liaison records the demo review that takes place today."""
 from __future__ import annotations
 
-
 from tests.browser_util import login, pick_option, shot, wait_ready
 
 TITLE = "南通浏览器测试食品有限公司食品经营许可现场审查"

@@ -33,6 +33,7 @@ def result():
     return out["result"]
 
 
+@pytest.mark.slow  # its fixture runs a load test against a real server
 def test_every_session_logs_in_and_sees_no_error(result):
     load_test.report(result)
     assert result["logins"] >= 3 and result["login_failures"] == 0
@@ -68,31 +69,42 @@ def test_client_tree_and_problems_from_messages():
         return m
 
     c = StClient("http://127.0.0.1:1")
-    m = msg(); m.new_session.page_script_hash = "h1"
+    m = msg()
+    m.new_session.page_script_hash = "h1"
     assert c._handle(m) is False and c.page_hash == "h1"
-    m = msg((0, 0)); m.delta.add_block.form.form_id = "f"; m.delta.add_block.form.clear_on_submit = True
+    m = msg((0, 0))
+    m.delta.add_block.form.form_id = "f"
+    m.delta.add_block.form.clear_on_submit = True
     c._handle(m)
-    m = msg((0, 0, 0)); m.delta.new_element.text_input.label = "用户名"
-    m.delta.new_element.text_input.id = "w1"; m.delta.new_element.text_input.form_id = "f"
+    m = msg((0, 0, 0))
+    m.delta.new_element.text_input.label = "用户名"
+    m.delta.new_element.text_input.id = "w1"
+    m.delta.new_element.text_input.form_id = "f"
     c._handle(m)
-    m = msg((0, 1)); m.delta.new_element.alert.body = "出错了。"
+    m = msg((0, 1))
+    m.delta.new_element.alert.body = "出错了。"
     m.delta.new_element.alert.format = Alert.ERROR
     c._handle(m)
     assert c.form_with("用户名") == "f" and c.widget("用户名").id == "w1"
     assert c.problems() == ["st.error 出错了。"]
     c.set("用户名", "admin", form="f")
     assert c._states["w1"].string_value == "admin"
-    m = msg((0, 0)); m.delta.new_element.empty.SetInParent()   # st.empty() replaces the form
+    m = msg((0, 0))
+    m.delta.new_element.empty.SetInParent()   # st.empty() replaces the form
     c._handle(m)
     assert not c.nodes("text_input")
-    m = msg((0, 2)); m.delta.new_element.exception.type = "KeyError"
+    m = msg((0, 2))
+    m.delta.new_element.exception.type = "KeyError"
     m.delta.new_element.exception.message = "'x'"
     c._handle(m)
     assert "exception KeyError: 'x'" in c.problems()
-    m = msg(); m.script_finished = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+    m = msg()
+    m.script_finished = ForwardMsg.FINISHED_EARLY_FOR_RERUN
     assert c._handle(m) is False
-    m = msg(); m.new_session.page_script_hash = "h1"
+    m = msg()
+    m.new_session.page_script_hash = "h1"
     c._handle(m)
     assert c.tree == {} and c.problems() == []
-    m = msg(); m.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+    m = msg()
+    m.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
     assert c._handle(m) is True

@@ -8,8 +8,9 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # builds the offline bundle and installs it into a fresh virtualenv
 
-@pytest.mark.skipif(os.environ.get("SGLD_SKIP_BUNDLE") == "1", reason="SGLD_SKIP_BUNDLE=1")
+
 def test_bundle_installs_without_network(tmp_path):
     dest = tmp_path / "bundle"
     out = subprocess.run([sys.executable, "manage.py", "bundle", str(dest)], cwd=ROOT,

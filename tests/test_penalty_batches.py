@@ -2,11 +2,12 @@
 the same result as one batch, duplicates inside and across batches, bad
 rows in every batch with their line numbers, a character only GB18030 has,
 amounts out of range."""
+import threading
+
 import pytest
 
-from sgld.errors import StateError
-
 from sgld import penalty_sources as ps
+from sgld.errors import StateError
 from sgld.services import penalty
 from tests.test_penalty_import import CODE_A, CODE_B, counts, csv_bytes, row
 
@@ -93,6 +94,7 @@ def test_error_in_the_reading_thread_midway_imports_nothing(db, monkeypatch):
     assert counts(penalty.import_files(None, [("e.csv", csv_bytes(rows))], source="中途失败")) == (8, 8, 0, 0)
 
 
+@pytest.mark.slow  # a 30,000-row import
 def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
     """A run is one transaction over many batches; each batch's Arrow data
     must be freed once it is stored (a frame passed with cur.register stays
@@ -108,17 +110,34 @@ def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
     data = csv_bytes(rows)
     del rows
     seen = []
-    store = penalty._store_stage
+    store, prepare = penalty._store_stage, penalty._prepare
+    prepared = threading.Semaphore(0)
+
+    def counted(table):
+        out = prepare(table)
+        prepared.release()
+        return out
 
     def watched(cur, run_id, source, now, good):
+        # Measure with the reader thread parked: when batch k is stored,
+        # batch k+1 waits in the queue and the reader holds batch k+2 (it
+        # blocks until the queue has room).  So every measurement counts the
+        # same batches, whatever the threads' timing.
+        k = len(seen)
+        ahead = min(k + 3, 30) - ahead_taken[0]
+        for _ in range(ahead):
+            assert prepared.acquire(timeout=60), "the reader thread stopped"
+        ahead_taken[0] += ahead
         seen.append((pa.total_allocated_bytes(), good.nbytes))
         return store(cur, run_id, source, now, good)
+    ahead_taken = [0]
+    monkeypatch.setattr(penalty, "_prepare", counted)
     monkeypatch.setattr(penalty, "_store_stage", watched)
     r = penalty.import_files(None, [("big.csv", data)], source="内存")
     assert counts(r) == (30_000, 30_000, 0, 0) and len(seen) == 30
     batch = max(n for _, n in seen)
-    # Arrow memory does not grow with the batches stored (it would by ~28
-    # batches here); it falls as the file is consumed
+    # Arrow memory does not grow with the batches stored (it would by ~27
+    # batches here, one for each batch kept alive by the transaction)
     grown = max(a for a, _ in seen[3:]) - seen[2][0]
     assert grown < 3 * batch, [a for a, _ in seen]
 

@@ -199,6 +199,12 @@ def test_source_validation(db, as_user):
     with pytest.raises(ValidationError):
         penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
                             watermark_column="ID", column_mapping="{not json")
+    # JSON that is not an object is refused with the same message (it raised
+    # AttributeError before the type check was reached)
+    for not_an_object in ('["CF_WSH"]', '"CF_WSH"', "3"):
+        with pytest.raises(ValidationError, match="列映射应为 JSON 对象"):
+            penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
+                                watermark_column="ID", column_mapping=not_an_object)
 
 
 def test_folder_source_reads_new_files_only(db, tmp_path, as_user):

@@ -73,7 +73,7 @@ def test_permission_matrix(db, name, role):
 
 def test_every_write_is_audited(db):
     admin = actor("admin")
-    for name, (fn, allowed) in ACTIONS.items():
+    for name, (fn, _allowed) in ACTIONS.items():
         if name.startswith(("list", "query")):
             continue
         before = db.scalar("SELECT count(*) FROM audit_log")

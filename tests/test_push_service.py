@@ -3,13 +3,12 @@ the holiday calendar, permissions and data scope, archive and libraries."""
 from __future__ import annotations
 
 import io
-
 from datetime import date, datetime
 
 import pytest
 
 from sgld import audit, clock, settings, uscc, workdays
-from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
+from sgld.errors import PermissionDenied, StateError, ValidationError
 from sgld.services import push, push_query
 from tests.conftest import actor
 

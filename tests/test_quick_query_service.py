@@ -7,7 +7,7 @@ import pytest
 
 from sgld.errors import PermissionDenied, ValidationError
 from sgld.services import quick_query as qq
-from tests.test_dashboard_service import (E1, E2, E3, NAMES, SCJG, STHJ, USCC, actor, build)
+from tests.test_dashboard_service import E1, E2, E3, NAMES, SCJG, STHJ, USCC, actor, build
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ import pytest
 from sgld import clock, workdays
 from sgld.documents import text_of
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
-from sgld.services import push, revocation as rv, warning
+from sgld.services import push, warning
+from sgld.services import revocation as rv
 from tests.conftest import actor
 
 FACTS = "经立案调查，该企业超标排放且拒不改正，已不具备许可条件。"

@@ -267,4 +267,7 @@ def test_admin_tab_config_ok(mode):
 def test_sso_tab_is_admin_only(mode):
     from tests.apptest_util import as_logged_in
     at = as_logged_in("pages/9_系统管理.py", "supervisor").run()
+    # refused by the page guard, not hidden by a crash of the page
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == ["您没有权限访问“系统管理”页面。"]
     assert not [s for s in at.selectbox if s.label == "账号"]

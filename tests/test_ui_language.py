@@ -108,6 +108,7 @@ def _tabs(at) -> list[str]:
     return [t.label for t in at.tabs]
 
 
+@pytest.mark.slow  # every page and tab of every role, in AppTest
 @pytest.mark.parametrize("username", USERS)
 def test_every_page_and_tab_speaks_chinese(db, username):
     a = actor(username)
@@ -116,9 +117,7 @@ def test_every_page_and_tab_speaks_chinese(db, username):
     for key, (title, roles) in PAGES.items():
         if not a.has(*roles):
             continue
-        run = (lambda: login(username)) if key == "home" else \
-            (lambda: as_logged_in(PAGE_FILES[key], username).run())
-        at = run()
+        at = login(username) if key == "home" else as_logged_in(PAGE_FILES[key], username).run()
         found += problems(at, f"{username} {title}", accounts)
         tab_key = TAB_KEYS.get(key)
         if not tab_key:

@@ -3,6 +3,7 @@ import pytest
 from sgld import uscc
 from sgld.errors import ValidationError
 
+
 def good():
     return uscc.make("91320602" + "123456789")
 

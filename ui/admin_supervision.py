@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from sgld import penalty_sources as ps
-from sgld.services import inspection, penalty
 from sgld.errors import ValidationError
+from sgld.services import inspection, penalty
 from ui import admin_forms as forms
 from ui.widgets import action, data_table, download_xlsx, md_text, show_table, upload
 

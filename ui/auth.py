@@ -43,11 +43,11 @@ from sgld import clock, settings, startup
 from sgld.demo import DEMO_PASSWORD
 from sgld.demo.base import ACCOUNTS
 from sgld.errors import AuthError
-from sgld.security import PAGES, Actor, ROLES
+from sgld.security import PAGES, ROLES, Actor
 from sgld.services import accounts, sso
 from ui import reminder_links
-from web import session as web_session
 from ui.widgets import md_text, warm_chart_library
+from web import session as web_session
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
 SS_VIA = "sgld_login_via"        # password | cookie | oidc | header

@@ -9,8 +9,17 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
-from ui.liaison_common import (done, enterprise_box, form_key, letter_download, pick, renew,
-                               report_box, review_facts, state)
+from ui.liaison_common import (
+    done,
+    enterprise_box,
+    form_key,
+    letter_download,
+    pick,
+    renew,
+    report_box,
+    review_facts,
+    state,
+)
 from ui.widgets import action, data_table, lazy_tabs, md_text
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务

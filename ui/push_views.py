@@ -10,8 +10,8 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import push, push_query
-from ui.widgets import action, data_table, file_link, md_text, plot_chart, show_table, status_text, upload
 from ui.warning_flags import archive_flag, case_flag
+from ui.widgets import action, data_table, file_link, md_text, plot_chart, show_table, status_text, upload
 
 ALL = "（全部）"
 

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from sgld.services import special_review as sr
-from ui.widgets import download_xlsx, show_table, plot_chart
+from ui.widgets import download_xlsx, plot_chart, show_table
 
 OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825",
                    "已撤回": "#9e9e9e"}

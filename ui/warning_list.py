@@ -9,7 +9,7 @@ import streamlit as st
 
 from sgld.errors import SgldError
 from sgld.services import warning
-from ui.widgets import action, data_table, md_text, status_text, show_table
+from ui.widgets import action, data_table, md_text, show_table, status_text
 
 FLASH = "wl_flash"
 

@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import duckdb
+
 from db.connection import get_db
 from sgld import audit, clock, followup
 
@@ -23,7 +25,7 @@ DEMO_PASSWORD = "Sgld@2026"
 
 @dataclass
 class DemoContext:
-    cur: object
+    cur: duckdb.DuckDBPyConnection  # the cursor of the loading transaction
     scale: int
     rng: random.Random
     now: datetime

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sgld import settings, workdays
 from sgld.demo import DemoContext
-from sgld.demo.base import GIVEN, ITEMS, SURNAMES, SUPERVISION
+from sgld.demo.base import GIVEN, ITEMS, SUPERVISION, SURNAMES
 from sgld.services.liaison import DISCIPLINE_VERSION, report_hash, years_complete_on
 
 ORDER = 60

@@ -8,6 +8,7 @@ sequences and are read back by the unique numbers (case_no, licence_no).
 from __future__ import annotations
 
 import io
+
 import numpy as np
 import pandas as pd
 

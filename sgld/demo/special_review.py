@@ -12,7 +12,7 @@ are written by the demo).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 

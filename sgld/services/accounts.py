@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import bcrypt
 
@@ -138,7 +139,7 @@ def authenticate(username: str, password: str) -> Actor:
     raise AuthError(BAD_LOGIN)
 
 
-def _unknown_failure(username: str, now: datetime, cfg) -> None:
+def _unknown_failure(username: str, now: datetime, cfg) -> NoReturn:
     """Count a failure for a username without an account, exactly as for an
     account, and raise the same AuthError an account would get."""
     def tx(cur):

@@ -35,8 +35,8 @@ from sgld import validate as v
 from sgld.errors import ValidationError
 from sgld.export import to_xlsx
 from sgld.security import Actor
-from sgld.services.push import LICENCE_KINDS, STAGES, due_table, require_writer
 from sgld.services import outbox
+from sgld.services.push import LICENCE_KINDS, STAGES, due_table, require_writer
 
 MAX_ROWS = 200_000
 

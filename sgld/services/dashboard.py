@@ -51,7 +51,7 @@ import pandas as pd
 
 from db.connection import get_db
 from sgld import audit, clock, workdays
-from sgld.errors import PermissionDenied, ValidationError
+from sgld.errors import ValidationError
 from sgld.reminders import Reminder, collect
 from sgld.security import Actor, require
 
@@ -294,10 +294,7 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
     period and the previous one (column ``cur`` = 1 for the period)."""
     if dialect not in DIALECTS:
         raise ValueError(dialect)
-    p0, _ = f.previous
-    a, b = _ts(f.date_from), _ts(f.date_to + timedelta(days=1))  # [a, b)
-    pa = _ts(p0)
-    da, db_, dp = f.date_from, f.date_to, p0
+    a, da = _ts(f.date_from), f.date_from  # the period starts (timestamp, date)
     cat = f.category
     q: dict[str, tuple[str, list]] = {}
 

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import audit, clock, uscc
+from sgld import audit, clock, likes, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, ValidationError
+from sgld.likes import ESC
 from sgld.security import ROLES, Actor, require
 
 

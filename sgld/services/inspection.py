@@ -20,11 +20,10 @@ from datetime import date, datetime, time
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import attachments, audit, clock, followup, tabular, uscc
+from sgld import attachments, audit, clock, followup, likes, tabular, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, ValidationError
+from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require, require_department
 from sgld.services import enterprises

@@ -12,7 +12,7 @@ import pandas as pd
 from db.connection import get_db
 from sgld import audit, clock, tabular
 from sgld import validate as v
-from sgld.errors import NotFound, PermissionDenied, ValidationError
+from sgld.errors import NotFound, ValidationError
 from sgld.security import DEPT_KINDS, ROLES, Actor, require
 from sgld.services.accounts import generate_password, hash_password
 
@@ -512,7 +512,6 @@ ACTION_LABELS: dict[str, str] = {
     "push": "推送", "recompute": "重新计算警示名单", "record_meeting": "记录会议", "record_review": "填写审查记录",
     "redispatch": "更换联络员", "release": "修正并放行", "remove_calendar_day": "删除节假日设置",
     "reset_password": "重置密码", "reset_watermark": "重置增量位置", "restore": "恢复数据库", "retry": "重试投递",
-    "rotate_secret": "更换签名密钥",
     "resubmit": "重新提交审察", "send_back": "退回修改", "send_letter": "发出商请函",
     "set_calendar_day": "设置节假日", "sign": "签收", "sign_explanation": "签收书面说明",
     "sign_report": "签署现场审查情况报告", "sso_auto_create": "统一身份认证自动开通账号",
@@ -573,7 +572,7 @@ FIELD_LABELS: dict[str, str] = {
     "penalty_id": "行政处罚编号", "request_id": "申请编号", "review_id": "审查编号", "scale": "规模",
     "app_user": "用户", "approval_case": "办件", "first_case_no": "首个办件编号",
     "last_case_no": "末个办件编号", "case_id_min": "最小办件编号", "case_id_max": "最大办件编号",
-    "report_sha256": "报告校验值", "legal_basis": "法律依据", "decision_no": "决定书文号",
+    "report_sha256": "报告校验值", "decision_no": "决定书文号",
     "scopes": "接口权限", "key_id": "客户端标识", "fingerprint": "密钥指纹",
     "rate_per_minute": "每分钟请求上限", "remote_address": "来源地址", "path": "接口路径",
     "count_this_minute": "本分钟次数",

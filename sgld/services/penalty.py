@@ -43,12 +43,11 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import audit, clock, uscc
+from sgld import audit, clock, likes, uscc
 from sgld import penalty_sources as ps
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, SgldError, StateError, ValidationError
+from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
 
@@ -295,7 +294,6 @@ def _prepare(table):
     re-checks to give every reason."""
     import pyarrow as pa
     import pyarrow.compute as pc
-    n = table.num_rows
     code = pc.fill_null(table.column("uscc").combine_chunks(), "")
     nonascii = pc.invert(pc.string_is_ascii(code))
     if pc.any(nonascii).as_py():
@@ -820,9 +818,9 @@ def save_source(actor: Actor, *, name: str, kind: str, location: str, table_name
             column_mapping = json.loads(column_mapping or "{}")
         except json.JSONDecodeError:
             raise ValidationError("列映射应为 JSON 对象，例如 {\"decision_no\": \"CF_WSH\"}。") from None
-    mapping = {k: str(val).strip() for k, val in (column_mapping or {}).items() if str(val or "").strip()}
     if not isinstance(column_mapping or {}, dict):
         raise ValidationError("列映射应为 JSON 对象。")
+    mapping = {k: str(val).strip() for k, val in (column_mapping or {}).items() if str(val or "").strip()}
     if kind == "sql":
         if not watermark_column:
             raise ValidationError("数据库数据源须指定增量字段（单调递增的编号或更新时间），才能只读取新数据。")

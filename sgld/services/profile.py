@@ -24,10 +24,9 @@ import pkgutil
 from datetime import date, datetime
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import uscc
+from sgld import likes, uscc
 from sgld.errors import NotFound, PermissionDenied
+from sgld.likes import ESC
 from sgld.security import Actor, require
 
 log = logging.getLogger(__name__)

@@ -19,14 +19,12 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import attachments, clock, uscc, workdays
+from sgld import attachments, clock, likes, uscc, workdays
 from sgld.errors import NotFound, PermissionDenied, ValidationError
+from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
-from sgld.services.push import (LICENCE_KINDS, LICENCE_STATUSES, STAGES, case_in_scope,
-                                require_case_visible, scoped)
+from sgld.services.push import LICENCE_KINDS, LICENCE_STATUSES, STAGES, case_in_scope, require_case_visible, scoped
 
 READERS = ("admin", "leader", "approver", "supervisor")
 ARCHIVE_LIMIT = 500

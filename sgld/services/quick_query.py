@@ -341,7 +341,7 @@ def _search(actor: Actor, text: str) -> list[Group]:
     unscoped = _Ctx(ctx.q, ctx.code, True, None, tables)
     found: list[Group] = []
     exact_hit = False
-    for kind, build, make in kinds:
+    for _kind, build, make in kinds:
         spec = build(unscoped, True)
         if spec is None:
             continue

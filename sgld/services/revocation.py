@@ -33,12 +33,11 @@ from datetime import datetime
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import attachments, audit, clock, settings, workdays
+from sgld import attachments, audit, clock, likes, settings, workdays
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
+from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
 from sgld.services import outbox, push

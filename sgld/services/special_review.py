@@ -44,12 +44,11 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import attachments, audit, clock, settings
+from sgld import attachments, audit, clock, likes, settings
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
+from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import ROLES, Actor, require
 

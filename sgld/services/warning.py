@@ -39,12 +39,11 @@ from datetime import date, datetime
 import pandas as pd
 
 from db.connection import get_db
-from sgld import likes
-from sgld.likes import ESC
-from sgld import audit, clock, uscc
+from sgld import audit, clock, likes, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.export import to_xlsx
+from sgld.likes import ESC
 from sgld.security import Actor, require
 
 LISTED, LIFTED = "在列", "已解除"
