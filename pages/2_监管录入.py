@@ -11,8 +11,19 @@ from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
 from ui import background
 from ui.auth import page_guard
-from ui.widgets import (action, badge, data_table, download_xlsx, file_label, file_link, lazy_tabs, md_text,
-                        page_header, show_table, upload)
+from ui.widgets import (
+    action,
+    badge,
+    data_table,
+    download_xlsx,
+    file_label,
+    file_link,
+    lazy_tabs,
+    md_text,
+    page_header,
+    show_table,
+    upload,
+)
 
 actor = page_guard("supervise")
 background.ensure_started()

@@ -4,7 +4,6 @@ scope — and the work view of processing reminders (处理提醒)."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -412,7 +411,7 @@ def quick_search(actor: Actor) -> None:
         for i, g in enumerate(groups):
             with cols[i % len(cols)].container(border=True):
                 st.markdown(f"**{g.label}**")
-                for n, hit in enumerate(g.hits):
+                for hit in g.hits:
                     key = FILE_KEYS.get(hit.page)
                     row = st.columns([3, 1])
                     row[0].markdown(f"{md_text(hit.title)}  \n:gray[{md_text(hit.detail)}]")
