@@ -134,3 +134,19 @@ def test_hits_offer_only_what_opens(db):
     assert not at.exception, at.exception
     labels = [p.proto.label for p in at.get("page_link") if p.proto.query_string]
     assert "办件档案" in labels and "企业画像" not in labels, labels
+
+
+@pytest.mark.parametrize("who", ["supervisor", "supervisor2", "liaison", "leader"])
+def test_batched_scope_checks_agree_with_the_single_ones(db, who):
+    """The quick query checks its hits in one query per source; the answer
+    is the detail views' own rule for each of them."""
+    from sgld.services import profile, push
+    a = actor(who)
+    eids = [r[0] for r in db.all("SELECT id FROM enterprise ORDER BY id LIMIT 60")]
+    assert profile.viewable(a, eids) == {e for e in eids if profile.can_view(a, e)}
+    case_ids = [r[0] for r in db.all("SELECT id FROM approval_case ORDER BY id LIMIT 80")]
+    with db.cursor() as cur:
+        expected = {c for c in case_ids if push.case_in_scope(cur, a, c)}
+        assert push.cases_in_scope(cur, a, case_ids) == expected
+    if who.startswith("supervisor"):
+        assert 0 < len(expected) < len(case_ids)

@@ -106,6 +106,25 @@ def can_view(actor: Actor, enterprise_id: int) -> bool:
     return False
 
 
+def viewable(actor: Actor, enterprise_ids) -> set[int]:
+    """Of ``enterprise_ids``, those whose profile the actor may open: the
+    rule of :func:`can_view`, one query per source for a whole list of hits
+    (the quick query asked three per enterprise)."""
+    ids = sorted({int(i) for i in enterprise_ids})
+    if not ids or actor.sees_everything or actor.has("approver"):
+        return set(ids)
+    if not actor.has("supervisor"):
+        return set()
+    marks = ",".join("?" * len(ids))
+    d = actor.department_id
+    sql = (f"SELECT enterprise_id FROM inspection WHERE enterprise_id IN ({marks}) AND department_id = ?"
+           f" UNION SELECT t.enterprise_id FROM approval_case t JOIN item_department x ON x.item_id = t.item_id"
+           f" WHERE t.enterprise_id IN ({marks}) AND x.department_id = ?"
+           f" UNION SELECT t.enterprise_id FROM licence t JOIN item_department x ON x.item_id = t.item_id"
+           f" WHERE t.enterprise_id IN ({marks}) AND x.department_id = ?")
+    return {r[0] for r in get_db().all(sql, [*ids, d, *ids, d, *ids, d])}
+
+
 def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
     """Enterprises by name (partial) or code (prefix) within the actor's scope."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查询企业画像")

@@ -69,6 +69,18 @@ def case_in_scope(cur, actor: Actor, case_id: int) -> bool:
         [case_id, actor.department_id, case_id, actor.department_id]).fetchone()[0]
 
 
+def cases_in_scope(cur, actor: Actor, case_ids) -> set[int]:
+    """Of ``case_ids``, those :func:`case_in_scope` admits, in one query."""
+    ids = sorted({int(i) for i in case_ids})
+    if not ids or not scoped(actor):
+        return set(ids)
+    marks = ",".join("?" * len(ids))
+    return {r[0] for r in cur.execute(
+        f"SELECT case_id FROM push WHERE case_id IN ({marks}) AND department_id = ?"
+        f" UNION SELECT case_id FROM claim WHERE case_id IN ({marks}) AND department_id = ?",
+        [*ids, actor.department_id, *ids, actor.department_id]).fetchall()}
+
+
 def require_case_visible(cur, actor: Actor, case_id: int) -> None:
     require(actor, "admin", "leader", "approver", "supervisor", action="查看审批办件")
     if not cur.execute("SELECT 1 FROM approval_case WHERE id = ?", [case_id]).fetchone():

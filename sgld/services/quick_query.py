@@ -284,25 +284,31 @@ def _mark_openable(actor: Actor, groups: list[Group]) -> list[Group]:
     if actor.sees_everything or actor.has("approver"):
         return groups
     from sgld.services import profile, push
-    seen: dict[int, bool] = {}
+    db = get_db()
+    lic_ids = [int(h.params["licence"]) for g in groups if g.kind == "licence" for h in g.hits]
+    lic_case = dict(db.all(f"SELECT id, case_id FROM licence WHERE id IN ({','.join('?' * len(lic_ids))})",
+                           lic_ids)) if lic_ids else {}
+    case_of = {}
     for g in groups:
         for hit in g.hits:
-            case_id = None
             if g.kind == "case":
-                case_id = int(hit.params["case"])
+                case_of[id(hit)] = int(hit.params["case"])
             elif g.kind == "licence":
-                case_id = get_db().scalar("SELECT case_id FROM licence WHERE id = ?",
-                                          [int(hit.params["licence"])])
+                case_of[id(hit)] = lic_case.get(int(hit.params["licence"]))
+    with db.cursor() as cur:
+        open_cases = push.cases_in_scope(cur, actor, [c for c in case_of.values() if c is not None])
+    open_profiles = profile.viewable(actor, [(h.profile or {}).get("enterprise") for g in groups
+                                             for h in g.hits if (h.profile or {}).get("enterprise") is not None])
+    for g in groups:
+        for hit in g.hits:
             if g.kind in ("case", "licence"):
-                with get_db().cursor() as cur:
-                    hit.may_open = case_id is not None and bool(push.case_in_scope(cur, actor, case_id))
+                case_id = case_of.get(id(hit))
+                hit.may_open = case_id is not None and case_id in open_cases
                 if not hit.may_open:
                     hit.why_not = "非本部门办件"
             eid = (hit.profile or {}).get("enterprise")
             if eid is not None:
-                if eid not in seen:
-                    seen[eid] = profile.can_view(actor, int(eid))
-                hit.profile_open = seen[eid]
+                hit.profile_open = int(eid) in open_profiles
     return groups
 
 
