@@ -93,53 +93,36 @@ def wait_ready(page, timeout=30_000):
     page.wait_for_timeout(300)
 
 
-def pick_option(page, box, option: str, *, type_text: str | None = None, click: bool = True,
-                attempts: int = 3) -> None:
+def pick_option(page, box, option: str, *, type_text: str | None = None, click: bool = True) -> None:
     """Open the dropdown of ``box`` (a locator of a Streamlit selectbox or
     multiselect), type ``type_text`` to filter it (the dropdown renders only
     its first options) and choose the first option containing ``option``
-    (with ``click=False`` only wait until it is offered).  A rerun that lands
-    meanwhile closes the dropdown and drops the typed text — seen on a busy
-    CI machine, most likely the login cookie component reporting back after
-    a page loaded — so the step is tried again."""
+    (with ``click=False`` only wait until it is offered).  No retry: a page
+    load or a click costs exactly one script run (test_browser_login), so
+    no late rerun closes an open dropdown."""
     found = page.get_by_role("option").filter(has_text=option).first
-    for attempt in range(attempts):
-        try:
-            box.click()
-            if type_text:
-                page.keyboard.type(type_text)
-            found.wait_for(timeout=15_000)
-            if click:
-                found.click(timeout=5_000)
-            return
-        except Exception:
-            if attempt == attempts - 1:
-                shot(page, f"option-missing-{option[:20]}")
-                raise
-            page.keyboard.press("Escape")
-            wait_ready(page)
+    try:
+        box.click()
+        if type_text:
+            page.keyboard.type(type_text)
+        found.wait_for(timeout=15_000)
+        if click:
+            found.click(timeout=5_000)
+    except Exception:
+        shot(page, f"option-missing-{option[:20]}")
+        raise
 
 
 def login(page, url: str, username: str, password: str = DEMO_PASSWORD, *, path: str = ""):
-    """Log in through the form; retries once if a fresh server bounces the first attempt."""
+    """Log in through the form and wait for the landing page."""
     page.goto(f"{url}/{path}")
-    for attempt in range(2):
-        # a fresh server builds the whole demo dataset on its first visit (slow on a busy machine)
-        page.get_by_label("用户名").wait_for(timeout=180_000)
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(password)
-        page.get_by_role("button", name="登录", exact=True).click()
-        try:
-            page.get_by_text("退出登录").wait_for(timeout=60_000)
-            wait_ready(page)
-            return
-        except Exception:
-            # logged in after all, or still on the form (bounced): retry only then
-            if page.get_by_text("退出登录").count():
-                wait_ready(page)
-                return
-            if attempt or not page.get_by_label("用户名").count():
-                raise
+    # a fresh server builds the whole demo dataset on its first visit (slow on a busy machine)
+    page.get_by_label("用户名").wait_for(timeout=180_000)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    page.get_by_text("退出登录").wait_for(timeout=60_000)
+    wait_ready(page)
 
 
 def open_tab(page, name: str) -> None:
