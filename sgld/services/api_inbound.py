@@ -387,5 +387,5 @@ def file_revocation(caller, data: dict, idem_key, req_hash):
 def whoami(caller) -> dict:
     c = caller.client
     return {"client": c.name, "key_id": c.key_id, "department": c.department_name,
-            "roles": sorted(c.roles), "scopes": sorted(c.scopes),
+            "department_id": c.department_id, "roles": sorted(c.roles), "scopes": sorted(c.scopes),
             "rate_per_minute": c.rate_per_minute, "server_time": clock.now().isoformat()}

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from sgld import settings
 from sgld.services import api_clients as ac
 from sgld.services import api_inbound as inbound
-from sgld.services import push
+from sgld.services import feed, outbox, push
 from web.api import errors
 from web.api.errors import ApiError
 from web.api.schema import F
@@ -143,6 +143,15 @@ PAGE_QUERY = {
 }
 
 
+EVENTS_QUERY = {
+    "cursor": F("string", "游标", description="上一次回答中的 next_cursor；不填则从头拉取"),
+    "limit": F("integer", "每次条数", description=f"1–{feed.MAX_LIMIT}，默认 {feed.DEFAULT_LIMIT}"),
+    "kind": F("string", "事件类型", enum=tuple(outbox.KINDS), description="只拉取该类型；不填为全部"),
+    "department_id": F("integer", "部门编号",
+                       description="仅审批局的客户端使用：要拉取哪个部门的事件；部门的客户端不填"),
+}
+
+
 # -- handlers (thin: checked body → service → answer) --------------------------
 def _cursor(raw: str | None) -> int:
     if not raw:
@@ -178,6 +187,41 @@ def _list(fn):
                          _limit(params.get("limit")), params.get("case_no") or None)
         return 200, {"items": items, "next_cursor": _next(last)}, False
     return handler
+
+
+def _feed_call(fn):
+    """A feed error about the cursor is a 400 CURSOR_INVALID, as for lists."""
+    from sgld.errors import ValidationError
+    try:
+        return fn()
+    except ValidationError as exc:
+        if exc.field == "cursor":
+            raise ApiError("CURSOR_INVALID", exc.message, "cursor") from None
+        raise
+
+
+def _int_param(params, name: str, label: str):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError("FIELD_TYPE", f"查询参数“{name}”（{label}）应为整数。", name) from None
+
+
+def _events(caller, body, params, key, req_hash):
+    limit = _int_param(params, "limit", "每次条数")
+    page = _feed_call(lambda: feed.pull(
+        caller.actor, params.get("cursor") or None,
+        limit=feed.DEFAULT_LIMIT if limit is None else limit, kinds=params.get("kind") or None,
+        department_id=_int_param(params, "department_id", "部门编号")))
+    return 200, page, False
+
+
+def _events_latest(caller, body, params, key, req_hash):
+    cursor = feed.latest_cursor(caller.actor, _int_param(params, "department_id", "部门编号"))
+    return 200, {"next_cursor": cursor}, False
 
 
 ENDPOINTS: list[Endpoint] = [
@@ -223,6 +267,18 @@ ENDPOINTS: list[Endpoint] = [
              description="以本客户端所属部门的名义录入。建议发送 Idempotency-Key，重试不会重复录入。"),
     Endpoint("POST", "/revocations", "postRevocation", "提请协同处理（撤销/吊销）", "revocations",
              lambda c, b, p, k, h: inbound.file_revocation(c, b, k, h), body=REVOCATION, status=201),
+    Endpoint("GET", "/events", "pullEvents", "拉取本部门的事件（推送、证照状态变更、协同处理决定及书面说明）",
+             "events", _events, idempotency="none", query=EVENTS_QUERY, description=(
+                 "按事件编号顺序返回游标之后的事件：push.created（推送审批结果）、claim.opened（开放领取）、"
+                 "licence.status_changed（证照撤销、吊销等状态变更）、request.decided（协同处理申请的决定；"
+                 "不予撤销时含书面说明）。回答 {events, next_cursor, has_more}：has_more 为 true 时立即用 "
+                 "next_cursor 再拉；为 false 时保存 next_cursor，下次轮询带上（没有新事件时原样返回）。"
+                 "事件与推送到事件接收地址（webhook）的内容、编号相同，可按 id 去重。"
+                 "游标只对本部门有效，其他部门的游标返回 400 CURSOR_INVALID。数据范围与本部门工作人员相同。")),
+    Endpoint("GET", "/events/latest", "latestEventCursor", "取得本部门事件流当前末尾的游标（从现在开始拉取）",
+             "events", _events_latest, idempotency="none",
+             query={"department_id": EVENTS_QUERY["department_id"]},
+             description="首次对接、只需要今后的事件时调用，回答 {next_cursor}，再用它调用 GET /events。"),
 ]
 
 
