@@ -47,6 +47,23 @@ def post(http, url, key, secret, path, body) -> httpx.Response:
                      headers=h | {"Content-Type": "application/json"})
 
 
+def profiler(srv, out: str):
+    """py-spy recording the server process (raw format, for flame graphs)."""
+    if not out:
+        return None
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "200", "-f", "raw",
+                            "-o", out, "--pid", str(srv.proc.pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return spy
+
+
+def stop_profiler(spy) -> None:
+    if spy is not None:
+        spy.send_signal(2)
+        spy.wait(30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=2400)
@@ -56,6 +73,9 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=100, help="cases per call of POST /cases/batch")
     ap.add_argument("--skip-single", action="store_true", help="only the batch and penalty figures")
     ap.add_argument("--db-threads", default="", help="SGLD_DB_THREADS of the server (default: cores)")
+    ap.add_argument("--profile", default="", help="record the server with py-spy (raw format) into"
+                    " this file during the one-case-per-call run")
+    ap.add_argument("--profile-penalties", default="", help="the same during the penalty calls")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -139,10 +159,13 @@ def main() -> int:
             assert r.status_code == 201, r.text
         print(uptime())
         if not args.skip_single:
+            spy = profiler(srv, args.profile)
             measure("inbound cases, one per call (POST /cases)", "S", 1)
+            stop_profiler(spy)
         measure(f"inbound cases, {args.batch} per call (POST /cases/batch)", "B", args.batch)
 
         rows_total, t_pen = 0, 0.0
+        spy = profiler(srv, args.profile_penalties)
         with httpx.Client(timeout=300) as http:
             for b in range(args.batches):
                 recs = [{"entity_name": f"压测处罚企业{b}-{k}",
@@ -155,6 +178,7 @@ def main() -> int:
                 t_pen += time.perf_counter() - t
                 assert r.status_code == 201, r.text
                 rows_total += r.json()["imported"]
+        stop_profiler(spy)
         print(f"penalties, calls of 1,000 rows: {rows_total} rows in {t_pen:.1f} s = "
               f"{rows_total / t_pen:,.0f} rows/s  (target ≥ 20,000 rows/s)")
         print(uptime())
