@@ -287,13 +287,20 @@ def add_scans(caller, case_no: str, files, idem_key: str | None, req_hash: str):
 
 
 # -- penalties ------------------------------------------------------------------
-def post_penalties(caller, records: list[dict], batch_id: str | None, req_hash: str):
+def post_penalties(caller, records: list[dict], batch_id: str | None, req_hash: str | None):
     from sgld.services import penalty
 
-    def call():
-        r = penalty.import_records(caller.actor, records, source=f"接口-{caller.client.name}")
+    def call(also=None):
+        r = penalty.import_records(caller.actor, records, source=f"接口-{caller.client.name}",
+                                   also=also)
         return 201, {k: r[k] for k in ("run_id", "source", "status", "rows_read", "imported",
                                        "duplicates", "quarantined", "enterprises_created")}
+    if batch_id is None:
+        # no key to record: the call's nonce is committed with the import
+        # itself (one transaction fewer per call; a failed call keeps its
+        # nonce through the API layer)
+        status, answer = call(also=lambda cur: ac.store_nonce(cur, caller))
+        return status, answer, False
     return _idempotent(caller, "penalties", batch_id, req_hash, call)
 
 

@@ -568,12 +568,13 @@ def _fail(actor, run_id: int, source: str, exc: BaseException) -> None:
 
 
 def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
-         wait: float = 0, notify=None) -> dict:
+         wait: float = 0, notify=None, also=None) -> dict:
     """Execute one run (see the module docstring).  ``make_adapter()`` is
     called after the run is registered; ``watermark_of(adapter)`` gives the
     new watermark JSON to store on the source (None: leave it).  ``wait``:
     seconds to wait for a run in progress in this process (0: refuse at
-    once); ``notify``: how the listeners are told (default: before return)."""
+    once); ``notify``: how the listeners are told (default: before return);
+    ``also(cur)``: more work committed with the import (or not at all)."""
     got = _process_lock.acquire(timeout=wait) if wait else _process_lock.acquire(blocking=False)
     if not got:
         raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
@@ -607,6 +608,8 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
                 audit.record(cur, actor, "penalty_sync", "penalty_run", run_id,
                              after={"source": source, "trigger": trigger, **counts,
                                     "watermark": detail.get("watermark_after")})
+                if also is not None:
+                    also(cur)
         except BaseException as exc:
             _fail(actor, run_id, source, exc)
             if isinstance(exc, (SgldError, KeyboardInterrupt, SystemExit)):
@@ -708,11 +711,12 @@ def import_files(actor: Actor | None, files: list[tuple[str, object]], *, source
 MAX_RECORDS = 5000  # rows of one API call
 
 
-def import_records(actor: Actor, records: list[dict], *, source: str) -> dict:
+def import_records(actor: Actor, records: list[dict], *, source: str, also=None) -> dict:
     """Penalties posted by the 行权系统 through the HTTP API: the rows of one
     call are one run, with the same validation, quarantine, de-duplication
     (source, 决定书文号), audit row and warning-list recomputation as a file
-    import.  Same roles as 立即同步."""
+    import.  Same roles as 立即同步.  ``also(cur)`` runs inside the import's
+    transaction (the API stores the call's nonce with it: one commit fewer)."""
     _require_sync(actor, "推送行政处罚数据")
     if not records:
         raise ValidationError("请提供至少一条行政处罚记录。")
@@ -723,7 +727,7 @@ def import_records(actor: Actor, records: list[dict], *, source: str) -> dict:
     adapter.fields()  # missing required fields: refused before any run is logged
     # concurrent calls queue for the one run at a time (up to 30 s) instead of
     # being refused; the warning list is brought up to date once the calls pause
-    return _run(actor, source, "接口推送", lambda: adapter, wait=30, notify=_notify_soon)
+    return _run(actor, source, "接口推送", lambda: adapter, wait=30, notify=_notify_soon, also=also)
 
 
 def sync_source(actor: Actor | None, name: str, trigger: str = "立即同步") -> dict:

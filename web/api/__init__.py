@@ -60,6 +60,7 @@ class Endpoint:
     body: dict[str, F] | None = None
     query: dict[str, F] = field(default_factory=dict)
     idempotency: str = "header"    # "header": optional Idempotency-Key; "body": from the body; "none"
+    body_key: str | None = None    # a body field that is an idempotency key too (penalties' batch_id)
     status: int = 200
     description: str = ""
     example: dict | None = None    # a successful answer
@@ -248,7 +249,7 @@ ENDPOINTS: list[Endpoint] = [
              status=201),
     Endpoint("POST", "/penalties", "postPenalties", "推送行政处罚（行权系统）", "penalties",
              lambda c, b, p, k, h: inbound.post_penalties(c, b["records"], b.get("batch_id") or k, h),
-             body=PENALTIES, status=201, description=(
+             body=PENALTIES, body_key="batch_id", status=201, description=(
                  "一次调用为一个抽取批次：校验、待处理（隔离）、按数据源与决定书文号去重、警示名单重算"
                  "与文件导入相同。数据源名称为“接口-客户端名称”。")),
     Endpoint("GET", "/pushes", "listPushes", "推送给本部门的审批结果（分页）", "pushes",
@@ -311,6 +312,9 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
             raise ApiError("SCOPE_DENIED", f"接口客户端“{caller.client.name}”没有“{ac.SCOPES[ep.scope]}”"
                            "接口权限，请联系系统管理员在 系统管理 → 接口管理 中开通。")
         checked, req_hash = None, ""
+        key = request.headers.get("idempotency-key") if ep.idempotency == "header" else None
+        if key is not None and not key.strip():
+            key = None
         if ep.body is not None:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
@@ -321,7 +325,10 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
                 raise ApiError("BAD_JSON", "请求体不是有效的 JSON（须为 UTF-8 编码的 JSON 对象）。") from None
             from web.api.schema import check
             checked = check(ep.body, data)
-            req_hash = ac.request_hash(data)
+            # the hash of the content serves only an idempotency key (a large
+            # penalty call without one skips it)
+            if ep.idempotency == "body" or key is not None or (ep.body_key and checked.get(ep.body_key)):
+                req_hash = ac.request_hash(data)
         params = dict(request.path_params)
         if ep.body is not None:
             params["_raw"] = data
@@ -331,9 +338,6 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
                 raise ApiError("VALIDATION_FAILED", f"查询参数“{name}”的取值“{val}”无效，可选："
                                f"{'、'.join(f.enum)}。", name)
             params[name] = val
-        key = request.headers.get("idempotency-key") if ep.idempotency == "header" else None
-        if key is not None and not key.strip():
-            key = None
         status, answer, replayed = ep.handler(caller, checked, params, key, req_hash)
         if ep.idempotency == "none":
             from db.connection import get_db
