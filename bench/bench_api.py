@@ -5,13 +5,16 @@ on a loopback port, on a fresh copy of a demo database):
   authenticated, checked, recorded in 证照批文库 / 项目库, pushed, audited,
   with its idempotency record), target ≥ 300/s;
 * penalties per second in calls of 1,000 rows (the file import's pipeline),
-  target ≥ 20,000 rows/s.
+  target ≥ 20,000 rows/s;
+* the UI meanwhile: a logged-in supervisor switching pages back to back
+  over Streamlit's websocket protocol (``bench/st_client.py``), p50/p95 per
+  phase and with no API load (target p95 < 1 s).
 
 Afterwards the server is stopped and the database checked: every case
 present once with its audit row, the audit chain valid.  Prints the figures
 and ``uptime``.
 
-    .venv/bin/python bench/bench_api.py [--cases 2400] [--threads 8] [--batch 100] [--batches 20] [--scale 1] [--skip-single] [--db-threads N]
+    .venv/bin/python bench/bench_api.py [--cases 2400] [--threads 8] [--batch 100] [--batches 20] [--scale 1] [--skip-single] [--db-threads N] [--no-ui] [--profile FILE]
 """
 from __future__ import annotations
 
@@ -47,6 +50,80 @@ def post(http, url, key, secret, path, body) -> httpx.Response:
                      headers=h | {"Content-Type": "application/json"})
 
 
+class UiProbe:
+    """A logged-in person using the pages while the API load runs: one
+    Streamlit session over the app's own websocket protocol
+    (``bench/st_client.py``, as ``bench/load_test.py``) switching between
+    首页 and 审批推送 back to back; each page switch is timed and filed under
+    the phase running then (:meth:`phase`)."""
+
+    PAGES = ("首页", "审批推送")
+
+    def __init__(self, url: str, username: str = "supervisor"):
+        self.url, self.username = url, username
+        self.label: str | None = None
+        self.times: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self._stop = False
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(300):
+            raise RuntimeError("UI probe did not log in")
+        if self.errors:
+            raise RuntimeError(f"UI probe: {self.errors[0]}")
+
+    def phase(self, label: str | None) -> None:
+        self.label = label
+
+    def _main(self) -> None:
+        import asyncio
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        import asyncio
+
+        from bench.load_test import PASSWORD, warm_up
+        from bench.st_client import StClient
+        try:
+            await warm_up(self.url)
+            async with StClient(self.url, timeout=120) as c:
+                await c.open()
+                if not await c.login(self.username, PASSWORD):
+                    raise RuntimeError(f"login failed: {c.problems() or c.texts()[-3:]}")
+                self._ready.set()
+                n = 0
+                while not self._stop:
+                    label = self.label
+                    if label is None:
+                        await asyncio.sleep(0.05)
+                        continue
+                    page = self.PAGES[n % len(self.PAGES)]
+                    n += 1
+                    t = time.perf_counter()
+                    await c.goto(page)
+                    dt = (time.perf_counter() - t) * 1000
+                    if c.problems():
+                        self.errors.append(f"{page}: {c.problems()[:2]}")
+                    if self.label == label:  # the phase did not end meanwhile
+                        self.times.setdefault(label, []).append(dt)
+        except Exception as exc:  # noqa: BLE001 - reported with the figures
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            self._ready.set()
+
+    def report(self, label: str) -> str:
+        xs = sorted(self.times.get(label, []))
+        if not xs:
+            return f"UI during {label}: no page switch timed"
+        q = lambda f: xs[min(len(xs) - 1, int(round(f * (len(xs) - 1))))]  # noqa: E731
+        return (f"UI during {label}: {len(xs)} page switches (首页 ↔ 审批推送, user {self.username}),"
+                f" p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms, max {xs[-1]:.0f} ms  (target p95 < 1 s)")
+
+    def stop(self) -> None:
+        self._stop = True
+        self._thread.join(60)
+
+
 def profiler(srv, out: str):
     """py-spy recording the server process (raw format, for flame graphs)."""
     if not out:
@@ -76,6 +153,9 @@ def main() -> int:
     ap.add_argument("--profile", default="", help="record the server with py-spy (raw format) into"
                     " this file during the one-case-per-call run")
     ap.add_argument("--profile-penalties", default="", help="the same during the penalty calls")
+    ap.add_argument("--no-ui", action="store_true", help="without the UI probe (a person switching"
+                    " pages while the API load runs)")
+    ap.add_argument("--ui-idle", type=float, default=5.0, help="seconds of UI timing before the load")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -152,6 +232,17 @@ def main() -> int:
                 print("  first error:", errors[0])
             print(uptime())
 
+        ui = None if args.no_ui else UiProbe(srv.url)
+
+        def phase(label: str | None) -> None:
+            if ui is not None:
+                ui.phase(label)
+
+        if ui is not None:  # the same page switches with no API load, for comparison
+            phase("no API load")
+            time.sleep(args.ui_idle)
+            phase(None)
+            print(ui.report("no API load"))
         # warm-up: one call
         with httpx.Client(timeout=60) as http:
             r = post(http, srv.url, clients[0]["key_id"], clients[0]["secret"], "/cases",
@@ -160,12 +251,21 @@ def main() -> int:
         print(uptime())
         if not args.skip_single:
             spy = profiler(srv, args.profile)
+            phase("POST /cases")
             measure("inbound cases, one per call (POST /cases)", "S", 1)
+            phase(None)
             stop_profiler(spy)
+            if ui is not None:
+                print(ui.report("POST /cases"))
+        phase("POST /cases/batch")
         measure(f"inbound cases, {args.batch} per call (POST /cases/batch)", "B", args.batch)
+        phase(None)
+        if ui is not None:
+            print(ui.report("POST /cases/batch"))
 
         rows_total, t_pen = 0, 0.0
         spy = profiler(srv, args.profile_penalties)
+        phase("POST /penalties")
         with httpx.Client(timeout=300) as http:
             for b in range(args.batches):
                 recs = [{"entity_name": f"压测处罚企业{b}-{k}",
@@ -178,10 +278,16 @@ def main() -> int:
                 t_pen += time.perf_counter() - t
                 assert r.status_code == 201, r.text
                 rows_total += r.json()["imported"]
+        phase(None)
         stop_profiler(spy)
         print(f"penalties, calls of 1,000 rows: {rows_total} rows in {t_pen:.1f} s = "
               f"{rows_total / t_pen:,.0f} rows/s  (target ≥ 20,000 rows/s)")
         print(uptime())
+        if ui is not None:
+            print(ui.report("POST /penalties"))
+            if ui.errors:
+                print("  UI problems:", ui.errors[:3])
+            ui.stop()
     finally:
         srv.stop()
 
