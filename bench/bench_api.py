@@ -55,12 +55,13 @@ class UiProbe:
     Streamlit session over the app's own websocket protocol
     (``bench/st_client.py``, as ``bench/load_test.py``) switching between
     首页 and 审批推送 back to back; each page switch is timed and filed under
-    the phase running then (:meth:`phase`)."""
+    the phase running then (:meth:`phase`), with ``think`` seconds between
+    switches (a person reading, not a second load generator)."""
 
     PAGES = ("首页", "审批推送")
 
-    def __init__(self, url: str, username: str = "supervisor"):
-        self.url, self.username = url, username
+    def __init__(self, url: str, username: str = "supervisor", think: float = 1.0):
+        self.url, self.username, self.think = url, username, think
         self.label: str | None = None
         self.times: dict[str, list[float]] = {}
         self.errors: list[str] = []
@@ -107,6 +108,7 @@ class UiProbe:
                         self.errors.append(f"{page}: {c.problems()[:2]}")
                     if self.label == label:  # the phase did not end meanwhile
                         self.times.setdefault(label, []).append(dt)
+                    await asyncio.sleep(self.think)
         except Exception as exc:  # noqa: BLE001 - reported with the figures
             self.errors.append(f"{type(exc).__name__}: {exc}")
             self._ready.set()
@@ -117,7 +119,7 @@ class UiProbe:
             return f"UI during {label}: no page switch timed"
         q = lambda f: xs[min(len(xs) - 1, int(round(f * (len(xs) - 1))))]  # noqa: E731
         return (f"UI during {label}: {len(xs)} page switches (首页 ↔ 审批推送, user {self.username}),"
-                f" p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms, max {xs[-1]:.0f} ms  (target p95 < 1 s)")
+                f" {self.think:g} s apart, p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms, max {xs[-1]:.0f} ms  (target p95 < 1 s)")
 
     def stop(self) -> None:
         self._stop = True
@@ -155,7 +157,8 @@ def main() -> int:
     ap.add_argument("--profile-penalties", default="", help="the same during the penalty calls")
     ap.add_argument("--no-ui", action="store_true", help="without the UI probe (a person switching"
                     " pages while the API load runs)")
-    ap.add_argument("--ui-idle", type=float, default=5.0, help="seconds of UI timing before the load")
+    ap.add_argument("--ui-idle", type=float, default=8.0, help="seconds of UI timing before the load")
+    ap.add_argument("--ui-think", type=float, default=1.0, help="seconds between the UI's page switches")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -232,7 +235,7 @@ def main() -> int:
                 print("  first error:", errors[0])
             print(uptime())
 
-        ui = None if args.no_ui else UiProbe(srv.url)
+        ui = None if args.no_ui else UiProbe(srv.url, think=args.ui_think)
 
         def phase(label: str | None) -> None:
             if ui is not None:
