@@ -400,6 +400,18 @@ def _prepared_batches(adapter):
     import queue
 
     import pyarrow as pa
+
+    def prepared(batch):
+        good, rejected = _prepare(batch.frame) if len(batch) else (None, np.zeros(0, np.int64))
+        # keep only the rejected rows of the source batch (for their raw values)
+        batch.frame = batch.frame.take(pa.array(rejected, pa.int64()))
+        return batch, good
+
+    if getattr(adapter, "single_batch", False):
+        # one batch (an API call): nothing to overlap, no helper thread to start
+        for batch in adapter.batches():
+            yield prepared(batch)
+        return
     q: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -415,10 +427,7 @@ def _prepared_batches(adapter):
     def produce():
         try:
             for batch in adapter.batches():
-                good, rejected = _prepare(batch.frame) if len(batch) else (None, np.zeros(0, np.int64))
-                # keep only the rejected rows of the source batch (for their raw values)
-                batch.frame = batch.frame.take(pa.array(rejected, pa.int64()))
-                if not put((batch, good)):
+                if not put(prepared(batch)):
                     return
             put(_DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
