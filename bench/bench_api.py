@@ -5,13 +5,16 @@ on a loopback port, on a fresh copy of a demo database):
   authenticated, checked, recorded in 证照批文库 / 项目库, pushed, audited,
   with its idempotency record), target ≥ 300/s;
 * penalties per second in calls of 1,000 rows (the file import's pipeline),
-  target ≥ 20,000 rows/s.
+  target ≥ 20,000 rows/s;
+* the UI meanwhile: a logged-in supervisor switching pages back to back
+  over Streamlit's websocket protocol (``bench/st_client.py``), p50/p95 per
+  phase and with no API load (target p95 < 1 s).
 
 Afterwards the server is stopped and the database checked: every case
 present once with its audit row, the audit chain valid.  Prints the figures
 and ``uptime``.
 
-    .venv/bin/python bench/bench_api.py [--cases 2400] [--threads 8] [--batch 100] [--batches 20] [--scale 1] [--skip-single] [--db-threads N]
+    .venv/bin/python bench/bench_api.py [--cases 2400] [--threads 8] [--batch 100] [--batches 20] [--scale 1] [--skip-single] [--db-threads N] [--no-ui] [--profile FILE]
 """
 from __future__ import annotations
 
@@ -47,6 +50,99 @@ def post(http, url, key, secret, path, body) -> httpx.Response:
                      headers=h | {"Content-Type": "application/json"})
 
 
+class UiProbe:
+    """A logged-in person using the pages while the API load runs: one
+    Streamlit session over the app's own websocket protocol
+    (``bench/st_client.py``, as ``bench/load_test.py``) switching between
+    首页 and 审批推送 back to back; each page switch is timed and filed under
+    the phase running then (:meth:`phase`), with ``think`` seconds between
+    switches (a person reading, not a second load generator)."""
+
+    PAGES = ("首页", "审批推送")
+
+    def __init__(self, url: str, username: str = "supervisor", think: float = 1.0):
+        self.url, self.username, self.think = url, username, think
+        self.label: str | None = None
+        self.times: dict[str, list[float]] = {}
+        self.errors: list[str] = []
+        self._stop = False
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(300):
+            raise RuntimeError("UI probe did not log in")
+        if self.errors:
+            raise RuntimeError(f"UI probe: {self.errors[0]}")
+
+    def phase(self, label: str | None) -> None:
+        self.label = label
+
+    def _main(self) -> None:
+        import asyncio
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        import asyncio
+
+        from bench.load_test import PASSWORD, warm_up
+        from bench.st_client import StClient
+        try:
+            await warm_up(self.url)
+            async with StClient(self.url, timeout=120) as c:
+                await c.open()
+                if not await c.login(self.username, PASSWORD):
+                    raise RuntimeError(f"login failed: {c.problems() or c.texts()[-3:]}")
+                self._ready.set()
+                n = 0
+                while not self._stop:
+                    label = self.label
+                    if label is None:
+                        await asyncio.sleep(0.05)
+                        continue
+                    page = self.PAGES[n % len(self.PAGES)]
+                    n += 1
+                    t = time.perf_counter()
+                    await c.goto(page)
+                    dt = (time.perf_counter() - t) * 1000
+                    if c.problems():
+                        self.errors.append(f"{page}: {c.problems()[:2]}")
+                    if self.label == label:  # the phase did not end meanwhile
+                        self.times.setdefault(label, []).append(dt)
+                    await asyncio.sleep(self.think)
+        except Exception as exc:  # noqa: BLE001 - reported with the figures
+            self.errors.append(f"{type(exc).__name__}: {exc}")
+            self._ready.set()
+
+    def report(self, label: str) -> str:
+        xs = sorted(self.times.get(label, []))
+        if not xs:
+            return f"UI during {label}: no page switch timed"
+        q = lambda f: xs[min(len(xs) - 1, int(round(f * (len(xs) - 1))))]  # noqa: E731
+        return (f"UI during {label}: {len(xs)} page switches (首页 ↔ 审批推送, user {self.username}),"
+                f" {self.think:g} s apart, p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms, max {xs[-1]:.0f} ms  (target p95 < 1 s)")
+
+    def stop(self) -> None:
+        self._stop = True
+        self._thread.join(60)
+
+
+def profiler(srv, out: str):
+    """py-spy recording the server process (raw format, for flame graphs)."""
+    if not out:
+        return None
+    spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record", "-r", "200", "-f", "raw",
+                            "-o", out, "--pid", str(srv.proc.pid)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)
+    return spy
+
+
+def stop_profiler(spy) -> None:
+    if spy is not None:
+        spy.send_signal(2)
+        spy.wait(30)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=2400)
@@ -56,6 +152,13 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=100, help="cases per call of POST /cases/batch")
     ap.add_argument("--skip-single", action="store_true", help="only the batch and penalty figures")
     ap.add_argument("--db-threads", default="", help="SGLD_DB_THREADS of the server (default: cores)")
+    ap.add_argument("--profile", default="", help="record the server with py-spy (raw format) into"
+                    " this file during the one-case-per-call run")
+    ap.add_argument("--profile-penalties", default="", help="the same during the penalty calls")
+    ap.add_argument("--no-ui", action="store_true", help="without the UI probe (a person switching"
+                    " pages while the API load runs)")
+    ap.add_argument("--ui-idle", type=float, default=8.0, help="seconds of UI timing before the load")
+    ap.add_argument("--ui-think", type=float, default=1.0, help="seconds between the UI's page switches")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench_api_"))
@@ -132,6 +235,17 @@ def main() -> int:
                 print("  first error:", errors[0])
             print(uptime())
 
+        ui = None if args.no_ui else UiProbe(srv.url, think=args.ui_think)
+
+        def phase(label: str | None) -> None:
+            if ui is not None:
+                ui.phase(label)
+
+        if ui is not None:  # the same page switches with no API load, for comparison
+            phase("no API load")
+            time.sleep(args.ui_idle)
+            phase(None)
+            print(ui.report("no API load"))
         # warm-up: one call
         with httpx.Client(timeout=60) as http:
             r = post(http, srv.url, clients[0]["key_id"], clients[0]["secret"], "/cases",
@@ -139,10 +253,27 @@ def main() -> int:
             assert r.status_code == 201, r.text
         print(uptime())
         if not args.skip_single:
+            spy = profiler(srv, args.profile)
+            phase("POST /cases")
             measure("inbound cases, one per call (POST /cases)", "S", 1)
+            phase(None)
+            stop_profiler(spy)
+            if ui is not None:
+                print(ui.report("POST /cases"))
+        phase("POST /cases/batch")
         measure(f"inbound cases, {args.batch} per call (POST /cases/batch)", "B", args.batch)
+        phase(None)
+        if ui is not None:
+            print(ui.report("POST /cases/batch"))
 
-        rows_total, t_pen = 0, 0.0
+        rows_total, t_pen, per_call = 0, 0.0, []
+        with httpx.Client(timeout=300) as http:  # warm-up: the first call loads the pipeline's modules
+            r = post(http, srv.url, pen["key_id"], pen["secret"], "/penalties", {"records": [
+                {"entity_name": "压测预热企业", "uscc": make("913206039" + "0" * 8),
+                 "decision_no": "通压测罚〔2026〕预热号", "decision_date": today}]})
+            assert r.status_code == 201, r.text
+        spy = profiler(srv, args.profile_penalties)
+        phase("POST /penalties")
         with httpx.Client(timeout=300) as http:
             for b in range(args.batches):
                 recs = [{"entity_name": f"压测处罚企业{b}-{k}",
@@ -153,11 +284,20 @@ def main() -> int:
                 t = time.perf_counter()
                 r = post(http, srv.url, pen["key_id"], pen["secret"], "/penalties", {"records": recs})
                 t_pen += time.perf_counter() - t
+                per_call.append(time.perf_counter() - t)
                 assert r.status_code == 201, r.text
                 rows_total += r.json()["imported"]
+        phase(None)
+        stop_profiler(spy)
         print(f"penalties, calls of 1,000 rows: {rows_total} rows in {t_pen:.1f} s = "
-              f"{rows_total / t_pen:,.0f} rows/s  (target ≥ 20,000 rows/s)")
+              f"{rows_total / t_pen:,.0f} rows/s  (target ≥ 20,000 rows/s); median call"
+              f" {sorted(per_call)[len(per_call) // 2] * 1000:.0f} ms, slowest {max(per_call) * 1000:.0f} ms")
         print(uptime())
+        if ui is not None:
+            print(ui.report("POST /penalties"))
+            if ui.errors:
+                print("  UI problems:", ui.errors[:3])
+            ui.stop()
     finally:
         srv.stop()
 

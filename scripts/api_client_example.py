@@ -11,6 +11,7 @@
     python3 scripts/api_client_example.py penalties rows.json   # 推送行政处罚（JSON 数组）
     python3 scripts/api_client_example.py pushes                # 待签收推送（全部页）
     python3 scripts/api_client_example.py sign 12 13            # 签收推送
+    python3 scripts/api_client_example.py events cursor.txt     # 拉取新事件，游标存于 cursor.txt
 
 每个请求的签名（docs/api.md “签名”一节）：
 
@@ -105,6 +106,34 @@ class SgldClient:
             if not cursor:
                 return
 
+    def events(self, cursor: str | None = None, **query):
+        """Pull every event after ``cursor`` (all pages).  Returns
+        ``(events, next_cursor)``: keep next_cursor and pass it next time.
+        Deliveries are at least once: dedupe by event id."""
+        out = []
+        while True:
+            page = self.call("GET", "/events", query={**query, **({"cursor": cursor} if cursor else {})})
+            out += page["events"]
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return out, cursor
+
+
+def pull_events(client: SgldClient, cursor_file: str) -> list[dict]:
+    """New events since the cursor kept in ``cursor_file`` (none: from the
+    beginning); the new cursor is written back only after the events were
+    read, so an interrupted run pulls them again next time."""
+    cursor = None
+    if os.path.exists(cursor_file):
+        with open(cursor_file, encoding="utf-8") as fh:
+            cursor = fh.read().strip() or None
+    events, cursor = client.events(cursor)
+    tmp = cursor_file + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(cursor + "\n")
+    os.replace(tmp, cursor_file)
+    return events
+
 
 def main(argv: list[str]) -> int:
     client = SgldClient(os.environ.get("SGLD_API_URL", "http://127.0.0.1:8501"),
@@ -125,6 +154,8 @@ def main(argv: list[str]) -> int:
             out = list(client.pages("/pushes", status="待签收"))
         elif cmd == "sign":
             out = client.call("POST", "/pushes/sign", {"push_ids": [int(a) for a in args]})
+        elif cmd == "events":
+            out = pull_events(client, args[0] if args else "sgld_cursor.txt")
         else:
             print(f"未知命令：{cmd}", file=sys.stderr)
             return 2

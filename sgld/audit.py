@@ -221,6 +221,16 @@ def on_commit(cur) -> None:
 _data_version = 0
 
 
+_generation = 0
+
+
+def generation() -> int:
+    """A counter that changes whenever another database is opened (or the
+    same one reopened, e.g. after a restore): caches of data that changes
+    only through known functions key on it instead of :func:`data_version`."""
+    return _generation
+
+
 def data_version() -> int:
     """A counter that changes whenever a write transaction commits."""
     return _data_version
@@ -235,7 +245,8 @@ def on_rollback(cur) -> None:
 
 def forget_head(db_path: str | None = None) -> None:
     """Drop the cached head (a new database was opened: ``db_path``)."""
-    global _cached_head, _data_version, _db_path, _sealed
+    global _cached_head, _data_version, _db_path, _sealed, _generation
+    _generation += 1
     _cached_head = None
     _db_path, _sealed = db_path, None
     _restores.clear()

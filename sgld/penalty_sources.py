@@ -334,6 +334,8 @@ class RecordsAdapter:
     dicts keyed by our field names or by any accepted header (the labels of
     the file import); one batch.  Values are given as text or numbers."""
 
+    single_batch = True  # the pipeline prepares it inline (no reader thread)
+
     def __init__(self, records: list[dict], label: str = "接口"):
         self.records = records
         self.label = label

@@ -19,16 +19,18 @@ from sgld import audit, clock
 from sgld.errors import ValidationError
 from sgld.security import Actor, require
 
-# the calendar's overrides, reloaded after any committed write (the data
-# version): a holiday entered by the admin, or another database opened, counts
-# at once; the table holds a few hundred rows
+# the calendar's overrides, reloaded when another database is opened (audit
+# generation) or the admin changed a day here (set_day / remove_day call
+# invalidate): not after every write, which cost every push a read of the
+# table (a few hundred rows); only this module writes calendar_day
 _cache: dict = {"version": None, "days": {}}
 _lock = threading.Lock()
+_changes = 0
 
 
 def _overrides() -> dict[date, bool]:
     with _lock:
-        version = audit.data_version()   # read before loading: a write meanwhile reloads
+        version = (audit.generation(), _changes)   # read before loading: a change meanwhile reloads
         if _cache["version"] != version:
             _cache["days"] = dict(get_db().all("SELECT day, is_workday FROM calendar_day"))
             _cache["version"] = version
@@ -36,7 +38,9 @@ def _overrides() -> dict[date, bool]:
 
 
 def invalidate() -> None:
+    global _changes
     with _lock:
+        _changes += 1
         _cache["version"] = None
 
 

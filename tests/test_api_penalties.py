@@ -49,3 +49,29 @@ def test_concurrent_calls_queue_and_listeners_coalesce(db, as_user, monkeypatch)
     while last not in seen and time.time() < deadline:
         time.sleep(0.05)
     assert last in seen and len(seen) == 1  # one pass after the burst covers the newest run
+
+
+def test_nonce_committed_with_the_import_or_not_at_all(db, monkeypatch):
+    """A call without batch id stores its nonce in the import's own
+    transaction: present once the rows are, absent when the import rolls
+    back (the API layer then keeps it separately)."""
+    from sgld.services import api_clients as ac
+    from sgld.services import api_inbound as inbound
+    monkeypatch.setattr(penalty, "_notify_soon", lambda run_id: None)  # no listener thread left behind
+    dept = db.scalar("SELECT id FROM department WHERE name = '南通市行政审批局'")
+    made = ac.create(None, name="行权测试", department_id=dept, roles=["approver"], scopes=["penalties"])
+    client = ac._client(db.one(ac._CLIENT_SQL + " WHERE c.id = ?", [made["id"]]))
+    caller = ac.Caller(client, ac.actor_of(client), "n" * 20)
+    status, answer, replayed = inbound.post_penalties(caller, _rows("nonce", 3), None, None)
+    assert (status, answer["imported"], replayed) == (201, 3, False)
+    assert db.scalar("SELECT count(*) FROM api_nonce WHERE client_id = ? AND nonce = ?",
+                     [client.id, "n" * 20]) == 1
+    assert db.scalar("SELECT count(*) FROM api_idempotency WHERE client_id = ?", [client.id]) == 0
+
+    def broken(*a, **k):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(penalty, "_import_batches", broken)
+    other = ac.Caller(client, ac.actor_of(client), "m" * 20)
+    with pytest.raises(Exception):
+        inbound.post_penalties(other, _rows("nonce2", 3), None, None)
+    assert db.scalar("SELECT count(*) FROM api_nonce WHERE nonce = ?", ["m" * 20]) == 0

@@ -71,8 +71,8 @@ def env(demo_template, tmp_path_factory):
                                rate_per_minute=rate or 100_000)
     mk("审批平台", "投资建设审批处", ["approver"], ["cases"])
     mk("行权系统", "南通市行政审批局", ["approver"], ["penalties"])
-    mk("市场监管系统", "市场监管局", ["supervisor"], ["pushes", "inspections", "revocations"])
-    mk("环保系统", "生态环境局", ["supervisor"], ["pushes", "inspections", "revocations"])
+    mk("市场监管系统", "市场监管局", ["supervisor"], ["pushes", "inspections", "revocations", "events"])
+    mk("环保系统", "生态环境局", ["supervisor"], ["pushes", "inspections", "revocations", "events"])
     mk("水利系统", "水利局", ["supervisor"], ["pushes"])
     mk("已吊销系统", "市场监管局", ["supervisor"], ["pushes"])
     mk("已停用系统", "市场监管局", ["supervisor"], ["pushes"])
@@ -110,6 +110,11 @@ def _case(env, no, stage="需监管部门参与环节", item=None, **kw):
             "uscc": _uscc(no), "enterprise_name": f"接口测试企业{no}",
             "project_no": f"P-{no}", "reply": "准予许可", "decided_on": TODAY}
     return body | kw
+
+
+def _query(**q) -> str:
+    from urllib.parse import urlencode
+    return urlencode({k: val for k, val in q.items() if val is not None})
 
 
 def _scan(name="批复.pdf", data=PDF):
@@ -269,6 +274,73 @@ def test_claims(env):
     (found,) = water.ok("GET", "/claims", query="case_no=API-K1")["items"]
     assert found and found["status"] == "待领取"
     assert water.ok("POST", "/claims/claim", {"claim_ids": [found["id"]]})["claimed"] == 1
+
+
+def test_event_feed_pages_in_order_within_the_department(env):
+    """GET /events: a department pulls its events since an opaque cursor,
+    page by page, in id order; bad and foreign cursors are refused."""
+    mine, other = env["api"]["市场监管系统"], env["api"]["环保系统"]
+    start = mine.ok("GET", "/events/latest")["next_cursor"]
+    other_start = other.ok("GET", "/events/latest")["next_cursor"]
+    assert mine.ok("GET", "/events", query=_query(cursor=start)) == \
+        {"events": [], "next_cursor": start, "has_more": False}
+    nos = [f"API-EV{i}" for i in range(5)]
+    for no in nos:
+        env["api"]["审批平台"].ok("POST", "/cases", _case(env, no))
+    got, cursor, pages = [], start, 0
+    while True:
+        page = mine.ok("GET", "/events", query=_query(cursor=cursor, limit=2))
+        assert len(page["events"]) <= 2
+        got += page["events"]
+        cursor, pages = page["next_cursor"], pages + 1
+        if not page["has_more"]:
+            break
+    assert pages == 3
+    assert [e["data"]["case_no"] for e in got] == nos
+    assert [e["kind"] for e in got] == ["push.created"] * 5
+    ids = [e["id"] for e in got]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert {e["department_id"] for e in got} == {mine.ok("GET", "/whoami")["department_id"]}
+    # polling with the last cursor: nothing new, the same cursor back
+    assert mine.ok("GET", "/events", query=_query(cursor=cursor)) == \
+        {"events": [], "next_cursor": cursor, "has_more": False}
+    # a type filter, and from the beginning
+    only = mine.ok("GET", "/events", query=_query(cursor=start, kind="claim.opened"))
+    assert only["events"] == []
+    assert set(ids) <= {e["id"] for e in mine.ok("GET", "/events", query=_query(limit=500))["events"]}
+    # the other department saw none of them (not pushed there)
+    theirs = other.ok("GET", "/events", query=_query(cursor=other_start, limit=500))["events"]
+    assert not {e["data"].get("case_no") for e in theirs} & set(nos)
+    # bad input: 4xx, stable code, Chinese message
+    for q, status, code in [
+            (_query(cursor="%%%"), 400, "CURSOR_INVALID"),
+            (_query(cursor="eyJ2IjoxLCJkIjoxLCJhIjotNX0"), 400, "CURSOR_INVALID"),
+            (_query(limit="many"), 400, "FIELD_TYPE"),
+            (_query(limit=501), 422, "VALIDATION_FAILED"),
+            (_query(kind="bogus"), 422, "VALIDATION_FAILED")]:
+        r = mine.raw("GET", "/events", query=q)
+        assert r.status_code == status and _code(r) == code, (q, r.text)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["error"]["message"])
+    # another department's cursor, or asking for another department's stream
+    foreign = other.raw("GET", "/events", query=_query(cursor=cursor))
+    assert foreign.status_code == 400 and _code(foreign) == "CURSOR_INVALID"
+    assert "其他部门" in foreign.json()["error"]["message"]
+    dept = mine.ok("GET", "/whoami")["department_id"]
+    peek = other.raw("GET", "/events", query=_query(department_id=dept))
+    assert peek.status_code == 403 and _code(peek) == "FORBIDDEN"
+    # without the scope
+    r = env["api"]["水利系统"].raw("GET", "/events")
+    assert r.status_code == 403 and _code(r) == "SCOPE_DENIED"
+    # the example client: all pages at once, the cursor kept in a file
+    from scripts.api_client_example import SgldClient, pull_events
+    c = SgldClient(env["server"].url, mine.key_id, mine.secret)
+    events, last = c.events(start, limit=2)
+    assert [e["id"] for e in events] == ids and last == cursor
+    kept = Path(env["work"]) / "cursor.txt"
+    kept.write_text(start + "\n", encoding="utf-8")
+    assert [e["id"] for e in pull_events(c, str(kept))] == ids
+    assert kept.read_text(encoding="utf-8").strip() == cursor
+    assert pull_events(c, str(kept)) == []
 
 
 def test_inspection_and_revocation(env):

@@ -62,7 +62,7 @@ def register(sub) -> None:
     s.add_argument("--department", help="所属部门名称（create）")
     s.add_argument("--roles", default="", help="角色，逗号分隔：approver、supervisor（create）")
     s.add_argument("--scopes", default="", help="接口权限，逗号分隔：cases、penalties、pushes、"
-                   "inspections、revocations（create，默认全部）")
+                   "inspections、revocations、events（create，默认全部）")
     s.add_argument("--rate", type=int, default=None, help="每分钟请求上限（默认 600）")
     s.add_argument("--note", default=None, help="备注")
     s.set_defaults(fn=cmd)

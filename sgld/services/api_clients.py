@@ -52,6 +52,7 @@ SCOPES: dict[str, str] = {
     "pushes": "推送签收、结果领取",
     "inspections": "日常检查录入",
     "revocations": "协同处理申请",
+    "events": "事件拉取（推送、证照状态变更、书面说明）",
 }
 STATUSES = {"active": "在用", "disabled": "停用", "revoked": "已吊销"}
 WINDOW_SECONDS = 300

@@ -389,8 +389,16 @@ def body_of(row: dict) -> bytes:
 
 
 # -- admin: subscriptions ----------------------------------------------------------------
-def _admin(actor, action: str) -> Actor:
+def _admin(actor, action: str) -> Actor | None:
+    """``None`` is the command line (``manage.py webhook``, run by whoever
+    operates the server); audit rows then name the system."""
+    if actor is None:
+        return None
     return require(actor, "admin", action=action)
+
+
+def _uid(actor) -> int | None:
+    return getattr(actor, "user_id", None)
 
 
 def check_url(url) -> str:
@@ -419,7 +427,7 @@ def _department(cur, department_id) -> tuple[int, str]:
     return row[0], row[1]
 
 
-def list_subscriptions(actor: Actor) -> list[dict]:
+def list_subscriptions(actor: Actor | None) -> list[dict]:
     """Every supervision / licensing department with its webhook (if any)
     and its event counts by state."""
     _admin(actor, "查看推送队列")
@@ -440,7 +448,7 @@ def list_subscriptions(actor: Actor) -> list[dict]:
         " WHERE d.kind IN ('supervision', 'licensing') ORDER BY d.kind DESC, d.id")
 
 
-def register_webhook(actor: Actor, department_id, url) -> str:
+def register_webhook(actor: Actor | None, department_id, url) -> str:
     """Register (or change the URL of) a department's webhook and activate
     it.  A new subscription gets a new signing secret, returned here **once**
     (the admin hands it to the department); a URL change keeps the secret
@@ -458,7 +466,7 @@ def register_webhook(actor: Actor, department_id, url) -> str:
             if old[1] == url and old[2]:
                 raise StateError(f"“{name}”的事件接收地址已是该地址且在用，无需重复登记。")
             cur.execute("UPDATE webhook_subscription SET url = ?, active = TRUE, updated_by = ?,"
-                        " updated_at = ? WHERE id = ?", [url, actor.user_id, now, old[0]])
+                        " updated_at = ? WHERE id = ?", [url, _uid(actor), now, old[0]])
             audit.record(cur, actor, "update", "webhook_subscription", old[0],
                          before={"url": old[1], "active": old[2]},
                          after={"department_id": did, "url": url, "active": True})
@@ -469,14 +477,14 @@ def register_webhook(actor: Actor, department_id, url) -> str:
         cur.execute("INSERT INTO webhook_subscription (id, department_id, url, secret_salt, secret_hint,"
                     " active, created_by, created_at, updated_by, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
-                    [sid, did, url, salt, _hint(secret), actor.user_id, now, actor.user_id, now])
+                    [sid, did, url, salt, _hint(secret), _uid(actor), now, _uid(actor), now])
         audit.record(cur, actor, "create", "webhook_subscription", sid,
                      after={"department_id": did, "url": url, "secret_hint": _hint(secret)})
         return secret
     return get_db().write(tx)
 
 
-def rotate_secret(actor: Actor, department_id) -> str:
+def rotate_secret(actor: Actor | None, department_id) -> str:
     """A new signing secret for the department's webhook (returned once);
     the old one stops working at once."""
     _admin(actor, "更换事件推送签名密钥")
@@ -491,7 +499,7 @@ def rotate_secret(actor: Actor, department_id) -> str:
         salt = secrets.token_hex(16)
         secret = _secret(row[0], salt)
         cur.execute("UPDATE webhook_subscription SET secret_salt = ?, secret_hint = ?, updated_by = ?,"
-                    " updated_at = ? WHERE id = ?", [salt, _hint(secret), actor.user_id, clock.now(),
+                    " updated_at = ? WHERE id = ?", [salt, _hint(secret), _uid(actor), clock.now(),
                                                      row[0]])
         audit.record(cur, actor, "rotate_secret", "webhook_subscription", row[0],
                      before={"secret_hint": row[1]}, after={"secret_hint": _hint(secret)})
@@ -499,7 +507,7 @@ def rotate_secret(actor: Actor, department_id) -> str:
     return get_db().write(tx)
 
 
-def set_webhook_active(actor: Actor, department_id, active: bool) -> None:
+def set_webhook_active(actor: Actor | None, department_id, active: bool) -> None:
     """Pause (events keep accumulating as pending) or resume delivery."""
     _admin(actor, "停用或启用事件推送")
 
@@ -512,7 +520,7 @@ def set_webhook_active(actor: Actor, department_id, active: bool) -> None:
         if bool(row[1]) == bool(active):
             raise StateError(f"“{name}”的事件推送已是{'在用' if active else '停用'}状态。")
         cur.execute("UPDATE webhook_subscription SET active = ?, updated_by = ?, updated_at = ?"
-                    " WHERE id = ?", [bool(active), actor.user_id, clock.now(), row[0]])
+                    " WHERE id = ?", [bool(active), _uid(actor), clock.now(), row[0]])
         audit.record(cur, actor, "activate" if active else "deactivate", "webhook_subscription", row[0],
                      before={"active": bool(row[1])}, after={"active": bool(active)})
     get_db().write(tx)
@@ -521,7 +529,7 @@ def set_webhook_active(actor: Actor, department_id, active: bool) -> None:
 
 
 # -- admin: events -------------------------------------------------------------------------
-def list_events(actor: Actor, *, state: str | None = None, department_id: int | None = None,
+def list_events(actor: Actor | None, *, state: str | None = None, department_id: int | None = None,
                 limit: int = 500) -> list[dict]:
     """Events newest first (failed and pending first when no state is given)."""
     _admin(actor, "查看推送队列")
@@ -542,13 +550,13 @@ def list_events(actor: Actor, *, state: str | None = None, department_id: int | 
         f"{cond} ORDER BY e.id DESC LIMIT {limit}", params)
 
 
-def state_counts(actor: Actor) -> dict[str, int]:
+def state_counts(actor: Actor | None) -> dict[str, int]:
     _admin(actor, "查看推送队列")
     got = dict(get_db().all("SELECT state, count(*) FROM outbox_event GROUP BY 1"))
     return {s: int(got.get(s, 0)) for s in STATES}
 
 
-def retry(actor: Actor, event_ids) -> int:
+def retry(actor: Actor | None, event_ids) -> int:
     """Queue failed events again (attempts start over), or send a pending
     event that waits for its back-off now.  Returns how many were queued."""
     _admin(actor, "重试投递")

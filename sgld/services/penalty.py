@@ -398,6 +398,18 @@ def _prepared_batches(adapter):
     import queue
 
     import pyarrow as pa
+
+    def prepared(batch):
+        good, rejected = _prepare(batch.frame) if len(batch) else (None, np.zeros(0, np.int64))
+        # keep only the rejected rows of the source batch (for their raw values)
+        batch.frame = batch.frame.take(pa.array(rejected, pa.int64()))
+        return batch, good
+
+    if getattr(adapter, "single_batch", False):
+        # one batch (an API call): nothing to overlap, no helper thread to start
+        for batch in adapter.batches():
+            yield prepared(batch)
+        return
     q: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -413,10 +425,7 @@ def _prepared_batches(adapter):
     def produce():
         try:
             for batch in adapter.batches():
-                good, rejected = _prepare(batch.frame) if len(batch) else (None, np.zeros(0, np.int64))
-                # keep only the rejected rows of the source batch (for their raw values)
-                batch.frame = batch.frame.take(pa.array(rejected, pa.int64()))
-                if not put((batch, good)):
+                if not put(prepared(batch)):
                     return
             put(_DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller
@@ -566,12 +575,13 @@ def _fail(actor, run_id: int, source: str, exc: BaseException) -> None:
 
 
 def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
-         wait: float = 0, notify=None) -> dict:
+         wait: float = 0, notify=None, also=None) -> dict:
     """Execute one run (see the module docstring).  ``make_adapter()`` is
     called after the run is registered; ``watermark_of(adapter)`` gives the
     new watermark JSON to store on the source (None: leave it).  ``wait``:
     seconds to wait for a run in progress in this process (0: refuse at
-    once); ``notify``: how the listeners are told (default: before return)."""
+    once); ``notify``: how the listeners are told (default: before return);
+    ``also(cur)``: more work committed with the import (or not at all)."""
     got = _process_lock.acquire(timeout=wait) if wait else _process_lock.acquire(blocking=False)
     if not got:
         raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
@@ -605,6 +615,8 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
                 audit.record(cur, actor, "penalty_sync", "penalty_run", run_id,
                              after={"source": source, "trigger": trigger, **counts,
                                     "watermark": detail.get("watermark_after")})
+                if also is not None:
+                    also(cur)
         except BaseException as exc:
             _fail(actor, run_id, source, exc)
             if isinstance(exc, (SgldError, KeyboardInterrupt, SystemExit)):
@@ -706,11 +718,12 @@ def import_files(actor: Actor | None, files: list[tuple[str, object]], *, source
 MAX_RECORDS = 5000  # rows of one API call
 
 
-def import_records(actor: Actor, records: list[dict], *, source: str) -> dict:
+def import_records(actor: Actor, records: list[dict], *, source: str, also=None) -> dict:
     """Penalties posted by the 行权系统 through the HTTP API: the rows of one
     call are one run, with the same validation, quarantine, de-duplication
     (source, 决定书文号), audit row and warning-list recomputation as a file
-    import.  Same roles as 立即同步."""
+    import.  Same roles as 立即同步.  ``also(cur)`` runs inside the import's
+    transaction (the API stores the call's nonce with it: one commit fewer)."""
     _require_sync(actor, "推送行政处罚数据")
     if not records:
         raise ValidationError("请提供至少一条行政处罚记录。")
@@ -721,7 +734,7 @@ def import_records(actor: Actor, records: list[dict], *, source: str) -> dict:
     adapter.fields()  # missing required fields: refused before any run is logged
     # concurrent calls queue for the one run at a time (up to 30 s) instead of
     # being refused; the warning list is brought up to date once the calls pause
-    return _run(actor, source, "接口推送", lambda: adapter, wait=30, notify=_notify_soon)
+    return _run(actor, source, "接口推送", lambda: adapter, wait=30, notify=_notify_soon, also=also)
 
 
 def sync_source(actor: Actor | None, name: str, trigger: str = "立即同步") -> dict:

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from sgld import settings
 from sgld.services import api_clients as ac
 from sgld.services import api_inbound as inbound
-from sgld.services import push
+from sgld.services import feed, outbox, push
 from web.api import errors
 from web.api.errors import ApiError
 from web.api.schema import F
@@ -60,6 +60,7 @@ class Endpoint:
     body: dict[str, F] | None = None
     query: dict[str, F] = field(default_factory=dict)
     idempotency: str = "header"    # "header": optional Idempotency-Key; "body": from the body; "none"
+    body_key: str | None = None    # a body field that is an idempotency key too (penalties' batch_id)
     status: int = 200
     description: str = ""
     example: dict | None = None    # a successful answer
@@ -143,6 +144,15 @@ PAGE_QUERY = {
 }
 
 
+EVENTS_QUERY = {
+    "cursor": F("string", "游标", description="上一次回答中的 next_cursor；不填则从头拉取"),
+    "limit": F("integer", "每次条数", description=f"1–{feed.MAX_LIMIT}，默认 {feed.DEFAULT_LIMIT}"),
+    "kind": F("string", "事件类型", enum=tuple(outbox.KINDS), description="只拉取该类型；不填为全部"),
+    "department_id": F("integer", "部门编号",
+                       description="仅审批局的客户端使用：要拉取哪个部门的事件；部门的客户端不填"),
+}
+
+
 # -- handlers (thin: checked body → service → answer) --------------------------
 def _cursor(raw: str | None) -> int:
     if not raw:
@@ -180,6 +190,41 @@ def _list(fn):
     return handler
 
 
+def _feed_call(fn):
+    """A feed error about the cursor is a 400 CURSOR_INVALID, as for lists."""
+    from sgld.errors import ValidationError
+    try:
+        return fn()
+    except ValidationError as exc:
+        if exc.field == "cursor":
+            raise ApiError("CURSOR_INVALID", exc.message, "cursor") from None
+        raise
+
+
+def _int_param(params, name: str, label: str):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ApiError("FIELD_TYPE", f"查询参数“{name}”（{label}）应为整数。", name) from None
+
+
+def _events(caller, body, params, key, req_hash):
+    limit = _int_param(params, "limit", "每次条数")
+    page = _feed_call(lambda: feed.pull(
+        caller.actor, params.get("cursor") or None,
+        limit=feed.DEFAULT_LIMIT if limit is None else limit, kinds=params.get("kind") or None,
+        department_id=_int_param(params, "department_id", "部门编号")))
+    return 200, page, False
+
+
+def _events_latest(caller, body, params, key, req_hash):
+    cursor = feed.latest_cursor(caller.actor, _int_param(params, "department_id", "部门编号"))
+    return 200, {"next_cursor": cursor}, False
+
+
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/whoami", "whoami", "查看本客户端的身份、部门、角色与接口权限", None,
              lambda c, b, p, k, h: (200, inbound.whoami(c), False), idempotency="none",
@@ -204,7 +249,7 @@ ENDPOINTS: list[Endpoint] = [
              status=201),
     Endpoint("POST", "/penalties", "postPenalties", "推送行政处罚（行权系统）", "penalties",
              lambda c, b, p, k, h: inbound.post_penalties(c, b["records"], b.get("batch_id") or k, h),
-             body=PENALTIES, status=201, description=(
+             body=PENALTIES, body_key="batch_id", status=201, description=(
                  "一次调用为一个抽取批次：校验、待处理（隔离）、按数据源与决定书文号去重、警示名单重算"
                  "与文件导入相同。数据源名称为“接口-客户端名称”。")),
     Endpoint("GET", "/pushes", "listPushes", "推送给本部门的审批结果（分页）", "pushes",
@@ -223,6 +268,18 @@ ENDPOINTS: list[Endpoint] = [
              description="以本客户端所属部门的名义录入。建议发送 Idempotency-Key，重试不会重复录入。"),
     Endpoint("POST", "/revocations", "postRevocation", "提请协同处理（撤销/吊销）", "revocations",
              lambda c, b, p, k, h: inbound.file_revocation(c, b, k, h), body=REVOCATION, status=201),
+    Endpoint("GET", "/events", "pullEvents", "拉取本部门的事件（推送、证照状态变更、协同处理决定及书面说明）",
+             "events", _events, idempotency="none", query=EVENTS_QUERY, description=(
+                 "按事件编号顺序返回游标之后的事件：push.created（推送审批结果）、claim.opened（开放领取）、"
+                 "licence.status_changed（证照撤销、吊销等状态变更）、request.decided（协同处理申请的决定；"
+                 "不予撤销时含书面说明）。回答 {events, next_cursor, has_more}：has_more 为 true 时立即用 "
+                 "next_cursor 再拉；为 false 时保存 next_cursor，下次轮询带上（没有新事件时原样返回）。"
+                 "事件与推送到事件接收地址（webhook）的内容、编号相同，可按 id 去重。"
+                 "游标只对本部门有效，其他部门的游标返回 400 CURSOR_INVALID。数据范围与本部门工作人员相同。")),
+    Endpoint("GET", "/events/latest", "latestEventCursor", "取得本部门事件流当前末尾的游标（从现在开始拉取）",
+             "events", _events_latest, idempotency="none",
+             query={"department_id": EVENTS_QUERY["department_id"]},
+             description="首次对接、只需要今后的事件时调用，回答 {next_cursor}，再用它调用 GET /events。"),
 ]
 
 
@@ -255,6 +312,9 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
             raise ApiError("SCOPE_DENIED", f"接口客户端“{caller.client.name}”没有“{ac.SCOPES[ep.scope]}”"
                            "接口权限，请联系系统管理员在 系统管理 → 接口管理 中开通。")
         checked, req_hash = None, ""
+        key = request.headers.get("idempotency-key") if ep.idempotency == "header" else None
+        if key is not None and not key.strip():
+            key = None
         if ep.body is not None:
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
@@ -265,7 +325,10 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
                 raise ApiError("BAD_JSON", "请求体不是有效的 JSON（须为 UTF-8 编码的 JSON 对象）。") from None
             from web.api.schema import check
             checked = check(ep.body, data)
-            req_hash = ac.request_hash(data)
+            # the hash of the content serves only an idempotency key (a large
+            # penalty call without one skips it)
+            if ep.idempotency == "body" or key is not None or (ep.body_key and checked.get(ep.body_key)):
+                req_hash = ac.request_hash(data)
         params = dict(request.path_params)
         if ep.body is not None:
             params["_raw"] = data
@@ -275,9 +338,6 @@ def _process(ep: Endpoint, request, api_path: str, query: str, body: bytes) -> R
                 raise ApiError("VALIDATION_FAILED", f"查询参数“{name}”的取值“{val}”无效，可选："
                                f"{'、'.join(f.enum)}。", name)
             params[name] = val
-        key = request.headers.get("idempotency-key") if ep.idempotency == "header" else None
-        if key is not None and not key.strip():
-            key = None
         status, answer, replayed = ep.handler(caller, checked, params, key, req_hash)
         if ep.idempotency == "none":
             from db.connection import get_db
