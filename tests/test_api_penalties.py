@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from sgld.errors import PermissionDenied, ValidationError
+from sgld.errors import PermissionDenied, StateError, ValidationError
 from sgld.services import penalty
 from sgld.uscc import make
 
@@ -72,6 +72,6 @@ def test_nonce_committed_with_the_import_or_not_at_all(db, monkeypatch):
         raise RuntimeError("disk full")
     monkeypatch.setattr(penalty, "_import_batches", broken)
     other = ac.Caller(client, ac.actor_of(client), "m" * 20)
-    with pytest.raises(Exception):
+    with pytest.raises(StateError, match="本批次未导入任何数据"):
         inbound.post_penalties(other, _rows("nonce2", 3), None, None)
     assert db.scalar("SELECT count(*) FROM api_nonce WHERE nonce = ?", ["m" * 20]) == 0

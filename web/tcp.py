@@ -29,7 +29,8 @@ def _set_nodelay(sock) -> None:
 
 def install() -> None:
     """Idempotent; call at import of the server module."""
-    if getattr(base_events._set_nodelay, "_sgld", False):
+    # asyncio's private hook; mypy does not know it
+    if getattr(base_events._set_nodelay, "_sgld", False):  # type: ignore[attr-defined]
         return
-    _set_nodelay._sgld = True
-    base_events._set_nodelay = _set_nodelay
+    _set_nodelay._sgld = True  # type: ignore[attr-defined]
+    base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]

@@ -347,8 +347,8 @@ def _load_nonces() -> None:
     if _nonces_loaded:
         return
     since = clock.now() - timedelta(seconds=2 * WINDOW_SECONDS)
-    for cid, nonce, seen in get_db().all("SELECT client_id, nonce, seen_at FROM api_nonce"
-                                         " WHERE seen_at >= ?", [since]):
+    for cid, nonce in get_db().all("SELECT client_id, nonce FROM api_nonce"
+                                   " WHERE seen_at >= ?", [since]):
         _nonces[(cid, nonce)] = time.time()
     _nonces_loaded = True
 

@@ -244,7 +244,7 @@ def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int,
         for i, fld, why in zip(problems["_i"], problems["字段"], problems["原因"]):
             by_row.setdefault(int(i), []).append((fld, why))
         to_store = []
-        for i, it in enumerate(items):
+        for i in range(len(items)):
             if results[i] is not None:
                 continue
             no = rows.at[i, "case_no"]

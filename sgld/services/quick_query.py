@@ -288,7 +288,7 @@ def _mark_openable(actor: Actor, groups: list[Group]) -> list[Group]:
     lic_ids = [int(h.params["licence"]) for g in groups if g.kind == "licence" for h in g.hits]
     lic_case = dict(db.all(f"SELECT id, case_id FROM licence WHERE id IN ({','.join('?' * len(lic_ids))})",
                            lic_ids)) if lic_ids else {}
-    case_of = {}
+    case_of: dict[int, int | None] = {}
     for g in groups:
         for hit in g.hits:
             if g.kind == "case":

@@ -137,7 +137,7 @@ def _value(f: F, value, p: str):
         if f.max_items is not None and len(value) > f.max_items:
             raise ApiError("VALIDATION_FAILED", f"字段“{p}”（{f.label}）最多 {f.max_items} 项，"
                            f"收到 {len(value)} 项。", p)
-        if f.items.kind == "any_object":
+        if f.items is not None and f.items.kind == "any_object":
             # a penalty call carries thousands: a fast pass, and the full
             # check (for its message) only of a record that fails it
             for i, x in enumerate(value):
