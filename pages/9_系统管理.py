@@ -8,18 +8,20 @@ from sgld.security import DEPT_KINDS, ROLES
 from sgld.services import org
 from ui import admin_forms as forms
 from ui.auth import page_guard
-from ui.widgets import action, admin_tabs, data_table, download_xlsx, md_text, page_header, show_table, upload
+from ui.widgets import (
+    action,
+    admin_tabs,
+    data_table,
+    download_xlsx,
+    lazy_tabs,
+    md_text,
+    page_header,
+    show_table,
+    upload,
+)
 
 actor = page_guard("admin")
 page_header("系统管理", "部门、用户、事项目录、系统设置与操作日志")
-
-# feature modules add admin tabs as ui/admin_<name>.py with TAB_TITLE and render(actor)
-extra = admin_tabs()
-t_users, t_depts, t_items, t_settings, t_audit, *t_extra = st.tabs(
-    ["用户", "部门", "事项目录", "系统设置", "操作日志"] + [m.TAB_TITLE for m in extra])
-for tab, module in zip(t_extra, extra):
-    with tab:
-        module.render(actor)
 
 departments = org.list_departments(actor, include_inactive=True)
 dept_name = {d["id"]: d["name"] for d in departments}
@@ -30,7 +32,8 @@ NEW_USER_FIELDS = ("nu_username", "nu_display", "nu_dept", "nu_roles", "nu_phone
 USER_FIELD = {"username": "username", "姓名": "display", "department_id": "dept",
               "roles": "roles", "联系电话": "phone"}
 
-with t_users:
+
+def users_tab() -> None:
     users = org.list_users(actor)
     frame = pd.DataFrame([{
         "编号": u["id"], "用户名": u["username"], "姓名": u["display_name"],
@@ -130,7 +133,8 @@ with t_users:
             if own:
                 st.caption("这是您自己的账号：不能停用，也不能取消自己的系统管理员角色（请由其他系统管理员操作）。")
 
-with t_depts:
+
+def departments_tab() -> None:
     frame = pd.DataFrame([{"编号": d["id"], "部门名称": d["name"], "类型": d["kind_label"],
                            "上级部门": d["parent_name"] or "", "状态": "在用" if d["active"] else "停用"}
                           for d in departments])
@@ -172,7 +176,8 @@ with t_depts:
                 forms.clear_fields("nd_name", "nd_kind", "nd_parent")
                 st.rerun()
 
-with t_items:
+
+def items_tab() -> None:
     items = org.list_items(actor, include_inactive=True)
     frame = pd.DataFrame([{"编号": i["id"], "事项编码": i["code"], "事项名称": i["name"],
                            "分类": i["category"], "集中审批": "是" if i["centralised"] else "否",
@@ -229,7 +234,8 @@ with t_items:
                     result = org.import_items(actor, sheet, commit=True)
                     st.success(f"已导入 {result['ok']} 个事项。")
 
-with t_settings:
+
+def settings_tab() -> None:
     cfg = app_settings.get()
     st.subheader("业务参数")
     st.caption("警示名单列入规则在“协同处理与警示规则”中设置（保存时重新计算警示名单）。")
@@ -254,7 +260,8 @@ with t_settings:
          "当前值": "******" if k == "COOKIE_KEY" else str(cfg.raw.get(k, ""))}
         for k, (_, desc) in app_settings.SPEC.items()]), hide_index=True, width="stretch")
 
-with t_audit:
+
+def audit_tab() -> None:
     opts = org.audit_filter_options(actor)
     c1, c2, c3, c4 = st.columns(4)
     every = lambda labels: (lambda x: "全部" if not x else labels.get(x, x))  # noqa: E731
@@ -271,3 +278,12 @@ with t_audit:
                               action=act or None, object_type=otype or None,
                               object_id=oid or None, date_from=dfrom, date_to=dto)
         data_table(log, key="audit", file_name="操作日志", search=False)
+
+
+# only the open tab runs (each lists a table: users, the audit log, the
+# feature tabs' queues…); feature modules add tabs as ui/admin_<name>.py with
+# TAB_TITLE and render(actor)
+views = {"用户": users_tab, "部门": departments_tab, "事项目录": items_tab,
+         "系统设置": settings_tab, "操作日志": audit_tab}
+views.update({m.TAB_TITLE: (lambda m=m: m.render(actor)) for m in admin_tabs()})
+lazy_tabs(views, key="admin_tab")

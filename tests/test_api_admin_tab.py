@@ -7,6 +7,7 @@ from tests.apptest_util import button, login
 
 def _admin_page():
     at = login("admin")
+    at.session_state["admin_tab"] = "接口管理"
     at.switch_page("pages/9_系统管理.py").run()
     assert not at.exception
     return at

@@ -30,13 +30,18 @@ def test_admin_creates_user_and_sees_bad_input(db):
 def test_audit_log_tab_lists_writes(db):
     at = login("admin")
     at.switch_page("pages/9_系统管理.py").run()
+    assert not [d for d in at.dataframe if "操作人" in d.value.columns]  # a closed tab does not run
+    at.session_state["admin_tab"] = "操作日志"
+    at.run()
     frames = [d.value for d in at.dataframe]
     log = next(f for f in frames if "操作" in f.columns and "操作人" in f.columns)
     assert "登录" in set(log["操作"])  # admin's own login, recorded by the service
 
 
-def _admin_page():
+def _admin_page(tab: str = "用户"):
+    """系统管理 with ``tab`` open (only the open tab runs)."""
     at = login("admin")
+    at.session_state["admin_tab"] = tab
     at.switch_page("pages/9_系统管理.py").run()
     assert not at.exception
     return at
@@ -123,12 +128,14 @@ def test_removing_a_role_needs_confirmation(db):
 
 def test_admin_tab_forms_keep_input_and_confirm_removal(db):
     """The same pattern in the 节假日设置 and 监管数据 tabs."""
-    at = _admin_page()
+    at = _admin_page("节假日设置")
     note = at.text_input(key="cal_note")
     note.input("2027 年春节")
     next(b for b in at.button if b.label == "保存" and "cal_add" in str(b.form_id)).click().run()
     assert any("请选择日期" in e.value for e in at.error)
     assert at.text_input(key="cal_note").value == "2027 年春节"  # kept
+    at.session_state["admin_tab"] = "监管数据"
+    at.run()
     n = db.scalar("SELECT count(*) FROM inspection_result WHERE active")
     at.button(key="res_off_ask").click().run()
     assert db.scalar("SELECT count(*) FROM inspection_result WHERE active") == n
@@ -177,7 +184,7 @@ def test_audit_log_reads_as_field_changes(db):
     org.update_user(admin, sup.user_id, display_name="张监管二", department_id=sup.department_id,
                     roles=["supervisor"], phone=None)
     org.set_user_active(admin, sup.user_id, False)
-    at = _admin_page()
+    at = _admin_page("操作日志")
     log = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
     assert "变更内容" in log.columns and "修改前" not in log.columns
     row = log[(log["操作"] == "修改") & (log["对象类型"] == "用户")].iloc[0]
@@ -218,7 +225,7 @@ def test_admin_issued_password_forces_a_change_at_login(db):
 def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
     """Issue 16.19: one 保存 for the business settings; the warning-list rules
     are edited in one place only (协同处理与警示规则)."""
-    at = _admin_page()
+    at = _admin_page("系统设置")
     labels = {t.label for t in at.text_input}
     assert not any(label.startswith("警示名单") for label in labels)
     assert not [b for b in at.button if b.label == "保存" and "setting_" in str(b.form_id)]
@@ -277,7 +284,7 @@ def test_deployment_settings_table_shows_no_key(db, monkeypatch):
     monkeypatch.setenv("SGLD_LIAISON_LETTER_PREFIX", "测试联函")
     settings.reset()
     try:
-        at = _admin_page()
+        at = _admin_page("系统设置")
         assert not at.exception
         table = next(d.value for d in at.dataframe if "配置项" in d.value.columns)
         shown = dict(zip(table["配置项"], table["当前值"]))

@@ -11,7 +11,9 @@ PAGE = "pages/9_系统管理.py"
 
 
 def tab_run():
-    return as_logged_in(PAGE, "admin").run()
+    at = as_logged_in(PAGE, "admin")
+    at.session_state["admin_tab"] = "推送队列"
+    return at.run()
 
 
 def test_register_shows_secret_once_and_lists_events(db):

@@ -229,7 +229,9 @@ def test_header_logout_does_not_log_straight_back_in(header):
 
 def _admin_page():
     from tests.apptest_util import as_logged_in
-    return as_logged_in("pages/9_系统管理.py", "admin")
+    at = as_logged_in("pages/9_系统管理.py", "admin")
+    at.session_state["admin_tab"] = "统一身份认证"
+    return at
 
 
 def test_admin_tab_shows_config_problems_and_binds_identity(mode):

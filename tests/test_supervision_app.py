@@ -160,7 +160,10 @@ def test_other_department_does_not_see_the_record(db, as_user):
 
 
 def test_admin_tab_and_profile_page(db):
-    at = open_page("admin", "pages/9_系统管理.py")
+    at = login("admin")
+    at.session_state["admin_tab"] = "监管数据"
+    at.switch_page("pages/9_系统管理.py").run()
+    assert not at.exception
     assert "监管数据" in [t.label for t in at.tabs]
     src = page_source(at)
     assert "行政处罚数据源（行权系统）" in src and "隔离数据" in src

@@ -18,7 +18,7 @@ from tests.conftest import actor
 USERS = ["admin", "leader", "approver", "supervisor", "liaison", "claimer", "cityleader"]
 # the tab bar of each page and the session key that opens a tab
 TAB_KEYS = {"home": "home_tab", "push": "push_tab", "supervise": "sup_tab",
-            "review": "review_tab", "liaison": "lz_tab"}
+            "review": "review_tab", "liaison": "lz_tab", "admin": "admin_tab"}
 
 # Latin words a Chinese user may meet: account names, file types, units, brands
 ALLOWED = {
