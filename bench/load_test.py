@@ -1,5 +1,6 @@
-"""Load test: the real server (``streamlit run server.py`` on loopback, fresh demo
-database at scale 1) driven by N concurrent sessions of every role for a
+"""Load test: the real server (``streamlit run server.py`` on loopback, on a
+copy of the scale-N database — ``--scale 100`` for a city's data, the default
+1 a fresh demo database) driven by N concurrent sessions of every role for a
 bounded time, mixing page reads with writes.  Afterwards (server stopped) it
 checks that every acknowledged write is in the database exactly once with its
 audit row, that the audit chain verifies (``manage.py verify-audit``) and that
@@ -9,6 +10,9 @@ latency (overall and per kind) and the server's peak memory (VmHWM).
     .venv/bin/python bench/load_test.py                   # 30 sessions, 120 s
     .venv/bin/python bench/load_test.py --sessions 5 --seconds 30 --think 1 3
     .venv/bin/python bench/load_test.py --browser         # headless Chromium pages instead
+    # CPU per action, then the sessions one server holds at p95 ≤ 1 s:
+    .venv/bin/python bench/load_test.py --scale 100 --solo 3 --think 10 20 \
+        --seconds 120 --steps 25 50 100 150 200
 
 Sessions speak Streamlit's own websocket protocol (``bench/st_client.py``), no
 browser: on a 2-core machine 30 Chromium renderers compete with the server,
