@@ -89,19 +89,21 @@ def version() -> tuple:
 
 @st.cache_resource(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
                    hash_funcs={Actor: _scope_key, dashboard.Filters: _filters_key})
-def _figures(actor: Actor, filters: dashboard.Filters, version: tuple
-             ) -> tuple[dashboard.Dashboard, dict[str, go.Figure | None]]:
-    """The figures' data and their built charts, once per data version:
-    a rerun draws them without computing or building anything.  Shared
-    objects (``cache_resource``, no copy per run): nothing may change them.
-    Keyed by the actor's scope (:func:`_scope_key`): the caller checks the
-    actor's own right to the figures first."""
-    dash = dashboard.leader_figures(actor, filters)
-    charts = {}
-    for fig_ in dash.figures:
-        empty = fig_.empty or fig_.frame is None or not len(fig_.frame)
-        charts[fig_.key] = None if empty else _built_chart(_chart_digest(fig_), fig_)
-    return dash, charts
+def _figures(actor: Actor, filters: dashboard.Filters, version: tuple) -> dashboard.Dashboard:
+    """The figures' data, once per data version and scope: a rerun draws
+    them without computing anything.  Shared objects (``cache_resource``, no
+    copy per run): nothing may change them.  Keyed by the actor's scope
+    (:func:`_scope_key`): the caller checks the actor's own right to the
+    figures first.  Charts are built when their tab is drawn
+    (:func:`_chart_of`), so a write costs the open tab's charts only."""
+    return dashboard.leader_figures(actor, filters)
+
+
+def _chart_of(fig_: dashboard.Figure):
+    """The figure's built chart (None: nothing to plot), kept per content."""
+    if fig_.empty or fig_.frame is None or not len(fig_.frame):
+        return None
+    return _built_chart(_chart_digest(fig_), fig_)
 
 
 def _chart_digest(fig_: dashboard.Figure) -> str:
@@ -248,10 +250,10 @@ def leader_view(actor: Actor) -> None:
     holder = st.empty() if changed else st.container()
     with action():
         dashboard.scope_department(actor, f.department_id)   # the role check, cached or not
-        dash, charts = _figures(actor, f, version())
+        dash = _figures(actor, f, version())
         st.session_state["dash_shown"] = shown
         with holder.container() if changed else holder:
-            _leader_figures(dash, charts, f, _key_suffix(shown))
+            _leader_figures(dash, f, _key_suffix(shown))
 
 
 def _key_suffix(filters_key) -> str:
@@ -260,8 +262,7 @@ def _key_suffix(filters_key) -> str:
     return hashlib.blake2s(repr(filters_key).encode(), digest_size=4).hexdigest()
 
 
-def _leader_figures(dash: dashboard.Dashboard, charts: dict, f: dashboard.Filters,
-                    suffix: str) -> None:
+def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str) -> None:
     p0, p1 = dash.previous
     top = st.columns([4, 1.3, 1])
     top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
@@ -269,7 +270,7 @@ def _leader_figures(dash: dashboard.Dashboard, charts: dict, f: dashboard.Filter
                    f"数据时间 {dash.computed_at:%H:%M:%S}",
                    help="系统中的任何修改都会在下一次刷新页面时反映到统计中。")
     with top[1]:
-        download_xlsx("导出全部统计", dashboard.workbook(dash), "首页统计", key="dash_all_x")
+        download_xlsx("导出全部统计", lambda: dashboard.workbook(dash), "首页统计", key="dash_all_x")
     if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
         _figures.clear()
         st.rerun()
@@ -285,7 +286,7 @@ def _leader_figures(dash: dashboard.Dashboard, charts: dict, f: dashboard.Filter
             cols = st.columns(2)
             for col, fig_ in zip(cols, figs[i:i + 2]):
                 with col:
-                    _figure_card(fig_, charts.get(fig_.key), suffix)
+                    _figure_card(fig_, suffix)
     # one group of charts at a time: the browser drew all ten at once
     # (7.6 s from login to a drawn dashboard on a loaded machine)
     lazy_tabs({g: (lambda figs=figs: cards(figs)) for g, figs in groups.items()}, key="dash_group")
@@ -313,7 +314,7 @@ def _headline(dash: dashboard.Dashboard) -> None:
                             f"{dash.previous[1]:%Y-%m-%d}）")
 
 
-def _figure_card(fig_: dashboard.Figure, plot, suffix: str = "") -> None:
+def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
     with st.container(border=True):
         st.markdown(f"**{fig_.title}**")
         if fig_.empty:
@@ -324,6 +325,7 @@ def _figure_card(fig_: dashboard.Figure, plot, suffix: str = "") -> None:
         if not len(fig_.frame):
             st.info("所选范围内暂无数据。", icon=":material/info:")
             return
+        plot = _chart_of(fig_)
         if plot is not None:
             plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
                             config={"displaylogo": False})

@@ -365,7 +365,9 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
     return shown, shown.iloc[0:0]
 
 def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
-    st.download_button(label, lambda: to_xlsx(frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
+    """A download of ``frames`` (a frame, sheets, or a callable returning
+    either) as .xlsx, built only when the button is clicked."""
+    st.download_button(label, lambda: to_xlsx(frames() if callable(frames) else frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
                        key=key, icon=":material/download:",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
