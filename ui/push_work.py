@@ -89,7 +89,7 @@ def record_form(actor, opts: dict) -> None:
 def import_panel(actor) -> None:
     st.caption("从 .xlsx 或 .csv 批量导入审批结果：先预览并列出全部有问题的行，确认后才导入；"
                "合格的行在一个事务中全部导入，有问题的行可下载修改后重新导入。")
-    st.download_button("下载导入模板", cases_import.template(), file_name="审批结果导入模板.xlsx",
+    st.download_button("下载导入模板", cases_import.template, file_name="审批结果导入模板.xlsx",
                        icon=":material/download:", key="imp_tpl",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     up = upload("选择文件（.xlsx / .csv）", ["xlsx", "csv"], key="imp_file", multiple=False,
@@ -116,7 +116,7 @@ def import_panel(actor) -> None:
     if len(res.errors):
         st.markdown("**有问题的行**（行号为表格中的行号，含表头）")
         show_table(res.errors, hide_index=True, width="stretch", height=240)
-        st.download_button("下载有问题的行", res.rejected_xlsx(), file_name="未导入的行.xlsx",
+        st.download_button("下载有问题的行", res.rejected_xlsx, file_name="未导入的行.xlsx",
                            icon=":material/download:", key="imp_rej",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     if res.committed:
