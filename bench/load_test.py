@@ -240,6 +240,7 @@ class Session:
     async def write_department(self, marker: str) -> None:
         c = self.c
         await self.act("page 系统管理", c.goto("系统管理"))
+        await self.act("tab 系统管理", c.tab("部门"))   # only the open tab runs
         form = c.form_with("新建部门")
         c.set("部门名称", marker, form=form)
         await self.act("write department", c.click("创建", form=form))
