@@ -135,11 +135,6 @@ def _today() -> date:
     return clock.today()
 
 
-def _table_exists(cur, name: str) -> bool:
-    return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                       [name]).fetchone()[0] > 0
-
-
 def _bool(value, label: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -419,9 +414,9 @@ def _send(cur, actor: Actor, review: dict, department_id: int) -> int:
 
 
 def _link_case(cur, case_no: str | None) -> tuple[int | None, int | None]:
-    """(case_id, enterprise_id) of a case number once the push feature's
-    ``approval_case`` table exists; (None, None) otherwise."""
-    if not case_no or not _table_exists(cur, "approval_case"):
+    """(case_id, enterprise_id) of a case number; (None, None) without one
+    or for an unknown number."""
+    if not case_no:
         return None, None
     row = cur.execute("SELECT id, enterprise_id FROM approval_case WHERE case_no = ?",
                       [case_no]).fetchone()

@@ -29,11 +29,9 @@ run marked failed.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import os
-import pkgutil
 import socket
 import threading
 from collections import defaultdict
@@ -50,6 +48,7 @@ from sgld.errors import NotFound, PermissionDenied, SgldError, StateError, Valid
 from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
+from sgld.services import listeners
 
 log = logging.getLogger(__name__)
 
@@ -621,17 +620,13 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
 
 
 def _notify(run_id: int) -> None:
-    """Let other features react (e.g. the warning list): every service
-    module defining ``on_penalty_sync(run_id)`` is called after the commit."""
-    import sgld.services as services
-    for mod in pkgutil.iter_modules(services.__path__):
-        m = importlib.import_module(f"sgld.services.{mod.name}")
-        fn = getattr(m, "on_penalty_sync", None)
-        if callable(fn):
-            try:
-                fn(run_id)
-            except Exception:  # noqa: BLE001 - a listener never undoes the import
-                log.exception("on_penalty_sync listener %s failed", mod.name)
+    """Let other features react (e.g. the warning list): every listener of
+    ``listeners.ON_PENALTY_SYNC`` is called after the commit."""
+    for fn in listeners.ON_PENALTY_SYNC:
+        try:
+            fn(run_id)
+        except Exception:  # noqa: BLE001 - a listener never undoes the import
+            log.exception("on_penalty_sync listener %s failed", fn.__module__)
 
 
 _soon = threading.Condition()
