@@ -26,7 +26,7 @@ department is asked for; a ``liaison`` (only) has no statistics.  The
 department filter follows the feature services' scope rules: cases pushed
 to or opened for claim by the department, its pushes, claims, inspections,
 liaison letters, the special reviews it takes part in, and the penalties of
-the enterprises it supervises or has inspected (``profile.scope_sql``).
+the enterprises it supervises or has inspected (``policy.enterprise_sql``).
 
 The **category** filter (事项分类) applies to what hangs off an item: cases,
 pushes, claims, revocation requests (via the licence's item).  Inspections,
@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import audit, clock, workdays
+from sgld import audit, clock, policy, workdays
 from sgld.errors import ValidationError
 from sgld.reminders import Reminder, collect
 from sgld.security import Actor, require
@@ -139,9 +139,7 @@ def make_filters(date_from, date_to, department_id=None, category=None,
 def scope_department(actor: Actor, department_id: int | None) -> int | None:
     """The department the figures are restricted to (None: the whole city)."""
     require(actor, *VIEWERS, action="查看统计")
-    if actor.sees_everything or actor.has("approver"):
-        return department_id
-    return actor.department_id
+    return policy.scope_department(actor, department_id)
 
 
 def filter_options(actor: Actor) -> dict:
@@ -150,11 +148,12 @@ def filter_options(actor: Actor) -> dict:
     db = get_db()
     depts = db.dicts("SELECT id, name FROM department WHERE active AND kind IN"
                      " ('supervision', 'licensing') ORDER BY kind DESC, id")
-    if not (actor.sees_everything or actor.has("approver")):
+    locked = not policy.sees_all_departments(actor)
+    if locked:
         depts = [{"id": actor.department_id, "name": actor.department_name}]
     cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
     return {"departments": depts, "categories": cats, "periods": list(PERIODS),
-            "locked_department": not (actor.sees_everything or actor.has("approver"))}
+            "locked_department": locked}
 
 
 # -- the working-day calendar as a table ---------------------------------------
@@ -248,11 +247,10 @@ def _categories() -> list[str]:
 
 def _scope(dept: int, scope_table: str | None) -> tuple[str, list]:
     """The enterprises of a department's scope: a table of them computed
-    once per call (see :func:`run_parallel`), or ``profile.scope_sql``."""
+    once per call (see :func:`run_parallel`), or ``policy.enterprise_sql``."""
     if scope_table:
         return f"SELECT enterprise_id FROM {scope_table}", []
-    from sgld.services.profile import scope_sql
-    return scope_sql(dept)
+    return policy.enterprise_sql(dept)
 
 
 def _window(f: Filters, col: str, is_date: bool = False) -> tuple[str, list]:
@@ -1114,8 +1112,7 @@ def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     db = get_db()
     scope = None
     if dept:
-        from sgld.services.profile import scope_sql
-        scope = scope_sql(dept)
+        scope = policy.enterprise_sql(dept)
     queries = build_queries(f, dept, today, "duckdb",
                             scope_table=SCOPE_TABLE if scope else None)
     raw = run_parallel(db, queries, cal, scope=scope)

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import audit, clock, likes, uscc
+from sgld import audit, clock, likes, policy, uscc
 from sgld import penalty_sources as ps
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, SgldError, StateError, ValidationError
@@ -1019,12 +1019,8 @@ def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | N
     if date_from and date_to and date_from > date_to:
         raise ValidationError("起始日期不能晚于结束日期。")
     sql = f"SELECT {', '.join('p.' + c for c in P_LABELS)} FROM penalty p WHERE 1=1"
-    params: list = []
-    if not (actor.sees_everything or actor.has("approver")):
-        from sgld.services.profile import scope_sql
-        scope, sp = scope_sql(actor.department_id)
-        sql += f" AND p.enterprise_id IN ({scope})"
-        params += sp
+    where, params = policy.enterprise_filter(actor, "p.enterprise_id")
+    sql += where
     q = (text or "").strip()
     if q:
         sql += (f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC}"
@@ -1056,7 +1052,7 @@ def get_penalty(actor: Actor, penalty_id: int) -> dict:
     if not rows:
         raise NotFound("行政处罚记录不存在。")
     row = rows[0]
-    if not (actor.sees_everything or actor.has("approver")):
+    if not policy.sees_all_departments(actor):
         from sgld.services.profile import can_view
         if row["enterprise_id"] is None or not can_view(actor, row["enterprise_id"]):
             raise PermissionDenied("您没有权限查看该行政处罚：只能查看本部门监管或检查过的企业。")

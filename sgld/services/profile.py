@@ -12,9 +12,9 @@ status: ``{"label": "警示名单", "text": "...", "level": "error"}``).  An eve
 "may_open": bool, "why_not": str}`` (``may_open``: the actor may open the
 link; set here by the detail views' rules unless the provider set it).
 
-Data scope: approvers, leaders and admins see every enterprise; a
-supervisor sees the enterprises their department supervises (the
-``item_department`` of the enterprise's cases or licences) or has inspected.
+Data scope (``sgld.policy``): approvers, leaders and admins see every
+enterprise; a supervisor sees the enterprises their department supervises
+(the ``item_department`` of the enterprise's cases or licences) or has inspected.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import logging
 from datetime import date, datetime
 
 from db.connection import get_db
-from sgld import likes, uscc
+from sgld import likes, policy, uscc
 from sgld.errors import NotFound, PermissionDenied
 from sgld.likes import ESC
 from sgld.security import Actor, require
@@ -46,18 +46,12 @@ def _placeholders(values) -> str:
     return ", ".join("?" * len(values))
 
 
-def scope_sql(department_id: int) -> tuple[str, list]:
-    """A subquery of the enterprise ids a supervision department may see."""
-    parts = ["SELECT enterprise_id FROM inspection WHERE department_id = ?",
-             "SELECT c.enterprise_id FROM approval_case c JOIN item_department d"
-             " ON d.item_id = c.item_id WHERE d.department_id = ?",
-             "SELECT l.enterprise_id FROM licence l JOIN item_department d"
-             " ON d.item_id = l.item_id WHERE d.department_id = ?"]
-    return " UNION ".join(parts), [department_id] * 3
+# a subquery of the enterprise ids a supervision department may see
+scope_sql = policy.enterprise_sql
 
 
 def can_view(actor: Actor, enterprise_id: int) -> bool:
-    if actor.sees_everything or actor.has("approver"):
+    if policy.sees_all_departments(actor):
         return True
     if not actor.has("supervisor"):
         return False
@@ -83,11 +77,9 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
     norm = uscc.normalise(q)
     sql = ("SELECT id, uscc, name, legal_rep, address FROM enterprise"
            f" WHERE (name LIKE ?{ESC} OR uscc LIKE ?{ESC})")
-    params: list = [likes.contains(q), likes.prefix(norm)]
-    if not (actor.sees_everything or actor.has("approver")):
-        scope, sp = scope_sql(actor.department_id)
-        sql += f" AND id IN ({scope})"
-        params += sp
+    where, sp = policy.enterprise_filter(actor, "id")
+    sql += where
+    params: list = [likes.contains(q), likes.prefix(norm), *sp]
     sql += " ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?"
     return get_db().dicts(sql, params + [norm, int(limit)])
 
