@@ -60,7 +60,7 @@ TABLES = {
     "penalty": ["decision_date"], "special_review": ["meeting_at"],
     "special_review_department": [], "liaison_review": ["review_date"],
     "liaison_request": [], "revocation_request": ["filed_at"],
-    "warning_entry": ["listed_at", "lifted_at"], "inspection_result": [],
+    "warning_entry": ["listed_at", "lifted_at"], "warning_hit": [], "inspection_result": [],
 }
 
 
@@ -246,14 +246,12 @@ def main() -> None:
     sq.executemany("INSERT INTO sgld_cal VALUES (?, ?)",
                    [(d.isoformat(), int(n)) for d, n in zip(cal["day"], cal["wd_no"])])
     sq.commit()
-    sq_tables = {r[0] for r in sq.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
     with db.cursor() as dcur:
-        tables = dashboard.existing_tables(dcur)
         dcur.register("sgld_cal", cal)
-        duck_q = dashboard.build_queries(f, None, today, tables, "duckdb")
+        duck_q = dashboard.build_queries(f, None, today, "duckdb")
         lite_q = {k: (s, _sqlite_params(p)) for k, (s, p) in
-                  dashboard.build_queries(f, None, today, tables & sq_tables, "sqlite").items()}
+                  dashboard.build_queries(f, None, today, "sqlite").items()}
 
         def duck_all():
             return dashboard.assemble(f, dashboard.run_queries(dcur, duck_q), names, "全市", cats)

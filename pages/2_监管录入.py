@@ -1,6 +1,5 @@
 """监管录入: follow-up supervision tasks, inspection entry and correction,
 bulk import, penalties extracted from the 行权系统 and the extraction runs."""
-import importlib.util
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -9,7 +8,7 @@ import streamlit as st
 from sgld import clock
 from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
-from ui import background
+from ui import background, revocation_dept
 from ui.auth import page_guard
 from ui.widgets import (
     action,
@@ -320,7 +319,6 @@ if qp.get("inspection", "").isdigit():
 if qp.get("penalty", "").isdigit():
     penalty_detail(int(qp["penalty"]))
 
-revocation = importlib.util.find_spec("ui.revocation_dept") is not None and writer
 
 # stable labels: the selected tab is remembered by label (key "sup_tab"), so a
 # count in a label would lose the user's tab after a save; the lists show theirs
@@ -338,8 +336,7 @@ if actor.has("admin", "approver", "leader"):
     tabs["处罚抽取"] = sync_tab
 if writer:
     tabs["分类统计"] = followup_stats
-if revocation:
-    from ui import revocation_dept
+if writer:
     tabs["协同处理申请"] = lambda: revocation_dept.render(actor)
 
 # a request link (?xt=, or ?xt_enterprise= / ?xt_inspection= / ?xt_penalty= to file

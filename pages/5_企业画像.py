@@ -1,7 +1,6 @@
 """企业画像: find an enterprise by name or code and see its licences, cases,
 pushes, inspections, penalties (and what other features add) on one
 timeline, newest first, with links to each record."""
-import importlib.util
 from datetime import date, datetime
 
 import pandas as pd
@@ -10,7 +9,7 @@ import streamlit as st
 from sgld.errors import SgldError
 from sgld.security import PAGES
 from sgld.services import profile
-from ui import background
+from ui import background, revocation_dept
 from ui.auth import page_guard
 from ui.widgets import data_table, md_text, page_header, status_text
 
@@ -106,8 +105,7 @@ def show(eid: int) -> None:
             frame = frame[[c for c in labels if c in frame.columns]].rename(columns=labels) if len(frame) \
                 else pd.DataFrame(columns=list(labels.values()))
             data_table(frame, key=f"pf_{i}", file_name=f"{ent['name']}-{name}", search=False)
-    if importlib.util.find_spec("ui.revocation_dept") is not None and actor.has("supervisor"):
-        from ui import revocation_dept
+    if actor.has("supervisor"):
         revocation_dept.profile_panel(actor, eid)
 
 

@@ -1,14 +1,12 @@
 """Processing reminders (处理提醒).
 
-Each service module may define ``reminders(actor) -> list[Reminder]`` giving
-the actor's own open work; :func:`collect` gathers them for the landing page
-and the sidebar counts.  A reminder's ``count`` must equal what the linked
+A service module may define ``reminders(actor) -> list[Reminder]`` giving
+the actor's own open work, listed in ``sgld.services.registry.REMINDERS``;
+:func:`collect` gathers them for the landing page and the sidebar counts.  A reminder's ``count`` must equal what the linked
 page shows for the same list.
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 
 from sgld.security import Actor
@@ -25,13 +23,11 @@ class Reminder:
 
 
 def collect(actor: Actor) -> list[Reminder]:
-    import sgld.services as services
+    # imported here: the registry imports the feature services, which import Reminder
+    from sgld.services.registry import REMINDERS
     out: list[Reminder] = []
-    for mod in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
-        m = importlib.import_module(f"sgld.services.{mod.name}")
-        fn = getattr(m, "reminders", None)
-        if callable(fn):
-            out.extend(fn(actor))
+    for fn in REMINDERS:
+        out.extend(fn(actor))
     return out
 
 

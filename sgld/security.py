@@ -60,10 +60,6 @@ def require_department(actor: Actor, department_id: int, action: str = "操作�
         raise PermissionDenied(f"您没有权限{action}：只能处理本部门（{actor.department_name}）的数据。")
 
 
-def can_see_department(actor: Actor, department_id: int) -> bool:
-    return actor.sees_everything or actor.has("approver") or actor.department_id == department_id
-
-
 # Pages and the roles that may open them (the UI and the tests share this).
 PAGES: dict[str, tuple[str, frozenset[str]]] = {
     "home": ("首页", frozenset(ROLES)),

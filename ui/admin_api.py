@@ -14,7 +14,6 @@ from ui import admin_forms as forms
 from ui.widgets import action, data_table, md_text
 
 TAB_TITLE = "接口管理"
-ORDER = 70
 SECRET_KEY = "api_secret_shown"  # {name, key_id, secret, fingerprint} until the admin closes it
 NEW_FIELDS = ("api_name", "api_dept", "api_roles", "api_scopes", "api_rate", "api_note")
 

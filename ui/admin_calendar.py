@@ -13,7 +13,6 @@ from ui import admin_forms as forms
 from ui.widgets import action, data_table
 
 TAB_TITLE = "节假日设置"
-ORDER = 40
 
 
 def render(actor) -> None:

@@ -1,5 +1,5 @@
-"""Form helpers of the 系统管理 and 账号设置 pages (no tab of its own: no
-TAB_TITLE, so ``ui.widgets.admin_tabs`` skips it).
+"""Form helpers of the 系统管理 and 账号设置 pages (no tab of its own: not
+listed in ``ui.registry.ADMIN_TABS``).
 
 * Forms keep what was typed when the service refuses it (no
   ``clear_on_submit``); after a successful save :func:`clear_fields` drops

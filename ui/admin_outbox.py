@@ -12,7 +12,6 @@ from ui import admin_forms as forms
 from ui.widgets import action, data_table, md_text
 
 TAB_TITLE = "推送队列"
-ORDER = 65
 SECRET_KEY = "ob_new_secret"  # (department, secret) shown once after registering/rotating
 
 

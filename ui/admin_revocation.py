@@ -9,7 +9,6 @@ from sgld.services import revocation as rv
 from ui.widgets import action, show_table
 
 TAB_TITLE = "协同处理与警示规则"
-ORDER = 40
 
 
 def render(actor) -> None:

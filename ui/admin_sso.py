@@ -11,7 +11,6 @@ from ui import auth
 from ui.widgets import action, data_table, show_table
 
 TAB_TITLE = "统一身份认证"
-ORDER = 60
 
 
 def _status() -> None:

@@ -14,7 +14,6 @@ from ui import admin_forms as forms
 from ui.widgets import action, data_table, download_xlsx, md_text, show_table, upload
 
 TAB_TITLE = "监管数据"
-ORDER = 40
 
 KIND_LABELS = {"sql": "数据库表（SQLAlchemy）", "file": "文件目录（.csv/.xlsx）"}
 

@@ -177,16 +177,14 @@ def load(ctx: DemoContext) -> None:
                 and r.familiar_confirmed and r.active:
             pool.setdefault(r.department_id, []).append((r.id, int(r.user_id), r.joined_on))
 
-    # -- applicants (and cases, once the push feature has them) -------------
+    # -- applicants and cases ------------------------------------------------
     ent_lo, ent_hi = cur.execute("SELECT min(id), max(id) FROM enterprise").fetchall()[0]
     cases: dict[str, list] = {}
-    has_cases = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'approval_case'"
-                            ).fetchall()[0][0]
-    if has_cases:  # the push feature's cases: a review is about a case of the same item
-        for cid, cno, eid, code in cur.execute(
-                "SELECT c.id, c.case_no, c.enterprise_id, i.code FROM approval_case c"
-                " JOIN item i ON i.id = c.item_id ORDER BY c.id").fetchall():
-            cases.setdefault(code, []).append((cid, cno, eid))
+    # the push feature's cases: a review is about a case of the same item
+    for cid, cno, eid, code in cur.execute(
+            "SELECT c.id, c.case_no, c.enterprise_id, i.code FROM approval_case c"
+            " JOIN item i ON i.id = c.item_id ORDER BY c.id").fetchall():
+        cases.setdefault(code, []).append((cid, cno, eid))
 
     # -- reviews, letters, work, rectifications ------------------------------
     items = [it for it in ITEMS if it[3]]

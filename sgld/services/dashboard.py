@@ -9,7 +9,7 @@ overdue pushes (a ranking); claims; inspections by result and department;
 penalties by category with amounts and how many concern enterprises holding
 a licence of the bureau; special reviews by scope and outcome; liaison
 letters answered on time and reviews attended; revocation requests and the
-warning list once their tables exist — plus headline numbers compared with
+warning list — plus headline numbers compared with
 the previous period of the same length.
 
 Each figure is plain SQL over the feature tables, built by
@@ -26,7 +26,7 @@ department is asked for; a ``liaison`` (only) has no statistics.  The
 department filter follows the feature services' scope rules: cases pushed
 to or opened for claim by the department, its pushes, claims, inspections,
 liaison letters, the special reviews it takes part in, and the penalties of
-the enterprises it supervises or has inspected (``profile.scope_sql``).
+the enterprises it supervises or has inspected (``policy.enterprise_sql``).
 
 The **category** filter (事项分类) applies to what hangs off an item: cases,
 pushes, claims, revocation requests (via the licence's item).  Inspections,
@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
-import importlib
-import pkgutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -50,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import audit, clock, workdays
+from sgld import audit, clock, policy, workdays
 from sgld.errors import ValidationError
 from sgld.reminders import Reminder, collect
 from sgld.security import Actor, require
@@ -141,9 +139,7 @@ def make_filters(date_from, date_to, department_id=None, category=None,
 def scope_department(actor: Actor, department_id: int | None) -> int | None:
     """The department the figures are restricted to (None: the whole city)."""
     require(actor, *VIEWERS, action="查看统计")
-    if actor.sees_everything or actor.has("approver"):
-        return department_id
-    return actor.department_id
+    return policy.scope_department(actor, department_id)
 
 
 def filter_options(actor: Actor) -> dict:
@@ -152,11 +148,12 @@ def filter_options(actor: Actor) -> dict:
     db = get_db()
     depts = db.dicts("SELECT id, name FROM department WHERE active AND kind IN"
                      " ('supervision', 'licensing') ORDER BY kind DESC, id")
-    if not (actor.sees_everything or actor.has("approver")):
+    locked = not policy.sees_all_departments(actor)
+    if locked:
         depts = [{"id": actor.department_id, "name": actor.department_name}]
     cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
     return {"departments": depts, "categories": cats, "periods": list(PERIODS),
-            "locked_department": not (actor.sees_everything or actor.has("approver"))}
+            "locked_department": locked}
 
 
 # -- the working-day calendar as a table ---------------------------------------
@@ -219,11 +216,6 @@ def _ts(d: date) -> datetime:
     return datetime.combine(d, time.min)
 
 
-def existing_tables(cur) -> set[str]:
-    return {r[0] for r in cur.execute(
-        "SELECT table_name FROM information_schema.tables").fetchall()}
-
-
 _meta_lock = threading.Lock()
 _meta: dict = {}
 
@@ -248,13 +240,6 @@ def _cached(name: str, load):
     return value
 
 
-def _tables() -> set[str]:
-    def load(db):
-        with db.cursor() as cur:
-            return existing_tables(cur)
-    return _cached("tables", load)
-
-
 def _categories() -> list[str]:
     return _cached("categories", lambda db: [
         r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")])
@@ -262,11 +247,10 @@ def _categories() -> list[str]:
 
 def _scope(dept: int, scope_table: str | None) -> tuple[str, list]:
     """The enterprises of a department's scope: a table of them computed
-    once per call (see :func:`run_parallel`), or ``profile.scope_sql``."""
+    once per call (see :func:`run_parallel`), or ``policy.enterprise_sql``."""
     if scope_table:
         return f"SELECT enterprise_id FROM {scope_table}", []
-    from sgld.services.profile import scope_sql
-    return scope_sql(dept)
+    return policy.enterprise_sql(dept)
 
 
 def _window(f: Filters, col: str, is_date: bool = False) -> tuple[str, list]:
@@ -287,7 +271,7 @@ def _window(f: Filters, col: str, is_date: bool = False) -> tuple[str, list]:
             [bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]])
 
 
-def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
+def build_queries(f: Filters, dept: int | None, today: date,
                   dialect: str = "duckdb",
                   scope_table: str | None = None) -> dict[str, tuple[str, list]]:
     """name -> (sql, params) of every leader figure.  Each query covers the
@@ -305,226 +289,213 @@ def build_queries(f: Filters, dept: int | None, today: date, tables: set[str],
         return _window(f, col, is_date)
 
     # cases: recorded (created_at) and concluded (stage 办结, decided_on)
-    if {"approval_case", "push", "claim"} <= tables:
-        where, params = [], []
-        if dept:
-            where.append("c.id IN (SELECT case_id FROM push WHERE department_id = ?"
-                         " UNION ALL SELECT case_id FROM claim WHERE department_id = ?)")
-            params += [dept, dept]
-        if cat:
-            where.append("c.item_id IN (SELECT id FROM item WHERE category = ?)")
-            params.append(cat)
-        extra = "".join(" AND " + w for w in where)
-        r1, p1 = in_range("c.created_at")
-        r2, p2 = in_range("c.decided_on", True)
-        m1, m2 = _month("c.created_at", dialect), _month("c.decided_on", dialect)
-        # one scan: each case counts as recorded and/or concluded in the window
-        sql = (
-            "SELECT i.category AS category, x.m_rec, x.cur_rec, x.m_done, x.cur_done, x.n FROM ("
-            f" SELECT c.item_id, CASE WHEN {r1} THEN {m1} END AS m_rec,"
-            " CASE WHEN c.created_at >= ? THEN 1 ELSE 0 END AS cur_rec,"
-            f" CASE WHEN c.stage = '办结' AND {r2} THEN {m2} END AS m_done,"
-            " CASE WHEN c.decided_on >= ? THEN 1 ELSE 0 END AS cur_done, count(*) AS n"
-            f" FROM approval_case c WHERE (({r1}) OR (c.stage = '办结' AND {r2})){extra}"
-            " GROUP BY 1, 2, 3, 4, 5) x JOIN item i ON i.id = x.item_id")
-        q["cases"] = (sql, p1 + [a] + p2 + [da] + p1 + p2 + params)
+    where, params = [], []
+    if dept:
+        where.append("c.id IN (SELECT case_id FROM push WHERE department_id = ?"
+                     " UNION ALL SELECT case_id FROM claim WHERE department_id = ?)")
+        params += [dept, dept]
+    if cat:
+        where.append("c.item_id IN (SELECT id FROM item WHERE category = ?)")
+        params.append(cat)
+    extra = "".join(" AND " + w for w in where)
+    r1, p1 = in_range("c.created_at")
+    r2, p2 = in_range("c.decided_on", True)
+    m1, m2 = _month("c.created_at", dialect), _month("c.decided_on", dialect)
+    # one scan: each case counts as recorded and/or concluded in the window
+    sql = (
+        "SELECT i.category AS category, x.m_rec, x.cur_rec, x.m_done, x.cur_done, x.n FROM ("
+        f" SELECT c.item_id, CASE WHEN {r1} THEN {m1} END AS m_rec,"
+        " CASE WHEN c.created_at >= ? THEN 1 ELSE 0 END AS cur_rec,"
+        f" CASE WHEN c.stage = '办结' AND {r2} THEN {m2} END AS m_done,"
+        " CASE WHEN c.decided_on >= ? THEN 1 ELSE 0 END AS cur_done, count(*) AS n"
+        f" FROM approval_case c WHERE (({r1}) OR (c.stage = '办结' AND {r2})){extra}"
+        " GROUP BY 1, 2, 3, 4, 5) x JOIN item i ON i.id = x.item_id")
+    q["cases"] = (sql, p1 + [a] + p2 + [da] + p1 + p2 + params)
 
     # pushes by department (pushed in the period)
-    if {"push", "approval_case"} <= tables:
-        where, params = [], []
-        if dept:
-            where.append("p.department_id = ?")
-            params.append(dept)
-        if cat:
-            where.append("p.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
-                         " (SELECT id FROM item WHERE category = ?))")
-            params.append(cat)
-        extra = "".join(" AND " + w for w in where)
-        r, rp = in_range("p.pushed_at")
-        c, cp = cur_flag("p.pushed_at")
-        signed_day = _day("p.signed_at", dialect)
-        # counts by state, a few dozen rows the shaping adds up (one plain
-        # count per group is cheaper than six filtered aggregates, and small
-        # integer keys group by a perfect hash):
-        # signed 1 on time, 2 late, 0 no date; waiting 4 overdue, 5 not yet
-        # due, 3 no due date; 6 any other status
-        state = (
-            f"CASE WHEN p.status = '已签收' THEN (CASE WHEN {signed_day} <= p.due_on THEN 1"
-            f" WHEN {signed_day} > p.due_on THEN 2 ELSE 0 END)"
-            " WHEN p.status = '待签收' THEN (CASE WHEN p.due_on < ? THEN 4"
-            " WHEN p.due_on >= ? THEN 5 ELSE 3 END) ELSE 6 END")
-        sql = (
-            f"SELECT p.department_id AS department_id, {c} AS cur, {state} AS state,"
-            " count(*) AS n, sum(k2.wd_no - k1.wd_no) AS sign_wd FROM push p"
-            f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('p.pushed_at', dialect)}"
-            f" LEFT JOIN sgld_cal k2 ON k2.day = {signed_day}"
-            f" WHERE {r}{extra} GROUP BY 1, 2, 3")
-        q["pushes"] = (sql, cp + [today, today] + rp + params)
+    where, params = [], []
+    if dept:
+        where.append("p.department_id = ?")
+        params.append(dept)
+    if cat:
+        where.append("p.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
+                     " (SELECT id FROM item WHERE category = ?))")
+        params.append(cat)
+    extra = "".join(" AND " + w for w in where)
+    r, rp = in_range("p.pushed_at")
+    c, cp = cur_flag("p.pushed_at")
+    signed_day = _day("p.signed_at", dialect)
+    # counts by state, a few dozen rows the shaping adds up (one plain
+    # count per group is cheaper than six filtered aggregates, and small
+    # integer keys group by a perfect hash):
+    # signed 1 on time, 2 late, 0 no date; waiting 4 overdue, 5 not yet
+    # due, 3 no due date; 6 any other status
+    state = (
+        f"CASE WHEN p.status = '已签收' THEN (CASE WHEN {signed_day} <= p.due_on THEN 1"
+        f" WHEN {signed_day} > p.due_on THEN 2 ELSE 0 END)"
+        " WHEN p.status = '待签收' THEN (CASE WHEN p.due_on < ? THEN 4"
+        " WHEN p.due_on >= ? THEN 5 ELSE 3 END) ELSE 6 END")
+    sql = (
+        f"SELECT p.department_id AS department_id, {c} AS cur, {state} AS state,"
+        " count(*) AS n, sum(k2.wd_no - k1.wd_no) AS sign_wd FROM push p"
+        f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('p.pushed_at', dialect)}"
+        f" LEFT JOIN sgld_cal k2 ON k2.day = {signed_day}"
+        f" WHERE {r}{extra} GROUP BY 1, 2, 3")
+    q["pushes"] = (sql, cp + [today, today] + rp + params)
 
     # claims by department (opened for claim in the period)
-    if {"claim", "approval_case"} <= tables:
-        where, params = [], []
-        if dept:
-            where.append("k.department_id = ?")
-            params.append(dept)
-        if cat:
-            where.append("k.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
-                         " (SELECT id FROM item WHERE category = ?))")
-            params.append(cat)
-        extra = "".join(" AND " + w for w in where)
-        r, rp = in_range("k.available_at")
-        c, cp = cur_flag("k.available_at")
-        sql = (
-            f"SELECT k.department_id AS department_id, {c} AS cur, count(*) AS opened,"
-            " count(*) FILTER (WHERE k.status = '已领取') AS claimed,"
-            " count(*) FILTER (WHERE k.status = '待领取') AS waiting,"
-            " sum(k2.wd_no - k1.wd_no) FILTER (WHERE k.status = '已领取') AS claim_wd"
-            " FROM claim k"
-            f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('k.available_at', dialect)}"
-            f" LEFT JOIN sgld_cal k2 ON k2.day = {_day('k.claimed_at', dialect)}"
-            f" WHERE {r}{extra} GROUP BY 1, 2")
-        q["claims"] = (sql, cp + rp + params)
+    where, params = [], []
+    if dept:
+        where.append("k.department_id = ?")
+        params.append(dept)
+    if cat:
+        where.append("k.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
+                     " (SELECT id FROM item WHERE category = ?))")
+        params.append(cat)
+    extra = "".join(" AND " + w for w in where)
+    r, rp = in_range("k.available_at")
+    c, cp = cur_flag("k.available_at")
+    sql = (
+        f"SELECT k.department_id AS department_id, {c} AS cur, count(*) AS opened,"
+        " count(*) FILTER (WHERE k.status = '已领取') AS claimed,"
+        " count(*) FILTER (WHERE k.status = '待领取') AS waiting,"
+        " sum(k2.wd_no - k1.wd_no) FILTER (WHERE k.status = '已领取') AS claim_wd"
+        " FROM claim k"
+        f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('k.available_at', dialect)}"
+        f" LEFT JOIN sgld_cal k2 ON k2.day = {_day('k.claimed_at', dialect)}"
+        f" WHERE {r}{extra} GROUP BY 1, 2")
+    q["claims"] = (sql, cp + rp + params)
 
     # inspections by department and result
-    if "inspection" in tables:
-        extra, params = "", []
-        if dept:
-            extra, params = " AND n.department_id = ?", [dept]
-        r, rp = in_range("n.inspected_at")
-        c, cp = cur_flag("n.inspected_at")
-        sql = (f"SELECT n.department_id AS department_id, n.result AS result, {c} AS cur,"
-               f" count(*) AS n FROM inspection n WHERE {r}{extra}"
-               " GROUP BY 1, 2, 3")
-        q["inspections"] = (sql, cp + rp + params)
+    extra, params = "", []
+    if dept:
+        extra, params = " AND n.department_id = ?", [dept]
+    r, rp = in_range("n.inspected_at")
+    c, cp = cur_flag("n.inspected_at")
+    sql = (f"SELECT n.department_id AS department_id, n.result AS result, {c} AS cur,"
+           f" count(*) AS n FROM inspection n WHERE {r}{extra}"
+           " GROUP BY 1, 2, 3")
+    q["inspections"] = (sql, cp + rp + params)
 
     # penalties by category, amounts, and those of enterprises licensed by the bureau
-    if "penalty" in tables:
-        extra, params = "", []
-        if dept:
-            scope, sp = _scope(dept, scope_table)
-            extra, params = f" AND p.enterprise_id IN ({scope})", sp
-        lic = ""
-        if "licence" in tables:
-            lic = ("p.enterprise_id IN (SELECT l.enterprise_id FROM licence l JOIN item i"
-                   " ON i.id = l.item_id WHERE i.centralised)")
-        r, rp = in_range("p.decision_date", True)
-        c, cp = cur_flag("p.decision_date", True)
-        licensed = f"count(*) FILTER (WHERE {lic})" if lic else "0"
-        sql = (f"SELECT coalesce(p.category, '（未分类）') AS category, {c} AS cur,"
-               " count(*) AS n, sum(coalesce(p.fine_wan, 0)) AS fine,"
-               " sum(coalesce(p.confiscation_wan, 0)) AS confiscation,"
-               f" {licensed} AS licensed FROM penalty p WHERE {r}{extra}"
-               " GROUP BY 1, 2")
-        q["penalties"] = (sql, cp + rp + params)
+    extra, params = "", []
+    if dept:
+        scope, sp = _scope(dept, scope_table)
+        extra, params = f" AND p.enterprise_id IN ({scope})", sp
+    lic = ("p.enterprise_id IN (SELECT l.enterprise_id FROM licence l JOIN item i"
+           " ON i.id = l.item_id WHERE i.centralised)")
+    r, rp = in_range("p.decision_date", True)
+    c, cp = cur_flag("p.decision_date", True)
+    licensed = f"count(*) FILTER (WHERE {lic})"
+    sql = (f"SELECT coalesce(p.category, '（未分类）') AS category, {c} AS cur,"
+           " count(*) AS n, sum(coalesce(p.fine_wan, 0)) AS fine,"
+           " sum(coalesce(p.confiscation_wan, 0)) AS confiscation,"
+           f" {licensed} AS licensed FROM penalty p WHERE {r}{extra}"
+           " GROUP BY 1, 2")
+    q["penalties"] = (sql, cp + rp + params)
 
     # special reviews by scope and outcome (meeting date in the period)
-    if {"special_review", "special_review_department"} <= tables:
-        extra, params = "", []
-        if dept:
-            extra = (" AND EXISTS (SELECT 1 FROM special_review_department x"
-                     " WHERE x.review_id = r.id AND x.department_id = ?)")
-            params = [dept]
-        r, rp = in_range("r.meeting_at")
-        c, cp = cur_flag("r.meeting_at")
-        outcome = ("CASE WHEN r.outcome = '达成一致' THEN '达成一致'"
-                   " WHEN r.outcome = '报市政府决定' THEN '报市政府决定'"
-                   " WHEN r.status = '已撤回' THEN '已撤回' ELSE '进行中' END")
-        if dialect == "duckdb":
-            src = f"(SELECT unnest(r.scopes) AS scope, {outcome} AS outcome, {c} AS cur," \
-                  f" r.id AS id FROM special_review r WHERE {r}{extra})"
-        else:
-            src = f"(SELECT j.value AS scope, {outcome} AS outcome, {c} AS cur, r.id AS id" \
-                  f" FROM special_review r, json_each(r.scopes) j WHERE {r}{extra})"
-        sql = (f"SELECT s.scope AS scope, s.outcome AS outcome, s.cur AS cur, count(*) AS n"
-               f" FROM {src} s GROUP BY s.scope, s.outcome, s.cur")
-        q["reviews"] = (sql, cp + rp + params)
-        sql = (f"SELECT {c} AS cur, count(*) AS n FROM special_review r WHERE {r}{extra}"
-               " GROUP BY 1")
-        q["reviews_total"] = (sql, cp + rp + params)
+    extra, params = "", []
+    if dept:
+        extra = (" AND EXISTS (SELECT 1 FROM special_review_department x"
+                 " WHERE x.review_id = r.id AND x.department_id = ?)")
+        params = [dept]
+    r, rp = in_range("r.meeting_at")
+    c, cp = cur_flag("r.meeting_at")
+    outcome = ("CASE WHEN r.outcome = '达成一致' THEN '达成一致'"
+               " WHEN r.outcome = '报市政府决定' THEN '报市政府决定'"
+               " WHEN r.status = '已撤回' THEN '已撤回' ELSE '进行中' END")
+    if dialect == "duckdb":
+        src = f"(SELECT unnest(r.scopes) AS scope, {outcome} AS outcome, {c} AS cur," \
+              f" r.id AS id FROM special_review r WHERE {r}{extra})"
+    else:
+        src = f"(SELECT j.value AS scope, {outcome} AS outcome, {c} AS cur, r.id AS id" \
+              f" FROM special_review r, json_each(r.scopes) j WHERE {r}{extra})"
+    sql = (f"SELECT s.scope AS scope, s.outcome AS outcome, s.cur AS cur, count(*) AS n"
+           f" FROM {src} s GROUP BY s.scope, s.outcome, s.cur")
+    q["reviews"] = (sql, cp + rp + params)
+    sql = (f"SELECT {c} AS cur, count(*) AS n FROM special_review r WHERE {r}{extra}"
+           " GROUP BY 1")
+    q["reviews_total"] = (sql, cp + rp + params)
 
     # liaison letters by department (review date in the period)
-    if {"liaison_request", "liaison_review"} <= tables:
-        extra, params = "", []
-        if dept:
-            extra, params = " AND q.department_id = ?", [dept]
-        r, rp = in_range("v.review_date", True)
-        c, cp = cur_flag("v.review_date", True)
-        sql = (f"SELECT q.department_id AS department_id, {c} AS cur,"
-               " count(*) AS letters,"
-               f" count(*) FILTER (WHERE q.dispatched_at IS NOT NULL"
-               f"   AND {_day('q.dispatched_at', dialect)} < v.review_date) AS on_time,"
-               " count(*) FILTER (WHERE q.status = '已派员') AS dispatched,"
-               " count(*) FILTER (WHERE q.status = '待派员' AND v.review_date < ?) AS unanswered,"
-               " count(*) FILTER (WHERE q.status = '已派员' AND q.attended) AS attended,"
-               " count(*) FILTER (WHERE q.status = '已派员' AND q.recorded_at IS NOT NULL"
-               "   AND NOT q.attended) AS absent"
-               " FROM liaison_request q JOIN liaison_review v ON v.id = q.review_id"
-               f" WHERE q.status <> '已撤回' AND {r}{extra} GROUP BY 1, 2")
-        q["liaison"] = (sql, cp + [today] + rp + params)
+    extra, params = "", []
+    if dept:
+        extra, params = " AND q.department_id = ?", [dept]
+    r, rp = in_range("v.review_date", True)
+    c, cp = cur_flag("v.review_date", True)
+    sql = (f"SELECT q.department_id AS department_id, {c} AS cur,"
+           " count(*) AS letters,"
+           f" count(*) FILTER (WHERE q.dispatched_at IS NOT NULL"
+           f"   AND {_day('q.dispatched_at', dialect)} < v.review_date) AS on_time,"
+           " count(*) FILTER (WHERE q.status = '已派员') AS dispatched,"
+           " count(*) FILTER (WHERE q.status = '待派员' AND v.review_date < ?) AS unanswered,"
+           " count(*) FILTER (WHERE q.status = '已派员' AND q.attended) AS attended,"
+           " count(*) FILTER (WHERE q.status = '已派员' AND q.recorded_at IS NOT NULL"
+           "   AND NOT q.attended) AS absent"
+           " FROM liaison_request q JOIN liaison_review v ON v.id = q.review_id"
+           f" WHERE q.status <> '已撤回' AND {r}{extra} GROUP BY 1, 2")
+    q["liaison"] = (sql, cp + [today] + rp + params)
 
-    q.update(_revocation_queries(f, dept, today, tables, dialect, scope_table))
+    q.update(_revocation_queries(f, dept, today, dialect, scope_table))
     return q
 
 
-def _revocation_queries(f: Filters, dept: int | None, today: date, tables: set[str],
+def _revocation_queries(f: Filters, dept: int | None, today: date,
                         dialect: str, scope_table: str | None = None
                         ) -> dict[str, tuple[str, list]]:
-    """Revocation requests and the warning list (issue 5), when their tables exist."""
+    """Revocation requests and the warning list (issue 5)."""
     q: dict[str, tuple[str, list]] = {}
     p0, _ = f.previous
     a, b, pa = _ts(f.date_from), _ts(f.date_to + timedelta(days=1)), _ts(p0)
-    if "revocation_request" in tables:
-        where, params = [], []
-        if dept:
-            where.append("r.department_id = ?")
-            params.append(dept)
-        if f.category:
-            where.append("r.category = ?")
-            params.append(f.category)
-        extra = "".join(" AND " + w for w in where)
-        decided_day = _day("r.decided_at", dialect)
-        filed, filed_params = _window(f, "r.filed_at")
-        sql = (
-            "SELECT r.requested_action AS action, r.status AS status,"
-            " CASE WHEN r.filed_at >= ? THEN 1 ELSE 0 END AS cur, count(*) AS n,"
-            " count(r.decided_at) AS decided,"
-            " sum(k2.wd_no - k1.wd_no) FILTER (WHERE r.decided_at IS NOT NULL) AS decide_wd,"
-            f" count(*) FILTER (WHERE r.decided_at IS NOT NULL AND {decided_day} > r.deadline)"
-            " AS late,"
-            " count(*) FILTER (WHERE r.status IN ('已提交', '核实中') AND r.deadline < ?) AS overdue"
-            " FROM revocation_request r"
-            f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('r.filed_at', dialect)}"
-            f" LEFT JOIN sgld_cal k2 ON k2.day = {decided_day}"
-            f" WHERE {filed}{extra} GROUP BY 1, 2, 3")
-        q["revocations"] = (sql, [a, today] + filed_params + params)
-    if "warning_entry" in tables:
-        extra, params = "", []
-        if dept:
-            scope, sp = _scope(dept, scope_table)
-            extra, params = f" AND w.enterprise_id IN ({scope})", sp
-        # an entry counts from the date of the record that caused it (the
-        # penalty decision, the inspection, the licence's revocation: the
-        # earliest of the hits found with it), not from the day the system
-        # computed the list; an entry made by hand from the day it was made
-        listed_day = _day("e.listed_at", dialect)
-        cause = listed_day
-        if "warning_hit" in tables:
-            cause = (f"coalesce((SELECT min(h.hit_on) FROM warning_hit h WHERE h.entry_id = e.id"
-                     f" AND h.added_at = e.listed_at), {listed_day})")
-        src = (f"(SELECT e.id, e.enterprise_id, {cause} AS listed_on, e.lifted_at"
-               " FROM warning_entry e)")
-        sql = (
-            "SELECT x.month AS month, sum(x.listed) AS listed, sum(x.lifted) AS lifted FROM ("
-            f" SELECT {_month('w.listed_on', dialect)} AS month, 1 AS listed, 0 AS lifted"
-            f" FROM {src} w WHERE w.listed_on >= ? AND w.listed_on <= ?{extra}"
-            " UNION ALL"
-            f" SELECT {_month('w.lifted_at', dialect)} AS month, 0 AS listed, 1 AS lifted"
-            f" FROM warning_entry w WHERE w.lifted_at >= ? AND w.lifted_at < ?{extra}"
-            ") x GROUP BY 1")
-        q["warning"] = (sql, [p0, f.date_to] + params + [pa, b] + params)
-        sql = (f"SELECT count(*) AS n FROM {src} w WHERE w.listed_on < ?"
-               f" AND (w.lifted_at IS NULL OR w.lifted_at >= ?){extra}")
-        q["warning_base"] = (sql, [p0, pa] + params)
+    where, params = [], []
+    if dept:
+        where.append("r.department_id = ?")
+        params.append(dept)
+    if f.category:
+        where.append("r.category = ?")
+        params.append(f.category)
+    extra = "".join(" AND " + w for w in where)
+    decided_day = _day("r.decided_at", dialect)
+    filed, filed_params = _window(f, "r.filed_at")
+    sql = (
+        "SELECT r.requested_action AS action, r.status AS status,"
+        " CASE WHEN r.filed_at >= ? THEN 1 ELSE 0 END AS cur, count(*) AS n,"
+        " count(r.decided_at) AS decided,"
+        " sum(k2.wd_no - k1.wd_no) FILTER (WHERE r.decided_at IS NOT NULL) AS decide_wd,"
+        f" count(*) FILTER (WHERE r.decided_at IS NOT NULL AND {decided_day} > r.deadline)"
+        " AS late,"
+        " count(*) FILTER (WHERE r.status IN ('已提交', '核实中') AND r.deadline < ?) AS overdue"
+        " FROM revocation_request r"
+        f" LEFT JOIN sgld_cal k1 ON k1.day = {_day('r.filed_at', dialect)}"
+        f" LEFT JOIN sgld_cal k2 ON k2.day = {decided_day}"
+        f" WHERE {filed}{extra} GROUP BY 1, 2, 3")
+    q["revocations"] = (sql, [a, today] + filed_params + params)
+    extra, params = "", []
+    if dept:
+        scope, sp = _scope(dept, scope_table)
+        extra, params = f" AND w.enterprise_id IN ({scope})", sp
+    # an entry counts from the date of the record that caused it (the
+    # penalty decision, the inspection, the licence's revocation: the
+    # earliest of the hits found with it), not from the day the system
+    # computed the list; an entry made by hand from the day it was made
+    listed_day = _day("e.listed_at", dialect)
+    cause = (f"coalesce((SELECT min(h.hit_on) FROM warning_hit h WHERE h.entry_id = e.id"
+             f" AND h.added_at = e.listed_at), {listed_day})")
+    src = (f"(SELECT e.id, e.enterprise_id, {cause} AS listed_on, e.lifted_at"
+           " FROM warning_entry e)")
+    sql = (
+        "SELECT x.month AS month, sum(x.listed) AS listed, sum(x.lifted) AS lifted FROM ("
+        f" SELECT {_month('w.listed_on', dialect)} AS month, 1 AS listed, 0 AS lifted"
+        f" FROM {src} w WHERE w.listed_on >= ? AND w.listed_on <= ?{extra}"
+        " UNION ALL"
+        f" SELECT {_month('w.lifted_at', dialect)} AS month, 0 AS listed, 1 AS lifted"
+        f" FROM warning_entry w WHERE w.lifted_at >= ? AND w.lifted_at < ?{extra}"
+        ") x GROUP BY 1")
+    q["warning"] = (sql, [p0, f.date_to] + params + [pa, b] + params)
+    sql = (f"SELECT count(*) AS n FROM {src} w WHERE w.listed_on < ?"
+           f" AND (w.lifted_at IS NULL OR w.lifted_at >= ?){extra}")
+    q["warning_base"] = (sql, [p0, pa] + params)
     return q
 
 
@@ -1127,12 +1098,8 @@ def _warning_figures(raw: dict, f: Filters, H: list) -> list[Figure]:
 
 
 def _inspection_results() -> list[str]:
-    def load(db):
-        try:
-            return [r[0] for r in db.all("SELECT name FROM inspection_result ORDER BY sort")]
-        except Exception:  # noqa: BLE001 - the table may not exist yet
-            return []
-    return _cached("inspection_results", load)
+    return _cached("inspection_results", lambda db: [
+        r[0] for r in db.all("SELECT name FROM inspection_result ORDER BY sort")])
 
 
 # -- the public entry points ------------------------------------------------------
@@ -1143,12 +1110,10 @@ def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     today = clock.today()
     cal = calendar_frame(*calendar_span(f, today))
     db = get_db()
-    tables = _tables()
     scope = None
-    if dept and ("penalty" in tables or "warning_entry" in tables):
-        from sgld.services.profile import scope_sql
-        scope = scope_sql(dept)
-    queries = build_queries(f, dept, today, tables, "duckdb",
+    if dept:
+        scope = policy.enterprise_sql(dept)
+    queries = build_queries(f, dept, today, "duckdb",
                             scope_table=SCOPE_TABLE if scope else None)
     raw = run_parallel(db, queries, cal, scope=scope)
     names = _dept_names()
@@ -1176,17 +1141,12 @@ def workbook(dash: Dashboard) -> dict[str, pd.DataFrame]:
 # -- the work view ------------------------------------------------------------------
 def collect_parallel(actor: Actor) -> list[Reminder]:
     """:func:`sgld.reminders.collect`, with the feature modules' ``reminders``
-    run at once on their own cursors (same modules, same order)."""
-    import sgld.services as services
-    fns = []
-    for mod in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
-        fn = getattr(importlib.import_module(f"sgld.services.{mod.name}"), "reminders", None)
-        if callable(fn):
-            fns.append(fn)
+    run at once on their own cursors (same functions, same order)."""
+    from sgld.services.registry import REMINDERS
     if get_db().in_transaction:
         return collect(actor)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = [pool.submit(fn, actor) for fn in fns]
+        results = [pool.submit(fn, actor) for fn in REMINDERS]
         return [r for job in results for r in job.result()]
 
 

@@ -10,9 +10,7 @@ warning list).
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 import re
 import unicodedata
 from datetime import date, datetime, time
@@ -20,13 +18,13 @@ from datetime import date, datetime, time
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, followup, likes, tabular, uscc
+from sgld import attachments, audit, clock, followup, likes, policy, tabular, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, ValidationError
 from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require, require_department
-from sgld.services import enterprises
+from sgld.services import enterprises, listeners
 
 log = logging.getLogger(__name__)
 
@@ -163,14 +161,11 @@ def _save_new(cur, actor: Actor, f: dict, checked: list) -> int:
 
 
 def _notify(inspection_id: int, enterprise_id: int) -> None:
-    import sgld.services as services
-    for mod in pkgutil.iter_modules(services.__path__):
-        fn = getattr(importlib.import_module(f"sgld.services.{mod.name}"), "on_inspection_saved", None)
-        if callable(fn):
-            try:
-                fn(inspection_id, enterprise_id)
-            except Exception:  # noqa: BLE001 - a listener never undoes the inspection
-                log.exception("on_inspection_saved listener %s failed", mod.name)
+    for fn in listeners.ON_INSPECTION_SAVED:
+        try:
+            fn(inspection_id, enterprise_id)
+        except Exception:  # noqa: BLE001 - a listener never undoes the inspection
+            log.exception("on_inspection_saved listener %s failed", fn.__module__)
 
 
 # -- entry and correction ---------------------------------------------------------------
@@ -238,7 +233,7 @@ def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: st
 # -- reading ------------------------------------------------------------------------
 def can_see(actor: Actor, department_id: int) -> bool:
     """May ``actor`` open an inspection recorded by ``department_id``?"""
-    return actor.sees_everything or actor.has("approver") or actor.department_id == department_id
+    return policy.can_see_department(actor, department_id)
 
 
 _can_see = can_see
@@ -286,12 +281,8 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
     # the rows shown (joining 1.4M rows before the limit cost ~0.6 s at scale 100)
     sql = "SELECT n.id FROM inspection n WHERE 1=1"
     params: list = []
-    if not (actor.sees_everything or actor.has("approver")):
-        sql += " AND n.department_id = ?"
-        params.append(actor.department_id)
-    elif department_id:
-        sql += " AND n.department_id = ?"
-        params.append(int(department_id))
+    where, params = policy.department_sql(actor, "n.department_id", department_id)
+    sql += where
     q = (text or "").strip()
     if q:
         sql += (f" AND (n.entity_name LIKE ?{ESC} OR n.uscc LIKE ?{ESC}"
@@ -324,11 +315,8 @@ def statistics(actor: Actor) -> pd.DataFrame:
     require(actor, "admin", "leader", "approver", "supervisor", action="查看检查统计")
     sql = ("SELECT d.name AS 部门, n.result AS 检查结果, count(*) AS 次数 FROM inspection n"
            " JOIN department d ON d.id = n.department_id")
-    params: list = []
-    if not (actor.sees_everything or actor.has("approver")):
-        sql += " WHERE n.department_id = ?"
-        params.append(actor.department_id)
-    return get_db().df(sql + " GROUP BY ALL ORDER BY 1, 2", params)
+    where, params = policy.department_sql(actor, "n.department_id", prefix=" WHERE ")
+    return get_db().df(sql + where + " GROUP BY ALL ORDER BY 1, 2", params)
 
 
 # -- bulk import -------------------------------------------------------------------------
@@ -411,10 +399,7 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
     and only they are joined to their names (a department holds ~67,000 open
     tasks at scale 100: the whole list, from the rule, cost ~0.6 s per visit)."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看后续监管任务")
-    from sgld.services.profile import has_push_tables
-    if not has_push_tables():
-        return pd.DataFrame(columns=TASK_COLUMNS), 0
-    if actor.has("supervisor") and not (actor.sees_everything or actor.has("approver")):
+    if actor.has("supervisor") and not policy.sees_all_departments(actor):
         department_id = actor.department_id
     elif department_id is None and actor.has("supervisor"):
         department_id = actor.department_id
@@ -454,11 +439,7 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
 def open_task_counts(actor: Actor) -> pd.DataFrame:
     """Open follow-up tasks per department (for the dashboard)."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看后续监管统计")
-    from sgld.services.profile import has_push_tables
-    if not has_push_tables():
-        return pd.DataFrame(columns=["部门", "待后续监管", "最长等待（天）"])
-    own = not (actor.sees_everything or actor.has("approver"))
-    where, params = (" WHERE t.department_id = ?", [actor.department_id]) if own else ("", [])
+    where, params = policy.department_sql(actor, "t.department_id", prefix=" WHERE ")
     return get_db().df(
         "SELECT d.name AS 部门, count(*) AS 待后续监管,"
         " max(date_diff('day', CAST(t.signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
@@ -468,9 +449,6 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
 
 def reminders(actor: Actor) -> list[Reminder]:
     if not actor.has("supervisor"):
-        return []
-    from sgld.services.profile import has_push_tables
-    if not has_push_tables():
         return []
     row = get_db().one(
         "SELECT count(*), count(*) FILTER (WHERE signed_at < ?) FROM followup_task"

@@ -42,7 +42,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, settings, workdays
+from sgld import attachments, audit, clock, policy, settings, workdays
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -135,11 +135,6 @@ def _today() -> date:
     return clock.today()
 
 
-def _table_exists(cur, name: str) -> bool:
-    return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                       [name]).fetchone()[0] > 0
-
-
 def _bool(value, label: str) -> bool:
     if isinstance(value, bool):
         return value
@@ -162,7 +157,7 @@ def list_roster(actor: Actor, *, department_id: int | None = None, on: date | No
     """Roster entries with their qualification on ``on`` (default today).
     Supervisors see their own department; approvers, leaders and admins any."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看联络员名册")
-    if actor.has("supervisor") and not actor.sees_everything and not actor.has("approver"):
+    if actor.has("supervisor") and not policy.sees_all_departments(actor):
         if department_id is not None and department_id != actor.department_id:
             require_department(actor, department_id, "查看其他部门的联络员名册")
         department_id = actor.department_id
@@ -223,7 +218,7 @@ def get_liaison(actor: Actor, liaison_id: int) -> dict:
         raise NotFound("联络员名册记录不存在。")
     row = rows[0]
     require(actor, "admin", "leader", "approver", "supervisor", action="查看联络员名册")
-    if actor.has("supervisor") and not (actor.sees_everything or actor.has("approver")):
+    if actor.has("supervisor") and not policy.sees_all_departments(actor):
         require_department(actor, row["department_id"], "查看其他部门的联络员")
     return row
 
@@ -419,9 +414,9 @@ def _send(cur, actor: Actor, review: dict, department_id: int) -> int:
 
 
 def _link_case(cur, case_no: str | None) -> tuple[int | None, int | None]:
-    """(case_id, enterprise_id) of a case number once the push feature's
-    ``approval_case`` table exists; (None, None) otherwise."""
-    if not case_no or not _table_exists(cur, "approval_case"):
+    """(case_id, enterprise_id) of a case number; (None, None) without one
+    or for an unknown number."""
+    if not case_no:
         return None, None
     row = cur.execute("SELECT id, enterprise_id FROM approval_case WHERE case_no = ?",
                       [case_no]).fetchone()
@@ -629,8 +624,9 @@ def letter_state(row: dict, today: date) -> str:
 
 def _scope_sql(actor: Actor) -> tuple[str, list]:
     """Letters the actor may see: approver/leader/admin all; supervisor their
-    department's; liaison only their own assignments."""
-    if actor.sees_everything or actor.has("approver"):
+    department's; liaison only their own assignments (a rule of this feature,
+    kept here: ``sgld.policy`` gives a liaison their department)."""
+    if policy.sees_all_departments(actor):
         return "", []
     if actor.has("supervisor"):
         if actor.has("liaison"):
@@ -1107,6 +1103,8 @@ def department_feedback(actor: Actor) -> pd.DataFrame:
     require(actor, "supervisor", "leader", "admin", action="查看联络员反馈")
     sql = _LETTER_SQL + " WHERE q.feedback_at IS NOT NULL"
     params: list = []
+    # not policy.department_sql: an approver who is also a supervisor sees only
+    # their department's feedback here (approvers alone may not call this)
     if not actor.sees_everything:
         sql += " AND q.department_id = ?"
         params.append(actor.department_id)
@@ -1154,7 +1152,8 @@ def list_rectifications(actor: Actor, *, state: str | tuple | None = None) -> li
     """Liaison: items of their own assignments; supervisor: their department's;
     approver, leader, admin: all.  ``state``: one state or several."""
     require(actor, *READERS, action="查看整改事项")
-    if actor.sees_everything or actor.has("approver"):
+    # a liaison sees their own assignments' items (the feature's rule, see _scope_sql)
+    if policy.sees_all_departments(actor):
         rows = _rects("", [])
     elif actor.has("supervisor"):
         rows = _rects(" AND x.department_id = ?", [actor.department_id])
@@ -1298,9 +1297,7 @@ def statistics(actor: Actor) -> pd.DataFrame:
     """Per supervision department: liaisons (qualified today), letters, answered
     on time, reviews attended, signatures, feedback, rectifications."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看联络员统计")
-    only = None
-    if not (actor.sees_everything or actor.has("approver")):
-        only = actor.department_id
+    only = policy.scope_department(actor)
     today = _today()
     db = get_db()
     dept_sql = "SELECT id, name FROM department WHERE kind = 'supervision'"

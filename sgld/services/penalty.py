@@ -29,11 +29,9 @@ run marked failed.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
 import os
-import pkgutil
 import socket
 import threading
 from collections import defaultdict
@@ -43,13 +41,14 @@ import numpy as np
 import pandas as pd
 
 from db.connection import get_db
-from sgld import audit, clock, likes, uscc
+from sgld import audit, clock, likes, policy, uscc
 from sgld import penalty_sources as ps
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, SgldError, StateError, ValidationError
 from sgld.likes import ESC
 from sgld.reminders import Reminder
 from sgld.security import Actor, require
+from sgld.services import listeners
 
 log = logging.getLogger(__name__)
 
@@ -633,17 +632,13 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
 
 
 def _notify(run_id: int) -> None:
-    """Let other features react (e.g. the warning list): every service
-    module defining ``on_penalty_sync(run_id)`` is called after the commit."""
-    import sgld.services as services
-    for mod in pkgutil.iter_modules(services.__path__):
-        m = importlib.import_module(f"sgld.services.{mod.name}")
-        fn = getattr(m, "on_penalty_sync", None)
-        if callable(fn):
-            try:
-                fn(run_id)
-            except Exception:  # noqa: BLE001 - a listener never undoes the import
-                log.exception("on_penalty_sync listener %s failed", mod.name)
+    """Let other features react (e.g. the warning list): every listener of
+    ``listeners.ON_PENALTY_SYNC`` is called after the commit."""
+    for fn in listeners.ON_PENALTY_SYNC:
+        try:
+            fn(run_id)
+        except Exception:  # noqa: BLE001 - a listener never undoes the import
+            log.exception("on_penalty_sync listener %s failed", fn.__module__)
 
 
 _soon = threading.Condition()
@@ -1037,12 +1032,8 @@ def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | N
     if date_from and date_to and date_from > date_to:
         raise ValidationError("起始日期不能晚于结束日期。")
     sql = f"SELECT {', '.join('p.' + c for c in P_LABELS)} FROM penalty p WHERE 1=1"
-    params: list = []
-    if not (actor.sees_everything or actor.has("approver")):
-        from sgld.services.profile import scope_sql
-        scope, sp = scope_sql(actor.department_id)
-        sql += f" AND p.enterprise_id IN ({scope})"
-        params += sp
+    where, params = policy.enterprise_filter(actor, "p.enterprise_id")
+    sql += where
     q = (text or "").strip()
     if q:
         sql += (f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC}"
@@ -1074,7 +1065,7 @@ def get_penalty(actor: Actor, penalty_id: int) -> dict:
     if not rows:
         raise NotFound("行政处罚记录不存在。")
     row = rows[0]
-    if not (actor.sees_everything or actor.has("approver")):
+    if not policy.sees_all_departments(actor):
         from sgld.services.profile import can_view
         if row["enterprise_id"] is None or not can_view(actor, row["enterprise_id"]):
             raise PermissionDenied("您没有权限查看该行政处罚：只能查看本部门监管或检查过的企业。")

@@ -2,9 +2,9 @@
 inspections and penalties on one timeline, newest first.
 
 The timeline is gathered from **providers**: this module's own (licences,
-cases, pushes, claims, inspections, penalties) and any other service module
-that defines ``profile_events(actor, enterprise_id) -> list[dict]`` (e.g. the
-revocation requests of the revocation issue) or
+cases, pushes, claims, inspections, penalties) and those listed in
+``sgld.services.registry``: ``profile_events(actor, enterprise_id) -> list[dict]``
+(e.g. the revocation requests of the revocation issue) and
 ``profile_flags(actor, enterprise_id) -> list[dict]`` (e.g. warning-list
 status: ``{"label": "警示名单", "text": "...", "level": "error"}``).  An event is
 ``{"at": datetime|date, "kind": "检查", "title": str, "detail": str,
@@ -12,55 +12,27 @@ status: ``{"label": "警示名单", "text": "...", "level": "error"}``).  An eve
 "may_open": bool, "why_not": str}`` (``may_open``: the actor may open the
 link; set here by the detail views' rules unless the provider set it).
 
-Data scope: approvers, leaders and admins see every enterprise; a
-supervisor sees the enterprises their department supervises (the
-``item_department`` of the enterprise's cases or licences) or has inspected.
+Data scope (``sgld.policy``): approvers, leaders and admins see every
+enterprise; a supervisor sees the enterprises their department supervises
+(the ``item_department`` of the enterprise's cases or licences) or has inspected.
 """
 from __future__ import annotations
 
-import importlib
 import logging
-import pkgutil
 from datetime import date, datetime
 
 from db.connection import get_db
-from sgld import likes, uscc
+from sgld import likes, policy, uscc
 from sgld.errors import NotFound, PermissionDenied
 from sgld.likes import ESC
 from sgld.security import Actor, require
+from sgld.services import registry
 
 log = logging.getLogger(__name__)
 
 PAGE_PUSH = "pages/1_审批推送.py"
 PAGE_SUPERVISE = "pages/2_监管录入.py"
 PAGE_PROFILE = "pages/5_企业画像.py"
-
-
-# Schema facts, remembered per database file (the schema only changes by
-# migrations at start-up): reading information_schema costs ~6 ms a query.
-_schema_cache: dict[tuple, object] = {}
-
-
-def _schema_fact(key: tuple, compute):
-    full = (get_db().path, *key)
-    if full not in _schema_cache:
-        value = compute()
-        if not value:
-            return value  # not cached while missing: a migration may add it
-        _schema_cache[full] = value
-    return _schema_cache[full]
-
-
-def _columns(table: str) -> set[str]:
-    return _schema_fact(("columns", table), lambda: {r[0] for r in get_db().all(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table])})
-
-
-def has_push_tables() -> bool:
-    """The push issue's tables (approval_case, licence, push) exist."""
-    return _schema_fact(("push_tables",), lambda: get_db().scalar(
-        "SELECT count(*) FROM information_schema.tables"
-        " WHERE table_name IN ('approval_case', 'licence', 'push')") == 3)
 
 
 # ``enterprise_id = CAST(? AS INTEGER)``: a Python int is bound as BIGINT, and
@@ -74,21 +46,12 @@ def _placeholders(values) -> str:
     return ", ".join("?" * len(values))
 
 
-def scope_sql(department_id: int) -> tuple[str, list]:
-    """A subquery of the enterprise ids a supervision department may see."""
-    parts = ["SELECT enterprise_id FROM inspection WHERE department_id = ?"]
-    params: list = [department_id]
-    if has_push_tables():
-        parts.append("SELECT c.enterprise_id FROM approval_case c JOIN item_department d"
-                     " ON d.item_id = c.item_id WHERE d.department_id = ?")
-        parts.append("SELECT l.enterprise_id FROM licence l JOIN item_department d"
-                     " ON d.item_id = l.item_id WHERE d.department_id = ?")
-        params += [department_id, department_id]
-    return " UNION ".join(parts), params
+# a subquery of the enterprise ids a supervision department may see
+scope_sql = policy.enterprise_sql
 
 
 def can_view(actor: Actor, enterprise_id: int) -> bool:
-    if actor.sees_everything or actor.has("approver"):
+    if policy.sees_all_departments(actor):
         return True
     if not actor.has("supervisor"):
         return False
@@ -97,12 +60,11 @@ def can_view(actor: Actor, enterprise_id: int) -> bool:
     if db.one(f"SELECT 1 FROM inspection WHERE enterprise_id = {_EID} AND department_id = ? LIMIT 1",
               [enterprise_id, d]):
         return True
-    if has_push_tables():
-        for table in ("approval_case", "licence"):
-            if db.one(f"SELECT 1 FROM {table} t JOIN item_department x ON x.item_id = t.item_id"
-                      " WHERE t.enterprise_id = ? AND x.department_id = ? LIMIT 1",
-                      [enterprise_id, d]):
-                return True
+    for table in ("approval_case", "licence"):
+        if db.one(f"SELECT 1 FROM {table} t JOIN item_department x ON x.item_id = t.item_id"
+                  " WHERE t.enterprise_id = ? AND x.department_id = ? LIMIT 1",
+                  [enterprise_id, d]):
+            return True
     return False
 
 
@@ -134,11 +96,9 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
     norm = uscc.normalise(q)
     sql = ("SELECT id, uscc, name, legal_rep, address FROM enterprise"
            f" WHERE (name LIKE ?{ESC} OR uscc LIKE ?{ESC})")
-    params: list = [likes.contains(q), likes.prefix(norm)]
-    if not (actor.sees_everything or actor.has("approver")):
-        scope, sp = scope_sql(actor.department_id)
-        sql += f" AND id IN ({scope})"
-        params += sp
+    where, sp = policy.enterprise_filter(actor, "id")
+    sql += where
+    params: list = [likes.contains(q), likes.prefix(norm), *sp]
     sql += " ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?"
     return get_db().dicts(sql, params + [norm, int(limit)])
 
@@ -149,25 +109,15 @@ def _link(page: str, **params) -> dict:
 
 # -- built-in providers ---------------------------------------------------------
 def _licences(eid: int) -> list[dict]:
-    if not has_push_tables():
-        return []
-    cols = _columns("licence")
-    item = "l.item_id" if "item_id" in cols else "NULL"
     return get_db().dicts(
         "SELECT l.id, l.licence_no, l.kind, l.issued_on, l.valid_until, l.status, l.case_id,"
-        f" i.name AS item_name FROM licence l LEFT JOIN item i ON i.id = {item}"
+        " i.name AS item_name FROM licence l LEFT JOIN item i ON i.id = l.item_id"
         f" WHERE l.enterprise_id = {_EID} ORDER BY l.issued_on DESC NULLS LAST, l.id DESC", [eid])
 
 
 def _cases(eid: int) -> list[dict]:
-    if not has_push_tables():
-        return []
-    cols = _columns("approval_case")
-    extra = ", c.concluded_at" if "concluded_at" in cols else ""
-    when = next((c for c in ("decided_on", "concluded_at", "recorded_at", "created_at") if c in cols), None)
-    when_sql = f", c.{when} AS at" if when else ", NULL AS at"
     return get_db().dicts(
-        f"SELECT c.id, c.case_no, c.project_no, c.stage, i.name AS item_name{extra}{when_sql}"
+        "SELECT c.id, c.case_no, c.project_no, c.stage, i.name AS item_name, c.decided_on AS at"
         f" FROM approval_case c LEFT JOIN item i ON i.id = c.item_id WHERE c.enterprise_id = {_EID}"
         " ORDER BY c.id DESC", [eid])
 
@@ -175,8 +125,6 @@ def _cases(eid: int) -> list[dict]:
 def _pushes(eid: int, case_ids: list[int] | None = None) -> list[dict]:
     """The pushes of the enterprise's cases: looked up by the case ids (the
     index on push.case_id) rather than joining the whole push table."""
-    if not has_push_tables():
-        return []
     db = get_db()
     if case_ids is None:
         case_ids = [r[0] for r in db.all(f"SELECT id FROM approval_case WHERE enterprise_id = {_EID}", [eid])]
@@ -305,13 +253,9 @@ def _mark_openable(actor: Actor, data: dict, events: list[dict]) -> None:
 
 
 def _providers(name: str):
-    import sgld.services as services
-    for mod in sorted(pkgutil.iter_modules(services.__path__), key=lambda m: m.name):
-        if mod.name == "profile":
-            continue
-        fn = getattr(importlib.import_module(f"sgld.services.{mod.name}"), name, None)
-        if callable(fn):
-            yield mod.name, fn
+    fns = {"profile_events": registry.PROFILE_EVENTS, "profile_flags": registry.PROFILE_FLAGS}[name]
+    for fn in fns:
+        yield fn.__module__.rsplit(".", 1)[-1], fn
 
 
 def _sort_key(e: dict):

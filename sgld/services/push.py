@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, followup, workdays
+from sgld import attachments, audit, clock, followup, policy, workdays
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.reminders import Reminder
@@ -57,7 +57,7 @@ def require_writer(actor: Actor | None, *roles: str, action: str) -> Actor:
 
 def scoped(actor: Actor) -> bool:
     """True when the actor sees only their own department's pushes/claims."""
-    return not (actor.sees_everything or actor.has("approver"))
+    return not policy.sees_all_departments(actor)
 
 
 def case_in_scope(cur, actor: Actor, case_id: int) -> bool:

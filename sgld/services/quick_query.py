@@ -10,7 +10,7 @@ Data scope follows the feature services: approvers, leaders and admins see
 everything; a supervisor sees the cases, licences and projects pushed or
 opened for claim to their department (``push_query``), the enterprises and
 penalties of the enterprises their department supervises or has inspected
-(``profile.scope_sql``), their department's revocation requests and the
+(``policy.enterprise_sql``), their department's revocation requests and the
 special reviews it takes part in; a liaison finds only their own review
 assignments.
 """
@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from db.connection import get_db
-from sgld import uscc
+from sgld import policy, uscc
 from sgld import validate as v
 from sgld.errors import ValidationError
 from sgld.security import Actor, require
@@ -55,10 +55,6 @@ class Group:
     more: bool = False         # more than LIMIT matched
 
 
-def _tables(cur) -> set[str]:
-    return {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-
-
 def _is_code(code: str) -> bool:
     """Could ``code`` (normalised) be (the beginning of) a 统一社会信用代码?"""
     return bool(code) and code.isascii() and code.isalnum()
@@ -70,7 +66,6 @@ class _Ctx:
     code: str                  # normalised for 统一社会信用代码
     everything: bool           # no data scope
     dept: int | None
-    tables: frozenset
 
 
 # -- data scope, checked from the (few) hits outward -------------------------------
@@ -84,22 +79,17 @@ def _case_scope(col: str, dept: int) -> tuple[str, list]:
 
 
 def _enterprise_scope(col: str, ctx: _Ctx) -> tuple[str, list]:
-    """The profile's rule (``profile.scope_sql``): enterprises the department
-    has inspected, or with a case or licence of an item it supervises."""
+    """The rule of ``policy.enterprise_sql`` (enterprises the department has
+    inspected, or with a case or licence of an item it supervises), written
+    as EXISTS per hit: checked from the few hits outward, not the whole scope."""
     d = ctx.dept
-    parts = []
-    params: list = []
-    if "inspection" in ctx.tables:
-        parts.append(f"EXISTS (SELECT 1 FROM inspection s WHERE s.enterprise_id = {col}"
-                     " AND s.department_id = ?)")
-        params.append(d)
-    if {"approval_case", "licence", "push"} <= ctx.tables:
-        for table in ("approval_case", "licence"):
-            parts.append(f"EXISTS (SELECT 1 FROM {table} s JOIN item_department x"
-                         f" ON x.item_id = s.item_id WHERE s.enterprise_id = {col}"
-                         " AND x.department_id = ?)")
-            params.append(d)
-    return "(" + " OR ".join(parts or ["FALSE"]) + ")", params
+    parts = [f"EXISTS (SELECT 1 FROM inspection s WHERE s.enterprise_id = {col}"
+             " AND s.department_id = ?)"]
+    for table in ("approval_case", "licence"):
+        parts.append(f"EXISTS (SELECT 1 FROM {table} s JOIN item_department x"
+                     f" ON x.item_id = s.item_id WHERE s.enterprise_id = {col}"
+                     " AND x.department_id = ?)")
+    return "(" + " OR ".join(parts) + ")", [d] * 3
 
 
 def _scoped(exact: bool, sql_hits: str, params: list, cond: tuple[str, list] | None, order: str,
@@ -242,17 +232,11 @@ def _g_revocation(everything: bool):
 
 
 def _kinds(ctx: _Ctx) -> list[tuple]:
-    """(kind, query builder, group maker) of the kinds whose tables exist, in display order."""
-    t = ctx.tables
-    out = [("enterprise", _q_enterprise, _g_enterprise)]
-    if {"approval_case", "push", "claim", "licence", "project"} <= t:
-        out += [("project", _q_project, _g_project), ("case", _q_case, _g_case),
-                ("licence", _q_licence, _g_licence)]
-    if "penalty" in t:
-        out.append(("penalty", _q_penalty, _g_penalty))
-    if "revocation_request" in t:
-        out.append(("revocation", _q_revocation, _g_revocation(ctx.everything)))
-    return out
+    """(kind, query builder, group maker) of every kind, in display order."""
+    return [("enterprise", _q_enterprise, _g_enterprise),
+            ("project", _q_project, _g_project), ("case", _q_case, _g_case),
+            ("licence", _q_licence, _g_licence), ("penalty", _q_penalty, _g_penalty),
+            ("revocation", _q_revocation, _g_revocation(ctx.everything))]
 
 
 def _run(db, sql: str, params: list) -> tuple[list[tuple], bool]:
@@ -281,7 +265,7 @@ def _mark_openable(actor: Actor, groups: list[Group]) -> list[Group]:
     """Decide, by the detail views' own rules, which links open for the actor
     (issue 16.12): a case or licence by ``push.case_in_scope``, the enterprise
     profile by ``profile.can_view``; the page offers only those."""
-    if actor.sees_everything or actor.has("approver"):
+    if policy.sees_all_departments(actor):
         return groups
     from sgld.services import profile, push
     db = get_db()
@@ -335,16 +319,12 @@ def _search(actor: Actor, text: str) -> list[Group]:
     if not actor.has("admin", "leader", "approver", "supervisor"):
         return _liaison_search(actor, q)
     db = get_db()
-    with db.cursor() as cur:
-        tables = frozenset(_tables(cur))
-    ctx = _Ctx(q, uscc.normalise(q), actor.sees_everything or actor.has("approver"),
-               actor.department_id, tables)
+    ctx = _Ctx(q, uscc.normalise(q), policy.sees_all_departments(actor), actor.department_id)
     kinds = _kinds(ctx)
-    has_reviews = "special_review" in tables
 
     # 1. exact numbers: index point lookups, cheap enough to run one after another;
     #    a number outside the actor's scope still answers the query (with nothing)
-    unscoped = _Ctx(ctx.q, ctx.code, True, None, tables)
+    unscoped = _Ctx(ctx.q, ctx.code, True, None)
     found: list[Group] = []
     exact_hit = False
     for _kind, build, make in kinds:
@@ -359,22 +339,21 @@ def _search(actor: Actor, text: str) -> list[Group]:
             exact_hit = True
             found.append(make(rows, more))
     if exact_hit:
-        if has_reviews:
-            g = _reviews(actor, q)
-            if g:
-                found.append(g)
+        g = _reviews(actor, q)
+        if g:
+            found.append(g)
         return found
 
     # 2. partial matches, every kind at once
     if db.in_transaction:
         results = {kind: _run(db, *build(ctx, False)) for kind, build, _ in kinds}
-        review = _reviews(actor, q) if has_reviews else None
+        review = _reviews(actor, q)
     else:
         with ThreadPoolExecutor(max_workers=min(4, len(kinds) + 1)) as pool:
             jobs = {kind: pool.submit(_run, db, *build(ctx, False)) for kind, build, _ in kinds}
-            rjob = pool.submit(_reviews, actor, q) if has_reviews else None
+            rjob = pool.submit(_reviews, actor, q)
             results = {kind: job.result() for kind, job in jobs.items()}
-            review = rjob.result() if rjob else None
+            review = rjob.result()
     groups = []
     for kind, _, make in kinds:
         rows, more = results[kind]

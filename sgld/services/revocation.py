@@ -33,7 +33,7 @@ from datetime import datetime
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, likes, settings, workdays
+from sgld import attachments, audit, clock, likes, policy, settings, workdays
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -66,10 +66,6 @@ def decision_days() -> int:
 
 def _writer(actor: Actor | None, *roles: str, action: str) -> Actor:
     return push.require_writer(actor, *roles, action=action)
-
-
-def _bureau_view(actor: Actor) -> bool:
-    return actor.sees_everything or actor.has("approver")
 
 
 def _effective_status(status: str, valid_until, today) -> str:
@@ -514,7 +510,7 @@ def list_requests(actor: Actor, *, todo: bool = False, status: str | None = None
     _read(actor)
     today = clock.today()
     where, params = [], []
-    if not _bureau_view(actor):
+    if not policy.sees_all_departments(actor):
         where.append("q.department_id = ?")
         params.append(actor.department_id)
     if todo:
@@ -563,7 +559,7 @@ def get_request(actor: Actor, request_id: int) -> dict:
     today = clock.today()
     with db.cursor() as cur:
         r = _load(cur, request_id)
-        if not _bureau_view(actor) and r["department_id"] != actor.department_id:
+        if not policy.can_see_department(actor, r["department_id"]):
             raise PermissionDenied("您没有权限查看其他部门的协同处理申请。")
         cur.execute(
             "SELECT l.id, l.licence_no, l.kind, l.status, l.issued_on, l.valid_until, l.case_id,"
@@ -666,9 +662,7 @@ def to_sign_count(actor: Actor) -> int:
 def statistics(actor: Actor) -> pd.DataFrame:
     """Requests by requesting department and status (分类统计)."""
     _read(actor)
-    where, params = "", []
-    if not _bureau_view(actor):
-        where, params = " WHERE q.department_id = ?", [actor.department_id]
+    where, params = policy.department_sql(actor, "q.department_id", prefix=" WHERE ")
     frame = get_db().df(
         "SELECT d.name AS 部门, q.status AS 状态, count(*) AS n FROM revocation_request q"
         f" JOIN department d ON d.id = q.department_id{where} GROUP BY 1, 2", params)
@@ -698,11 +692,10 @@ def profile_events(actor: Actor, enterprise_id: int) -> list[dict]:
            " d.name AS department, l.licence_no FROM revocation_request q"
            " JOIN department d ON d.id = q.department_id JOIN licence l ON l.id = q.licence_id"
            " WHERE q.enterprise_id = ?")
-    params: list = [enterprise_id]
-    if not _bureau_view(actor):
-        sql += " AND q.department_id = ?"
-        params.append(actor.department_id)
-    page = PAGE_PUSH if _bureau_view(actor) else PAGE_SUPERVISE
+    where, dp = policy.department_sql(actor, "q.department_id")
+    sql += where
+    params: list = [enterprise_id, *dp]
+    page = PAGE_PUSH if policy.sees_all_departments(actor) else PAGE_SUPERVISE
     out = []
     for r in get_db().dicts(sql, params):
         out.append({"at": r["decided_at"] or r["filed_at"], "kind": "协同处理",

@@ -44,7 +44,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, likes, settings
+from sgld import attachments, audit, clock, likes, policy, settings
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -104,13 +104,9 @@ def is_city_leader(actor: Actor) -> bool:
     return actor.has("leader") and actor.department_kind == "government"
 
 
-def _reads_everything(actor: Actor) -> bool:
-    return actor.sees_everything or actor.has("approver")
-
-
 def _dept_reader(actor: Actor) -> bool:
     """Supervisors and liaisons read their own department's reviews only."""
-    return not _reads_everything(actor) and actor.has("supervisor", "liaison")
+    return not policy.sees_all_departments(actor) and actor.has("supervisor", "liaison")
 
 
 def department_scoped(actor: Actor) -> bool:
@@ -155,7 +151,7 @@ def _dept_rows(cur, review_id: int) -> list[dict]:
 
 def _check_visible(actor: Actor, review: dict, dept_ids) -> None:
     require(actor, *ROLES, action="查看专项审查")
-    if _reads_everything(actor):
+    if policy.sees_all_departments(actor):
         return
     if actor.has("supervisor", "liaison") and actor.department_id in dept_ids \
             and review["status"] in NOTIFIED:
@@ -1131,7 +1127,7 @@ def _filters_sql(actor: Actor, scope=None, form=None, status=None, department_id
         where.append("EXISTS (SELECT 1 FROM special_review_department x WHERE x.review_id = r.id"
                      " AND x.department_id = ?)")
         params.append(actor.department_id)
-    elif not _reads_everything(actor):
+    elif not policy.sees_all_departments(actor):
         where.append("FALSE")
     if scope:
         where.append("list_contains(r.scopes, ?)")

@@ -585,8 +585,9 @@ def save_rules(actor: Actor, *, fine_wan, categories, count, months, results, re
     n = v.integer(count, "处罚次数", minimum=0, maximum=100)
     m = v.integer(months, "统计期间（月）", minimum=1, maximum=120)
     res = _split(",".join(results) if isinstance(results, (list, tuple)) else results)
-    from sgld.services.inspection import result_options
-    known = set(result_options(include_inactive=True))
+    # read here, not through services.inspection: inspection calls this module's
+    # listener after its writes (services.listeners), so warning must not import it
+    known = {r[0] for r in get_db().all("SELECT name FROM inspection_result")}
     bad = [r for r in res if r not in known]
     if bad:
         raise ValidationError(f"检查结果“{'、'.join(bad)}”不存在。", field="results")
