@@ -281,8 +281,7 @@ def audit_tab() -> None:
 
 
 # only the open tab runs (each lists a table: users, the audit log, the
-# feature tabs' queues…); feature modules add tabs as ui/admin_<name>.py with
-# TAB_TITLE and render(actor)
+# feature tabs' queues…); the features' tabs are listed in ui/registry.py
 views = {"用户": users_tab, "部门": departments_tab, "事项目录": items_tab,
          "系统设置": settings_tab, "操作日志": audit_tab}
 views.update({m.TAB_TITLE: (lambda m=m: m.render(actor)) for m in admin_tabs()})
