@@ -726,8 +726,8 @@ def test_follow_up_refusals_change_nothing(db, as_user):
         (lambda: sr.record_follow_up(sup, rid, "已检查", issued_on - timedelta(days=1)),
          ValidationError, "不能早于纪要印发日期"),
         (lambda: sr.record_follow_up(as_user("supervisor3"), rid, "已检查"), NotFound, "未参加"),
-        (lambda: sr.record_follow_up(as_user("liaison"), rid, "已检查"), PermissionDenied, ""),
-        (lambda: sr.record_follow_up(as_user("leader"), rid, "已检查"), PermissionDenied, ""),
+        (lambda: sr.record_follow_up(as_user("liaison"), rid, "已检查"), PermissionDenied, "没有权限"),
+        (lambda: sr.record_follow_up(as_user("leader"), rid, "已检查"), PermissionDenied, "没有权限"),
         (lambda: sr.record_follow_up(as_user("approver2"), rid, "已检查"), PermissionDenied,
          "发起处室"),
     ]
