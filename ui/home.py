@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sgld import audit, clock, settings
+from sgld import audit, clock, policy, settings
 from sgld.errors import SgldError
 from sgld.security import PAGES, Actor, visible_pages
 from sgld.services import dashboard, push_query, quick_query
@@ -72,8 +72,7 @@ def _scope_key(a: Actor):
     """Whose figures an actor sees: the whole city (bureau roles) or one
     department's.  Everyone of a scope shares one cached set, so a write
     costs one recomputation per scope, not one per user."""
-    return dashboard.scope_department(a, None) if not (a.sees_everything or a.has("approver")) \
-        else "city"
+    return "city" if policy.sees_all_departments(a) else policy.scope_department(a)
 
 
 def _filters_key(f: dashboard.Filters):
