@@ -136,10 +136,14 @@ def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
     r = penalty.import_files(None, [("big.csv", data)], source="内存")
     assert counts(r) == (30_000, 30_000, 0, 0) and len(seen) == 30
     batch = max(n for _, n in seen)
-    # Arrow memory does not grow with the batches stored (it would by ~27
-    # batches here, one for each batch kept alive by the transaction)
-    grown = max(a for a, _ in seen[3:]) - seen[2][0]
-    assert grown < 3 * batch, [a for a, _ in seen]
+    # Arrow memory does not grow with the batches stored (batches kept alive
+    # by the transaction: +20 MB by the end here).  The middle of the last ten
+    # measurements against the one after the first batches, not the largest:
+    # one transient allocation elsewhere must not decide it.
+    import statistics
+    alloc = [a for a, _ in seen]
+    grown = statistics.median(alloc[-10:]) - alloc[2]
+    assert grown < 3 * batch, alloc
 
 
 def test_rows_rescued_by_the_reference_check_are_stored_alike(db, monkeypatch):
