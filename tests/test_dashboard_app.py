@@ -185,3 +185,12 @@ def test_figures_are_computed_once_per_scope_not_per_user(db, monkeypatch):
         at.run()
         assert not at.exception, at.exception
     assert len(scopes) == 3 and None not in scopes[1:] and scopes[1] != scopes[2]
+
+
+def test_a_figure_s_table_is_sent_only_when_asked_for(db):
+    at = login("leader")
+    assert not at.exception, at.exception
+    assert not at.dataframe  # no figure's table on the landing page by itself
+    at.toggle(key="tbl_push_ranking").set_value(True).run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == 1 and "部门" in at.dataframe[0].value.columns

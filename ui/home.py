@@ -328,9 +328,14 @@ def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
         if plot is not None:
             plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
                             config={"displaylogo": False})
-        with st.expander("数据表"):
+        # the table on demand: a collapsed expander still sent every figure's
+        # frame and mounted a grid for it on each run
+        c = st.columns([1, 1])
+        shown = c[0].toggle("显示数据表", key=f"tbl_{fig_.key}")
+        with c[1]:
+            download_xlsx("导出本图数据", fig_.frame, fig_.title, key=f"x_{fig_.key}")
+        if shown:
             st.dataframe(fig_.frame, hide_index=True, width="stretch")
-        download_xlsx("导出本图数据", fig_.frame, fig_.title, key=f"x_{fig_.key}")
 
 
 def warm_up() -> None:
