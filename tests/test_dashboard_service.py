@@ -392,3 +392,15 @@ def test_empty_sections_say_so(empty_db):
         clock.freeze(None)
     assert all(not len(f.frame) or f.key in ("warning",) for f in d.figures)
     assert head(d)["推送"] == (0, 0) and head(d)["按时签收率"] == (None, None)
+
+
+@pytest.mark.parametrize("d0,d1,expected", [
+    (date(2026, 1, 1), date(2026, 12, 31), None),
+    (date(2026, 1, 1), date(2026, 12, 5), "2026年12月只计至 12-05，不是整月。"),
+    (date(2026, 3, 15), date(2026, 4, 30), "2026年3月自 03-15 起计，不是整月。"),
+    (date(2026, 2, 10), date(2026, 2, 27), "2026年2月自 02-10 起计；2026年2月只计至 02-27，不是整月。"),
+])
+def test_monthly_chart_says_which_months_are_partial(d0, d1, expected):
+    """A period ending today makes the last month short: the chart says so,
+    and says nothing for whole months."""
+    assert dashboard.partial_months_note(dashboard.make_filters(d0, d1)) == expected

@@ -744,7 +744,7 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     # cases
     cases = raw.get("cases")
     if cases is not None:
-        figs.extend(_case_figures(cases, H, categories))
+        figs.extend(_case_figures(cases, H, categories, partial_months_note(f)))
     else:
         figs.append(_na("办件录入与办结", "cases_by_category", "审批推送功能尚未上线"))
 
@@ -974,7 +974,21 @@ def assemble(f: Filters, raw: dict[str, pd.DataFrame], names: dict[int, str],
     return dash
 
 
-def _case_figures(raw: pd.DataFrame, H: list, categories: list[str] | None) -> list[Figure]:
+def partial_months_note(f: Filters) -> str | None:
+    """Say which months of a monthly chart are not whole (the period starts
+    after the 1st or ends before the month's last day, e.g. today), so a
+    short last month is not read as a fall."""
+    parts = []
+    if f.date_from.day != 1:
+        parts.append(f"{f.date_from.year}年{f.date_from.month}月自 {f.date_from:%m-%d} 起计")
+    end_of_month = shift_months(f.date_to.replace(day=1), 1) - timedelta(days=1)
+    if f.date_to != end_of_month:
+        parts.append(f"{f.date_to.year}年{f.date_to.month}月只计至 {f.date_to:%m-%d}")
+    return "；".join(parts) + "，不是整月。" if parts else None
+
+
+def _case_figures(raw: pd.DataFrame, H: list, categories: list[str] | None,
+                  month_note: str | None = None) -> list[Figure]:
     """Cases recorded and concluded, by category and by month.  A query row
     (category, m_rec, cur_rec, m_done, cur_done, n) counts n cases as recorded
     in month m_rec and/or concluded in month m_done."""
@@ -1016,7 +1030,7 @@ def _case_figures(raw: pd.DataFrame, H: list, categories: list[str] | None) -> l
                    {"kind": "bar", "x": "事项分类", "y": ["录入办件", "办结办件"], "barmode": "group"},
                    note="录入办件按录入时间、办结办件按办结（决定）日期计入统计期间。"),
             Figure("cases_by_month", "办件录入与办结（按月）", month_frame,
-                   {"kind": "line", "x": "月份", "y": ["录入办件", "办结办件"]})]
+                   {"kind": "line", "x": "月份", "y": ["录入办件", "办结办件"]}, note=month_note)]
 
 
 def _review_count(raw: dict, cur: int) -> int:
