@@ -103,7 +103,7 @@ with st.sidebar:
     st.page_link(pages["account"])
     if st.button("退出登录", icon=":material/logout:", width="stretch"):
         auth.logout(actor)
-        st.rerun()
+        st.switch_page(pages["home"])  # the next login starts on 首页, not on this user's page
 
 enter_page(f"{current.url_path}|{current.title}")
 show_flash()

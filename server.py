@@ -9,8 +9,16 @@ with the usual ``.streamlit/config.toml``."""
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
+from streamlit.runtime.pages_manager import PagesManager
 
 from web import api, files, session, tcp
+
+# app.py declares every page with st.navigation.  Until some run in this
+# process has called it, Streamlit's legacy ``pages/`` folder mode runs a page
+# file opened by its URL on its own, without app.py: after a restart, logging
+# in on a bookmarked page (/联络员) showed that page with no sidebar, no
+# navigation and no 退出登录 until someone opened /.  Declare the mode at start.
+PagesManager.uses_pages_directory = False
 
 tcp.install()  # TCP_NODELAY on every connection (web/tcp.py: ~40 ms per kept-alive request)
 

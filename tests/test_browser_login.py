@@ -12,7 +12,8 @@ PAGE_PATHS = {"push": "审批推送", "supervise": "监管录入", "review": "�
 
 
 def test_page_urls_on_fresh_server_show_only_login(tmp_path, browser):
-    """A freshly started server (no session has run st.navigation yet)."""
+    """A freshly started server (no session has run st.navigation yet); logging
+    in on a page URL opens that page with the app's sidebar."""
     srv = Server(tmp_path)
     try:
         ctx = browser.new_context()
@@ -24,6 +25,21 @@ def test_page_urls_on_fresh_server_show_only_login(tmp_path, browser):
             body = page.inner_text("body")
             assert "用户登录" in body
             assert "建设中" not in body and "退出登录" not in body
+        # logging in there opens that page inside the app: sidebar, navigation, 退出登录
+        # (Streamlit's legacy pages/ folder mode used to run the page file alone)
+        login(page, srv.url, "liaison", path="联络员")
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.is_visible()
+        assert sidebar.get_by_text("退出登录").is_visible()
+        assert sidebar.get_by_role("link", name="首页").count() == 1
+        assert page.get_by_role("heading", name="联络员").count() == 1
+        assert page.url.endswith("/%E8%81%94%E7%BB%9C%E5%91%98")
+        # logging out returns to the start address, so the next user starts on 首页
+        sidebar.get_by_role("button", name="退出登录").click()
+        page.get_by_label("用户名").wait_for(timeout=30_000)
+        wait_ready(page)
+        assert page.url == f"{srv.url}/"
+        assert "您已安全退出" in page.inner_text("body")
         ctx.close()
     finally:
         srv.stop()

@@ -35,6 +35,7 @@ import sys
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import streamlit as st
 from streamlit_authenticator.models.cookie_model import CookieModel
@@ -242,17 +243,31 @@ def current_actor() -> Actor:
     actor = _resolve(state)
     _cookie_call()
     if actor is None:
-        st.stop()
+        _stop_keeping_address()
     if not actor.roles:
         _pending_page(actor, state["cfg"])
-        st.stop()
+        _stop_keeping_address()
     if st.session_state.get(SS_VIA) not in ("oidc", "header") \
             and accounts.must_change_password(actor.user_id):
         _forced_change_page(actor)
-        st.stop()
+        _stop_keeping_address()
     if run is not None:
         st.session_state[SS_RUN] = (run, actor)  # holding the dict keeps its identity unique
     return actor
+
+
+def _stop_keeping_address() -> NoReturn:
+    """End a run that shows the login (or a page before the app): declare
+    every page's address, not its content, so that a page URL opened while
+    logged out (/联络员) is still the page shown after login."""
+    st.navigation([st.Page(_nothing, title=title, default=key == "home",
+                           url_path="home" if key == "home" else title)
+                   for key, (title, _) in PAGES.items()], position="hidden")
+    st.stop()
+
+
+def _nothing() -> None:
+    """The content of an address declared by :func:`_stop_keeping_address` (never run)."""
 
 
 def _resolve(state: dict) -> Actor | None:
