@@ -10,7 +10,8 @@ category in ``user_category``; a category nobody handles goes to every
 approver), due ``revocation_decision_days`` working days after filing.
 
 States: 已提交 → 核实中 → 已撤销 | 不予撤销, and 已撤回 (the department may
-withdraw until the bureau starts verifying).
+withdraw until the bureau starts verifying); the table is
+``workflows.REVOCATION`` (drawn in docs/workflows.md).
 
 * **Revoke**: in one transaction the licence status changes in the library
   (:func:`sgld.services.push.change_licence_status`, history kept, the

@@ -1,14 +1,11 @@
 """专项审查 (special review), attachment 2 of the notice.
 
-Workflow and states (``special_review.status``)::
-
-    待审察 ──approve──▶ 已通知 ──record_meeting──▶ 已召开 ──conclude──▶ 已达成一致 ─┐
-      │  ▲                                                   └──────▶ 待市政府决定  │
-      │  └resubmit── 已退回 ◀─send_back                                 │record_  │
-      └──withdraw──▶ 已撤回 (also from 已退回)                          ▼decision │
-                                                              市政府已决定 ───────┤
-                                                                   issue_minutes ▼
-                                                                         纪要已印发
+Workflow and states (``special_review.status``): the table
+``workflows.SPECIAL_REVIEW`` (drawn in docs/workflows.md) — a motion 待审察 is
+approved (已通知) or sent back (已退回, resubmitted or withdrawn), the
+meeting is held (已召开), the conclusion reaches consensus (已达成一致) or goes
+to the city government (待市政府决定 → 市政府已决定), and the minutes are
+issued (纪要已印发).
 
 Roles (see DESIGN.md and the contracts of issue 6):
 
