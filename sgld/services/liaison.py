@@ -1076,10 +1076,10 @@ def sign_report(actor: Actor, request_id: int) -> None:
 
         def signed() -> str:
             return f"您已于 {a['signed_at']:%Y-%m-%d %H:%M} 在审查报告上签字。"
+        if a["recorded_at"] is not None and not a["attended"]:  # recorded as absent
+            raise StateError(absent)
         workflows.check(workflows.LIAISON_ASSIGNMENT, "sign_report", assignment_state(a), actor,
                         refused={"待记录": absent, "已签字": signed, "已签字并反馈": signed})
-        if not a["attended"]:
-            raise StateError(absent)
         if not a["report_text"]:
             raise StateError("审查报告尚未起草，暂不能签字。")
         now, h = clock.now(), report_hash(a["report_text"])
