@@ -379,6 +379,38 @@ def test_absent_liaison_cannot_sign_or_add_rectifications(db):
         svc.save_report(lz, rid, "改报告")
 
 
+def test_record_corrected_feedback_before_signing(db):
+    """The assignment's states (``workflows.LIAISON_ASSIGNMENT``): the record
+    may be corrected until feedback; feedback and signature in either order."""
+    review_day = clock.today() + timedelta(days=1)
+    qid = letter_of(db, new_review(db, review_day))
+    rid = db.scalar("SELECT review_id FROM liaison_request WHERE id = ?", [qid])
+    svc.dispatch(actor("supervisor"), qid, roster_id("刘联络"))
+    freeze(review_day, 15)
+    lz = actor("liaison")
+
+    def state() -> str:
+        return svc.assignment_state(svc.get_letter(lz, qid))
+    assert state() == "待记录"
+    with pytest.raises(StateError, match="请先填写审查记录"):
+        svc.submit_feedback(lz, qid, "x")
+    svc.save_record(lz, qid, attended=True, record_text="初稿", suggestions="无",
+                    recommendation="建议通过")
+    svc.save_record(lz, qid, attended=True, record_text="现场核查了生产车间。", suggestions="无",
+                    recommendation="建议通过")
+    assert state() == "已记录" and svc.get_letter(lz, qid)["record_text"] == "现场核查了生产车间。"
+    svc.submit_feedback(lz, qid, "审查结束，信息报部门。")
+    assert state() == "已反馈"
+    with pytest.raises(StateError, match="不能重复反馈"):
+        svc.submit_feedback(lz, qid, "再报一次")
+    svc.save_report(actor("approver"), rid, "审查组于今日开展现场审查。")
+    svc.sign_report(lz, qid)
+    assert state() == "已签字并反馈"
+    with pytest.raises(StateError, match="不能再修改"):
+        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y",
+                        recommendation="建议通过")
+
+
 def test_signing_someone_elses_review_is_refused(db):
     # a demo assignment of liaison (市场监管局) that liaison2 did not attend
     qid = next(r["id"] for r in svc.my_assignments(actor("liaison")) if r["todo"] == "待签字")

@@ -288,3 +288,27 @@ def test_evidence_ids_that_are_not_record_ids_are_refused(db, bad):
         rv.file_request(actor("supervisor"), licence_id=lic, requested_action=rv.ACTIONS[0],
                         facts="事实", legal_basis="依据", inspection_ids=bad)
     assert db.scalar("SELECT count(*) FROM revocation_request") == before
+
+
+def test_notes_recorded_while_verifying_then_refused(db):
+    """核实中: notes are saved (only then), the refusal uses them, and the
+    offered actions follow the state."""
+    sup, ap = actor("supervisor"), actor("approver")
+    rid = file(db)
+    d = rv.get_request(ap, rid)
+    assert d["can_verify"] and d["can_decide"] and not d["can_withdraw"]
+    assert rv.get_request(sup, rid)["can_withdraw"]
+    with pytest.raises(StateError, match="只有核实中的申请可以记录核实情况"):
+        rv.save_notes(ap, rid, "现场核查")
+    rv.start_verification(ap, rid)
+    d = rv.get_request(ap, rid)
+    assert not d["can_verify"] and d["can_decide"]
+    assert not rv.get_request(sup, rid)["can_withdraw"]
+    rv.save_notes(ap, rid, "会同生态环境局现场核查，排放已达标。")
+    res = rv.decide(ap, rid, revoke=False, reason="企业已完成整改，仍具备许可条件。")
+    assert res["status"] == "不予撤销"
+    r = rv.get_request(sup, rid)
+    assert r["request"]["verification_notes"] == "会同生态环境局现场核查，排放已达标。"
+    assert r["can_sign"] and not r["can_withdraw"] and not rv.get_request(ap, rid)["can_decide"]
+    with pytest.raises(StateError, match="当前状态为“不予撤销”，只有核实中"):
+        rv.save_notes(ap, rid, "补充")

@@ -182,6 +182,17 @@ def test_send_back_resubmit_and_withdraw(db, as_user):
     assert audit_actions(db, rid) == ["propose", "send_back", "resubmit", "withdraw"]
 
 
+def test_a_sent_back_motion_can_be_withdrawn(db, as_user):
+    rid = motion(db, as_user)
+    sr.send_back(as_user("leader"), rid, "会议时间冲突")
+    assert sr.get_review(as_user("approver"), rid)["actions"] == {"resubmit", "withdraw"}
+    sr.withdraw(as_user("approver"), rid, "项目暂缓")
+    assert status(db, rid) == sr.S_WITHDRAWN
+    assert sr.get_review(as_user("approver"), rid)["actions"] == set()
+    with pytest.raises(StateError, match="当前状态为“已撤回”，不能重新提交"):
+        sr.resubmit(as_user("approver"), rid, place="新会议室")
+
+
 def test_withdraw_after_notice_is_refused(db, as_user):
     rid = notified(db, as_user)
     with pytest.raises(StateError):

@@ -42,7 +42,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, policy, settings, workdays
+from sgld import attachments, audit, clock, policy, settings, workdays, workflows
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -567,8 +567,8 @@ def withdraw_letter(actor: Actor, request_id: int, reason: str) -> None:
                           [request_id]).fetchone()
         if row is None:
             raise NotFound("商请函不存在。")
-        if row[0] != "待派员":
-            raise StateError(f"商请函 {row[1]} 的状态为“{row[0]}”，只能撤回尚未派员的商请函。")
+        workflows.check(workflows.LIAISON_LETTER, "withdraw", row[0], actor, refused=dict.fromkeys(
+            workflows.LIAISON_LETTER.states, f"商请函 {row[1]} 的状态为“{row[0]}”，只能撤回尚未派员的商请函。"))
         cur.execute("UPDATE liaison_request SET status = '已撤回', withdrawn_reason = ?,"
                     " withdrawn_at = ? WHERE id = ?", [reason, clock.now(), request_id])
         audit.record(cur, actor, "withdraw_letter", "liaison_request", request_id,
@@ -852,8 +852,8 @@ def dispatch(actor: Actor, request_id: int, liaison_id: int, note: str | None = 
             raise NotFound("商请函不存在。")
         dept_id, status, letter_no, old_liaison, recorded_at, review_date = q
         require_department(actor, dept_id, "为其他部门的商请函派员")
-        if status == "已撤回":
-            raise StateError(f"商请函 {letter_no} 已被审批局撤回，无需派员。")
+        workflows.check(workflows.LIAISON_LETTER, "dispatch", status, actor,
+                        refused={"已撤回": f"商请函 {letter_no} 已被审批局撤回，无需派员。"})
         if recorded_at is not None:
             raise StateError(f"联络员已填写审查记录，商请函 {letter_no} 不能再更换联络员。")
         if review_date < _today():
@@ -937,6 +937,15 @@ def _assignment(cur, actor: Actor, request_id: int, action: str) -> dict:
     return a
 
 
+def assignment_state(a: dict) -> str:
+    """The state of a dispatched letter as the liaison's assignment
+    (``workflows.LIAISON_ASSIGNMENT``), from its timestamps."""
+    if a["recorded_at"] is None:
+        return "待记录"
+    signed, told = a["signed_at"] is not None, a["feedback_at"] is not None
+    return "已签字并反馈" if signed and told else "已签字" if signed else "已反馈" if told else "已记录"
+
+
 def _require_ack(cur, actor: Actor) -> None:
     if not cur.execute("SELECT 1 FROM liaison_discipline_ack WHERE user_id = ? AND version = ?",
                        [actor.user_id, DISCIPLINE_VERSION]).fetchone():
@@ -1003,10 +1012,9 @@ def save_record(actor: Actor, request_id: int, *, attended: bool, record_text: s
         _require_ack(cur, actor)
         if a["review_date"] > _today():
             raise StateError(f"审查定于 {a['review_date'].isoformat()} 举行，审查当天起才能填写审查记录。")
-        if a["feedback_at"] is not None:
-            raise StateError("审查信息已报送本部门，审查记录不能再修改。")
-        if a["signed_at"] is not None:
-            raise StateError("您已在审查报告上签字，审查记录不能再修改。")
+        told = "审查信息已报送本部门，审查记录不能再修改。"
+        workflows.check(workflows.LIAISON_ASSIGNMENT, "record", assignment_state(a), actor, refused={
+            "已反馈": told, "已签字并反馈": told, "已签字": "您已在审查报告上签字，审查记录不能再修改。"})
         if not attended and cur.execute("SELECT count(*) FROM liaison_rectification"
                                         " WHERE request_id = ?", [request_id]).fetchone()[0]:
             raise StateError("本次审查已登记整改事项，不能改为未参加。")
@@ -1064,10 +1072,14 @@ def sign_report(actor: Actor, request_id: int) -> None:
     def tx(cur):
         a = _assignment(cur, actor, request_id, "在审查报告上签字")
         _require_ack(cur, actor)
-        if a["recorded_at"] is None or not a["attended"]:
-            raise StateError("您没有参加本次审查（或尚未填写参加审查的记录），不能在审查报告上签字。")
-        if a["signed_at"] is not None:
-            raise StateError(f"您已于 {a['signed_at']:%Y-%m-%d %H:%M} 在审查报告上签字。")
+        absent = "您没有参加本次审查（或尚未填写参加审查的记录），不能在审查报告上签字。"
+
+        def signed() -> str:
+            return f"您已于 {a['signed_at']:%Y-%m-%d %H:%M} 在审查报告上签字。"
+        if a["recorded_at"] is not None and not a["attended"]:  # recorded as absent
+            raise StateError(absent)
+        workflows.check(workflows.LIAISON_ASSIGNMENT, "sign_report", assignment_state(a), actor,
+                        refused={"待记录": absent, "已签字": signed, "已签字并反馈": signed})
         if not a["report_text"]:
             raise StateError("审查报告尚未起草，暂不能签字。")
         now, h = clock.now(), report_hash(a["report_text"])
@@ -1087,10 +1099,10 @@ def submit_feedback(actor: Actor, request_id: int, summary: str) -> None:
     def tx(cur):
         a = _assignment(cur, actor, request_id, "反馈审查信息")
         _require_ack(cur, actor)
-        if a["recorded_at"] is None:
-            raise StateError("请先填写审查记录，再向本部门反馈。")
-        if a["feedback_at"] is not None:
-            raise StateError(f"已于 {a['feedback_at']:%Y-%m-%d %H:%M} 向本部门反馈，不能重复反馈。")
+        def told() -> str:
+            return f"已于 {a['feedback_at']:%Y-%m-%d %H:%M} 向本部门反馈，不能重复反馈。"
+        workflows.check(workflows.LIAISON_ASSIGNMENT, "feedback", assignment_state(a), actor, refused={
+            "待记录": "请先填写审查记录，再向本部门反馈。", "已反馈": told, "已签字并反馈": told})
         cur.execute("UPDATE liaison_request SET feedback_text = ?, feedback_at = ? WHERE id = ?",
                     [summary, clock.now(), request_id])
         audit.record(cur, actor, "feedback", "liaison_request", request_id,
@@ -1246,8 +1258,8 @@ def check_rectification(actor: Actor, rectification_id: int, *, checked_on, site
         request_id, status, hardware, deadline, created_at, closed_at = x
         _assignment(cur, actor, request_id, "复查该整改事项")
         _require_ack(cur, actor)
-        if status == "已整改":
-            raise StateError(f"该整改事项已于 {closed_at:%Y-%m-%d} 复查通过并关闭，不能再登记复查。")
+        workflows.check(workflows.RECTIFICATION, "check", status, actor, refused={
+            "已整改": lambda: f"该整改事项已于 {closed_at:%Y-%m-%d} 复查通过并关闭，不能再登记复查。"})
         if checked_on < created_at.date():
             raise ValidationError("复查日期不能早于整改事项登记日期。", field="checked_on")
         if result == "已整改" and hardware and not site_visit:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, followup, policy, workdays
+from sgld import attachments, audit, clock, followup, policy, workdays, workflows
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.reminders import Reminder
@@ -446,11 +446,10 @@ def sign_pushes(actor: Actor, push_ids) -> dict:
         if other:
             raise PermissionDenied(f"您没有权限签收其他部门的推送：只能签收推送给本部门"
                                    f"（{actor.department_name}）的审批结果。")
-        pending = [r for r in rows if r[2] == "待签收"]
-        if not pending:
-            r = rows[0]
-            raise StateError(f"该推送已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 签收，"
-                             "不能重复签收。")
+        r = rows[0]
+        pending = workflows.check_some(workflows.PUSH, "sign", rows, lambda x: x[2], actor, refused={
+            "已签收": lambda: f"该推送已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 签收，"
+                              "不能重复签收。"})
         now = clock.now()
         pend_ids = [r[0] for r in pending]
         cur.execute(f"UPDATE push SET status = '已签收', signed_by = ?, signed_at = ?"
@@ -484,11 +483,10 @@ def claim_results(actor: Actor, claim_ids) -> dict:
         if any(r[1] != actor.department_id for r in rows):
             raise PermissionDenied(f"您没有权限领取其他部门的审批结果：只能领取开放给本部门"
                                    f"（{actor.department_name}）的结果。")
-        pending = [r for r in rows if r[2] == "待领取"]
-        if not pending:
-            r = rows[0]
-            raise StateError(f"该审批结果已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 领取，"
-                             "不能重复领取。")
+        r = rows[0]
+        pending = workflows.check_some(workflows.CLAIM, "claim", rows, lambda x: x[2], actor, refused={
+            "已领取": lambda: f"该审批结果已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 领取，"
+                              "不能重复领取。"})
         now = clock.now()
         pend_ids = [r[0] for r in pending]
         cur.execute(f"UPDATE claim SET status = '已领取', claimed_by = ?, claimed_at = ?"

@@ -10,7 +10,8 @@ category in ``user_category``; a category nobody handles goes to every
 approver), due ``revocation_decision_days`` working days after filing.
 
 States: 已提交 → 核实中 → 已撤销 | 不予撤销, and 已撤回 (the department may
-withdraw until the bureau starts verifying).
+withdraw until the bureau starts verifying); the table is
+``workflows.REVOCATION`` (drawn in docs/workflows.md).
 
 * **Revoke**: in one transaction the licence status changes in the library
   (:func:`sgld.services.push.change_licence_status`, history kept, the
@@ -28,12 +29,13 @@ exactly one wins and the other gets a clear message.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, likes, policy, settings, workdays
+from sgld import attachments, audit, clock, likes, policy, settings, workdays, workflows
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -51,6 +53,7 @@ NEW_STATUS = {"撤销许可决定": "已撤销", "吊销许可证": "已吊销",
 KIND_FOR_ACTION = {"吊销许可证": "许可证", "吊销营业执照": "营业执照"}
 MAX_FILES = 20
 OWNER = "revocation_request"
+WORKFLOW = workflows.REVOCATION  # the states and transitions (sgld/workflows.py)
 PAGE_PUSH = "pages/1_审批推送.py"
 PAGE_SUPERVISE = "pages/2_监管录入.py"
 
@@ -292,11 +295,9 @@ def withdraw(actor: Actor, request_id: int, reason: str | None = None) -> None:
         r = _load(cur, request_id)
         if r["department_id"] != actor.department_id:
             raise PermissionDenied("只能撤回本部门提交的协同处理申请。")
-        if r["status"] == "核实中":
-            raise StateError(f"审批局已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 开始核实，"
-                             "申请不能再撤回。")
-        if r["status"] != "已提交":
-            raise StateError(f"该申请当前状态为“{r['status']}”，不能撤回。")
+        workflows.check(WORKFLOW, "withdraw", r["status"], actor, refused={
+            "核实中": lambda: f"审批局已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 开始核实，"
+                           "申请不能再撤回。"})
         now = clock.now()
         cur.execute("UPDATE revocation_request SET status = '已撤回', withdrawn_by = ?, withdrawn_at = ?,"
                     " withdraw_reason = ?, updated_at = ? WHERE id = ? AND status = '已提交'",
@@ -315,9 +316,12 @@ def _require_assigned(cur, actor: Actor, r: dict) -> None:
                                f"（{names}）办理。")
 
 
-def _decided_message(cur, r: dict) -> str:
-    return (f"该申请已于 {r['decided_at']:%Y-%m-%d %H:%M} 由 {_user_name(cur, r['decided_by'])}"
-            f" 作出决定（{r['status']}），不能重复决定。")
+def _decided(cur, r: dict) -> dict[str, str | Callable[[], str]]:
+    """The refusal of a second decision, for each decided state."""
+    def msg() -> str:
+        return (f"该申请已于 {r['decided_at']:%Y-%m-%d %H:%M} 由 {_user_name(cur, r['decided_by'])}"
+                f" 作出决定（{r['status']}），不能重复决定。")
+    return dict.fromkeys(DECIDED, msg)
 
 
 def start_verification(actor: Actor, request_id: int, notes: str | None = None) -> None:
@@ -328,13 +332,10 @@ def start_verification(actor: Actor, request_id: int, notes: str | None = None) 
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        if r["status"] in DECIDED:
-            raise StateError(_decided_message(cur, r))
-        if r["status"] == "已撤回":
-            raise StateError("该申请已由提请部门撤回，无需核实。")
-        if r["status"] == "核实中":
-            raise StateError(f"该申请已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 由 "
-                             f"{_user_name(cur, r['verifier_id'])} 开始核实。")
+        workflows.check(WORKFLOW, "start_verification", r["status"], actor, refused={
+            **_decided(cur, r), "已撤回": "该申请已由提请部门撤回，无需核实。",
+            "核实中": lambda: f"该申请已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 由 "
+                           f"{_user_name(cur, r['verifier_id'])} 开始核实。"})
         now = clock.now()
         cur.execute("UPDATE revocation_request SET status = '核实中', verifier_id = ?,"
                     " verify_started_at = ?, verification_notes = coalesce(?, verification_notes),"
@@ -353,8 +354,8 @@ def save_notes(actor: Actor, request_id: int, notes: str) -> None:
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        if r["status"] != "核实中":
-            raise StateError(f"该申请当前状态为“{r['status']}”，只有核实中的申请可以记录核实情况。")
+        workflows.check(WORKFLOW, "save_notes", r["status"], actor, refused={
+            s: f"该申请当前状态为“{s}”，只有核实中的申请可以记录核实情况。" for s in STATUSES})
         cur.execute("UPDATE revocation_request SET verification_notes = ?, updated_at = ? WHERE id = ?",
                     [notes, clock.now(), request_id])
         audit.record(cur, actor, "update_notes", OWNER, request_id,
@@ -402,10 +403,8 @@ def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        if r["status"] in DECIDED:
-            raise StateError(_decided_message(cur, r))
-        if r["status"] == "已撤回":
-            raise StateError("该申请已由提请部门撤回，不能作出决定。")
+        workflows.check(WORKFLOW, "revoke" if revoke else "refuse", r["status"], actor, refused={
+            **_decided(cur, r), "已撤回": "该申请已由提请部门撤回，不能作出决定。"})
         the_notes = notes or r["verification_notes"]
         if not the_notes:
             raise ValidationError("请填写“核实情况”：审批局须对撤销理由进行核实后再作决定。",
@@ -475,7 +474,9 @@ def sign_explanation(actor: Actor, request_id: int) -> datetime:
         r = _load(cur, request_id)
         if r["department_id"] != actor.department_id:
             raise PermissionDenied("只能签收发给本部门的书面说明。")
-        if r["status"] != "不予撤销" or r["explanation_attachment_id"] is None:
+        workflows.check(WORKFLOW, "sign_explanation", r["status"], actor,
+                        refused={s: "该申请没有需要签收的书面说明。" for s in STATUSES})
+        if r["explanation_attachment_id"] is None:
             raise StateError("该申请没有需要签收的书面说明。")
         if r["explanation_signed_at"] is not None:
             raise StateError(f"该书面说明已于 {r['explanation_signed_at']:%Y-%m-%d %H:%M} 由 "
@@ -599,6 +600,8 @@ def get_request(actor: Actor, request_id: int) -> dict:
              if f["id"] != r["explanation_attachment_id"]]
     r["overdue"] = r["status"] in OPEN and r["deadline"] < today
     can_act = not actor.has("leader")
+    can = workflows.allowed(WORKFLOW, r["status"], actor) if can_act else set()
+    own = r["department_id"] == actor.department_id
     return {
         "request": r, "licence": info, "names": names, "assignees": who,
         "inspections": [dict(zip(("id", "inspected_at", "result", "place", "findings", "department"), x))
@@ -606,12 +609,10 @@ def get_request(actor: Actor, request_id: int) -> dict:
         "penalties": [dict(zip(("id", "decision_no", "decision_date", "category", "fine_wan",
                                 "authority", "violation_type"), x)) for x in pen],
         "files": files, "repushes": pushes,
-        "can_withdraw": can_act and actor.has("supervisor") and r["department_id"] == actor.department_id
-        and r["status"] == "已提交",
-        "can_sign": can_act and actor.has("supervisor") and r["department_id"] == actor.department_id
-        and r["status"] == "不予撤销" and r["explanation_signed_at"] is None,
-        "can_verify": can_act and assigned and r["status"] == "已提交",
-        "can_decide": can_act and assigned and r["status"] in OPEN,
+        "can_withdraw": own and "withdraw" in can,
+        "can_sign": own and "sign_explanation" in can and r["explanation_signed_at"] is None,
+        "can_verify": assigned and "start_verification" in can,
+        "can_decide": assigned and bool({"revoke", "refuse"} & can),
     }
 
 

@@ -1,14 +1,11 @@
 """专项审查 (special review), attachment 2 of the notice.
 
-Workflow and states (``special_review.status``)::
-
-    待审察 ──approve──▶ 已通知 ──record_meeting──▶ 已召开 ──conclude──▶ 已达成一致 ─┐
-      │  ▲                                                   └──────▶ 待市政府决定  │
-      │  └resubmit── 已退回 ◀─send_back                                 │record_  │
-      └──withdraw──▶ 已撤回 (also from 已退回)                          ▼decision │
-                                                              市政府已决定 ───────┤
-                                                                   issue_minutes ▼
-                                                                         纪要已印发
+Workflow and states (``special_review.status``): the table
+``workflows.SPECIAL_REVIEW`` (drawn in docs/workflows.md) — a motion 待审察 is
+approved (已通知) or sent back (已退回, resubmitted or withdrawn), the
+meeting is held (已召开), the conclusion reaches consensus (已达成一致) or goes
+to the city government (待市政府决定 → 市政府已决定), and the minutes are
+issued (纪要已印发).
 
 Roles (see DESIGN.md and the contracts of issue 6):
 
@@ -39,12 +36,13 @@ they did (:func:`record_follow_up`); until then it is on their 处理提醒
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
 
 from db.connection import get_db
-from sgld import attachments, audit, clock, likes, policy, settings
+from sgld import attachments, audit, clock, likes, policy, settings, workflows
 from sgld import validate as v
 from sgld.documents import Letter, cn_date, render
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -84,6 +82,7 @@ DEEMED_RULE = ("参加专项审查的人员要能够代表本部门意见，对�
 
 PARTICIPANT_KINDS = ("supervision", "licensing")
 MINUTES_OWNER = "special_review_minutes"
+WORKFLOW = workflows.SPECIAL_REVIEW  # the states and transitions (sgld/workflows.py)
 
 _COLS = ("id, review_no, title, case_id, case_no, project_no, project_name, scopes, forms,"
          " background, matters, meeting_at, place, major, city_chair, invited_units, status,"
@@ -159,9 +158,11 @@ def _check_visible(actor: Actor, review: dict, dept_ids) -> None:
     raise NotFound("专项审查不存在，或您所在部门未参加该专项审查。")
 
 
-def _need_status(review: dict, allowed: tuple, what: str) -> None:
-    if review["status"] not in allowed:
-        raise StateError(f"专项审查“{review['review_no']}”当前状态为“{review['status']}”，不能{what}。")
+def _need_status(actor: Actor, review: dict, action: str,
+                 refused: Mapping[str, str] | None = None) -> None:
+    """The state rule of ``action`` (the table ``workflows.SPECIAL_REVIEW``)."""
+    workflows.check(WORKFLOW, action, review["status"], actor,
+                    subject=f"专项审查“{review['review_no']}”", refused=refused)
 
 
 def _need_manager(cur, actor: Actor, review: dict, what: str) -> None:
@@ -330,7 +331,7 @@ def resubmit(actor: Actor, review_id: int, **fields) -> None:
     def tx(cur):
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "修改并重新提交专项审查动议")
-        _need_status(r, (S_RETURNED,), "重新提交")
+        _need_status(actor, r, "resubmit")
         depts = [d["department_id"] for d in _dept_rows(cur, r["id"])]
         current = {"title": r["title"], "scopes": list(r["scopes"]), "forms": list(r["forms"]),
                    "matters": r["matters"], "meeting_at": r["meeting_at"], "place": r["place"],
@@ -367,7 +368,7 @@ def withdraw(actor: Actor, review_id: int, reason: str) -> None:
     def tx(cur):
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "撤回专项审查动议")
-        _need_status(r, (S_PENDING, S_RETURNED), "撤回")
+        _need_status(actor, r, "withdraw")
         cur.execute("UPDATE special_review SET status = ?, approval_comment = ?, updated_at = ?"
                     " WHERE id = ?", [S_WITHDRAWN, f"撤回：{reason}", clock.now(), r["id"]])
         audit.record(cur, actor, "withdraw", "special_review", r["id"],
@@ -391,7 +392,7 @@ def approve(actor: Actor, review_id: int, comment: str | None = None) -> None:
 
     def tx(cur):
         r = _row(cur, review_id)
-        _need_status(r, (S_PENDING,), "审察同意")
+        _need_status(actor, r, "approve")
         if r["meeting_at"] <= clock.now():
             raise StateError(f"拟定的审查会议时间（{r['meeting_at']:%Y-%m-%d %H:%M}）已过，"
                              "请退回经办处室修改会议时间。")
@@ -413,7 +414,7 @@ def send_back(actor: Actor, review_id: int, comment: str) -> None:
 
     def tx(cur):
         r = _row(cur, review_id)
-        _need_status(r, (S_PENDING,), "退回")
+        _need_status(actor, r, "send_back")
         now = clock.now()
         cur.execute("UPDATE special_review SET status = ?, approved_by = ?, approved_at = ?,"
                     " approval_comment = ?, updated_at = ? WHERE id = ?",
@@ -441,7 +442,7 @@ def name_attendees(actor: Actor, review_id: int, attendees: str) -> None:
     def tx(cur):
         r = _row(cur, review_id)
         d = _own_dept_row(cur, actor, r, "确认参会人员")
-        _need_status(r, (S_NOTIFIED,), "确认参会人员")
+        _need_status(actor, r, "name_attendees")
         now = clock.now()
         cur.execute("UPDATE special_review_department SET attendees = ?, attendees_by = ?,"
                     " attendees_at = ? WHERE review_id = ? AND department_id = ?",
@@ -470,7 +471,7 @@ def submit_opinion(actor: Actor, review_id: int, opinion: str, text: str | None 
     def tx(cur):
         r = _row(cur, review_id)
         d = _own_dept_row(cur, actor, r, "提交本部门意见")
-        _need_status(r, (S_NOTIFIED, S_HELD), "提交部门意见")
+        _need_status(actor, r, "submit_opinion")
         if r["status"] == S_HELD and d["attendance"] != ABSENT_REASON:
             raise StateError("审查会议已召开：出席会议的部门以会上发表的意见为准，无故缺席的部门视为同意；"
                              "会后只有有理由缺席的部门可以提交书面意见。")
@@ -520,7 +521,7 @@ def record_meeting(actor: Actor, review_id: int, *, held_on: date, chair: str,
     def tx(cur):
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "录入专项审查会议情况")
-        _need_status(r, (S_NOTIFIED, S_HELD), "录入会议情况")
+        _need_status(actor, r, "record_meeting")
         at = start_time or (r["meeting_at"].time() if held_on == r["meeting_at"].date() else None)
         now = clock.now()
         if at is not None and datetime.combine(held_on, at) > now:
@@ -661,7 +662,7 @@ def conclude(actor: Actor, review_id: int, text: str) -> str:
     def tx(cur):
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "形成专项审查结论")
-        _need_status(r, (S_HELD,), "形成审查结论")
+        _need_status(actor, r, "conclude")
         depts = _dept_rows(cur, r["id"])
         ev = evaluate(depts)
         if ev["unrecorded"]:
@@ -704,7 +705,7 @@ def record_government_decision(actor: Actor, review_id: int, decision: str, text
         r = _row(cur, review_id)
         if not is_city_leader(actor):
             _need_manager(cur, actor, r, "录入市政府决定")
-        _need_status(r, (S_ESCALATED,), "录入市政府决定")
+        _need_status(actor, r, "record_decision")
         if r["concluded_at"] and decided_on < r["concluded_at"].date():
             raise ValidationError("市政府决定日期不能早于提请市政府决定的日期"
                                   f"（{r['concluded_at']:%Y-%m-%d}）。", field="decided_on")
@@ -900,11 +901,11 @@ def issue_minutes(actor: Actor, review_id: int) -> str:
     def tx(cur):
         r = _row(cur, review_id)
         _need_manager(cur, actor, r, "印发专项审查纪要")
-        if r["status"] not in (S_AGREED, S_DECIDED):
-            if r["status"] == S_ISSUED:
-                raise StateError(f"专项审查“{r['review_no']}”的纪要已印发（{r['minutes_no']}）。")
-            raise StateError(f"专项审查“{r['review_no']}”尚未形成审查结论（达成一致或市政府决定），"
-                             f"当前状态为“{r['status']}”，不能印发纪要。")
+        not_yet = (f"专项审查“{r['review_no']}”尚未形成审查结论（达成一致或市政府决定），"
+                   f"当前状态为“{r['status']}”，不能印发纪要。")
+        _need_status(actor, r, "issue_minutes", refused={
+            **dict.fromkeys(STATUSES, not_yet),
+            S_ISSUED: f"专项审查“{r['review_no']}”的纪要已印发（{r['minutes_no']}）。"})
         now = clock.now()
         r["minutes_no"] = _next_no(cur, "minutes_no", "专审纪要", now.year)
         r["minutes_issued_at"] = now
@@ -975,9 +976,9 @@ def record_follow_up(actor: Actor, review_id: int, text: str, done_on=None) -> N
         party = _follow_up_party(cur, actor, r, depts)
         if party is None:
             raise PermissionDenied("只有发起处室的经办人和参审部门的监管人员才能登记落实会议决定的情况。")
-        if r["status"] != S_ISSUED:
-            raise StateError(f"专项审查“{r['review_no']}”的纪要尚未印发（当前状态为“{r['status']}”），"
-                             "纪要印发后才能登记落实情况。")
+        _need_status(actor, r, "follow_up", refused=dict.fromkeys(
+            STATUSES, f"专项审查“{r['review_no']}”的纪要尚未印发（当前状态为“{r['status']}”），"
+                      "纪要印发后才能登记落实情况。"))
         if done_on < r["minutes_issued_at"].date():
             raise ValidationError(f"落实日期不能早于纪要印发日期（{r['minutes_issued_at']:%Y-%m-%d}）。",
                                   field="done_on")
@@ -1041,39 +1042,30 @@ def minutes_docx(actor: Actor, review_id: int) -> tuple[str, bytes]:
 
 # -- reading --------------------------------------------------------------
 def allowed_actions(actor: Actor, review: dict, departments: list[dict]) -> set[str]:
-    """What ``actor`` may do on the review now (the page shows these)."""
-    out: set[str] = set()
+    """What ``actor`` may do on the review now (the page shows these): the
+    actions the table allows in this state for the actor's roles, narrowed to
+    the parties who take them (the proposing division, the leaders in
+    charge, a participating department)."""
     st = review["status"]
+    can = workflows.allowed(WORKFLOW, st, actor)
     with get_db().cursor() as cur:
         manages = _manages(cur, actor, review)
+    out: set[str] = set()
     if manages:
-        if st == S_RETURNED:
-            out |= {"resubmit", "withdraw"}
-        if st == S_PENDING:
-            out.add("withdraw")
-        if st in (S_NOTIFIED, S_HELD):
-            out.add("record_meeting")
-        if st == S_HELD:
-            out.add("conclude")
-        if st == S_ESCALATED:
-            out.add("record_decision")
-        if st in (S_AGREED, S_DECIDED):
-            out.add("issue_minutes")
-    if is_bureau_leader(actor) and st == S_PENDING:
-        out |= {"approve", "send_back"}
-    if is_city_leader(actor) and st == S_ESCALATED:
-        out.add("record_decision")
+        out |= can & {"resubmit", "withdraw", "record_meeting", "conclude", "record_decision",
+                      "issue_minutes", "follow_up"}
+    if is_bureau_leader(actor):
+        out |= can & {"approve", "send_back"}
+    if is_city_leader(actor):
+        out |= can & {"record_decision"}
     if actor.has("supervisor"):
         own = next((d for d in departments if d["department_id"] == actor.department_id), None)
         if own is not None:
-            if st == S_NOTIFIED:
-                out |= {"name_attendees", "submit_opinion"}
-            if st == S_HELD and own["attendance"] == ABSENT_REASON:
+            out |= can & {"name_attendees", "follow_up"}
+            # after the meeting only a department absent with a reason writes its opinion
+            if "submit_opinion" in can and (st != S_HELD or own["attendance"] == ABSENT_REASON):
                 out.add("submit_opinion")
-            if st == S_ISSUED:
-                out.add("follow_up")
-    if manages and st == S_ISSUED:
-        out.add("follow_up")
+    # the documents (reads, not transitions)
     if st in NOTIFIED:
         out.add("notice")
     if st == S_ISSUED:
