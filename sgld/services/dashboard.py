@@ -288,6 +288,19 @@ def build_queries(f: Filters, dept: int | None, today: date,
     def in_range(col: str, is_date: bool = False) -> tuple[str, list]:
         return _window(f, col, is_date)
 
+    def dept_cat_filter(alias: str) -> tuple[str, list]:
+        """`` AND …`` for a push or claim row (``alias``): the department
+        filter and the category of its case's item."""
+        where, params = [], []
+        if dept:
+            where.append(f"{alias}.department_id = ?")
+            params.append(dept)
+        if cat:
+            where.append(f"{alias}.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
+                         " (SELECT id FROM item WHERE category = ?))")
+            params.append(cat)
+        return "".join(" AND " + w for w in where), params
+
     # cases: recorded (created_at) and concluded (stage 办结, decided_on)
     where, params = [], []
     if dept:
@@ -313,15 +326,7 @@ def build_queries(f: Filters, dept: int | None, today: date,
     q["cases"] = (sql, p1 + [a] + p2 + [da] + p1 + p2 + params)
 
     # pushes by department (pushed in the period)
-    where, params = [], []
-    if dept:
-        where.append("p.department_id = ?")
-        params.append(dept)
-    if cat:
-        where.append("p.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
-                     " (SELECT id FROM item WHERE category = ?))")
-        params.append(cat)
-    extra = "".join(" AND " + w for w in where)
+    extra, params = dept_cat_filter("p")
     r, rp = in_range("p.pushed_at")
     c, cp = cur_flag("p.pushed_at")
     signed_day = _day("p.signed_at", dialect)
@@ -344,15 +349,7 @@ def build_queries(f: Filters, dept: int | None, today: date,
     q["pushes"] = (sql, cp + [today, today] + rp + params)
 
     # claims by department (opened for claim in the period)
-    where, params = [], []
-    if dept:
-        where.append("k.department_id = ?")
-        params.append(dept)
-    if cat:
-        where.append("k.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
-                     " (SELECT id FROM item WHERE category = ?))")
-        params.append(cat)
-    extra = "".join(" AND " + w for w in where)
+    extra, params = dept_cat_filter("k")
     r, rp = in_range("k.available_at")
     c, cp = cur_flag("k.available_at")
     sql = (
