@@ -271,7 +271,7 @@ def seal_path() -> Path | None:
     database is another file (a backup being checked, a test copy)."""
     from sgld import settings
     cfg = settings.get()
-    if _db_path is None or _db_path != str(cfg.db):
+    if _db_path is None or _db_path != cfg.db_target:
         return None
     return cfg.data_dir / SEAL_FILE
 

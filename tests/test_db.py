@@ -130,8 +130,8 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
     them together instead of alone."""
     import time
 
-    from db import connection
-    monkeypatch.setattr(connection, "GATHER_S", 30.0)
+    from db import backend
+    monkeypatch.setattr(backend, "GATHER_S", 30.0)
     sizes = _record_groups(db, monkeypatch)
     with db._queue_cond:
         db._last_group = 3
@@ -151,8 +151,8 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
 
 
 def test_lone_writer_does_not_wait(db, monkeypatch):
-    from db import connection
-    monkeypatch.setattr(connection, "GATHER_S", 60.0)
+    from db import backend
+    monkeypatch.setattr(backend, "GATHER_S", 60.0)
     sizes = _record_groups(db, monkeypatch)
     for i in range(3):  # the previous group had 1 unit: nothing to wait for
         th = threading.Thread(target=db.write, args=(_dept(i),))
