@@ -69,6 +69,8 @@ class BaseDatabase:
     retryable: ClassVar[tuple[type[BaseException], ...]] = ()
     #: the exception a failed ROLLBACK may raise (ignored)
     error: ClassVar[type[BaseException]] = Exception
+    #: what a violated UNIQUE / CHECK / NOT NULL constraint raises
+    constraint_error: ClassVar[type[BaseException]] = Exception
     path: str
 
     def _init_writes(self) -> None:

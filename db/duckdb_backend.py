@@ -47,6 +47,7 @@ class Database(BaseDatabase):
     dialect = "duckdb"
     retryable = (duckdb.TransactionException,)
     error = duckdb.Error
+    constraint_error = duckdb.ConstraintException
 
     def __init__(self, path: str | Path, threads: int | None = None):
         self.path = str(path)

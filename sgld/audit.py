@@ -156,6 +156,18 @@ _INSERT = (f"INSERT INTO audit_log ({_COLUMNS}) SELECT "
            + ", ".join(["unnest(?)"] * len(_NAMES)))
 
 
+_INSERT_VALUES = f"INSERT INTO audit_log ({_COLUMNS}) VALUES "
+_ROW_VALUES = "(" + ", ".join(["?"] * len(_NAMES)) + ")"
+
+
+def forget_cached_head() -> None:
+    """Read the chain head from the database in the next transaction (the
+    PostgreSQL backend calls this as each write transaction begins, under
+    its cross-process lock: another process may have moved the head)."""
+    global _cached_head
+    _cached_head = None
+
+
 def _head(cur) -> tuple[int, str]:
     pending = _pending.get(id(cur))
     if pending is not None:
@@ -195,7 +207,14 @@ def _write(cur, rows: list[tuple]) -> None:
     # one list parameter per column: one statement whatever the row count,
     # and cheaper to bind than a VALUES list (3.2 ms for 8 rows) or a list of
     # structs (2.6 ms); 2.0 ms
-    cur.execute(_INSERT, [list(column) for column in zip(*rows)])
+    if getattr(cur, "dialect", None) == "postgres":
+        # typed columns: one multi-row VALUES (an all-NULL list has no array type)
+        for i in range(0, len(rows), 4000):  # at most 65,535 parameters a statement
+            chunk = rows[i:i + 4000]
+            cur.execute(_INSERT_VALUES + ", ".join([_ROW_VALUES] * len(chunk)),
+                        [v for row in chunk for v in row])
+    else:
+        cur.execute(_INSERT, [list(column) for column in zip(*rows)])
     cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
                 [rows[-1][0], rows[-1][11]])
 

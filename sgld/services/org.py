@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-import duckdb
 import pandas as pd
 
 from db.connection import get_db
@@ -80,18 +79,20 @@ def create_department(actor: Actor, name: str, kind: str, parent_id: int | None 
     require(actor, "admin", action="维护部门")
     name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
 
+    db = get_db()
+
     def tx(cur):
         # the unique index on name is the duplicate check (one statement, not two)
         try:
             new_id = cur.execute(
                 "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
                 " RETURNING id", [name, kind, parent_id, clock.now()]).fetchone()[0]
-        except duckdb.ConstraintException:
+        except db.constraint_error:
             raise ValidationError(f"部门“{name}”已存在。", field="name") from None
         audit.record(cur, actor, "create", "department", new_id,
                      after={"name": name, "kind": kind, "parent_id": parent_id})
         return new_id
-    return get_db().write(tx)
+    return db.write(tx)
 
 
 def update_department(actor: Actor, department_id: int, *, name: str, kind: str,
