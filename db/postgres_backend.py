@@ -167,9 +167,13 @@ class PgCursor:
         return self
 
     def fetchone(self):
+        if self._cur.description is None:  # INSERT/UPDATE/DELETE: DuckDB gives the count
+            return (self._cur.rowcount,)
         return self._cur.fetchone()
 
     def fetchall(self):
+        if self._cur.description is None:
+            return [(self._cur.rowcount,)]
         return self._cur.fetchall()
 
     def fetchmany(self, size: int = 1):

@@ -66,11 +66,11 @@ def demo_template(tmp_path_factory) -> Path:
     return tmp
 
 
-def copy_install(src: Path, dest: Path, *, files: bool = True) -> None:
+def copy_install(src: Path, dest: Path, *, files: bool = True, database: bool = True) -> None:
     """Copy an install (database, keys, audit seals and, unless told not to,
     attachment blobs) so the copy verifies and logs in like the original."""
     (dest / "data").mkdir(parents=True, exist_ok=True)
-    if (src / "sgld.duckdb").exists() or not ON_POSTGRES:
+    if database:
         shutil.copyfile(src / "sgld.duckdb", dest / "sgld.duckdb")
     if files and (src / "data" / "files").is_dir():  # attachment blobs
         shutil.copytree(src / "data" / "files", dest / "data" / "files")
@@ -83,7 +83,7 @@ def copy_install(src: Path, dest: Path, *, files: bool = True) -> None:
 def db(demo_template, tmp_path):
     """A fresh copy of the demo database for this test; yields the Database."""
     clock.freeze(None)
-    copy_install(demo_template, tmp_path)
+    copy_install(demo_template, tmp_path, database=not ON_POSTGRES)
     name = _pg_database("sgld_template")
     _point_at(tmp_path, name and pg_cluster().url(name))
     yield connection.get_db()
@@ -104,13 +104,21 @@ def empty_db(tmp_path):
         pg_cluster().drop(name)
 
 
+_copies: dict = {}
+
+
 def _pg_database(template: str | None) -> str | None:
-    """On PostgreSQL: a new database for one test (a copy of ``template``)."""
+    """On PostgreSQL: a new database for one test (a copy of ``template``,
+    made ahead in the background)."""
     if not ON_POSTGRES:
         return None
-    name = f"sgld_t{next(_db_names)}"
-    pg_cluster().create(name, template)
-    return name
+    if template is None:
+        name = f"sgld_t{next(_db_names)}"
+        pg_cluster().create(name)
+        return name
+    if template not in _copies:
+        _copies[template] = pg_cluster().copies(template)
+    return _copies[template]()
 
 
 def actor(username: str):

@@ -442,7 +442,7 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
     where, params = policy.department_sql(actor, "t.department_id", prefix=" WHERE ")
     return get_db().df(
         "SELECT d.name AS 部门, count(*) AS 待后续监管,"
-        " max(date_diff('day', CAST(t.signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
+        " max(CAST(? AS DATE) - CAST(t.signed_at AS DATE)) AS \"最长等待（天）\""
         f" FROM followup_task t JOIN department d ON d.id = t.department_id{where}"
         " GROUP BY d.name ORDER BY 2 DESC, 1", [clock.today()] + params)
 

@@ -129,7 +129,8 @@ def list_users(actor: Actor) -> list[dict]:
         " LEFT JOIN user_role r ON r.user_id = u.id"
         # API clients' backing rows are managed under 接口管理, never as people
         " WHERE u.id NOT IN (SELECT user_id FROM api_client)"
-        " GROUP BY ALL ORDER BY u.id")
+        " GROUP BY u.id, u.username, u.display_name, u.department_id, d.name, u.active,"
+        " u.failed_attempts, u.locked_until, u.phone ORDER BY u.id")
     now = clock.now()
     for r in rows:
         r["roles"] = [x for x in r["roles"].split(",") if x]
@@ -293,12 +294,15 @@ def list_items(actor: Actor, *, include_inactive: bool = False) -> list[dict]:
     require(actor, *ROLES, action="查看事项目录")
     rows = get_db().dicts(
         "SELECT i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days, i.active,"
-        " coalesce(list(d.name ORDER BY d.id) FILTER (WHERE d.name IS NOT NULL), []) AS departments,"
-        " coalesce(list(d.id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), []) AS department_ids"
+        " coalesce(array_agg(d.name ORDER BY d.id) FILTER (WHERE d.name IS NOT NULL),"
+        "  ARRAY[]::VARCHAR[]) AS departments,"
+        " coalesce(array_agg(d.id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL),"
+        "  ARRAY[]::INTEGER[]) AS department_ids"
         " FROM item i LEFT JOIN item_department x ON x.item_id = i.id"
         " LEFT JOIN department d ON d.id = x.department_id"
         + ("" if include_inactive else " WHERE i.active") +
-        " GROUP BY ALL ORDER BY i.category, i.code")
+        " GROUP BY i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days, i.active"
+        " ORDER BY i.category, i.code")
     return rows
 
 
