@@ -66,6 +66,38 @@ def demo_template(tmp_path_factory) -> Path:
     return tmp
 
 
+class _RawPostgres:
+    """A bare autocommit connection speaking the DuckDB cursor dialect (what
+    a forger with database access would use; ``raw_connection``)."""
+
+    def __init__(self, url: str):
+        import psycopg
+
+        from db.postgres_backend import PgCursor, _configure
+        self._conn = psycopg.connect(url, autocommit=True)
+        _configure(self._conn)
+        self._cur = PgCursor(self._conn)
+
+    def execute(self, sql, params=None):
+        return self._cur.execute(sql, params)
+
+    def executemany(self, sql, seq):
+        return self._cur.executemany(sql, seq)
+
+    def close(self) -> None:
+        self._cur.close()
+        self._conn.close()
+
+
+def raw_connection(path: str):
+    """A connection to the database outside the app's handle: the DuckDB
+    file, or the PostgreSQL database of the URL."""
+    if ON_POSTGRES and "://" in str(path):
+        return _RawPostgres(str(path))
+    import duckdb
+    return duckdb.connect(str(path))
+
+
 def copy_install(src: Path, dest: Path, *, files: bool = True, database: bool = True) -> None:
     """Copy an install (database, keys, audit seals and, unless told not to,
     attachment blobs) so the copy verifies and logs in like the original."""
@@ -170,9 +202,12 @@ def pytest_collection_modifyitems(config, items):
     """Mark every browser test ``browser`` (Chromium via tests/browser_util.py),
     so that ``-m "not browser"`` leaves them all out, new ones included."""
     skip_duckdb = pytest.mark.skip(reason="DuckDB only (SGLD_TEST_BACKEND=postgres)")
+    skip_pg = pytest.mark.skip(reason="PostgreSQL only (SGLD_TEST_BACKEND=postgres)")
     for item in items:
         if ON_POSTGRES and item.get_closest_marker("duckdb_only"):
             item.add_marker(skip_duckdb)
+        if not ON_POSTGRES and item.get_closest_marker("postgres_only"):
+            item.add_marker(skip_pg)
         if "browser" in item.path.stem or BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
 

@@ -34,6 +34,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -119,6 +120,30 @@ def _licences_sql(case: str) -> str:
             f" ORDER BY l.id)), '[]'::JSON) FROM licence l WHERE l.case_id = {case})")
 
 
+# The payload SQL is written in DuckDB's spelling; on PostgreSQL the same
+# text with its function names (json_build_object, json_agg, to_char).
+_PG_REWRITES = (
+    (re.compile(r"to_json\(list\((json_object\(.*?\) ORDER BY l\.id)\)\)"), r"json_agg(\1)"),
+    (re.compile(r"\bjson_object\("), "json_build_object("),
+    (re.compile(r"strftime\(([\w.]+), '%Y-%m-%dT%H:%M:%S'\)"), "to_char(\\1, 'YYYY-MM-DD\"T\"HH24:MI:SS')"),
+    (re.compile(r"strftime\(([\w.]+), '%Y-%m-%d'\)"), r"to_char(\1, 'YYYY-MM-DD')"),
+)
+_pg_texts: dict[str, str] = {}
+
+
+def _dialect_sql(sql: str) -> str:
+    """``sql`` for the open database's backend (cached per text)."""
+    if get_db().dialect != "postgres":
+        return sql
+    out = _pg_texts.get(sql)
+    if out is None:
+        out = sql
+        for pat, repl in _PG_REWRITES:
+            out = pat.sub(repl, out)
+        _pg_texts[sql] = out
+    return out
+
+
 def _case_fields(alias: str) -> str:
     return (f"'case_id', c.id, 'case_no', c.case_no, 'stage', {alias}.stage, 'item_code', i.code,"
             " 'item_name', i.name, 'enterprise_uscc', e.uscc, 'enterprise_name', e.name,"
@@ -148,10 +173,10 @@ def _published_select(table: str, where: str) -> str:
 
 
 def _emit_published(cur, table: str, where: str, params: list) -> int:
-    n = cur.execute(
+    n = cur.execute(_dialect_sql(
         _INSERT + f"SELECT department_id, kind, object_type, object_id, payload, created_at,"
         f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
-        " ORDER BY object_id", params).fetchone()[0]
+        " ORDER BY object_id"), params).fetchone()[0]
     if n:
         wake.set()
     return n
@@ -201,10 +226,10 @@ def backfill(cur) -> int:
              _published_select("claim", _missing("claim", "p")),
              _LICENCE_SELECT.format(where=_missing("licence_event", "le")),
              _DECISION_SELECT.format(where=_missing("revocation_request", "q"))]
-    return cur.execute(
+    return cur.execute(_dialect_sql(
         _INSERT + "SELECT department_id, kind, object_type, object_id, payload, created_at, 'skipped'"
         f" FROM ({' UNION ALL '.join(parts)}) q ORDER BY created_at, {_RANK}, object_id,"
-        " department_id").fetchone()[0]
+        " department_id")).fetchone()[0]
 
 
 def backfill_once() -> int:
@@ -597,11 +622,12 @@ def due(now: datetime, batch: int = 20) -> list[tuple[dict, list[dict]]]:
     if not subs:
         return []
     rows = db.dicts(
-        "SELECT e.id, e.department_id, e.kind, e.payload, e.created_at, e.state, e.attempts,"
-        " e.next_attempt_at FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
-        " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)"
-        " QUALIFY row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) <= ?"
-        " ORDER BY e.department_id, e.id", [batch])
+        "SELECT id, department_id, kind, payload, created_at, state, attempts, next_attempt_at"
+        " FROM (SELECT e.id, e.department_id, e.kind, e.payload, e.created_at, e.state, e.attempts,"
+        " e.next_attempt_at, row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) AS n"
+        " FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
+        " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)) q"
+        " WHERE n <= ? ORDER BY department_id, id", [batch])
     out, send, blocked = [], {}, set()
     for r in rows:
         d = r["department_id"]
