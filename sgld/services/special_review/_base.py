@@ -190,7 +190,7 @@ def opinion_label(d: dict) -> str:
     return text
 
 
-# -- case / project -------------------------------------------------------
+# -- helpers --------------------------------------------------------------
 def _has_table(cur, name: str) -> bool:
     return cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                        [name]).fetchone()[0] > 0

@@ -41,7 +41,7 @@ from sgld.services.special_review.documents import _minutes_name, _notice_name
 from sgld.services.special_review.meeting import _follow_up_party, _follow_up_rows, evaluate
 
 
-# -- documents ------------------------------------------------------------
+# -- reading --------------------------------------------------------------
 def _names(cur, *user_ids) -> dict:
     ids = [u for u in user_ids if u is not None]
     if not ids:
@@ -56,7 +56,6 @@ def _chair_label(r: dict) -> str:
     return "报请市政府分管领导主持" if r["city_chair"] else "市行政审批局分管领导主持"
 
 
-# -- reading --------------------------------------------------------------
 def allowed_actions(actor: Actor, review: dict, departments: list[dict]) -> set[str]:
     """What ``actor`` may do on the review now (the page shows these): the
     actions the table allows in this state for the actor's roles, narrowed to
