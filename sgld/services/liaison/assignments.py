@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-import pandas as pd
-
 from db.connection import get_db
 from sgld import audit, clock, settings, workflows
 from sgld import validate as v
@@ -139,19 +137,6 @@ def assignment_todo(r: dict, today: date) -> str:
     return ""
 
 
-def assignments_frame(actor: Actor) -> pd.DataFrame:
-    return assignments_table(my_assignments(actor))
-
-
-def assignments_table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "编号": r["id"], "审查日期": r["review_date"], "审查事项": r["title"], "审查类型": r["kind"],
-        "申请人": r["applicant"] or "", "审查地点": r["place"], "函号": r["letter_no"],
-        "状态": r["state"], "待办": r["todo"], "建议": r["recommendation"] or "",
-    } for r in rows], columns=["编号", "审查日期", "审查事项", "审查类型", "申请人", "审查地点",
-                               "函号", "状态", "待办", "建议"])
-
-
 def save_record(actor: Actor, request_id: int, *, attended: bool, record_text: str | None = None,
                 suggestions: str | None = None, recommendation: str | None = None,
                 applicant_info: str | None = None, absence_reason: str | None = None) -> None:
@@ -273,8 +258,10 @@ def submit_feedback(actor: Actor, request_id: int, summary: str) -> None:
     get_db().write(tx)
 
 
-def department_feedback(actor: Actor) -> pd.DataFrame:
-    """Feedback received from the department's liaisons (leaders: all)."""
+def department_feedback(actor: Actor) -> list[dict]:
+    """Feedback received from the department's liaisons (leaders: all), newest
+    first, each row with the letter's columns (those :func:`get_letter` reads;
+    the page's table: ``ui.liaison_tables.feedback_table``)."""
     require(actor, "supervisor", "leader", "admin", action="查看联络员反馈")
     sql = _LETTER_SQL + " WHERE q.feedback_at IS NOT NULL"
     params: list = []
@@ -283,11 +270,4 @@ def department_feedback(actor: Actor) -> pd.DataFrame:
     if not actor.sees_everything:
         sql += " AND q.department_id = ?"
         params.append(actor.department_id)
-    rows = get_db().dicts(sql + " ORDER BY q.feedback_at DESC", params)
-    return pd.DataFrame([{
-        "编号": r["id"], "反馈时间": r["feedback_at"], "部门": r["department"],
-        "联络员": r["liaison_name"], "审查日期": r["review_date"], "审查事项": r["title"],
-        "申请人": r["applicant"] or "", "建议": r["recommendation"] or "",
-        "报告签字": "已签字" if r["signed_at"] else "未签字", "反馈内容": r["feedback_text"],
-    } for r in rows], columns=["编号", "反馈时间", "部门", "联络员", "审查日期", "审查事项", "申请人",
-                               "建议", "报告签字", "反馈内容"])
+    return get_db().dicts(sql + " ORDER BY q.feedback_at DESC", params)

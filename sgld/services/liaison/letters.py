@@ -339,8 +339,8 @@ _STATE_SQL = (
 
 def letters_overview(actor: Actor) -> pd.DataFrame:
     """Every letter the actor sees as one frame, newest review first: the
-    columns of :func:`letters_table` and ``status`` (dates as ``date``
-    values, as in the rows of :func:`list_letters`)."""
+    columns ``ui.liaison_tables.letters_table`` shows and ``status`` (dates
+    as ``date`` values, as in the rows of :func:`list_letters`)."""
     require(actor, *READERS, action="查看商请函")
     where, params = _scope_sql(actor)
     sql = ("SELECT q.id, q.letter_no, r.title, r.kind, r.applicant, r.review_date, r.place,"
@@ -350,30 +350,6 @@ def letters_overview(actor: Actor) -> pd.DataFrame:
            " q.recommendation" + _LIST_SQL[_LIST_SQL.index(" FROM "):]
            + " WHERE 1=1" + where + " ORDER BY r.review_date DESC, q.id DESC")
     return get_db().frame(sql, [_today(), *params])
-
-
-def letters_frame(actor: Actor, *, state: str | None = None,
-                  department_id: int | None = None) -> pd.DataFrame:
-    return letters_table(list_letters(actor, state=state, department_id=department_id))
-
-
-def letters_table(rows: list[dict] | pd.DataFrame) -> pd.DataFrame:
-    """The table of letters (rows of :func:`list_letters` or the frame of
-    :func:`letters_overview`) with Chinese column labels."""
-    src = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows, columns=_TABLE_SOURCE)
-    out = pd.DataFrame({
-        "编号": src["id"], "函号": src["letter_no"], "审查事项": src["title"], "审查类型": src["kind"],
-        "申请人": src["applicant"].fillna(""), "审查日期": src["review_date"], "审查地点": src["place"],
-        "监管部门": src["department"], "发函时间": src["sent_at"], "状态": src["state"],
-        "联络员": src["liaison_name"].fillna(""), "派员时间": src["dispatched_at"],
-        "按时派员": src["on_time"].map({True: "是", False: "否"}).where(src["dispatched_at"].notna(), ""),
-        "建议": src["recommendation"].fillna(""),
-    })
-    return out.reset_index(drop=True)
-
-
-_TABLE_SOURCE = ["id", "letter_no", "title", "kind", "applicant", "review_date", "place", "department",
-                 "sent_at", "state", "liaison_name", "dispatched_at", "on_time", "recommendation"]
 
 
 def get_letter(actor: Actor, request_id: int) -> dict:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
-
 from db.connection import get_db
 from sgld import audit, clock, policy, workdays, workflows
 from sgld import validate as v
@@ -66,21 +64,6 @@ def list_rectifications(actor: Actor, *, state: str | tuple | None = None) -> li
         states = {state} if isinstance(state, str) else set(state)
         rows = [r for r in rows if r["state"] in states]
     return rows
-
-
-def rectifications_frame(actor: Actor, *, state: str | None = None) -> pd.DataFrame:
-    return rects_table(list_rectifications(actor, state=state))
-
-
-def rects_table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{
-        "编号": r["id"], "状态": r["state"], "整改期限": r["deadline"], "问题": r["problem"],
-        "整改要求": r["requirement"] or "", "涉及硬件设施": "是" if r["hardware"] else "否",
-        "申请人": r["applicant"] or "", "审查事项": r["title"], "部门": r["department"],
-        "联络员": r["liaison_name"], "复查次数": r["checks"], "最近复查": r["last_check"],
-        "关闭时间": r["closed_at"],
-    } for r in rows], columns=["编号", "状态", "整改期限", "问题", "整改要求", "涉及硬件设施", "申请人",
-                               "审查事项", "部门", "联络员", "复查次数", "最近复查", "关闭时间"])
 
 
 def add_rectification(actor: Actor, request_id: int, *, problem: str, deadline,

@@ -4,8 +4,6 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-import pandas as pd
-
 from db.connection import get_db
 from sgld import audit, clock, policy
 from sgld import validate as v
@@ -95,25 +93,6 @@ def list_roster(actor: Actor, *, department_id: int | None = None, on: date | No
         r["dispatchable"] = not d
         r["dispatch_problems"] = d
     return rows
-
-
-def roster_frame(actor: Actor, *, department_id: int | None = None,
-                 on: date | None = None) -> pd.DataFrame:
-    """The roster as a table for the page (Chinese headers, id kept as 编号)."""
-    return roster_table(list_roster(actor, department_id=department_id, on=on))
-
-
-def roster_table(rows: list[dict]) -> pd.DataFrame:
-    cols = ["编号", "姓名", "资格", "不符合原因", "可派员", "人员类别", "到本部门日期", "满2年日期",
-            "部门确认熟悉监管工作", "职务", "系统账号", "联系方式", "状态", "部门"]
-    return pd.DataFrame([{
-        "编号": r["id"], "姓名": r["name"], "资格": "符合" if r["qualified"] else "不符合",
-        "不符合原因": "；".join(r["problems"]), "可派员": "是" if r["dispatchable"] else "否",
-        "人员类别": r["employment_type"], "到本部门日期": r["joined_on"], "满2年日期": r["years_from"],
-        "部门确认熟悉监管工作": "已确认" if r["familiar_confirmed"] else "未确认",
-        "职务": r["position"] or "", "系统账号": r["username"] or "", "联系方式": r["contact"] or "",
-        "状态": "在用" if r["active"] else "停用", "部门": r["department"],
-    } for r in rows], columns=cols)
 
 
 def liaison_accounts(actor: Actor) -> list[dict]:

@@ -214,27 +214,30 @@ def list_reviews(actor: Actor, *, scope: str | None = None, form: str | None = N
 
 
 def list_frame(actor: Actor, **filters) -> pd.DataFrame:
-    """The list as a DataFrame with Chinese headers (``id`` kept for selection);
-    formatted in SQL and fetched column-wise, so thousands of rows stay fast."""
+    """The list as a DataFrame, its values formatted for the page's table in
+    SQL and fetched column-wise, so thousands of rows stay fast: id,
+    review_no, title, status, meeting_at, place, scopes, forms (joined with
+    、), departments, division, project_no, project_name, case_no, outcome,
+    minutes_no, replies (answered/invited, or —), follow_ups (recorded/parties
+    once issued, or —), and for a supervisor or liaison own_attendees and
+    own_opinion.  The Chinese headers: ``ui.review_list.list_table``."""
     require(actor, *ROLES, action="查看专项审查")
     where, params = _filters_sql(actor, **filters)
     notified = ",".join(f"'{x}'" for x in NOTIFIED)
     own_cols = ""
     if _dept_reader(actor):
-        own_cols = (", coalesce(o.attendees, '待回复') AS 本部门参会人员,"
+        own_cols = (", coalesce(o.attendees, '待回复') AS own_attendees,"
                     " CASE WHEN o.deemed THEN '视为同意' ELSE coalesce(o.opinion, '未提交') END"
-                    " AS 本部门意见")
+                    " AS own_opinion")
     sql = (
-        "SELECT r.id, r.review_no AS 编号, r.title AS 审查议题, r.status AS 状态,"
-        " r.meeting_at AS 会议时间, r.place AS 地点,"
-        " array_to_string(r.scopes, '、') AS 审查范围, array_to_string(r.forms, '、') AS 审查形式,"
-        " x.departments AS 参审部门, dv.name AS 发起处室, r.project_no AS 项目编号,"
-        " r.project_name AS 项目名称, r.case_no AS 办件编号, r.outcome AS 审查结论,"
-        " r.minutes_no AS 纪要编号,"
+        "SELECT r.id, r.review_no, r.title, r.status, r.meeting_at, r.place,"
+        " array_to_string(r.scopes, '、') AS scopes, array_to_string(r.forms, '、') AS forms,"
+        " x.departments, dv.name AS division, r.project_no, r.project_name, r.case_no,"
+        " r.outcome, r.minutes_no,"
         f" CASE WHEN r.status IN ({notified}) THEN x.replied || '/' || x.dept_count ELSE '—' END"
-        f" AS 通知回复,"
+        f" AS replies,"
         f" CASE WHEN r.status = '{S_ISSUED}' THEN (SELECT count(*) FROM special_review_follow_up f"
-        f"  WHERE f.review_id = r.id) || '/' || (x.dept_count + 1) ELSE '—' END AS 落实情况{own_cols}"
+        f"  WHERE f.review_id = r.id) || '/' || (x.dept_count + 1) ELSE '—' END AS follow_ups{own_cols}"
         " FROM special_review r JOIN department dv ON dv.id = r.division_id"
         " JOIN (SELECT x.review_id, string_agg(d.name, '、' ORDER BY d.id) AS departments,"
         "       count(x.attendees_at) AS replied, count(*) AS dept_count"
