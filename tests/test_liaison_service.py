@@ -13,7 +13,7 @@ from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.services import liaison as svc
 from sgld.services import org
 from tests.conftest import actor
-from ui.liaison_tables import letters_table
+from ui.liaison_tables import letters_table, statistics_table
 
 REVIEW = dict(kind="现场审查", title="南通测试食品有限公司食品生产许可现场审查",
               place="南通市崇川区测试路1号", purpose="核实生产条件", basis="《食品生产许可管理办法》",
@@ -497,7 +497,7 @@ def test_data_scope_of_lists(db):
     assert {r["department_id"] for r in svc.list_rectifications(actor("supervisor2"))} == {
         dept_id(db, "生态环境局")}
     stats = svc.statistics(actor("supervisor"))
-    assert list(stats["部门"]) == ["市场监管局"]
+    assert list(stats["department"]) == ["市场监管局"]
     assert len(svc.statistics(actor("leader"))) == 9
     for fn in (svc.my_assignments, svc.acknowledge_discipline):
         with pytest.raises(PermissionDenied):
@@ -510,7 +510,7 @@ def test_data_scope_of_lists(db):
 
 
 def test_statistics_match_the_records(db):
-    stats = svc.statistics(actor("leader")).set_index("部门")
+    stats = statistics_table(svc.statistics(actor("leader"))).set_index("部门")
     mk = dept_id(db, "市场监管局")
     got = stats.loc["市场监管局"]
     letters = svc.list_letters(actor("supervisor"))

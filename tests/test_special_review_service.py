@@ -11,6 +11,7 @@ from sgld.documents import text_of
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.services import special_review as sr
 from ui.review_list import LIST_HEADERS, list_table
+from ui.review_stats import STAT_HEADERS
 
 
 def dept(db, name: str) -> int:
@@ -547,11 +548,12 @@ def test_statistics_agree_with_the_list(db, as_user):
     stats = sr.statistics(a)
     for scope in sr.SCOPES:
         n = len(sr.list_reviews(a, scope=scope))
-        row = stats["by_scope"][stats["by_scope"]["审查范围"] == scope]
-        assert (int(row["合计"].iloc[0]) if len(row) else 0) == n
-    assert int(stats["by_status"]["数量"].sum()) == len(sr.list_reviews(a))
+        row = stats["by_scope"][stats["by_scope"]["scope"] == scope]
+        assert (int(row["total"].iloc[0]) if len(row) else 0) == n
+    assert int(stats["by_status"]["count"].sum()) == len(sr.list_reviews(a))
     sup = as_user("supervisor")
-    assert int(sr.statistics(sup)["by_status"]["数量"].sum()) == len(sr.list_reviews(sup))
+    assert int(sr.statistics(sup)["by_status"]["count"].sum()) == len(sr.list_reviews(sup))
+    assert all(set(f.columns) <= set(STAT_HEADERS) for f in stats.values())
 
 
 def test_demo_data_covers_every_state(db, as_user):

@@ -155,4 +155,4 @@ def new_review_form(actor: Actor) -> None:
 
 def reviews_tab(actor: Actor) -> None:
     with action():
-        data_table(svc.list_reviews(actor), key="lz_reviews", file_name="联络员参与的审查")
+        data_table(tables.reviews_table(svc.list_reviews(actor)), key="lz_reviews", file_name="联络员参与的审查")

@@ -272,7 +272,7 @@ def feedback_tab(actor: Actor) -> None:
 
 def statistics_tab(actor: Actor) -> None:
     with action():
-        frame = svc.statistics(actor)
+        frame = tables.statistics_table(svc.statistics(actor))
         data_table(frame, key="lz_stat_table", file_name="联络员工作统计", search=False)
         if len(frame) > 1:
             long = frame.melt(id_vars="部门", value_vars=["收到商请函", "按时派员", "参加审查"],

@@ -71,3 +71,30 @@ def feedback_table(rows: list[dict]) -> pd.DataFrame:
         "报告签字": "已签字" if r["signed_at"] else "未签字", "反馈内容": r["feedback_text"],
     } for r in rows], columns=["编号", "反馈时间", "部门", "联络员", "审查日期", "审查事项", "申请人",
                                "建议", "报告签字", "反馈内容"])
+
+
+# the columns of services.liaison.statistics (STAT_COLUMNS) as the page shows them
+STAT_HEADERS = {"department": "部门", "roster": "名册人数", "qualified": "符合资格", "letters": "收到商请函",
+                "on_time": "按时派员", "on_time_rate": "按时派员率", "overdue": "逾期未派员",
+                "attended": "参加审查", "signed": "报告签字", "feedback": "已反馈", "rects": "整改事项",
+                "rects_open": "整改中", "rects_overdue": "已逾期", "rects_closed": "已整改"}
+
+
+def statistics_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The statistics per department (``statistics``): the rate as a
+    percentage, — while no answer is due."""
+    out = frame.copy()
+    out["on_time_rate"] = out["on_time_rate"].map(lambda x: "—" if pd.isna(x) else f"{x:.0%}")
+    return out.rename(columns=STAT_HEADERS)
+
+
+REVIEW_HEADERS = {"id": "编号", "title": "审查事项", "kind": "审查类型", "applicant": "申请人",
+                  "review_date": "审查日期", "place": "审查地点", "letters": "商请函",
+                  "dispatched": "已派员", "signed": "已签字", "has_report": "审查报告"}
+
+
+def reviews_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The reviews with their letters' progress (``list_reviews``)."""
+    out = frame.copy()
+    out["has_report"] = out["has_report"].map({True: "已起草", False: "未起草"})
+    return out.rename(columns=REVIEW_HEADERS)

@@ -401,15 +401,15 @@ def letter_docx(actor: Actor, request_id: int) -> tuple[str, bytes]:
 
 
 def list_reviews(actor: Actor) -> pd.DataFrame:
-    """Reviews with their letters' progress (bureau and leaders)."""
+    """Reviews with their letters' progress (bureau and leaders): id, title,
+    kind, applicant, review_date, place, letters (not withdrawn), dispatched,
+    signed, has_report.  The Chinese headers: ``ui.liaison_tables.reviews_table``."""
     require(actor, "approver", "leader", "admin", action="查看审查安排")
     return get_db().df(
-        "SELECT r.id AS 编号, r.title AS 审查事项, r.kind AS 审查类型, r.applicant AS 申请人,"
-        " r.review_date AS 审查日期, r.place AS 审查地点,"
-        " count(q.id) FILTER (WHERE q.status <> '已撤回') AS 商请函,"
-        " count(q.id) FILTER (WHERE q.status = '已派员') AS 已派员,"
-        " count(q.signed_at) AS 已签字,"
-        " CASE WHEN r.report_text IS NULL THEN '未起草' ELSE '已起草' END AS 审查报告"
+        "SELECT r.id, r.title, r.kind, r.applicant, r.review_date, r.place,"
+        " count(q.id) FILTER (WHERE q.status <> '已撤回') AS letters,"
+        " count(q.id) FILTER (WHERE q.status = '已派员') AS dispatched,"
+        " count(q.signed_at) AS signed, (r.report_text IS NOT NULL) AS has_report"
         " FROM liaison_review r LEFT JOIN liaison_request q ON q.review_id = r.id"
         " GROUP BY ALL ORDER BY r.review_date DESC, r.id DESC")
 

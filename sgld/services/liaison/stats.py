@@ -14,13 +14,16 @@ from sgld.services.liaison._base import DISCIPLINE_VERSION, DUE_SOON_WORKDAYS, P
 from sgld.services.liaison.roster import qualification_problems
 
 # -- statistics -----------------------------------------------------------
-STAT_COLUMNS = ["部门", "名册人数", "符合资格", "收到商请函", "按时派员", "按时派员率", "逾期未派员",
-                "参加审查", "报告签字", "已反馈", "整改事项", "整改中", "已逾期", "已整改"]
+STAT_COLUMNS = ["department", "roster", "qualified", "letters", "on_time", "on_time_rate", "overdue",
+                "attended", "signed", "feedback", "rects", "rects_open", "rects_overdue", "rects_closed"]
 
 
 def statistics(actor: Actor) -> pd.DataFrame:
-    """Per supervision department: liaisons (qualified today), letters, answered
-    on time, reviews attended, signatures, feedback, rectifications."""
+    """Per supervision department (the columns :data:`STAT_COLUMNS`): liaisons
+    (qualified today), letters, answered on time (``on_time_rate`` a fraction,
+    None while no answer is due), unanswered past the review, reviews
+    attended, signatures, feedback, rectifications.  The Chinese headers:
+    ``ui.liaison_tables.statistics_table``."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看联络员统计")
     only = policy.scope_department(actor)
     today = _today()
@@ -62,7 +65,7 @@ def statistics(actor: Actor) -> pd.DataFrame:
         rc = rects.get(did, (0, 0, 0, 0))
         # the rate counts letters whose answer is due: answered, or unanswered past the review
         due = lt[4] + lt[2]
-        out.append([name, ln[0], ln[1], lt[0], lt[1], f"{lt[1] / due:.0%}" if due else "—",
+        out.append([name, ln[0], ln[1], lt[0], lt[1], lt[1] / due if due else None,
                     lt[2], lt[3], lt[5], lt[6], rc[0], rc[1], rc[2], rc[3]])
     return pd.DataFrame(out, columns=STAT_COLUMNS)
 

@@ -254,7 +254,11 @@ def _week(today: date) -> tuple[date, date]:
 
 
 def statistics(actor: Actor, **filters) -> dict[str, pd.DataFrame]:
-    """分类统计: by scope × outcome, by status, by form, by month."""
+    """分类统计: by scope × outcome (scope, total, agreed, escalated, ongoing,
+    withdrawn), by status, form, outcome and month (status / form / outcome /
+    month, count), and per participating department (department, reviews,
+    disagree, conditional, deemed, absent_no_reason).  The Chinese headers:
+    ``ui.review_stats.STAT_HEADERS``."""
     require(actor, *ROLES, action="查看专项审查统计")
     where, params = _filters_sql(actor, **filters)
     db = get_db()
@@ -262,33 +266,33 @@ def statistics(actor: Actor, **filters) -> dict[str, pd.DataFrame]:
                     " WHEN r.outcome = '报市政府决定' THEN '报市政府决定'"
                     " WHEN r.status = '已撤回' THEN '已撤回' ELSE '进行中' END")
     by_scope = db.df(
-        f"SELECT s.scope AS 审查范围, count(*) AS 合计,"
-        f" count(*) FILTER (WHERE o = '达成一致') AS 达成一致,"
-        f" count(*) FILTER (WHERE o = '报市政府决定') AS 报市政府决定,"
-        f" count(*) FILTER (WHERE o = '进行中') AS 进行中,"
-        f" count(*) FILTER (WHERE o = '已撤回') AS 已撤回"
+        f"SELECT s.scope, count(*) AS total,"
+        f" count(*) FILTER (WHERE o = '达成一致') AS agreed,"
+        f" count(*) FILTER (WHERE o = '报市政府决定') AS escalated,"
+        f" count(*) FILTER (WHERE o = '进行中') AS ongoing,"
+        f" count(*) FILTER (WHERE o = '已撤回') AS withdrawn"
         f" FROM (SELECT unnest(r.scopes) AS scope, {outcome_case} AS o FROM special_review r"
         f" WHERE {where}) s GROUP BY s.scope", params)
     order = {s: i for i, s in enumerate(SCOPES)}
-    by_scope = by_scope.sort_values("审查范围", key=lambda c: c.map(order)).reset_index(drop=True)
-    by_status = db.df(f"SELECT r.status AS 状态, count(*) AS 数量 FROM special_review r"
+    by_scope = by_scope.sort_values("scope", key=lambda c: c.map(order)).reset_index(drop=True)
+    by_status = db.df(f"SELECT r.status, count(*) AS count FROM special_review r"
                       f" WHERE {where} GROUP BY r.status", params)
     sorder = {s: i for i, s in enumerate(STATUSES)}
-    by_status = by_status.sort_values("状态", key=lambda c: c.map(sorder)).reset_index(drop=True)
-    by_form = db.df(f"SELECT f.form AS 审查形式, count(*) AS 数量 FROM (SELECT unnest(r.forms)"
+    by_status = by_status.sort_values("status", key=lambda c: c.map(sorder)).reset_index(drop=True)
+    by_form = db.df(f"SELECT f.form, count(*) AS count FROM (SELECT unnest(r.forms)"
                     f" AS form FROM special_review r WHERE {where}) f GROUP BY f.form", params)
     forder = {s: i for i, s in enumerate(FORMS)}
-    by_form = by_form.sort_values("审查形式", key=lambda c: c.map(forder)).reset_index(drop=True)
-    by_outcome = db.df(f"SELECT {outcome_case} AS 审查结论, count(*) AS 数量 FROM special_review r"
+    by_form = by_form.sort_values("form", key=lambda c: c.map(forder)).reset_index(drop=True)
+    by_outcome = db.df(f"SELECT {outcome_case} AS outcome, count(*) AS count FROM special_review r"
                        f" WHERE {where} GROUP BY 1 ORDER BY 2 DESC", params)
-    by_month = db.df(f"SELECT strftime(r.meeting_at, '%Y-%m') AS 月份, count(*) AS 数量"
+    by_month = db.df(f"SELECT strftime(r.meeting_at, '%Y-%m') AS month, count(*) AS count"
                      f" FROM special_review r WHERE {where} GROUP BY 1 ORDER BY 1", params)
     deemed = db.df(
-        f"SELECT d.name AS 部门, count(*) AS 参审次数,"
-        f" count(*) FILTER (WHERE x.opinion = '不同意') AS 不同意,"
-        f" count(*) FILTER (WHERE x.opinion = '有条件同意') AS 有条件同意,"
-        f" count(*) FILTER (WHERE x.deemed) AS 视为同意,"
-        f" count(*) FILTER (WHERE x.attendance = '无故缺席') AS 无故缺席"
+        f"SELECT d.name AS department, count(*) AS reviews,"
+        f" count(*) FILTER (WHERE x.opinion = '不同意') AS disagree,"
+        f" count(*) FILTER (WHERE x.opinion = '有条件同意') AS conditional,"
+        f" count(*) FILTER (WHERE x.deemed) AS deemed,"
+        f" count(*) FILTER (WHERE x.attendance = '无故缺席') AS absent_no_reason"
         f" FROM special_review r JOIN special_review_department x ON x.review_id = r.id"
         f" JOIN department d ON d.id = x.department_id WHERE {where} AND r.status IN"
         f" ({','.join('?' * len(NOTIFIED))}) GROUP BY d.name ORDER BY 2 DESC, 1",
