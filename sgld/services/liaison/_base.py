@@ -11,36 +11,18 @@ from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.security import Actor
 
 PAGE = "liaison"
-
-
 LETTER_TITLE = "商请监管部门派出联络员参与审核工作的函"
 
-
 EMPLOYMENT_TYPES = ("在职公务员", "参照公务员法管理人员", "事业单位人员", "其他")
-
-
 ALLOWED_EMPLOYMENT = frozenset(EMPLOYMENT_TYPES[:3])
-
-
 MIN_YEARS = 2
-
-
 KINDS = ("现场审查", "联合审查", "专项审查")
-
-
 RECOMMENDATIONS = ("建议通过", "建议整改后通过", "建议不予通过")
-
-
 CHECK_RESULTS = ("已整改", "未整改")
-
-
 DUE_SOON_WORKDAYS = 3
-
 
 # 附件3 五、工作纪律 — shown on the first assignment and acknowledged.
 DISCIPLINE_VERSION = 1
-
-
 DISCIPLINE = (
     "（一）依法行政，严格执行法律、法规和规章制度。",
     "（二）恪尽职守，不推诿、扯皮、拖沓、应付，按时完成工作任务，实事求是反映实地核查情况，保守秘密。",
@@ -48,22 +30,17 @@ DISCIPLINE = (
     "不索取、收受行政相对人的红包、礼金、礼品和有价证券等。",
     "（四）谦虚谨慎、礼貌待人，自觉维护本部门良好形象。",
 )
-
-
 DUTIES = (
     "（一）参加审查并提出建议，做好审查记录。",
     "（二）协助做好现场审查情况报告的整理，并在相应文书上签字。",
     "（三）根据监管工作需要，了解和掌握申请人的基本情况，为监管提供保障。",
     "（四）督促申请人对审查中提出的问题按规定时间进行整改，并对整改情况进行检查（涉及硬件设施整改的需赴现场检查）。",
 )
-
-
 CONDITIONS = (
     "（一）本部门在职公务员、在职参照公务员法管理人员或事业单位人员；",
     "（二）熟悉本部门监管工作要求，具有一定的组织协调能力；",
     "（三）从事本部门工作2年以上。",
 )
-
 
 READERS = ("admin", "leader", "approver", "supervisor", "liaison")
 

@@ -11,77 +11,36 @@ from sgld.security import ROLES, Actor, require
 # -- vocabularies ---------------------------------------------------------
 SCOPES = ("国家安全", "生态环境保护", "安全生产", "重大生产力布局", "战略性资源开发",
           "重大公共利益", "其他需要集体研究的重要事项")
-
-
 FORMS = ("专题会议", "专家评审", "现场检查")
-
-
 DEFAULT_FORM = "专题会议"
 
-
 S_PENDING, S_RETURNED, S_WITHDRAWN = "待审察", "已退回", "已撤回"
-
-
 S_NOTIFIED, S_HELD = "已通知", "已召开"
-
-
 S_AGREED, S_ESCALATED, S_DECIDED, S_ISSUED = "已达成一致", "待市政府决定", "市政府已决定", "纪要已印发"
-
-
 STATUSES = (S_PENDING, S_RETURNED, S_WITHDRAWN, S_NOTIFIED, S_HELD, S_AGREED, S_ESCALATED,
             S_DECIDED, S_ISSUED)
-
-
 # statuses in which the notice has gone out (participating departments see the review)
 NOTIFIED = (S_NOTIFIED, S_HELD, S_AGREED, S_ESCALATED, S_DECIDED, S_ISSUED)
-
-
 CONCLUDED = (S_AGREED, S_DECIDED, S_ISSUED)
 
-
 PRESENT, ABSENT_REASON, ABSENT_NO_REASON = "出席", "缺席（有理由）", "无故缺席"
-
-
 ATTENDANCE = (PRESENT, ABSENT_REASON, ABSENT_NO_REASON)
-
-
 AGREE, DISAGREE, CONDITIONAL = "同意", "不同意", "有条件同意"
-
-
 OPINIONS = (AGREE, DISAGREE, CONDITIONAL)
-
-
 GOV_DECISIONS = (AGREE, DISAGREE, CONDITIONAL)
-
-
 B_MEETING, B_WRITTEN, B_DEEMED = "会上发表", "书面意见", "视为同意"
-
-
 DEEMED_ABSENT = "无故缺席"
-
-
 DEEMED_SILENT = "出席会议未发表不同意见"
-
-
 OUTCOME_AGREED, OUTCOME_ESCALATED = "达成一致", "报市政府决定"
-
-
 # 附件2 五: the bureau 办理有关审批手续, each department 做好监管工作
 FOLLOW_APPROVAL, FOLLOW_SUPERVISION = "办理审批手续", "做好监管工作"
-
 
 DEEMED_RULE = ("参加专项审查的人员要能够代表本部门意见，对无故缺席或出席会议未发表不同意见的，"
                "均视为所在部门同意该项目。")
 
-
 PARTICIPANT_KINDS = ("supervision", "licensing")
-
-
 MINUTES_OWNER = "special_review_minutes"
-
-
 WORKFLOW = workflows.SPECIAL_REVIEW  # the states and transitions (sgld/workflows.py)
-
 
 _COLS = ("id, review_no, title, case_id, case_no, project_no, project_name, scopes, forms,"
          " background, matters, meeting_at, place, major, city_chair, invited_units, status,"
@@ -90,8 +49,6 @@ _COLS = ("id, review_no, title, case_id, case_no, project_no, project_name, scop
          " meeting_by, meeting_recorded_at, outcome, conclusion, concluded_by, concluded_at,"
          " gov_decision, gov_decision_text, gov_decided_on, gov_decision_by, gov_recorded_at,"
          " minutes_no, minutes_attachment_id, minutes_issued_by, minutes_issued_at, updated_at")
-
-
 _COL_NAMES = [c.strip() for c in _COLS.split(",")]
 
 
@@ -190,7 +147,7 @@ def opinion_label(d: dict) -> str:
     return text
 
 
-# -- helpers --------------------------------------------------------------
+# -- case / project -------------------------------------------------------
 def _has_table(cur, name: str) -> bool:
     return cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
                        [name]).fetchone()[0] > 0
