@@ -35,7 +35,6 @@ classified by item; their figures say so.
 """
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -43,7 +42,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-import chinese_calendar
 import numpy as np
 import pandas as pd
 
@@ -52,6 +50,7 @@ from sgld import audit, clock, policy, workdays
 from sgld.errors import ValidationError
 from sgld.reminders import Reminder, collect
 from sgld.security import Actor, require
+from sgld.workdays import _cal_cache, calendar_frame, shift_months  # noqa: F401 - re-exported
 
 VIEWERS = ("admin", "leader", "approver", "supervisor")
 PERIODS = ("近30天", "本月", "本季度", "本年", "近12个月", "自定义")
@@ -65,13 +64,6 @@ NO_CATEGORY = "（不按事项分类统计）"
 BASIS = ("上期", "上月同期", "上季度同期", "去年同期")
 PRESET_BASIS = {"本月": "上月同期", "本季度": "上季度同期", "本年": "去年同期"}
 _BASIS_MONTHS = {"上月同期": 1, "上季度同期": 3, "去年同期": 12}
-
-
-def shift_months(d: date, months: int) -> date:
-    """``d`` moved by whole months, the day kept (clamped to the month's end:
-    2024-02-29 a year back is 2023-02-28)."""
-    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
-    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,8 @@ class Filters:
         before (``basis``), or the period of the same length just before."""
         months = _BASIS_MONTHS.get(self.basis)
         if months:
-            return shift_months(self.date_from, -months), shift_months(self.date_to, -months)
+            return (workdays.shift_months(self.date_from, -months),
+                    workdays.shift_months(self.date_to, -months))
         end = self.date_from - timedelta(days=1)
         return end - timedelta(days=self.days - 1), end
 
@@ -114,7 +107,7 @@ def period_range(preset: str, today: date | None = None) -> tuple[date, date]:
     if preset == "本年":
         return date(today.year, 1, 1), today
     if preset == "近12个月":  # the twelve months ending today (not the calendar months)
-        return shift_months(today, -12) + timedelta(days=1), today
+        return workdays.shift_months(today, -12) + timedelta(days=1), today
     raise ValidationError(f"统计期间“{preset}”无效。")
 
 
@@ -154,45 +147,6 @@ def filter_options(actor: Actor) -> dict:
     cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
     return {"departments": depts, "categories": cats, "periods": list(PERIODS),
             "locked_department": locked}
-
-
-# -- the working-day calendar as a table ---------------------------------------
-_cal_lock = threading.Lock()
-_cal_cache: dict = {}
-
-
-def calendar_span(f: Filters, today: date) -> tuple[date, date]:
-    """First and last day of the calendar the figures of ``f`` join
-    (:func:`calendar_frame` of the same dates): whole years covering the
-    period, the previous one and today."""
-    return date(min(f.previous[0], today).year, 1, 1), date(max(today, f.date_to).year, 12, 31)
-
-
-def calendar_frame(first: date, last: date) -> pd.DataFrame:
-    """day, wd_no: wd_no counts the working days up to and including ``day``,
-    so the working days after ``a`` up to ``b`` are ``wd_no(b) - wd_no(a)``
-    (= :func:`sgld.workdays.workdays_between`).  Whole years, kept while the
-    admin's calendar overrides stay the same."""
-    y0, y1 = first.year, last.year
-    overrides = workdays._overrides()
-    with _cal_lock:
-        hit = _cal_cache.get((y0, y1))
-        if hit and hit[0] == overrides:
-            return hit[1]
-    days = pd.date_range(date(y0, 1, 1), date(y1, 12, 31), freq="D")
-    # the same rule as sgld.workdays.is_workday, vectorised: the admin's
-    # overrides, else the official calendar, else Monday–Friday
-    flags = pd.Series(days.day_of_week < 5, index=days.date)
-    for known, value in ((chinese_calendar.holidays, False), (chinese_calendar.workdays, True)):
-        hits = [d for d in known if date(y0, 1, 1) <= d <= date(y1, 12, 31)]
-        flags.loc[hits] = value
-    for d, value in overrides.items():
-        if d in flags.index:
-            flags.loc[d] = bool(value)
-    frame = pd.DataFrame({"day": days.date, "wd_no": flags.cumsum().to_numpy().astype("int64")})
-    with _cal_lock:
-        _cal_cache[(y0, y1)] = (dict(overrides), frame)
-    return frame
 
 
 # -- query building -----------------------------------------------------------
@@ -978,7 +932,7 @@ def partial_months_note(f: Filters) -> str | None:
     parts = []
     if f.date_from.day != 1:
         parts.append(f"{f.date_from.year}年{f.date_from.month}月自 {f.date_from:%m-%d} 起计")
-    end_of_month = shift_months(f.date_to.replace(day=1), 1) - timedelta(days=1)
+    end_of_month = workdays.shift_months(f.date_to.replace(day=1), 1) - timedelta(days=1)
     if f.date_to != end_of_month:
         parts.append(f"{f.date_to.year}年{f.date_to.month}月只计至 {f.date_to:%m-%d}")
     return "；".join(parts) + "，不是整月。" if parts else None
@@ -1119,7 +1073,7 @@ def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     dept = scope_department(actor, filters.department_id)
     f = dataclasses.replace(filters, department_id=dept)
     today = clock.today()
-    cal = calendar_frame(*calendar_span(f, today))
+    cal = workdays.calendar_frame(*workdays.calendar_span(f.previous[0], f.date_to, today))
     db = get_db()
     scope = None
     if dept:
