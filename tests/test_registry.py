@@ -12,14 +12,17 @@ from ui import registry as ui_registry
 
 
 def _defining(package, prefix: str, name: str) -> list:
-    """(module, function) of every module of ``package`` that defines ``name`` itself."""
+    """(module, function) of every module of ``package`` that defines ``name``
+    itself (a package: in one of its own sub-modules, re-exported)."""
     out = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if not info.name.startswith(prefix):
             continue
         mod = importlib.import_module(f"{package.__name__}.{info.name}")
         fn = getattr(mod, name, None)
-        if callable(fn) and getattr(fn, "__module__", None) == mod.__name__:
+        where = getattr(fn, "__module__", None) or ""
+        if callable(fn) and (where == mod.__name__
+                             or (info.ispkg and where.startswith(mod.__name__ + "."))):
             out.append(fn)
     return out
 
