@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 import pandas as pd
 
 from sgld import policy
-from sgld.services.dashboard.model import Figure, Filters, Headline
+from sgld.services.dashboard.model import NO_CATEGORY, Figure, Filters, Headline
 
 Queries = dict[str, tuple[str, list]]
 
@@ -125,7 +125,7 @@ class ShapeContext:
     @property
     def no_cat(self) -> str | None:
         """The note of a figure the category filter does not apply to."""
-        return "（不按事项分类统计）" if self.f.category else None
+        return NO_CATEGORY if self.f.category else None
 
     def dept(self, d) -> str:
         return self.names.get(d, str(d))
