@@ -9,6 +9,7 @@ from sgld import clock
 from sgld.services import enterprises, inspection, penalty
 from ui import background, revocation_dept
 from ui.auth import page_guard
+from ui.penalties import DETAIL_LABELS
 from ui.widgets import (
     action,
     badge,
@@ -228,7 +229,7 @@ def penalty_detail(pid: int) -> None:
         return
     with st.container(border=True):
         st.markdown(f"#### 行政处罚 {md_text(p['decision_no'])}")
-        rows = [(label, p.get(k)) for k, label in penalty.DETAIL_LABELS.items()]
+        rows = [(label, p.get(k)) for k, label in DETAIL_LABELS.items()]
         show_table(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
                      hide_index=True, width="stretch")
         if p["enterprise_id"]:
