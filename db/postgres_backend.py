@@ -115,6 +115,9 @@ def _pg_type(series) -> str:
         return "VARCHAR"
     from datetime import date, datetime
     v = sample.iloc[0]
+    if isinstance(v, (list, tuple)):
+        inner = next((x for x in v if x is not None), "")
+        return "BIGINT[]" if isinstance(inner, int) and not isinstance(inner, bool) else "VARCHAR[]"
     if isinstance(v, bool):
         return "BOOLEAN"
     if isinstance(v, int):
@@ -150,9 +153,15 @@ def _arrow_pg_type(t) -> str:
 
 def frame_rows(frame) -> Iterator[tuple]:
     """The rows of a DataFrame as tuples of Python values (NULL for NaN/NaT)."""
+    import pandas as pd
     cols = []
     for name in frame.columns:
         col = frame[name]
+        if pd.api.types.is_float_dtype(col.dtype):
+            # integer columns with NULLs are floats in pandas: "9798.0" is no INTEGER
+            vals = col.dropna()
+            if len(vals) and (vals == vals.round()).all() and vals.abs().max() < 2**53:
+                col = col.astype("Int64")
         cols.append(col.astype(object).where(col.notna(), None).tolist())
     return zip(*cols)
 

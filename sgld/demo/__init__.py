@@ -13,8 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import duckdb
+from typing import Any
 
 from db.connection import get_db
 from sgld import audit, clock, followup
@@ -24,7 +23,7 @@ DEMO_PASSWORD = "Sgld@2026"
 
 @dataclass
 class DemoContext:
-    cur: duckdb.DuckDBPyConnection  # the cursor of the loading transaction
+    cur: Any  # the cursor of the loading transaction (DuckDB, or db.postgres_backend.PgCursor)
     scale: int
     rng: random.Random
     now: datetime
@@ -35,6 +34,10 @@ class DemoContext:
         """Bulk insert a DataFrame whose columns match ``table``'s column names."""
         if len(frame) == 0:
             return 0
+        if getattr(self.cur, "dialect", None) == "postgres":  # straight into the table
+            self.cur.copy_frame(table, frame)
+            self.counts[table] = self.counts.get(table, 0) + len(frame)
+            return len(frame)
         name = f"_demo_{table}"
         # DuckDB 2 refuses register() while an earlier result is unfetched
         self.cur.execute("SELECT 1").fetchall()

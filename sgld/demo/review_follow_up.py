@@ -39,7 +39,7 @@ def load(ctx: DemoContext) -> None:
             "SELECT u.id, u.department_id, r.role FROM app_user u JOIN user_role r"
             " ON r.user_id = u.id WHERE r.role IN ('approver', 'supervisor') ORDER BY u.id").fetchall():
         people.setdefault((dept, role), uid)
-    parts = dict(cur.execute("SELECT review_id, list(department_id) FROM special_review_department"
+    parts = dict(cur.execute("SELECT review_id, array_agg(department_id) FROM special_review_department"
                              " GROUP BY review_id").fetchall())
     rng = ctx.rng
     rows = []
