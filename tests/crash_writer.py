@@ -9,18 +9,19 @@ import threading
 from datetime import datetime, timedelta
 
 from sgld.services import inspection, penalty
+from sgld.services.penalty import pipeline
 from sgld.services.accounts import actor_by_username
 
 
 def main(csv_path: str, uscc_code: str) -> None:
     sup = actor_by_username("supervisor")
-    store = penalty._store_stage
+    store = pipeline._store_stage  # looked up there by the import
 
     def stored(*args):
         result = store(*args)
         print("IMPORT_BATCH", flush=True)
         return result
-    penalty._store_stage = stored
+    pipeline._store_stage = stored
 
     def importer():
         print("IMPORT_START", flush=True)
