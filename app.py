@@ -31,11 +31,12 @@ actor = auth.current_actor()  # before st.navigation: shows the login form or st
 
 @st.cache_resource
 def _maintenance() -> bool:
-    """Once per server process: scheduled penalty sync, backup requests from the
-    command line and the daily backup."""
-    from sgld import backup, startup
-    startup.start_background()  # scheduled penalty extraction
-    return backup.start_maintenance()
+    """Once per server process: scheduled penalty sync, webhook delivery,
+    backup requests from the command line and the daily backup (in the
+    process that leads, sgld/leader.py)."""
+    from sgld import startup
+    startup.start_background()
+    return True
 
 
 _maintenance()
