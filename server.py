@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
+from sgld import startup
 from web import api, files, session, tcp
 
 # app.py declares every page with st.navigation.  Until some run in this
@@ -19,6 +20,15 @@ from web import api, files, session, tcp
 # in on a bookmarked page (/联络员) showed that page with no sidebar, no
 # navigation and no 退出登录 until someone opened /.  Declare the mode at start.
 PagesManager.uses_pages_directory = False
+
+# Migrations, a first demo start's data and the event feed's backfill, before
+# the first request: that may be an API call (a department system pulling
+# /events), not a page, and a feed pulled before its backfill would later
+# gain older events behind the client's cursor.
+try:
+    startup.ensure_ready()
+except Exception as exc:  # noqa: BLE001 - any reason the database cannot open stops the start
+    startup.refuse(exc)
 
 tcp.install()  # TCP_NODELAY on every connection (web/tcp.py: ~40 ms per kept-alive request)
 

@@ -105,7 +105,7 @@ def main() -> int:
     queue = list(ids)
     payload = {d: {"attendance": sr.PRESENT, "attendees": "某某", "opinion": None} for d in depts}
     report("record_meeting", timed(lambda: sr.record_meeting(
-        approver, queue.pop(), held_on=clock.today(), chair="分管领导", presentation="说明",
+        approver, queue.pop(), held_on=clock.today(), chair="市行政审批局分管领导王某", presentation="说明",
         departments=payload), r))
     queue = list(ids)
     report("conclude", timed(lambda: sr.conclude(approver, queue.pop(), "同意。"), r))

@@ -60,16 +60,32 @@ def department_sql(actor: Actor, column: str, requested: int | None = None, *,
     return f"{prefix}{column} = ?", [int(dept)]
 
 
+# The enterprises a department supervises: those it has inspected, and those
+# with a case or licence of an item it supervises (``item_department``) —
+# (table, join, condition on the department) per source, for both forms below.
+_ENTERPRISE_SOURCES = (
+    ("inspection", "", "s.department_id = ?"),
+    ("approval_case", " JOIN item_department x ON x.item_id = s.item_id", "x.department_id = ?"),
+    ("licence", " JOIN item_department x ON x.item_id = s.item_id", "x.department_id = ?"),
+)
+
+
 def enterprise_sql(department_id: int) -> tuple[str, list]:
     """A subquery of the ids of the enterprises ``department_id`` supervises
     (the ``item_department`` of the enterprise's cases or licences) or has
-    inspected."""
-    parts = ["SELECT enterprise_id FROM inspection WHERE department_id = ?",
-             "SELECT c.enterprise_id FROM approval_case c JOIN item_department d"
-             " ON d.item_id = c.item_id WHERE d.department_id = ?",
-             "SELECT l.enterprise_id FROM licence l JOIN item_department d"
-             " ON d.item_id = l.item_id WHERE d.department_id = ?"]
-    return " UNION ".join(parts), [department_id] * 3
+    inspected: for filtering many rows at once."""
+    parts = [f"SELECT s.enterprise_id FROM {table} s{join} WHERE {cond}"
+             for table, join, cond in _ENTERPRISE_SOURCES]
+    return " UNION ".join(parts), [department_id] * len(parts)
+
+
+def enterprise_exists(column: str, department_id: int) -> tuple[str, list]:
+    """The rule of :func:`enterprise_sql` as a condition on ``column``
+    (EXISTS per source): checked from a few given enterprises outward rather
+    than building the department's whole scope."""
+    parts = [f"EXISTS (SELECT 1 FROM {table} s{join} WHERE s.enterprise_id = {column} AND {cond})"
+             for table, join, cond in _ENTERPRISE_SOURCES]
+    return "(" + " OR ".join(parts) + ")", [department_id] * len(parts)
 
 
 def enterprise_filter(actor: Actor, column: str, *, prefix: str = " AND ") -> tuple[str, list]:

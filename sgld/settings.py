@@ -62,7 +62,7 @@ SPEC: dict[str, tuple[str, str]] = {
     "WEBHOOK_BACKOFF_MAX_SECONDS": ("300", "事件推送重试等待的上限（秒）"),
     "WEBHOOK_POLL_SECONDS": ("10", "事件推送投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理"),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
-    # liaison letters (issue 5; sgld/services/liaison.py)
+    # liaison letters (issue 5; sgld/services/liaison/letters.py)
     "LIAISON_LETTER_PREFIX": ("通审批联函", "联络员商请函编号的前缀"),
     # inbound API (issue 17; see docs/api.md and web/api/)
     "API_KEY": ("", "接口客户端密钥的派生主密钥（至少 32 个字符，不得存入数据库）；为空则由登录 Cookie 密钥派生"),

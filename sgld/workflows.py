@@ -2,8 +2,8 @@
 
 A :class:`Workflow` lists its states (the value stored in the record's
 status column, or — for the liaison assignment — derived from its
-timestamps, see ``services.liaison.assignment_state``) and its transitions:
-``Transition(action, from_states, to_state, roles, label)``.  ``to_state``
+timestamps, see ``services.liaison.assignments.assignment_state``) and its
+transitions: ``Transition(action, from_states, to_state, roles, label)``.  ``to_state``
 None means the action is allowed there but leaves the state as it is (a
 correction, a signature, an opinion).  One action may have several rows:
 disjoint ``from_states`` (the row of the current state decides where it

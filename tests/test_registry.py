@@ -12,12 +12,16 @@ from ui import registry as ui_registry
 
 
 def _defining(package, prefix: str, name: str) -> list:
-    """(module, function) of every module of ``package`` that defines ``name`` itself."""
+    """(module, function) of every module of ``package`` that defines ``name`` itself,
+    in module order; a sub-package's modules (``special_review.queries``) in its place."""
     out = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if not info.name.startswith(prefix):
             continue
         mod = importlib.import_module(f"{package.__name__}.{info.name}")
+        if info.ispkg:
+            out += _defining(mod, "", name)
+            continue
         fn = getattr(mod, name, None)
         if callable(fn) and getattr(fn, "__module__", None) == mod.__name__:
             out.append(fn)

@@ -10,6 +10,8 @@ from sgld import clock
 from sgld.documents import text_of
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
 from sgld.services import special_review as sr
+from ui.review_list import LIST_HEADERS, list_table
+from ui.review_stats import STAT_HEADERS
 
 
 def dept(db, name: str) -> int:
@@ -546,11 +548,12 @@ def test_statistics_agree_with_the_list(db, as_user):
     stats = sr.statistics(a)
     for scope in sr.SCOPES:
         n = len(sr.list_reviews(a, scope=scope))
-        row = stats["by_scope"][stats["by_scope"]["审查范围"] == scope]
-        assert (int(row["合计"].iloc[0]) if len(row) else 0) == n
-    assert int(stats["by_status"]["数量"].sum()) == len(sr.list_reviews(a))
+        row = stats["by_scope"][stats["by_scope"]["scope"] == scope]
+        assert (int(row["total"].iloc[0]) if len(row) else 0) == n
+    assert int(stats["by_status"]["count"].sum()) == len(sr.list_reviews(a))
     sup = as_user("supervisor")
-    assert int(sr.statistics(sup)["by_status"]["数量"].sum()) == len(sr.list_reviews(sup))
+    assert int(sr.statistics(sup)["by_status"]["count"].sum()) == len(sr.list_reviews(sup))
+    assert all(set(f.columns) <= set(STAT_HEADERS) for f in stats.values())
 
 
 def test_demo_data_covers_every_state(db, as_user):
@@ -569,9 +572,10 @@ def test_demo_data_covers_every_state(db, as_user):
 
 
 def test_list_frame_headers_with_and_without_rows(db, as_user):
-    empty = sr.list_frame(as_user("approver"), text="没有这样的关键字zz")
+    empty = list_table(sr.list_frame(as_user("approver"), text="没有这样的关键字zz"))
     assert empty.empty and {"编号", "审查议题", "状态", "通知回复"} <= set(empty.columns)
-    sup = sr.list_frame(as_user("supervisor"))
+    sup = list_table(sr.list_frame(as_user("supervisor")))
+    assert set(sup.columns) - {"id"} <= set(LIST_HEADERS.values())  # every column has its header
     assert len(sup) and {"本部门参会人员", "本部门意见"} <= set(sup.columns)
     assert set(sup["本部门意见"]) <= {*sr.OPINIONS, "视为同意", "未提交"}
 
@@ -722,7 +726,7 @@ def test_follow_up_is_a_to_do_until_recorded(db, as_user):
     row = db.one("SELECT before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
                  " AND object_id = ? ORDER BY id DESC LIMIT 1", [str(rid)])
     assert "已核发批准文件。" in row[0] and "推送监管部门" in row[1]
-    assert sr.list_frame(ap, text=sr.get_review(ap, rid)["review_no"])["落实情况"].iloc[0] == "2/3"
+    assert sr.list_frame(ap, text=sr.get_review(ap, rid)["review_no"])["follow_ups"].iloc[0] == "2/3"
 
 
 def test_follow_up_refusals_change_nothing(db, as_user):

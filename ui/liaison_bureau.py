@@ -10,6 +10,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
+from ui import liaison_tables as tables
 from ui.liaison_common import PICK_LIMIT, done, form_key, letter_detail, letter_label, pick, renew
 from ui.widgets import action, data_table
 
@@ -41,7 +42,7 @@ def letters_tab(actor: Actor) -> None:
         shown = letters
     else:
         shown = letters[dispatched if choice == "已派员" else state == choice]
-    frame, _ = data_table(svc.letters_table(shown), key="lz_bur_letters", file_name="商请函")
+    frame, _ = data_table(tables.letters_table(shown), key="lz_bur_letters", file_name="商请函")
     st.divider()
     # the drop-down needs rows only for what it lists, and the open letter
     offered = shown[shown["id"].isin(frame["编号"])]
@@ -154,4 +155,4 @@ def new_review_form(actor: Actor) -> None:
 
 def reviews_tab(actor: Actor) -> None:
     with action():
-        data_table(svc.list_reviews(actor), key="lz_reviews", file_name="联络员参与的审查")
+        data_table(tables.reviews_table(svc.list_reviews(actor)), key="lz_reviews", file_name="联络员参与的审查")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from sgld.security import Actor
 from sgld.services import liaison as svc
+from ui import liaison_tables as tables
 from ui.widgets import action, data_table, file_link, md_text, plot_chart, reset_selections, status_text
 
 STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
@@ -211,7 +212,7 @@ def rectifications_tab(actor: Actor) -> None:
             else choice)
     with action():
         rows = svc.list_rectifications(actor, state=filt)
-        shown, _ = data_table(svc.rects_table(rows), key="lz_rect_table", file_name="整改事项")
+        shown, _ = data_table(tables.rects_table(rows), key="lz_rect_table", file_name="整改事项")
         st.divider()
         # the label names the item, not its state or deadline (a check changes them)
         x = pick("查看整改事项", rows,
@@ -258,7 +259,7 @@ def check_form(actor: Actor, x: dict) -> None:
 
 def feedback_tab(actor: Actor) -> None:
     with action():
-        frame = svc.department_feedback(actor)
+        frame = tables.feedback_table(svc.department_feedback(actor))
         data_table(frame, key="lz_fb_table", file_name="联络员反馈", hide=["反馈内容"])
         if frame.empty:
             return
@@ -271,7 +272,7 @@ def feedback_tab(actor: Actor) -> None:
 
 def statistics_tab(actor: Actor) -> None:
     with action():
-        frame = svc.statistics(actor)
+        frame = tables.statistics_table(svc.statistics(actor))
         data_table(frame, key="lz_stat_table", file_name="联络员工作统计", search=False)
         if len(frame) > 1:
             long = frame.melt(id_vars="部门", value_vars=["收到商请函", "按时派员", "参加审查"],

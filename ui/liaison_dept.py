@@ -9,6 +9,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
+from ui import liaison_tables as tables
 from ui.liaison_common import done, form_key, letter_detail, letter_label, pick, renew
 from ui.widgets import action, data_table, md_text, show_table
 
@@ -36,7 +37,7 @@ def letters_tab(actor: Actor) -> None:
                             else r["status"] == "已派员")]
     if choice == "待派员":  # the most urgent first
         shown = sorted(shown, key=lambda r: (r["review_date"], r["id"]))
-    frame, _ = data_table(svc.letters_table(shown), key="lz_dept_letters", file_name="商请函")
+    frame, _ = data_table(tables.letters_table(shown), key="lz_dept_letters", file_name="商请函")
     st.divider()
     d = pick("选择商请函", shown, letter_label, key="lz_dept_pick", frame=frame, pool=rows)
     if d is None:
@@ -63,7 +64,7 @@ def dispatch_form(actor: Actor, d: dict) -> None:
     st.caption(f"按审查日 {d['review_date']:%Y-%m-%d} 核验资格：本部门名册 {len(cands)} 人，"
                f"可派出 {len(ok)} 人。")
     with st.expander("名册资格核验（审查日）", expanded=not ok):
-        show_table(svc.roster_table(cands)[["姓名", "人员类别", "到本部门日期", "满2年日期", "资格",
+        show_table(tables.roster_table(cands)[["姓名", "人员类别", "到本部门日期", "满2年日期", "资格",
                                               "可派员", "不符合原因"]],
                      hide_index=True, width="stretch")
     if not ok:
@@ -102,7 +103,7 @@ def roster_tab(actor: Actor) -> None:
                "本部门在职公务员、在职参照公务员法管理人员或事业单位人员；熟悉本部门监管工作要求，"
                "具有一定的组织协调能力（由部门确认）；从事本部门工作 2 年以上。")
     own_only = not (actor.sees_everything or actor.has("approver"))
-    data_table(svc.roster_table(rows), key="lz_roster", file_name="联络员名册",
+    data_table(tables.roster_table(rows), key="lz_roster", file_name="联络员名册",
                hide=["编号", "部门"] if own_only else ["编号"],
                column_config={"不符合原因": st.column_config.TextColumn(width="large")})
     if not actor.has("supervisor"):

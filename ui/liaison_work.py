@@ -9,6 +9,7 @@ import streamlit as st
 from sgld import clock
 from sgld.security import Actor
 from sgld.services import liaison as svc
+from ui import liaison_tables as tables
 from ui.liaison_common import (
     done,
     enterprise_box,
@@ -69,7 +70,7 @@ def assignments_tab(actor: Actor) -> None:
     if not chosen:
         st.caption(f"没有“{md_text(show)}”的任务，下面列出全部任务。")
     every, rows = rows, chosen or rows
-    data_table(svc.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
+    data_table(tables.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
     st.divider()
     order = sorted(rows, key=lambda r: (r["todo"] == "", r["review_date"] != clock.today(),
                                         abs((r["review_date"] - clock.today()).days)))

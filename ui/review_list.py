@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pandas as pd
 import streamlit as st
 
 from sgld import clock
@@ -18,6 +19,18 @@ TAB = "review_tab"
 TAB_NEXT = "review_tab_next"
 ALL = "全部"
 PERIODS = ["全部", "即将召开", "本周", "本月", "已过会议日期"]
+# the columns of sr.list_frame as the table (and its .xlsx) shows them; id kept for selection
+LIST_HEADERS = {"review_no": "编号", "title": "审查议题", "status": "状态", "meeting_at": "会议时间",
+                "place": "地点", "scopes": "审查范围", "forms": "审查形式", "departments": "参审部门",
+                "division": "发起处室", "project_no": "项目编号", "project_name": "项目名称",
+                "case_no": "办件编号", "outcome": "审查结论", "minutes_no": "纪要编号",
+                "replies": "通知回复", "follow_ups": "落实情况", "own_attendees": "本部门参会人员",
+                "own_opinion": "本部门意见"}
+
+
+def list_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame of ``sr.list_frame`` with the table's Chinese headers."""
+    return frame.rename(columns=LIST_HEADERS)
 
 
 def flash() -> None:
@@ -99,7 +112,7 @@ def render(actor) -> int | None:
     filters = {"text": text or None, "status": None if status == ALL else status,
                "scope": None if scope == ALL else scope, "form": None if form == ALL else form,
                "department_id": dept_id, **_period(period)}
-    frame = sr.list_frame(actor, **filters)
+    frame = list_table(sr.list_frame(actor, **filters))
     if picked_todo in todo:  # (a count that changed drops the selection)
         frame = frame[frame["id"].isin(todo[picked_todo][1])]
 

@@ -1,6 +1,7 @@
 """专项审查: classification statistics (by scope and outcome, status, form, month, department)."""
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
@@ -9,13 +10,24 @@ from ui.widgets import download_xlsx, plot_chart, show_table
 
 OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825",
                    "已撤回": "#9e9e9e"}
+# the columns of sr.statistics' frames as the page (and its .xlsx) shows them
+STAT_HEADERS = {"scope": "审查范围", "total": "合计", "agreed": "达成一致", "escalated": "报市政府决定",
+                "ongoing": "进行中", "withdrawn": "已撤回", "status": "状态", "form": "审查形式",
+                "outcome": "审查结论", "month": "月份", "count": "数量", "department": "部门",
+                "reviews": "参审次数", "disagree": "不同意", "conditional": "有条件同意",
+                "deemed": "视为同意", "absent_no_reason": "无故缺席"}
+
+
+def stat_tables(stats: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames of ``sr.statistics`` with the page's Chinese headers."""
+    return {k: f.rename(columns=STAT_HEADERS) for k, f in stats.items()}
 
 
 def render(actor) -> None:
     c = st.columns([1, 1, 2])
     d_from = c[0].date_input("会议日期自", value=None, key="review_stat_from", format="YYYY-MM-DD")
     d_to = c[1].date_input("至", value=None, key="review_stat_to", format="YYYY-MM-DD")
-    stats = sr.statistics(actor, date_from=d_from, date_to=d_to)
+    stats = stat_tables(sr.statistics(actor, date_from=d_from, date_to=d_to))
     total = int(stats["by_status"]["数量"].sum()) if len(stats["by_status"]) else 0
     outcome = dict(zip(stats["by_outcome"]["审查结论"], stats["by_outcome"]["数量"]))
     m = st.columns(4)

@@ -79,5 +79,10 @@ def load(scale: int = 1, seed: int = 20151029) -> dict:
                      after={"scale": scale, "counts": ctx.counts})
         return ctx.counts
     counts = db.write(tx)
+    # the pull feed of the history just loaded (as the first start would do
+    # it: at scale 100 a minute and gigabytes of memory, paid here once
+    # instead of by the first user of every copy of the database)
+    from sgld.services import outbox
+    outbox.backfill_once()
     db.checkpoint()
     return counts

@@ -51,40 +51,22 @@ scope_sql = policy.enterprise_sql
 
 
 def can_view(actor: Actor, enterprise_id: int) -> bool:
-    if policy.sees_all_departments(actor):
-        return True
-    if not actor.has("supervisor"):
-        return False
-    db = get_db()
-    d = actor.department_id
-    if db.one(f"SELECT 1 FROM inspection WHERE enterprise_id = {_EID} AND department_id = ? LIMIT 1",
-              [enterprise_id, d]):
-        return True
-    for table in ("approval_case", "licence"):
-        if db.one(f"SELECT 1 FROM {table} t JOIN item_department x ON x.item_id = t.item_id"
-                  " WHERE t.enterprise_id = ? AND x.department_id = ? LIMIT 1",
-                  [enterprise_id, d]):
-            return True
-    return False
+    return int(enterprise_id) in viewable(actor, [enterprise_id])
 
 
 def viewable(actor: Actor, enterprise_ids) -> set[int]:
-    """Of ``enterprise_ids``, those whose profile the actor may open: the
-    rule of :func:`can_view`, one query per source for a whole list of hits
-    (the quick query asked three per enterprise)."""
+    """Of ``enterprise_ids``, those whose profile the actor may open: every
+    one for a city-wide reader, for a supervisor those of their department's
+    scope (``policy.enterprise_exists``), one query for a whole list of hits."""
     ids = sorted({int(i) for i in enterprise_ids})
-    if not ids or actor.sees_everything or actor.has("approver"):
+    if not ids or policy.sees_all_departments(actor):
         return set(ids)
     if not actor.has("supervisor"):
         return set()
+    cond, params = policy.enterprise_exists("e.id", actor.department_id)
     marks = ",".join("?" * len(ids))
-    d = actor.department_id
-    sql = (f"SELECT enterprise_id FROM inspection WHERE enterprise_id IN ({marks}) AND department_id = ?"
-           f" UNION SELECT t.enterprise_id FROM approval_case t JOIN item_department x ON x.item_id = t.item_id"
-           f" WHERE t.enterprise_id IN ({marks}) AND x.department_id = ?"
-           f" UNION SELECT t.enterprise_id FROM licence t JOIN item_department x ON x.item_id = t.item_id"
-           f" WHERE t.enterprise_id IN ({marks}) AND x.department_id = ?")
-    return {r[0] for r in get_db().all(sql, [*ids, d, *ids, d, *ids, d])}
+    sql = f"SELECT e.id FROM enterprise e WHERE e.id IN ({marks}) AND {cond}"
+    return {r[0] for r in get_db().all(sql, [*ids, *params])}
 
 
 def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:

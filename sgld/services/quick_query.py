@@ -78,20 +78,6 @@ def _case_scope(col: str, dept: int) -> tuple[str, list]:
             [dept, dept])
 
 
-def _enterprise_scope(col: str, ctx: _Ctx) -> tuple[str, list]:
-    """The rule of ``policy.enterprise_sql`` (enterprises the department has
-    inspected, or with a case or licence of an item it supervises), written
-    as EXISTS per hit: checked from the few hits outward, not the whole scope."""
-    d = ctx.dept
-    parts = [f"EXISTS (SELECT 1 FROM inspection s WHERE s.enterprise_id = {col}"
-             " AND s.department_id = ?)"]
-    for table in ("approval_case", "licence"):
-        parts.append(f"EXISTS (SELECT 1 FROM {table} s JOIN item_department x"
-                     f" ON x.item_id = s.item_id WHERE s.enterprise_id = {col}"
-                     " AND x.department_id = ?)")
-    return "(" + " OR ".join(parts) + ")", [d] * 3
-
-
 def _scoped(exact: bool, sql_hits: str, params: list, cond: tuple[str, list] | None, order: str,
             select: str, joins: str = "", order_params: list | None = None) -> tuple[str, list]:
     """The kind's rows: the hits (``sql_hits``) within the scope (``cond`` on
@@ -123,7 +109,7 @@ def _q_enterprise(ctx: _Ctx, exact: bool):
     else:
         hit, hp = "strpos(e.name, ?) > 0", [ctx.q]
     sql = f"SELECT e.id, e.name, e.uscc, e.legal_rep FROM enterprise e WHERE {hit}"
-    cond = None if ctx.everything else _enterprise_scope("h.id", ctx)
+    cond = None if ctx.everything else policy.enterprise_exists("h.id", ctx.dept)
     return _scoped(exact, sql, hp, cond, "(h.uscc = ?) DESC, length(h.name), h.name",
                    "h.id, h.name, h.uscc, h.legal_rep", order_params=[ctx.code])
 
@@ -201,7 +187,7 @@ def _q_penalty(ctx: _Ctx, exact: bool):
             hit, hp = "(strpos(p.decision_no, ?) > 0 OR starts_with(p.uscc, ?))", [ctx.q, ctx.code]
     sql = ("SELECT p.id, p.decision_no, p.entity_name, p.category, p.decision_date,"
            f" p.enterprise_id FROM penalty p WHERE {hit}")
-    cond = None if ctx.everything else _enterprise_scope("h.enterprise_id", ctx)
+    cond = None if ctx.everything else policy.enterprise_exists("h.enterprise_id", ctx.dept)
     return _scoped(exact, sql, hp, cond, "h.decision_date DESC, h.id DESC", "h.*")
 
 
