@@ -68,7 +68,7 @@ def main() -> None:
             out.append((time.perf_counter() - t) * 1e3)
         return out
     timed(50)
-    rounds = {"with": [], "without": []}
+    rounds: dict[str, list[float]] = {"with": [], "without": []}
     for _ in range(5):  # interleaved, so drift hits both alike
         for label in ("with", "without"):
             audit._shared = label == "with"
