@@ -316,7 +316,7 @@ def statistics(actor: Actor) -> pd.DataFrame:
     sql = ("SELECT d.name AS 部门, n.result AS 检查结果, count(*) AS 次数 FROM inspection n"
            " JOIN department d ON d.id = n.department_id")
     where, params = policy.department_sql(actor, "n.department_id", prefix=" WHERE ")
-    return get_db().df(sql + where + " GROUP BY ALL ORDER BY 1, 2", params)
+    return get_db().df(sql + where + " GROUP BY d.name, n.result ORDER BY 1, 2", params)
 
 
 # -- bulk import -------------------------------------------------------------------------
