@@ -9,7 +9,8 @@
 # starts N app processes on 127.0.0.1:P+1 … P+N behind a local nginx on
 # ADDR:P (default 127.0.0.1:8501), with a generated configuration in a
 # temporary folder (the system's nginx configuration is not touched).
-# Ctrl-C stops them all; so does the end of any one of them.
+# An app process that ends is started again (as systemd would); Ctrl-C stops
+# them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -92,13 +93,28 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# one app process on port $1, started again when it ends (as systemd's
+# Restart= does): a killed process comes back while nginx sends its browsers
+# to the others
+supervise() {
+    local child=""
+    trap '[ -z "$child" ] || kill "$child" 2>/dev/null; wait; exit 0' TERM
+    while true; do
+        .venv/bin/streamlit run server.py --server.address 127.0.0.1 --server.port "$1" \
+            --server.headless true ${args[@]+"${args[@]}"} &
+        child=$!
+        wait "$child" && rc=0 || rc=$?
+        echo "端口 $1 的应用进程已退出（退出码 ${rc}），2 秒后重新启动" >&2
+        sleep 2 & wait $!
+    done
+}
+
 servers=""
 for i in $(seq 1 "$processes"); do
     p=$((port + i))
     servers="${servers}        server 127.0.0.1:${p} max_fails=2 fail_timeout=10s;
 "
-    .venv/bin/streamlit run server.py --server.address 127.0.0.1 --server.port "$p" \
-        --server.headless true ${args[@]+"${args[@]}"} &
+    supervise "$p" &
     pids+=("$!")
 done
 
@@ -179,12 +195,13 @@ for i in $(seq 1 "$processes"); do
     p=$((port + i))
     for _ in $(seq 1 120); do
         if curl -fsS -o /dev/null "http://127.0.0.1:${p}/_stcore/health" 2>/dev/null; then break; fi
-        kill -0 "${pids[$((i - 1))]}" 2>/dev/null || { echo "端口 ${p} 的应用进程启动失败" >&2; exit 1; }
         sleep 0.5
     done
+    curl -fsS -o /dev/null "http://127.0.0.1:${p}/_stcore/health" 2>/dev/null \
+        || { echo "端口 ${p} 的应用进程 60 秒内未就绪" >&2; exit 1; }
 done
 "$nginx_bin" -p "$run_dir" -c "$run_dir/nginx.conf" &
 pids+=("$!")
 echo "审管联动系统：${processes} 个应用进程（127.0.0.1:$((port + 1))–$((port + processes))），" \
      "nginx 入口 http://${bind}:${port}/（配置 ${run_dir}/nginx.conf）"
-wait -n "${pids[@]}" || true
+wait "${pids[-1]}" || true  # nginx (an app process that ends is started again)
