@@ -165,7 +165,7 @@ def main() -> None:
           f" {os.getloadavg()[2]:.2f} at start", flush=True)
 
     from db.connection import get_db
-    from sgld import clock
+    from sgld import clock, workdays
     from sgld.services import dashboard, quick_query
     from sgld.services.accounts import actor_by_username
 
@@ -240,7 +240,7 @@ def main() -> None:
     today = clock.today()
     names = dashboard._dept_names()
     cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
-    cal = dashboard.calendar_frame(min(f.previous[0], today), max(today, f.date_to))
+    cal = workdays.calendar_frame(min(f.previous[0], today), max(today, f.date_to))
     sq.execute("DROP TABLE IF EXISTS sgld_cal")
     sq.execute("CREATE TABLE sgld_cal (day TEXT PRIMARY KEY, wd_no INTEGER)")
     sq.executemany("INSERT INTO sgld_cal VALUES (?, ?)",

@@ -29,6 +29,7 @@ from typing import Any, Iterator
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import pq
 from psycopg.adapt import Loader
 from psycopg_pool import ConnectionPool
 
@@ -129,6 +130,24 @@ def _pg_type(series) -> str:
     return "VARCHAR"
 
 
+def _arrow_pg_type(t) -> str:
+    """The column type of a temporary table holding an Arrow column of type ``t``."""
+    import pyarrow as pa
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t):
+        return "DOUBLE PRECISION"
+    if pa.types.is_decimal(t):
+        return "NUMERIC"
+    if pa.types.is_date(t):
+        return "DATE"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    return "VARCHAR"
+
+
 def frame_rows(frame) -> Iterator[tuple]:
     """The rows of a DataFrame as tuples of Python values (NULL for NaN/NaT)."""
     cols = []
@@ -225,7 +244,10 @@ class PgCursor:
         COPY; dropped at commit inside a write transaction, else when the
         cursor closes or :meth:`unregister` runs)."""
         ident = _quote_ident(name)
-        cols = ", ".join(f"{_quote_ident(c)} {_pg_type(frame[c])}" for c in frame.columns)
+        if hasattr(frame, "schema") and not hasattr(frame, "iloc"):  # an Arrow table
+            cols = ", ".join(f"{_quote_ident(f.name)} {_arrow_pg_type(f.type)}" for f in frame.schema)
+        else:
+            cols = ", ".join(f"{_quote_ident(c)} {_pg_type(frame[c])}" for c in frame.columns)
         self._cur.execute(f"DROP TABLE IF EXISTS {ident}")
         self._cur.execute(f"CREATE TEMP TABLE {ident} ({cols})"
                           + (" ON COMMIT DROP" if self._in_tx else ""))
@@ -235,17 +257,25 @@ class PgCursor:
         return self
 
     def unregister(self, name: str) -> "PgCursor":
-        self._cur.execute(f"DROP TABLE IF EXISTS {_quote_ident(name)}")
+        # after an error the transaction is aborted and its rollback drops
+        # the table: the DROP would only hide the error
+        if self._conn.info.transaction_status != pq.TransactionStatus.INERROR:
+            self._cur.execute(f"DROP TABLE IF EXISTS {_quote_ident(name)}")
         if name in self._temps:
             self._temps.remove(name)
         return self
 
     def copy_frame(self, table: str, frame) -> int:
-        """Append the rows of ``frame`` to ``table`` (columns by name) with COPY."""
-        cols = ", ".join(_quote_ident(c) for c in frame.columns)
+        """Append the rows of ``frame`` (a DataFrame or an Arrow table) to
+        ``table`` (columns by name) with COPY."""
+        arrow = hasattr(frame, "schema") and not hasattr(frame, "iloc")
+        names = frame.schema.names if arrow else list(frame.columns)
+        cols = ", ".join(_quote_ident(c) for c in names)
+        rows = zip(*(frame.column(i).to_pylist() for i in range(len(names)))) if arrow \
+            else frame_rows(frame)
         n = 0
         with self._cur.copy(f"COPY {_quote_ident(table)} ({cols}) FROM STDIN") as cp:
-            for row in frame_rows(frame):
+            for row in rows:
                 cp.write_row(row)
                 n += 1
         return n

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from sgld import clock
-from sgld.errors import SgldError
 from sgld.services import enterprises, inspection, penalty
 from ui import background, revocation_dept
 from ui.auth import page_guard
+from ui.penalties import DETAIL_LABELS
 from ui.widgets import (
     action,
     badge,
@@ -17,7 +17,9 @@ from ui.widgets import (
     download_xlsx,
     file_label,
     file_link,
+    fmt_date,
     lazy_tabs,
+    loaded,
     md_text,
     page_header,
     show_table,
@@ -38,11 +40,6 @@ flash = st.session_state.pop("sup_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-
-def _dt(v) -> str:
-    if v is None or v is pd.NaT:
-        return "—"
-    return v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else str(v)
 
 
 # -- inspection entry -----------------------------------------------------------------
@@ -99,10 +96,8 @@ def entry_form(key: str, code_default: str = "") -> None:
 
 
 def inspection_detail(iid: int, key: str) -> None:
-    try:
-        d = inspection.get(actor, iid)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(inspection.get, actor, iid)
+    if d is None:
         return
     with st.container(border=True):
         top = st.columns([4, 1])
@@ -111,12 +106,12 @@ def inspection_detail(iid: int, key: str) -> None:
             badge(d["result"])
         c1, c2, c3 = st.columns(3)
         c1.markdown(f"**统一社会信用代码**  \n{md_text(d['uscc'])}")
-        c2.markdown(f"**检查时间**  \n{_dt(d['inspected_at'])}")
+        c2.markdown(f"**检查时间**  \n{fmt_date(d['inspected_at'], '—')}")
         c3.markdown(f"**检查部门**  \n{md_text(d['department'])}")
         c1.markdown(f"**检查地点**  \n{md_text(d['place'])}")
         c2.markdown(f"**检查人员**  \n{md_text(d['inspectors'])}")
-        c3.markdown(f"**录入**  \n{md_text(d['recorder'] or '系统')} · {_dt(d['recorded_at'])}"
-                    + (f"  \n更正：{md_text(d['updater'])} · {_dt(d['updated_at'])}" if d["updated_at"] else ""))
+        c3.markdown(f"**录入**  \n{md_text(d['recorder'] or '系统')} · {fmt_date(d['recorded_at'], '—')}"
+                    + (f"  \n更正：{md_text(d['updater'])} · {fmt_date(d['updated_at'], '—')}" if d["updated_at"] else ""))
         st.markdown("**检查情况**")
         st.text(d["findings"] or "（未填写）")
         st.markdown(f"**证据材料**（{len(d['files'])} 份）")
@@ -229,14 +224,12 @@ def import_tab() -> None:
 
 
 def penalty_detail(pid: int) -> None:
-    try:
-        p = penalty.get_penalty(actor, pid)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    p = loaded(penalty.get_penalty, actor, pid)
+    if p is None:
         return
     with st.container(border=True):
         st.markdown(f"#### 行政处罚 {md_text(p['decision_no'])}")
-        rows = [(label, p.get(k)) for k, label in penalty.DETAIL_LABELS.items()]
+        rows = [(label, p.get(k)) for k, label in DETAIL_LABELS.items()]
         show_table(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
                      hide_index=True, width="stretch")
         if p["enterprise_id"]:
@@ -262,12 +255,12 @@ def penalty_tab() -> None:
 def sync_tab() -> None:
     status = penalty.sync_status()
     if status["running"]:
-        st.info(f"抽取正在运行（批次 {status['run_id']}，开始于 {_dt(status['started_at'])}）。",
+        st.info(f"抽取正在运行（批次 {status['run_id']}，开始于 {fmt_date(status['started_at'], '—')}）。",
                 icon=":material/sync:")
     last = status["last_run"]
     if last:
         st.caption(f"最近一次：批次 {last['id']}，{md_text(last['source'])}，{md_text(last['trigger'])}，{last['status']}，"
-                   f"{_dt(last['ended_at'] or last['started_at'])}；读取 {last['rows_read']}、导入 {last['imported']}、"
+                   f"{fmt_date(last['ended_at'] or last['started_at'], '—')}；读取 {last['rows_read']}、导入 {last['imported']}、"
                    f"重复 {last['duplicates']}、隔离 {last['quarantined']}。")
     if actor.has("admin", "approver"):
         if st.button("立即同步", type="primary", icon=":material/sync:", key="sync_now",

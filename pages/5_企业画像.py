@@ -6,12 +6,11 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from sgld.errors import SgldError
 from sgld.security import PAGES
 from sgld.services import profile
 from ui import background, revocation_dept
 from ui.auth import page_guard
-from ui.widgets import data_table, md_text, page_header, status_text
+from ui.widgets import data_table, loaded, md_text, page_header, status_text
 
 actor = page_guard("profile")
 background.ensure_started()
@@ -64,10 +63,8 @@ def timeline(events: list[dict]) -> None:
 
 
 def show(eid: int) -> None:
-    try:
-        data = profile.profile(actor, eid)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    data = loaded(profile.profile, actor, eid)
+    if data is None:
         return
     ent, n = data["enterprise"], data["counts"]
     st.subheader(md_text(ent["name"]))

@@ -15,7 +15,8 @@ that could not be read at all (with the reason):
   through SQLAlchemy (SQLite built in; PostgreSQL/MySQL with their drivers),
   with a configurable column mapping and an incremental watermark column.
 
-Validation and storage are in :mod:`sgld.services.penalty`.
+Validation and storage are in :mod:`sgld.services.penalty` (its :mod:`.pipeline`
+and :mod:`.rescue`).
 """
 from __future__ import annotations
 

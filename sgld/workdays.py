@@ -9,10 +9,12 @@ ever raises.
 """
 from __future__ import annotations
 
+import calendar
 import threading
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+import pandas as pd
 
 from db.connection import get_db
 from sgld import audit, clock
@@ -89,6 +91,52 @@ def workdays_between(start: date | datetime, end: date | datetime) -> int:
         if is_workday(d):
             n += 1
     return n
+
+
+def shift_months(d: date, months: int) -> date:
+    """``d`` moved by whole months, the day kept (clamped to the month's end:
+    2024-02-29 a year back is 2023-02-28)."""
+    y, m = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(y, m + 1, min(d.day, calendar.monthrange(y, m + 1)[1]))
+
+
+# -- the working-day calendar as a table (the statistics join it) ----------------
+_cal_lock = threading.Lock()
+_cal_cache: dict = {}
+
+
+def calendar_span(first: date, last: date, today: date) -> tuple[date, date]:
+    """First and last day of the calendar that figures over ``first`` ..
+    ``last`` join (:func:`calendar_frame` of the same dates): whole years
+    covering those days and today."""
+    return date(min(first, today).year, 1, 1), date(max(today, last).year, 12, 31)
+
+
+def calendar_frame(first: date, last: date) -> pd.DataFrame:
+    """day, wd_no: wd_no counts the working days up to and including ``day``,
+    so the working days after ``a`` up to ``b`` are ``wd_no(b) - wd_no(a)``
+    (= :func:`workdays_between`).  Whole years, kept while the admin's
+    calendar overrides stay the same."""
+    y0, y1 = first.year, last.year
+    overrides = _overrides()
+    with _cal_lock:
+        hit = _cal_cache.get((y0, y1))
+        if hit and hit[0] == overrides:
+            return hit[1]
+    days = pd.date_range(date(y0, 1, 1), date(y1, 12, 31), freq="D")
+    # the same rule as is_workday, vectorised: the admin's overrides, else
+    # the official calendar, else Monday–Friday
+    flags = pd.Series(days.day_of_week < 5, index=days.date)
+    for known, value in ((chinese_calendar.holidays, False), (chinese_calendar.workdays, True)):
+        hits = [d for d in known if date(y0, 1, 1) <= d <= date(y1, 12, 31)]
+        flags.loc[hits] = value
+    for d, value in overrides.items():
+        if d in flags.index:
+            flags.loc[d] = bool(value)
+    frame = pd.DataFrame({"day": days.date, "wd_no": flags.cumsum().to_numpy().astype("int64")})
+    with _cal_lock:
+        _cal_cache[(y0, y1)] = (dict(overrides), frame)
+    return frame
 
 
 def fallback_years(years) -> list[int]:

@@ -11,6 +11,7 @@ import pytest
 
 from sgld.errors import PermissionDenied, StateError, ValidationError
 from sgld.services import penalty
+from sgld.services.penalty import pipeline, runs
 from sgld.uscc import make
 
 
@@ -32,7 +33,7 @@ def test_missing_fields_refused_before_a_run(db, as_user):
 
 def test_concurrent_calls_queue_and_listeners_coalesce(db, as_user, monkeypatch):
     seen = []
-    monkeypatch.setattr(penalty, "_notify", lambda run_id: (time.sleep(0.2), seen.append(run_id)))
+    monkeypatch.setattr(runs, "_notify", lambda run_id: (time.sleep(0.2), seen.append(run_id)))
     out, errors = [], []
 
     def post(tag):
@@ -57,7 +58,7 @@ def test_nonce_committed_with_the_import_or_not_at_all(db, monkeypatch):
     back (the API layer then keeps it separately)."""
     from sgld.services import api_clients as ac
     from sgld.services import api_inbound as inbound
-    monkeypatch.setattr(penalty, "_notify_soon", lambda run_id: None)  # no listener thread left behind
+    monkeypatch.setattr(runs, "_notify_soon", lambda run_id: None)  # no listener thread left behind
     dept = db.scalar("SELECT id FROM department WHERE name = '南通市行政审批局'")
     made = ac.create(None, name="行权测试", department_id=dept, roles=["approver"], scopes=["penalties"])
     client = ac._client(db.one(ac._CLIENT_SQL + " WHERE c.id = ?", [made["id"]]))
@@ -70,7 +71,7 @@ def test_nonce_committed_with_the_import_or_not_at_all(db, monkeypatch):
 
     def broken(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(penalty, "_import_batches", broken)
+    monkeypatch.setattr(pipeline, "_import_batches", broken)
     other = ac.Caller(client, ac.actor_of(client), "m" * 20)
     with pytest.raises(StateError, match="本批次未导入任何数据"):
         inbound.post_penalties(other, _rows("nonce2", 3), None, None)

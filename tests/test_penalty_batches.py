@@ -9,6 +9,7 @@ import pytest
 from sgld import penalty_sources as ps
 from sgld.errors import StateError
 from sgld.services import penalty
+from sgld.services.penalty import pipeline
 from tests.test_penalty_import import CODE_A, CODE_B, counts, csv_bytes, row
 
 
@@ -79,7 +80,7 @@ def test_error_in_the_reading_thread_midway_imports_nothing(db, monkeypatch):
         if calls["n"] == 3:
             raise RuntimeError("reader broke (injected)")
         return real(table)
-    monkeypatch.setattr(penalty, "_prepare", flaky)
+    monkeypatch.setattr(pipeline, "_prepare", flaky)
     rows = [row(no=f"通市监处罚〔2025〕{i}号") for i in range(1, 9)]
     before = db.scalar("SELECT count(*) FROM penalty")
     with pytest.raises(StateError) as e:
@@ -90,7 +91,7 @@ def test_error_in_the_reading_thread_midway_imports_nothing(db, monkeypatch):
     assert db.scalar("SELECT status FROM penalty_run ORDER BY id DESC LIMIT 1") == "失败"
     assert db.scalar("SELECT run_id FROM penalty_sync_state") is None
     # nothing left running: the next run works
-    monkeypatch.setattr(penalty, "_prepare", real)
+    monkeypatch.setattr(pipeline, "_prepare", real)
     assert counts(penalty.import_files(None, [("e.csv", csv_bytes(rows))], source="中途失败")) == (8, 8, 0, 0)
 
 
@@ -131,8 +132,8 @@ def test_a_run_does_not_keep_earlier_batches_alive(db, monkeypatch):
         seen.append((pa.total_allocated_bytes(), good.nbytes))
         return store(cur, run_id, source, now, good)
     ahead_taken = [0]
-    monkeypatch.setattr(penalty, "_prepare", counted)
-    monkeypatch.setattr(penalty, "_store_stage", watched)
+    monkeypatch.setattr(pipeline, "_prepare", counted)
+    monkeypatch.setattr(pipeline, "_store_stage", watched)
     r = penalty.import_files(None, [("big.csv", data)], source="内存")
     assert counts(r) == (30_000, 30_000, 0, 0) and len(seen) == 30
     batch = max(n for _, n in seen)
@@ -153,7 +154,7 @@ def test_rows_rescued_by_the_reference_check_are_stored_alike(db, monkeypatch):
     monkeypatch.setattr(ps, "BATCH_ROWS", 7)
     fast = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source="快")
     real = penalty._prepare
-    monkeypatch.setattr(penalty, "_prepare",
+    monkeypatch.setattr(pipeline, "_prepare",
                         lambda table: (real(table)[0].slice(0, 0), np.arange(table.num_rows)))
     slow = penalty.import_files(None, [("p.csv", csv_bytes(_rows()))], source="慢")
     assert counts(slow) == counts(fast) == (40, 35, 1, 4)

@@ -12,6 +12,7 @@ from sgld import scheduler, uscc
 from sgld.demo.supervision import XQ_MAPPING, XQ_TABLE
 from sgld.errors import PermissionDenied, StateError, ValidationError
 from sgld.services import penalty
+from sgld.services.penalty import pipeline
 
 CODE = uscc.make("91320602MA1N2B3C4")
 
@@ -78,7 +79,7 @@ def test_failure_midway_leaves_no_partial_batch_and_watermark(db, source, monkey
         if calls["n"] == 2:
             raise RuntimeError("disk full (injected)")
         return real(*a, **k)
-    monkeypatch.setattr(penalty, "_store_stage", flaky)
+    monkeypatch.setattr(pipeline, "_store_stage", flaky)
     with pytest.raises(StateError) as e:
         penalty.sync_source(None, "测试源")
     assert "未导入任何数据" in str(e.value) and "injected" in str(e.value)
@@ -89,7 +90,7 @@ def test_failure_midway_leaves_no_partial_batch_and_watermark(db, source, monkey
     assert run[0] == "失败" and "injected" in run[1] and run[2] == 0
     assert db.scalar("SELECT run_id FROM penalty_sync_state") is None
     # the next run picks up where the watermark was
-    monkeypatch.setattr(penalty, "_store_stage", real)
+    monkeypatch.setattr(pipeline, "_store_stage", real)
     r = penalty.sync_source(None, "测试源")
     assert (r["rows_read"], r["imported"]) == (6, 6)
 

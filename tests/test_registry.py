@@ -57,3 +57,16 @@ def test_admin_tabs_keep_their_order():
     from ui.widgets import admin_tabs
     assert [m.TAB_TITLE for m in admin_tabs()] == [
         "节假日设置", "协同处理与警示规则", "监管数据", "统一身份认证", "推送队列", "接口管理"]
+
+
+def test_every_cli_command_and_demo_step_is_listed():
+    import sgld.commands as commands
+    import sgld.demo as demo
+    from sgld import cli
+    assert {m.__name__ for m in cli.commands()} == {
+        f"sgld.commands.{i.name}" for i in pkgutil.iter_modules(commands.__path__)}
+    steps = demo.steps()
+    assert {m.__name__ for m in steps} == {
+        f"sgld.demo.{i.name}" for i in pkgutil.iter_modules(demo.__path__)
+        if hasattr(importlib.import_module(f"sgld.demo.{i.name}"), "load")}
+    assert [m.ORDER for m in steps] == sorted({m.ORDER for m in steps})  # distinct, in order

@@ -8,27 +8,30 @@ import plotly.express as px
 import streamlit as st
 
 from sgld import clock
-from sgld.errors import SgldError
 from sgld.services import push, push_query
 from ui.warning_flags import archive_flag, case_flag
-from ui.widgets import action, data_table, file_link, md_text, plot_chart, show_table, status_text, upload
+from ui.widgets import (
+    action,
+    data_table,
+    file_link,
+    fmt_date,
+    loaded,
+    md_text,
+    plot_chart,
+    show_table,
+    status_text,
+    upload,
+)
 
 ALL = "（全部）"
 
-
-def _fmt_dt(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
-        return ""
-    return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") else v.strftime("%Y-%m-%d")
 
 
 # -- case detail ----------------------------------------------------------
 def case_detail(actor, case_id: int, *, key: str) -> None:
     """Everything about one case, with the actions the actor may take on it."""
-    try:
-        d = push_query.case_detail(actor, case_id)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(push_query.case_detail, actor, case_id)
+    if d is None:
         return
     c = d["case"]
     with st.container(border=True):
@@ -41,8 +44,8 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
                    f"**法定代表人**：{md_text(c['legal_rep'] or '—')}")
         b.markdown(f"**项目编号**：{md_text(c['project_no'])}  \n**项目名称**：{md_text(c['project_name'] or '—')}  \n"
                    f"**办理环节**：{md_text(c['stage'])}")
-        e.markdown(f"**决定日期**：{_fmt_dt(c['decided_on'])}  \n**经办人**：{md_text(c['handler'] or '—')}"
-                   f"（{md_text(c['division'] or '—')}）  \n**登记时间**：{_fmt_dt(c['created_at'])}")
+        e.markdown(f"**决定日期**：{fmt_date(c['decided_on'])}  \n**经办人**：{md_text(c['handler'] or '—')}"
+                   f"（{md_text(c['division'] or '—')}）  \n**登记时间**：{fmt_date(c['created_at'])}")
         st.markdown("**批复信息**")
         st.text(c["reply"])
 
@@ -58,23 +61,23 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
             lines = []
             for p in d["pushes"]:
                 if p["status"] == "已签收":
-                    tail = (f"签收人 **{md_text(p['signer'])}**，签收时间 {_fmt_dt(p['signed_at'])}"
+                    tail = (f"签收人 **{md_text(p['signer'])}**，签收时间 {fmt_date(p['signed_at'])}"
                             + (" " + status_text("逾期签收") if p["late"] else ""))
                 else:
-                    tail = f"签收期限 {_fmt_dt(p['due_on'])}" + (
+                    tail = f"签收期限 {fmt_date(p['due_on'])}" + (
                         " " + status_text("已超时") if p["overdue"] else "")
                 why = f"（{md_text(p['reason'])}）" if p["reason"] else ""
                 lines.append(f"- {status_text(p['status'])} **{md_text(p['department'])}** · "
-                             f"{md_text(p['stage'])}{why} · 推送 {_fmt_dt(p['pushed_at'])} · {tail}")
+                             f"{md_text(p['stage'])}{why} · 推送 {fmt_date(p['pushed_at'])} · {tail}")
             st.markdown("\n".join(lines))
         if d["claims"]:
             st.markdown("**领取**")
             lines = []
             for k in d["claims"]:
-                tail = (f"领取人 **{k['claimer']}**，领取时间 {_fmt_dt(k['claimed_at'])}"
+                tail = (f"领取人 **{k['claimer']}**，领取时间 {fmt_date(k['claimed_at'])}"
                         if k["status"] == "已领取" else "等待部门领取")
                 lines.append(f"- {status_text(k['status'])} **{k['department']}** · {k['stage']} · "
-                             f"开放 {_fmt_dt(k['available_at'])} · {md_text(tail)}")
+                             f"开放 {fmt_date(k['available_at'])} · {md_text(tail)}")
             st.markdown("\n".join(lines))
 
         _actions(actor, d, key)
@@ -83,7 +86,7 @@ def case_detail(actor, case_id: int, *, key: str) -> None:
         st.markdown("**办件时间线**")
         tl = pd.DataFrame(d["timeline"])
         if len(tl):
-            tl["时间"] = tl["时间"].map(_fmt_dt)
+            tl["时间"] = tl["时间"].map(fmt_date)
         show_table(tl, hide_index=True, width="stretch")
 
 
@@ -228,17 +231,15 @@ def licences(actor, opts: dict, key: str = "lib") -> None:
 
 def licence_detail(actor, licence_id: int, *, key: str) -> None:
     """One licence with its status history and scans."""
-    try:
-        d = push_query.licence_detail(actor, licence_id)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(push_query.licence_detail, actor, licence_id)
+    if d is None:
         return
     lic = d["licence"]
     with st.container(border=True):
         st.subheader(f"{md_text(lic['kind'])} {md_text(lic['licence_no'])}")
         st.markdown(f"{status_text(lic['status'])} **{md_text(lic['item'])}** · {md_text(lic['enterprise'])}"
-                    f"（{md_text(lic['uscc'])}）  \n发证日期 {_fmt_dt(lic['issued_on'])}，有效期至 "
-                    f"{_fmt_dt(lic['valid_until']) or '长期'}；办件 {md_text(lic['case_no'])}，"
+                    f"（{md_text(lic['uscc'])}）  \n发证日期 {fmt_date(lic['issued_on'])}，有效期至 "
+                    f"{fmt_date(lic['valid_until']) or '长期'}；办件 {md_text(lic['case_no'])}，"
                     f"项目 {md_text(lic['project_no'])}")
         st.markdown("**状态变更记录**")
         show_table(d["history"], hide_index=True, width="stretch")
@@ -259,10 +260,8 @@ def projects(actor, key: str = "prj") -> None:
 
 def project_detail(actor, project_no: str) -> None:
     """A project with its cases and licences (a supervisor: their department's)."""
-    try:
-        d = push_query.project_detail(actor, project_no)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(push_query.project_detail, actor, project_no)
+    if d is None:
         return
     p = d["project"]
     if push.scoped(actor) and not len(d["cases"]):

@@ -153,22 +153,30 @@ def to_sign(actor) -> None:
     frame = push_query.push_list(actor, status="待签收", limit=LIST_LIMIT)
     if total > len(frame):
         st.caption(f"按签收期限列出最早到期的 {len(frame)} 条；请先处理这些，或按办件编号直接打开。")
-    cid = _quick_open(actor, "sign")
-    shown, sel = data_table(frame, key="sign_list", file_name="待签收推送",
-                            selection="multi-row", hide=["push_id", "case_id"])
+    _todo_list(actor, frame, kind="sign", id_col="push_id", file_name="待签收推送", verb="签收",
+               icon=":material/done_all:", run=lambda ids: push.sign_pushes(actor, ids),
+               done=lambda res: f"已签收 {res['signed']} 条推送，签收人 {md_text(actor.display_name)}，"
+                                f"签收时间 {res['signed_at']:%Y-%m-%d %H:%M}。")
+
+
+def _todo_list(actor, frame, *, kind: str, id_col: str, file_name: str, verb: str, icon: str,
+               run, done) -> None:
+    """A to-do list (待签收 / 待领取): open a case by its number, tick rows and
+    act on them all at once (``run(ids)``; ``done(result)`` the message on
+    the next run), and the one ticked row's or the opened case's detail."""
+    cid = _quick_open(actor, kind)
+    _, sel = data_table(frame, key=f"{kind}_list", file_name=file_name,
+                        selection="multi-row", hide=[id_col, "case_id"])
     if len(sel):
-        if st.button(f"签收所选 {len(sel)} 条", type="primary", key="sign_batch",
-                     icon=":material/done_all:"):
+        if st.button(f"{verb}所选 {len(sel)} 条", type="primary", key=f"{kind}_batch", icon=icon):
             with action():
-                res = push.sign_pushes(actor, sel["push_id"].tolist())
-                st.session_state["push_flash"] = (
-                    f"已签收 {res['signed']} 条推送，签收人 {md_text(actor.display_name)}，签收时间 "
-                    f"{res['signed_at']:%Y-%m-%d %H:%M}。")
+                res = run(sel[id_col].tolist())
+                st.session_state["push_flash"] = done(res)
                 st.rerun()
         if len(sel) == 1 and cid is None:
             cid = int(sel.iloc[0]["case_id"])
     if cid:
-        case_detail(actor, cid, key="sign_detail")
+        case_detail(actor, cid, key=f"{kind}_detail")
 
 
 def signed(actor) -> None:
@@ -190,22 +198,10 @@ def claims(actor) -> None:
     frame = push_query.claim_list(actor, status="待领取")
     st.subheader(f"待领取 {len(frame)} 条")
     st.caption("非集中至审批局事项的审批结果，由本部门主动领取；领取人和领取时间由系统自动记录。")
-    cid = _quick_open(actor, "claim")
-    _, sel = data_table(frame, key="claim_list", file_name="待领取审批结果",
-                        selection="multi-row", hide=["claim_id", "case_id"])
-    if len(sel):
-        if st.button(f"领取所选 {len(sel)} 条", type="primary", key="claim_batch",
-                     icon=":material/move_to_inbox:"):
-            with action():
-                res = push.claim_results(actor, sel["claim_id"].tolist())
-                st.session_state["push_flash"] = (
-                    f"已领取 {res['claimed']} 条，领取人 {md_text(actor.display_name)}，领取时间 "
-                    f"{res['claimed_at']:%Y-%m-%d %H:%M}。")
-                st.rerun()
-        if len(sel) == 1 and cid is None:
-            cid = int(sel.iloc[0]["case_id"])
-    if cid:
-        case_detail(actor, cid, key="claim_detail")
+    _todo_list(actor, frame, kind="claim", id_col="claim_id", file_name="待领取审批结果", verb="领取",
+               icon=":material/move_to_inbox:", run=lambda ids: push.claim_results(actor, ids),
+               done=lambda res: f"已领取 {res['claimed']} 条，领取人 {md_text(actor.display_name)}，"
+                                f"领取时间 {res['claimed_at']:%Y-%m-%d %H:%M}。")
     with st.expander("已领取记录"):
         done = push_query.claim_list(actor, status="已领取", limit=2000)
         data_table(done, key="claimed_list", file_name="已领取审批结果",

@@ -4,9 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sgld.errors import SgldError
 from sgld.services import revocation as rv
-from ui.widgets import action, file_label, file_link, md_text, show_table, status_text
+from ui.widgets import action, file_label, file_link, fmt_date, loaded, md_text, show_table, status_text
 
 FLASH = "xt_flash"
 
@@ -17,19 +16,12 @@ def flash() -> None:
         st.success(msg, icon=":material/check_circle:")
 
 
-def _dt(v) -> str:
-    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
-        return "—"
-    return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") else v.strftime("%Y-%m-%d")
-
 
 def detail(actor, request_id: int, *, key: str) -> dict | None:
     """The request with its licence, evidence, files, decision and re-pushes;
     the department's actions (withdraw, sign) are offered here."""
-    try:
-        d = rv.get_request(actor, request_id)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(rv.get_request, actor, request_id)
+    if d is None:
         return None
     r, lic, names = d["request"], d["licence"], d["names"]
     with st.container(border=True):
@@ -41,8 +33,8 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
         a.markdown(f"**证照**：{md_text(lic['kind'])} {md_text(lic['licence_no'])}  \n**事项**：{md_text(lic['item'])}"
                    f"（{md_text(r['category'])}）  \n**证照状态**：{md_text(lic['status'])}")
         b.markdown(f"**提请部门**：{md_text(lic['department'])}  \n**提交人**：{md_text(names['filed_by'])}  \n"
-                   f"**提交时间**：{_dt(r['filed_at'])}")
-        c.markdown(f"**办理期限**：{_dt(r['deadline'])}  \n**办理人员**：{md_text('、'.join(d['assignees']))}  \n"
+                   f"**提交时间**：{fmt_date(r['filed_at'], '—')}")
+        c.markdown(f"**办理期限**：{fmt_date(r['deadline'], '—')}  \n**办理人员**：{md_text('、'.join(d['assignees']))}  \n"
                    f"**审批办件**：{md_text(lic['case_no'])}")
         st.markdown("**事实与理由**")
         st.text(r["facts"])
@@ -50,13 +42,13 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
         st.text(r["legal_basis"])
         if d["inspections"]:
             st.markdown(f"**关联日常检查**（{len(d['inspections'])}）")
-            show_table(pd.DataFrame([{"检查时间": _dt(x["inspected_at"]), "检查部门": x["department"],
+            show_table(pd.DataFrame([{"检查时间": fmt_date(x["inspected_at"], "—"), "检查部门": x["department"],
                                         "检查结果": x["result"], "检查地点": x["place"],
                                         "检查情况": x["findings"] or ""} for x in d["inspections"]]),
                          hide_index=True, width="stretch")
         if d["penalties"]:
             st.markdown(f"**关联行政处罚**（{len(d['penalties'])}）")
-            show_table(pd.DataFrame([{"决定书文号": x["decision_no"], "决定日期": _dt(x["decision_date"]),
+            show_table(pd.DataFrame([{"决定书文号": x["decision_no"], "决定日期": fmt_date(x["decision_date"], "—"),
                                         "违法行为": x["violation_type"] or "", "处罚类别": x["category"] or "",
                                         "罚款（万元）": float(x["fine_wan"]) if x["fine_wan"] is not None else None,
                                         "处罚机关": x["authority"] or ""} for x in d["penalties"]]),
@@ -65,22 +57,22 @@ def detail(actor, request_id: int, *, key: str) -> dict | None:
             file_link(file_label(f, "证据材料："), "revocation", request_id, f["id"],
                       key=f"{key}_f{f['id']}", icon=":material/attach_file:")
         if r["verify_started_at"]:
-            st.markdown(f"**核实情况**（{md_text(names['verifier_id'])}，{_dt(r['verify_started_at'])} 开始核实）")
+            st.markdown(f"**核实情况**（{md_text(names['verifier_id'])}，{fmt_date(r['verify_started_at'], '—')} 开始核实）")
             st.text(r["verification_notes"] or "（尚未记录）")
         if r["status"] in rv.DECIDED:
-            st.markdown(f"**处理决定**：{md_text(r['status'])}（{md_text(names['decided_by'])}，{_dt(r['decided_at'])}）")
+            st.markdown(f"**处理决定**：{md_text(r['status'])}（{md_text(names['decided_by'])}，{fmt_date(r['decided_at'], '—')}）")
             st.text(r["decision_reason"] or "")
         if r["status"] == "已撤回":
-            st.markdown(f"**已撤回**：{md_text(names['withdrawn_by'])}，{_dt(r['withdrawn_at'])}"
+            st.markdown(f"**已撤回**：{md_text(names['withdrawn_by'])}，{fmt_date(r['withdrawn_at'], '—')}"
                         + (f"；原因：{md_text(r['withdraw_reason'])}" if r["withdraw_reason"] else ""))
         if d["repushes"]:
             st.markdown("**处理结果再次推送**")
-            show_table(pd.DataFrame([{"推送部门": p["department"], "推送时间": _dt(p["pushed_at"]),
-                                        "签收期限": _dt(p["due_on"]), "状态": p["status"],
-                                        "签收人": p["signer"] or "", "签收时间": _dt(p["signed_at"])}
+            show_table(pd.DataFrame([{"推送部门": p["department"], "推送时间": fmt_date(p["pushed_at"], "—"),
+                                        "签收期限": fmt_date(p["due_on"], "—"), "状态": p["status"],
+                                        "签收人": p["signer"] or "", "签收时间": fmt_date(p["signed_at"], "—")}
                                        for p in d["repushes"]]), hide_index=True, width="stretch")
         if r["status"] == "不予撤销":
-            signed = (f"已由 {names['explanation_signed_by']} 于 {_dt(r['explanation_signed_at'])} 签收"
+            signed = (f"已由 {names['explanation_signed_by']} 于 {fmt_date(r['explanation_signed_at'], '—')} 签收"
                       if r["explanation_signed_at"] else "待提请部门签收")
             st.markdown(f"**书面说明**：{signed}")
             file_link("下载书面说明（.docx）", "explanation", request_id, key=f"{key}_expl",

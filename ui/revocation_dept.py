@@ -9,7 +9,7 @@ from sgld.errors import SgldError
 from sgld.services import profile
 from sgld.services import revocation as rv
 from ui import revocation_common as common
-from ui.widgets import action, data_table, md_text, upload
+from ui.widgets import action, data_table, loaded, md_text, upload
 
 FILE_TYPES = ["pdf", "jpg", "jpeg", "png", "ofd"]
 
@@ -21,10 +21,8 @@ def _fmt_fine(x) -> str:
 def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企业画像",
                 inspection_id: int | None = None, penalty_id: int | None = None) -> None:
     """The 协同处理申请单 for one enterprise."""
-    try:
-        opts = rv.filing_options(actor, enterprise_id)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    opts = loaded(rv.filing_options, actor, enterprise_id)
+    if opts is None:
         return
     ver = st.session_state.setdefault(f"{key}_v", 0)
     k = f"{key}{ver}"

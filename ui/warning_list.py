@@ -7,43 +7,35 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from sgld.errors import SgldError
 from sgld.services import warning
-from ui.widgets import action, data_table, md_text, show_table, status_text
+from ui.widgets import action, data_table, fmt_date, loaded, md_text, show_table, status_text
 
 FLASH = "wl_flash"
 
 
-def _dt(v) -> str:
-    if v is None or v is pd.NaT or (isinstance(v, float) and pd.isna(v)):
-        return "—"
-    return v.strftime("%Y-%m-%d %H:%M") if hasattr(v, "hour") else v.strftime("%Y-%m-%d")
-
 
 def _detail(actor, entry_id: int, writer: bool) -> None:
-    try:
-        d = warning.entry_detail(actor, entry_id)
-    except SgldError as exc:
-        st.error(md_text(str(exc)), icon=":material/error:")
+    d = loaded(warning.entry_detail, actor, entry_id)
+    if d is None:
         return
     e = d["entry"]
     with st.container(border=True):
         st.subheader(e["name"])
         how = "人工列入" if e["manual"] else "规则列入"
-        st.markdown(f"{status_text(e['status'])} {md_text(e['uscc'])} · {how}，列入时间 {_dt(e['listed_at'])}"
+        st.markdown(f"{status_text(e['status'])} {md_text(e['uscc'])} · {how}，列入时间 {fmt_date(e['listed_at'], '—')}"
                     + (f"（{md_text(e['listed_by_name'])}）" if e["listed_by_name"] else ""))
         if e["manual"]:
             st.markdown(f"**人工列入原因**：{md_text(e['manual_reason'])}")
         if e["lifted_at"]:
-            st.markdown(f"**解除**：{_dt(e['lifted_at'])}，{md_text(e['lifted_by_name'] or '系统')}；{md_text(e['lift_reason'])}")
+            st.markdown(f"**解除**：{fmt_date(e['lifted_at'], '—')}，{md_text(e['lifted_by_name'] or '系统')}；{md_text(e['lift_reason'])}")
         st.markdown(f"**列入依据**（{len(d['hits'])} 条记录）")
         show_table(d["hits"], hide_index=True, width="stretch",
                      column_order=[c for c in d["hits"].columns if c != "记录编号"])
         if len(d["history"]) > 1:
             st.markdown("**该企业的警示记录**")
-            show_table(pd.DataFrame([{"状态": h["status"], "列入时间": _dt(h["listed_at"]),
+            show_table(pd.DataFrame([{"状态": h["status"], "列入时间": fmt_date(h["listed_at"], "—"),
                                         "方式": "人工" if h["manual"] else "规则",
-                                        "解除时间": _dt(h["lifted_at"]), "解除原因": h["lift_reason"] or ""}
+                                        "解除时间": fmt_date(h["lifted_at"], "—"), "解除原因": h["lift_reason"] or ""}
                                        for h in d["history"]]), hide_index=True, width="stretch")
         if writer and e["status"] == warning.LISTED:
             with st.form(f"wl_lift_{entry_id}", clear_on_submit=True):

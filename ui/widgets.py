@@ -84,6 +84,17 @@ def action(success: str | None = None):
             st.toast(success, icon=":material/check_circle:")
 
 
+def loaded(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` (a service read of one record), or None after
+    showing why it cannot be read (not found, not in the actor's scope) as
+    a Chinese error message."""
+    try:
+        return fn(*args, **kwargs)
+    except SgldError as exc:
+        st.error(md_text(str(exc)), icon=":material/error:")
+        return None
+
+
 FLASH_KEY = "sgld_flash"
 # session keys holding the message of one action (shown on the next run);
 # they belong to the page that set them: cleared on an error and when the
@@ -165,11 +176,12 @@ def _missing(value) -> bool:
         return False
 
 
-def fmt_date(value) -> str:
+def fmt_date(value, empty: str = "") -> str:
     """A date or timestamp as shown everywhere: 2026-12-07 (a date, or a
-    timestamp at midnight stored for a date) or 2026-12-07 14:30; "" for none."""
+    timestamp at midnight stored for a date) or 2026-12-07 14:30; ``empty``
+    for none."""
     if _missing(value):
-        return ""
+        return empty
     if isinstance(value, str):
         if not _TS_TEXT.match(value.strip()):
             return value
