@@ -24,8 +24,14 @@ def ensure_ready() -> None:
     get_db()  # opens the database and applies pending migrations
     if settings.get().demo:
         from sgld import demo
+        from sgld.errors import ValidationError
         if demo.is_empty():
-            demo.load(scale=1)
+            try:
+                demo.load(scale=1)
+            except ValidationError:
+                if demo.is_empty():
+                    raise
+                # another process (same PostgreSQL database) loaded it meanwhile
     from sgld.services import outbox
     outbox.backfill_once()  # the pull feed of records older than the outbox (first start only)
 
