@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 
 from sgld import clock, settings
+from sgld.errors import ConfigError
 
 PREFIX = "sgld-"
 SUFFIX = ".sgldbak"
@@ -87,9 +88,15 @@ def _audit_rows(con) -> int:
     return con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
+NOT_ON_POSTGRES = ("PostgreSQL 后端暂不支持本系统的备份与恢复命令："
+                   "请用 pg_dump / pg_restore 备份数据库，并另行备份数据目录中的附件。")
+
+
 def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
     """Consistent, self-contained backup of the open database and its
     attachments to ``dest`` (file or folder)."""
+    if db.dialect != "duckdb":
+        raise ConfigError(NOT_ON_POSTGRES)
     dest = _target(Path(dest))
     if dest.exists() and not force:
         raise FileExistsError(f"{dest} 已存在；如需覆盖请加 --force。")
@@ -227,6 +234,8 @@ def restore(src: Path | str, *, force: bool = False, actor: str = "system") -> d
     the live database had beyond the backup) and ``kept`` (where the replaced
     database was moved, or None)."""
     src, dest = Path(src), settings.get().db
+    if dest is None:
+        raise ConfigError(NOT_ON_POSTGRES)
     if not src.is_file():
         raise FileNotFoundError(f"备份文件 {src} 不存在。")
     if dest.exists() and not force:
@@ -363,6 +372,8 @@ def start_maintenance(poll_seconds: float = 1.0) -> bool:
     with _lock:
         cfg = settings.get()
         if (_thread is not None and _thread.is_alive()) or cfg.get("MAINTENANCE") == "off":
+            return False
+        if cfg.db_url:  # the PostgreSQL server is backed up with its own tools
             return False
         hour = int(cfg.get("BACKUP_HOUR") or 2)
         keep = int(cfg.get("BACKUP_KEEP") or 14)

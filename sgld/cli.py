@@ -16,13 +16,15 @@ def _db():
 
 
 def cmd_init(args) -> int:
-    from db.connection import Database
+    from db.connection import open_database
     from db.migrate import migrate
     from sgld import settings
-    db = Database(settings.get().db)
+    db = open_database()
     applied = migrate(db)
     db.close()
-    print(f"数据库 {settings.get().db}：" + (f"已应用迁移 {', '.join(applied)}" if applied
+    cfg = settings.get()
+    shown = settings.masked_db_url(cfg.db_url) if cfg.db_url else cfg.db
+    print(f"数据库 {shown}：" + (f"已应用迁移 {', '.join(applied)}" if applied
                                             else "已是最新，无需迁移"))
     return 0
 
@@ -122,8 +124,12 @@ def cmd_backup(args) -> int:
     from sgld import backup, settings
     from sgld.errors import DatabaseBusy
     t = time.perf_counter()
+    cfg = settings.get()
+    if cfg.db is None:
+        print(backup.NOT_ON_POSTGRES, file=sys.stderr)
+        return 2
     try:
-        db = Database(settings.get().db)
+        db = Database(cfg.db)
     except DatabaseBusy:
         print("系统正在运行，请求运行中的系统生成备份……")
         result = backup.request(args.dest, args.force)

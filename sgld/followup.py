@@ -66,6 +66,6 @@ def drift(cur) -> tuple[int, int]:
     missing = cur.execute(f"SELECT count(*) FROM ({rule}) r WHERE r.id NOT IN"
                           " (SELECT push_id FROM followup_task)").fetchone()[0]
     extra = cur.execute(f"SELECT count(*) FROM followup_task t WHERE t.push_id NOT IN"
-                        f" (SELECT id FROM ({rule}))").fetchone()[0]
+                        f" (SELECT id FROM ({rule}) r)").fetchone()[0]
     twice = cur.execute("SELECT count(*) - count(DISTINCT push_id) FROM followup_task").fetchone()[0]
     return missing, extra + twice

@@ -10,6 +10,7 @@ the database table ``setting`` instead; see :mod:`sgld.services.org`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # name -> (default, description); README.md documents the same list.
 SPEC: dict[str, tuple[str, str]] = {
-    "DB": ("data/sgld.duckdb", "DuckDB 数据库文件"),
+    "DB": ("data/sgld.duckdb", "数据库：DuckDB 数据库文件路径，或 PostgreSQL 连接地址 postgresql://用户@主机/库名"),
     "DATA_DIR": ("data", "附件、生成文书、备份的存放目录"),
     "MODE": ("demo", "demo（演示，首次启动生成演示数据）或 production（生产）"),
     "APP_TITLE": ("审管联动系统", "系统名称"),
@@ -42,6 +43,8 @@ SPEC: dict[str, tuple[str, str]] = {
     "PENALTY_SYNC_MINUTES": ("60", "行政处罚定时抽取间隔（分钟），0 为关闭"),
     "DB_THREADS": ("", "DuckDB 工作线程数；为空则等于 CPU 核数（小规模写入多时设为 1 可降低每条语句的开销）"),
     "MAINTENANCE": ("on", "维护线程（命令行备份请求、每日备份）：on 或 off（测试中关闭）"),
+    # several app processes on PostgreSQL (issue 21; sgld/leader.py)
+    "LEADER_RETRY_SECONDS": ("5", "多进程部署：后台任务（定时抽取、事件推送、维护）只在持有主进程锁的进程运行，其他进程每隔多少秒尝试接管"),
     # single sign-on (issue 8; see docs/deployment.md and sgld/services/sso.py)
     "SSO_MODE": ("off", "统一身份认证登录：off（仅本地账号）、both（与本地账号并存）、only（只用统一身份认证）"),
     "SSO_CLAIM": ("preferred_username", "用哪个身份声明（claim）对应本地账号，如 preferred_username、email、sub"),
@@ -73,7 +76,7 @@ SECRET_KEYS = frozenset({"COOKIE_KEY", "AUDIT_KEY", "AUDIT_KEYS_OLD", "WEBHOOK_K
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path
+    db: Path | None  # the DuckDB file; None when db_url names a PostgreSQL server
     data_dir: Path
     mode: str
     app_title: str
@@ -89,6 +92,12 @@ class Settings:
     secret_values: dict = field(default_factory=dict, compare=False, repr=False)
     audit_key: str = field(default="", repr=False)
     audit_keys_old: tuple = field(default=(), repr=False)
+    db_url: str = field(default="", repr=False)  # postgresql:// URL (may hold a password)
+
+    @property
+    def db_target(self) -> str:
+        """What the database setting names: the file path or the URL."""
+        return self.db_url or str(self.db)
 
     @property
     def demo(self) -> bool:
@@ -124,6 +133,19 @@ def _int(values: dict, name: str) -> int:
 def _abs(p: str) -> Path:
     path = Path(p)
     return path if path.is_absolute() else (ROOT / path)
+
+
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_db_url(value: str) -> bool:
+    """A PostgreSQL connection URL rather than a DuckDB file path."""
+    return value.strip().lower().startswith(PG_SCHEMES)
+
+
+def masked_db_url(url: str) -> str:
+    """The URL with its password (if any) replaced by ``******``."""
+    return re.sub(r"^([a-z]+://[^:/@]*):[^@]*@", r"\1:******@", url, flags=re.I)
 
 
 def _demo_cookie_key(data_dir: Path, name: str = ".cookie_key") -> str:
@@ -166,8 +188,9 @@ def load() -> Settings:
         raise ConfigError("SGLD_API_KEY（接口客户端密钥的派生密钥）至少需要 32 个字符")
     old = tuple(k.strip() for k in values["AUDIT_KEYS_OLD"].split(",") if k.strip())
     city = values["CITY"].strip() or "南通市"
+    db_url = values["DB"].strip() if is_db_url(values["DB"]) else ""
     return Settings(
-        db=_abs(values["DB"]),
+        db=None if db_url else _abs(values["DB"]),
         data_dir=data_dir,
         mode=mode,
         app_title=values["APP_TITLE"].strip() or "审管联动系统",
@@ -179,10 +202,12 @@ def load() -> Settings:
         lock_attempts=_int(values, "LOCK_ATTEMPTS"),
         lock_minutes=_int(values, "LOCK_MINUTES"),
         upload_max_mb=_int(values, "UPLOAD_MAX_MB"),
-        raw={k: ("******" if k in SECRET_KEYS and str(v).strip() else v) for k, v in values.items()},
+        raw={k: ("******" if k in SECRET_KEYS and str(v).strip()
+                 else masked_db_url(v) if k == "DB" and db_url else v) for k, v in values.items()},
         secret_values={k: v for k, v in values.items() if k in SECRET_KEYS},
         audit_key=audit_key,
         audit_keys_old=old,
+        db_url=db_url,
     )
 
 

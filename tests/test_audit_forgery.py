@@ -7,11 +7,9 @@ import os
 import subprocess
 import sys
 
-import duckdb
-
 from db import connection
 from sgld import audit, settings
-from tests.conftest import ROOT
+from tests.conftest import ROOT, raw_connection
 
 KEY_A = "a" * 40
 KEY_B = "b" * 40
@@ -26,7 +24,7 @@ def _raw(db):
     """Close the app's handle and give the forger the bare file."""
     path = db.path
     connection.reset()
-    return path, duckdb.connect(path)
+    return path, raw_connection(path)
 
 
 def _reopen():

@@ -29,6 +29,7 @@ def _tables(path):
         con.close()
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     dest = backup.snapshot(db, tmp_path / "bk")
     assert dest.parent == tmp_path / "bk" and dest.name.startswith("sgld-") and dest.suffix == ".sgldbak"
@@ -59,6 +60,7 @@ def test_snapshot_and_restore_into_a_fresh_directory(db, tmp_path):
     assert out.stdout.startswith("OK ")
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_the_app_keeps_its_file_lock_after_a_backup(db, tmp_path):
     """A backup must not release the running app's lock on the database."""
     backup.snapshot(db, tmp_path / "bk")
@@ -67,6 +69,7 @@ def test_the_app_keeps_its_file_lock_after_a_backup(db, tmp_path):
     assert out.returncode != 0 and "lock" in out.stderr.lower()
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_restore_refuses_a_file_that_is_not_a_backup(empty_db, tmp_path):
     bogus = tmp_path / "bogus.duckdb"
     bogus.write_bytes(b"not a database")
@@ -74,6 +77,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(empty_db, tmp_path):
         backup.restore(bogus, force=True)
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_backup_of_the_running_app_via_request(db, tmp_path, monkeypatch):
     """The CLI asks the app (which holds the file) and the app's thread serves it."""
     monkeypatch.setenv("SGLD_MAINTENANCE", "on")

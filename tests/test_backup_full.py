@@ -79,6 +79,7 @@ def _wait_for(cond, errors):
     raise AssertionError("the writer made no progress")
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_backup_under_writes_restores_everything(db, tmp_path, monkeypatch):
     live_path = db.path
     live_files = settings.get().data_dir / "files"
@@ -154,6 +155,7 @@ def _rewrite(src, dest, *, skip=None, damage=None):
             zout.writestr(info.filename, data)
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_restore_refuses_damaged_or_partial_backups(db, tmp_path, monkeypatch):
     good = backup.snapshot(db, tmp_path / "good.sgldbak")
     blob = next(n for n in zipfile.ZipFile(good).namelist() if n.startswith("files/"))
@@ -184,6 +186,7 @@ def test_restore_refuses_damaged_or_partial_backups(db, tmp_path, monkeypatch):
     assert not list(target.glob("sgld.duckdb.before-restore-*"))
 
 
+@pytest.mark.duckdb_only  # the PostgreSQL backup (pg_dump + files) is still to come
 def test_retention_counts_backups(db, tmp_path):
     for _ in range(4):
         backup.snapshot(db, tmp_path / "bk")

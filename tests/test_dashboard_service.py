@@ -112,7 +112,7 @@ def build(db) -> None:
                 (3, "专审〔2026〕3号", ["国家安全"], "2026-02-20 09:00", "已撤回", None, [STHJ])]:
             x("INSERT INTO special_review (id, review_no, title, scopes, forms, matters, meeting_at,"
               " place, status, outcome, division_id, proposed_by, proposed_at, submitted_at, updated_at)"
-              " VALUES (?, ?, ?, ?, ['专题会议'], '协调事项', ?, '会议室', ?, ?, ?, 1, ?, ?, ?)",
+              " VALUES (?, ?, ?, ?, ARRAY['专题会议'], '协调事项', ?, '会议室', ?, ?, ?, 1, ?, ?, ?)",
               [rid, no, f"审查议题{rid}", scopes, ts(meeting), status, outcome, BUREAU, now, now, now])
             for d in depts:
                 x("INSERT INTO special_review_department (review_id, department_id) VALUES (?, ?)",

@@ -3,7 +3,6 @@ import subprocess
 import sys
 import threading
 
-import duckdb
 import pytest
 
 from db.connection import Database, get_db
@@ -130,8 +129,8 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
     them together instead of alone."""
     import time
 
-    from db import connection
-    monkeypatch.setattr(connection, "GATHER_S", 30.0)
+    from db import backend
+    monkeypatch.setattr(backend, "GATHER_S", 30.0)
     sizes = _record_groups(db, monkeypatch)
     with db._queue_cond:
         db._last_group = 3
@@ -151,8 +150,8 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
 
 
 def test_lone_writer_does_not_wait(db, monkeypatch):
-    from db import connection
-    monkeypatch.setattr(connection, "GATHER_S", 60.0)
+    from db import backend
+    monkeypatch.setattr(backend, "GATHER_S", 60.0)
     sizes = _record_groups(db, monkeypatch)
     for i in range(3):  # the previous group had 1 unit: nothing to wait for
         th = threading.Thread(target=db.write, args=(_dept(i),))
@@ -163,13 +162,14 @@ def test_lone_writer_does_not_wait(db, monkeypatch):
 
 
 def test_write_retries_a_conflict_as_a_whole(db):
-    """A DuckDB write conflict is retried by re-running the whole unit."""
+    """A write conflict (DuckDB: TransactionException; PostgreSQL: a
+    serialization failure) is retried by re-running the whole unit."""
     calls = []
 
     def tx(cur):
         calls.append(1)
         if len(calls) == 1:
-            raise duckdb.TransactionException("Conflict on update")
+            raise db.retryable[0]("Conflict on update")
         cur.execute("INSERT INTO setting VALUES ('retry_probe', '1', now(), 'test')")
     db.write(tx)
     assert len(calls) == 2
@@ -194,8 +194,8 @@ def test_verify_audit_command(db, tmp_path):
     out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
                          capture_output=True, text=True, env=_env(env_db, tmp_path))
     assert out.returncode == 0 and out.stdout.startswith("OK ")
-    d = duckdb.connect(env_db)
-    d.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 1")
+    d = connection.open_database()
+    d.write(lambda cur: cur.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 1"))
     d.close()
     out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
                          capture_output=True, text=True, env=_env(env_db, tmp_path))
@@ -209,6 +209,7 @@ def _env(db_path, tmp_path):
     return env
 
 
+@pytest.mark.duckdb_only  # a DuckDB file has one writer process; a server has many
 def test_second_process_gets_a_clear_message(db, tmp_path):
     get_db()  # this process holds the file
     out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,

@@ -87,7 +87,7 @@ def test_quarantine_reasons_and_nothing_dropped(db):
     data = csv_bytes(rows, "utf-8") + "只有,三,列\n".encode("utf-8")   # an unreadable line
     r = penalty.import_files(None, [("q.csv", data)])
     assert counts(r) == (12, 1, 0, 11)
-    reasons = dict(db.all("SELECT json_extract_string(raw_json, '$.\"行政处罚决定书文号\"'), reason"
+    reasons = dict(db.all("SELECT CAST(raw_json AS JSON) ->> '行政处罚决定书文号', reason"
                           " FROM penalty_quarantine WHERE run_id = ?", [r["run_id"]]))
     assert "不能为空" in reasons["Q1"]
     assert "校验位错误" in reasons["Q2"]

@@ -57,5 +57,5 @@ def load(ctx: DemoContext) -> None:
     if rows:
         frame = pd.DataFrame(rows)
         frame["id"] = [r[0] for r in cur.execute(
-            "SELECT nextval('seq_special_review_follow_up') FROM range(?)", [len(rows)]).fetchall()]
+            "SELECT nextval('seq_special_review_follow_up') FROM generate_series(1, ?)", [len(rows)]).fetchall()]
         ctx.insert_df("special_review_follow_up", frame)

@@ -201,7 +201,7 @@ def _history(ctx: DemoContext) -> None:
         "INSERT INTO push (case_id, department_id, stage, pushed_at, pushed_by, due_on, status,"
         " signed_by, signed_at, reason)"
         " SELECT l.case_id, t.department_id, '办结', q.decided_at, q.decided_by,"
-        " CAST(q.decided_at AS DATE) + 5, '已签收', s.uid, q.decided_at + INTERVAL 1 DAY,"
+        " CAST(q.decided_at AS DATE) + 5, '已签收', s.uid, q.decided_at + INTERVAL '1 day',"
         " '证照 ' || l.licence_no || ' ' || q.new_licence_status || '（协同处理申请 ' || q.request_no || '）'"
         " FROM revocation_request q JOIN licence l ON l.id = q.licence_id"
         " JOIN (SELECT q2.id AS rid, x.department_id FROM revocation_request q2"

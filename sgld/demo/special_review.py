@@ -246,7 +246,7 @@ class _Builder:
         cur = self.ctx.cur
         n = len(self.reviews)
         ids = [row[0] for row in cur.execute(
-            "SELECT nextval('seq_special_review') FROM range(?)", [n]).fetchall()]
+            "SELECT nextval('seq_special_review') FROM generate_series(1, ?)", [n]).fetchall()]
         ids.sort()
         # numbers in order of proposal (and of issue for the minutes), per year
         order = sorted(range(n), key=lambda i: self.reviews[i]["proposed_at"])

@@ -341,17 +341,17 @@ def _write(cur, actor, rows: pd.DataFrame, file_name: str, sha: str) -> dict:
         # enterprises (first name given for each new code)
         counts["enterprises"] = cur.execute(
             "INSERT INTO enterprise (uscc, name, created_at)"
-            " SELECT uscc, first(enterprise_name ORDER BY _row), ? FROM _imp"
-            " WHERE uscc NOT IN (SELECT uscc FROM enterprise) GROUP BY uscc",
+            " SELECT DISTINCT ON (uscc) uscc, enterprise_name, ? FROM _imp"
+            " WHERE uscc NOT IN (SELECT uscc FROM enterprise) ORDER BY uscc, _row",
             [now]).fetchone()[0]
         # projects
         counts["projects"] = cur.execute(
             "INSERT INTO project (project_no, name, enterprise_id, created_at, updated_at)"
-            " SELECT f.project_no, coalesce(first(f.project_name ORDER BY f._row),"
-            "  first(e.name || i.name || '项目' ORDER BY f._row)),"
-            "  first(e.id ORDER BY f._row), ?, ? FROM _imp f"
+            " SELECT DISTINCT ON (f.project_no) f.project_no,"
+            "  coalesce(f.project_name, e.name || i.name || '项目'), e.id, ?, ? FROM _imp f"
             " JOIN enterprise e ON e.uscc = f.uscc JOIN item i ON i.id = f.item_id"
-            " WHERE f.project_no NOT IN (SELECT project_no FROM project) GROUP BY f.project_no",
+            " WHERE f.project_no NOT IN (SELECT project_no FROM project)"
+            " ORDER BY f.project_no, f._row",
             [now, now]).fetchone()[0]
         cur.execute("UPDATE project SET updated_at = ? WHERE project_no IN"
                     " (SELECT project_no FROM _imp)", [now])

@@ -316,7 +316,7 @@ def statistics(actor: Actor) -> pd.DataFrame:
     sql = ("SELECT d.name AS 部门, n.result AS 检查结果, count(*) AS 次数 FROM inspection n"
            " JOIN department d ON d.id = n.department_id")
     where, params = policy.department_sql(actor, "n.department_id", prefix=" WHERE ")
-    return get_db().df(sql + where + " GROUP BY ALL ORDER BY 1, 2", params)
+    return get_db().df(sql + where + " GROUP BY d.name, n.result ORDER BY 1, 2", params)
 
 
 # -- bulk import -------------------------------------------------------------------------
@@ -442,7 +442,7 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
     where, params = policy.department_sql(actor, "t.department_id", prefix=" WHERE ")
     return get_db().df(
         "SELECT d.name AS 部门, count(*) AS 待后续监管,"
-        " max(date_diff('day', CAST(t.signed_at AS DATE), CAST(? AS DATE))) AS \"最长等待（天）\""
+        " max(CAST(? AS DATE) - CAST(t.signed_at AS DATE)) AS \"最长等待（天）\""
         f" FROM followup_task t JOIN department d ON d.id = t.department_id{where}"
         " GROUP BY d.name ORDER BY 2 DESC, 1", [clock.today()] + params)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-import duckdb
 import pandas as pd
 
 from db.connection import get_db
@@ -80,18 +79,20 @@ def create_department(actor: Actor, name: str, kind: str, parent_id: int | None 
     require(actor, "admin", action="维护部门")
     name, kind, parent_id = _check_dept_fields(name, kind, parent_id)
 
+    db = get_db()
+
     def tx(cur):
         # the unique index on name is the duplicate check (one statement, not two)
         try:
             new_id = cur.execute(
                 "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
                 " RETURNING id", [name, kind, parent_id, clock.now()]).fetchone()[0]
-        except duckdb.ConstraintException:
+        except db.constraint_error:
             raise ValidationError(f"部门“{name}”已存在。", field="name") from None
         audit.record(cur, actor, "create", "department", new_id,
                      after={"name": name, "kind": kind, "parent_id": parent_id})
         return new_id
-    return get_db().write(tx)
+    return db.write(tx)
 
 
 def update_department(actor: Actor, department_id: int, *, name: str, kind: str,
@@ -128,7 +129,8 @@ def list_users(actor: Actor) -> list[dict]:
         " LEFT JOIN user_role r ON r.user_id = u.id"
         # API clients' backing rows are managed under 接口管理, never as people
         " WHERE u.id NOT IN (SELECT user_id FROM api_client)"
-        " GROUP BY ALL ORDER BY u.id")
+        " GROUP BY u.id, u.username, u.display_name, u.department_id, d.name, u.active,"
+        " u.failed_attempts, u.locked_until, u.phone ORDER BY u.id")
     now = clock.now()
     for r in rows:
         r["roles"] = [x for x in r["roles"].split(",") if x]
@@ -292,12 +294,15 @@ def list_items(actor: Actor, *, include_inactive: bool = False) -> list[dict]:
     require(actor, *ROLES, action="查看事项目录")
     rows = get_db().dicts(
         "SELECT i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days, i.active,"
-        " coalesce(list(d.name ORDER BY d.id) FILTER (WHERE d.name IS NOT NULL), []) AS departments,"
-        " coalesce(list(d.id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), []) AS department_ids"
+        " coalesce(array_agg(d.name ORDER BY d.id) FILTER (WHERE d.name IS NOT NULL),"
+        "  ARRAY[]::VARCHAR[]) AS departments,"
+        " coalesce(array_agg(d.id ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL),"
+        "  ARRAY[]::INTEGER[]) AS department_ids"
         " FROM item i LEFT JOIN item_department x ON x.item_id = i.id"
         " LEFT JOIN department d ON d.id = x.department_id"
         + ("" if include_inactive else " WHERE i.active") +
-        " GROUP BY ALL ORDER BY i.category, i.code")
+        " GROUP BY i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days, i.active"
+        " ORDER BY i.category, i.code")
     return rows
 
 

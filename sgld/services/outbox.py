@@ -34,6 +34,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 from datetime import datetime, timedelta
@@ -56,6 +57,25 @@ TS = "%Y-%m-%dT%H:%M:%S"  # local time (Asia/Shanghai), as everywhere in the sys
 
 # set by every emit: the delivery worker wakes up at once instead of at its next poll
 wake = threading.Event()
+#: PostgreSQL: the channel on which every emit wakes the delivery worker of
+#: another process (the leader's, sgld/leader.py; sgld/webhook.py listens)
+CHANNEL = "sgld_outbox"
+
+
+def wake_worker(cur=None) -> None:
+    """Wake the delivery worker: this process's at once, and on PostgreSQL
+    the one of whichever process leads, with a NOTIFY — inside ``cur``'s
+    transaction it is delivered when that commits (collapsed to one per
+    transaction by the server)."""
+    wake.set()
+    if cur is not None:
+        if getattr(cur, "dialect", None) == "postgres":
+            cur.execute(f"NOTIFY {CHANNEL}")
+        return
+    db = get_db()
+    if db.dialect == "postgres":
+        with db.cursor() as c:
+            c.execute(f"NOTIFY {CHANNEL}")
 
 
 # -- settings -------------------------------------------------------------------
@@ -100,7 +120,7 @@ def emit(cur, department_id: int, kind: str, payload: dict, *, object_type: str,
         _INSERT + "SELECT ?, ?, ?, ?, ?, ?, " + _STATE_SQL.format(d="?") + " RETURNING id",
         [department_id, kind, object_type, object_id, data, clock.now(), department_id]
     ).fetchone()[0]
-    wake.set()
+    wake_worker(cur)
     return eid
 
 
@@ -117,6 +137,30 @@ def _licences_sql(case: str) -> str:
             " l.licence_no, 'kind', l.kind, 'status', l.status, 'issued_on',"
             " strftime(l.issued_on, '%Y-%m-%d'), 'valid_until', strftime(l.valid_until, '%Y-%m-%d'))"
             f" ORDER BY l.id)), '[]'::JSON) FROM licence l WHERE l.case_id = {case})")
+
+
+# The payload SQL is written in DuckDB's spelling; on PostgreSQL the same
+# text with its function names (json_build_object, json_agg, to_char).
+_PG_REWRITES = (
+    (re.compile(r"to_json\(list\((json_object\(.*?\) ORDER BY l\.id)\)\)"), r"json_agg(\1)"),
+    (re.compile(r"\bjson_object\("), "json_build_object("),
+    (re.compile(r"strftime\(([\w.]+), '%Y-%m-%dT%H:%M:%S'\)"), "to_char(\\1, 'YYYY-MM-DD\"T\"HH24:MI:SS')"),
+    (re.compile(r"strftime\(([\w.]+), '%Y-%m-%d'\)"), r"to_char(\1, 'YYYY-MM-DD')"),
+)
+_pg_texts: dict[str, str] = {}
+
+
+def _dialect_sql(sql: str) -> str:
+    """``sql`` for the open database's backend (cached per text)."""
+    if get_db().dialect != "postgres":
+        return sql
+    out = _pg_texts.get(sql)
+    if out is None:
+        out = sql
+        for pat, repl in _PG_REWRITES:
+            out = pat.sub(repl, out)
+        _pg_texts[sql] = out
+    return out
 
 
 def _case_fields(alias: str) -> str:
@@ -148,12 +192,12 @@ def _published_select(table: str, where: str) -> str:
 
 
 def _emit_published(cur, table: str, where: str, params: list) -> int:
-    n = cur.execute(
+    n = cur.execute(_dialect_sql(
         _INSERT + f"SELECT department_id, kind, object_type, object_id, payload, created_at,"
         f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
-        " ORDER BY object_id", params).fetchone()[0]
+        " ORDER BY object_id"), params).fetchone()[0]
     if n:
-        wake.set()
+        wake_worker(cur)
     return n
 
 
@@ -201,10 +245,10 @@ def backfill(cur) -> int:
              _published_select("claim", _missing("claim", "p")),
              _LICENCE_SELECT.format(where=_missing("licence_event", "le")),
              _DECISION_SELECT.format(where=_missing("revocation_request", "q"))]
-    return cur.execute(
+    return cur.execute(_dialect_sql(
         _INSERT + "SELECT department_id, kind, object_type, object_id, payload, created_at, 'skipped'"
         f" FROM ({' UNION ALL '.join(parts)}) q ORDER BY created_at, {_RANK}, object_id,"
-        " department_id").fetchone()[0]
+        " department_id")).fetchone()[0]
 
 
 def backfill_once() -> int:
@@ -525,7 +569,7 @@ def set_webhook_active(actor: Actor | None, department_id, active: bool) -> None
                      before={"active": bool(row[1])}, after={"active": bool(active)})
     get_db().write(tx)
     if active:
-        wake.set()
+        wake_worker()
 
 
 # -- admin: events -------------------------------------------------------------------------
@@ -581,7 +625,7 @@ def retry(actor: Actor | None, event_ids) -> int:
                      before={"states": {str(r[0]): r[1] for r in todo}}, after={"state": "pending"})
         return len(tids)
     n = get_db().write(tx)
-    wake.set()
+    wake_worker()
     return n
 
 
@@ -597,11 +641,12 @@ def due(now: datetime, batch: int = 20) -> list[tuple[dict, list[dict]]]:
     if not subs:
         return []
     rows = db.dicts(
-        "SELECT e.id, e.department_id, e.kind, e.payload, e.created_at, e.state, e.attempts,"
-        " e.next_attempt_at FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
-        " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)"
-        " QUALIFY row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) <= ?"
-        " ORDER BY e.department_id, e.id", [batch])
+        "SELECT id, department_id, kind, payload, created_at, state, attempts, next_attempt_at"
+        " FROM (SELECT e.id, e.department_id, e.kind, e.payload, e.created_at, e.state, e.attempts,"
+        " e.next_attempt_at, row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) AS n"
+        " FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
+        " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)) q"
+        " WHERE n <= ? ORDER BY department_id, id", [batch])
     out, send, blocked = [], {}, set()
     for r in rows:
         d = r["department_id"]

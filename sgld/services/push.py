@@ -503,8 +503,8 @@ def claim_results(actor: Actor, claim_ids) -> dict:
 # -- reminders ------------------------------------------------------------
 def _age_bucket_sql(today_param: str = "?") -> str:
     return (f"CASE WHEN due_on >= {today_param} THEN '未超时'"
-            f" WHEN date_diff('day', due_on, {today_param}) <= 3 THEN '超时 1–3 天'"
-            f" WHEN date_diff('day', due_on, {today_param}) <= 10 THEN '超时 4–10 天'"
+            f" WHEN CAST({today_param} AS DATE) - due_on <= 3 THEN '超时 1–3 天'"
+            f" WHEN CAST({today_param} AS DATE) - due_on <= 10 THEN '超时 4–10 天'"
             f" ELSE '超时 10 天以上' END")
 
 

@@ -51,10 +51,12 @@ def form_options(actor: Actor) -> dict:
     _read(actor, "查看审批推送")
     db = get_db()
     items = db.dicts("SELECT i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days,"
-                     " coalesce(list(d.name ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL), [])"
+                     " coalesce(array_agg(d.name ORDER BY d.id) FILTER (WHERE d.id IS NOT NULL),"
+                     "  ARRAY[]::VARCHAR[])"
                      " AS departments FROM item i LEFT JOIN item_department x ON x.item_id = i.id"
                      " LEFT JOIN department d ON d.id = x.department_id WHERE i.active"
-                     " GROUP BY ALL ORDER BY i.category, i.code")
+                     " GROUP BY i.id, i.code, i.name, i.category, i.centralised, i.sign_limit_days"
+                     " ORDER BY i.category, i.code")
     depts = db.dicts("SELECT id, name, kind FROM department WHERE active"
                      " AND kind IN ('supervision', 'licensing') ORDER BY kind DESC, id")
     return {"items": items, "departments": depts, "stages": list(STAGES),

@@ -105,9 +105,9 @@ def _q_enterprise(ctx: _Ctx, exact: bool):
             return None
         hit, hp = "e.uscc = ?", [ctx.code]
     elif _is_code(ctx.code):
-        hit, hp = "(contains(e.name, ?) OR starts_with(e.uscc, ?))", [ctx.q, ctx.code]
+        hit, hp = "(strpos(e.name, ?) > 0 OR starts_with(e.uscc, ?))", [ctx.q, ctx.code]
     else:
-        hit, hp = "contains(e.name, ?)", [ctx.q]
+        hit, hp = "strpos(e.name, ?) > 0", [ctx.q]
     sql = f"SELECT e.id, e.name, e.uscc, e.legal_rep FROM enterprise e WHERE {hit}"
     cond = None if ctx.everything else policy.enterprise_exists("h.id", ctx.dept)
     return _scoped(exact, sql, hp, cond, "(h.uscc = ?) DESC, length(h.name), h.name",
@@ -182,9 +182,9 @@ def _q_penalty(ctx: _Ctx, exact: bool):
         if code:
             hit, hp = "(p.decision_no = ? OR p.uscc = ?)", [ctx.q, ctx.code]
     else:
-        hit, hp = "contains(p.decision_no, ?)", [ctx.q]
+        hit, hp = "strpos(p.decision_no, ?) > 0", [ctx.q]
         if code:
-            hit, hp = "(contains(p.decision_no, ?) OR starts_with(p.uscc, ?))", [ctx.q, ctx.code]
+            hit, hp = "(strpos(p.decision_no, ?) > 0 OR starts_with(p.uscc, ?))", [ctx.q, ctx.code]
     sql = ("SELECT p.id, p.decision_no, p.entity_name, p.category, p.decision_date,"
            f" p.enterprise_id FROM penalty p WHERE {hit}")
     cond = None if ctx.everything else policy.enterprise_exists("h.enterprise_id", ctx.dept)
@@ -199,7 +199,7 @@ def _g_penalty(rows, more):
 
 
 def _q_revocation(ctx: _Ctx, exact: bool):
-    hit = "r.request_no = ?" if exact else "contains(r.request_no, ?)"
+    hit = "r.request_no = ?" if exact else "strpos(r.request_no, ?) > 0"
     sql = ("SELECT r.id, r.request_no, r.enterprise_id, r.requested_action, r.status,"
            f" r.filed_at, r.department_id FROM revocation_request r WHERE {hit}")
     cond = None if ctx.everything else ("h.department_id = ?", [ctx.dept])

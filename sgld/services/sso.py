@@ -258,8 +258,12 @@ class _Who:
 
 def _audit_refusal(reason: str, via: str, subject: str | None, user_id: int | None = None,
                    username: str | None = None) -> None:
+    # a refused identity may hold a NUL character, which no PostgreSQL text
+    # column stores: the actor column shows it escaped (the JSON escapes it anyway)
+    shown = subject.replace("\x00", "\\x00") if subject else subject
+
     def tx(cur):
-        audit.record(cur, _Who(user_id, username or f"sso:{subject or '?'}"), "sso_refused",
+        audit.record(cur, _Who(user_id, username or f"sso:{shown or '?'}"), "sso_refused",
                      "user", user_id, after={"via": via, "reason": reason, "subject": subject})
     get_db().write(tx)
 

@@ -39,6 +39,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from db.connection import get_db
+from db.sql import number_text, replace_temp_table
 from sgld import audit, clock, likes, uscc
 from sgld import validate as v
 from sgld.errors import NotFound, PermissionDenied, StateError, ValidationError
@@ -177,9 +178,9 @@ def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple
 
 _DETAILS = (
     ("big_penalty", "'行政处罚 ' || p.decision_no || '：' || coalesce(p.category, '') ||"
-                    " coalesce('，罚款 ' || format('{:g}', CAST(p.fine_wan AS DOUBLE)) || ' 万元', '')",
+                    " coalesce('，罚款 ' || {fine} || ' 万元', '')",
      "penalty p", "p.id"),
-    ("penalty_count", "'行政处罚 ' || p.decision_no || '（' || strftime(p.decision_date, '%Y-%m-%d') || '）'",
+    ("penalty_count", "'行政处罚 ' || p.decision_no || '（' || CAST(p.decision_date AS VARCHAR) || '）'",
      "penalty p", "p.id"),
     ("inspection", "d.name || '日常检查：' || n.result",
      "inspection n JOIN department d ON d.id = n.department_id", "n.id"),
@@ -189,7 +190,9 @@ _DETAILS = (
 
 def _fill_details(cur) -> None:
     """Readable details of the hits just added (detail IS NULL)."""
+    fine = number_text("p.fine_wan", get_db().dialect)
     for rule, expr, source, key in _DETAILS:
+        expr = expr.replace("{fine}", fine)
         cur.execute(f"UPDATE warning_hit SET detail = x.detail FROM (SELECT {key} AS rid, {expr} AS detail"
                     f" FROM {source} WHERE {key} IN (SELECT record_id FROM warning_hit"
                     f" WHERE detail IS NULL AND rule = ?)) x"
@@ -200,8 +203,7 @@ def _fill_details(cur) -> None:
 _WATERMARK_SQL = ("SELECT (SELECT max(id) FROM penalty), (SELECT max(id) FROM inspection),"
                   " (SELECT max(updated_at) FROM inspection), (SELECT max(status_changed_at) FROM licence)")
 _TOUCHED_SQL = (
-    "CREATE OR REPLACE TEMP TABLE _warning_touched AS"
-    " SELECT enterprise_id FROM penalty WHERE id > ? AND enterprise_id IS NOT NULL"
+    "SELECT enterprise_id FROM penalty WHERE id > ? AND enterprise_id IS NOT NULL"
     " UNION SELECT enterprise_id FROM inspection WHERE id > ? OR updated_at >= ?"
     " UNION SELECT enterprise_id FROM licence WHERE status_changed_at >= ?"
     " UNION SELECT unnest(?::INTEGER[])")
@@ -222,6 +224,7 @@ def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dic
     today = clock.today()
     now = clock.now()
     state = _state(cur)
+    dialect = get_db().dialect
     mark = cur.execute(_WATERMARK_SQL).fetchone()
     if state is None or state[0] != rhash or state[2] is None or state[2].date() != today \
             or state[3] is None and mark[0] is not None:
@@ -229,11 +232,12 @@ def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dic
     scope = None
     if not full:
         floor = datetime(1900, 1, 1)
-        cur.execute(_TOUCHED_SQL, [state[3] or 0, state[4] or 0, state[5] or floor, state[6] or floor,
-                                   [int(e) for e in enterprise_ids or []]])
+        replace_temp_table(cur, "_warning_touched", _TOUCHED_SQL,
+                           [state[3] or 0, state[4] or 0, state[5] or floor, state[6] or floor,
+                            [int(e) for e in enterprise_ids or []]], dialect)
         scope = "SELECT enterprise_id FROM _warning_touched"
     sql, params = candidates_sql(rules, today, scope)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE _warning_cand AS {sql}", params)
+    replace_temp_table(cur, "_warning_cand", sql, params, dialect)
     listed = cur.execute(
         "INSERT INTO warning_entry (enterprise_id, status, listed_at, manual)"
         " SELECT DISTINCT c.enterprise_id, '在列', ?, FALSE FROM _warning_cand c"
@@ -325,7 +329,8 @@ _REASONS_SQL = (
     "  WHEN 'penalty_count' THEN '多次行政处罚' WHEN 'inspection' THEN '检查发现违法'"
     "  WHEN 'revoked' THEN '证照被撤销或吊销' END, '、'), '') AS reasons"
     " FROM warning_entry w LEFT JOIN warning_hit h ON h.entry_id = w.id"
-    " WHERE w.status = '在列' AND {cond} GROUP BY ALL")
+    " WHERE w.status = '在列' AND {cond}"
+    " GROUP BY w.id, w.enterprise_id, w.listed_at, w.manual, w.manual_reason")
 
 
 def _flag(row) -> dict:

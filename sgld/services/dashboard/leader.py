@@ -26,7 +26,7 @@ def leader_figures(actor: Actor, filters: Filters) -> Dashboard:
     scope = None
     if dept:
         scope = policy.enterprise_sql(dept)
-    queries = build_queries(f, dept, today, "duckdb",
+    queries = build_queries(f, dept, today, db.dialect,
                             scope_table=SCOPE_TABLE if scope else None)
     raw = run_parallel(db, queries, cal, scope=scope)
     names = _dept_names()

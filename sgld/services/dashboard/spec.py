@@ -15,7 +15,7 @@ from sgld.services.dashboard.model import NO_CATEGORY, Figure, Filters, Headline
 
 Queries = dict[str, tuple[str, list]]
 
-DIALECTS = ("duckdb", "sqlite")
+DIALECTS = ("duckdb", "postgres", "sqlite")
 
 
 def _month(col: str, dialect: str) -> str:
@@ -24,11 +24,14 @@ def _month(col: str, dialect: str) -> str:
     # the shaping turns months into "YYYY-MM"
     if dialect == "duckdb":
         return f"(year({col}) * 12 + month({col}))"
+    if dialect == "postgres":
+        return (f"(CAST(extract(year FROM {col}) AS INTEGER) * 12"
+                f" + CAST(extract(month FROM {col}) AS INTEGER))")
     return f"strftime('%Y-%m', {col})"
 
 
 def _day(col: str, dialect: str) -> str:
-    return f"CAST({col} AS DATE)" if dialect == "duckdb" else f"date({col})"
+    return f"CAST({col} AS DATE)" if dialect in ("duckdb", "postgres") else f"date({col})"
 
 
 def _ts(d: date) -> datetime:

@@ -48,7 +48,7 @@ def _check_one_day(review_date: date) -> None:
 
 def _next_letter_no(cur, year: int) -> str:
     prefix = settings.get().get("LIAISON_LETTER_PREFIX") or "通审批联函"
-    n = cur.execute("SELECT count(*) FROM liaison_request WHERE year(sent_at) = ?",
+    n = cur.execute("SELECT count(*) FROM liaison_request WHERE extract(year FROM sent_at) = ?",
                     [year]).fetchone()[0] + 1
     while True:
         no = f"{prefix}〔{year}〕{n}号"
@@ -411,7 +411,8 @@ def list_reviews(actor: Actor) -> pd.DataFrame:
         " count(q.id) FILTER (WHERE q.status = '已派员') AS dispatched,"
         " count(q.signed_at) AS signed, (r.report_text IS NOT NULL) AS has_report"
         " FROM liaison_review r LEFT JOIN liaison_request q ON q.review_id = r.id"
-        " GROUP BY ALL ORDER BY r.review_date DESC, r.id DESC")
+        " GROUP BY r.id, r.title, r.kind, r.applicant, r.review_date, r.place, r.report_text"
+        " ORDER BY r.review_date DESC, r.id DESC")
 
 
 # -- dispatch ---------------------------------------------------------------

@@ -56,6 +56,16 @@ def _store_bad(cur, run_id: int, source: str, bad: list[dict], now) -> tuple[int
 def _insert_quarantine(cur, run_id: int, source: str, now, _pen_bad) -> int:
     """Quarantine the rows of ``_pen_bad`` not yet quarantined for the source
     (replacement scan, see :func:`_store_stage`); returns how many."""
+    if getattr(cur, "dialect", None) == "postgres":
+        cur.register("_pen_bad", _pen_bad)
+        try:
+            return _quarantine_rows(cur, run_id, source, now, _pen_bad)
+        finally:
+            cur.unregister("_pen_bad")
+    return _quarantine_rows(cur, run_id, source, now, _pen_bad)
+
+
+def _quarantine_rows(cur, run_id: int, source: str, now, _pen_bad) -> int:
     return int(cur.execute(
         "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
         " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
@@ -188,12 +198,36 @@ def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, in
     good = _pen_good.num_rows
     if not good:
         return 0, 0, 0
+    if getattr(cur, "dialect", None) == "postgres":
+        # no replacement scans: the batch becomes a temporary table (COPY)
+        cur.register("_pen_good", _pen_good)
+        try:
+            return _store_rows(cur, run_id, source, now, _pen_good, first_row=(
+                "SELECT DISTINCT ON (b.uscc) b.uscc, b.entity_name, NULLIF(b.legal_rep, ''), ?"
+                " FROM _pen_good b WHERE b.uscc NOT IN ("
+                "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
+                " ORDER BY b.uscc, b._seq"))
+        finally:
+            cur.unregister("_pen_good")
     created = cur.execute(
         "INSERT INTO enterprise (uscc, name, legal_rep, created_at)"
         " SELECT b.uscc, arg_min(b.entity_name, b._seq), arg_min(NULLIF(b.legal_rep, ''), b._seq), ?"
         " FROM _pen_good b WHERE b.uscc NOT IN ("
         "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
         " GROUP BY b.uscc", [now]).fetchone()[0]
+    return _store_rows(cur, run_id, source, now, _pen_good, created=created)
+
+
+def _store_rows(cur, run_id: int, source: str, now, _pen_good, *, created: int | None = None,
+                first_row: str | None = None) -> tuple[int, int, int]:
+    """The rest of :func:`_store_stage`: the new enterprises (``first_row``
+    selects them on PostgreSQL) and the penalties.  ``_pen_good`` is read by
+    DuckDB's replacement scan from this frame too (a parameter of the same
+    name), and is the temporary table of that name on PostgreSQL."""
+    good = _pen_good.num_rows
+    if first_row is not None:
+        created = cur.execute("INSERT INTO enterprise (uscc, name, legal_rep, created_at) " + first_row,
+                              [now]).fetchone()[0]
     imported = cur.execute(
         f"INSERT INTO penalty ({_INSERT_COLS})"
         " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
@@ -209,7 +243,7 @@ def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, in
         "   SELECT p.decision_no FROM penalty p WHERE p.source = ?"
         "   AND p.decision_no IN (SELECT decision_no FROM _pen_good WHERE first))",
         [source, now, run_id, source]).fetchone()[0]
-    return int(imported), int(good) - int(imported), int(created)
+    return int(imported), int(good) - int(imported), int(created or 0)
 
 
 _DONE = object()

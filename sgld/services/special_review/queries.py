@@ -137,10 +137,10 @@ def _filters_sql(actor: Actor, scope=None, form=None, status=None, department_id
     elif not policy.sees_all_departments(actor):
         where.append("FALSE")
     if scope:
-        where.append("list_contains(r.scopes, ?)")
+        where.append("? = ANY(r.scopes)")
         params.append(scope)
     if form:
-        where.append("list_contains(r.forms, ?)")
+        where.append("? = ANY(r.forms)")
         params.append(form)
     if status:
         statuses = [status] if isinstance(status, str) else list(status)
@@ -199,8 +199,8 @@ def list_reviews(actor: Actor, *, scope: str | None = None, form: str | None = N
         " o.attendees AS own_attendees, o.opinion AS own_opinion, o.basis AS own_basis,"
         " o.deemed AS own_deemed, o.attendance AS own_attendance"
         " FROM special_review r JOIN department dv ON dv.id = r.division_id"
-        " JOIN (SELECT x.review_id, list(d.name ORDER BY d.id) AS departments,"
-        "       list(d.id ORDER BY d.id) AS department_ids,"
+        " JOIN (SELECT x.review_id, array_agg(d.name ORDER BY d.id) AS departments,"
+        "       array_agg(d.id ORDER BY d.id) AS department_ids,"
         "       count(x.attendees_at) AS replied, count(*) AS dept_count"
         "       FROM special_review_department x JOIN department d ON d.id = x.department_id"
         "       GROUP BY x.review_id) x ON x.review_id = r.id"
@@ -285,7 +285,7 @@ def statistics(actor: Actor, **filters) -> dict[str, pd.DataFrame]:
     by_form = by_form.sort_values("form", key=lambda c: c.map(forder)).reset_index(drop=True)
     by_outcome = db.df(f"SELECT {outcome_case} AS outcome, count(*) AS count FROM special_review r"
                        f" WHERE {where} GROUP BY 1 ORDER BY 2 DESC", params)
-    by_month = db.df(f"SELECT strftime(r.meeting_at, '%Y-%m') AS month, count(*) AS count"
+    by_month = db.df(f"SELECT substr(CAST(r.meeting_at AS VARCHAR), 1, 7) AS month, count(*) AS count"
                      f" FROM special_review r WHERE {where} GROUP BY 1 ORDER BY 1", params)
     deemed = db.df(
         f"SELECT d.name AS department, count(*) AS reviews,"

@@ -21,7 +21,7 @@ def queries(ctx: QueryContext) -> Queries:
     outcome = ("CASE WHEN r.outcome = '达成一致' THEN '达成一致'"
                " WHEN r.outcome = '报市政府决定' THEN '报市政府决定'"
                " WHEN r.status = '已撤回' THEN '已撤回' ELSE '进行中' END")
-    if ctx.dialect == "duckdb":
+    if ctx.dialect in ("duckdb", "postgres"):
         src = f"(SELECT unnest(r.scopes) AS scope, {outcome} AS outcome, {c} AS cur," \
               f" r.id AS id FROM special_review r WHERE {r}{extra})"
     else:
