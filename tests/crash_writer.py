@@ -9,8 +9,8 @@ import threading
 from datetime import datetime, timedelta
 
 from sgld.services import inspection, penalty
-from sgld.services.penalty import pipeline
 from sgld.services.accounts import actor_by_username
+from sgld.services.penalty import pipeline
 
 
 def main(csv_path: str, uscc_code: str) -> None:
