@@ -1,7 +1,7 @@
 """审管联动系统 — entry point: login, role-based navigation, landing page."""
 import streamlit as st
 
-from sgld import reminders, settings
+from sgld import audit, reminders, settings
 from sgld.errors import ConfigError
 from sgld.security import PAGES, visible_pages
 from ui import auth, home
@@ -14,6 +14,7 @@ except ConfigError as exc:  # e.g. production without SGLD_COOKIE_KEY / SGLD_AUD
     startup.refuse(exc)
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
 chinese_ui_text()  # Streamlit's own English texts (uploader, "Press Enter to apply"...)
+audit.refresh_data_version()  # PostgreSQL: another process's writes (one read a run); DuckDB: nothing
 
 
 
@@ -31,11 +32,12 @@ actor = auth.current_actor()  # before st.navigation: shows the login form or st
 
 @st.cache_resource
 def _maintenance() -> bool:
-    """Once per server process: scheduled penalty sync, backup requests from the
-    command line and the daily backup."""
-    from sgld import backup, startup
-    startup.start_background()  # scheduled penalty extraction
-    return backup.start_maintenance()
+    """Once per server process: scheduled penalty sync, webhook delivery,
+    backup requests from the command line and the daily backup (in the
+    process that leads, sgld/leader.py)."""
+    from sgld import startup
+    startup.start_background()
+    return True
 
 
 _maintenance()

@@ -42,6 +42,12 @@ def migrate(db) -> list[str]:
             continue
         sql = path.read_text(encoding="utf-8")
         with db.transaction() as cur:
+            # several processes starting at once on one PostgreSQL database:
+            # their write transactions are serialised (advisory lock), so the
+            # one that comes second finds the migration applied and skips it
+            if cur.execute("SELECT count(*) FROM schema_migrations WHERE version = ?",
+                           [version]).fetchone()[0]:
+                continue
             cur.execute(sql)
             cur.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",

@@ -25,6 +25,7 @@ import hmac
 import json
 import logging
 import os
+import threading
 import time
 from datetime import date, datetime
 from decimal import Decimal
@@ -201,6 +202,8 @@ def flush(cur) -> None:
     if rows:
         _write(cur, rows)
         rows.clear()
+    if _shared and id(cur) not in _quiet:
+        _bump_shared(cur)
 
 
 def _write(cur, rows: list[tuple]) -> None:
@@ -231,6 +234,9 @@ def on_commit(cur) -> None:
         _quiet.discard(id(cur))
     else:
         _data_version += 1
+    shared = _bumped.pop(id(cur), None)
+    if shared is not None:
+        _seen_shared(shared, bump=False)  # our own commit: moved the counter above already
 
 
 # Incremented by every committed write transaction of this process (but
@@ -251,12 +257,87 @@ def generation() -> int:
 
 
 def data_version() -> int:
-    """A counter that changes whenever a write transaction commits."""
+    """A counter that changes whenever a write transaction commits: one of
+    this process, or (PostgreSQL) of another process, as seen by the last
+    :func:`refresh_data_version` (every page run; at most
+    ``SHARED_MAX_AGE`` seconds ago for callers outside a page run)."""
+    if _shared and time.monotonic() - _refreshed_at > SHARED_MAX_AGE:
+        refresh_data_version()
     return _data_version
+
+
+# -- the data version shared by the processes of one PostgreSQL database ----
+# Every write transaction (but the quiet ones, SESSION_ACTIONS only) moves
+# the one row of ``data_version`` just before it commits (:func:`flush`;
+# writes are serialised by the write lock, so the row costs no contention),
+# and each process reads it once per page run (:func:`refresh_data_version`,
+# called by app.py): when it moved, the process's own counter moves too, so
+# every cached figure of every process is recomputed on its next run after
+# a write anywhere.  DuckDB (one process per file) never reads or writes it.
+SHARED_MAX_AGE = 1.0
+_shared = False             # the open database is a PostgreSQL one
+_shared_table = False       # its data_version table exists (migration 098)
+_shared_last: int | None = None   # the shared version this process saw last
+_refreshed_at = 0.0
+_bumped: dict[int, int] = {}      # open transactions: the version they moved it to
+_version_lock = threading.Lock()
+
+
+def _bump_shared(cur) -> None:
+    global _shared_table
+    if not _shared_table:  # only before migration 098 ran (a new database)
+        if cur.execute("SELECT to_regclass('data_version')").fetchone()[0] is None:
+            return
+        _shared_table = True
+    row = cur.execute("UPDATE data_version SET version = version + 1 WHERE singleton = 1"
+                      " RETURNING version").fetchone()
+    if row is not None:
+        _bumped[id(cur)] = int(row[0])
+
+
+def _seen_shared(version: int, bump: bool) -> None:
+    global _shared_last, _data_version
+    with _version_lock:
+        if version != _shared_last:
+            if bump and _shared_last is not None:
+                _data_version += 1
+            _shared_last = version
+
+
+def refresh_data_version() -> int:
+    """PostgreSQL: read the shared version (one indexed single-row read) and
+    move this process's :func:`data_version` if another process wrote since
+    the last read; DuckDB: nothing.  Returns the data version."""
+    global _refreshed_at
+    if not _shared:
+        return _data_version
+    from db import connection
+    try:
+        db = connection._instance  # never opens one: no database, nothing to refresh
+        if db is None or db.dialect != "postgres" or db.in_transaction:
+            return _data_version
+        version = db.scalar("SELECT version FROM data_version WHERE singleton = 1")
+    except Exception:  # noqa: BLE001 - the database is away: the page says so itself
+        _log.debug("data version not read", exc_info=True)
+        return _data_version
+    _refreshed_at = time.monotonic()
+    if version is not None:
+        _seen_shared(int(version), bump=True)
+    return _data_version
+
+
+def shared_data_version() -> int:
+    """The shared version last seen (0 on DuckDB): for caches of data that
+    this process changes only through known functions (its own changes
+    invalidate them at once) but another process may change too."""
+    if _shared and time.monotonic() - _refreshed_at > SHARED_MAX_AGE:
+        refresh_data_version()
+    return _shared_last or 0
 
 
 def on_rollback(cur) -> None:
     _quiet.discard(id(cur))
+    _bumped.pop(id(cur), None)
     _restores.pop(id(cur), None)
     _pending.pop(id(cur), None)
     _rows.pop(id(cur), None)
@@ -265,6 +346,12 @@ def on_rollback(cur) -> None:
 def forget_head(db_path: str | None = None) -> None:
     """Drop the cached head (a new database was opened: ``db_path``)."""
     global _cached_head, _data_version, _db_path, _sealed, _generation
+    global _shared, _shared_table, _shared_last, _refreshed_at
+    if db_path is not None:  # a database was opened (None: closed, or its file replaced)
+        from sgld import settings
+        _shared = settings.is_db_url(str(db_path))
+    _shared_table, _shared_last, _refreshed_at = False, None, 0.0
+    _bumped.clear()
     _generation += 1
     _cached_head = None
     _db_path, _sealed = db_path, None

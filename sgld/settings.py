@@ -43,6 +43,8 @@ SPEC: dict[str, tuple[str, str]] = {
     "PENALTY_SYNC_MINUTES": ("60", "行政处罚定时抽取间隔（分钟），0 为关闭"),
     "DB_THREADS": ("", "DuckDB 工作线程数；为空则等于 CPU 核数（小规模写入多时设为 1 可降低每条语句的开销）"),
     "MAINTENANCE": ("on", "维护线程（命令行备份请求、每日备份）：on 或 off（测试中关闭）"),
+    # several app processes on PostgreSQL (issue 21; sgld/leader.py)
+    "LEADER_RETRY_SECONDS": ("5", "多进程部署：后台任务（定时抽取、事件推送、维护）只在持有主进程锁的进程运行，其他进程每隔多少秒尝试接管"),
     # single sign-on (issue 8; see docs/deployment.md and sgld/services/sso.py)
     "SSO_MODE": ("off", "统一身份认证登录：off（仅本地账号）、both（与本地账号并存）、only（只用统一身份认证）"),
     "SSO_CLAIM": ("preferred_username", "用哪个身份声明（claim）对应本地账号，如 preferred_username、email、sub"),

@@ -1,6 +1,7 @@
 """Start-up: migrate, and in demo mode fill an empty database with demo data;
 :func:`start_background` starts the in-process background work (the
-scheduled penalty extraction, the webhook delivery worker)."""
+scheduled penalty extraction, the webhook delivery worker, the maintenance
+thread) in the process that leads (:mod:`sgld.leader`)."""
 from __future__ import annotations
 
 import os
@@ -23,28 +24,65 @@ def ensure_ready() -> None:
     get_db()  # opens the database and applies pending migrations
     if settings.get().demo:
         from sgld import demo
+        from sgld.errors import ValidationError
         if demo.is_empty():
-            demo.load(scale=1)
+            try:
+                demo.load(scale=1)
+            except ValidationError:
+                if demo.is_empty():
+                    raise
+                # another process (same PostgreSQL database) loaded it meanwhile
     from sgld.services import outbox
     outbox.backfill_once()  # the pull feed of records older than the outbox (first start only)
 
 
 def start_background(*, force: bool = False) -> bool:
-    """Start the penalty-sync scheduler and the webhook delivery worker of
-    this server process (idempotent).  The scheduler is off when
-    ``SGLD_PENALTY_SYNC_MINUTES`` is 0, the worker when ``SGLD_WEBHOOK`` is
-    off; both are off under pytest unless a test passes ``force=True``.
-    Returns whether the scheduler was started by this call."""
+    """Start this server process's background work (idempotent): the
+    penalty-sync scheduler, the webhook delivery worker and the maintenance
+    thread (backup requests, the daily backup) — in the one process that
+    leads (:mod:`sgld.leader`: on DuckDB the process itself, on PostgreSQL
+    the holder of the leader lock, taken over when it dies).  The scheduler
+    is off when ``SGLD_PENALTY_SYNC_MINUTES`` is 0, the worker when
+    ``SGLD_WEBHOOK`` is off, the maintenance thread when
+    ``SGLD_MAINTENANCE`` is off; under pytest only the maintenance thread
+    may start (no election) unless a test passes ``force=True``.  Returns
+    whether the scheduler was started by this call."""
+    from sgld import backup, leader
     if not force and "PYTEST_CURRENT_TEST" in os.environ:
+        backup.start_maintenance()
         return False
+    _started.clear()
+    leader.start(_start_jobs, _stop_jobs)
+    return bool(_started)
+
+
+_started: list[bool] = []  # set by _start_jobs when it started the scheduler
+
+
+def _start_jobs() -> None:
+    """The process became the leader: start its background jobs."""
     import logging
 
-    from sgld import scheduler, webhook
+    from sgld import backup, scheduler, webhook
+    log = logging.getLogger(__name__)
     try:
         webhook.start()
     except Exception:  # noqa: BLE001 - a bad webhook setting must not stop the scheduler
-        logging.getLogger(__name__).exception("could not start the webhook delivery worker")
-    return scheduler.start()
+        log.exception("could not start the webhook delivery worker")
+    try:
+        if scheduler.start():
+            _started.append(True)
+    except Exception:  # noqa: BLE001 - nor a bad interval the maintenance thread
+        log.exception("could not start the penalty sync scheduler")
+    backup.start_maintenance()
+
+
+def _stop_jobs() -> None:
+    """The process no longer leads: stop them (another process runs them now)."""
+    from sgld import backup, scheduler, webhook
+    scheduler.stop()
+    webhook.stop()
+    backup.stop_maintenance()
 
 
 def warm_up() -> None:

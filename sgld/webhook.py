@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 _start_lock = threading.Lock()
 _round_lock = threading.Lock()
 _thread: threading.Thread | None = None
+_listener: threading.Thread | None = None  # PostgreSQL: LISTEN for the other processes' events
 _stop = threading.Event()
 _warned: set[int] = set()  # departments whose webhook could not be signed (logged once)
 
@@ -143,10 +144,32 @@ def _loop() -> None:
             _stop.wait(5)
 
 
+def _listen(url: str) -> None:
+    """PostgreSQL: the events of the other app processes wake this worker
+    too — each emit NOTIFYs :data:`outbox.CHANNEL` when its transaction
+    commits (the other processes' own wake event is theirs only)."""
+    import psycopg
+
+    from sgld.services import outbox
+    while not _stop.is_set():
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=5,
+                                 application_name="sgld-webhook-listen") as conn:
+                conn.execute(f"LISTEN {outbox.CHANNEL}")
+                outbox.wake.set()  # what was committed before LISTEN: one round
+                while not _stop.is_set():
+                    for _ in conn.notifies(timeout=1.0):
+                        outbox.wake.set()
+        except Exception:  # noqa: BLE001 - the database is away: poll until it is back
+            log.info("webhook listener: connection lost, retrying", exc_info=True)
+            _stop.wait(5)
+
+
 def start() -> bool:
     """Start the delivery thread of this process (once, unless
-    ``SGLD_WEBHOOK=off``); returns whether this call started it."""
-    global _thread
+    ``SGLD_WEBHOOK=off``), and on PostgreSQL its listener; returns whether
+    this call started it."""
+    global _thread, _listener
     if not enabled():
         return False
     with _start_lock:
@@ -155,6 +178,11 @@ def start() -> bool:
         _stop.clear()
         _thread = threading.Thread(target=_loop, name="sgld-webhook", daemon=True)
         _thread.start()
+        url = settings.get().db_url
+        if url:
+            _listener = threading.Thread(target=_listen, args=(url,), name="sgld-webhook-listen",
+                                         daemon=True)
+            _listener.start()
         log.info("webhook delivery worker started (pid %s)", os.getpid())
         return True
 
@@ -164,10 +192,13 @@ def running() -> bool:
 
 
 def stop(timeout: float = 10.0) -> None:
-    global _thread
+    global _thread, _listener
     from sgld.services import outbox
     _stop.set()
     outbox.wake.set()
     if _thread is not None:
         _thread.join(timeout)
     _thread = None
+    if _listener is not None:
+        _listener.join(2.0)
+    _listener = None

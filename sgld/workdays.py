@@ -32,7 +32,9 @@ _changes = 0
 
 def _overrides() -> dict[date, bool]:
     with _lock:
-        version = (audit.generation(), _changes)   # read before loading: a change meanwhile reloads
+        # read before loading: a change meanwhile reloads; on PostgreSQL another
+        # process may have changed the calendar: also after any write there
+        version = (audit.generation(), _changes, audit.shared_data_version())
         if _cache["version"] != version:
             _cache["days"] = dict(get_db().all("SELECT day, is_workday FROM calendar_day"))
             _cache["version"] = version

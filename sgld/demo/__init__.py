@@ -72,6 +72,11 @@ def load(scale: int = 1, seed: int = 20151029) -> dict:
         raise ValidationError("数据库中已有账号，演示数据只能载入空数据库。")
 
     def tx(cur):
+        # again inside the transaction: another process starting on the same
+        # PostgreSQL database may have loaded it meanwhile (writes are serialised)
+        if cur.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+            from sgld.errors import ValidationError
+            raise ValidationError("数据库中已有账号，演示数据只能载入空数据库。")
         ctx = DemoContext(cur=cur, scale=scale, rng=random.Random(seed), now=clock.now())
         for step in steps():
             step.load(ctx)

@@ -22,7 +22,9 @@ creation and at each rotation (new salt: the old secret stops at once).
 within the window, and the signature over method, path, query, timestamp,
 nonce and the body's SHA-256.  Nonces are checked in memory (one server
 process) and persisted with the call, so a restart does not reopen the
-window.  A disabled or revoked client is refused at once.  Every refusal is
+window; on PostgreSQL (several processes) each call also looks its nonce
+up in ``api_nonce``, and the rate limit's token bucket is a row of
+``api_rate`` shared by the processes.  A disabled or revoked client is refused at once.  Every refusal is
 audited (``api_auth_refused``); a flood of refusals from one address is
 audited once a minute with its count.
 """
@@ -394,24 +396,56 @@ def authenticate(method: str, path: str, query: str, headers, body: bytes) -> Ca
                           f" {WINDOW_SECONDS} 秒，请校准时钟后重新签名。")
     if not _NONCE.match(nonce):
         raise AuthRefused("AUTH_REPLAY", "X-Sgld-Nonce 应为 16–64 位字母、数字、下划线或连字符。")
+    db = get_db()
+    # several app processes (PostgreSQL): another one may have served this
+    # nonce since this process loaded its memory; the table's primary key
+    # refuses the rare replay sent to two processes at the same moment
+    seen_elsewhere = db.dialect == "postgres" and db.one(
+        "SELECT 1 FROM api_nonce WHERE client_id = ? AND nonce = ?", [client.id, nonce]) is not None
     with _lock:
         _load_nonces()
         t = time.time()
         if len(_nonces) > 200_000:
             for k in [k for k, seen in _nonces.items() if t - seen > 2 * WINDOW_SECONDS]:
                 del _nonces[k]
+        if seen_elsewhere:
+            _nonces[(client.id, nonce)] = t
         if (client.id, nonce) in _nonces:
             raise AuthRefused("AUTH_REPLAY", "该请求已被处理过（X-Sgld-Nonce 重复）：重放的请求被拒绝，"
                               "每次请求须使用新的随机串并重新签名。")
         _nonces[(client.id, nonce)] = t
-        tokens, last = _buckets.get(client.id, (float(client.rate_per_minute), t))
-        tokens = min(float(client.rate_per_minute), tokens + (t - last) * client.rate_per_minute / 60)
-        if tokens < 1:
-            _buckets[client.id] = (tokens, t)
-            raise AuthRefused("RATE_LIMITED", f"请求过于频繁：接口客户端“{client.name}”每分钟最多"
-                              f" {client.rate_per_minute} 次请求，请稍后重试。")
-        _buckets[client.id] = (tokens - 1, t)
+        if db.dialect != "postgres":
+            tokens, last = _buckets.get(client.id, (float(client.rate_per_minute), t))
+            tokens = min(float(client.rate_per_minute), tokens + (t - last) * client.rate_per_minute / 60)
+            allowed = tokens >= 1
+            _buckets[client.id] = (tokens - 1 if allowed else tokens, t)
+    if db.dialect == "postgres":
+        allowed = _shared_bucket(db, client, t)
+    if not allowed:
+        raise AuthRefused("RATE_LIMITED", f"请求过于频繁：接口客户端“{client.name}”每分钟最多"
+                          f" {client.rate_per_minute} 次请求，请稍后重试。")
     return Caller(client, actor_of(client), nonce)
+
+
+# the token bucket of several app processes (PostgreSQL): one row per client,
+# moved by one statement in autocommit (a counter, not an audited change: no
+# write transaction, no data version); the row lock orders concurrent calls
+_BUCKET_SQL = """
+INSERT INTO api_rate AS r (client_id, tokens, last_at, allowed) VALUES (?, ? - 1, ?, TRUE)
+ON CONFLICT (client_id) DO UPDATE SET
+    tokens = LEAST(?, r.tokens + GREATEST(excluded.last_at - r.last_at, 0) * ? / 60.0)
+             - CASE WHEN LEAST(?, r.tokens + GREATEST(excluded.last_at - r.last_at, 0) * ? / 60.0)
+                         >= 1 THEN 1 ELSE 0 END,
+    allowed = LEAST(?, r.tokens + GREATEST(excluded.last_at - r.last_at, 0) * ? / 60.0) >= 1,
+    last_at = GREATEST(r.last_at, excluded.last_at)
+RETURNING allowed"""
+
+
+def _shared_bucket(db, client: Client, t: float) -> bool:
+    rate = float(client.rate_per_minute)
+    with db.cursor() as cur:
+        row = cur.execute(_BUCKET_SQL, [client.id, rate, t] + [rate, rate] * 3).fetchone()
+    return bool(row[0])
 
 
 def store_nonce(cur, caller: Caller) -> None:

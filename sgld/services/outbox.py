@@ -57,6 +57,25 @@ TS = "%Y-%m-%dT%H:%M:%S"  # local time (Asia/Shanghai), as everywhere in the sys
 
 # set by every emit: the delivery worker wakes up at once instead of at its next poll
 wake = threading.Event()
+#: PostgreSQL: the channel on which every emit wakes the delivery worker of
+#: another process (the leader's, sgld/leader.py; sgld/webhook.py listens)
+CHANNEL = "sgld_outbox"
+
+
+def wake_worker(cur=None) -> None:
+    """Wake the delivery worker: this process's at once, and on PostgreSQL
+    the one of whichever process leads, with a NOTIFY — inside ``cur``'s
+    transaction it is delivered when that commits (collapsed to one per
+    transaction by the server)."""
+    wake.set()
+    if cur is not None:
+        if getattr(cur, "dialect", None) == "postgres":
+            cur.execute(f"NOTIFY {CHANNEL}")
+        return
+    db = get_db()
+    if db.dialect == "postgres":
+        with db.cursor() as c:
+            c.execute(f"NOTIFY {CHANNEL}")
 
 
 # -- settings -------------------------------------------------------------------
@@ -101,7 +120,7 @@ def emit(cur, department_id: int, kind: str, payload: dict, *, object_type: str,
         _INSERT + "SELECT ?, ?, ?, ?, ?, ?, " + _STATE_SQL.format(d="?") + " RETURNING id",
         [department_id, kind, object_type, object_id, data, clock.now(), department_id]
     ).fetchone()[0]
-    wake.set()
+    wake_worker(cur)
     return eid
 
 
@@ -178,7 +197,7 @@ def _emit_published(cur, table: str, where: str, params: list) -> int:
         f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
         " ORDER BY object_id"), params).fetchone()[0]
     if n:
-        wake.set()
+        wake_worker(cur)
     return n
 
 
@@ -550,7 +569,7 @@ def set_webhook_active(actor: Actor | None, department_id, active: bool) -> None
                      before={"active": bool(row[1])}, after={"active": bool(active)})
     get_db().write(tx)
     if active:
-        wake.set()
+        wake_worker()
 
 
 # -- admin: events -------------------------------------------------------------------------
@@ -606,7 +625,7 @@ def retry(actor: Actor | None, event_ids) -> int:
                      before={"states": {str(r[0]): r[1] for r in todo}}, after={"state": "pending"})
         return len(tids)
     n = get_db().write(tx)
-    wake.set()
+    wake_worker()
     return n
 
 
