@@ -13,8 +13,8 @@ warning list — plus headline numbers compared with
 the previous period of the same length.
 
 Each figure is a :class:`~.spec.FigureSpec` of :mod:`.figures` — plain SQL
-over the feature tables for a *dialect* (``duckdb`` for the app, ``sqlite``
-for the side-by-side benchmark in ``bench/bench_dashboard.py``) and its
+over the feature tables for a *dialect* (``duckdb`` or ``postgres``, the
+app's backends; ``bench/bench_dashboard.py`` adds ``sqlite``) and its
 shaping (pandas, no SQL).  :func:`build_queries` gathers every spec's
 queries, :func:`run_queries` / :func:`run_parallel` (:mod:`.runner`) run
 them, and :func:`assemble` shapes the results.  A figure is a

@@ -9,7 +9,7 @@ import pandas as pd
 
 
 def run_queries(cur, queries: dict[str, tuple[str, list]]) -> dict[str, pd.DataFrame]:
-    """Run every query on one cursor (DuckDB cursor or sqlite3 connection)."""
+    """Run every query on one cursor (a DuckDB or PostgreSQL cursor, or a benchmark's sqlite3 connection)."""
     out = {}
     for name, (sql, params) in queries.items():
         c = cur.execute(sql, params)

@@ -73,7 +73,7 @@ def _month_str(v) -> str:
 
 
 def _month_texts(values: pd.Series) -> list:
-    """A column of months (see :func:`_month`) as "YYYY-MM" (None where null)."""
+    """A column of months (see ``spec.DIALECTS``) as "YYYY-MM" (None where null)."""
     memo: dict = {}
     out = []
     for v in values.tolist():

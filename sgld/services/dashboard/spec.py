@@ -15,23 +15,31 @@ from sgld.services.dashboard.model import NO_CATEGORY, Figure, Filters, Headline
 
 Queries = dict[str, tuple[str, list]]
 
-DIALECTS = ("duckdb", "postgres", "sqlite")
+@dataclass(frozen=True)
+class Dialect:
+    """What the figures' SQL writes differently per database."""
+    month: Callable[[str], str]   # a month of a date or timestamp column (see _pg_month)
+    day: Callable[[str], str]     # its date
+    # (select expression, extra FROM items): one row per element of a list column
+    elements: Callable[[str], tuple[str, str]]
 
 
-def _month(col: str, dialect: str) -> str:
+def _pg_month(col: str) -> str:
     # a month number (year * 12 + month) is several times cheaper than
     # formatting a string per row, and about half the cost of date_trunc;
-    # the shaping turns months into "YYYY-MM"
-    if dialect == "duckdb":
-        return f"(year({col}) * 12 + month({col}))"
-    if dialect == "postgres":
-        return (f"(CAST(extract(year FROM {col}) AS INTEGER) * 12"
-                f" + CAST(extract(month FROM {col}) AS INTEGER))")
-    return f"strftime('%Y-%m', {col})"
+    # the shaping turns months into "YYYY-MM" (and takes such strings too)
+    return (f"(CAST(extract(year FROM {col}) AS INTEGER) * 12"
+            f" + CAST(extract(month FROM {col}) AS INTEGER))")
 
 
-def _day(col: str, dialect: str) -> str:
-    return f"CAST({col} AS DATE)" if dialect in ("duckdb", "postgres") else f"date({col})"
+# the app's databases; a benchmark may add another (bench/bench_dashboard.py: SQLite)
+DIALECTS: dict[str, Dialect] = {
+    "duckdb": Dialect(month=lambda col: f"(year({col}) * 12 + month({col}))",
+                      day=lambda col: f"CAST({col} AS DATE)",
+                      elements=lambda col: (f"unnest({col})", "")),
+    "postgres": Dialect(month=_pg_month, day=lambda col: f"CAST({col} AS DATE)",
+                        elements=lambda col: (f"unnest({col})", "")),
+}
 
 
 def _ts(d: date) -> datetime:
@@ -106,10 +114,13 @@ class QueryContext:
         return "".join(" AND " + w for w in where), params
 
     def month(self, col: str) -> str:
-        return _month(col, self.dialect)
+        return DIALECTS[self.dialect].month(col)
 
     def day(self, col: str) -> str:
-        return _day(col, self.dialect)
+        return DIALECTS[self.dialect].day(col)
+
+    def elements(self, col: str) -> tuple[str, str]:
+        return DIALECTS[self.dialect].elements(col)
 
     def scope(self) -> tuple[str, list]:
         """The enterprises of the department's scope (``dept`` must be set)."""

@@ -21,12 +21,9 @@ def queries(ctx: QueryContext) -> Queries:
     outcome = ("CASE WHEN r.outcome = '达成一致' THEN '达成一致'"
                " WHEN r.outcome = '报市政府决定' THEN '报市政府决定'"
                " WHEN r.status = '已撤回' THEN '已撤回' ELSE '进行中' END")
-    if ctx.dialect in ("duckdb", "postgres"):
-        src = f"(SELECT unnest(r.scopes) AS scope, {outcome} AS outcome, {c} AS cur," \
-              f" r.id AS id FROM special_review r WHERE {r}{extra})"
-    else:
-        src = f"(SELECT j.value AS scope, {outcome} AS outcome, {c} AS cur, r.id AS id" \
-              f" FROM special_review r, json_each(r.scopes) j WHERE {r}{extra})"
+    scope, more = ctx.elements("r.scopes")
+    src = f"(SELECT {scope} AS scope, {outcome} AS outcome, {c} AS cur," \
+          f" r.id AS id FROM special_review r{more} WHERE {r}{extra})"
     q: Queries = {}
     sql = (f"SELECT s.scope AS scope, s.outcome AS outcome, s.cur AS cur, count(*) AS n"
            f" FROM {src} s GROUP BY s.scope, s.outcome, s.cur")
