@@ -1,4 +1,5 @@
 """审管联动系统 — entry point: login, role-based navigation, landing page."""
+
 import streamlit as st
 
 from sgld import audit, reminders, settings
@@ -11,11 +12,11 @@ try:
     cfg = settings.get()
 except ConfigError as exc:  # e.g. production without SGLD_COOKIE_KEY / SGLD_AUDIT_KEY
     from sgld import startup
+
     startup.refuse(exc)
 st.set_page_config(page_title=cfg.app_title, page_icon=":material/account_balance:", layout="wide")
 chinese_ui_text()  # Streamlit's own English texts (uploader, "Press Enter to apply"...)
 audit.refresh_data_version()  # PostgreSQL: another process's writes (one read a run); DuckDB: nothing
-
 
 
 @st.cache_resource
@@ -23,6 +24,7 @@ def _warm_up() -> bool:
     """Once per server process, in the background, while the first user is
     still typing: imports, the landing page's columns, the chart library."""
     from sgld import startup
+
     return startup.warm_up_in_background(home.warm_up)
 
 
@@ -36,6 +38,7 @@ def _maintenance() -> bool:
     backup requests from the command line and the daily backup (in the
     process that leads, sgld/leader.py)."""
     from sgld import startup
+
     startup.start_background()
     return True
 
@@ -65,29 +68,44 @@ FILES = {
     "account": "pages/8_账号设置.py",
     "admin": "pages/9_系统管理.py",
 }
-ICONS = {"home": ":material/dashboard:", "push": ":material/send:",
-         "supervise": ":material/fact_check:", "review": ":material/groups:",
-         "liaison": ":material/badge:", "profile": ":material/domain:",
-         "account": ":material/manage_accounts:",
-         "admin": ":material/settings:"}
+ICONS = {
+    "home": ":material/dashboard:",
+    "push": ":material/send:",
+    "supervise": ":material/fact_check:",
+    "review": ":material/groups:",
+    "liaison": ":material/badge:",
+    "profile": ":material/domain:",
+    "account": ":material/manage_accounts:",
+    "admin": ":material/settings:",
+}
 
-pages = {key: st.Page(FILES[key], title=PAGES[key][0], icon=ICONS[key], default=(key == "home"),
-                      url_path="home" if key == "home" else None)
-         for key in visible_pages(actor)}
+pages = {
+    key: st.Page(
+        FILES[key],
+        title=PAGES[key][0],
+        icon=ICONS[key],
+        default=(key == "home"),
+        url_path="home" if key == "home" else None,
+    )
+    for key in visible_pages(actor)
+}
 
 
 def _denied(title: str):
     """A page of another role opened by its address (/专项审查 as a liaison):
     a Chinese refusal instead of Streamlit's English "Page not found"."""
+
     def page() -> None:
         st.error(f"您没有权限访问该页面（{title}）。", icon=":material/block:")
         st.page_link(pages["home"], label="返回首页", icon=":material/home:")
+
     page.__name__ = f"denied_{abs(hash(title))}"
     return page
 
 
-denied = [st.Page(_denied(PAGES[key][0]), title=PAGES[key][0], url_path=PAGES[key][0])
-          for key in PAGES if key not in pages]
+denied = [
+    st.Page(_denied(PAGES[key][0]), title=PAGES[key][0], url_path=PAGES[key][0]) for key in PAGES if key not in pages
+]
 current = st.navigation([*pages.values(), *denied], position="hidden")
 
 with st.sidebar:

@@ -1,4 +1,5 @@
 """审管联动系统 command line: python manage.py --help"""
+
 import sys
 
 from sgld.cli import main

@@ -6,6 +6,7 @@ HTTP routes served by the same process — checked file downloads
 for other systems (``web/api/``, ``/api/v1/…``, docs/api.md) — through
 ``st.App``.  Streamlit finds ``app`` and runs it under its own uvicorn server
 with the usual ``.streamlit/config.toml``."""
+
 import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import config
@@ -33,5 +34,8 @@ except Exception as exc:  # noqa: BLE001 - any reason the database cannot open s
 tcp.install()  # TCP_NODELAY on every connection (web/tcp.py: ~40 ms per kept-alive request)
 
 _base = config.get_option("server.baseUrlPath")
-app = st.App("app.py", routes=files.routes(_base) + session.routes(_base) + api.routes(_base),
-             middleware=[Middleware(files.MediaLoginMiddleware, base_url=_base)])
+app = st.App(
+    "app.py",
+    routes=files.routes(_base) + session.routes(_base) + api.routes(_base),
+    middleware=[Middleware(files.MediaLoginMiddleware, base_url=_base)],
+)

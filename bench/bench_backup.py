@@ -7,6 +7,7 @@ audit chain verified (and the time `verify-audit` takes).
 
     .venv/bin/python bench/bench_backup.py [--scale 100]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,12 @@ from bench.common import ROOT, use_database  # noqa: E402
 
 def _counts(path: Path) -> dict[str, int]:
     import duckdb
+
     con = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+        tables = [
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+        ]
         return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     finally:
         con.close()
@@ -39,6 +42,7 @@ def _attachments(db: Path, data: Path) -> tuple[int, int]:
     import hashlib
 
     import duckdb
+
     con = duckdb.connect(str(db), read_only=True)
     try:
         shas = [r[0] for r in con.execute("SELECT DISTINCT sha256 FROM attachment").fetchall()]
@@ -60,35 +64,47 @@ def main() -> None:
     try:
         dest = work / "backup.sgldbak"
         t = time.perf_counter()
-        subprocess.run([sys.executable, "manage.py", "backup", str(dest)], cwd=ROOT, check=True,
-                       env=os.environ.copy(), stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", "backup", str(dest)],
+            cwd=ROOT,
+            check=True,
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+        )
         backup_s = time.perf_counter() - t
         restored = work / "restored"
-        env = {**os.environ, "SGLD_DB": str(restored / "sgld.duckdb"),
-               "SGLD_DATA_DIR": str(restored / "data")}
+        env = {**os.environ, "SGLD_DB": str(restored / "sgld.duckdb"), "SGLD_DATA_DIR": str(restored / "data")}
         # the audit key (demo: <data>/.audit_key) comes with the configuration, not the backup
         key = Path(os.environ["SGLD_DATA_DIR"]) / ".audit_key"
         if key.exists():
             (restored / "data").mkdir(parents=True)
             shutil.copyfile(key, restored / "data" / ".audit_key")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "manage.py", "restore", str(dest), "--force"], cwd=ROOT,
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", "restore", str(dest), "--force"],
+            cwd=ROOT,
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         restore_s = time.perf_counter() - t
         after = _counts(restored / "sgld.duckdb")
         after["audit_log"] -= 1  # the restore records itself
         same = _counts(db) == after
         ok, total = _attachments(restored / "sgld.duckdb", restored / "data")
         t = time.perf_counter()
-        verify = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
+        verify = subprocess.run(
+            [sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
         verify_s = time.perf_counter() - t
-        print(f"backup of the scale-{args.scale} install (database {db.stat().st_size / 1e6:.0f} MB): "
-              f"{backup_s:.1f} s, {dest.stat().st_size / 1e6:.0f} MB .sgldbak (target ≤ 30 s); "
-              f"restore into empty folders: {restore_s:.1f} s; every table's row count "
-              f"{'equal' if same else 'DIFFERENT'} (plus the restore's own audit row); attachments restored {ok} / {total} referenced; "
-              f"verify-audit on the copy: {'OK' if verify.returncode == 0 else 'FAILED'} in "
-              f"{verify_s:.1f} s; load average {os.getloadavg()[0]:.1f}")
+        print(
+            f"backup of the scale-{args.scale} install (database {db.stat().st_size / 1e6:.0f} MB): "
+            f"{backup_s:.1f} s, {dest.stat().st_size / 1e6:.0f} MB .sgldbak (target ≤ 30 s); "
+            f"restore into empty folders: {restore_s:.1f} s; every table's row count "
+            f"{'equal' if same else 'DIFFERENT'} (plus the restore's own audit row); attachments restored {ok} / {total} referenced; "
+            f"verify-audit on the copy: {'OK' if verify.returncode == 0 else 'FAILED'} in "
+            f"{verify_s:.1f} s; load average {os.getloadavg()[0]:.1f}"
+        )
         if verify.returncode:
             print(verify.stdout[-500:], verify.stderr[-500:])
     finally:

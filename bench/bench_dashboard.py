@@ -16,6 +16,7 @@
 
 ``--db`` measures an existing database file instead of bench/out/scale<N>.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ from bench.common import use_database  # noqa: E402
 def timed(fn, runs: int = 20) -> dict:
     """p50/p95 wall time and the process's CPU time per call (ms), after one warm-up."""
     import statistics
+
     fn()
     wall, cpu = [], []
     for _ in range(runs):
@@ -43,24 +45,43 @@ def timed(fn, runs: int = 20) -> dict:
         cpu.append((time.process_time() - c) * 1000)
     wall.sort()
     cpu.sort()
-    return {"p50": statistics.median(wall), "p95": wall[int(0.95 * (len(wall) - 1))],
-            "cpu": statistics.median(cpu), "runs": runs}
+    return {
+        "p50": statistics.median(wall),
+        "p95": wall[int(0.95 * (len(wall) - 1))],
+        "cpu": statistics.median(cpu),
+        "runs": runs,
+    }
 
 
 def report(name: str, stats: dict, target: str = "") -> None:
-    print(f"{name}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
-          f" (CPU p50 {stats.get('cpu', 0):.1f} ms) over {stats['runs']} runs"
-          + (f"  (target {target})" if target else ""), flush=True)
+    print(
+        f"{name}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms"
+        f" (CPU p50 {stats.get('cpu', 0):.1f} ms) over {stats['runs']} runs"
+        + (f"  (target {target})" if target else ""),
+        flush=True,
+    )
+
 
 # table -> columns filtered on a period (SQLite gets an index on each)
 TABLES = {
-    "department": [], "item": [], "item_department": [], "enterprise": [],
-    "approval_case": ["created_at", "decided_on"], "push": ["pushed_at"],
-    "claim": ["available_at"], "licence": [], "inspection": ["inspected_at"],
-    "penalty": ["decision_date"], "special_review": ["meeting_at"],
-    "special_review_department": [], "liaison_review": ["review_date"],
-    "liaison_request": [], "revocation_request": ["filed_at"],
-    "warning_entry": ["listed_at", "lifted_at"], "warning_hit": [], "inspection_result": [],
+    "department": [],
+    "item": [],
+    "item_department": [],
+    "enterprise": [],
+    "approval_case": ["created_at", "decided_on"],
+    "push": ["pushed_at"],
+    "claim": ["available_at"],
+    "licence": [],
+    "inspection": ["inspected_at"],
+    "penalty": ["decision_date"],
+    "special_review": ["meeting_at"],
+    "special_review_department": [],
+    "liaison_review": ["review_date"],
+    "liaison_request": [],
+    "revocation_request": ["filed_at"],
+    "warning_entry": ["listed_at", "lifted_at"],
+    "warning_hit": [],
+    "inspection_result": [],
 }
 
 
@@ -89,6 +110,7 @@ def _select_expr(col: str, duck_type: str) -> str:
 def build_sqlite(duck_path: Path, target: Path) -> float:
     """Copy the tables the dashboard reads into a fresh SQLite file."""
     import duckdb
+
     t0 = time.perf_counter()
     tmp = target.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
@@ -100,11 +122,19 @@ def build_sqlite(duck_path: Path, target: Path) -> float:
     for table, period_cols in TABLES.items():
         if table not in present:
             continue
-        cols = src.execute("SELECT column_name, data_type FROM information_schema.columns"
-                           " WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
-        pk = [r[0] for r in src.execute(
-            "SELECT unnest(constraint_column_names) FROM duckdb_constraints()"
-            " WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchall()]
+        cols = src.execute(
+            "SELECT column_name, data_type FROM information_schema.columns"
+            " WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        pk = [
+            r[0]
+            for r in src.execute(
+                "SELECT unnest(constraint_column_names) FROM duckdb_constraints()"
+                " WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
+                [table],
+            ).fetchall()
+        ]
         ddl = ", ".join(f'"{c}" {_sqlite_type(t)}' for c, t in cols)
         if pk:
             ddl += f", PRIMARY KEY ({', '.join(pk)})"
@@ -117,8 +147,7 @@ def build_sqlite(duck_path: Path, target: Path) -> float:
                 break
             dst.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
         # the DuckDB schema's secondary indexes, then the period columns
-        for (sql,) in src.execute("SELECT sql FROM duckdb_indexes() WHERE table_name = ?",
-                                  [table]).fetchall():
+        for (sql,) in src.execute("SELECT sql FROM duckdb_indexes() WHERE table_name = ?", [table]).fetchall():
             if sql:
                 dst.execute(sql.rstrip(";").replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
         for col in period_cols:
@@ -136,9 +165,12 @@ def _add_sqlite_dialect() -> None:
     """The figures' SQL for SQLite (month text, date(), json_each for a list
     column stored as JSON text): a dialect of this benchmark only."""
     from sgld.services.dashboard.spec import DIALECTS, Dialect
-    DIALECTS["sqlite"] = Dialect(month=lambda col: f"strftime('%Y-%m', {col})",
-                                 day=lambda col: f"date({col})",
-                                 elements=lambda col: ("j.value", f", json_each({col}) j"))
+
+    DIALECTS["sqlite"] = Dialect(
+        month=lambda col: f"strftime('%Y-%m', {col})",
+        day=lambda col: f"date({col})",
+        elements=lambda col: ("j.value", f", json_each({col}) j"),
+    )
 
 
 def _sqlite_params(params: list) -> list:
@@ -170,8 +202,9 @@ def main() -> None:
     else:
         db_path, built = use_database(args.scale)
     os.environ["SGLD_MAINTENANCE"] = "off"
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
-          f" {os.getloadavg()[2]:.2f} at start", flush=True)
+    print(
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} at start", flush=True
+    )
 
     from db.connection import get_db
     from sgld import clock, workdays
@@ -179,13 +212,17 @@ def main() -> None:
     from sgld.services.accounts import actor_by_username
 
     db = get_db()
-    counts = {t: db.scalar(f"SELECT count(*) FROM {t}") for t in
-              ("approval_case", "push", "claim", "inspection", "penalty", "special_review",
-               "liaison_request") if db.scalar("SELECT count(*) FROM information_schema.tables"
-                                              " WHERE table_name = ?", [t])}
-    print(f"database {db_path} ({db_path.stat().st_size / 1e6:.0f} MB"
-          + (f", built in {built:.0f} s" if built else "") + "): "
-          + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    counts = {
+        t: db.scalar(f"SELECT count(*) FROM {t}")
+        for t in ("approval_case", "push", "claim", "inspection", "penalty", "special_review", "liaison_request")
+        if db.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [t])
+    }
+    print(
+        f"database {db_path} ({db_path.stat().st_size / 1e6:.0f} MB"
+        + (f", built in {built:.0f} s" if built else "")
+        + "): "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
 
     leader = actor_by_username("leader")
     sup = actor_by_username("supervisor")
@@ -195,22 +232,33 @@ def main() -> None:
     print(f"period {f.date_from} … {f.date_to} (previous {f.previous[0]} … {f.previous[1]})")
 
     print("\n-- DuckDB (the app), uncached service calls --")
-    report("leader figures, all together (city-wide)",
-           timed(lambda: dashboard.leader_figures(leader, f), args.runs), "≤ 300 ms p50")
-    report("leader figures, one department",
-           timed(lambda: dashboard.leader_figures(
-               leader, dashboard.make_filters(f.date_from, f.date_to, dept)), args.runs))
-    report("leader figures, one item category",
-           timed(lambda: dashboard.leader_figures(
-               leader, dashboard.make_filters(f.date_from, f.date_to, None, "市场准入")), args.runs))
+    report(
+        "leader figures, all together (city-wide)",
+        timed(lambda: dashboard.leader_figures(leader, f), args.runs),
+        "≤ 300 ms p50",
+    )
+    report(
+        "leader figures, one department",
+        timed(
+            lambda: dashboard.leader_figures(leader, dashboard.make_filters(f.date_from, f.date_to, dept)), args.runs
+        ),
+    )
+    report(
+        "leader figures, one item category",
+        timed(
+            lambda: dashboard.leader_figures(leader, dashboard.make_filters(f.date_from, f.date_to, None, "市场准入")),
+            args.runs,
+        ),
+    )
     report("supervisor's own figures", timed(lambda: dashboard.leader_figures(sup, f), args.runs))
     report("work view (supervisor)", timed(lambda: dashboard.work_view(sup), args.runs), "≤ 150 ms p50")
-    report("work view (approver)", timed(lambda: dashboard.work_view(approver), args.runs),
-           "≤ 150 ms p50")
-    report("work view (leader)", timed(lambda: dashboard.work_view(leader), args.runs),
-           "≤ 150 ms p50")
-    report("work view (liaison)", timed(lambda: dashboard.work_view(actor_by_username("liaison")),
-                                        args.runs), "≤ 150 ms p50")
+    report("work view (approver)", timed(lambda: dashboard.work_view(approver), args.runs), "≤ 150 ms p50")
+    report("work view (leader)", timed(lambda: dashboard.work_view(leader), args.runs), "≤ 150 ms p50")
+    report(
+        "work view (liaison)",
+        timed(lambda: dashboard.work_view(actor_by_username("liaison")), args.runs),
+        "≤ 150 ms p50",
+    )
 
     ent = db.one("SELECT name, uscc FROM enterprise ORDER BY id LIMIT 1 OFFSET 1234")
     samples = {
@@ -225,22 +273,27 @@ def main() -> None:
         if not text:
             continue
         for who in (leader, sup):
-            report(f"quick query {label} ({who.username})",
-                   timed(lambda: quick_query.search(who, text), args.runs),  # noqa: B023 - timed() calls it now
-                   "≤ 150 ms p50")
+            report(
+                f"quick query {label} ({who.username})",
+                timed(lambda: quick_query.search(who, text), args.runs),  # noqa: B023 - timed() calls it now
+                "≤ 150 ms p50",
+            )
 
-    print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
-          f" {os.getloadavg()[2]:.2f} after the DuckDB figures", flush=True)
+    print(
+        f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f}"
+        f" {os.getloadavg()[2]:.2f} after the DuckDB figures",
+        flush=True,
+    )
     if args.skip_sqlite:
         return
     # -- the same queries in SQLite ------------------------------------------------
     print("\n-- DuckDB vs SQLite: the leader figures' SQL on the same data --")
     sq_path = db_path.parent / "dashboard.sqlite"
-    if not sq_path.exists() or sq_path.stat().st_size == 0 \
-            or sq_path.stat().st_mtime < db_path.stat().st_mtime:
+    if not sq_path.exists() or sq_path.stat().st_size == 0 or sq_path.stat().st_mtime < db_path.stat().st_mtime:
         print(f"copying the dashboard's tables into {sq_path} …", flush=True)
         db.checkpoint()
         from db import connection
+
         connection.reset()  # release the file while copying (read-only open below)
         secs = build_sqlite(db_path, sq_path)
         print(f"  copied in {secs:.0f} s ({sq_path.stat().st_size / 1e6:.0f} MB)")
@@ -252,16 +305,16 @@ def main() -> None:
     cal = workdays.calendar_frame(min(f.previous[0], today), max(today, f.date_to))
     sq.execute("DROP TABLE IF EXISTS sgld_cal")
     sq.execute("CREATE TABLE sgld_cal (day TEXT PRIMARY KEY, wd_no INTEGER)")
-    sq.executemany("INSERT INTO sgld_cal VALUES (?, ?)",
-                   [(d.isoformat(), int(n)) for d, n in zip(cal["day"], cal["wd_no"])])
+    sq.executemany(
+        "INSERT INTO sgld_cal VALUES (?, ?)", [(d.isoformat(), int(n)) for d, n in zip(cal["day"], cal["wd_no"])]
+    )
     sq.commit()
 
     with db.cursor() as dcur:
         dcur.register("sgld_cal", cal)
         duck_q = dashboard.build_queries(f, None, today, "duckdb")
         _add_sqlite_dialect()
-        lite_q = {k: (s, _sqlite_params(p)) for k, (s, p) in
-                  dashboard.build_queries(f, None, today, "sqlite").items()}
+        lite_q = {k: (s, _sqlite_params(p)) for k, (s, p) in dashboard.build_queries(f, None, today, "sqlite").items()}
 
         def duck_all():
             return dashboard.assemble(f, dashboard.run_queries(dcur, duck_q), names, "全市", cats)
@@ -271,14 +324,15 @@ def main() -> None:
 
         # the two engines must agree before their times are compared
         a, b = duck_all(), lite_all()
-        assert {h.label: h.value for h in a.headline} == {h.label: h.value for h in b.headline}, \
-            ([(h.label, h.value) for h in a.headline], [(h.label, h.value) for h in b.headline])
+        assert {h.label: h.value for h in a.headline} == {h.label: h.value for h in b.headline}, (
+            [(h.label, h.value) for h in a.headline],
+            [(h.label, h.value) for h in b.headline],
+        )
         d = timed(duck_all, args.runs)
         s = timed(lite_all, args.sqlite_runs)
         report("DuckDB  all leader figures (queries + shaping)", d)
         report("SQLite  all leader figures (queries + shaping)", s)
-        print(f"DuckDB is {s['p50'] / d['p50']:.1f}× faster than SQLite on the leader figures (p50)"
-              "  (target ≥ 5×)")
+        print(f"DuckDB is {s['p50'] / d['p50']:.1f}× faster than SQLite on the leader figures (p50)  (target ≥ 5×)")
         print("\nper figure, p50 (DuckDB / SQLite):")
         for name in duck_q:
             if name not in lite_q:

@@ -3,6 +3,7 @@ page (AppTest), login time, and audited writes per second from 8 threads.
 
     .venv/bin/python bench/bench_foundation.py [--scale 100] [--rebuild]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,14 +58,23 @@ def main() -> None:
     args = ap.parse_args()
     db, built = use_database(args.scale, rebuild=args.rebuild)
     size = db.stat().st_size / 1e6
-    print(f"database demo --scale {args.scale}: "
-          + (f"built in {built:.1f} s" if built is not None else "reused (use --rebuild to time it)")
-          + f", {size:.0f} MB")
+    print(
+        f"database demo --scale {args.scale}: "
+        + (f"built in {built:.1f} s" if built is not None else "reused (use --rebuild to time it)")
+        + f", {size:.0f} MB"
+    )
 
     def cold_runs(pause):
-        runs = [subprocess.run([sys.executable, "-c", COLD, str(pause)], cwd=ROOT,
-                               capture_output=True, text=True, env=os.environ.copy())
-                for _ in range(3)]
+        runs = [
+            subprocess.run(
+                [sys.executable, "-c", COLD, str(pause)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=os.environ.copy(),
+            )
+            for _ in range(3)
+        ]
         for r in runs:
             if r.returncode:
                 print(r.stderr[-2000:])
@@ -73,8 +83,10 @@ def main() -> None:
 
     cold, first, second = cold_runs(3.0)
     _, at_once, _ = cold_runs(0.0)
-    print(f"cold start to first page (AppTest, fresh process): median {cold[1]:.2f} s "
-          f"(runs {', '.join(f'{c:.2f}' for c in cold)}; target ≤ 3 s)")
+    print(
+        f"cold start to first page (AppTest, fresh process): median {cold[1]:.2f} s "
+        f"(runs {', '.join(f'{c:.2f}' for c in cold)}; target ≤ 3 s)"
+    )
     print("login, form submit to first page (AppTest, median of 3 fresh processes; target ≤ 0.5 s):")
     print(f"  first login, 3 s after the login page appeared: {first[1]:.3f} s")
     print(f"  another user's login on the running server:     {second[1]:.3f} s")
@@ -84,6 +96,7 @@ def main() -> None:
     from sgld import audit
     from sgld.services import org
     from sgld.services.accounts import actor_by_username
+
     db_ = get_db()
     admin = actor_by_username("admin")
     tag = int(time.time())
@@ -95,6 +108,7 @@ def main() -> None:
         def worker(t, prefix=prefix):  # the threads end in this iteration; bound anyway
             for i in range(100):
                 org.create_department(admin, f"{prefix}{t}-{i}", "supervision")
+
         threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
         t0 = time.perf_counter()
         for th in threads:
@@ -108,10 +122,13 @@ def main() -> None:
         # leave the benchmark database as it was
         db_.write(lambda cur, prefix=prefix: cur.execute("DELETE FROM department WHERE name LIKE ?", [prefix + "%"]))
     ok = audit.verify(db_)[0]
-    print(f"audited writes from 8 threads (8 x 100 through org.create_department, {ROUNDS} rounds): "
-          f"median {statistics.median(rates):.0f} writes/s (rounds {', '.join(f'{r:.0f}' for r in rates)}; "
-          f"every round 800/800 rows and audit rows: {'yes' if ok_rounds else 'NO'}, "
-          f"chain {'valid' if ok else 'BROKEN'}; target ≥ 500/s)")
+    print(
+        f"audited writes from 8 threads (8 x 100 through org.create_department, {ROUNDS} rounds): "
+        f"median {statistics.median(rates):.0f} writes/s (rounds {', '.join(f'{r:.0f}' for r in rates)}; "
+        f"every round 800/800 rows and audit rows: {'yes' if ok_rounds else 'NO'}, "
+        f"chain {'valid' if ok else 'BROKEN'}; target ≥ 500/s)"
+    )
+
 
 if __name__ == "__main__":
     main()

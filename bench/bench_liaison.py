@@ -8,6 +8,7 @@ feature; the issue names none): every read behind a screen ≤ 300 ms,
 reminders ≤ 50 ms per role, each write ≤ 100 ms (a letter with its .docx
 ≤ 300 ms), the step's demo build at scale 100 in minutes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,6 +45,7 @@ def main() -> int:
         t = time.perf_counter()
         original(ctx)
         timings["step"] = time.perf_counter() - t
+
     step.load = timed
     get_db()
     t = time.perf_counter()
@@ -51,8 +53,7 @@ def main() -> int:
     total = time.perf_counter() - t
     step.load = original
     print(f"scale {args.scale}: demo build {total:.1f} s in all, liaison step {timings['step']:.1f} s")
-    for table in ("liaison", "liaison_review", "liaison_request", "liaison_rectification",
-                  "liaison_rect_check"):
+    for table in ("liaison", "liaison_review", "liaison_request", "liaison_rectification", "liaison_rect_check"):
         print(f"  {table}: {counts.get(table, 0)}")
 
     sup, appr, lz, lead = A("supervisor"), A("approver"), A("liaison"), A("leader")
@@ -75,8 +76,7 @@ def main() -> int:
     bench("get_letter (one, with rectifications)", lambda: svc.get_letter(appr, one))
     bench("list_roster (leader, all departments)", lambda: svc.list_roster(lead))
     bench("list_roster (supervisor)", lambda: svc.list_roster(sup))
-    bench("dispatch_candidates", lambda: svc.dispatch_candidates(
-        sup, svc.list_letters(sup, state="待派员")[0]["id"]))
+    bench("dispatch_candidates", lambda: svc.dispatch_candidates(sup, svc.list_letters(sup, state="待派员")[0]["id"]))
     bench("my_assignments (liaison)", lambda: svc.my_assignments(lz))
     bench("list_rectifications (approver, all)", lambda: svc.list_rectifications(appr))
     bench("department_feedback (supervisor)", lambda: svc.department_feedback(sup))
@@ -90,13 +90,21 @@ def main() -> int:
 
     print("writes")
     mk = sup.department_id
-    base = dict(kind="现场审查", title="基准测试现场审查", place="南通", purpose="p", basis="b",
-                scope="s", content="c", schedule="09:00")
+    base = dict(
+        kind="现场审查",
+        title="基准测试现场审查",
+        place="南通",
+        purpose="p",
+        basis="b",
+        scope="s",
+        content="c",
+        schedule="09:00",
+    )
     made = []
 
     def send():
-        made.append(svc.create_review(appr, review_date=clock.today() + timedelta(days=1),
-                                      department_ids=[mk], **base))
+        made.append(svc.create_review(appr, review_date=clock.today() + timedelta(days=1), department_ids=[mk], **base))
+
     bench("create_review + letter .docx (one dept)", send)
     qids = [get_db().scalar("SELECT id FROM liaison_request WHERE review_id = ?", [r]) for r in made]
     liu = next(r["id"] for r in svc.list_roster(sup) if r["name"] == "刘联络")
@@ -105,9 +113,13 @@ def main() -> int:
     clock.freeze(clock.now() + timedelta(days=1))
     done = [q for q in qids if svc.get_letter(appr, q)["status"] == "已派员"]
     it2 = iter(done)
-    bench("save_record", lambda: svc.save_record(lz, next(it2), attended=True, record_text="r",
-                                                 suggestions="s", recommendation="建议通过"),
-          repeat=min(args.repeat, len(done) - 1))
+    bench(
+        "save_record",
+        lambda: svc.save_record(
+            lz, next(it2), attended=True, record_text="r", suggestions="s", recommendation="建议通过"
+        ),
+        repeat=min(args.repeat, len(done) - 1),
+    )
     clock.freeze(None)
     print(f"database: {tmp / 'b.duckdb'} (delete when done)")
     return 0

@@ -10,6 +10,7 @@ message on the websocket), so the browser's share is visible.
 
     .venv/bin/python bench/bench_login_draw.py --scale 100 --runs 5
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,24 @@ def main() -> None:
     ap.add_argument("--scale", type=int, default=100)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--user", default="leader")
-    ap.add_argument("--cold", action="store_true",
-                    help="a new browser profile per login (nothing cached: plotly's script is "
-                         "fetched and compiled each time); default: one profile, as a clerk's browser")
-    ap.add_argument("--typing", type=float, default=3.0,
-                    help="seconds from the login page's arrival to the click, as a person "
-                         "typing a user name and password (default 3)")
+    ap.add_argument(
+        "--cold",
+        action="store_true",
+        help="a new browser profile per login (nothing cached: plotly's script is "
+        "fetched and compiled each time); default: one profile, as a clerk's browser",
+    )
+    ap.add_argument(
+        "--typing",
+        type=float,
+        default=3.0,
+        help="seconds from the login page's arrival to the click, as a person "
+        "typing a user name and password (default 3)",
+    )
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     from tests.browser_util import CHROMIUM, CHROMIUM_ARGS, Server
+
     print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     work = Path(tempfile.mkdtemp(prefix="sgld-draw-"))
     try:
@@ -55,6 +64,7 @@ def main() -> None:
         srv = Server(work, extra_env={"SGLD_MAINTENANCE": "off"})
         try:
             import asyncio
+
             asyncio.run(load_test.warm_up(srv.url))
             drawn, server_done, charts = [], [], 0
             with sync_playwright() as p:
@@ -66,8 +76,12 @@ def main() -> None:
                     ctx.clear_cookies()
                     page = ctx.new_page()
                     finished: list[float] = []
-                    page.on("websocket", lambda ws, finished=finished: ws.on(
-                        "framereceived", lambda _f: finished.append(time.perf_counter())))
+                    page.on(
+                        "websocket",
+                        lambda ws, finished=finished: ws.on(
+                            "framereceived", lambda _f: finished.append(time.perf_counter())
+                        ),
+                    )
                     page.goto(srv.url)
                     arrived = time.perf_counter()
                     page.get_by_label("用户名").fill(args.user)
@@ -83,7 +97,7 @@ def main() -> None:
                     if args.cold:
                         ctx.close()
                     elif i == 0:
-                        continue   # the first visit fills the browser's cache
+                        continue  # the first visit fills the browser's cache
                     drawn.append(t1 - t0)
                     # the last websocket frame before the page was drawn: the server's end of the run
                     server_done.append(max([f for f in finished if f <= t1] or [t1]) - t0)
@@ -92,12 +106,18 @@ def main() -> None:
             srv.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"scale {args.scale}, {args.user}, {args.runs} logins ({'new profile each' if args.cold else 'one browser profile, after a first visit'}), "
-          f"{args.typing:g} s typing on the login page, {charts} charts on the landing page")
-    print(f"login click → server's last message: median {statistics.median(server_done):.2f} s "
-          f"(runs {', '.join(f'{x:.2f}' for x in server_done)})")
-    print(f"login click → dashboard drawn:       median {statistics.median(drawn):.2f} s "
-          f"(runs {', '.join(f'{x:.2f}' for x in drawn)})  (target ≤ 2 s)")
+    print(
+        f"scale {args.scale}, {args.user}, {args.runs} logins ({'new profile each' if args.cold else 'one browser profile, after a first visit'}), "
+        f"{args.typing:g} s typing on the login page, {charts} charts on the landing page"
+    )
+    print(
+        f"login click → server's last message: median {statistics.median(server_done):.2f} s "
+        f"(runs {', '.join(f'{x:.2f}' for x in server_done)})"
+    )
+    print(
+        f"login click → dashboard drawn:       median {statistics.median(drawn):.2f} s "
+        f"(runs {', '.join(f'{x:.2f}' for x in drawn)})  (target ≤ 2 s)"
+    )
     print(f"load average after: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -7,6 +7,7 @@
 
     .venv/bin/python bench/bench_multiprocess.py [--n 2000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,12 +36,20 @@ def main() -> None:
     ap.add_argument("--retry", type=float, default=1.0, help="SGLD_LEADER_RETRY_SECONDS")
     args = ap.parse_args()
     from tests.pg_cluster import Cluster
+
     cluster = Cluster()
     tmp = Path(tempfile.mkdtemp(prefix="sgld-bench-mp-"))
-    os.environ.update({"SGLD_DB": cluster.create("bench_mp"), "SGLD_DATA_DIR": str(tmp / "data"),
-                       "SGLD_MODE": "demo", "SGLD_MAINTENANCE": "off"})
+    os.environ.update(
+        {
+            "SGLD_DB": cluster.create("bench_mp"),
+            "SGLD_DATA_DIR": str(tmp / "data"),
+            "SGLD_MODE": "demo",
+            "SGLD_MAINTENANCE": "off",
+        }
+    )
     from db.connection import get_db
     from sgld import audit
+
     db = get_db()
 
     # 1. the read every page run makes
@@ -51,13 +60,16 @@ def main() -> None:
         t = time.perf_counter()
         audit.refresh_data_version()
         t_read.append((time.perf_counter() - t) * 1e3)
-    print(f"refresh_data_version: p50 {statistics.median(t_read):.3f} ms, "
-          f"p95 {pct(t_read, 0.95):.3f} ms ({args.n} calls, Unix socket)")
+    print(
+        f"refresh_data_version: p50 {statistics.median(t_read):.3f} ms, "
+        f"p95 {pct(t_read, 0.95):.3f} ms ({args.n} calls, Unix socket)"
+    )
 
     # 2. an audited write with and without moving the shared version
     def write_once(i: int) -> None:
         def fn(cur):
             audit.record(cur, None, "bench", "bench", str(i), after={"i": i})
+
         db.write(fn)
 
     def timed(n: int) -> list[float]:
@@ -67,6 +79,7 @@ def main() -> None:
             write_once(i)
             out.append((time.perf_counter() - t) * 1e3)
         return out
+
     timed(50)
     rounds: dict[str, list[float]] = {"with": [], "without": []}
     for _ in range(5):  # interleaved, so drift hits both alike
@@ -75,15 +88,18 @@ def main() -> None:
             rounds[label] += timed(args.n // 10)
     audit._shared = True
     w, wo = statistics.median(rounds["with"]), statistics.median(rounds["without"])
-    print(f"audited write (one thread): p50 {w:.3f} ms with the shared version, "
-          f"{wo:.3f} ms without (+{w - wo:.3f} ms)")
+    print(f"audited write (one thread): p50 {w:.3f} ms with the shared version, {wo:.3f} ms without (+{w - wo:.3f} ms)")
 
     # 3. leader takeover
     env = dict(os.environ, SGLD_LEADER_RETRY_SECONDS=str(args.retry))
     marks = tmp / "leaders"
     marks.mkdir()
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.leader_proc", str(marks)], cwd=ROOT,
-                              env=env, stdout=subprocess.DEVNULL) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.leader_proc", str(marks)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+        )
+        for _ in range(2)
+    ]
     try:
         end = time.monotonic() + 60
         while len(list(marks.glob("*.leader"))) != 1 and time.monotonic() < end:
@@ -95,8 +111,10 @@ def main() -> None:
         t = time.monotonic()
         while not (marks / f"{other.pid}.leader").exists() and time.monotonic() - t < 30:
             time.sleep(0.005)
-        print(f"leader takeover after SIGKILL: {(time.monotonic() - t) * 1e3:.0f} ms "
-              f"(retry interval {args.retry * 1e3:.0f} ms)")
+        print(
+            f"leader takeover after SIGKILL: {(time.monotonic() - t) * 1e3:.0f} ms "
+            f"(retry interval {args.retry * 1e3:.0f} ms)"
+        )
     finally:
         for p in procs:
             p.kill()

@@ -14,6 +14,7 @@ Usage::
 
 The import is measured on a copy of the database so the data set is unchanged.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,10 +53,10 @@ def import_csv(n: int) -> bytes:
 
     from sgld import uscc
     from sgld.demo.base import DISTRICTS, org_code
+
     rng = random.Random(7)
     codes = [uscc.make("91" + rng.choice(DISTRICTS) + org_code(rng)) for _ in range(n // 20)]
-    items = ["SC-001", "SC-002", "SC-005", "TZ-001", "TZ-002", "HB-002", "AQ-001", "JT-001",
-             "WS-002", "QT-001"]
+    items = ["SC-001", "SC-002", "SC-005", "TZ-001", "TZ-002", "HB-002", "AQ-001", "JT-001", "WS-002", "QT-001"]
     rows = {
         "办件编号": [f"BENCH{i:08d}" for i in range(n)],
         "事项编码": [items[i % len(items)] for i in range(n)],
@@ -85,6 +86,7 @@ def main() -> int:
 
     from db import connection
     from sgld import settings
+
     tmp = Path(tempfile.mkdtemp(prefix="bench_push_"))
     if not args.existing:
         os.environ["SGLD_DB"] = str(tmp / "sgld.duckdb")
@@ -92,6 +94,7 @@ def main() -> int:
         os.environ["SGLD_MODE"] = "demo"
         settings.reset()
         from sgld import demo
+
         connection.get_db()
         t = time.perf_counter()
         demo.load(scale=args.scale)
@@ -101,35 +104,43 @@ def main() -> int:
     db = connection.get_db()
     from sgld.services import push_query
     from sgld.services.accounts import actor_by_username
+
     n_cases = db.scalar("SELECT count(*) FROM approval_case")
     n_push = db.scalar("SELECT count(*) FROM push")
-    print(f"data: {n_cases:,} cases, {n_push:,} pushes, "
-          f"{db.scalar('SELECT count(*) FROM licence'):,} licences, "
-          f"{db.scalar('SELECT count(*) FROM enterprise'):,} enterprises")
+    print(
+        f"data: {n_cases:,} cases, {n_push:,} pushes, "
+        f"{db.scalar('SELECT count(*) FROM licence'):,} licences, "
+        f"{db.scalar('SELECT count(*) FROM enterprise'):,} enterprises"
+    )
     approver, sup = actor_by_username("approver"), actor_by_username("supervisor")
-    some = db.one("SELECT e.name, e.uscc, c.case_no, c.project_no FROM approval_case c"
-                  " JOIN enterprise e ON e.id = c.enterprise_id ORDER BY c.id DESC LIMIT 1")
+    some = db.one(
+        "SELECT e.name, e.uscc, c.case_no, c.project_no FROM approval_case c"
+        " JOIN enterprise e ON e.id = c.enterprise_id ORDER BY c.id DESC LIMIT 1"
+    )
     item = db.scalar("SELECT id FROM item WHERE code = 'SC-001'")
     dept = db.scalar("SELECT id FROM department WHERE name = '市场监管局'")
     lic = db.scalar("SELECT licence_no FROM licence ORDER BY id DESC LIMIT 1")
     queries = {
         "archive: newest (no filter)": lambda: push_query.search_cases(approver),
-        "archive: enterprise name (partial)": lambda: push_query.search_cases(
-            approver, enterprise=some[0][2:6]),
+        "archive: enterprise name (partial)": lambda: push_query.search_cases(approver, enterprise=some[0][2:6]),
         "archive: 统一社会信用代码": lambda: push_query.search_cases(approver, uscc_code=some[1]),
         "archive: case number": lambda: push_query.search_cases(approver, case_no=some[2]),
         "archive: project number": lambda: push_query.search_cases(approver, project_no=some[3]),
         "archive: licence number": lambda: push_query.search_cases(approver, licence_no=lic),
         "archive: item+dept+status+dates": lambda: push_query.search_cases(
-            approver, item_id=item, department_id=dept, push_status="已签收",
-            date_from=__import__("datetime").date(2026, 1, 1)),
-        "archive: supervisor scope, 逾期未签收": lambda: push_query.search_cases(
-            sup, push_status="逾期未签收"),
+            approver,
+            item_id=item,
+            department_id=dept,
+            push_status="已签收",
+            date_from=__import__("datetime").date(2026, 1, 1),
+        ),
+        "archive: supervisor scope, 逾期未签收": lambda: push_query.search_cases(sup, push_status="逾期未签收"),
         "待签收 list (supervisor, page: count + 2000)": lambda: (
-            push_query.pending_count(sup), push_query.push_list(sup, status="待签收", limit=2000)),
+            push_query.pending_count(sup),
+            push_query.push_list(sup, status="待签收", limit=2000),
+        ),
         "待签收 list (supervisor, all rows)": lambda: push_query.push_list(sup, status="待签收"),
-        "reminders (sidebar count)": lambda: __import__("sgld.services.push", fromlist=["x"])
-        .reminders(sup),
+        "reminders (sidebar count)": lambda: __import__("sgld.services.push", fromlist=["x"]).reminders(sup),
     }
     print(f"\n{'query':46s} {'p50 ms':>8s} {'p95 ms':>8s}   (runs={args.runs}, target p50 ≤ 150 ms)")
     for name, fn in queries.items():
@@ -150,6 +161,7 @@ def main() -> int:
     settings.reset()
     connection.get_db()
     from sgld.services import cases_import
+
     data = import_csv(args.rows)
     approver = actor_by_username("approver")
     t, c = time.perf_counter(), time.process_time()
@@ -158,10 +170,14 @@ def main() -> int:
     t, c = time.perf_counter(), time.process_time()
     res = cases_import.import_cases(approver, "bench.csv", data, commit=True)
     t_imp, c_imp = time.perf_counter() - t, time.process_time() - c
-    print(f"\nimport preview of {pre.total:,} rows: {t_pre:.2f} s wall = {pre.total / t_pre:,.0f} rows/s"
-          f" (CPU {c_pre:.2f} s; {pre.ok:,} good)")
-    print(f"import commit of {res.total:,} rows: {t_imp:.2f} s wall = {res.total / t_imp:,.0f} rows/s"
-          f" (CPU {c_imp:.2f} s; validation included; {res.counts})  target ≥ 20,000 rows/s")
+    print(
+        f"\nimport preview of {pre.total:,} rows: {t_pre:.2f} s wall = {pre.total / t_pre:,.0f} rows/s"
+        f" (CPU {c_pre:.2f} s; {pre.ok:,} good)"
+    )
+    print(
+        f"import commit of {res.total:,} rows: {t_imp:.2f} s wall = {res.total / t_imp:,.0f} rows/s"
+        f" (CPU {c_imp:.2f} s; validation included; {res.counts})  target ≥ 20,000 rows/s"
+    )
     print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     connection.reset()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -9,6 +9,7 @@ Builds the demo database at ``--scale`` in a temporary directory (unless
 list ≤ 300 ms, detail ≤ 100 ms, reminders ≤ 100 ms, statistics ≤ 500 ms,
 one workflow transition ≤ 100 ms, minutes .docx ≤ 500 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,11 +23,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TARGETS_MS = {"list_reviews (approver, all)": 300, "list_frame (supervisor)": 300,
-              "get_review": 100, "reminders (approver)": 100, "reminders (supervisor)": 100,
-              "statistics (approver)": 500, "propose": 100, "approve": 100,
-              "record_meeting": 100, "conclude": 100, "issue_minutes (.docx)": 500,
-              "minutes_docx (render from record)": 500}
+TARGETS_MS = {
+    "list_reviews (approver, all)": 300,
+    "list_frame (supervisor)": 300,
+    "get_review": 100,
+    "reminders (approver)": 100,
+    "reminders (supervisor)": 100,
+    "statistics (approver)": 500,
+    "propose": 100,
+    "approve": 100,
+    "record_meeting": 100,
+    "conclude": 100,
+    "issue_minutes (.docx)": 500,
+    "minutes_docx (render from record)": 500,
+}
 
 
 def timed(fn, repeat: int) -> list[float]:
@@ -43,8 +53,7 @@ def report(name: str, samples: list[float]) -> None:
     p95 = sorted(samples)[max(0, int(len(samples) * 0.95) - 1)]
     target = TARGETS_MS.get(name)
     flag = "" if target is None else ("  ok" if p95 <= target else "  OVER")
-    print(f"{name:<38} median {med:8.1f} ms   p95 {p95:8.1f} ms"
-          + (f"   target ≤ {target} ms{flag}" if target else ""))
+    print(f"{name:<38} median {med:8.1f} ms   p95 {p95:8.1f} ms" + (f"   target ≤ {target} ms{flag}" if target else ""))
 
 
 def main() -> int:
@@ -87,26 +96,47 @@ def main() -> int:
     report("reminders (approver)", timed(lambda: sr.reminders(approver), r))
     report("reminders (supervisor)", timed(lambda: sr.reminders(supervisor), r))
     report("statistics (approver)", timed(lambda: sr.statistics(approver), max(5, r // 2)))
-    report("minutes_docx (render from record)",
-           timed(lambda: sr.minutes_docx(approver, some), max(5, r // 2)))
+    report("minutes_docx (render from record)", timed(lambda: sr.minutes_docx(approver, some), max(5, r // 2)))
 
-    depts = [db.scalar("SELECT id FROM department WHERE name = ?", [x])
-             for x in ("市场监管局", "生态环境局", "应急管理局")]
+    depts = [
+        db.scalar("SELECT id FROM department WHERE name = ?", [x]) for x in ("市场监管局", "生态环境局", "应急管理局")
+    ]
     project = db.scalar("SELECT min(project_no) FROM project")
     ids: list[int] = []
 
     def propose():
-        ids.append(sr.propose(approver, title="基准测试专项审查", scopes=["安全生产"], matters="事项",
-                              meeting_at=clock.now().replace(microsecond=0) + timedelta(days=3),
-                              place="会议室", department_ids=depts, project_no=project))
+        ids.append(
+            sr.propose(
+                approver,
+                title="基准测试专项审查",
+                scopes=["安全生产"],
+                matters="事项",
+                meeting_at=clock.now().replace(microsecond=0) + timedelta(days=3),
+                place="会议室",
+                department_ids=depts,
+                project_no=project,
+            )
+        )
+
     report("propose", timed(propose, r))
     queue = list(ids)
     report("approve", timed(lambda: sr.approve(leader, queue.pop()), r))
     queue = list(ids)
     payload = {d: {"attendance": sr.PRESENT, "attendees": "某某", "opinion": None} for d in depts}
-    report("record_meeting", timed(lambda: sr.record_meeting(
-        approver, queue.pop(), held_on=clock.today(), chair="市行政审批局分管领导王某", presentation="说明",
-        departments=payload), r))
+    report(
+        "record_meeting",
+        timed(
+            lambda: sr.record_meeting(
+                approver,
+                queue.pop(),
+                held_on=clock.today(),
+                chair="市行政审批局分管领导王某",
+                presentation="说明",
+                departments=payload,
+            ),
+            r,
+        ),
+    )
     queue = list(ids)
     report("conclude", timed(lambda: sr.conclude(approver, queue.pop(), "同意。"), r))
     queue = list(ids)
@@ -115,6 +145,7 @@ def main() -> int:
         import shutil
 
         from db import connection
+
         connection.reset()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

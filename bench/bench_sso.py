@@ -16,6 +16,7 @@ Issue 8 sets no numeric target; the reference is the foundation's login
 budget (a password login < 0.5 s, see sgld/services/accounts.py) and a gate
 that stays well under 1 ms per run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-AUTH = {"redirect_uri": "https://sgld.example.gov.cn/oauth2callback", "cookie_secret": "c" * 48,
-        "client_id": "sgld", "client_secret": "s",
-        "server_metadata_url": "https://iam.example.gov.cn/.well-known/openid-configuration"}
+AUTH = {
+    "redirect_uri": "https://sgld.example.gov.cn/oauth2callback",
+    "cookie_secret": "c" * 48,
+    "client_id": "sgld",
+    "client_secret": "s",
+    "server_metadata_url": "https://iam.example.gov.cn/.well-known/openid-configuration",
+}
 
 
 def pct(values: list[float], p: float) -> float:
@@ -50,8 +55,10 @@ def timed(fn, n: int) -> list[float]:
 
 
 def show(label: str, secs: list[float]) -> None:
-    print(f"{label:<52} median {statistics.median(secs) * 1000:8.3f} ms   "
-          f"p95 {pct(secs, 95) * 1000:8.3f} ms   (n={len(secs)})")
+    print(
+        f"{label:<52} median {statistics.median(secs) * 1000:8.3f} ms   "
+        f"p95 {pct(secs, 95) * 1000:8.3f} ms   (n={len(secs)})"
+    )
 
 
 def main() -> None:
@@ -62,12 +69,19 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_sso_"))
-    os.environ.update({"SGLD_DB": str(tmp / "sgld.duckdb"), "SGLD_DATA_DIR": str(tmp / "data"),
-                       "SGLD_MODE": "demo", "SGLD_SSO_MODE": "both",
-                       "SGLD_TRUSTED_HEADER": "X-Remote-User"})
+    os.environ.update(
+        {
+            "SGLD_DB": str(tmp / "sgld.duckdb"),
+            "SGLD_DATA_DIR": str(tmp / "data"),
+            "SGLD_MODE": "demo",
+            "SGLD_SSO_MODE": "both",
+            "SGLD_TRUSTED_HEADER": "X-Remote-User",
+        }
+    )
     from db import connection
     from sgld import settings
     from sgld.services import accounts, sso
+
     settings.reset()
     try:
         t = time.perf_counter()
@@ -77,6 +91,7 @@ def main() -> None:
             print(f"database: copy of {args.db}")
         else:
             from sgld import demo
+
             db = connection.get_db()
             demo.load(scale=args.scale)
             print(f"database: demo scale {args.scale}, built in {time.perf_counter() - t:.1f} s")
@@ -85,36 +100,39 @@ def main() -> None:
         print(f"accounts {users}, audit rows {audit_rows}\n")
 
         n = args.n
-        show("sso.login (claim -> supervisor, audited)",
-             timed(lambda: sso.login({"preferred_username": "supervisor"}, via="oidc"), n))
-        show("sso.login (trusted header -> approver, audited)",
-             timed(lambda: sso.login("approver", via="header"), n))
-        show("password login for comparison (bcrypt)",
-             timed(lambda: accounts.authenticate("leader", "Sgld@2026"), max(10, n // 10)))
+        show(
+            "sso.login (claim -> supervisor, audited)",
+            timed(lambda: sso.login({"preferred_username": "supervisor"}, via="oidc"), n),
+        )
+        show("sso.login (trusted header -> approver, audited)", timed(lambda: sso.login("approver", via="header"), n))
+        show(
+            "password login for comparison (bcrypt)",
+            timed(lambda: accounts.authenticate("leader", "Sgld@2026"), max(10, n // 10)),
+        )
 
         def refused():
             try:
                 sso.login({"preferred_username": "nobody"}, via="oidc")
             except sso.SsoRefused:
                 pass
+
         show("refused identity (lookup + audited refusal)", timed(refused, n))
 
         def gate():
             sso.config()
             sso.check_auth_section(AUTH)
             sso.header_mode_problem("X-Remote-User", "127.0.0.1")
+
         show("gate overhead per run (settings, [auth], loopback)", timed(gate, n * 10))
 
         admin = accounts.actor_by_username("admin")
         show("sso.list_bindings (admin tab)", timed(lambda: sso.list_bindings(admin), 20))
 
-        users8 = ["supervisor", "supervisor2", "supervisor3", "approver", "approver2", "leader",
-                  "liaison", "liaison2"]
+        users8 = ["supervisor", "supervisor2", "supervisor3", "approver", "approver2", "leader", "liaison", "liaison2"]
         total = n * 4
         t = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda i: sso.login({"preferred_username": users8[i % 8]}, via="oidc"),
-                          range(total)))
+            list(pool.map(lambda i: sso.login({"preferred_username": users8[i % 8]}, via="oidc"), range(total)))
         dt = time.perf_counter() - t
         print(f"{'8 threads: SSO logins':<52} {total / dt:8.0f} logins/s ({total} in {dt:.2f} s)")
     finally:

@@ -14,6 +14,7 @@ Target: recomputation ≤ 500 ms, so it can run after every sync.
     .venv/bin/python bench/bench_warning.py [--scale S]
     .venv/bin/python bench/bench_warning.py --db PATH   # reuse a built database
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,22 +53,39 @@ def main() -> None:
     from sgld.services.accounts import actor_by_username
 
     db = get_db()
-    sizes = {t: db.scalar(f"SELECT count(*) FROM {t}") for t in
-             ("enterprise", "licence", "inspection", "penalty", "warning_entry", "warning_hit",
-              "revocation_request")}
+    sizes = {
+        t: db.scalar(f"SELECT count(*) FROM {t}")
+        for t in (
+            "enterprise",
+            "licence",
+            "inspection",
+            "penalty",
+            "warning_entry",
+            "warning_hit",
+            "revocation_request",
+        )
+    }
     print(f"database: {db.path}" + (f" (built in {built:.0f} s)" if built else ""))
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
     print(f"rules: {'；'.join(warning.current_rules().describe())}")
 
     warning.recompute(full=True)
-    report("full recompute (all enterprises, all rules; as after a rule change or on a new day)",
-           timed(lambda: warning.recompute(full=True), args.runs), TARGET)
+    report(
+        "full recompute (all enterprises, all rules; as after a rule change or on a new day)",
+        timed(lambda: warning.recompute(full=True), args.runs),
+        TARGET,
+    )
     report("recompute after a sync that brought nothing", timed(warning.recompute, args.runs), TARGET)
 
     # one new qualifying penalty each run (the enterprise is listed), undone afterwards
-    ents = [r[0] for r in db.all(
-        "SELECT e.id FROM enterprise e WHERE e.id NOT IN (SELECT enterprise_id FROM warning_entry)"
-        " ORDER BY e.id LIMIT ?", [args.runs + 1])]
+    ents = [
+        r[0]
+        for r in db.all(
+            "SELECT e.id FROM enterprise e WHERE e.id NOT IN (SELECT enterprise_id FROM warning_entry)"
+            " ORDER BY e.id LIMIT ?",
+            [args.runs + 1],
+        )
+    ]
     made: list[int] = []
 
     def one_new():
@@ -77,7 +95,8 @@ def main() -> None:
                 "INSERT INTO penalty (source, decision_no, uscc, enterprise_id, entity_name, category,"
                 " fine_wan, decision_date, imported_at) SELECT '基准测试', 'BENCH-' || ?, uscc, id, name,"
                 " '罚款', 50, ?, ? FROM enterprise WHERE id = ? RETURNING id",
-                [len(made), clock.today(), clock.now(), eid]).fetchone()[0]
+                [len(made), clock.today(), clock.now(), eid],
+            ).fetchone()[0]
         made.append(pid)
         t = time.perf_counter()
         res = warning.recompute()
@@ -86,13 +105,17 @@ def main() -> None:
         return elapsed
 
     samples = sorted(one_new() for _ in range(min(args.runs, len(ents))))
-    print(f"recompute after one new qualifying penalty: p50 {samples[len(samples) // 2]:.1f} ms,"
-          f" p95 {samples[int(0.95 * (len(samples) - 1))]:.1f} ms over {len(samples)} runs  (target {TARGET})")
+    print(
+        f"recompute after one new qualifying penalty: p50 {samples[len(samples) // 2]:.1f} ms,"
+        f" p95 {samples[int(0.95 * (len(samples) - 1))]:.1f} ms over {len(samples)} runs  (target {TARGET})"
+    )
     with db.transaction() as cur:
         ids = ",".join(str(p) for p in made)
         cur.execute(f"DELETE FROM warning_hit WHERE record_type = 'penalty' AND record_id IN ({ids})")
-        cur.execute(f"DELETE FROM warning_entry WHERE id NOT IN (SELECT entry_id FROM warning_hit)"
-                    f" AND NOT manual AND enterprise_id IN ({','.join(map(str, ents))})")
+        cur.execute(
+            f"DELETE FROM warning_entry WHERE id NOT IN (SELECT entry_id FROM warning_hit)"
+            f" AND NOT manual AND enterprise_id IN ({','.join(map(str, ents))})"
+        )
         cur.execute(f"DELETE FROM penalty WHERE id IN ({ids})")
 
     t = time.perf_counter()
@@ -104,8 +127,10 @@ def main() -> None:
             raise _Rollback
     except _Rollback:
         pass
-    print(f"full rebuild from empty tables: {(time.perf_counter() - t) * 1000:.0f} ms"
-          f" ({res['listed']:,} entries, {res['hits_added']:,} records; rolled back)")
+    print(
+        f"full rebuild from empty tables: {(time.perf_counter() - t) * 1000:.0f} ms"
+        f" ({res['listed']:,} entries, {res['hits_added']:,} records; rolled back)"
+    )
 
     some = [r[0] for r in db.all("SELECT id FROM enterprise ORDER BY random() LIMIT 500")]
     report("status_for(500 enterprises)", timed(lambda: warning.status_for(some), args.runs))

@@ -14,6 +14,7 @@ Usage::
 
     .venv/bin/python bench/bench_webhook.py [--writes 100] [--rows 50000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,11 +53,19 @@ def main() -> int:
 
     from db import connection
     from sgld import settings
+
     tmp = Path(tempfile.mkdtemp(prefix="bench_webhook_"))
-    os.environ.update({"SGLD_DB": str(tmp / "sgld.duckdb"), "SGLD_DATA_DIR": str(tmp / "data"),
-                       "SGLD_MODE": "demo", "SGLD_MAINTENANCE": "off"})
+    os.environ.update(
+        {
+            "SGLD_DB": str(tmp / "sgld.duckdb"),
+            "SGLD_DATA_DIR": str(tmp / "data"),
+            "SGLD_MODE": "demo",
+            "SGLD_MAINTENANCE": "off",
+        }
+    )
     settings.reset()
     from sgld import demo
+
     connection.get_db()
     demo.load(scale=1)
     db = connection.get_db()
@@ -65,6 +74,7 @@ def main() -> int:
     from sgld.services import cases_import, outbox, push
     from sgld.services.accounts import actor_by_username
     from tests.webhook_receiver import Receiver
+
     t = time.perf_counter()
     n = outbox.backfill_once()
     print(f"backfill of the demo history (first start): {n:,} events in {time.perf_counter() - t:.2f} s")
@@ -76,8 +86,16 @@ def main() -> int:
 
     def write() -> str:
         no = f"WB-{next(counter):07d}"
-        push.record_case(approver, case_no=no, item_id=item, uscc=uscc, project_no=f"WB-P-{no}",
-                         stage="办结", reply="准予许可", decided_on=date.today())
+        push.record_case(
+            approver,
+            case_no=no,
+            item_id=item,
+            uscc=uscc,
+            project_no=f"WB-P-{no}",
+            stage="办结",
+            reply="准予许可",
+            decided_on=date.today(),
+        )
         return no
 
     # -- write cost with and without the outbox rows ---------------------------------
@@ -88,6 +106,7 @@ def main() -> int:
         """Emit the outbox events, or not (the cost comparison)."""
         for n in names:
             setattr(outbox, n, real_fns[n] if on else (lambda *a, **k: 0))
+
     samples = {"with events": [], "without events": []}
     for _ in range(3):
         write()  # warm-up
@@ -116,10 +135,13 @@ def main() -> int:
         res = cases_import.import_cases(actor_by_username("approver"), "bench.csv", data, commit=True)
         took = time.perf_counter() - t
         events(True)
-        n = connection.get_db().scalar("SELECT count(*) FROM outbox_event WHERE created_at >="
-                                       " (SELECT max(created_at) FROM approval_case)")
-        print(f"  {'with' if with_events else 'without'} events: {took:.2f} s = {res.total / took:,.0f} rows/s"
-              f" ({res.counts['pushes']:,} pushes, {res.counts['claims']:,} claims, {n:,} events)")
+        n = connection.get_db().scalar(
+            "SELECT count(*) FROM outbox_event WHERE created_at >= (SELECT max(created_at) FROM approval_case)"
+        )
+        print(
+            f"  {'with' if with_events else 'without'} events: {took:.2f} s = {res.total / took:,.0f} rows/s"
+            f" ({res.counts['pushes']:,} pushes, {res.counts['claims']:,} claims, {n:,} events)"
+        )
         connection.reset()
         copy.unlink(missing_ok=True)
         return took
@@ -144,12 +166,17 @@ def main() -> int:
     deadline = time.time() + 60
     while time.time() < deadline and len([g for g in rec.got if g["body"]["data"].get("case_no") in done]) < len(done):
         time.sleep(0.05)
-    lat = [(g["at"] - done[g["body"]["data"]["case_no"]]) * 1000 for g in rec.got
-           if g["body"]["data"].get("case_no") in done]
+    lat = [
+        (g["at"] - done[g["body"]["data"]["case_no"]]) * 1000
+        for g in rec.got
+        if g["body"]["data"].get("case_no") in done
+    ]
     bad = sum(1 for g in rec.got if not g["valid"])
-    print(f"\nwebhook delivery latency (write returned → receiver has it), {len(lat)} of {len(done)}"
-          f" events, loopback receiver: p50 {statistics.median(lat):.1f} ms, p95 {pct(lat, 95):.1f} ms,"
-          f" max {max(lat):.1f} ms; bad signatures: {bad}")
+    print(
+        f"\nwebhook delivery latency (write returned → receiver has it), {len(lat)} of {len(done)}"
+        f" events, loopback receiver: p50 {statistics.median(lat):.1f} ms, p95 {pct(lat, 95):.1f} ms,"
+        f" max {max(lat):.1f} ms; bad signatures: {bad}"
+    )
 
     # -- delivery throughput after an import ---------------------------------------------
     before = len(rec.got)
@@ -158,13 +185,16 @@ def main() -> int:
     t0 = time.perf_counter()
     want = db.scalar("SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'pending'", [dept])
     while time.perf_counter() - t0 < 600 and db.scalar(
-            "SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'pending'", [dept]):
+        "SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'pending'", [dept]
+    ):
         time.sleep(0.2)
     took = time.perf_counter() - t0
     got = len(rec.got) - before
-    print(f"delivery after an import of {res.total:,} rows: {got:,} events to 市场监管局 in {took:.1f} s"
-          f" = {got / took:,.0f} events/s (pending at start: {want:,}); in order:"
-          f" {[g['id'] for g in rec.got] == sorted(g['id'] for g in rec.got)}")
+    print(
+        f"delivery after an import of {res.total:,} rows: {got:,} events to 市场监管局 in {took:.1f} s"
+        f" = {got / took:,.0f} events/s (pending at start: {want:,}); in order:"
+        f" {[g['id'] for g in rec.got] == sorted(g['id'] for g in rec.got)}"
+    )
     webhook.stop()
     rec.stop()
     print("\nuptime after:", uptime())

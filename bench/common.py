@@ -1,4 +1,5 @@
 """Shared benchmark helpers: a scale-N demo database built once and reused."""
+
 from __future__ import annotations
 
 import os
@@ -23,12 +24,14 @@ def use_database(scale: int, *, rebuild: bool = False) -> tuple[Path, float | No
     built = None
     if rebuild and folder.exists():
         import shutil
+
         shutil.rmtree(folder)
     if not db.exists():
         folder.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
-        subprocess.run([sys.executable, "manage.py", "demo", "--scale", str(scale)], cwd=ROOT,
-                       check=True, env=os.environ.copy())
+        subprocess.run(
+            [sys.executable, "manage.py", "demo", "--scale", str(scale)], cwd=ROOT, check=True, env=os.environ.copy()
+        )
         built = time.perf_counter() - t
     return db, built
 
@@ -42,10 +45,11 @@ def timed(fn, runs: int = 20) -> dict:
         fn()
         samples.append((time.perf_counter() - t) * 1000)
     samples.sort()
-    return {"p50": statistics.median(samples), "p95": samples[int(0.95 * (len(samples) - 1))],
-            "runs": runs}
+    return {"p50": statistics.median(samples), "p95": samples[int(0.95 * (len(samples) - 1))], "runs": runs}
 
 
 def report(name: str, stats: dict, target: str = "") -> None:
-    print(f"{name}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms over {stats['runs']} runs"
-          + (f"  (target {target})" if target else ""))
+    print(
+        f"{name}: p50 {stats['p50']:.1f} ms, p95 {stats['p95']:.1f} ms over {stats['runs']} runs"
+        + (f"  (target {target})" if target else "")
+    )

@@ -59,6 +59,7 @@ runs 3 sessions for 10 s to keep the client working).  Do not open the
 temporary database while the server runs; the script deletes it at the end
 unless ``--keep``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,12 +82,32 @@ sys.path.insert(0, str(ROOT))
 from bench.st_client import ProtocolError, StClient  # noqa: E402
 
 PASSWORD = "Sgld@2026"
-ACCOUNTS = ["supervisor", "approver", "admin", "supervisor2", "leader", "liaison", "supervisor3",
-            "approver2", "cityleader", "claimer", "liaison2"]
-ROLE = {"supervisor": "supervisor", "supervisor2": "supervisor", "supervisor3": "supervisor",
-        "claimer": "supervisor", "approver": "approver", "approver2": "approver",
-        "admin": "admin", "leader": "leader", "cityleader": "leader",
-        "liaison": "liaison", "liaison2": "liaison"}
+ACCOUNTS = [
+    "supervisor",
+    "approver",
+    "admin",
+    "supervisor2",
+    "leader",
+    "liaison",
+    "supervisor3",
+    "approver2",
+    "cityleader",
+    "claimer",
+    "liaison2",
+]
+ROLE = {
+    "supervisor": "supervisor",
+    "supervisor2": "supervisor",
+    "supervisor3": "supervisor",
+    "claimer": "supervisor",
+    "approver": "approver",
+    "approver2": "approver",
+    "admin": "admin",
+    "leader": "leader",
+    "cityleader": "leader",
+    "liaison": "liaison",
+    "liaison2": "liaison",
+}
 WRITE_SHARE = 0.35
 # st.error boxes that are business information, not failures: the case form
 # flags an enterprise on the 警示名单 (and inspections can put one there)
@@ -97,8 +118,14 @@ SEARCH_TERMS = ["崇川", "港闸", "通州", "如东", "启东", "如皋", "海
 
 def _env(work: Path, maintenance: str = "off") -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
-    env.update({"SGLD_DB": str(work / "sgld.duckdb"), "SGLD_DATA_DIR": str(work / "data"),
-                "SGLD_MODE": "demo", "SGLD_MAINTENANCE": maintenance})
+    env.update(
+        {
+            "SGLD_DB": str(work / "sgld.duckdb"),
+            "SGLD_DATA_DIR": str(work / "data"),
+            "SGLD_MODE": "demo",
+            "SGLD_MAINTENANCE": maintenance,
+        }
+    )
     return env
 
 
@@ -110,29 +137,33 @@ def prepare(work: Path, scale: int = 1) -> list[str]:
     accumulate in the shared database."""
     if scale > 1:
         from bench.common import use_database
-        db, _ = use_database(scale)   # the server gets _env(work), not this process's SGLD_*
+
+        db, _ = use_database(scale)  # the server gets _env(work), not this process's SGLD_*
         shutil.copy2(db, work / "sgld.duckdb")
         shutil.copytree(db.parent / "data", work / "data", ignore=shutil.ignore_patterns("backups"))
     else:
-        subprocess.run([sys.executable, "-c", "from sgld import startup; startup.ensure_ready()"],
-                       cwd=ROOT, env=_env(work), check=True)
+        subprocess.run(
+            [sys.executable, "-c", "from sgld import startup; startup.ensure_ready()"],
+            cwd=ROOT,
+            env=_env(work),
+            check=True,
+        )
     import duckdb
+
     con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
     try:
-        return [r[0] for r in con.execute("SELECT uscc FROM enterprise ORDER BY id LIMIT 200")
-                .fetchall()]
+        return [r[0] for r in con.execute("SELECT uscc FROM enterprise ORDER BY id LIMIT 200").fetchall()]
     finally:
         con.close()
 
 
 @dataclass
 class Results:
-    latency: list[tuple[str, float]] = field(default_factory=list)   # (kind, ms)
+    latency: list[tuple[str, float]] = field(default_factory=list)  # (kind, ms)
     errors: list[str] = field(default_factory=list)
     logins: int = 0
     login_failures: int = 0
-    acked: dict[str, list] = field(default_factory=lambda: {
-        "inspection": [], "department": [], "case": []})
+    acked: dict[str, list] = field(default_factory=lambda: {"inspection": [], "department": [], "case": []})
     messages: int = 0
     # solo runs only: server CPU per action, (kind, ms), from a probe of the server's /proc
     cpu_probe: object = None
@@ -150,8 +181,17 @@ class Results:
 class Session:
     """One user's tab, driven through StClient; every rerun is timed."""
 
-    def __init__(self, i: int, url: str, codes: list[str], out: Results, think: tuple[float, float],
-                 marker: str, write_share: float = WRITE_SHARE, write_first: bool = False):
+    def __init__(
+        self,
+        i: int,
+        url: str,
+        codes: list[str],
+        out: Results,
+        think: tuple[float, float],
+        marker: str,
+        write_share: float = WRITE_SHARE,
+        write_first: bool = False,
+    ):
         self.i, self.url, self.codes, self.out = i, url, codes, out
         self.username = ACCOUNTS[i % len(ACCOUNTS)]
         self.role = ROLE[self.username]
@@ -188,8 +228,10 @@ class Session:
             self.out.cpu.append(("login", (self.out.cpu_probe() - cpu0) * 1000))
         if not ok:
             self.out.login_failures += 1
-            raise ProtocolError(f"login failed after {self.c.last_latency:.1f} s: "
-                                f"{self.problems() or self.c.texts()[-3:]}; {self.c.trace}")
+            raise ProtocolError(
+                f"login failed after {self.c.last_latency:.1f} s: "
+                f"{self.problems() or self.c.texts()[-3:]}; {self.c.trace}"
+            )
         self.out.logins += 1
         return True
 
@@ -198,6 +240,7 @@ class Session:
         others, as Chinese refusal pages for a typed address)."""
         from sgld.demo.base import ACCOUNTS
         from sgld.security import PAGES
+
         roles = set(ACCOUNTS[self.username][2]) if self.username in ACCOUNTS else None
         allowed = {title for title, rs in PAGES.values() if roles is None or roles & rs}
         return [p for p in self.c.pages if p in allowed and p != "账号设置"]
@@ -213,9 +256,13 @@ class Session:
             if len(tabs) > 1:
                 await self.act("tab 首页", self.c.tab(self.rng.choice(tabs[1:] if always else tabs)))
             if always or self.rng.random() < 0.5:
-                await self.act("quick_query", self.c.enter("快速查询", self.rng.choice(self.codes)[:8]
-                                                             if self.rng.random() < 0.5
-                                                             else self.rng.choice(SEARCH_TERMS)))
+                await self.act(
+                    "quick_query",
+                    self.c.enter(
+                        "快速查询",
+                        self.rng.choice(self.codes)[:8] if self.rng.random() < 0.5 else self.rng.choice(SEARCH_TERMS),
+                    ),
+                )
         elif page == "审批推送" and (always or self.rng.random() < 0.6):
             await self.act("tab 审批推送", self.c.tab("审批办件档案"))
             form = self.c.form_with("企业名称（可部分）")
@@ -240,7 +287,7 @@ class Session:
     async def write_department(self, marker: str) -> None:
         c = self.c
         await self.act("page 系统管理", c.goto("系统管理"))
-        await self.act("tab 系统管理", c.tab("部门"))   # only the open tab runs
+        await self.act("tab 系统管理", c.tab("部门"))  # only the open tab runs
         form = c.form_with("新建部门")
         c.set("部门名称", marker, form=form)
         await self.act("write department", c.click("创建", form=form))
@@ -271,16 +318,16 @@ class Session:
         """The role's write, if it has one."""
         self.n += 1
         marker = f"{self.marker}-{self.i}-{self.n}"
-        writer = {"supervisor": self.write_inspection, "admin": self.write_department,
-                  "approver": self.write_case}.get(self.role)
+        writer = {"supervisor": self.write_inspection, "admin": self.write_department, "approver": self.write_case}.get(
+            self.role
+        )
         if writer is None:
             return False
         await writer(marker)
         return True
 
     async def step(self) -> None:
-        if ((self.write_first and self.n == 0) or self.rng.random() < self.write_share) \
-                and await self.write():
+        if ((self.write_first and self.n == 0) or self.rng.random() < self.write_share) and await self.write():
             return
         await self.read()
 
@@ -303,13 +350,20 @@ class Session:
             await self.c.close()
 
 
-async def drive_protocol(url: str, sessions: int, seconds: float, codes: list[str],
-                         think=(1.0, 3.0), marker: str = "load", write_share: float = WRITE_SHARE,
-                         write_first: bool = False) -> Results:
+async def drive_protocol(
+    url: str,
+    sessions: int,
+    seconds: float,
+    codes: list[str],
+    think=(1.0, 3.0),
+    marker: str = "load",
+    write_share: float = WRITE_SHARE,
+    write_first: bool = False,
+) -> Results:
     out = Results()
-    await asyncio.gather(*(Session(i, url, codes, out, think, marker, write_share,
-                                   write_first).run(seconds)
-                           for i in range(sessions)))
+    await asyncio.gather(
+        *(Session(i, url, codes, out, think, marker, write_share, write_first).run(seconds) for i in range(sessions))
+    )
     return out
 
 
@@ -354,22 +408,28 @@ def verify(work: Path, out: Results, marker: str = "load") -> dict:
     """With the server stopped: every acknowledged write exactly once, with
     its audit row; the audit chain valid."""
     import duckdb
+
     like = f"{marker}-%"
     con = duckdb.connect(str(work / "sgld.duckdb"), read_only=True)
     try:
         ins = con.execute("SELECT id, findings FROM inspection WHERE findings LIKE ?", [like]).fetchall()
         deps = con.execute("SELECT id, name FROM department WHERE name LIKE ?", [like]).fetchall()
         cases = con.execute("SELECT id, case_no FROM approval_case WHERE case_no LIKE ?", [like]).fetchall()
-        audited = set(con.execute(
-            "SELECT object_type, object_id FROM audit_log WHERE action = 'create'"
-            " AND object_type IN ('inspection', 'department', 'case')").fetchall())
+        audited = set(
+            con.execute(
+                "SELECT object_type, object_id FROM audit_log WHERE action = 'create'"
+                " AND object_type IN ('inspection', 'department', 'case')"
+            ).fetchall()
+        )
     finally:
         con.close()
     lost, dupes, unaudited = [], [], []
     present = 0
-    for otype, rows, acked in (("inspection", ins, [m for _, m in out.acked["inspection"]]),
-                               ("department", deps, out.acked["department"]),
-                               ("case", cases, out.acked["case"])):
+    for otype, rows, acked in (
+        ("inspection", ins, [m for _, m in out.acked["inspection"]]),
+        ("department", deps, out.acked["department"]),
+        ("case", cases, out.acked["case"]),
+    ):
         by_marker: dict[str, list[int]] = {}
         for oid, m in rows:
             by_marker.setdefault(m, []).append(oid)
@@ -386,11 +446,19 @@ def verify(work: Path, out: Results, marker: str = "load") -> dict:
     by_id = dict(ins)
     wrong_id = [m for iid, m in out.acked["inspection"] if by_id.get(iid) != m]
     unacked = (len(ins) + len(deps) + len(cases)) - out.writes
-    res = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=_env(work),
-                         capture_output=True, text=True)
-    return {"present": present, "lost": lost, "dupes": dupes, "unaudited": unaudited,
-            "wrong_id": wrong_id, "unacked_present": unacked,
-            "audit_ok": res.returncode == 0, "audit": (res.stdout + res.stderr).strip()[-300:]}
+    res = subprocess.run(
+        [sys.executable, "manage.py", "verify-audit"], cwd=ROOT, env=_env(work), capture_output=True, text=True
+    )
+    return {
+        "present": present,
+        "lost": lost,
+        "dupes": dupes,
+        "unaudited": unaudited,
+        "wrong_id": wrong_id,
+        "unacked_present": unacked,
+        "audit_ok": res.returncode == 0,
+        "audit": (res.stdout + res.stderr).strip()[-300:],
+    }
 
 
 def server_log_problems(work: Path) -> list[str]:
@@ -418,7 +486,7 @@ async def drive_solo(url: str, codes: list[str], pid: int, repeats: int, out: Re
         s = Session(ACCOUNTS.index(name), url, codes, out, (0, 0), "load-solo")
         first = len(out.cpu)
         for _ in range(repeats):
-            await s.start()          # a fresh tab and a login each time
+            await s.start()  # a fresh tab and a login each time
             for page in s.pages():
                 await s.read(page, always=True)
             await s.write()
@@ -433,19 +501,40 @@ def _figures(out: Results, sessions: int, wall: float, server_cpu: float) -> dic
     kinds: dict[str, list[float]] = {}
     for k, ms in out.latency:
         kinds.setdefault(k, []).append(ms)
-    return {"sessions": sessions, "wall": wall, "load": os.getloadavg(),
-            "actions": out.actions, "writes": out.writes, "logins": out.logins,
-            "login_failures": out.login_failures, "errors": out.errors,
-            "p50": pct(lat, 0.5), "p95": pct(lat, 0.95), "max": max(lat) if lat else float("nan"),
-            "by_kind": {k: (len(v), pct(v, 0.5), pct(v, 0.95)) for k, v in sorted(kinds.items())},
-            "server_cpu": server_cpu, "actions_per_s": out.actions / wall if wall else 0.0}
+    return {
+        "sessions": sessions,
+        "wall": wall,
+        "load": os.getloadavg(),
+        "actions": out.actions,
+        "writes": out.writes,
+        "logins": out.logins,
+        "login_failures": out.login_failures,
+        "errors": out.errors,
+        "p50": pct(lat, 0.5),
+        "p95": pct(lat, 0.95),
+        "max": max(lat) if lat else float("nan"),
+        "by_kind": {k: (len(v), pct(v, 0.5), pct(v, 0.95)) for k, v in sorted(kinds.items())},
+        "server_cpu": server_cpu,
+        "actions_per_s": out.actions / wall if wall else 0.0,
+    }
 
 
-def run(sessions: int = 30, seconds: float = 120, think=(1.0, 3.0), browser: bool = False,
-        keep: bool = False, quiet: bool = False, write_share: float = WRITE_SHARE,
-        write_first: bool = False, cold: bool = False, scale: int = 1,
-        maintenance: str = "off", steps: list[int] | None = None, solo: int = 0,
-        target_p95: float = 1000.0) -> dict:
+def run(
+    sessions: int = 30,
+    seconds: float = 120,
+    think=(1.0, 3.0),
+    browser: bool = False,
+    keep: bool = False,
+    quiet: bool = False,
+    write_share: float = WRITE_SHARE,
+    write_first: bool = False,
+    cold: bool = False,
+    scale: int = 1,
+    maintenance: str = "off",
+    steps: list[int] | None = None,
+    solo: int = 0,
+    target_p95: float = 1000.0,
+) -> dict:
     """Start a server on the database of ``scale``, drive it, stop it, verify.
 
     ``solo`` > 0 first measures the server's CPU per action by kind (see
@@ -482,15 +571,26 @@ def run(sessions: int = 30, seconds: float = 120, think=(1.0, 3.0), browser: boo
                 if browser:
                     out = asyncio.run(drive_browser(srv.url, n, seconds, codes))
                 else:
-                    out = asyncio.run(drive_protocol(srv.url, n, seconds, codes, think,
-                                                     marker=f"load-s{k}", write_share=write_share,
-                                                     write_first=write_first))
+                    out = asyncio.run(
+                        drive_protocol(
+                            srv.url,
+                            n,
+                            seconds,
+                            codes,
+                            think,
+                            marker=f"load-s{k}",
+                            write_share=write_share,
+                            write_first=write_first,
+                        )
+                    )
                 f = _figures(out, n, time.time() - start, cpu_seconds(srv.proc.pid) - cpu0)
                 figures.append(f)
                 _merge(total, out)
-                log(f"{n} sessions: p95 {f['p95']:.0f} ms, {f['actions_per_s']:.1f} actions/s, "
+                log(
+                    f"{n} sessions: p95 {f['p95']:.0f} ms, {f['actions_per_s']:.1f} actions/s, "
                     f"{1000 * f['server_cpu'] / max(1, f['actions']):.0f} ms CPU per action, "
-                    f"errors {len(f['errors'])}, load {f['load'][0]:.1f}")
+                    f"errors {len(f['errors'])}, load {f['load'][0]:.1f}"
+                )
                 if steps and (f["p95"] > target_p95 or f["errors"]):
                     break
             client_cpu = time.process_time() - own0
@@ -499,14 +599,29 @@ def run(sessions: int = 30, seconds: float = 120, think=(1.0, 3.0), browser: boo
             srv.stop()
         check = verify(work, total)
         held = [f["sessions"] for f in figures if f["p95"] <= target_p95 and not f["errors"]]
-        return {**figures[-1], "seconds": seconds, "think": think, "scale": scale,
-                "maintenance": maintenance, "mode": "browser" if browser else "protocol",
-                "steps": figures, "held": max(held, default=0), "target_p95": target_p95,
-                "solo_cpu": solo_cpu, "acked": total.acked, "writes": total.writes,
-                "errors": total.errors, "logins": total.logins,
-                "login_failures": total.login_failures, "peak_mb": peak, "rss_mb": rss,
-                "messages": total.messages, "client_cpu": client_cpu,
-                "server_log": server_log_problems(work), **check}
+        return {
+            **figures[-1],
+            "seconds": seconds,
+            "think": think,
+            "scale": scale,
+            "maintenance": maintenance,
+            "mode": "browser" if browser else "protocol",
+            "steps": figures,
+            "held": max(held, default=0),
+            "target_p95": target_p95,
+            "solo_cpu": solo_cpu,
+            "acked": total.acked,
+            "writes": total.writes,
+            "errors": total.errors,
+            "logins": total.logins,
+            "login_failures": total.login_failures,
+            "peak_mb": peak,
+            "rss_mb": rss,
+            "messages": total.messages,
+            "client_cpu": client_cpu,
+            "server_log": server_log_problems(work),
+            **check,
+        }
     finally:
         if keep:
             print("kept", work)
@@ -526,38 +641,52 @@ def _merge(total: Results, out: Results) -> None:
 
 def report(r: dict) -> None:
     load = " / ".join(f"{x:.1f}" for x in r["load"])
-    print(f"mode {r['mode']}, scale {r['scale']}, maintenance {r['maintenance']}, "
-          f"{r['seconds']:.0f} s per step (think {r['think'][0]:g}–{r['think'][1]:g} s), "
-          f"load average at the end {load}")
+    print(
+        f"mode {r['mode']}, scale {r['scale']}, maintenance {r['maintenance']}, "
+        f"{r['seconds']:.0f} s per step (think {r['think'][0]:g}–{r['think'][1]:g} s), "
+        f"load average at the end {load}"
+    )
     if r["solo_cpu"]:
         kinds: dict[str, list[float]] = {}
         for k, ms in r["solo_cpu"]:
             kinds.setdefault(k, []).append(ms)
         every = [ms for _, ms in r["solo_cpu"]]
-        print(f"server CPU per action, one session at a time (median / mean over n): "
-              f"all {statistics.median(every):.0f} / {statistics.mean(every):.0f} ms")
+        print(
+            f"server CPU per action, one session at a time (median / mean over n): "
+            f"all {statistics.median(every):.0f} / {statistics.mean(every):.0f} ms"
+        )
         for k, v in sorted(kinds.items()):
             print(f"  {k:<30} n={len(v):<3} {statistics.median(v):5.0f} / {statistics.mean(v):5.0f} ms")
-    print(f"{'sessions':>8} {'actions':>8} {'act/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'CPU ms/act':>10} {'cores':>5} {'errors':>6} {'load':>5}")
+    print(
+        f"{'sessions':>8} {'actions':>8} {'act/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
+        f"{'CPU ms/act':>10} {'cores':>5} {'errors':>6} {'load':>5}"
+    )
     for f in r["steps"]:
-        print(f"{f['sessions']:>8} {f['actions']:>8} {f['actions_per_s']:>6.1f} {f['p50']:>7.0f} "
-              f"{f['p95']:>7.0f} {1000 * f['server_cpu'] / max(1, f['actions']):>10.0f} "
-              f"{f['server_cpu'] / f['wall']:>5.2f} {len(f['errors']):>6} {f['load'][0]:>5.1f}")
+        print(
+            f"{f['sessions']:>8} {f['actions']:>8} {f['actions_per_s']:>6.1f} {f['p50']:>7.0f} "
+            f"{f['p95']:>7.0f} {1000 * f['server_cpu'] / max(1, f['actions']):>10.0f} "
+            f"{f['server_cpu'] / f['wall']:>5.2f} {len(f['errors']):>6} {f['load'][0]:>5.1f}"
+        )
     print(f"sessions held at p95 ≤ {r['target_p95']:.0f} ms with 0 errors: {r['held']}")
     print(f"latency by kind, last step ({r['sessions']} sessions):")
     for k, (n, p50, p95) in r["by_kind"].items():
         print(f"  {k:<18} n={n:<5} p50 {p50:6.0f} ms  p95 {p95:6.0f} ms")
-    print(f"logins {r['logins']} (failed {r['login_failures']}), "
-          f"writes acknowledged {r['writes']} (inspections {len(r['acked']['inspection'])}, "
-          f"departments {len(r['acked']['department'])}, cases {len(r['acked']['case'])}), "
-          f"errors {len(r['errors'])}")
-    print(f"writes present exactly once: {r['present']}/{r['writes']}; duplicates {len(r['dupes'])}; "
-          f"without audit row {len(r['unaudited'])}; confirmation id mismatches {len(r['wrong_id'])}; "
-          f"unacknowledged but present {r['unacked_present']}")
+    print(
+        f"logins {r['logins']} (failed {r['login_failures']}), "
+        f"writes acknowledged {r['writes']} (inspections {len(r['acked']['inspection'])}, "
+        f"departments {len(r['acked']['department'])}, cases {len(r['acked']['case'])}), "
+        f"errors {len(r['errors'])}"
+    )
+    print(
+        f"writes present exactly once: {r['present']}/{r['writes']}; duplicates {len(r['dupes'])}; "
+        f"without audit row {len(r['unaudited'])}; confirmation id mismatches {len(r['wrong_id'])}; "
+        f"unacknowledged but present {r['unacked_present']}"
+    )
     print(f"audit chain: {'valid' if r['audit_ok'] else 'BROKEN'} ({r['audit']})")
-    print(f"server peak memory (VmHWM) {r['peak_mb']:.0f} MB, RSS at the end {r['rss_mb']:.0f} MB; "
-          f"this client's CPU {r['client_cpu']:.0f} s")
+    print(
+        f"server peak memory (VmHWM) {r['peak_mb']:.0f} MB, RSS at the end {r['rss_mb']:.0f} MB; "
+        f"this client's CPU {r['client_cpu']:.0f} s"
+    )
     print(f"server.log lines with Traceback/Error/Exception: {len(r['server_log'])}")
     for e in r["errors"][:15]:
         print("  error:", e)
@@ -575,8 +704,10 @@ READS = {
     "leader": ["首页", "审批推送", "监管录入", "专项审查"],
     "liaison": ["联络员", "首页"],
 }
-IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
-           " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
+IDLE_JS = (
+    "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
+    " && !document.querySelector('[data-testid=\"stSkeleton\"]')"
+)
 
 
 async def _b_ready(page, timeout=60_000):
@@ -671,11 +802,11 @@ async def drive_browser(url, sessions, seconds, codes) -> Results:
     from playwright.async_api import async_playwright
 
     from tests.browser_util import CHROMIUM, CHROMIUM_ARGS
+
     out = Results()
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        await asyncio.gather(*(_b_session(i, browser, url, seconds, codes, out)
-                               for i in range(sessions)))
+        await asyncio.gather(*(_b_session(i, browser, url, seconds, codes, out) for i in range(sessions)))
         await browser.close()
     return out
 
@@ -684,33 +815,70 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--seconds", type=float, default=120, help="length of the load (of each step)")
-    ap.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"),
-                    help="think time between steps, uniform random seconds (default 1 3)")
-    ap.add_argument("--scale", type=int, default=1,
-                    help="1: a fresh demo database; N > 1: a copy of bench/out/scale<N>/ "
-                         "(built once with manage.py demo --scale N)")
-    ap.add_argument("--maintenance", choices=("on", "off"), default="off",
-                    help="SGLD_MAINTENANCE of the server (daily backup thread), default off")
-    ap.add_argument("--solo", type=int, default=0, metavar="N",
-                    help="first measure the server's CPU per action by kind, N repeats per action")
-    ap.add_argument("--steps", type=int, nargs="+", metavar="SESSIONS",
-                    help="session counts to step through (one load of --seconds each) until "
-                         "p95 exceeds 1 s or a session sees an error")
-    ap.add_argument("--browser", action="store_true",
-                    help="drive headless Chromium pages instead of protocol sessions")
+    ap.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 3.0),
+        metavar=("MIN", "MAX"),
+        help="think time between steps, uniform random seconds (default 1 3)",
+    )
+    ap.add_argument(
+        "--scale",
+        type=int,
+        default=1,
+        help="1: a fresh demo database; N > 1: a copy of bench/out/scale<N>/ "
+        "(built once with manage.py demo --scale N)",
+    )
+    ap.add_argument(
+        "--maintenance",
+        choices=("on", "off"),
+        default="off",
+        help="SGLD_MAINTENANCE of the server (daily backup thread), default off",
+    )
+    ap.add_argument(
+        "--solo",
+        type=int,
+        default=0,
+        metavar="N",
+        help="first measure the server's CPU per action by kind, N repeats per action",
+    )
+    ap.add_argument(
+        "--steps",
+        type=int,
+        nargs="+",
+        metavar="SESSIONS",
+        help="session counts to step through (one load of --seconds each) until "
+        "p95 exceeds 1 s or a session sees an error",
+    )
+    ap.add_argument("--browser", action="store_true", help="drive headless Chromium pages instead of protocol sessions")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    ap.add_argument("--cold", action="store_true",
-                    help="no warm-up login before the sessions start (see warm_up)")
+    ap.add_argument("--cold", action="store_true", help="no warm-up login before the sessions start (see warm_up)")
     args = ap.parse_args()
     print(f"load average before: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    r = run(args.sessions, args.seconds, tuple(args.think), args.browser, args.keep,
-            cold=args.cold, scale=args.scale, maintenance=args.maintenance, steps=args.steps,
-            solo=args.solo)
+    r = run(
+        args.sessions,
+        args.seconds,
+        tuple(args.think),
+        args.browser,
+        args.keep,
+        cold=args.cold,
+        scale=args.scale,
+        maintenance=args.maintenance,
+        steps=args.steps,
+        solo=args.solo,
+    )
     report(r)
     # a step that breaks the p95 target may see errors (that is what a step finds);
     # a lost, duplicated or unaudited write never passes
-    ok = (not r["lost"] and not r["dupes"] and r["audit_ok"] and not r["unaudited"]
-          and not r["wrong_id"] and (args.steps or (not r["errors"] and r["login_failures"] == 0)))
+    ok = (
+        not r["lost"]
+        and not r["dupes"]
+        and r["audit_ok"]
+        and not r["unaudited"]
+        and not r["wrong_id"]
+        and (args.steps or (not r["errors"] and r["login_failures"] == 0))
+    )
     sys.exit(0 if ok else 1)
 
 

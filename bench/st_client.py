@@ -34,6 +34,7 @@ dataframe selections and custom components are not.
         c.set("检查情况", "…"); await c.click("保存检查记录")
         print(c.texts(), c.problems(), c.last_latency)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -48,12 +49,24 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-FINAL = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-         ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
-WIDGETS = {"text_input", "text_area", "selectbox", "checkbox", "button", "multiselect",
-           "number_input", "date_input", "time_input", "radio"}
-ALERT_KINDS = {Alert.ERROR: "error", Alert.WARNING: "warning", Alert.INFO: "info",
-               Alert.SUCCESS: "success"}
+FINAL = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
+WIDGETS = {
+    "text_input",
+    "text_area",
+    "selectbox",
+    "checkbox",
+    "button",
+    "multiselect",
+    "number_input",
+    "date_input",
+    "time_input",
+    "radio",
+}
+ALERT_KINDS = {Alert.ERROR: "error", Alert.WARNING: "warning", Alert.INFO: "info", Alert.SUCCESS: "success"}
 
 
 class ProtocolError(RuntimeError):
@@ -64,9 +77,10 @@ class ProtocolError(RuntimeError):
 @dataclass
 class Node:
     """One element or block of the current run."""
+
     path: tuple[int, ...]
-    kind: str                 # element type ("text_input", "alert", …) or "block:<type>"
-    proto: object             # the element's own message (e.g. TextInput) or the Block
+    kind: str  # element type ("text_input", "alert", …) or "block:<type>"
+    proto: object  # the element's own message (e.g. TextInput) or the Block
     form_id: str = ""
 
     @property
@@ -109,9 +123,9 @@ class StClient:
     pages: dict[str, Page] = field(default_factory=dict)
     page_hash: str = ""
     query_string: str = ""
-    last_latency: float = 0.0        # seconds, of the last action
+    last_latency: float = 0.0  # seconds, of the last action
     last_status: int | None = None
-    messages: int = 0                # ForwardMsgs received in total
+    messages: int = 0  # ForwardMsgs received in total
     trace: list[str] = field(default_factory=list)  # what the last action sent and got (no deltas)
     _states: dict[str, WidgetState] = field(default_factory=dict)
     _forms_clear: dict[str, bool] = field(default_factory=dict)
@@ -133,9 +147,14 @@ class StClient:
         # header; only the first entry is needed without cookies.  No Origin header:
         # the server allows non-browser clients without one.
         self._ws = await websockets.connect(
-            f"{scheme}://{u.netloc}{path}/_stcore/stream", subprotocols=["streamlit"],
-            max_size=None, open_timeout=self.timeout, ping_interval=20, ping_timeout=None,
-            compression=None)
+            f"{scheme}://{u.netloc}{path}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=self.timeout,
+            ping_interval=20,
+            ping_timeout=None,
+            compression=None,
+        )
 
     async def close(self) -> None:
         if self._ws is not None:
@@ -157,7 +176,7 @@ class StClient:
         if page is None:
             raise ProtocolError(f"no page {title!r}; pages: {sorted(self.pages)}")
         self.query_string = query_string
-        self._states.clear()   # the frontend drops the widgets of the page it leaves
+        self._states.clear()  # the frontend drops the widgets of the page it leaves
         await self._rerun(page_hash=page.script_hash)
 
     async def _rerun(self, *, page_hash: str = "", page_name: str = "") -> None:
@@ -173,10 +192,11 @@ class StClient:
         for ws in self._states.values():
             cs.widget_states.widgets.add().CopyFrom(ws)
         # triggers (buttons) are true for one run only
-        self._states = {k: v for k, v in self._states.items()
-                        if v.WhichOneof("value") != "trigger_value"}
-        self.trace = [f"send page={page_hash[:8]}/{page_name} widgets="
-                      + ",".join(f"{w.id[-40:]}:{w.WhichOneof('value')}" for w in cs.widget_states.widgets)]
+        self._states = {k: v for k, v in self._states.items() if v.WhichOneof("value") != "trigger_value"}
+        self.trace = [
+            f"send page={page_hash[:8]}/{page_name} widgets="
+            + ",".join(f"{w.id[-40:]}:{w.WhichOneof('value')}" for w in cs.widget_states.widgets)
+        ]
         t0 = time.perf_counter()
         await self._ws.send(msg.SerializeToString())
         await self._until_finished()
@@ -217,8 +237,7 @@ class StClient:
         elif t == "navigation":
             nav = fm.navigation
             self.page_hash = nav.page_script_hash or self.page_hash
-            self.pages = {p.page_name: Page(p.page_name, p.page_script_hash, p.url_pathname)
-                          for p in nav.app_pages}
+            self.pages = {p.page_name: Page(p.page_name, p.page_script_hash, p.url_pathname) for p in nav.app_pages}
         elif t == "delta":
             self._apply(tuple(fm.metadata.delta_path), fm.delta)
         elif t == "page_not_found":
@@ -235,7 +254,7 @@ class StClient:
         if kind == "new_transient":  # spinners and the like
             return
         # whatever was at this path before (and below it) is replaced
-        for p in [p for p in self.tree if p[:len(path)] == path]:
+        for p in [p for p in self.tree if p[: len(path)] == path]:
             del self.tree[p]
         if kind == "new_element":
             el = delta.new_element
@@ -268,8 +287,7 @@ class StClient:
 
     # -- reading the page ------------------------------------------------------
     def nodes(self, kind: str | None = None) -> list[Node]:
-        return [self.tree[p] for p in sorted(self.tree)
-                if kind is None or self.tree[p].kind == kind]
+        return [self.tree[p] for p in sorted(self.tree) if kind is None or self.tree[p].kind == kind]
 
     def texts(self) -> list[str]:
         """Every visible text of the run, in page order, as the user reads it
@@ -288,8 +306,7 @@ class StClient:
         return None
 
     def alerts(self, kind: str) -> list[str]:
-        return [_shown(n.proto.body) for n in self.nodes("alert")
-                if ALERT_KINDS.get(n.proto.format) == kind]
+        return [_shown(n.proto.body) for n in self.nodes("alert") if ALERT_KINDS.get(n.proto.format) == kind]
 
     def problems(self) -> list[str]:
         """Exceptions and st.error messages shown by the last run."""
@@ -363,8 +380,7 @@ class StClient:
         """Open a tab of ``st.tabs(..., on_change="rerun")`` (one rerun);
         tabs without on_change are client-side only and need no action."""
         for n in self.nodes("block:tab_container"):
-            labels = [c.proto.tab.label for c in self.nodes("block:tab")
-                      if c.path[:-1] == n.path]
+            labels = [c.proto.tab.label for c in self.nodes("block:tab") if c.path[:-1] == n.path]
             if label in labels:
                 if not n.id:
                     return  # static tabs: every tab is already rendered

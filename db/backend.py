@@ -31,6 +31,7 @@ Pattern (measured by ``bench/bench_foundation.py`` and proved by
   callback form :meth:`BaseDatabase.write` is what services use so a retry
   re-runs the whole unit of work.
 """
+
 from __future__ import annotations
 
 import threading
@@ -50,6 +51,7 @@ GATHER_S = 0.002  # a new leader waits at most this long for the previous group'
 
 class _Unit:
     """One caller's unit of work waiting for (or done by) a group commit."""
+
     __slots__ = ("fn", "done", "result", "error")
 
     def __init__(self, fn):
@@ -189,8 +191,7 @@ class BaseDatabase:
                     finally:
                         for u in group:  # never leave a caller waiting forever
                             if not u.done:
-                                u.finish(error=DatabaseBusy(
-                                    "数据库写入被中断，本次操作未保存，请重试。"))
+                                u.finish(error=DatabaseBusy("数据库写入被中断，本次操作未保存，请重试。"))
             finally:
                 with self._queue_cond:
                     self._leading = False
@@ -252,7 +253,7 @@ class BaseDatabase:
                         # the failed unit together, the failed one alone (it
                         # raises again, or succeeds once it no longer follows
                         # them), the rest together, in the same order
-                        todo[:0] = [group[:i], [group[i]], group[i + 1:]]
+                        todo[:0] = [group[:i], [group[i]], group[i + 1 :]]
                 else:
                     for u, r in zip(group, results):
                         u.finish(result=r)

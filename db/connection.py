@@ -7,6 +7,7 @@ Both offer the interface of :class:`db.backend.BaseDatabase` (``write(fn)``,
 ``transaction()``, ``cursor()``, ``all``, ``one``, ``scalar``, ``dicts``,
 ``df``, ``frame``); :class:`Database` is the DuckDB one, as before.
 """
+
 from __future__ import annotations
 
 import threading
@@ -22,9 +23,11 @@ def open_database(cfg=None) -> BaseDatabase:
     """A new (unmigrated) handle on the configured database."""
     if cfg is None:
         from sgld import settings
+
         cfg = settings.get()
     if cfg.db_url:
         from db.postgres_backend import PostgresDatabase
+
         return PostgresDatabase(cfg.db_url)
     threads = cfg.get("DB_THREADS").strip()
     return Database(cfg.db, int(threads) if threads.isdigit() else None)

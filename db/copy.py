@@ -8,6 +8,7 @@ the chain verifies on the copy with the same key.  (The foundation of
 ``manage.py copy-db``; the test suite builds its PostgreSQL demo template
 with it, so both backends hold exactly the same data.)
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -19,7 +20,8 @@ def _tables(pg_cur) -> list[str]:
     rows = pg_cur.execute(
         "SELECT table_name FROM information_schema.tables"
         " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
-        " AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()
+        " AND table_name <> 'schema_migrations' ORDER BY table_name"
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -27,7 +29,8 @@ def _columns(pg_cur, table: str) -> list[str]:
     rows = pg_cur.execute(
         "SELECT column_name FROM information_schema.columns"
         " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-        [table]).fetchall()
+        [table],
+    ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -54,7 +57,7 @@ def duckdb_to_postgres(src: duckdb.DuckDBPyConnection, dst) -> dict[str, int]:
                     n += len(rows)
             counts[table] = n
         for name, last in src.execute(
-                "SELECT sequence_name, last_value FROM duckdb_sequences()"
-                " WHERE last_value IS NOT NULL").fetchall():
+            "SELECT sequence_name, last_value FROM duckdb_sequences() WHERE last_value IS NOT NULL"
+        ).fetchall():
             cur.execute("SELECT setval(?, ?)", [name, int(last)])
     return counts

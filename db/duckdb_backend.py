@@ -20,6 +20,7 @@ SQL here and in the services stays in the common subset of DuckDB and
 PostgreSQL where that costs nothing (sequences with ``nextval``, standard
 types, ``ON CONFLICT``); see :mod:`db.postgres_backend`.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager

@@ -6,6 +6,7 @@ no-op.  Numbering blocks: 001–009 foundation, 010–019 push, 020–029
 supervision, 030–039 revocation/warning list, 040–049 special review,
 050–059 liaison, 060–069 single sign-on, 070–079 dashboard, 080– reliability.
 """
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,7 @@ def migrate(db) -> list[str]:
             # several processes starting at once on one PostgreSQL database:
             # their write transactions are serialised (advisory lock), so the
             # one that comes second finds the migration applied and skips it
-            if cur.execute("SELECT count(*) FROM schema_migrations WHERE version = ?",
-                           [version]).fetchone()[0]:
+            if cur.execute("SELECT count(*) FROM schema_migrations WHERE version = ?", [version]).fetchone()[0]:
                 continue
             cur.execute(sql)
             cur.execute(

@@ -21,6 +21,7 @@
 * **Types as on DuckDB**: ``numeric`` values without a fraction (``sum`` of
   a ``BIGINT``) come back as ``int``, JSON columns as their text.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -101,6 +102,7 @@ def _configure(conn: psycopg.Connection) -> None:
 def _pg_type(series) -> str:
     """The column type of a temporary table holding ``series``."""
     import pandas as pd
+
     dtype = series.dtype
     if pd.api.types.is_bool_dtype(dtype):
         return "BOOLEAN"
@@ -114,6 +116,7 @@ def _pg_type(series) -> str:
     if len(sample) == 0:
         return "VARCHAR"
     from datetime import date, datetime
+
     v = sample.iloc[0]
     if isinstance(v, (list, tuple)):
         inner = next((x for x in v if x is not None), "")
@@ -136,6 +139,7 @@ def _pg_type(series) -> str:
 def _arrow_pg_type(t) -> str:
     """The column type of a temporary table holding an Arrow column of type ``t``."""
     import pyarrow as pa
+
     if pa.types.is_boolean(t):
         return "BOOLEAN"
     if pa.types.is_integer(t):
@@ -154,6 +158,7 @@ def _arrow_pg_type(t) -> str:
 def frame_rows(frame) -> Iterator[tuple]:
     """The rows of a DataFrame as tuples of Python values (NULL for NaN/NaT)."""
     import pandas as pd
+
     cols = []
     for name in frame.columns:
         col = frame[name]
@@ -233,6 +238,7 @@ class PgCursor:
         """The result as a pandas frame, DATE and TIMESTAMP columns as
         ``datetime64`` (as DuckDB's ``df()``)."""
         import pandas as pd
+
         cols = self._columns()
         types = [d.type_code for d in self._cur.description or ()]
         frame = pd.DataFrame.from_records(self._cur.fetchall(), columns=cols)
@@ -244,6 +250,7 @@ class PgCursor:
 
     def fetchnumpy(self) -> dict:
         import numpy as np
+
         cols = self._columns()
         rows = self._cur.fetchall()
         return {c: np.array([r[i] for r in rows]) for i, c in enumerate(cols)}
@@ -258,8 +265,7 @@ class PgCursor:
         else:
             cols = ", ".join(f"{_quote_ident(c)} {_pg_type(frame[c])}" for c in frame.columns)
         self._cur.execute(f"DROP TABLE IF EXISTS {ident}")
-        self._cur.execute(f"CREATE TEMP TABLE {ident} ({cols})"
-                          + (" ON COMMIT DROP" if self._in_tx else ""))
+        self._cur.execute(f"CREATE TEMP TABLE {ident} ({cols})" + (" ON COMMIT DROP" if self._in_tx else ""))
         self.copy_frame(name, frame)
         if name not in self._temps:
             self._temps.append(name)
@@ -280,8 +286,7 @@ class PgCursor:
         arrow = hasattr(frame, "schema") and not hasattr(frame, "iloc")
         names = frame.schema.names if arrow else list(frame.columns)
         cols = ", ".join(_quote_ident(c) for c in names)
-        rows = zip(*(frame.column(i).to_pylist() for i in range(len(names)))) if arrow \
-            else frame_rows(frame)
+        rows = zip(*(frame.column(i).to_pylist() for i in range(len(names)))) if arrow else frame_rows(frame)
         n = 0
         with self._cur.copy(f"COPY {_quote_ident(table)} ({cols}) FROM STDIN") as cp:
             for row in rows:
@@ -299,13 +304,20 @@ class PostgresDatabase(BaseDatabase):
     def __init__(self, url: str, max_size: int = POOL_MAX):
         self.path = url
         self._pool = ConnectionPool(
-            url, min_size=1, max_size=max_size, open=False, configure=_configure,
-            kwargs={"autocommit": True}, name="sgld")
+            url,
+            min_size=1,
+            max_size=max_size,
+            open=False,
+            configure=_configure,
+            kwargs={"autocommit": True},
+            name="sgld",
+        )
         try:
             self._pool.open(wait=True, timeout=15)
         except Exception as exc:
             self._pool.close()
             from sgld.errors import DatabaseBusy
+
             raise DatabaseBusy(f"无法连接 PostgreSQL 数据库：{exc}") from exc
         self._init_writes()
         audit.forget_head(self.path)
@@ -332,6 +344,7 @@ class PostgresDatabase(BaseDatabase):
         """As :meth:`db.duckdb_backend.Database.frame`: DATE columns hold
         ``date`` values, integer columns with NULLs become floats."""
         import pandas as pd
+
         with self.cursor() as cur:
             cur.execute(sql, params)
             cols = cur._columns()

@@ -6,6 +6,7 @@ PostgreSQL (``strpos``, ``starts_with``, ``date - date``, ``INTERVAL '1
 day'``, ``array_agg … FILTER``, ``DISTINCT ON``, ``generate_series``,
 ``unnest(?::INTEGER[])``, explicit ``GROUP BY`` lists).
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """审批推送: recording approval results, the licence and project libraries,
 push–sign and claim, overdue overview, the approval archive."""
+
 import streamlit as st
 
 from sgld.services import push_query

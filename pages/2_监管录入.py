@@ -1,5 +1,6 @@
 """监管录入: follow-up supervision tasks, inspection entry and correction,
 bulk import, penalties extracted from the 行权系统 and the extraction runs."""
+
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -41,18 +42,24 @@ if flash:
     st.success(flash, icon=":material/check_circle:")
 
 
-
 # -- inspection entry -----------------------------------------------------------------
 def entry_form(key: str, code_default: str = "") -> None:
     """Record an inspection; a known code fills in the enterprise name."""
     ver = st.session_state.setdefault(f"{key}_ver", 0)
     k = f"{key}{ver}"
-    code = st.text_input("统一社会信用代码 *", value=code_default, key=f"{k}_code", max_chars=40,
-                         placeholder="18 位统一社会信用代码，全角、小写、空格会自动规范",
-                         help="输入后按回车，已登记的企业会自动带出名称")
+    code = st.text_input(
+        "统一社会信用代码 *",
+        value=code_default,
+        key=f"{k}_code",
+        max_chars=40,
+        placeholder="18 位统一社会信用代码，全角、小写、空格会自动规范",
+        help="输入后按回车，已登记的企业会自动带出名称",
+    )
     known = enterprises.find_by_uscc(code) if code.strip() else None
     if known:
-        st.caption(f":material/domain: 已登记企业：**{md_text(known['name'])}**（{md_text(known['address'] or '地址未登记')}）")
+        st.caption(
+            f":material/domain: 已登记企业：**{md_text(known['name'])}**（{md_text(known['address'] or '地址未登记')}）"
+        )
     elif code.strip():
         st.caption(":material/info: 系统中尚无此代码的企业，请填写被检查对象名称，保存时将校验代码并登记该企业。")
     options = inspection.result_options()
@@ -61,35 +68,46 @@ def entry_form(key: str, code_default: str = "") -> None:
     # had been typed before the code (issue 16.3).
     with st.form(f"{k}_form", clear_on_submit=False, border=True):
         if known:  # shown, not typed: its own key, so a name typed for a new code stays
-            st.text_input("被检查对象名称", value=known["name"], disabled=True,
-                          key=f"{k}_known{known['id']}")
+            st.text_input("被检查对象名称", value=known["name"], disabled=True, key=f"{k}_known{known['id']}")
             name = None
         else:
             name = st.text_input("被检查对象名称 *", key=f"{k}_name")
         c1, c2, c3 = st.columns(3)
         # no max_value: the field would clamp a later date to today without a word
         # (issue 16.4); the service refuses it with a message instead
-        day = c1.date_input("检查日期 *", value=clock.today(), min_value=DATE_MIN, max_value=DATE_MAX,
-                            key=f"{k}_day", format="YYYY-MM-DD")
+        day = c1.date_input(
+            "检查日期 *",
+            value=clock.today(),
+            min_value=DATE_MIN,
+            max_value=DATE_MAX,
+            key=f"{k}_day",
+            format="YYYY-MM-DD",
+        )
         now = clock.now()
-        at = c2.time_input("检查时刻 *", value=time(now.hour, now.minute - now.minute % 5),
-                           step=timedelta(minutes=5), key=f"{k}_time")
+        at = c2.time_input(
+            "检查时刻 *", value=time(now.hour, now.minute - now.minute % 5), step=timedelta(minutes=5), key=f"{k}_time"
+        )
         result = c3.selectbox("检查结果 *", options, key=f"{k}_result", placeholder="请选择")
         address = (known or {}).get("address") or ""
-        place = st.text_input("检查地点 *", key=f"{k}_place",
-                              placeholder=f"留空则为登记地址：{address}" if address else "检查的具体地点")
-        findings = st.text_area("检查情况", key=f"{k}_findings", height=100,
-                                placeholder="检查发现的问题、整改要求等")
-        inspectors = st.text_input("检查人员 *", value=actor.display_name, key=f"{k}_who",
-                                   help="多人用顿号分隔")
+        place = st.text_input(
+            "检查地点 *", key=f"{k}_place", placeholder=f"留空则为登记地址：{address}" if address else "检查的具体地点"
+        )
+        findings = st.text_area("检查情况", key=f"{k}_findings", height=100, placeholder="检查发现的问题、整改要求等")
+        inspectors = st.text_input("检查人员 *", value=actor.display_name, key=f"{k}_who", help="多人用顿号分隔")
         files = upload("证据材料（可多选）", EVIDENCE_TYPES, key=f"{k}_files")
         if st.form_submit_button("保存检查记录", type="primary", icon=":material/save:"):
             with action():
                 iid = inspection.record(
-                    actor, uscc_code=code, entity_name=name,
-                    inspected_at=datetime.combine(day, at), place=place.strip() or address, result=result,
-                    findings=findings, inspectors=inspectors,
-                    files=[(f.name, f.getvalue()) for f in files or []])
+                    actor,
+                    uscc_code=code,
+                    entity_name=name,
+                    inspected_at=datetime.combine(day, at),
+                    place=place.strip() or address,
+                    result=result,
+                    findings=findings,
+                    inspectors=inspectors,
+                    files=[(f.name, f.getvalue()) for f in files or []],
+                )
                 st.session_state[f"{key}_ver"] = ver + 1
                 st.session_state["sup_flash"] = f"检查记录已保存（编号 {iid}）。"
                 st.rerun()
@@ -110,16 +128,21 @@ def inspection_detail(iid: int, key: str) -> None:
         c3.markdown(f"**检查部门**  \n{md_text(d['department'])}")
         c1.markdown(f"**检查地点**  \n{md_text(d['place'])}")
         c2.markdown(f"**检查人员**  \n{md_text(d['inspectors'])}")
-        c3.markdown(f"**录入**  \n{md_text(d['recorder'] or '系统')} · {fmt_date(d['recorded_at'], '—')}"
-                    + (f"  \n更正：{md_text(d['updater'])} · {fmt_date(d['updated_at'], '—')}" if d["updated_at"] else ""))
+        c3.markdown(
+            f"**录入**  \n{md_text(d['recorder'] or '系统')} · {fmt_date(d['recorded_at'], '—')}"
+            + (f"  \n更正：{md_text(d['updater'])} · {fmt_date(d['updated_at'], '—')}" if d["updated_at"] else "")
+        )
         st.markdown("**检查情况**")
         st.text(d["findings"] or "（未填写）")
         st.markdown(f"**证据材料**（{len(d['files'])} 份）")
         for f in d["files"]:
-            file_link(file_label(f), "evidence", iid, f["id"], key=f"{key}_f{f['id']}",
-                      icon=":material/attach_file:")
-        st.page_link(PROFILE_PAGE, label="查看企业画像", icon=":material/domain:",
-                     query_params={"enterprise": str(d["enterprise_id"])})
+            file_link(file_label(f), "evidence", iid, f["id"], key=f"{key}_f{f['id']}", icon=":material/attach_file:")
+        st.page_link(
+            PROFILE_PAGE,
+            label="查看企业画像",
+            icon=":material/domain:",
+            query_params={"enterprise": str(d["enterprise_id"])},
+        )
         if d["editable"]:
             with st.expander("更正本记录（留痕：更正前后内容记入操作日志）", icon=":material/edit:"):
                 correction_form(d, key)
@@ -134,7 +157,9 @@ def correction_form(d: dict, key: str) -> None:
         code = c1.text_input("统一社会信用代码", d["uscc"])
         name = c2.text_input("被检查对象名称", d["entity_name"])
         c3, c4, c5 = st.columns(3)
-        day = c3.date_input("检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX, format="YYYY-MM-DD")
+        day = c3.date_input(
+            "检查日期", d["inspected_at"].date(), min_value=DATE_MIN, max_value=DATE_MAX, format="YYYY-MM-DD"
+        )
         at = c4.time_input("检查时刻", d["inspected_at"].time(), step=timedelta(minutes=5))
         result = c5.selectbox("检查结果", options, index=options.index(d["result"]), placeholder="请选择")
         place = st.text_input("检查地点", d["place"])
@@ -144,26 +169,47 @@ def correction_form(d: dict, key: str) -> None:
         reason = st.text_input("更正原因 *")
         if st.form_submit_button("保存更正", type="primary"):
             with action():
-                inspection.correct(actor, d["id"], uscc_code=code, entity_name=name,
-                                   inspected_at=datetime.combine(day, at), place=place, result=result,
-                                   findings=findings, inspectors=inspectors, reason=reason,
-                                   files=[(f.name, f.getvalue()) for f in files or []])
+                inspection.correct(
+                    actor,
+                    d["id"],
+                    uscc_code=code,
+                    entity_name=name,
+                    inspected_at=datetime.combine(day, at),
+                    place=place,
+                    result=result,
+                    findings=findings,
+                    inspectors=inspectors,
+                    reason=reason,
+                    files=[(f.name, f.getvalue()) for f in files or []],
+                )
                 st.session_state["sup_flash"] = f"检查记录 {d['id']} 已更正。"
                 st.rerun()
 
 
 def inspection_list(key: str) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    result = c1.selectbox("检查结果", [""] + inspection.result_options(include_inactive=True), key=f"{key}_r",
-                          format_func=lambda x: x or "全部结果", placeholder="请选择")
+    result = c1.selectbox(
+        "检查结果",
+        [""] + inspection.result_options(include_inactive=True),
+        key=f"{key}_r",
+        format_func=lambda x: x or "全部结果",
+        placeholder="请选择",
+    )
     dfrom = c2.date_input("起始日期", value=None, key=f"{key}_from", format="YYYY-MM-DD")
     dto = c3.date_input("结束日期", value=None, key=f"{key}_to", format="YYYY-MM-DD")
     with action():
         frame = inspection.list_inspections(actor, result=result or None, date_from=dfrom, date_to=dto)
-        _, picked = data_table(frame, key=f"{key}_t", file_name="日常检查记录", selection="single-row",
-                               height=380, column_config={
-                                   "检查时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                   "证据材料": st.column_config.NumberColumn(format="%d 份")})
+        _, picked = data_table(
+            frame,
+            key=f"{key}_t",
+            file_name="日常检查记录",
+            selection="single-row",
+            height=380,
+            column_config={
+                "检查时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                "证据材料": st.column_config.NumberColumn(format="%d 份"),
+            },
+        )
         if len(picked):
             inspection_detail(int(picked.iloc[0]["编号"]), key)
         else:
@@ -174,10 +220,16 @@ TASK_LIMIT = 1000  # rows listed; the search looks through every open task
 
 
 def tasks_tab() -> None:
-    st.caption("本部门已签收的推送即为后续监管任务；录入对该企业的日常检查（检查日期不早于签收日）后任务自动关闭。按签收时间从早到晚排列。")
-    text = st.text_input("查找任务", key="tasks_find", max_chars=60,
-                         placeholder="企业名称、统一社会信用代码或办件编号（可部分），回车查找全部待开展任务",
-                         label_visibility="collapsed")
+    st.caption(
+        "本部门已签收的推送即为后续监管任务；录入对该企业的日常检查（检查日期不早于签收日）后任务自动关闭。按签收时间从早到晚排列。"
+    )
+    text = st.text_input(
+        "查找任务",
+        key="tasks_find",
+        max_chars=60,
+        placeholder="企业名称、统一社会信用代码或办件编号（可部分），回车查找全部待开展任务",
+        label_visibility="collapsed",
+    )
     with action():
         tasks, total = inspection.followup_task_page(actor, text=text, limit=TASK_LIMIT)
         if not total:
@@ -187,26 +239,40 @@ def tasks_tab() -> None:
                 st.success("本部门暂无待开展的后续监管任务。", icon=":material/task_alt:")
             return
         if total > len(tasks):
-            st.caption(f"{'符合条件的' if text.strip() else ''}待开展任务共 {total:,} 项，"
-                       f"列出签收最早的 {len(tasks):,} 项；可按企业、代码或办件编号查找。")
-        _, picked = data_table(tasks, key="tasks", file_name="后续监管任务", selection="single-row",
-                               search=False, height=360, hide=["企业编号"],
-                               export=lambda: inspection.followup_task_page(actor, text=text)[0],
-                               column_config={
-                                   "签收时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-                                   "已等待（天）": st.column_config.ProgressColumn(
-                                       format="%d 天", min_value=0,
-                                       max_value=max(30, int(tasks["已等待（天）"].max() or 0)))})
+            st.caption(
+                f"{'符合条件的' if text.strip() else ''}待开展任务共 {total:,} 项，"
+                f"列出签收最早的 {len(tasks):,} 项；可按企业、代码或办件编号查找。"
+            )
+        _, picked = data_table(
+            tasks,
+            key="tasks",
+            file_name="后续监管任务",
+            selection="single-row",
+            search=False,
+            height=360,
+            hide=["企业编号"],
+            export=lambda: inspection.followup_task_page(actor, text=text)[0],
+            column_config={
+                "签收时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                "已等待（天）": st.column_config.ProgressColumn(
+                    format="%d 天", min_value=0, max_value=max(30, int(tasks["已等待（天）"].max() or 0))
+                ),
+            },
+        )
         if len(picked):
             row = picked.iloc[0]
-            st.markdown(f"##### 为 {md_text(row['企业名称'])} 录入检查（推送 {row['推送编号']}，办件 {md_text(row['办件编号'])}）")
+            st.markdown(
+                f"##### 为 {md_text(row['企业名称'])} 录入检查（推送 {row['推送编号']}，办件 {md_text(row['办件编号'])}）"
+            )
             entry_form(f"task{row['推送编号']}", code_default=row["统一社会信用代码"])
         else:
             st.caption("选中一项任务即可直接录入对该企业的检查。")
 
 
 def import_tab() -> None:
-    st.caption("从 .xlsx 或 .csv 批量导入本部门的检查记录：先预览，列出每一个有问题的行；确认后才导入，合格的行在一个事务中全部写入。")
+    st.caption(
+        "从 .xlsx 或 .csv 批量导入本部门的检查记录：先预览，列出每一个有问题的行；确认后才导入，合格的行在一个事务中全部写入。"
+    )
     download_xlsx("下载导入模板", inspection.import_template(), "日常检查导入模板", key="imp_tpl")
     up = upload("选择文件", ["xlsx", "csv"], key="imp_file", multiple=False, for_import=True)
     if up is None:
@@ -230,11 +296,18 @@ def penalty_detail(pid: int) -> None:
     with st.container(border=True):
         st.markdown(f"#### 行政处罚 {md_text(p['decision_no'])}")
         rows = [(label, p.get(k)) for k, label in DETAIL_LABELS.items()]
-        show_table(pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
-                     hide_index=True, width="stretch")
+        show_table(
+            pd.DataFrame([{"项目": a, "内容": "" if b is None else str(b)} for a, b in rows]),
+            hide_index=True,
+            width="stretch",
+        )
         if p["enterprise_id"]:
-            st.page_link(PROFILE_PAGE, label="查看企业画像", icon=":material/domain:",
-                         query_params={"enterprise": str(p["enterprise_id"])})
+            st.page_link(
+                PROFILE_PAGE,
+                label="查看企业画像",
+                icon=":material/domain:",
+                query_params={"enterprise": str(p["enterprise_id"])},
+            )
 
 
 def penalty_tab() -> None:
@@ -246,8 +319,14 @@ def penalty_tab() -> None:
         frame = penalty.list_penalties(actor, text=text, date_from=dfrom, date_to=dto)
         if not (actor.sees_everything or actor.has("approver")):
             st.caption("显示本部门监管或检查过的企业的行政处罚。")
-        _, picked = data_table(frame, key="pen_t", file_name="行政处罚", selection="single-row", height=360,
-                               column_config={"罚款（万元）": st.column_config.NumberColumn(format="%.2f")})
+        _, picked = data_table(
+            frame,
+            key="pen_t",
+            file_name="行政处罚",
+            selection="single-row",
+            height=360,
+            column_config={"罚款（万元）": st.column_config.NumberColumn(format="%.2f")},
+        )
         if len(picked):
             penalty_detail(int(picked.iloc[0]["编号"]))
 
@@ -255,34 +334,55 @@ def penalty_tab() -> None:
 def sync_tab() -> None:
     status = penalty.sync_status()
     if status["running"]:
-        st.info(f"抽取正在运行（批次 {status['run_id']}，开始于 {fmt_date(status['started_at'], '—')}）。",
-                icon=":material/sync:")
+        st.info(
+            f"抽取正在运行（批次 {status['run_id']}，开始于 {fmt_date(status['started_at'], '—')}）。",
+            icon=":material/sync:",
+        )
     last = status["last_run"]
     if last:
-        st.caption(f"最近一次：批次 {last['id']}，{md_text(last['source'])}，{md_text(last['trigger'])}，{last['status']}，"
-                   f"{fmt_date(last['ended_at'] or last['started_at'], '—')}；读取 {last['rows_read']}、导入 {last['imported']}、"
-                   f"重复 {last['duplicates']}、隔离 {last['quarantined']}。")
+        st.caption(
+            f"最近一次：批次 {last['id']}，{md_text(last['source'])}，{md_text(last['trigger'])}，{last['status']}，"
+            f"{fmt_date(last['ended_at'] or last['started_at'], '—')}；读取 {last['rows_read']}、导入 {last['imported']}、"
+            f"重复 {last['duplicates']}、隔离 {last['quarantined']}。"
+        )
     if actor.has("admin", "approver"):
-        if st.button("立即同步", type="primary", icon=":material/sync:", key="sync_now",
-                     help="从已配置的数据源（行权系统）增量抽取新的行政处罚"):
+        if st.button(
+            "立即同步",
+            type="primary",
+            icon=":material/sync:",
+            key="sync_now",
+            help="从已配置的数据源（行权系统）增量抽取新的行政处罚",
+        ):
             with action():
                 with st.spinner("正在抽取行政处罚…"):
                     results = penalty.sync_all(actor, trigger="立即同步")
                 for r in results:
                     if r["status"] == "完成":
-                        st.success(f"{md_text(r['source'])}：读取 {r['rows_read']}，导入 {r['imported']}，重复 {r['duplicates']}，"
-                                   f"隔离 {r['quarantined']}。", icon=":material/check_circle:")
+                        st.success(
+                            f"{md_text(r['source'])}：读取 {r['rows_read']}，导入 {r['imported']}，重复 {r['duplicates']}，"
+                            f"隔离 {r['quarantined']}。",
+                            icon=":material/check_circle:",
+                        )
                     else:
-                        st.error(f"{md_text(r['source'])}：抽取失败，未导入任何数据。{md_text(r.get('error', ''))}",
-                                 icon=":material/error:")
+                        st.error(
+                            f"{md_text(r['source'])}：抽取失败，未导入任何数据。{md_text(r.get('error', ''))}",
+                            icon=":material/error:",
+                        )
                 if not results:
                     st.warning("没有启用的数据源，请系统管理员在“系统管理 → 监管数据”中配置。")
     with action():
         runs = penalty.list_runs(actor)
-        _, picked = data_table(runs, key="runs_t", file_name="行政处罚抽取记录", selection="single-row",
-                               height=300, column_config={
-                                   "开始时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-                                   "结束时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")})
+        _, picked = data_table(
+            runs,
+            key="runs_t",
+            file_name="行政处罚抽取记录",
+            selection="single-row",
+            height=300,
+            column_config={
+                "开始时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+                "结束时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
+            },
+        )
         if len(picked):
             run_id = int(picked.iloc[0]["批次"])
             q = penalty.list_quarantine(actor, status=None, run_id=run_id)
@@ -335,6 +435,5 @@ if writer:
 # a request link (?xt=, or ?xt_enterprise= / ?xt_inspection= / ?xt_penalty= to file
 # one) opens the tab that shows it; ?inspection= / ?penalty= are shown above the tabs
 XT_LINKS = ("xt", "xt_enterprise", "xt_inspection", "xt_penalty")
-default_tab = ("协同处理申请" if "协同处理申请" in tabs
-               and any(qp.get(k, "").isdigit() for k in XT_LINKS) else None)
+default_tab = "协同处理申请" if "协同处理申请" in tabs and any(qp.get(k, "").isdigit() for k in XT_LINKS) else None
 lazy_tabs(tabs, key="sup_tab", default=default_tab)

@@ -1,4 +1,5 @@
 """专项审查 page: motion, approval, notice, meeting, conclusion, minutes, overview."""
+
 import streamlit as st
 
 from ui import review_detail, review_forms, review_list, review_stats
@@ -6,8 +7,10 @@ from ui.auth import page_guard
 from ui.widgets import page_header
 
 actor = page_guard("review")
-page_header("专项审查", "重点项目专项审查：确定动议 → 分管领导审察 → 通知参审部门 → 审查会议 → "
-            "达成一致或报市政府决定 → 印发纪要")
+page_header(
+    "专项审查",
+    "重点项目专项审查：确定动议 → 分管领导审察 → 通知参审部门 → 审查会议 → 达成一致或报市政府决定 → 印发纪要",
+)
 review_list.flash()
 
 tabs = ["审查一览", "统计分析"]

@@ -1,4 +1,5 @@
 """联络员 page: tabs by role (a user with several roles sees each tab once)."""
+
 import streamlit as st
 
 from ui import liaison_bureau as bureau
@@ -9,8 +10,11 @@ from ui.auth import page_guard
 from ui.widgets import lazy_tabs, page_header
 
 actor = page_guard("liaison")
-page_header("联络员", "商请监管部门派出联络员参与审核工作：名册与资格、商请函（提前一天）、派员、"
-                     "审查记录与报告签字、整改督促复查、向本部门反馈。")
+page_header(
+    "联络员",
+    "商请监管部门派出联络员参与审核工作：名册与资格、商请函（提前一天）、派员、"
+    "审查记录与报告签字、整改督促复查、向本部门反馈。",
+)
 common.flash()
 
 tabs: dict[str, object] = {}
@@ -30,6 +34,5 @@ if actor.has("supervisor", "approver", "leader", "admin"):
     tabs["统计"] = lambda: common.statistics_tab(actor)
 
 # a 快速查询 link to a review task (?request=) opens the liaison's own tasks
-default_tab = ("我的审查任务" if "我的审查任务" in tabs
-               and st.query_params.get("request", "").isdigit() else None)
+default_tab = "我的审查任务" if "我的审查任务" in tabs and st.query_params.get("request", "").isdigit() else None
 lazy_tabs(tabs, key="lz_tab", default=default_tab)

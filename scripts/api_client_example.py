@@ -19,6 +19,7 @@
                               sha256(请求体).hexdigest()])
     X-Sgld-Signature = hmac_sha256(密钥, 待签名字符串).hexdigest()
 """
+
 from __future__ import annotations
 
 import base64
@@ -34,26 +35,36 @@ import urllib.parse
 import urllib.request
 
 
-def sign_headers(key_id: str, secret: str, method: str, path: str, query: str, body: bytes,
-                 *, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+def sign_headers(
+    key_id: str,
+    secret: str,
+    method: str,
+    path: str,
+    query: str,
+    body: bytes,
+    *,
+    timestamp: int | None = None,
+    nonce: str | None = None,
+) -> dict[str, str]:
     """The four authentication headers of one request.  ``path`` is the
     URL path exactly as sent (percent-encoded), including /api/v1;
     ``query`` the query string without "?" ("" when none)."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     nonce = nonce or secrets.token_urlsafe(18)
-    text = "\n".join(["SGLD-HMAC-SHA256", method.upper(), path, query, ts, nonce,
-                      hashlib.sha256(body).hexdigest()])
+    text = "\n".join(["SGLD-HMAC-SHA256", method.upper(), path, query, ts, nonce, hashlib.sha256(body).hexdigest()])
     sig = hmac.new(secret.encode(), text.encode("utf-8"), hashlib.sha256).hexdigest()
-    return {"X-Sgld-Key": key_id, "X-Sgld-Timestamp": ts, "X-Sgld-Nonce": nonce,
-            "X-Sgld-Signature": sig}
+    return {"X-Sgld-Key": key_id, "X-Sgld-Timestamp": ts, "X-Sgld-Nonce": nonce, "X-Sgld-Signature": sig}
 
 
 def file_item(path: str) -> dict:
     """A scan or evidence file as the API takes it: base64 content + SHA-256."""
     with open(path, "rb") as fh:
         data = fh.read()
-    return {"name": os.path.basename(path), "content_base64": base64.b64encode(data).decode(),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "name": os.path.basename(path),
+        "content_base64": base64.b64encode(data).decode(),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 class ApiError(Exception):
@@ -68,8 +79,14 @@ class SgldClient:
         self.key_id, self.secret, self.timeout = key_id, secret, timeout
         self.prefix = urllib.parse.urlsplit(self.base).path  # a base path behind a proxy
 
-    def call(self, method: str, path: str, body: dict | None = None, query: dict | None = None,
-             idempotency_key: str | None = None) -> dict:
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        query: dict | None = None,
+        idempotency_key: str | None = None,
+    ) -> dict:
         """One signed call; returns the JSON answer or raises ApiError.
         Retrying the same call (same body and key) is safe: the server
         returns the first answer."""
@@ -82,9 +99,12 @@ class SgldClient:
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         url = self.base.rsplit(self.prefix, 1)[0] if self.prefix else self.base
-        req = urllib.request.Request(url + full_path + (f"?{qs}" if qs else ""),
-                                     data=raw if body is not None else None, method=method,
-                                     headers=headers)
+        req = urllib.request.Request(
+            url + full_path + (f"?{qs}" if qs else ""),
+            data=raw if body is not None else None,
+            method=method,
+            headers=headers,
+        )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                 return json.loads(resp.read().decode("utf-8"))
@@ -136,8 +156,11 @@ def pull_events(client: SgldClient, cursor_file: str) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    client = SgldClient(os.environ.get("SGLD_API_URL", "http://127.0.0.1:8501"),
-                        os.environ["SGLD_API_KEY_ID"], os.environ["SGLD_API_SECRET"])
+    client = SgldClient(
+        os.environ.get("SGLD_API_URL", "http://127.0.0.1:8501"),
+        os.environ["SGLD_API_KEY_ID"],
+        os.environ["SGLD_API_SECRET"],
+    )
     cmd, args = (argv[0], argv[1:]) if argv else ("whoami", [])
     try:
         if cmd == "whoami":
@@ -148,8 +171,9 @@ def main(argv: list[str]) -> int:
         elif cmd == "penalties":
             with open(args[0], encoding="utf-8") as fh:
                 rows = json.load(fh)
-            out = [client.call("POST", "/penalties", {"records": rows[i:i + 1000]})
-                   for i in range(0, len(rows), 1000)]
+            out = [
+                client.call("POST", "/penalties", {"records": rows[i : i + 1000]}) for i in range(0, len(rows), 1000)
+            ]
         elif cmd == "pushes":
             out = list(client.pages("/pushes", status="待签收"))
         elif cmd == "sign":

@@ -4,6 +4,7 @@
 e.g. scripts/screenshot.py http://127.0.0.1:8600 admin "" 系统管理
 PNG files go to test-artifacts/screens/<user>-<path>.png.
 """
+
 import sys
 from pathlib import Path
 

@@ -22,6 +22,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
 .venv/bin/ruff check --output-format concise .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests
 # The service and page tests again on PostgreSQL (issue 20): a throw-away

@@ -6,6 +6,7 @@ in size (``SGLD_UPLOAD_MAX_MB``), and stored outside the database under
 The original name is kept for download only; no path is ever built from a
 user-supplied name.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -22,9 +23,14 @@ from sgld.errors import NotFound, ValidationError
 UPLOAD_TYPES = {"pdf": "PDF", "jpg": "JPG", "png": "PNG", "ofd": "OFD"}
 GENERATED_TYPES = {"docx", "xlsx"}
 EXT_ALIASES = {"jpeg": "jpg"}
-MIME = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png", "ofd": "application/ofd",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MIME = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "ofd": "application/ofd",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def sniff(data: bytes) -> str | None:
@@ -46,6 +52,7 @@ def sniff(data: bytes) -> str | None:
             return "xlsx"
         import io
         import zipfile
+
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
         except zipfile.BadZipFile:
@@ -63,8 +70,7 @@ def sniff(data: bytes) -> str | None:
 # bytes also hold HTML (a polyglot) is refused. XMP metadata (<?xpacket,
 # <x:xmpmeta, <rdf:...) is legitimate and not matched.
 POLYGLOT_SCAN = 8192
-_MARKUP = re.compile(rb"<\s*(?:html|script|!doctype\s+html|body|iframe|svg|object|embed)[\s>/]",
-                     re.IGNORECASE)
+_MARKUP = re.compile(rb"<\s*(?:html|script|!doctype\s+html|body|iframe|svg|object|embed)[\s>/]", re.IGNORECASE)
 
 
 def looks_like_markup(data: bytes) -> bool:
@@ -98,8 +104,9 @@ def check_upload(name: str, data: bytes, *, allowed: dict | None = None) -> Chec
     if not data:
         raise ValidationError(f"文件“{name}”是空文件。", field="file")
     if len(data) > limit:
-        raise ValidationError(f"文件“{name}”大小 {len(data) / 1048576:.1f} MB，超过上限 "
-                              f"{settings.get().upload_max_mb} MB。", field="file")
+        raise ValidationError(
+            f"文件“{name}”大小 {len(data) / 1048576:.1f} MB，超过上限 {settings.get().upload_max_mb} MB。", field="file"
+        )
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     ext = EXT_ALIASES.get(ext, ext)
     kind = sniff(data)
@@ -107,11 +114,11 @@ def check_upload(name: str, data: bytes, *, allowed: dict | None = None) -> Chec
     if ext not in allowed:
         raise ValidationError(f"文件“{name}”的类型不允许，只接受 {shown}。", field="file")
     if kind != ext:
-        raise ValidationError(f"文件“{name}”的内容与扩展名不符（不是有效的 {allowed[ext]} 文件）。",
-                              field="file")
+        raise ValidationError(f"文件“{name}”的内容与扩展名不符（不是有效的 {allowed[ext]} 文件）。", field="file")
     if looks_like_markup(data):
-        raise ValidationError(f"文件“{name}”含有网页代码（HTML/脚本），不是正常的 {allowed[ext]} 文件，"
-                              "已拒绝上传。", field="file")
+        raise ValidationError(
+            f"文件“{name}”含有网页代码（HTML/脚本），不是正常的 {allowed[ext]} 文件，已拒绝上传。", field="file"
+        )
     return Checked(name, kind, data, hashlib.sha256(data).hexdigest())
 
 
@@ -142,11 +149,25 @@ def attach(cur, actor, owner_type: str, owner_id, f: Checked) -> int:
     aid = cur.execute(
         "INSERT INTO attachment (sha256, file_name, file_type, size_bytes, owner_type, owner_id,"
         " uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [f.sha256, f.name, f.kind, len(f.data), owner_type, str(owner_id),
-         getattr(actor, "user_id", None), clock.now()]).fetchone()[0]
-    audit.record(cur, actor, "attach", owner_type, owner_id,
-                 after={"attachment_id": aid, "file_name": f.name, "sha256": f.sha256,
-                        "size": len(f.data)})
+        [
+            f.sha256,
+            f.name,
+            f.kind,
+            len(f.data),
+            owner_type,
+            str(owner_id),
+            getattr(actor, "user_id", None),
+            clock.now(),
+        ],
+    ).fetchone()[0]
+    audit.record(
+        cur,
+        actor,
+        "attach",
+        owner_type,
+        owner_id,
+        after={"attachment_id": aid, "file_name": f.name, "sha256": f.sha256, "size": len(f.data)},
+    )
     return aid
 
 
@@ -161,14 +182,18 @@ def generated(name: str, data: bytes) -> Checked:
 def list_for(owner_type: str, owner_id) -> list[dict]:
     return get_db().dicts(
         "SELECT id, file_name, file_type, size_bytes, uploaded_at FROM attachment"
-        " WHERE owner_type = ? AND owner_id = ? ORDER BY id", [owner_type, str(owner_id)])
+        " WHERE owner_type = ? AND owner_id = ? ORDER BY id",
+        [owner_type, str(owner_id)],
+    )
 
 
 def read(attachment_id: int) -> tuple[dict, bytes]:
     """Metadata and content of one stored file.  Callers check that the actor
     may see the owner record before calling this."""
-    rows = get_db().dicts("SELECT id, sha256, file_name, file_type, size_bytes, owner_type,"
-                          " owner_id FROM attachment WHERE id = ?", [attachment_id])
+    rows = get_db().dicts(
+        "SELECT id, sha256, file_name, file_type, size_bytes, owner_type, owner_id FROM attachment WHERE id = ?",
+        [attachment_id],
+    )
     if not rows:
         raise NotFound("文件不存在。")
     meta = rows[0]

@@ -18,6 +18,7 @@ describes; its rows and the chain head (``audit_head``) are written in that
 same transaction, just before it commits (writes are serialised, see
 ``db/connection.py``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -69,6 +70,7 @@ def configure(key: str | None = None, old_keys: Any = ()) -> None:
     global _macs, _current_id
     if key is None:
         from sgld import settings
+
         cfg = settings.get()
         key, old_keys = cfg.audit_key, cfg.audit_keys_old
     macs = {}
@@ -89,13 +91,36 @@ def _signer() -> tuple[str, Any]:
     return _current_id, _macs[_current_id]
 
 
-def row_hash(prev_hash: str, id_: int, at: datetime, actor_id, actor, department, action,
-             object_type, object_id, before_json, after_json, key_id: str | None = None,
-             mac: Any = None) -> str:
+def row_hash(
+    prev_hash: str,
+    id_: int,
+    at: datetime,
+    actor_id,
+    actor,
+    department,
+    action,
+    object_type,
+    object_id,
+    before_json,
+    after_json,
+    key_id: str | None = None,
+    mac: Any = None,
+) -> str:
     """The row's MAC (``key_id`` and the primed ``mac`` given) or, for rows
     written before keyed signing, its plain SHA-256 hash."""
-    fields = [prev_hash, id_, at.isoformat(sep=" ", timespec="microseconds"), actor_id, actor,
-              department, action, object_type, object_id, before_json, after_json]
+    fields = [
+        prev_hash,
+        id_,
+        at.isoformat(sep=" ", timespec="microseconds"),
+        actor_id,
+        actor,
+        department,
+        action,
+        object_type,
+        object_id,
+        before_json,
+        after_json,
+    ]
     if key_id is None:
         payload = json.dumps(fields, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -105,8 +130,9 @@ def row_hash(prev_hash: str, id_: int, at: datetime, actor_id, actor, department
     return m.hexdigest()
 
 
-def record(cur, actor, action: str, object_type: str, object_id: Any = None,
-           before: Any = None, after: Any = None) -> int:
+def record(
+    cur, actor, action: str, object_type: str, object_id: Any = None, before: Any = None, after: Any = None
+) -> int:
     """Append one audit row in the caller's transaction; return its id.
 
     ``actor`` is an :class:`sgld.security.Actor` or ``None`` for the system
@@ -125,10 +151,8 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
     bj, aj = to_json(before), to_json(after)
     oid = None if object_id is None else str(object_id)
     kid, mac = _signer()
-    h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj,
-                 kid, mac)
-    row = (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h,
-           kid)
+    h = row_hash(last_hash, new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, kid, mac)
+    row = (new_id, at, actor_id, actor_name, dept, action, object_type, oid, bj, aj, last_hash, h, kid)
     if managed:  # written just before the transaction commits
         _pending[id(cur)] = (new_id, h)
         if action not in SESSION_ACTIONS:
@@ -150,11 +174,12 @@ def record(cur, actor, action: str, object_type: str, object_id: Any = None,
 _cached_head: tuple[int, str] | None = None
 _pending: dict[int, tuple[int, str]] = {}
 _rows: dict[int, list[tuple]] = {}
-_COLUMNS = ("id, logged_at, actor_id, actor, department, action, object_type, object_id,"
-            " before_json, after_json, prev_hash, hash, key_id")
+_COLUMNS = (
+    "id, logged_at, actor_id, actor, department, action, object_type, object_id,"
+    " before_json, after_json, prev_hash, hash, key_id"
+)
 _NAMES = [c.strip() for c in _COLUMNS.split(",")]
-_INSERT = (f"INSERT INTO audit_log ({_COLUMNS}) SELECT "
-           + ", ".join(["unnest(?)"] * len(_NAMES)))
+_INSERT = f"INSERT INTO audit_log ({_COLUMNS}) SELECT " + ", ".join(["unnest(?)"] * len(_NAMES))
 
 
 _INSERT_VALUES = f"INSERT INTO audit_log ({_COLUMNS}) VALUES "
@@ -185,9 +210,8 @@ def _stored_head(cur) -> tuple[int, str]:
 # Audit actions that change nothing a list, count or figure shows: a
 # transaction that writes only these does not move the data version, so the
 # morning's logins do not rebuild every cached figure of the city.
-SESSION_ACTIONS = frozenset({"login", "logout", "login_failed", "login_refused_locked",
-                             "sso_login", "sso_refused"})
-_quiet: set[int] = set()   # open transactions whose audit rows are all SESSION_ACTIONS
+SESSION_ACTIONS = frozenset({"login", "logout", "login_failed", "login_refused_locked", "sso_login", "sso_refused"})
+_quiet: set[int] = set()  # open transactions whose audit rows are all SESSION_ACTIONS
 
 
 def begin(cur) -> None:
@@ -213,13 +237,11 @@ def _write(cur, rows: list[tuple]) -> None:
     if getattr(cur, "dialect", None) == "postgres":
         # typed columns: one multi-row VALUES (an all-NULL list has no array type)
         for i in range(0, len(rows), 4000):  # at most 65,535 parameters a statement
-            chunk = rows[i:i + 4000]
-            cur.execute(_INSERT_VALUES + ", ".join([_ROW_VALUES] * len(chunk)),
-                        [v for row in chunk for v in row])
+            chunk = rows[i : i + 4000]
+            cur.execute(_INSERT_VALUES + ", ".join([_ROW_VALUES] * len(chunk)), [v for row in chunk for v in row])
     else:
         cur.execute(_INSERT, [list(column) for column in zip(*rows)])
-    cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1",
-                [rows[-1][0], rows[-1][11]])
+    cur.execute("UPDATE audit_head SET last_id = ?, last_hash = ? WHERE singleton = 1", [rows[-1][0], rows[-1][11]])
 
 
 def on_commit(cur) -> None:
@@ -275,11 +297,11 @@ def data_version() -> int:
 # every cached figure of every process is recomputed on its next run after
 # a write anywhere.  DuckDB (one process per file) never reads or writes it.
 SHARED_MAX_AGE = 1.0
-_shared = False             # the open database is a PostgreSQL one
-_shared_table = False       # its data_version table exists (migration 098)
-_shared_last: int | None = None   # the shared version this process saw last
+_shared = False  # the open database is a PostgreSQL one
+_shared_table = False  # its data_version table exists (migration 098)
+_shared_last: int | None = None  # the shared version this process saw last
 _refreshed_at = 0.0
-_bumped: dict[int, int] = {}      # open transactions: the version they moved it to
+_bumped: dict[int, int] = {}  # open transactions: the version they moved it to
 _version_lock = threading.Lock()
 
 
@@ -289,8 +311,7 @@ def _bump_shared(cur) -> None:
         if cur.execute("SELECT to_regclass('data_version')").fetchone()[0] is None:
             return
         _shared_table = True
-    row = cur.execute("UPDATE data_version SET version = version + 1 WHERE singleton = 1"
-                      " RETURNING version").fetchone()
+    row = cur.execute("UPDATE data_version SET version = version + 1 WHERE singleton = 1 RETURNING version").fetchone()
     if row is not None:
         _bumped[id(cur)] = int(row[0])
 
@@ -312,6 +333,7 @@ def refresh_data_version() -> int:
     if not _shared:
         return _data_version
     from db import connection
+
     try:
         db = connection._instance  # never opens one: no database, nothing to refresh
         if db is None or db.dialect != "postgres" or db.in_transaction:
@@ -349,6 +371,7 @@ def forget_head(db_path: str | None = None) -> None:
     global _shared, _shared_table, _shared_last, _refreshed_at
     if db_path is not None:  # a database was opened (None: closed, or its file replaced)
         from sgld import settings
+
         _shared = settings.is_db_url(str(db_path))
     _shared_table, _shared_last, _refreshed_at = False, None, 0.0
     _bumped.clear()
@@ -376,6 +399,7 @@ def seal_path() -> Path | None:
     """The seal file of the configured database, or None when the open
     database is another file (a backup being checked, a test copy)."""
     from sgld import settings
+
     cfg = settings.get()
     if _db_path is None or _db_path != cfg.db_target:
         return None
@@ -406,6 +430,7 @@ def _to_syslog(line: str) -> None:
         if os.path.exists("/dev/log"):
             try:
                 from logging.handlers import SysLogHandler
+
                 h = SysLogHandler(address="/dev/log")
                 h.setFormatter(logging.Formatter("sgld: %(message)s"))
                 _log.addHandler(h)
@@ -429,8 +454,7 @@ def _append_seal(path: Path, entry: dict) -> None:
     _to_syslog(line)
 
 
-def _maybe_seal(cur, head: tuple[int, str], restore: dict | None = None,
-                force: bool = False) -> None:
+def _maybe_seal(cur, head: tuple[int, str], restore: dict | None = None, force: bool = False) -> None:
     """Append a seal for the committed ``head`` when due (never fails the
     write, which has already committed)."""
     global _sealed
@@ -449,11 +473,11 @@ def _maybe_seal(cur, head: tuple[int, str], restore: dict | None = None,
             gap = head[0] - _sealed[0]
             if gap < SEAL_ROWS and (gap <= 0 or now - _sealed[1] < SEAL_SECONDS):
                 return
-        entry = {"id": head[0], "mac": head[1], "key_id": _current_id,
-                 "at": clock.now().isoformat(timespec="seconds")}
+        entry = {"id": head[0], "mac": head[1], "key_id": _current_id, "at": clock.now().isoformat(timespec="seconds")}
         if first:
             entry["legacy_until"] = cur.execute(
-                "SELECT coalesce(max(id), 0) FROM audit_log WHERE key_id IS NULL").fetchone()[0]
+                "SELECT coalesce(max(id), 0) FROM audit_log WHERE key_id IS NULL"
+            ).fetchone()[0]
         if restore:
             entry["restore"] = restore
         _append_seal(path, entry)
@@ -467,13 +491,16 @@ class _Named:
         self.username = username
 
 
-def record_restore(cur, *, actor_name: str | None, source: Any, backup_rows: int,
-                   live_rows: int) -> int:
+def record_restore(cur, *, actor_name: str | None, source: Any, backup_rows: int, live_rows: int) -> int:
     """Audit a database restore on the restored database's cursor: one row,
     then (when it commits) a seal line marking that the sealed ids above
     ``backup_rows`` (up to ``live_rows``) belonged to the replaced history."""
-    info = {"source": str(source), "backup_rows": int(backup_rows), "live_rows": int(live_rows),
-            "rows_dropped": max(int(live_rows) - int(backup_rows), 0)}
+    info = {
+        "source": str(source),
+        "backup_rows": int(backup_rows),
+        "live_rows": int(live_rows),
+        "rows_dropped": max(int(live_rows) - int(backup_rows), 0),
+    }
     rid = record(cur, _Named(actor_name), "restore", "database", None, after=info)
     if id(cur) in _rows:
         _restores[id(cur)] = info
@@ -500,8 +527,14 @@ class Report:
     """Outcome of :func:`check`: ``ok``; rows checked; the first bad id; the
     range of sealed ids missing from the database; a message (Chinese)."""
 
-    def __init__(self, ok: bool, checked: int, first_bad: int | None = None,
-                 missing: tuple[int, int] | None = None, message: str = ""):
+    def __init__(
+        self,
+        ok: bool,
+        checked: int,
+        first_bad: int | None = None,
+        missing: tuple[int, int] | None = None,
+        message: str = "",
+    ):
         self.ok, self.checked, self.first_bad, self.missing = ok, checked, first_bad, missing
         self.message = message
 
@@ -523,7 +556,8 @@ def check(db, batch: int = 50_000) -> Report:
     with db.cursor() as cur:
         cur.execute(
             "SELECT id, logged_at, actor_id, actor, department, action, object_type, object_id,"
-            " before_json, after_json, prev_hash, hash, key_id FROM audit_log ORDER BY id")
+            " before_json, after_json, prev_hash, hash, key_id FROM audit_log ORDER BY id"
+        )
         while True:
             rows = cur.fetchmany(batch)
             if not rows:
@@ -532,47 +566,61 @@ def check(db, batch: int = 50_000) -> Report:
                 (id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, prev_hash, h, kid) = r
                 if kid is None:
                     if keyed_seen or (legacy_until is not None and id_ > legacy_until):
-                        return Report(False, checked, id_, message=(
-                            f"第 {id_} 条缺少密钥签名（其前已有签名记录），操作日志被篡改"))
+                        return Report(
+                            False,
+                            checked,
+                            id_,
+                            message=(f"第 {id_} 条缺少密钥签名（其前已有签名记录），操作日志被篡改"),
+                        )
                     mac = None
                 else:
                     keyed_seen = True
                     mac = _macs.get(kid)
                     if mac is None:
-                        return Report(False, checked, id_, message=(
-                            f"第 {id_} 条的签名密钥（编号 {kid}）未配置：请在 SGLD_AUDIT_KEYS_OLD"
-                            " 中加入该旧密钥后再校验"))
-                if id_ != expected_id or prev_hash != prev or h != row_hash(
-                        prev, id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, kid, mac):
+                        return Report(
+                            False,
+                            checked,
+                            id_,
+                            message=(
+                                f"第 {id_} 条的签名密钥（编号 {kid}）未配置：请在 SGLD_AUDIT_KEYS_OLD"
+                                " 中加入该旧密钥后再校验"
+                            ),
+                        )
+                if (
+                    id_ != expected_id
+                    or prev_hash != prev
+                    or h != row_hash(prev, id_, at, actor_id, actor, dept, action, otype, oid, bj, aj, kid, mac)
+                ):
                     bad = min(id_, expected_id)
-                    return Report(False, checked, bad, message=(
-                        f"第 {bad} 条起操作日志被篡改或缺失（签名不符）"))
+                    return Report(False, checked, bad, message=(f"第 {bad} 条起操作日志被篡改或缺失（签名不符）"))
                 if id_ in sealed and sealed[id_] != h:
-                    return Report(False, checked, id_, message=(
-                        f"第 {id_} 条与库外封存记录不符，操作日志被篡改"))
+                    return Report(False, checked, id_, message=(f"第 {id_} 条与库外封存记录不符，操作日志被篡改"))
                 prev = h
                 expected_id += 1
                 checked += 1
         head = cur.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
     top = max(sealed, default=0)
     if top > checked:
-        return Report(False, checked, missing=(checked + 1, top), message=(
-            f"第 {checked + 1}–{top} 条已在库外封存，但数据库中缺失（操作日志被截断）"))
+        return Report(
+            False,
+            checked,
+            missing=(checked + 1, top),
+            message=(f"第 {checked + 1}–{top} 条已在库外封存，但数据库中缺失（操作日志被截断）"),
+        )
     if head != (checked, prev):
         # rows deleted from the end, or the head tampered with
         bad = checked + 1 if head[0] > checked else head[0]
-        return Report(False, checked, bad, message=(
-            f"第 {bad} 条起操作日志被篡改或缺失（与链头记录不符）"))
+        return Report(False, checked, bad, message=(f"第 {bad} 条起操作日志被篡改或缺失（与链头记录不符）"))
     if path is not None and not seals and keyed_seen:
         # signatures checked; truncation cannot be without the seal file
-        return Report(True, checked, message=(
-            f"OK {checked}（警告：未找到封存文件 {path}，无法核对末尾记录是否被删除）"))
+        return Report(
+            True, checked, message=(f"OK {checked}（警告：未找到封存文件 {path}，无法核对末尾记录是否被删除）")
+        )
     return Report(True, checked, message=f"OK {checked}")
 
 
 def verify(db, batch: int = 50_000) -> tuple[bool, int, int | None]:
     """Returns (ok, rows checked, first bad id or None); see :func:`check`."""
     rep = check(db, batch)
-    first = rep.first_bad if rep.first_bad is not None else (
-        rep.missing[0] if rep.missing else None)
+    first = rep.first_bad if rep.first_bad is not None else (rep.missing[0] if rep.missing else None)
     return rep.ok, rep.checked, first

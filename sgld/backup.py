@@ -20,6 +20,7 @@ only it can ask.  The same thread takes the daily backup
 equal, every referenced blob included) before it replaces anything, keeps the
 replaced database next to it, and records the restore in the audit log.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -88,8 +89,9 @@ def _audit_rows(con) -> int:
     return con.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
-NOT_ON_POSTGRES = ("PostgreSQL 后端暂不支持本系统的备份与恢复命令："
-                   "请用 pg_dump / pg_restore 备份数据库，并另行备份数据目录中的附件。")
+NOT_ON_POSTGRES = (
+    "PostgreSQL 后端暂不支持本系统的备份与恢复命令：请用 pg_dump / pg_restore 备份数据库，并另行备份数据目录中的附件。"
+)
 
 
 def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
@@ -109,19 +111,24 @@ def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
             # Copy in a child process: DuckDB's file lock is a POSIX record lock,
             # which this process would lose the moment it closed *any* descriptor
             # of the database file — another process could then open it.
-            subprocess.run([sys.executable, "-c",
-                            "import shutil, sys; shutil.copyfile(*sys.argv[1:])",
-                            str(db.path), str(db_copy)], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "import shutil, sys; shutil.copyfile(*sys.argv[1:])",
+                    str(db.path),
+                    str(db_copy),
+                ],
+                check=True,
+            )
         con = duckdb.connect(str(db_copy), read_only=True)
         try:
-            shas = [r[0] for r in con.execute(
-                "SELECT DISTINCT sha256 FROM attachment ORDER BY 1").fetchall()]
+            shas = [r[0] for r in con.execute("SELECT DISTINCT sha256 FROM attachment ORDER BY 1").fetchall()]
             audit_rows = _audit_rows(con)
             migrations = con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
         finally:
             con.close()
-        parts = [{"name": DB_PART, "sha256": _sha256_file(db_copy),
-                  "size": db_copy.stat().st_size}]
+        parts = [{"name": DB_PART, "sha256": _sha256_file(db_copy), "size": db_copy.stat().st_size}]
         missing = []
         for sha in shas:
             src = files_dir() / _blob_rel(sha).removeprefix("files/")
@@ -130,11 +137,22 @@ def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
                 continue
             parts.append({"name": _blob_rel(sha), "sha256": sha, "size": src.stat().st_size})
         if missing:  # back up what exists, and say what the live data lacks
-            print(f"[sgld backup] 警告：有 {len(missing)} 个附件文件在数据目录中缺失"
-                  f"（例如 {missing[0]}），备份中也没有，请联系系统管理员。", file=sys.stderr, flush=True)
-        manifest = {"format": FORMAT, "version": 1, "created_at": clock.now().isoformat(),
-                    "migrations": migrations, "audit_rows": audit_rows,
-                    "attachments": len(shas), "missing": missing, "parts": parts}
+            print(
+                f"[sgld backup] 警告：有 {len(missing)} 个附件文件在数据目录中缺失"
+                f"（例如 {missing[0]}），备份中也没有，请联系系统管理员。",
+                file=sys.stderr,
+                flush=True,
+            )
+        manifest = {
+            "format": FORMAT,
+            "version": 1,
+            "created_at": clock.now().isoformat(),
+            "migrations": migrations,
+            "audit_rows": audit_rows,
+            "attachments": len(shas),
+            "missing": missing,
+            "parts": parts,
+        }
         tmp = stage / (dest.name + ".part")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
             zf.write(db_copy, DB_PART)
@@ -142,8 +160,9 @@ def snapshot(db, dest: Path | str, *, force: bool = False) -> Path:
                 src = files_dir() / p["name"].removeprefix("files/")
                 zf.write(src, p["name"])
                 if _sha256_file(src) != p["sha256"]:
-                    raise RuntimeError(f"附件文件 {p['sha256']} 的内容与其哈希不符，"
-                                       "数据目录可能已损坏，请联系系统管理员。")
+                    raise RuntimeError(
+                        f"附件文件 {p['sha256']} 的内容与其哈希不符，数据目录可能已损坏，请联系系统管理员。"
+                    )
             # the manifest last: a file cut short has none
             zf.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         with open(tmp, "rb") as fh:
@@ -174,8 +193,9 @@ def _unpack(src: Path, stage: Path) -> dict:
             head = fh.read(16)
         if head.startswith(b"PK"):
             raise _bad(src, "文件不完整或已损坏") from None
-        raise _bad(src, "不是备份文件，或是只含数据库、不含附件的旧格式备份；"
-                        "请使用 manage.py backup 生成的 .sgldbak 文件") from None
+        raise _bad(
+            src, "不是备份文件，或是只含数据库、不含附件的旧格式备份；请使用 manage.py backup 生成的 .sgldbak 文件"
+        ) from None
     with zf:
         try:
             manifest = json.loads(zf.read(MANIFEST))
@@ -212,8 +232,7 @@ def _unpack(src: Path, stage: Path) -> dict:
     except duckdb.Error as exc:
         raise _bad(src, f"数据库无法打开：{exc}") from None
     try:
-        manifest["migrations"] = con.execute(
-            "SELECT count(*) FROM schema_migrations").fetchone()[0]
+        manifest["migrations"] = con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
         shas = {r[0] for r in con.execute("SELECT DISTINCT sha256 FROM attachment").fetchall()}
         manifest["audit_rows"] = _audit_rows(con)
     except duckdb.Error as exc:
@@ -283,19 +302,27 @@ def restore(src: Path | str, *, force: bool = False, actor: str = "system") -> d
         shutil.rmtree(stage, ignore_errors=True)
     dropped = max(live_rows - backup_rows, 0)
     _record(dest, actor, src, backup_rows, live_rows)
-    return {"db": dest, "attachments": len(blobs), "backup_rows": backup_rows,
-            "live_rows": live_rows, "dropped": dropped, "kept": kept}
+    return {
+        "db": dest,
+        "attachments": len(blobs),
+        "backup_rows": backup_rows,
+        "live_rows": live_rows,
+        "dropped": dropped,
+        "kept": kept,
+    }
 
 
 def _record(dest: Path, actor: str, src: Path, backup_rows: int, live_rows: int) -> None:
     from db.connection import Database
     from sgld import audit
+
     audit.forget_head()
     db = Database(dest)
     try:
         with db.transaction() as cur:
-            audit.record_restore(cur, actor_name=actor, source=str(src.resolve()),
-                                 backup_rows=backup_rows, live_rows=live_rows)
+            audit.record_restore(
+                cur, actor_name=actor, source=str(src.resolve()), backup_rows=backup_rows, live_rows=live_rows
+            )
         db.checkpoint()
     finally:
         db.close()
@@ -303,8 +330,10 @@ def _record(dest: Path, actor: str, src: Path, backup_rows: int, live_rows: int)
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
-    files = sorted(list(folder.glob(f"{PREFIX}*{SUFFIX}")) + list(folder.glob(f"{PREFIX}*.duckdb")),
-                   key=lambda p: p.name.removesuffix(SUFFIX).removesuffix(".duckdb"))
+    files = sorted(
+        list(folder.glob(f"{PREFIX}*{SUFFIX}")) + list(folder.glob(f"{PREFIX}*.duckdb")),
+        key=lambda p: p.name.removesuffix(SUFFIX).removesuffix(".duckdb"),
+    )
     gone = files[:-keep] if keep > 0 else []
     for f in gone:
         f.unlink()
@@ -342,8 +371,7 @@ def serve_requests(db) -> int:
             spec = json.loads(req.read_text())
             t = time.perf_counter()
             path = snapshot(db, spec["dest"], force=bool(spec.get("force")))
-            result = {"ok": True, "path": str(path), "seconds": time.perf_counter() - t,
-                      "bytes": path.stat().st_size}
+            result = {"ok": True, "path": str(path), "seconds": time.perf_counter() - t, "bytes": path.stat().st_size}
         except Exception as exc:  # noqa: BLE001 - reported back to the caller
             result = {"ok": False, "error": str(exc)}
         done = req.with_suffix(".done")
@@ -368,6 +396,7 @@ def start_maintenance(poll_seconds: float = 1.0) -> bool:
     """Start the app's maintenance thread once per process (backup requests
     and the daily backup); off when SGLD_MAINTENANCE=off."""
     from db.connection import get_db
+
     global _thread
     with _lock:
         cfg = settings.get()
@@ -381,8 +410,11 @@ def start_maintenance(poll_seconds: float = 1.0) -> bool:
         _stop.clear()
 
         def loop():
-            existing = (sorted(backup_dir().glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
-                        if backup_dir().is_dir() else [])
+            existing = (
+                sorted(backup_dir().glob(f"{PREFIX}*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
+                if backup_dir().is_dir()
+                else []
+            )
             last = datetime.fromtimestamp(existing[-1].stat().st_mtime) if existing else None
             while not _stop.is_set():
                 try:

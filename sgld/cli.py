@@ -1,4 +1,5 @@
 """Command line: ``python manage.py <command>`` (or ``python -m sgld``)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,7 @@ from sgld.errors import SgldError
 
 def _db():
     from db.connection import get_db
+
     return get_db()
 
 
@@ -19,13 +21,13 @@ def cmd_init(args) -> int:
     from db.connection import open_database
     from db.migrate import migrate
     from sgld import settings
+
     db = open_database()
     applied = migrate(db)
     db.close()
     cfg = settings.get()
     shown = settings.masked_db_url(cfg.db_url) if cfg.db_url else cfg.db
-    print(f"数据库 {shown}：" + (f"已应用迁移 {', '.join(applied)}" if applied
-                                            else "已是最新，无需迁移"))
+    print(f"数据库 {shown}：" + (f"已应用迁移 {', '.join(applied)}" if applied else "已是最新，无需迁移"))
     return 0
 
 
@@ -39,10 +41,10 @@ def _scale(raw: str) -> int | None:
 
 def cmd_demo(args) -> int:
     from sgld import demo
+
     scale = _scale(args.scale)
     if scale is None:
-        print(f"错误：--scale 应为不小于 1 的整数（数据量倍数），当前为 {args.scale!r}。",
-              file=sys.stderr)
+        print(f"错误：--scale 应为不小于 1 的整数（数据量倍数），当前为 {args.scale!r}。", file=sys.stderr)
         return 2
     args.scale = scale
     _db()
@@ -57,6 +59,7 @@ def cmd_demo(args) -> int:
 
 def cmd_create_admin(args) -> int:
     from sgld.services.org import create_user
+
     db = _db()
     if args.department:
         dept = db.scalar("SELECT id FROM department WHERE name = ?", [args.department])
@@ -65,6 +68,7 @@ def cmd_create_admin(args) -> int:
             return 1
     else:
         from sgld import settings
+
         name = settings.get().bureau_name
         dept = db.scalar("SELECT id FROM department WHERE name = ?", [name])
         if dept is None:
@@ -78,8 +82,7 @@ def cmd_create_admin(args) -> int:
             if getpass.getpass("再次输入：") != password:
                 print("两次输入的密码不一致。", file=sys.stderr)
                 return 1
-    uid, pw = create_user(None, args.username, args.name, dept, ["admin"], password,
-                          bootstrap=True)
+    uid, pw = create_user(None, args.username, args.name, dept, ["admin"], password, bootstrap=True)
     print(f"已创建系统管理员 {args.username}（编号 {uid}）。")
     if args.generate:
         print(f"初始密码（只显示这一次，请登录后立即修改）：{pw}")
@@ -88,14 +91,17 @@ def cmd_create_admin(args) -> int:
 
 def _create_bureau(cur, name):
     from sgld import audit, clock
-    did = cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', ?)"
-                      " RETURNING id", [name, clock.now()]).fetchone()[0]
+
+    did = cur.execute(
+        "INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', ?) RETURNING id", [name, clock.now()]
+    ).fetchone()[0]
     audit.record(cur, None, "create", "department", did, after={"name": name, "kind": "bureau"})
     return did
 
 
 def cmd_verify_audit(args) -> int:
     from sgld import audit
+
     rep = audit.check(_db())
     if rep.ok:
         print(rep.message)
@@ -113,6 +119,7 @@ def cmd_verify_audit(args) -> int:
 def cmd_check_config(args) -> int:
     """Load the settings as the server does; run before it starts."""
     from sgld import settings
+
     cfg = settings.load()  # a ConfigError becomes one line and exit code 2
     print(f"配置检查通过（{'生产' if cfg.mode == 'production' else '演示'}模式）")
     return 0
@@ -123,6 +130,7 @@ def cmd_backup(args) -> int:
     from db.connection import Database
     from sgld import backup, settings
     from sgld.errors import DatabaseBusy
+
     t = time.perf_counter()
     cfg = settings.get()
     if cfg.db is None:
@@ -151,16 +159,21 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     from sgld import backup
+
     try:
         r = backup.restore(args.src, force=args.force, actor=args.actor)
     except (FileExistsError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    print(f"已从 {args.src} 恢复数据库 {r['db']} 和 {r['attachments']} 个附件文件"
-          f"（备份含操作日志 {r['backup_rows']} 条）。")
+    print(
+        f"已从 {args.src} 恢复数据库 {r['db']} 和 {r['attachments']} 个附件文件"
+        f"（备份含操作日志 {r['backup_rows']} 条）。"
+    )
     if r["dropped"]:
-        print(f"注意：恢复前的数据库比该备份多 {r['dropped']} 条操作日志"
-              f"（{r['live_rows']} 条对 {r['backup_rows']} 条），这些记录及其对应的改动不在恢复后的数据库中。")
+        print(
+            f"注意：恢复前的数据库比该备份多 {r['dropped']} 条操作日志"
+            f"（{r['live_rows']} 条对 {r['backup_rows']} 条），这些记录及其对应的改动不在恢复后的数据库中。"
+        )
     if r["kept"]:
         print(f"被替换的数据库已保留为 {r['kept']}。")
     print("本次恢复已记入操作日志。")
@@ -192,8 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("restore", help="用备份文件 SRC 恢复数据库（系统须已停止）")
     s.add_argument("src")
     s.add_argument("--force", action="store_true", help="覆盖已存在的数据库")
-    s.add_argument("--actor", default=os.environ.get("USER") or "system",
-                   help="执行恢复的人（记入操作日志），默认为当前系统账号")
+    s.add_argument(
+        "--actor", default=os.environ.get("USER") or "system", help="执行恢复的人（记入操作日志），默认为当前系统账号"
+    )
     s.set_defaults(fn=cmd_restore)
     for command in commands():
         command.register(sub)
@@ -204,6 +218,7 @@ def commands() -> tuple:
     """The command modules of ``sgld/commands/`` (each ``register(sub)``),
     listed here; ``tests/test_registry.py`` fails when one is missing."""
     from sgld.commands import api_client, bundle, penalties, webhook, workflows
+
     return api_client, bundle, penalties, webhook, workflows
 
 

@@ -1,4 +1,5 @@
 """The one source of "now" (China Standard Time, naive), so tests can move it."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -5,6 +5,7 @@ number, title, addressee, body, signature (issuer, date), copy-to line.
 Fonts: 方正小标宋/宋体 for the title, 仿宋 for the body, 黑体 for headings,
 with East-Asian font names set so Word and WPS pick them.
 """
+
 from __future__ import annotations
 
 import io
@@ -24,22 +25,23 @@ def cn_date(d: date) -> str:
 
 @dataclass
 class Letter:
-    issuer: str                      # e.g. 南通市行政审批局
-    title: str                       # e.g. 关于……的函
-    body: list[str]                  # paragraphs; a line starting "一、" etc. stays as is
+    issuer: str  # e.g. 南通市行政审批局
+    title: str  # e.g. 关于……的函
+    body: list[str]  # paragraphs; a line starting "一、" etc. stays as is
     issued_on: date
-    addressee: str | None = None     # 主送机关, e.g. 市场监管局
-    doc_no: str | None = None        # 发文字号, e.g. 通审批函〔2026〕12号
+    addressee: str | None = None  # 主送机关, e.g. 市场监管局
+    doc_no: str | None = None  # 发文字号, e.g. 通审批函〔2026〕12号
     headings: dict[int, str] = field(default_factory=dict)  # index in body -> heading before it
-    table: list[list[str]] | None = None   # optional table after the body (first row = header)
-    signer_note: str | None = None   # e.g. （联系人：…，电话：…）
-    copy_to: str | None = None       # 抄送
-    copy_label: str = "抄送"          # e.g. 分送 for minutes (纪要)
+    table: list[list[str]] | None = None  # optional table after the body (first row = header)
+    signer_note: str | None = None  # e.g. （联系人：…，电话：…）
+    copy_to: str | None = None  # 抄送
+    copy_label: str = "抄送"  # e.g. 分送 for minutes (纪要)
 
 
 def _font(run, name: str, size: float, bold: bool = False, colour=None):
     from docx.oxml.ns import qn
     from docx.shared import Pt
+
     run.font.name = name
     run._element.rPr.rFonts.set(qn("w:eastAsia"), name)
     run.font.size = Pt(size)
@@ -48,9 +50,20 @@ def _font(run, name: str, size: float, bold: bool = False, colour=None):
         run.font.color.rgb = colour
 
 
-def _para(doc, text: str, font: str = "仿宋", size: float = 16, *, align=None, indent=True,
-          bold=False, colour=None, space_after: float = 0):
+def _para(
+    doc,
+    text: str,
+    font: str = "仿宋",
+    size: float = 16,
+    *,
+    align=None,
+    indent=True,
+    bold=False,
+    colour=None,
+    space_after: float = 0,
+):
     from docx.shared import Pt
+
     p = doc.add_paragraph()
     if align is not None:
         p.alignment = align
@@ -68,6 +81,7 @@ def _red_rule(p) -> None:
     (a real line, not a row of dash characters)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+
     ppr = p._p.get_or_add_pPr()
     bdr = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
@@ -78,7 +92,7 @@ def _red_rule(p) -> None:
 
 
 def _page_field(p) -> None:
-    """"— PAGE —" in 4号 (14 pt) 宋体, Arabic numerals (GB/T 9704)."""
+    """ "— PAGE —" in 4号 (14 pt) 宋体, Arabic numerals (GB/T 9704)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -94,6 +108,7 @@ def _page_field(p) -> None:
             el.set(qn("xml:space"), "preserve")
             el.text = instr
             r._r.append(el)
+
     run("— ")
     run(fld="begin")
     run(instr=" PAGE ")
@@ -108,9 +123,9 @@ def _page_numbers(doc, sec) -> None:
     left, one character in."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
+
     doc.settings.odd_and_even_pages_header_footer = True
-    for footer, align in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT),
-                          (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+    for footer, align in ((sec.footer, WD_ALIGN_PARAGRAPH.RIGHT), (sec.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
         footer.is_linked_to_previous = False
         p = footer.paragraphs[0]
         p.alignment = align
@@ -126,6 +141,7 @@ def render(letter: Letter) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml.ns import qn
     from docx.shared import Cm, RGBColor
+
     doc = Document()
     sec = doc.sections[0]
     sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
@@ -136,13 +152,20 @@ def render(letter: Letter) -> bytes:
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
 
     _page_numbers(doc, sec)
-    _para(doc, letter.issuer, "方正小标宋简体", 26, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-          colour=RGBColor(0xC0, 0x00, 0x00), space_after=6)
+    _para(
+        doc,
+        letter.issuer,
+        "方正小标宋简体",
+        26,
+        align=WD_ALIGN_PARAGRAPH.CENTER,
+        indent=False,
+        colour=RGBColor(0xC0, 0x00, 0x00),
+        space_after=6,
+    )
     if letter.doc_no:
         _para(doc, letter.doc_no, "仿宋", 16, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _red_rule(doc.add_paragraph())
-    _para(doc, letter.title, "方正小标宋简体", 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-          space_after=12)
+    _para(doc, letter.title, "方正小标宋简体", 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False, space_after=12)
     if letter.addressee:
         _para(doc, f"{letter.addressee}：", indent=False)
     for i, text in enumerate(letter.body):
@@ -173,6 +196,7 @@ def render(letter: Letter) -> bytes:
 def text_of(data: bytes) -> str:
     """All paragraph and table text of a .docx (tests and previews)."""
     from docx import Document
+
     doc = Document(io.BytesIO(data))
     parts = [p.text for p in doc.paragraphs]
     for t in doc.tables:

@@ -1,4 +1,5 @@
 """Spreadsheet output shared by every list (no Streamlit here)."""
+
 from __future__ import annotations
 
 import io
@@ -15,15 +16,13 @@ def to_xlsx(sheets: dict[str, pd.DataFrame] | pd.DataFrame, sheet_name: str = "�
     # otherwise turn strings starting with "=" into formulas (CSV/formula
     # injection). Numbers keep their own type; only strings are affected.
     options = {"strings_to_formulas": False, "strings_to_urls": False}
-    with pd.ExcelWriter(buf, engine="xlsxwriter",
-                        engine_kwargs={"options": options}) as xw:
+    with pd.ExcelWriter(buf, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
         for name, frame in sheets.items():
             safe = "".join(c for c in name if c not in "[]:*?/\\")[:31] or "Sheet"
             out = frame.copy()
             for col in out.columns:  # Excel has no time zones and no lists
                 if out[col].dtype == object:
-                    out[col] = out[col].map(lambda x: "、".join(map(str, x))
-                                            if isinstance(x, (list, tuple)) else x)
+                    out[col] = out[col].map(lambda x: "、".join(map(str, x)) if isinstance(x, (list, tuple)) else x)
             out.to_excel(xw, sheet_name=safe, index=False)
             ws = xw.sheets[safe]
             for i, col in enumerate(out.columns):

@@ -10,17 +10,20 @@ computes the rule from scratch; the tests compare both after each kind of
 write).  Reads — the task list, the sidebar count, the dashboard figure —
 scan this small table instead of joining pushes, cases and inspections.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
 
 # pushes for which the rule holds; {where} narrows the pushes (alias p, case c)
-_RULE = ("SELECT p.id, p.department_id, c.enterprise_id, p.signed_at"
-         " FROM push p JOIN approval_case c ON c.id = p.case_id"
-         " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL{where}"
-         " AND NOT EXISTS (SELECT 1 FROM inspection n WHERE n.department_id = p.department_id"
-         " AND n.enterprise_id = c.enterprise_id"
-         " AND n.inspected_at >= date_trunc('day', p.signed_at))")
+_RULE = (
+    "SELECT p.id, p.department_id, c.enterprise_id, p.signed_at"
+    " FROM push p JOIN approval_case c ON c.id = p.case_id"
+    " WHERE p.status = '已签收' AND p.signed_at IS NOT NULL{where}"
+    " AND NOT EXISTS (SELECT 1 FROM inspection n WHERE n.department_id = p.department_id"
+    " AND n.enterprise_id = c.enterprise_id"
+    " AND n.inspected_at >= date_trunc('day', p.signed_at))"
+)
 _INSERT = "INSERT INTO followup_task (push_id, department_id, enterprise_id, signed_at) "
 
 
@@ -35,9 +38,10 @@ def signed(cur, push_ids: list[int]) -> None:
 def inspected(cur, department_id: int, enterprise_id: int, inspected_at: datetime) -> None:
     """A new inspection closes the department's tasks for the enterprise
     signed on or before its day."""
-    cur.execute("DELETE FROM followup_task WHERE department_id = ? AND enterprise_id = ?"
-                " AND date_trunc('day', signed_at) <= ?",
-                [department_id, enterprise_id, inspected_at])
+    cur.execute(
+        "DELETE FROM followup_task WHERE department_id = ? AND enterprise_id = ? AND date_trunc('day', signed_at) <= ?",
+        [department_id, enterprise_id, inspected_at],
+    )
 
 
 def refresh(cur, department_id: int, enterprise_ids) -> None:
@@ -47,10 +51,13 @@ def refresh(cur, department_id: int, enterprise_ids) -> None:
     if not ids:
         return
     marks = ",".join("?" * len(ids))
-    cur.execute(f"DELETE FROM followup_task WHERE department_id = ? AND enterprise_id IN ({marks})",
-                [department_id, *ids])
-    cur.execute(_INSERT + _RULE.format(
-        where=f" AND p.department_id = ? AND c.enterprise_id IN ({marks})"), [department_id, *ids])
+    cur.execute(
+        f"DELETE FROM followup_task WHERE department_id = ? AND enterprise_id IN ({marks})", [department_id, *ids]
+    )
+    cur.execute(
+        _INSERT + _RULE.format(where=f" AND p.department_id = ? AND c.enterprise_id IN ({marks})"),
+        [department_id, *ids],
+    )
 
 
 def rebuild(cur) -> None:
@@ -63,9 +70,11 @@ def drift(cur) -> tuple[int, int]:
     """(tasks missing from the table, rows in it that are not tasks or are
     there twice)."""
     rule = _RULE.format(where="")
-    missing = cur.execute(f"SELECT count(*) FROM ({rule}) r WHERE r.id NOT IN"
-                          " (SELECT push_id FROM followup_task)").fetchone()[0]
-    extra = cur.execute(f"SELECT count(*) FROM followup_task t WHERE t.push_id NOT IN"
-                        f" (SELECT id FROM ({rule}) r)").fetchone()[0]
+    missing = cur.execute(
+        f"SELECT count(*) FROM ({rule}) r WHERE r.id NOT IN (SELECT push_id FROM followup_task)"
+    ).fetchone()[0]
+    extra = cur.execute(
+        f"SELECT count(*) FROM followup_task t WHERE t.push_id NOT IN (SELECT id FROM ({rule}) r)"
+    ).fetchone()[0]
     twice = cur.execute("SELECT count(*) - count(DISTINCT push_id) FROM followup_task").fetchone()[0]
     return missing, extra + twice

@@ -24,6 +24,7 @@ once across all processes of an installation:
 The holder is visible in ``pg_stat_activity``: its ``application_name`` is
 ``sgld-leader <host> <pid>`` (:func:`holder`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,8 +62,9 @@ class Election:
     :meth:`stop`).  Both run on the election's thread (the first attempt,
     in :meth:`start`, on the caller's)."""
 
-    def __init__(self, url: str | None, on_gain: Callable[[], None],
-                 on_lose: Callable[[], None], retry: float | None = None):
+    def __init__(
+        self, url: str | None, on_gain: Callable[[], None], on_lose: Callable[[], None], retry: float | None = None
+    ):
         self.url = url
         self.on_gain, self.on_lose = on_gain, on_lose
         self.retry = retry_seconds() if retry is None else retry
@@ -75,10 +77,17 @@ class Election:
     # -- one attempt ----------------------------------------------------
     def _connect(self):
         import psycopg
-        return psycopg.connect(self.url, autocommit=True, connect_timeout=5,
-                               application_name=application_name(),
-                               keepalives=1, keepalives_idle=10, keepalives_interval=5,
-                               keepalives_count=3)
+
+        return psycopg.connect(
+            self.url,
+            autocommit=True,
+            connect_timeout=5,
+            application_name=application_name(),
+            keepalives=1,
+            keepalives_idle=10,
+            keepalives_interval=5,
+            keepalives_count=3,
+        )
 
     def attempt(self) -> bool:
         """Try to become (or check that this process still is) the leader;
@@ -96,8 +105,7 @@ class Election:
                 if self.leading:
                     conn.execute("SELECT 1")
                 else:
-                    got = conn.execute("SELECT pg_try_advisory_lock(%s)",
-                                             [LOCK_KEY]).fetchone()
+                    got = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY]).fetchone()
                     if got and got[0]:
                         self.leading = True
                         log.info("this process (pid %s) leads the background jobs", os.getpid())
@@ -188,5 +196,7 @@ def holder(cur) -> str | None:
     row = cur.execute(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         " WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = ?"
-        " AND l.objsubid = 1", [LOCK_KEY]).fetchone()
+        " AND l.objsubid = 1",
+        [LOCK_KEY],
+    ).fetchone()
     return row[0] if row else None

@@ -18,6 +18,7 @@ that could not be read at all (with the reason):
 Validation and storage are in :mod:`sgld.services.penalty` (its :mod:`.pipeline`
 and :mod:`.rescue`).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -44,8 +45,10 @@ SAMPLE_BYTES = 1 << 20
 # field -> (Chinese label, accepted headers; the first is the national layout's)
 FIELDS: dict[str, tuple[str, list[str]]] = {
     "entity_name": ("行政相对人名称", ["行政相对人名称", "当事人名称", "企业名称"]),
-    "uscc": ("统一社会信用代码", ["行政相对人代码_1(统一社会信用代码)", "行政相对人代码_1",
-                            "统一社会信用代码", "社会信用代码"]),
+    "uscc": (
+        "统一社会信用代码",
+        ["行政相对人代码_1(统一社会信用代码)", "行政相对人代码_1", "统一社会信用代码", "社会信用代码"],
+    ),
     "legal_rep": ("法定代表人", ["法定代表人", "法定代表人姓名"]),
     "decision_no": ("行政处罚决定书文号", ["行政处罚决定书文号", "处罚决定书文号", "决定书文号"]),
     "violation_type": ("违法行为类型", ["违法行为类型"]),
@@ -54,9 +57,10 @@ FIELDS: dict[str, tuple[str, list[str]]] = {
     "category": ("处罚类别", ["处罚类别"]),
     "content": ("处罚内容", ["处罚内容"]),
     "fine_wan": ("罚款金额（万元）", ["罚款金额(万元)", "罚款金额"]),
-    "confiscation_wan": ("没收违法所得、没收非法财物的金额（万元）",
-                         ["没收违法所得、没收非法财物的金额(万元)", "没收违法所得、没收非法财物的金额",
-                          "没收金额(万元)"]),
+    "confiscation_wan": (
+        "没收违法所得、没收非法财物的金额（万元）",
+        ["没收违法所得、没收非法财物的金额(万元)", "没收违法所得、没收非法财物的金额", "没收金额(万元)"],
+    ),
     "decision_date": ("处罚决定日期", ["处罚决定日期", "决定日期"]),
     "valid_until": ("处罚有效期", ["处罚有效期"]),
     "publish_until": ("公示截止期", ["公示截止期"]),
@@ -69,10 +73,10 @@ LABELS = {k: v[0] for k, v in FIELDS.items()}
 
 @dataclass
 class Batch:
-    frame: "pa.Table"                # our field names (strings) + "_row" (line number or source key)
-    headers: dict[str, str]          # field -> the source's column name (for the raw JSON)
-    bad: list[dict] = field(default_factory=list)   # {"location", "raw", "reason"}
-    loc_fmt: str = "{row}"           # location text of a row, from its "_row"
+    frame: "pa.Table"  # our field names (strings) + "_row" (line number or source key)
+    headers: dict[str, str]  # field -> the source's column name (for the raw JSON)
+    bad: list[dict] = field(default_factory=list)  # {"location", "raw", "reason"}
+    loc_fmt: str = "{row}"  # location text of a row, from its "_row"
 
     def location(self, row) -> str:
         return self.loc_fmt.format(row=row)
@@ -114,7 +118,8 @@ def match_headers(columns: list[str]) -> dict[str, str]:
         expected = "、".join(FIELDS[k][1][0] for k in REQUIRED)
         raise ValidationError(
             f"没有找到可识别的表头：缺少 {'、'.join(missing)}。行政处罚文件应采用国家“双公示”行政处罚"
-            f"数据格式，首行为列名，至少包含：{expected}。")
+            f"数据格式，首行为列名，至少包含：{expected}。"
+        )
     return found
 
 
@@ -134,8 +139,9 @@ def detect_encoding(sample: bytes) -> str:
 
 
 def _first_line(sample: bytes, encoding: str) -> list[str]:
-    text = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf8" else encoding)(
-        errors="replace").decode(sample, final=False)
+    text = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf8" else encoding)(errors="replace").decode(
+        sample, final=False
+    )
     line = text.splitlines()[0] if text else ""
     try:
         return next(csv.reader([line]))
@@ -203,11 +209,16 @@ class FileAdapter:
         bad_lines: set[int] = set()
 
         def on_bad(row) -> str:
-            reason = (f"无法读取：列数不符（应为 {row.expected_columns} 列，实际 {row.actual_columns} 列）")
+            reason = f"无法读取：列数不符（应为 {row.expected_columns} 列，实际 {row.actual_columns} 列）"
             if row.number:
                 bad_lines.add(row.number)
-            bad.append({"location": f"{name} 第{row.number}行" if row.number else name,
-                        "raw": {"原始内容": row.text}, "reason": reason})
+            bad.append(
+                {
+                    "location": f"{name} 第{row.number}行" if row.number else name,
+                    "raw": {"原始内容": row.text},
+                    "reason": reason,
+                }
+            )
             return "skip"
 
         names = [f"c{i}" for i in range(len(columns))]
@@ -219,12 +230,17 @@ class FileAdapter:
         try:
             reader = pacsv.open_csv(
                 fh,
-                read_options=pacsv.ReadOptions(encoding=encoding, column_names=names, skip_rows=1,
-                                               block_size=1 << 20, use_threads=False),
+                read_options=pacsv.ReadOptions(
+                    encoding=encoding, column_names=names, skip_rows=1, block_size=1 << 20, use_threads=False
+                ),
                 parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad, newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.string() for c in names}, include_columns=list(col_of.values()),
-                    strings_can_be_null=False, quoted_strings_can_be_null=False))
+                    column_types={c: pa.string() for c in names},
+                    include_columns=list(col_of.values()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
             line = 1  # the header; data rows are counted from line 2
             pending: list = []
             pending_rows = 0
@@ -359,8 +375,10 @@ class RecordsAdapter:
                     out.setdefault(f, []).append(raw)
         missing = [LABELS[k] for k in REQUIRED if k not in out]
         if missing:
-            raise ValidationError(f"行政处罚记录缺少必填字段：{'、'.join(missing)}（字段名见接口说明，"
-                                  "可用 entity_name 等字段名或文件导入的中文列名）。")
+            raise ValidationError(
+                f"行政处罚记录缺少必填字段：{'、'.join(missing)}（字段名见接口说明，"
+                "可用 entity_name 等字段名或文件导入的中文列名）。"
+            )
         return out
 
     def batches(self) -> Iterator[Batch]:
@@ -371,11 +389,11 @@ class RecordsAdapter:
                 if r.get(k) is not None:
                     return _cell(r[k])
             return ""
+
         cols = {f: [value(r, keys) for r in self.records] for f, keys in fields.items()}
         n = len(self.records)
         headers = {f: LABELS[f] for f in fields}
-        yield Batch(arrow_table(cols, [str(i + 1) for i in range(n)], n), headers, [],
-                    f"{self.label} 第{{row}}条")
+        yield Batch(arrow_table(cols, [str(i + 1) for i in range(n)], n), headers, [], f"{self.label} 第{{row}}条")
 
 
 def folder_files(location: str, watermark: dict | None) -> tuple[list[tuple[str, str]], dict | None]:
@@ -385,8 +403,7 @@ def folder_files(location: str, watermark: dict | None) -> tuple[list[tuple[str,
     if path.is_file():
         candidates = [path]
     elif path.is_dir():
-        candidates = [p for p in path.iterdir()
-                      if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")]
+        candidates = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")]
     else:
         raise ValidationError(f"数据源目录不存在：{location}")
     keyed = sorted(((p.stat().st_mtime, p.name, p) for p in candidates))
@@ -402,8 +419,15 @@ def folder_files(location: str, watermark: dict | None) -> tuple[list[tuple[str,
 class SqlAdapter:
     """Rows of a table newer than the watermark, through SQLAlchemy."""
 
-    def __init__(self, url: str, table: str, mapping: dict[str, str], watermark_column: str | None,
-                 watermark: dict | None, batch_rows: int | None = None):
+    def __init__(
+        self,
+        url: str,
+        table: str,
+        mapping: dict[str, str],
+        watermark_column: str | None,
+        watermark: dict | None,
+        batch_rows: int | None = None,
+    ):
         self.url, self.table, self.mapping = url, table, dict(mapping)
         self.watermark_column = watermark_column or None
         self.watermark = watermark
@@ -419,6 +443,7 @@ class SqlAdapter:
 
     def _engine(self):
         import sqlalchemy as sa
+
         try:
             return sa.create_engine(self.url)
         except Exception as exc:  # noqa: BLE001 - bad URL or missing driver
@@ -426,6 +451,7 @@ class SqlAdapter:
 
     def _query(self):
         import sqlalchemy as sa
+
         schema, _, name = self.table.rpartition(".")
         cols = {k: v for k, v in self.mapping.items() if v}
         wanted = sorted(set(cols.values()) | ({self.watermark_column} if self.watermark_column else set()))
@@ -441,6 +467,7 @@ class SqlAdapter:
     def check(self) -> int:
         """Connect and count the rows a run would read (for the admin's 测试连接)."""
         import sqlalchemy as sa
+
         q, _ = self._query()
         try:
             with self._engine().connect() as con:
@@ -486,8 +513,7 @@ class SqlAdapter:
                         offset, have = offset + n, have + n
                     del rows
                     if pending and (not n or have >= self.batch_rows):
-                        batch = Batch(pa.concat_tables(pending).combine_chunks(), headers, [],
-                                      self._loc_fmt())
+                        batch = Batch(pa.concat_tables(pending).combine_chunks(), headers, [], self._loc_fmt())
                         pending, have = [], 0
                         yield batch  # the consumer replaces batch.frame by its rejected rows
                     if not n:
@@ -509,6 +535,7 @@ def _arrow_strings(values) -> "pa.Array":
     """A column of database values as Arrow strings ("" for NULL); dates as
     YYYY-MM-DD.  Falls back to a per-value conversion for mixed columns."""
     import pyarrow.compute as pc
+
     try:
         arr = pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -580,5 +607,5 @@ def is_sqlite_path_missing(url: str) -> bool:
     """A sqlite URL whose file does not exist (SQLAlchemy would create it)."""
     if not url.startswith("sqlite:///"):
         return False
-    path = url[len("sqlite:///"):]
+    path = url[len("sqlite:///") :]
     return path not in ("", ":memory:") and not os.path.exists(path)

@@ -23,6 +23,7 @@ inspected: penalties, the warning list, the enterprise profile).
 Writes are checked with ``sgld.security.require_department`` (one's own
 department) or the feature's own rule; this module answers reads.
 """
+
 from __future__ import annotations
 
 from sgld.security import Actor
@@ -50,8 +51,9 @@ def scope_department(actor: Actor, requested: int | None = None) -> int | None:
     return actor.department_id
 
 
-def department_sql(actor: Actor, column: str, requested: int | None = None, *,
-                   prefix: str = " AND ") -> tuple[str, list]:
+def department_sql(
+    actor: Actor, column: str, requested: int | None = None, *, prefix: str = " AND "
+) -> tuple[str, list]:
     """``(prefix + "column = ?", [department])`` restricting ``column`` to
     :func:`scope_department`, or ``("", [])`` when nothing restricts it."""
     dept = scope_department(actor, requested)
@@ -74,8 +76,7 @@ def enterprise_sql(department_id: int) -> tuple[str, list]:
     """A subquery of the ids of the enterprises ``department_id`` supervises
     (the ``item_department`` of the enterprise's cases or licences) or has
     inspected: for filtering many rows at once."""
-    parts = [f"SELECT s.enterprise_id FROM {table} s{join} WHERE {cond}"
-             for table, join, cond in _ENTERPRISE_SOURCES]
+    parts = [f"SELECT s.enterprise_id FROM {table} s{join} WHERE {cond}" for table, join, cond in _ENTERPRISE_SOURCES]
     return " UNION ".join(parts), [department_id] * len(parts)
 
 
@@ -83,8 +84,10 @@ def enterprise_exists(column: str, department_id: int) -> tuple[str, list]:
     """The rule of :func:`enterprise_sql` as a condition on ``column``
     (EXISTS per source): checked from a few given enterprises outward rather
     than building the department's whole scope."""
-    parts = [f"EXISTS (SELECT 1 FROM {table} s{join} WHERE s.enterprise_id = {column} AND {cond})"
-             for table, join, cond in _ENTERPRISE_SOURCES]
+    parts = [
+        f"EXISTS (SELECT 1 FROM {table} s{join} WHERE s.enterprise_id = {column} AND {cond})"
+        for table, join, cond in _ENTERPRISE_SOURCES
+    ]
     return "(" + " OR ".join(parts) + ")", [department_id] * len(parts)
 
 

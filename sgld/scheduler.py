@@ -7,6 +7,7 @@ service holds a process-wide lock and records the running run in
 ``penalty_sync_state``; a tick that finds a run going on (the 立即同步
 button, the command line) skips instead of waiting, and is logged.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,6 +43,7 @@ def tick() -> list[dict] | None:
     """One scheduled run of every enabled source; ``None`` when skipped
     because a run is already going on."""
     from sgld.services import penalty
+
     if not _tick_lock.acquire(blocking=False):
         log.info("penalty sync tick skipped: the previous tick is still running")
         return None
@@ -80,8 +82,7 @@ def start(minutes: float | None = None) -> bool:
         if _thread is not None and _thread.is_alive():
             return False
         _stop.clear()
-        _thread = threading.Thread(target=_loop, args=(minutes * 60,), name="sgld-penalty-sync",
-                                   daemon=True)
+        _thread = threading.Thread(target=_loop, args=(minutes * 60,), name="sgld-penalty-sync", daemon=True)
         _thread.start()
         log.info("penalty sync scheduler started: every %s minutes (pid %s)", minutes, os.getpid())
         return True

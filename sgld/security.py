@@ -1,4 +1,5 @@
 """Actors, roles and the permission checks every service function calls."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

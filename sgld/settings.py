@@ -7,6 +7,7 @@ without the prefix (``db = "/srv/sgld/sgld.duckdb"``).  Business parameters
 that an administrator changes at run time (thresholds, time limits) live in
 the database table ``setting`` instead; see :mod:`sgld.services.org`.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,12 +40,18 @@ SPEC: dict[str, tuple[str, str]] = {
     "BACKUP_DIR": ("", "自动备份目录，默认为 <数据目录>/backups"),
     "BACKUP_KEEP": ("14", "自动备份保留份数"),
     "BACKUP_HOUR": ("2", "每日自动备份的时刻（0–23 点）；-1 关闭自动备份"),
-    "PENALTY_MAX_BAD_SHARE": ("0.5", "行政处罚导入：前 10000 行中无法读取或无效的行超过此比例（0–1）时整批停止，记为失败"),
+    "PENALTY_MAX_BAD_SHARE": (
+        "0.5",
+        "行政处罚导入：前 10000 行中无法读取或无效的行超过此比例（0–1）时整批停止，记为失败",
+    ),
     "PENALTY_SYNC_MINUTES": ("60", "行政处罚定时抽取间隔（分钟），0 为关闭"),
     "DB_THREADS": ("", "DuckDB 工作线程数；为空则等于 CPU 核数（小规模写入多时设为 1 可降低每条语句的开销）"),
     "MAINTENANCE": ("on", "维护线程（命令行备份请求、每日备份）：on 或 off（测试中关闭）"),
     # several app processes on PostgreSQL (issue 21; sgld/leader.py)
-    "LEADER_RETRY_SECONDS": ("5", "多进程部署：后台任务（定时抽取、事件推送、维护）只在持有主进程锁的进程运行，其他进程每隔多少秒尝试接管"),
+    "LEADER_RETRY_SECONDS": (
+        "5",
+        "多进程部署：后台任务（定时抽取、事件推送、维护）只在持有主进程锁的进程运行，其他进程每隔多少秒尝试接管",
+    ),
     # single sign-on (issue 8; see docs/deployment.md and sgld/services/sso.py)
     "SSO_MODE": ("off", "统一身份认证登录：off（仅本地账号）、both（与本地账号并存）、only（只用统一身份认证）"),
     "SSO_CLAIM": ("preferred_username", "用哪个身份声明（claim）对应本地账号，如 preferred_username、email、sub"),
@@ -55,12 +62,18 @@ SPEC: dict[str, tuple[str, str]] = {
     "CONTACT_PHONE": ("", "公文联系电话（联系人账号未填写电话时使用，如审批局办公室电话）"),
     # outbound webhooks (issue 18; see docs/webhooks.md and sgld/webhook.py)
     "WEBHOOK": ("on", "部门系统事件推送（Webhook）投递线程：on 或 off（off 时事件仍写入推送队列，可拉取，恢复后补投）"),
-    "WEBHOOK_KEY": ("", "事件推送签名密钥的主密钥（至少 32 个字符，不得存入数据库）；生产模式登记接收地址前必填，更换后所有部门的签名密钥随之改变"),
+    "WEBHOOK_KEY": (
+        "",
+        "事件推送签名密钥的主密钥（至少 32 个字符，不得存入数据库）；生产模式登记接收地址前必填，更换后所有部门的签名密钥随之改变",
+    ),
     "WEBHOOK_TIMEOUT_SECONDS": ("5", "事件推送单次投递的超时（秒）"),
     "WEBHOOK_MAX_ATTEMPTS": ("30", "事件推送连续投递失败多少次后标记为投递失败（管理员可重试）"),
     "WEBHOOK_BACKOFF_SECONDS": ("2", "事件推送首次重试前的等待（秒），此后每次加倍"),
     "WEBHOOK_BACKOFF_MAX_SECONDS": ("300", "事件推送重试等待的上限（秒）"),
-    "WEBHOOK_POLL_SECONDS": ("10", "事件推送投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理"),
+    "WEBHOOK_POLL_SECONDS": (
+        "10",
+        "事件推送投递线程在无事可做时复查队列的最长间隔（秒）；新事件、管理员重试和退避到期时立即处理",
+    ),
     "TRUSTED_HEADER": ("", "反向代理可信请求头名称（如 X-Remote-User）；为空则关闭，只在绑定 127.0.0.1 时生效"),
     # liaison letters (issue 5; sgld/services/liaison/letters.py)
     "LIAISON_LETTER_PREFIX": ("通审批联函", "联络员商请函编号的前缀"),
@@ -202,8 +215,10 @@ def load() -> Settings:
         lock_attempts=_int(values, "LOCK_ATTEMPTS"),
         lock_minutes=_int(values, "LOCK_MINUTES"),
         upload_max_mb=_int(values, "UPLOAD_MAX_MB"),
-        raw={k: ("******" if k in SECRET_KEYS and str(v).strip()
-                 else masked_db_url(v) if k == "DB" and db_url else v) for k, v in values.items()},
+        raw={
+            k: ("******" if k in SECRET_KEYS and str(v).strip() else masked_db_url(v) if k == "DB" and db_url else v)
+            for k, v in values.items()
+        },
         secret_values={k: v for k, v in values.items() if k in SECRET_KEYS},
         audit_key=audit_key,
         audit_keys_old=old,
@@ -226,4 +241,5 @@ def reset() -> None:
     global _cached
     _cached = None
     from sgld import audit
+
     audit.forget_keys()

@@ -2,6 +2,7 @@
 :func:`start_background` starts the in-process background work (the
 scheduled penalty extraction, the webhook delivery worker, the maintenance
 thread) in the process that leads (:mod:`sgld.leader`)."""
+
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ def refuse(exc: Exception) -> None:
     """A setting the server cannot run without is missing or invalid: one
     line on the console and a non-zero exit (raised again under pytest)."""
     import sys
+
     if "PYTEST_CURRENT_TEST" in os.environ:
         raise exc
     print(f"审管联动系统拒绝启动：{exc}", file=sys.stderr, flush=True)
@@ -25,6 +27,7 @@ def ensure_ready() -> None:
     if settings.get().demo:
         from sgld import demo
         from sgld.errors import ValidationError
+
         if demo.is_empty():
             try:
                 demo.load(scale=1)
@@ -33,6 +36,7 @@ def ensure_ready() -> None:
                     raise
                 # another process (same PostgreSQL database) loaded it meanwhile
     from sgld.services import outbox
+
     outbox.backfill_once()  # the pull feed of records older than the outbox (first start only)
 
 
@@ -48,6 +52,7 @@ def start_background(*, force: bool = False) -> bool:
     may start (no election) unless a test passes ``force=True``.  Returns
     whether the scheduler was started by this call."""
     from sgld import backup, leader
+
     if not force and "PYTEST_CURRENT_TEST" in os.environ:
         backup.start_maintenance()
         return False
@@ -64,6 +69,7 @@ def _start_jobs() -> None:
     import logging
 
     from sgld import backup, scheduler, webhook
+
     log = logging.getLogger(__name__)
     try:
         webhook.start()
@@ -80,6 +86,7 @@ def _start_jobs() -> None:
 def _stop_jobs() -> None:
     """The process no longer leads: stop them (another process runs them now)."""
     from sgld import backup, scheduler, webhook
+
     scheduler.stop()
     webhook.stop()
     backup.stop_maintenance()
@@ -95,17 +102,21 @@ def warm_up() -> None:
     import pkgutil
 
     import sgld.services as services
+
     try:
         for mod in pkgutil.iter_modules(services.__path__):
             importlib.import_module(f"sgld.services.{mod.name}")
         from sgld.services import accounts, dashboard
-        ids = [r[0] for r in get_db().all(
-            "SELECT min(u.id) FROM app_user u JOIN user_role r ON r.user_id = u.id"
-            " WHERE u.active GROUP BY r.role")]
+
+        ids = [
+            r[0]
+            for r in get_db().all(
+                "SELECT min(u.id) FROM app_user u JOIN user_role r ON r.user_id = u.id WHERE u.active GROUP BY r.role"
+            )
+        ]
         for uid in ids:
             actor = accounts.load_actor(uid)
-            if actor is not None and actor.has("admin", "leader", "approver", "supervisor",
-                                                "liaison"):
+            if actor is not None and actor.has("admin", "leader", "approver", "supervisor", "liaison"):
                 dashboard.work_view(actor)
     except Exception:  # noqa: BLE001 - warming up is optional
         logging.getLogger(__name__).warning("warm-up failed", exc_info=True)
@@ -125,5 +136,6 @@ def warm_up_in_background(*extra) -> bool:
                 fn()
             except Exception:  # noqa: BLE001 - warming up is optional
                 pass
+
     threading.Thread(target=run, daemon=True, name="sgld-warm-up").start()
     return True

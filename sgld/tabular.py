@@ -5,6 +5,7 @@ automatically; headers are matched tolerantly (full-/half-width brackets,
 spaces, case).  Every cell comes back as a string ("" for empty) so the
 services validate one representation.
 """
+
 from __future__ import annotations
 
 import csv
@@ -51,8 +52,9 @@ def read_table(name: str, data: bytes, *, max_rows: int | None = None) -> pd.Dat
     elif lower.endswith(".csv"):
         text = decode(data)
         try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                quoting=csv.QUOTE_MINIMAL, skipinitialspace=True)
+            frame = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL, skipinitialspace=True
+            )
         except Exception as exc:  # noqa: BLE001
             raise ValidationError(f"无法读取 CSV 文件：{exc}") from None
     else:
@@ -64,8 +66,7 @@ def read_table(name: str, data: bytes, *, max_rows: int | None = None) -> pd.Dat
     return frame
 
 
-def match_columns(frame: pd.DataFrame, wanted: dict[str, list[str]],
-                  required: list[str]) -> pd.DataFrame:
+def match_columns(frame: pd.DataFrame, wanted: dict[str, list[str]], required: list[str]) -> pd.DataFrame:
     """Rename columns to internal names.  ``wanted`` maps an internal name to
     its accepted headers; raises a ValidationError naming what was expected
     when a required column is missing."""
@@ -78,8 +79,7 @@ def match_columns(frame: pd.DataFrame, wanted: dict[str, list[str]],
                 break
     missing = [wanted[k][0] for k in required if k not in rename.values()]
     if missing:
-        raise ValidationError(f"没有找到可识别的表头：缺少 {'、'.join(missing)}。"
-                              f"请使用模板中的列名。")
+        raise ValidationError(f"没有找到可识别的表头：缺少 {'、'.join(missing)}。请使用模板中的列名。")
     return frame.rename(columns=rename)
 
 
@@ -94,7 +94,7 @@ def field_reason(label: str, message: str) -> str:
         return "未填写"
     for head in (f"“{label}”", label):
         if msg.startswith(head) and len(msg) > len(head):
-            rest = msg[len(head):].lstrip("：:，, ")
+            rest = msg[len(head) :].lstrip("：:，, ")
             return rest[1:] if rest.startswith("的") else rest
     return msg
 

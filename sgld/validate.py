@@ -1,5 +1,6 @@
 """Small input checks shared by the services.  Each raises ValidationError
 with a Chinese message naming the field."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,9 @@ from sgld.errors import ValidationError
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def text(value: object, label: str, *, required: bool = True, max_len: int = 200,
-         multiline: bool = False) -> str | None:
+def text(
+    value: object, label: str, *, required: bool = True, max_len: int = 200, multiline: bool = False
+) -> str | None:
     if value is None:
         s = ""
     else:
@@ -38,8 +40,7 @@ def choice(value: object, options, label: str) -> str:
     return value  # type: ignore[return-value]
 
 
-def integer(value: object, label: str, *, minimum: int | None = None,
-            maximum: int | None = None) -> int:
+def integer(value: object, label: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -85,8 +86,7 @@ _DATE_PATTERNS = (
 )
 
 
-def parse_date(value: object, label: str, *, required: bool = True,
-               not_future: bool = False) -> date | None:
+def parse_date(value: object, label: str, *, required: bool = True, not_future: bool = False) -> date | None:
     """Dates as date/datetime, 2026-03-05, 2026/3/5, 2026年3月5日, 20260305
     or an Excel serial number."""
     if value is None or (isinstance(value, str) and not value.strip()) or value != value:
@@ -101,6 +101,7 @@ def parse_date(value: object, label: str, *, required: bool = True,
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if 1 <= value < 2958466:
             from datetime import timedelta
+
             d = (datetime(1899, 12, 30) + timedelta(days=int(value))).date()
     else:
         s = unicodedata.normalize("NFKC", str(value)).strip().split(" ")[0].split("T")[0]
@@ -119,8 +120,7 @@ def parse_date(value: object, label: str, *, required: bool = True,
     if d.year < 1949:
         raise ValidationError(f"“{label}”早于 1949 年，不是有效日期", field=label)
     if not_future and d > clock.today():
-        raise ValidationError(f"“{label}”{d.isoformat()} 不能晚于今天（{clock.today().isoformat()}）",
-                              field=label)
+        raise ValidationError(f"“{label}”{d.isoformat()} 不能晚于今天（{clock.today().isoformat()}）", field=label)
     return d
 
 
@@ -135,10 +135,14 @@ def password_problem(password: str) -> str | None:
         return "密码含有无法识别的字符"
     if size > 72:  # bcrypt's limit: a Chinese character takes 3 bytes
         return "密码不能超过 72 个字节（一个汉字占 3 个字节）"
-    classes = sum([
-        any(c.islower() for c in password), any(c.isupper() for c in password),
-        any(c.isdigit() for c in password), any(not c.isalnum() for c in password),
-    ])
+    classes = sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
     if classes < 3:
         return "密码需包含大写字母、小写字母、数字、符号中的至少三类"
     return None

@@ -21,6 +21,7 @@ the headers ``X-SGLD-Event-Id``, ``X-SGLD-Event-Kind``, ``X-SGLD-Timestamp``
 a refused connection is a failed attempt (back-off ``SGLD_WEBHOOK_BACKOFF_*``).
 Redirects are not followed and environment proxies are not used.
 """
+
 from __future__ import annotations
 
 import logging
@@ -49,6 +50,7 @@ def enabled() -> bool:
 
 def _seconds(name: str, default: str) -> float:
     from sgld.services.outbox import _num
+
     return _num(name, default, minimum=0.05)
 
 
@@ -63,17 +65,23 @@ _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedire
 def send(url: str, secret: str, row: dict, timeout: float) -> str | None:
     """POST one event; ``None`` on a 2xx answer, else the error text."""
     from sgld.services import outbox
+
     body = outbox.body_of(row)
     ts = str(int(time.time()))
-    req = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8",
-        "User-Agent": "sgld-webhook/1",
-        "X-SGLD-Event-Id": str(row["id"]),
-        "X-SGLD-Event-Kind": row["kind"],
-        "X-SGLD-Timestamp": ts,
-        "X-SGLD-Signature": outbox.sign(secret, ts, body),
-        "X-SGLD-Attempt": str(int(row["attempts"]) + 1),
-    })
+    req = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "sgld-webhook/1",
+            "X-SGLD-Event-Id": str(row["id"]),
+            "X-SGLD-Event-Kind": row["kind"],
+            "X-SGLD-Timestamp": ts,
+            "X-SGLD-Signature": outbox.sign(secret, ts, body),
+            "X-SGLD-Attempt": str(int(row["attempts"]) + 1),
+        },
+    )
     try:
         with _opener.open(req, timeout=timeout) as resp:
             code = resp.status
@@ -93,6 +101,7 @@ def deliver_round(stop: threading.Event | None = None) -> int:
     failure, or when ``stop`` is set); returns how many were delivered.
     Never two rounds at once."""
     from sgld.services import outbox
+
     if not _round_lock.acquire(blocking=False):
         return 0
     try:
@@ -113,8 +122,7 @@ def deliver_round(stop: threading.Event | None = None) -> int:
                 error = send(sub["url"], secret, row, timeout)
                 results.append((row["id"], error))
                 if error is not None:
-                    log.info("webhook event %s to department %s failed: %s", row["id"],
-                             sub["department_id"], error)
+                    log.info("webhook event %s to department %s failed: %s", row["id"], sub["department_id"], error)
                     break
                 delivered += 1
             outbox.record_attempts(results)
@@ -126,6 +134,7 @@ def deliver_round(stop: threading.Event | None = None) -> int:
 def _loop() -> None:
     from db.connection import get_db
     from sgld.services import outbox
+
     while not _stop.is_set():
         try:
             poll = _seconds("WEBHOOK_POLL_SECONDS", "10")
@@ -151,10 +160,12 @@ def _listen(url: str) -> None:
     import psycopg
 
     from sgld.services import outbox
+
     while not _stop.is_set():
         try:
-            with psycopg.connect(url, autocommit=True, connect_timeout=5,
-                                 application_name="sgld-webhook-listen") as conn:
+            with psycopg.connect(
+                url, autocommit=True, connect_timeout=5, application_name="sgld-webhook-listen"
+            ) as conn:
                 conn.execute(f"LISTEN {outbox.CHANNEL}")
                 outbox.wake.set()  # what was committed before LISTEN: one round
                 while not _stop.is_set():
@@ -180,8 +191,7 @@ def start() -> bool:
         _thread.start()
         url = settings.get().db_url
         if url:
-            _listener = threading.Thread(target=_listen, args=(url,), name="sgld-webhook-listen",
-                                         daemon=True)
+            _listener = threading.Thread(target=_listen, args=(url,), name="sgld-webhook-listen", daemon=True)
             _listener.start()
         log.info("webhook delivery worker started (pid %s)", os.getpid())
         return True
@@ -194,6 +204,7 @@ def running() -> bool:
 def stop(timeout: float = 10.0) -> None:
     global _thread, _listener
     from sgld.services import outbox
+
     _stop.set()
     outbox.wake.set()
     if _thread is not None:

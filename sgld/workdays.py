@@ -7,6 +7,7 @@ admin-maintained ``calendar_day`` table (holidays and adjusted working days,
 and are reported by :func:`fallback_years` so the UI can say so.  No date
 ever raises.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -142,8 +143,7 @@ def calendar_frame(first: date, last: date) -> pd.DataFrame:
 def fallback_years(years) -> list[int]:
     """Years for which neither the package nor the admin calendar has data."""
     known_admin = {d.year for d in _overrides()}
-    return sorted(y for y in set(years)
-                  if not package_knows(date(y, 6, 1)) and y not in known_admin)
+    return sorted(y for y in set(years) if not package_knows(date(y, 6, 1)) and y not in known_admin)
 
 
 def set_day(actor: Actor, day: date, is_workday_: bool, note: str | None = None) -> None:
@@ -152,16 +152,24 @@ def set_day(actor: Actor, day: date, is_workday_: bool, note: str | None = None)
         raise ValidationError("日期无效。")
 
     def tx(cur):
-        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?",
-                             [day]).fetchone()
-        cur.execute("INSERT INTO calendar_day (day, is_workday, note, updated_by, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET"
-                    " is_workday = excluded.is_workday, note = excluded.note,"
-                    " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-                    [day, is_workday_, note, actor.username, clock.now()])
-        audit.record(cur, actor, "set_calendar_day", "calendar_day", day.isoformat(),
-                     before=None if before is None else {"is_workday": before[0], "note": before[1]},
-                     after={"is_workday": is_workday_, "note": note})
+        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?", [day]).fetchone()
+        cur.execute(
+            "INSERT INTO calendar_day (day, is_workday, note, updated_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (day) DO UPDATE SET"
+            " is_workday = excluded.is_workday, note = excluded.note,"
+            " updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            [day, is_workday_, note, actor.username, clock.now()],
+        )
+        audit.record(
+            cur,
+            actor,
+            "set_calendar_day",
+            "calendar_day",
+            day.isoformat(),
+            before=None if before is None else {"is_workday": before[0], "note": before[1]},
+            after={"is_workday": is_workday_, "note": note},
+        )
+
     get_db().write(tx)
     invalidate()
 
@@ -170,18 +178,23 @@ def remove_day(actor: Actor, day: date) -> None:
     require(actor, "admin", action="维护节假日")
 
     def tx(cur):
-        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?",
-                             [day]).fetchone()
+        before = cur.execute("SELECT is_workday, note FROM calendar_day WHERE day = ?", [day]).fetchone()
         if before is None:
             raise ValidationError(f"{day.isoformat()} 没有自定义设置。")
         cur.execute("DELETE FROM calendar_day WHERE day = ?", [day])
-        audit.record(cur, actor, "remove_calendar_day", "calendar_day", day.isoformat(),
-                     before={"is_workday": before[0], "note": before[1]})
+        audit.record(
+            cur,
+            actor,
+            "remove_calendar_day",
+            "calendar_day",
+            day.isoformat(),
+            before={"is_workday": before[0], "note": before[1]},
+        )
+
     get_db().write(tx)
     invalidate()
 
 
 def list_days(actor: Actor) -> list[dict]:
     require(actor, "admin", action="查看节假日设置")
-    return get_db().dicts("SELECT day, is_workday, note, updated_by, updated_at FROM calendar_day"
-                          " ORDER BY day")
+    return get_db().dicts("SELECT day, is_workday, note, updated_by, updated_at FROM calendar_day ORDER BY day")

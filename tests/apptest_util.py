@@ -1,4 +1,5 @@
 """Helpers for streamlit.testing AppTest runs."""
+
 from __future__ import annotations
 
 import re
@@ -9,9 +10,12 @@ from tests.conftest import DEMO_PASSWORD, ROOT
 
 TIMEOUT = 60
 PAGE_FILES = {
-    "push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
-    "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
-    "profile": "pages/5_企业画像.py", "account": "pages/8_账号设置.py",
+    "push": "pages/1_审批推送.py",
+    "supervise": "pages/2_监管录入.py",
+    "review": "pages/3_专项审查.py",
+    "liaison": "pages/4_联络员.py",
+    "profile": "pages/5_企业画像.py",
+    "account": "pages/8_账号设置.py",
     "admin": "pages/9_系统管理.py",
 }
 
@@ -45,6 +49,7 @@ def as_logged_in(script: str, username: str) -> AppTest:
 
     from sgld import clock
     from sgld.services.accounts import actor_by_username
+
     a = actor_by_username(username)
     at = AppTest.from_file(str(ROOT / script), default_timeout=TIMEOUT)
     at.session_state["sgld_actor_id"] = a.user_id
@@ -58,8 +63,7 @@ def nav_pages(at: AppTest) -> set[str]:
     return {p.proto.page for p in at.get("page_link")}
 
 
-MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "error", "info",
-                  "warning", "success")
+MARKDOWN_KINDS = ("title", "header", "subheader", "markdown", "caption", "error", "info", "warning", "success")
 # a backslash before ASCII punctuation: how ui.widgets.md_text escapes user text
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 

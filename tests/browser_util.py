@@ -1,6 +1,7 @@
 """Browser tests: a real ``streamlit run server.py`` on a free loopback port with
 a temporary database, driven by Debian's Chromium through Playwright
 (``executable_path``; never ``playwright install``)."""
+
 from __future__ import annotations
 
 import os
@@ -18,9 +19,17 @@ from tests.conftest import DEMO_PASSWORD, ROOT
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def need_browser():
@@ -45,20 +54,36 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workdir: Path, extra_env: dict | None = None,
-                 extra_args: list[str] | None = None):
+    def __init__(self, workdir: Path, extra_env: dict | None = None, extra_args: list[str] | None = None):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
-        env.update({"SGLD_DB": str(workdir / "sgld.duckdb"), "SGLD_DATA_DIR": str(workdir / "data"),
-                    "SGLD_MODE": "demo"})
+        env.update(
+            {"SGLD_DB": str(workdir / "sgld.duckdb"), "SGLD_DATA_DIR": str(workdir / "data"), "SGLD_MODE": "demo"}
+        )
         env.update(extra_env or {})
         self.log = open(workdir / "server.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", *(extra_args or [])],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "server.py",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                *(extra_args or []),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -88,8 +113,10 @@ def wait_ready(page, timeout=30_000):
     """Wait until Streamlit has finished the current run."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
-        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=timeout)
+        '() => !document.querySelector(\'[data-testid="stStatusWidget"] [data-testid="stStatusWidgetRunningIcon"]\')'
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+        timeout=timeout,
+    )
     page.wait_for_timeout(300)
 
 

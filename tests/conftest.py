@@ -1,4 +1,5 @@
 """Shared fixtures: each test gets its own copy of a demo database built once."""
+
 from __future__ import annotations
 
 import os
@@ -26,6 +27,7 @@ def pg_cluster():
     global _cluster
     if _cluster is None:
         from tests.pg_cluster import Cluster
+
         _cluster = Cluster()
     return _cluster
 
@@ -48,6 +50,7 @@ def demo_template(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("template")
     _point_at(tmp)
     from sgld import demo
+
     clock.freeze(None)  # at the wall clock, whatever a test before left frozen
     connection.get_db()
     demo.load(scale=1)
@@ -56,6 +59,7 @@ def demo_template(tmp_path_factory) -> Path:
         import duckdb
 
         from db.copy import duckdb_to_postgres
+
         _point_at(tmp, pg_cluster().create("sgld_template"))
         src = duckdb.connect(str(tmp / "sgld.duckdb"), read_only=True)
         try:
@@ -74,6 +78,7 @@ class _RawPostgres:
         import psycopg
 
         from db.postgres_backend import PgCursor, _configure
+
         self._conn = psycopg.connect(url, autocommit=True)
         _configure(self._conn)
         self._cur = PgCursor(self._conn)
@@ -95,6 +100,7 @@ def raw_connection(path: str):
     if ON_POSTGRES and "://" in str(path):
         return _RawPostgres(str(path))
     import duckdb
+
     return duckdb.connect(str(path))
 
 
@@ -155,6 +161,7 @@ def _pg_database(template: str | None) -> str | None:
 
 def actor(username: str):
     from sgld.services.accounts import actor_by_username
+
     a = actor_by_username(username)
     assert a is not None, username
     return a
@@ -170,6 +177,7 @@ def server(tmp_path_factory):
     """One real streamlit server for the browser tests (fresh demo database,
     created by the app's own first start)."""
     from tests.browser_util import Server, need_browser
+
     need_browser()
     srv = Server(tmp_path_factory.mktemp("server"))
     yield srv
@@ -179,8 +187,10 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def browser():
     from tests.browser_util import launch, need_browser
+
     need_browser()
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = launch(p)
         yield b

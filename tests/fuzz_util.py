@@ -17,6 +17,7 @@
   change is audited; ``expect_ok=True`` for inputs drawn all-valid.
 * strategies for codes, dates, names, numbers, ids and files.
 """
+
 from __future__ import annotations
 
 import io
@@ -38,13 +39,20 @@ from sgld.errors import SgldError
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 settings.register_profile(
-    "sgld-ci", derandomize=True, database=None, deadline=None, print_blob=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
-settings.register_profile("sgld-explore", parent=settings.get_profile("sgld-ci"),
-                          derandomize=False)
-_PROFILE = settings.get_profile("sgld-explore" if os.environ.get("SGLD_FUZZ") == "explore"
-                                else "sgld-ci")
+    "sgld-ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
+settings.register_profile("sgld-explore", parent=settings.get_profile("sgld-ci"), derandomize=False)
+_PROFILE = settings.get_profile("sgld-explore" if os.environ.get("SGLD_FUZZ") == "explore" else "sgld-ci")
 _SCALE = float(os.environ.get("SGLD_FUZZ_SCALE", "1"))
 
 
@@ -58,8 +66,10 @@ def fuzz(max_examples: int):
 def fuzz_db(demo_template, tmp_path_factory):
     """One copy of the demo database for every property of a module."""
     from tests.conftest import _point_at
+
     tmp = tmp_path_factory.mktemp("fuzz")
     from tests.conftest import copy_install
+
     copy_install(demo_template, tmp)
     old = os.environ.get("SGLD_UPLOAD_MAX_MB")
     os.environ["SGLD_UPLOAD_MAX_MB"] = "1"
@@ -72,12 +82,12 @@ def fuzz_db(demo_template, tmp_path_factory):
     else:
         os.environ["SGLD_UPLOAD_MAX_MB"] = old
     from sgld import settings as sgld_settings
+
     sgld_settings.reset()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-_TABLES_SQL = ("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
-               " AND NOT temporary ORDER BY 1")
+_TABLES_SQL = "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary ORDER BY 1"
 _AUDIT = {"audit_log", "audit_head"}
 
 
@@ -86,8 +96,8 @@ def snapshot(db) -> dict[str, tuple[int, int]]:
     each row's hash, so an UPDATE that keeps the count is seen too."""
     names = [r[0] for r in db.all(_TABLES_SQL)]
     sql = " UNION ALL ".join(
-        f"SELECT '{n}', count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM \"{n}\" t"
-        for n in names)
+        f"SELECT '{n}', count(*), coalesce(sum(hash(t)), 0)::VARCHAR FROM \"{n}\" t" for n in names
+    )
     return {n: (c, h) for n, c, h in db.all(sql)}
 
 
@@ -107,8 +117,7 @@ def _event(fn, outcome: str) -> None:
         event(f"{getattr(fn, '__name__', 'call')}: {outcome}")
 
 
-def attempt(db, fn, *args, allow: dict[str, int] | None = None, expect_ok: bool = False,
-            **kwargs):
+def attempt(db, fn, *args, allow: dict[str, int] | None = None, expect_ok: bool = False, **kwargs):
     """Call ``fn``; return (result, None) or (None, SgldError).  Any other
     exception propagates (the property fails).
 
@@ -140,15 +149,16 @@ def attempt(db, fn, *args, allow: dict[str, int] | None = None, expect_ok: bool 
         return None, exc
     _event(fn, "ok")
     after = snapshot(db)
-    changed = {t: abs(after.get(t, (0, "0"))[0] - before.get(t, (0, "0"))[0]) or 1
-               for t in set(before) | set(after)
-               if t not in _AUDIT and after.get(t) != before.get(t)}
+    changed = {
+        t: abs(after.get(t, (0, "0"))[0] - before.get(t, (0, "0"))[0]) or 1
+        for t in set(before) | set(after)
+        if t not in _AUDIT and after.get(t) != before.get(t)
+    }
     new_audit = after["audit_log"][0] - before["audit_log"][0]
     if changed:
         assert new_audit >= 1, f"unaudited change of {sorted(changed)}"
     else:
-        assert new_audit <= (allow or {}).get("audit_log", 0), \
-            f"{new_audit} audit rows for a call that changed nothing"
+        assert new_audit <= (allow or {}).get("audit_log", 0), f"{new_audit} audit rows for a call that changed nothing"
     return result, None
 
 
@@ -178,7 +188,7 @@ def codes(known: list[str] | None = None):
         v.map(str.lower),
         v.map(_fullwidth),
         v.map(lambda c: f" {c[:6]} {c[6:]}\u3000"),
-        v.map(lambda c: c[:17] + ("0" if c[17] != "0" else "1")),   # wrong check character
+        v.map(lambda c: c[:17] + ("0" if c[17] != "0" else "1")),  # wrong check character
         v.map(lambda c: c[:17]),
         v.map(lambda c: c + "1"),
         v.map(lambda c: c[:5] + "O" + c[6:]),
@@ -192,10 +202,34 @@ def codes(known: list[str] | None = None):
 
 
 _ODD_DATE_TEXT = [
-    "", " ", "2026-02-30", "2026-13-01", "2026/2/29", "2024年2月29日", "2024年2月30日",
-    "20260305", "2026.03.05", "05/03/2026", "3月5日", "昨天", "0000-00-00", "1800-01-01",
-    "1948-12-31", "9999-12-31", "2999-01-01", "99999", "45000", "0", "-1", "2026-03-05T10:00",
-    "2026-03-05 25:61", "２０２６－０３－０５", "2026-03-05\x00", "NaT", "nan", "None",
+    "",
+    " ",
+    "2026-02-30",
+    "2026-13-01",
+    "2026/2/29",
+    "2024年2月29日",
+    "2024年2月30日",
+    "20260305",
+    "2026.03.05",
+    "05/03/2026",
+    "3月5日",
+    "昨天",
+    "0000-00-00",
+    "1800-01-01",
+    "1948-12-31",
+    "9999-12-31",
+    "2999-01-01",
+    "99999",
+    "45000",
+    "0",
+    "-1",
+    "2026-03-05T10:00",
+    "2026-03-05 25:61",
+    "２０２６－０３－０５",
+    "2026-03-05\x00",
+    "NaT",
+    "nan",
+    "None",
 ]
 
 
@@ -207,9 +241,12 @@ def dates():
         st.dates(min_value=date(2015, 1, 1), max_value=date(2030, 12, 31)),
         st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)),
         st.sampled_from(_ODD_DATE_TEXT),
-        st.builds(lambda d, f: d.strftime(f), st.dates(min_value=date(1900, 1, 1)),
-                  st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%d.%m.%Y"])),
-        st.integers(min_value=-10**6, max_value=10**7),
+        st.builds(
+            lambda d, f: d.strftime(f),
+            st.dates(min_value=date(1900, 1, 1)),
+            st.sampled_from(["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%d.%m.%Y"]),
+        ),
+        st.integers(min_value=-(10**6), max_value=10**7),
         st.floats(allow_nan=True, allow_infinity=True),
         st.text(max_size=12),
         st.none(),
@@ -233,11 +270,29 @@ def names(plausible: str = "南通示例有限公司"):
         st.just(plausible),
         st.text(max_size=30),
         st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
-        st.sampled_from([
-            "", "   ", "\t\n", "\u3000", "\x00", "a\x07b", "名称\x1b[31m", "\u200b", "\ufeff名称",
-            "😀" * 5, "𠮷野家", "e\u0301", "<script>alert(1)</script>", "'; DROP TABLE item; --",
-            "../../etc/passwd", "中" * 10_000, "x" * 10_001, "\u202e反向", "名称\r\n第二行",
-        ]),
+        st.sampled_from(
+            [
+                "",
+                "   ",
+                "\t\n",
+                "\u3000",
+                "\x00",
+                "a\x07b",
+                "名称\x1b[31m",
+                "\u200b",
+                "\ufeff名称",
+                "😀" * 5,
+                "𠮷野家",
+                "e\u0301",
+                "<script>alert(1)</script>",
+                "'; DROP TABLE item; --",
+                "../../etc/passwd",
+                "中" * 10_000,
+                "x" * 10_001,
+                "\u202e反向",
+                "名称\r\n第二行",
+            ]
+        ),
         st.none(),
         st.integers(),
         st.floats(allow_nan=True),
@@ -247,11 +302,30 @@ def names(plausible: str = "南通示例有限公司"):
 def numbers():
     """Amounts, counts and thresholds in every shape."""
     return st.one_of(
-        st.integers(min_value=-10**6, max_value=10**6),
+        st.integers(min_value=-(10**6), max_value=10**6),
         st.integers(),
         st.floats(allow_nan=True, allow_infinity=True),
-        st.sampled_from(["", " ", "0", "-0", "1,000", "１２", "1e3", "1e309", "nan", "inf",
-                         "-inf", "NaN", "abc", "3.5", "10万", "0x10", "١٢"]),
+        st.sampled_from(
+            [
+                "",
+                " ",
+                "0",
+                "-0",
+                "1,000",
+                "１２",
+                "1e3",
+                "1e309",
+                "nan",
+                "inf",
+                "-inf",
+                "NaN",
+                "abc",
+                "3.5",
+                "10万",
+                "0x10",
+                "١٢",
+            ]
+        ),
         st.decimals(allow_nan=True, allow_infinity=True),
         st.none(),
         st.booleans(),
@@ -268,15 +342,33 @@ def pick(real: list | None, empty=0):
 def ids(real: list[int] | None = None):
     """Record ids: real ones, 0, negative, unknown, huge."""
     return st.one_of(
-        st.sampled_from([0, -1, -2**31, 2**31, 2**63 - 1, -2**63, 999_999_999]),
-        st.integers(min_value=-2**63, max_value=2**63 - 1),
+        st.sampled_from([0, -1, -(2**31), 2**31, 2**63 - 1, -(2**63), 999_999_999]),
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
         pick(real),
         pick(real),
     )
 
 
-ODD_IDS = ["", "abc", "1", " 2 ", None, 1.5, 2.0, float("nan"), float("inf"), -float("inf"),
-           2**70, 10**40, -10**40, True, 0, -1, [1], {"id": 1}]
+ODD_IDS = [
+    "",
+    "abc",
+    "1",
+    " 2 ",
+    None,
+    1.5,
+    2.0,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    2**70,
+    10**40,
+    -(10**40),
+    True,
+    0,
+    -1,
+    [1],
+    {"id": 1},
+]
 
 
 def id_lists(real: list[int] | None = None):
@@ -298,23 +390,48 @@ MAGIC = {
 
 def file_names():
     return st.one_of(
-        st.sampled_from(["扫描件.pdf", "a.PDF", "photo.jpeg", "x.png", "证据.ofd", "a.exe", "a",
-                         ".pdf", "...pdf", "a.pdf.exe", "../../etc/passwd.pdf",
-                         "..\\..\\windows\\a.pdf", "/abs/path/a.pdf", "a\x00b.pdf",
-                         "a\nb.pdf", "\u202egpj.pdf", "😀.png", "", " ", "/", "\\", "..",
-                         "中" * 300 + ".pdf", "x" * 5000 + ".pdf", "con.pdf", "a:b.pdf"]),
-        st.builds(lambda s, e: s + e, st.text(max_size=40),
-                  st.sampled_from([".pdf", ".png", ".jpg", ".ofd", ".docx", ""])),
+        st.sampled_from(
+            [
+                "扫描件.pdf",
+                "a.PDF",
+                "photo.jpeg",
+                "x.png",
+                "证据.ofd",
+                "a.exe",
+                "a",
+                ".pdf",
+                "...pdf",
+                "a.pdf.exe",
+                "../../etc/passwd.pdf",
+                "..\\..\\windows\\a.pdf",
+                "/abs/path/a.pdf",
+                "a\x00b.pdf",
+                "a\nb.pdf",
+                "\u202egpj.pdf",
+                "😀.png",
+                "",
+                " ",
+                "/",
+                "\\",
+                "..",
+                "中" * 300 + ".pdf",
+                "x" * 5000 + ".pdf",
+                "con.pdf",
+                "a:b.pdf",
+            ]
+        ),
+        st.builds(
+            lambda s, e: s + e, st.text(max_size=40), st.sampled_from([".pdf", ".png", ".jpg", ".ofd", ".docx", ""])
+        ),
     )
 
 
 def file_contents():
     return st.one_of(
-        st.builds(lambda m, t: MAGIC[m] + t, st.sampled_from(sorted(MAGIC)),
-                  st.binary(max_size=64)),
+        st.builds(lambda m, t: MAGIC[m] + t, st.sampled_from(sorted(MAGIC)), st.binary(max_size=64)),
         st.sampled_from([b"", b"\x00", b"%PDF", b"%PDF-", b"PK\x03\x04" + b"\x00" * 30]),
-        st.just(b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1)),     # oversize (limit 1 MB here)
-        st.just(b"%PDF-1.4\n<html><script>alert(1)</script>"),   # polyglot
+        st.just(b"%PDF-1.4\n" + b"0" * (1024 * 1024 + 1)),  # oversize (limit 1 MB here)
+        st.just(b"%PDF-1.4\n<html><script>alert(1)</script>"),  # polyglot
         st.binary(max_size=128),
     )
 
@@ -327,6 +444,7 @@ def uploads(max_files: int = 3):
 # -- spreadsheets -------------------------------------------------------------------
 def csv_bytes(headers: list[str], rows: list[list[object]], encoding: str = "utf-8") -> bytes:
     import csv
+
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(headers)
@@ -337,6 +455,7 @@ def csv_bytes(headers: list[str], rows: list[list[object]], encoding: str = "utf
 
 def xlsx_bytes(headers: list[str], rows: list[list[object]]) -> bytes:
     import openpyxl
+
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append([_xlsx_cell(h) for h in headers])
@@ -363,9 +482,10 @@ def cells():
     """One spreadsheet cell as a user may type it."""
     return st.one_of(
         st.text(max_size=15),
-        st.sampled_from(["", " ", "\u3000", "=1+1", "@SUM(A1)", "中" * 300, "x" * 2001,
-                         "a\x00b", "，", "\"", "'", "\n"]),
-        st.integers(min_value=-10**12, max_value=10**12),
+        st.sampled_from(
+            ["", " ", "\u3000", "=1+1", "@SUM(A1)", "中" * 300, "x" * 2001, "a\x00b", "，", '"', "'", "\n"]
+        ),
+        st.integers(min_value=-(10**12), max_value=10**12),
         st.floats(allow_nan=True, allow_infinity=True),
         dates().filter(lambda d: not isinstance(d, float)),
     )
@@ -386,7 +506,7 @@ def sheet_files(headers: list[str], good_row, n_rows: int = 4):
                 i = draw(st.integers(0, width - 1))
                 row[i] = draw(cells())
             if draw(st.integers(0, 9)) == 0:
-                row = row[:draw(st.integers(0, width))]          # short row
+                row = row[: draw(st.integers(0, width))]  # short row
             out.append(row)
         return out
 
@@ -408,9 +528,9 @@ def sheet_files(headers: list[str], good_row, n_rows: int = 4):
             name = draw(st.sampled_from(["导入.csv", "IMPORT.CSV"]))
         cut = draw(st.integers(0, 12))
         if cut == 0:
-            data = data[:draw(st.integers(0, max(0, len(data) - 1)))]   # truncated
+            data = data[: draw(st.integers(0, max(0, len(data) - 1)))]  # truncated
         elif cut == 1:
-            data = draw(st.binary(max_size=200))                          # random bytes
+            data = draw(st.binary(max_size=200))  # random bytes
         elif cut == 2:
             name = draw(st.sampled_from(["导入.txt", "导入", "导入.xls", "导入.csv.exe"]))
         return name, data
@@ -421,6 +541,7 @@ def sheet_files(headers: list[str], good_row, n_rows: int = 4):
 class Fields(dict):
     """Keyword arguments drawn by ``fields``; ``bad`` names the fields drawn
     from their bad-input strategy (empty: every field is valid)."""
+
     bad: tuple[str, ...] = ()
 
 

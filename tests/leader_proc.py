@@ -1,5 +1,6 @@
 """One candidate of tests/test_leader.py: joins the leader election of the
 configured database and keeps ``<dir>/<pid>.leader`` while it leads."""
+
 import os
 import sys
 import time

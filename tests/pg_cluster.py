@@ -6,6 +6,7 @@ port), trusts local connections and runs without fsync: nothing in it
 outlives the test session.  As root the server runs as the ``postgres``
 user (PostgreSQL refuses to run as root).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -24,8 +25,10 @@ def bin_dir() -> Path | None:
     env = os.environ.get("SGLD_PG_BIN")
     if env:
         return Path(env)
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0,
+    )
     if found:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
@@ -46,22 +49,28 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(self.dir, "postgres", "postgres")
             self._as = ["runuser", "-u", "postgres", "--"]
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
-                  "-E", "UTF8", "--locale=C", "--no-sync")
-        opts = (f"-c listen_addresses='' -k {self.dir} -c fsync=off -c synchronous_commit=off"
-                " -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"),
-                  "-o", opts, "-w", "-t", "60", "start")
+        self._run(
+            "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
+        opts = (
+            f"-c listen_addresses='' -k {self.dir} -c fsync=off -c synchronous_commit=off"
+            " -c full_page_writes=off -c max_connections=200 -c shared_buffers=128MB"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", opts, "-w", "-t", "60", "start"
+        )
         self.started = True
         atexit.register(self.stop)  # also when the session ends without its finish hook
         import psycopg
+
         with psycopg.connect(self.url("postgres", user="postgres"), autocommit=True) as con:
             con.execute(f"CREATE ROLE {ROLE} LOGIN SUPERUSER")
         self.admin = psycopg.connect(self.url("postgres"), autocommit=True)
 
     def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self._as, str(self.bins / tool), *args], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        subprocess.run(
+            [*self._as, str(self.bins / tool), *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
 
     def url(self, dbname: str, user: str = ROLE) -> str:
         return f"postgresql://{user}@/{dbname}?host={self.dir}"
@@ -84,6 +93,7 @@ class Cluster:
         import threading
 
         import psycopg
+
         ready: queue.Queue = queue.Queue(maxsize=ahead)
         con = psycopg.connect(self.url("postgres"), autocommit=True)
         self._workers.append(con)
@@ -99,6 +109,7 @@ class Cluster:
                     ready.put(exc)
                     return
                 ready.put(name)
+
         threading.Thread(target=work, daemon=True, name=f"pg-copies-{template}").start()
 
         def take() -> str:
@@ -106,6 +117,7 @@ class Cluster:
             if isinstance(got, BaseException):
                 raise got
             return got
+
         return take
 
     def stop(self) -> None:
@@ -116,8 +128,10 @@ class Cluster:
                 con.close()
         finally:
             if self.started:
-                subprocess.run([*self._as, str(self.bins / "pg_ctl"), "-D", str(self.data),
-                                "-m", "immediate", "-w", "stop"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [*self._as, str(self.bins / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 self.started = False
             shutil.rmtree(self.dir, ignore_errors=True)

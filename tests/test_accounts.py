@@ -1,4 +1,5 @@
 """Login, lockout, passwords, session versions, last-admin protection."""
+
 from datetime import timedelta
 
 import pytest
@@ -37,8 +38,10 @@ def test_five_failures_lock_for_fifteen_minutes(db):
     with pytest.raises(AuthError) as e:  # right password, still locked
         accounts.authenticate("approver", DEMO_PASSWORD)
     assert str(e.value) == accounts.locked_message(15)
-    actions = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'user'"
-                                    " AND actor = 'approver' ORDER BY id")]
+    actions = [
+        r[0]
+        for r in db.all("SELECT action FROM audit_log WHERE object_type = 'user' AND actor = 'approver' ORDER BY id")
+    ]
     assert actions.count("login_failed") == 5 and "lock" in actions
     assert "login_refused_locked" in actions
     clock.freeze(t0 + timedelta(minutes=16))
@@ -162,18 +165,19 @@ def test_last_admin_cannot_be_removed(db):
     with pytest.raises(ValidationError, match="不能停用自己"):
         org.set_user_active(admin, admin.user_id, False)
     with pytest.raises(ValidationError, match="不能取消自己"):
-        org.update_user(admin, admin.user_id, display_name="管理员", department_id=admin.department_id,
-                        roles=["leader"])
+        org.update_user(
+            admin, admin.user_id, display_name="管理员", department_id=admin.department_id, roles=["leader"]
+        )
     assert actor("admin").roles == {"admin"}
     # with a second admin, that one can make the first step down
     uid, _ = org.create_user(admin, "admin2", "第二管理员", admin.department_id, ["admin"])
-    org.update_user(actor("admin2"), admin.user_id, display_name="管理员",
-                    department_id=admin.department_id, roles=["leader"])
+    org.update_user(
+        actor("admin2"), admin.user_id, display_name="管理员", department_id=admin.department_id, roles=["leader"]
+    )
     assert actor("admin").roles == {"leader"}
     # ... and the last one left cannot be removed by anyone
     with pytest.raises(ValidationError, match="最后一位"):
-        org.update_user(admin, uid, display_name="第二管理员", department_id=admin.department_id,
-                        roles=["leader"])
+        org.update_user(admin, uid, display_name="第二管理员", department_id=admin.department_id, roles=["leader"])
 
 
 def test_admin_cannot_deactivate_or_demote_self(db):
@@ -184,12 +188,14 @@ def test_admin_cannot_deactivate_or_demote_self(db):
     with pytest.raises(ValidationError, match="不能停用自己的账号"):
         org.set_user_active(admin, admin.user_id, False)
     with pytest.raises(ValidationError, match="不能取消自己的系统管理员角色"):
-        org.update_user(admin, admin.user_id, display_name="管理员",
-                        department_id=admin.department_id, roles=["leader"])
+        org.update_user(
+            admin, admin.user_id, display_name="管理员", department_id=admin.department_id, roles=["leader"]
+        )
     assert actor("admin").roles == {"admin"} and audit_count(db) == n
     # adding a role to oneself, or renaming oneself, is fine
-    org.update_user(admin, admin.user_id, display_name="管理员甲",
-                    department_id=admin.department_id, roles=["admin", "leader"])
+    org.update_user(
+        admin, admin.user_id, display_name="管理员甲", department_id=admin.department_id, roles=["admin", "leader"]
+    )
     assert actor("admin").roles == {"admin", "leader"}
     # another admin may deactivate this one
     org.set_user_active(actor("admin2"), admin.user_id, False)
@@ -203,17 +209,20 @@ def test_id_lists_from_callers_are_validated(db):
     n, items = audit_count(db), db.scalar("SELECT count(*) FROM item")
     for bad in (["x"], [sup, "1; DROP"], [1.5], "12", [float("nan")], [None]):
         with pytest.raises(ValidationError, match="所选监管（或领取）部门无效"):
-            org.save_item(admin, code="T-1", name="测试", category="测试", centralised=True,
-                          sign_limit_days=3, department_ids=bad)
+            org.save_item(
+                admin, code="T-1", name="测试", category="测试", centralised=True, sign_limit_days=3, department_ids=bad
+            )
     with pytest.raises(ValidationError, match="上级部门无效"):
         org.create_department(admin, "新部门", "bureau", "abc")
     assert audit_count(db) == n and db.scalar("SELECT count(*) FROM item") == items
-    org.save_item(admin, code="T-1", name="测试", category="测试", centralised=True,
-                  sign_limit_days=3, department_ids=[str(sup)])
+    org.save_item(
+        admin, code="T-1", name="测试", category="测试", centralised=True, sign_limit_days=3, department_ids=[str(sup)]
+    )
 
 
 def test_create_admin_bootstrap_in_production(empty_db, monkeypatch):
     from sgld import cli, settings
+
     monkeypatch.setenv("SGLD_MODE", "production")
     monkeypatch.setenv("SGLD_COOKIE_KEY", "x" * 40)
     monkeypatch.setenv("SGLD_AUDIT_KEY", "y" * 40)
@@ -236,6 +245,7 @@ def test_unknown_username_costs_as_much_as_a_wrong_password(db, monkeypatch):
 
     def cost(h):
         return int(h.split("$")[2])
+
     real = db.scalar("SELECT password_hash FROM app_user WHERE username = 'approver'")
     assert cost(accounts._stand_in_hash()) == cost(real) == accounts.BCRYPT_ROUNDS
     compared: list[bytes] = []
@@ -244,6 +254,7 @@ def test_unknown_username_costs_as_much_as_a_wrong_password(db, monkeypatch):
     def counting(password, hashed):
         compared.append(hashed)
         return checkpw(password, hashed)
+
     monkeypatch.setattr(bcrypt, "checkpw", counting)
     costs = {}
     for name in ("approver", "no-such-user"):

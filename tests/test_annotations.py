@@ -3,6 +3,7 @@
 generators) evaluates the string annotations that ``from __future__ import
 annotations`` leaves behind, and fails on a name the module never imports —
 as ``"pa.Table"`` in ``sgld.penalty_sources`` did."""
+
 import importlib
 import inspect
 import pkgutil
@@ -42,5 +43,6 @@ def test_penalty_batch_frame_is_an_arrow_table():
     import pyarrow as pa
 
     from sgld import penalty_sources as ps
+
     assert typing.get_type_hints(ps.Batch)["frame"] is pa.Table
     assert typing.get_type_hints(ps.arrow_table)["return"] is pa.Table

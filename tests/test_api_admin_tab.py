@@ -1,5 +1,6 @@
 """AppTest: 系统管理 → 接口管理 registers a client (secret shown once, not
 stored), keeps the form on bad input, and revokes in two steps."""
+
 from __future__ import annotations
 
 from tests.apptest_util import button, login
@@ -20,8 +21,7 @@ def _by_key(items, key):
 def test_register_show_secret_once_and_revoke(db):
     at = _admin_page()
     _by_key(at.text_input, "api_name").input("审批平台")
-    _by_key(at.selectbox, "api_dept").set_value(
-        db.scalar("SELECT id FROM department WHERE name = '市场监管局'"))
+    _by_key(at.selectbox, "api_dept").set_value(db.scalar("SELECT id FROM department WHERE name = '市场监管局'"))
     _by_key(at.multiselect, "api_roles").set_value(["approver"])  # wrong for 市场监管局
     _by_key(at.multiselect, "api_scopes").set_value(["cases"])
     button(at, "登记并生成密钥").click().run()
@@ -29,8 +29,7 @@ def test_register_show_secret_once_and_revoke(db):
     assert db.scalar("SELECT count(*) FROM api_client") == 0
     assert _by_key(at.text_input, "api_name").value == "审批平台"  # input kept
 
-    _by_key(at.selectbox, "api_dept").set_value(
-        db.scalar("SELECT id FROM department WHERE name = '投资建设审批处'"))
+    _by_key(at.selectbox, "api_dept").set_value(db.scalar("SELECT id FROM department WHERE name = '投资建设审批处'"))
     button(at, "登记并生成密钥").click().run()
     assert not at.exception
     secrets_shown = [c.value for c in at.code if c.value.startswith("sk_")]

@@ -5,6 +5,7 @@ outside its department, bad input, body size, rate limit, and the OpenAPI
 file equal to the served one.  The last test stops the server and checks
 the database: nothing written by refused calls, refusals audited, client
 names in the audit rows."""
+
 from __future__ import annotations
 
 import base64
@@ -31,18 +32,29 @@ class Api:
         self.url, self.key_id, self.secret = url, key_id, secret
         self.http = httpx.Client(timeout=60)
 
-    def raw(self, method, path, body=None, *, query="", headers=None, ts=None, nonce=None,
-            content=None, sign=True, secret=None):
-        data = content if content is not None else (
-            b"" if body is None else json.dumps(body, ensure_ascii=False).encode())
+    def raw(
+        self,
+        method,
+        path,
+        body=None,
+        *,
+        query="",
+        headers=None,
+        ts=None,
+        nonce=None,
+        content=None,
+        sign=True,
+        secret=None,
+    ):
+        data = (
+            content if content is not None else (b"" if body is None else json.dumps(body, ensure_ascii=False).encode())
+        )
         full = "/api/v1" + path
         h = {"Content-Type": "application/json"} if data else {}
         if sign:
-            h |= sign_headers(self.key_id, secret or self.secret, method, full, query, data,
-                              timestamp=ts, nonce=nonce)
+            h |= sign_headers(self.key_id, secret or self.secret, method, full, query, data, timestamp=ts, nonce=nonce)
         h |= headers or {}
-        return self.http.request(method, self.url + full + (f"?{query}" if query else ""),
-                                 content=data, headers=h)
+        return self.http.request(method, self.url + full + (f"?{query}" if query else ""), content=data, headers=h)
 
     def ok(self, method, path, body=None, **kw):
         r = self.raw(method, path, body, **kw)
@@ -59,6 +71,7 @@ def env(demo_template, tmp_path_factory):
     """A copy of the demo install with API clients, then the real server on it."""
     from db import connection
     from sgld.services import api_clients as ac
+
     work = tmp_path_factory.mktemp("api_server")
     copy_install(demo_template, work)
     _point_at(work)
@@ -67,8 +80,10 @@ def env(demo_template, tmp_path_factory):
     made = {}
 
     def mk(name, dname, roles, scopes, rate=None):
-        made[name] = ac.create(None, name=name, department_id=dept[dname], roles=roles, scopes=scopes,
-                               rate_per_minute=rate or 100_000)
+        made[name] = ac.create(
+            None, name=name, department_id=dept[dname], roles=roles, scopes=scopes, rate_per_minute=rate or 100_000
+        )
+
     mk("审批平台", "投资建设审批处", ["approver"], ["cases"])
     mk("行权系统", "南通市行政审批局", ["approver"], ["penalties"])
     mk("市场监管系统", "市场监管局", ["supervisor"], ["pushes", "inspections", "revocations", "events"])
@@ -84,42 +99,61 @@ def env(demo_template, tmp_path_factory):
         "SELECT i.code FROM item i WHERE i.active AND i.centralised AND EXISTS (SELECT 1 FROM"
         " item_department x WHERE x.item_id = i.id AND x.department_id = ?) AND NOT EXISTS (SELECT 1"
         " FROM item_department x WHERE x.item_id = i.id AND x.department_id = ?) ORDER BY i.id LIMIT 1",
-        [dept["市场监管局"], dept["生态环境局"]])[0]
+        [dept["市场监管局"], dept["生态环境局"]],
+    )[0]
     claimable = db.one(
         "SELECT i.code FROM item i JOIN item_department x ON x.item_id = i.id WHERE i.active AND"
-        " NOT i.centralised AND x.department_id = ? ORDER BY i.id LIMIT 1", [dept["水利局"]])[0]
+        " NOT i.centralised AND x.department_id = ? ORDER BY i.id LIMIT 1",
+        [dept["水利局"]],
+    )[0]
     result = db.scalar("SELECT name FROM inspection_result WHERE active ORDER BY sort LIMIT 1")
     by_hand = db.scalar("SELECT case_no FROM approval_case WHERE stage = '办结' ORDER BY id LIMIT 1")
     audit_before = db.scalar("SELECT max(id) FROM audit_log")
     connection.reset()
     srv = Server(work)
     apis = {n: Api(srv.url, m["key_id"], m["secret"]) for n, m in made.items()}
-    yield {"server": srv, "api": apis, "central": central, "claimable": claimable,
-           "result": result, "work": work, "audit_before": audit_before, "by_hand": by_hand}
+    yield {
+        "server": srv,
+        "api": apis,
+        "central": central,
+        "claimable": claimable,
+        "result": result,
+        "work": work,
+        "audit_before": audit_before,
+        "by_hand": by_hand,
+    }
     srv.stop()
 
 
 def _uscc(seed: str) -> str:
     from sgld.uscc import make
+
     digits = str(int(hashlib.sha256(seed.encode()).hexdigest(), 16))[:9]
     return make("91320602" + digits)
 
 
 def _case(env, no, stage="需监管部门参与环节", item=None, **kw):
-    body = {"case_no": no, "stage": stage, "item_code": item or env["central"],
-            "uscc": _uscc(no), "enterprise_name": f"接口测试企业{no}",
-            "project_no": f"P-{no}", "reply": "准予许可", "decided_on": TODAY}
+    body = {
+        "case_no": no,
+        "stage": stage,
+        "item_code": item or env["central"],
+        "uscc": _uscc(no),
+        "enterprise_name": f"接口测试企业{no}",
+        "project_no": f"P-{no}",
+        "reply": "准予许可",
+        "decided_on": TODAY,
+    }
     return body | kw
 
 
 def _query(**q) -> str:
     from urllib.parse import urlencode
+
     return urlencode({k: val for k, val in q.items() if val is not None})
 
 
 def _scan(name="批复.pdf", data=PDF):
-    return {"name": name, "content_base64": base64.b64encode(data).decode(),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {"name": name, "content_base64": base64.b64encode(data).decode(), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def test_whoami_and_openapi_file_matches(env):
@@ -135,6 +169,7 @@ def test_documented_curl_helper_works(env, tmp_path):
     import re
     import shutil
     import subprocess
+
     if not (shutil.which("curl") and shutil.which("openssl")):
         pytest.skip("curl or openssl missing")
     doc = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
@@ -142,18 +177,23 @@ def test_documented_curl_helper_works(env, tmp_path):
     api = env["api"]["审批平台"]
     body = tmp_path / "case.json"
     body.write_text(json.dumps(_case(env, "API-CURL-1"), ensure_ascii=False), encoding="utf-8")
-    script = helper.replace("export SGLD_API_URL=http://127.0.0.1:8501 SGLD_API_KEY_ID=ak_… SGLD_API_SECRET=sk_…",
-                            f"export SGLD_API_URL={env['server'].url} SGLD_API_KEY_ID={api.key_id}"
-                            f" SGLD_API_SECRET={api.secret}")
-    out = subprocess.run(["bash", "-c", script + f"\nsgld_call GET /api/v1/whoami; echo"
-                          f"\nsgld_call POST /api/v1/cases {body}"],
-                         capture_output=True, text=True, timeout=60)
+    script = helper.replace(
+        "export SGLD_API_URL=http://127.0.0.1:8501 SGLD_API_KEY_ID=ak_… SGLD_API_SECRET=sk_…",
+        f"export SGLD_API_URL={env['server'].url} SGLD_API_KEY_ID={api.key_id} SGLD_API_SECRET={api.secret}",
+    )
+    out = subprocess.run(
+        ["bash", "-c", script + f"\nsgld_call GET /api/v1/whoami; echo\nsgld_call POST /api/v1/cases {body}"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     first, second = out.stdout.strip().splitlines()[:2]
     assert json.loads(first)["client"] == "审批平台", out
     assert json.loads(second)["case_no"] == "API-CURL-1", out
     # a query string is signed too: the scope check answers, not the signature check
-    q = subprocess.run(["bash", "-c", script + "\nsgld_call GET '/api/v1/pushes?limit=1'"],
-                       capture_output=True, text=True, timeout=60)
+    q = subprocess.run(
+        ["bash", "-c", script + "\nsgld_call GET '/api/v1/pushes?limit=1'"], capture_output=True, text=True, timeout=60
+    )
     assert json.loads(q.stdout)["error"]["code"] == "SCOPE_DENIED", q
 
 
@@ -161,6 +201,7 @@ def test_example_client_script(env):
     """scripts/api_client_example.py: signed calls, non-ASCII path and
     query, paging, the Chinese error."""
     from scripts.api_client_example import ApiError, SgldClient, file_item
+
     platform = env["api"]["审批平台"]
     c = SgldClient(env["server"].url, platform.key_id, platform.secret)
     assert c.call("GET", "/whoami")["client"] == "审批平台"
@@ -168,8 +209,7 @@ def test_example_client_script(env):
     assert made["case_no"] == "API-例-1"
     pdf = Path(env["work"]) / "扫描件.pdf"
     pdf.write_bytes(PDF)
-    assert c.call("POST", "/cases/API-例-1/scans", {"scans": [file_item(str(pdf))]},
-                  idempotency_key="ex-1")["scan_ids"]
+    assert c.call("POST", "/cases/API-例-1/scans", {"scans": [file_item(str(pdf))]}, idempotency_key="ex-1")["scan_ids"]
     dept = env["api"]["市场监管系统"]
     d = SgldClient(env["server"].url, dept.key_id, dept.secret)
     (p,) = list(d.pages("/pushes", status="待签收", case_no="API-例-1"))
@@ -181,8 +221,9 @@ def test_example_client_script(env):
 
 def test_case_push_idempotent_retry_and_conflict(env):
     api = env["api"]["审批平台"]
-    body = _case(env, "API-C1", scans=[_scan()],
-                 licence={"licence_no": "API-LIC-1", "kind": "许可证", "issued_on": TODAY})
+    body = _case(
+        env, "API-C1", scans=[_scan()], licence={"licence_no": "API-LIC-1", "kind": "许可证", "issued_on": TODAY}
+    )
     r = api.raw("POST", "/cases", body)
     assert r.status_code == 201, r.text
     first = r.json()
@@ -282,8 +323,11 @@ def test_event_feed_pages_in_order_within_the_department(env):
     mine, other = env["api"]["市场监管系统"], env["api"]["环保系统"]
     start = mine.ok("GET", "/events/latest")["next_cursor"]
     other_start = other.ok("GET", "/events/latest")["next_cursor"]
-    assert mine.ok("GET", "/events", query=_query(cursor=start)) == \
-        {"events": [], "next_cursor": start, "has_more": False}
+    assert mine.ok("GET", "/events", query=_query(cursor=start)) == {
+        "events": [],
+        "next_cursor": start,
+        "has_more": False,
+    }
     nos = [f"API-EV{i}" for i in range(5)]
     for no in nos:
         env["api"]["审批平台"].ok("POST", "/cases", _case(env, no))
@@ -302,8 +346,11 @@ def test_event_feed_pages_in_order_within_the_department(env):
     assert ids == sorted(ids) and len(set(ids)) == 5
     assert {e["department_id"] for e in got} == {mine.ok("GET", "/whoami")["department_id"]}
     # polling with the last cursor: nothing new, the same cursor back
-    assert mine.ok("GET", "/events", query=_query(cursor=cursor)) == \
-        {"events": [], "next_cursor": cursor, "has_more": False}
+    assert mine.ok("GET", "/events", query=_query(cursor=cursor)) == {
+        "events": [],
+        "next_cursor": cursor,
+        "has_more": False,
+    }
     # a type filter, and from the beginning
     only = mine.ok("GET", "/events", query=_query(cursor=start, kind="claim.opened"))
     assert only["events"] == []
@@ -314,11 +361,12 @@ def test_event_feed_pages_in_order_within_the_department(env):
     assert not {e["data"].get("case_no") for e in theirs} & set(nos)
     # bad input: 4xx, stable code, Chinese message
     for q, status, code in [
-            (_query(cursor="%%%"), 400, "CURSOR_INVALID"),
-            (_query(cursor="eyJ2IjoxLCJkIjoxLCJhIjotNX0"), 400, "CURSOR_INVALID"),
-            (_query(limit="many"), 400, "FIELD_TYPE"),
-            (_query(limit=501), 422, "VALIDATION_FAILED"),
-            (_query(kind="bogus"), 422, "VALIDATION_FAILED")]:
+        (_query(cursor="%%%"), 400, "CURSOR_INVALID"),
+        (_query(cursor="eyJ2IjoxLCJkIjoxLCJhIjotNX0"), 400, "CURSOR_INVALID"),
+        (_query(limit="many"), 400, "FIELD_TYPE"),
+        (_query(limit=501), 422, "VALIDATION_FAILED"),
+        (_query(kind="bogus"), 422, "VALIDATION_FAILED"),
+    ]:
         r = mine.raw("GET", "/events", query=q)
         assert r.status_code == status and _code(r) == code, (q, r.text)
         assert any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["error"]["message"])
@@ -334,6 +382,7 @@ def test_event_feed_pages_in_order_within_the_department(env):
     assert r.status_code == 403 and _code(r) == "SCOPE_DENIED"
     # the example client: all pages at once, the cursor kept in a file
     from scripts.api_client_example import SgldClient, pull_events
+
     c = SgldClient(env["server"].url, mine.key_id, mine.secret)
     events, last = c.events(start, limit=2)
     assert [e["id"] for e in events] == ids and last == cursor
@@ -346,32 +395,67 @@ def test_event_feed_pages_in_order_within_the_department(env):
 
 def test_inspection_and_revocation(env):
     mine = env["api"]["市场监管系统"]
-    env["api"]["审批平台"].ok("POST", "/cases", _case(
-        env, "API-R1", licence={"licence_no": "API-LIC-R1", "kind": "许可证", "issued_on": TODAY}))
-    body = {"uscc": _uscc("API-R1"), "inspected_at": f"{TODAY}T00:01", "place": "厂区",
-            "result": env["result"], "inspectors": "张三、李四", "evidence": [_scan("现场.pdf")]}
+    env["api"]["审批平台"].ok(
+        "POST",
+        "/cases",
+        _case(env, "API-R1", licence={"licence_no": "API-LIC-R1", "kind": "许可证", "issued_on": TODAY}),
+    )
+    body = {
+        "uscc": _uscc("API-R1"),
+        "inspected_at": f"{TODAY}T00:01",
+        "place": "厂区",
+        "result": env["result"],
+        "inspectors": "张三、李四",
+        "evidence": [_scan("现场.pdf")],
+    }
     r = mine.raw("POST", "/inspections", body, headers={"Idempotency-Key": "ins-1"})
     assert r.status_code == 201, r.text
     again = mine.raw("POST", "/inspections", body, headers={"Idempotency-Key": "ins-1"})
     assert again.status_code == 200 and again.json() == r.json()
-    rev = mine.raw("POST", "/revocations", {
-        "licence_no": "API-LIC-R1", "requested_action": "撤销许可决定", "facts": "检查发现不符合许可条件",
-        "legal_basis": "《行政许可法》第六十九条", "source_kind": "日常检查",
-        "inspection_ids": [r.json()["inspection_id"]]})
+    rev = mine.raw(
+        "POST",
+        "/revocations",
+        {
+            "licence_no": "API-LIC-R1",
+            "requested_action": "撤销许可决定",
+            "facts": "检查发现不符合许可条件",
+            "legal_basis": "《行政许可法》第六十九条",
+            "source_kind": "日常检查",
+            "inspection_ids": [r.json()["inspection_id"]],
+        },
+    )
     assert rev.status_code == 201, rev.text
     assert rev.json()["request_no"].startswith("XT")
     # a department that does not supervise the enterprise
-    out = env["api"]["环保系统"].raw("POST", "/revocations", {
-        "licence_no": "API-LIC-R1", "requested_action": "撤销许可决定", "facts": "x", "legal_basis": "y"})
+    out = env["api"]["环保系统"].raw(
+        "POST",
+        "/revocations",
+        {"licence_no": "API-LIC-R1", "requested_action": "撤销许可决定", "facts": "x", "legal_basis": "y"},
+    )
     assert out.status_code in (403, 422), out.text
 
 
 def test_penalties_pipeline(env):
     api = env["api"]["行权系统"]
-    good = [{"entity_name": f"处罚企业{i}", "uscc": _uscc(f"pen{i}"), "decision_no": f"通API罚〔2026〕{i}号",
-             "decision_date": TODAY, "category": "罚款", "fine_wan": 1.5} for i in range(5)]
-    bad = [{"行政相对人名称": "坏数据", "统一社会信用代码": "123", "行政处罚决定书文号": "通API罚〔2026〕坏",
-            "处罚决定日期": TODAY}]
+    good = [
+        {
+            "entity_name": f"处罚企业{i}",
+            "uscc": _uscc(f"pen{i}"),
+            "decision_no": f"通API罚〔2026〕{i}号",
+            "decision_date": TODAY,
+            "category": "罚款",
+            "fine_wan": 1.5,
+        }
+        for i in range(5)
+    ]
+    bad = [
+        {
+            "行政相对人名称": "坏数据",
+            "统一社会信用代码": "123",
+            "行政处罚决定书文号": "通API罚〔2026〕坏",
+            "处罚决定日期": TODAY,
+        }
+    ]
     r = api.raw("POST", "/penalties", {"batch_id": "B1", "records": good + bad})
     assert r.status_code == 201, r.text
     got = r.json()
@@ -403,8 +487,11 @@ def test_refused_authentication(env):
     # a body changed after signing
     body = json.dumps({"push_ids": [1]}).encode()
     h = sign_headers(api.key_id, api.secret, "POST", "/api/v1/pushes/sign", "", body)
-    r = httpx.post(env["server"].url + "/api/v1/pushes/sign", content=body.replace(b"1", b"2"),
-                   headers=h | {"Content-Type": "application/json"})
+    r = httpx.post(
+        env["server"].url + "/api/v1/pushes/sign",
+        content=body.replace(b"1", b"2"),
+        headers=h | {"Content-Type": "application/json"},
+    )
     assert r.status_code == 401 and _code(r) == "AUTH_BAD_SIGNATURE"
 
 
@@ -414,31 +501,39 @@ def test_rate_limit(env):
     assert codes[:3] == [200, 200, 200] and 429 in codes[3:]
 
 
-@pytest.mark.parametrize("content, code", [
-    (b"{not json", "BAD_JSON"),
-    (b"[1, 2]", "BAD_JSON"),
-    (json.dumps({"case_no": 12}).encode(), "FIELD_TYPE"),
-])
+@pytest.mark.parametrize(
+    "content, code",
+    [
+        (b"{not json", "BAD_JSON"),
+        (b"[1, 2]", "BAD_JSON"),
+        (json.dumps({"case_no": 12}).encode(), "FIELD_TYPE"),
+    ],
+)
 def test_malformed_bodies(env, content, code):
     r = env["api"]["审批平台"].raw("POST", "/cases", content=content)
     assert r.status_code == 400 and _code(r) == code, r.text
     assert r.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("change, code", [
-    ({"uscc": "91320602MA1XXXXXX0"}, "USCC_INVALID"),
-    ({"decided_on": "2026-02-30"}, "DATE_INVALID"),
-    ({"decided_on": "2026/03/02"}, "DATE_INVALID"),
-    ({"decided_on": "2999-01-01"}, "DATE_INVALID"),
-    ({"reply": None}, "FIELD_MISSING"),
-    ({"stage": "审核中"}, "VALIDATION_FAILED"),
-    ({"item_code": "NO-SUCH-ITEM"}, "VALIDATION_FAILED"),
-    ({"licence": {"licence_no": "L", "kind": "许可证", "issued_on": TODAY, "valid_until": "2000-01-01"}},
-     "DATE_INVALID"),
-    ({"scans": [{"name": "a.pdf", "content_base64": "!!!", "sha256": "0" * 64}]}, "SCAN_INVALID"),
-    ({"scans": [_scan() | {"sha256": "0" * 64}]}, "SCAN_INVALID"),
-    ({"extra": 1}, "FIELD_UNKNOWN"),
-])
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"uscc": "91320602MA1XXXXXX0"}, "USCC_INVALID"),
+        ({"decided_on": "2026-02-30"}, "DATE_INVALID"),
+        ({"decided_on": "2026/03/02"}, "DATE_INVALID"),
+        ({"decided_on": "2999-01-01"}, "DATE_INVALID"),
+        ({"reply": None}, "FIELD_MISSING"),
+        ({"stage": "审核中"}, "VALIDATION_FAILED"),
+        ({"item_code": "NO-SUCH-ITEM"}, "VALIDATION_FAILED"),
+        (
+            {"licence": {"licence_no": "L", "kind": "许可证", "issued_on": TODAY, "valid_until": "2000-01-01"}},
+            "DATE_INVALID",
+        ),
+        ({"scans": [{"name": "a.pdf", "content_base64": "!!!", "sha256": "0" * 64}]}, "SCAN_INVALID"),
+        ({"scans": [_scan() | {"sha256": "0" * 64}]}, "SCAN_INVALID"),
+        ({"extra": 1}, "FIELD_UNKNOWN"),
+    ],
+)
 def test_bad_case_input_writes_nothing(env, change, code):
     no = "API-BAD-" + secrets.token_hex(3)
     body = {k: val for k, val in (_case(env, no) | change).items() if val is not None}
@@ -450,6 +545,7 @@ def test_bad_case_input_writes_nothing(env, change, code):
 
 def test_oversize_body(env):
     from web.api import max_body_bytes
+
     big = b'{"case_no": "' + b"x" * (max_body_bytes() + 10) + b'"}'
     r = env["api"]["审批平台"].raw("POST", "/cases", content=big)
     assert r.status_code == 413 and _code(r) == "BODY_TOO_LARGE"
@@ -465,6 +561,7 @@ def test_unknown_path_and_method(env):
 def test_zz_database_afterwards(env):
     """Stop the server, then read what the calls left in the database."""
     from db import connection
+
     env["server"].stop()
     _point_at(env["work"])
     db = connection.get_db()
@@ -473,16 +570,22 @@ def test_zz_database_afterwards(env):
             assert db.scalar("SELECT count(*) FROM approval_case WHERE case_no = ?", [no]) == 0
         assert db.scalar("SELECT count(*) FROM approval_case WHERE case_no = 'API-C1'") == 1
         assert db.scalar("SELECT count(*) FROM licence WHERE licence_no = 'API-LIC-1'") == 1
-        rows = db.all("SELECT actor, action, after_json FROM audit_log WHERE id > ? ORDER BY id",
-                      [env["audit_before"]])
+        rows = db.all("SELECT actor, action, after_json FROM audit_log WHERE id > ? ORDER BY id", [env["audit_before"]])
         refused = [json.loads(a)["code"] for who, act, a in rows if act == "api_auth_refused"]
-        assert {"AUTH_MISSING", "AUTH_BAD_SIGNATURE", "AUTH_EXPIRED", "AUTH_REPLAY",
-                "AUTH_CLIENT_INACTIVE", "RATE_LIMITED"} <= set(refused)
-        actors = {who for who, act, _ in rows if act in ("create", "sign", "claim", "penalty_sync",
-                                                        "conclude")}
+        assert {
+            "AUTH_MISSING",
+            "AUTH_BAD_SIGNATURE",
+            "AUTH_EXPIRED",
+            "AUTH_REPLAY",
+            "AUTH_CLIENT_INACTIVE",
+            "RATE_LIMITED",
+        } <= set(refused)
+        actors = {who for who, act, _ in rows if act in ("create", "sign", "claim", "penalty_sync", "conclude")}
         assert {"api:审批平台", "api:市场监管系统", "api:水利系统", "api:行权系统"} <= actors
-        signer = db.scalar("SELECT u.display_name FROM push p JOIN app_user u ON u.id = p.signed_by"
-                           " JOIN approval_case c ON c.id = p.case_id WHERE c.case_no = 'API-S1'")
+        signer = db.scalar(
+            "SELECT u.display_name FROM push p JOIN app_user u ON u.id = p.signed_by"
+            " JOIN approval_case c ON c.id = p.case_id WHERE c.case_no = 'API-S1'"
+        )
         assert signer == "市场监管系统（接口）"
     finally:
         connection.reset()

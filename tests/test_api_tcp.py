@@ -1,6 +1,7 @@
 """web/tcp.py: the server's accepted connections get TCP_NODELAY although
 Streamlit binds its listening socket with ``proto`` 0 (asyncio sets the
 option only on sockets labelled IPPROTO_TCP)."""
+
 from __future__ import annotations
 
 import socket

@@ -1,5 +1,6 @@
 """AppTest: the admin page's writes go through the services, bad input shows
 a Chinese message and changes nothing."""
+
 from tests.apptest_util import button, login
 from tests.conftest import actor
 
@@ -158,11 +159,11 @@ def _audit_strings():
         if isinstance(node, ast.Name) and node.id in ("OWNER", "MINUTES_OWNER"):
             return {"revocation_request"} if node.id == "OWNER" else {"special_review_minutes"}
         return set()
+
     actions, types = set(), set()
     for path in Path(ROOT / "sgld").rglob("*.py"):
         for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(n, ast.Call) and ast.unparse(n.func) in ("audit.record", "record") \
-                    and len(n.args) >= 4:
+            if isinstance(n, ast.Call) and ast.unparse(n.func) in ("audit.record", "record") and len(n.args) >= 4:
                 actions |= consts(n.args[2])
                 types |= consts(n.args[3])
     return actions, types
@@ -170,6 +171,7 @@ def _audit_strings():
 
 def test_every_audit_action_has_a_chinese_name():
     from sgld.services import org
+
     actions, types = _audit_strings()
     assert len(actions) > 40
     assert not actions - set(org.ACTION_LABELS), actions - set(org.ACTION_LABELS)
@@ -179,10 +181,12 @@ def test_every_audit_action_has_a_chinese_name():
 def test_audit_log_reads_as_field_changes(db):
     """Issue 16.18: 操作 in Chinese, 变更内容 as 字段：旧值 → 新值, no JSON, no None."""
     from sgld.services import org
+
     admin = actor("admin")
     sup = actor("supervisor")
-    org.update_user(admin, sup.user_id, display_name="张监管二", department_id=sup.department_id,
-                    roles=["supervisor"], phone=None)
+    org.update_user(
+        admin, sup.user_id, display_name="张监管二", department_id=sup.department_id, roles=["supervisor"], phone=None
+    )
     org.set_user_active(admin, sup.user_id, False)
     at = _admin_page("操作日志")
     log = next(d.value for d in at.dataframe if "操作人" in d.value.columns)
@@ -202,6 +206,7 @@ def test_admin_issued_password_forces_a_change_at_login(db):
     change-password form; after the change, the login form says why."""
     from sgld.services import org
     from tests.apptest_util import nav_pages, page_source, submit_login
+
     admin = actor("admin")
     _, pw = org.create_user(admin, "newbie", "新人", admin.department_id, ["approver"])
     at = login("newbie", pw)
@@ -238,9 +243,9 @@ def test_settings_tab_saves_a_group_once_and_not_the_warning_rules(db):
     _text(at, "协同处理申请办理时限（工作日）").input("25")
     button(at, "保存业务参数").click().run()
     assert not at.error, [e.value for e in at.error]
-    assert dict(db.all("SELECT key, value FROM setting WHERE key IN"
-                       " ('default_sign_limit_days', 'revocation_decision_days')")) == \
-        {"default_sign_limit_days": "5", "revocation_decision_days": "25"}
+    assert dict(
+        db.all("SELECT key, value FROM setting WHERE key IN ('default_sign_limit_days', 'revocation_decision_days')")
+    ) == {"default_sign_limit_days": "5", "revocation_decision_days": "25"}
 
 
 def test_idle_logout_says_why(db):
@@ -249,6 +254,7 @@ def test_idle_logout_says_why(db):
 
     from sgld import clock
     from tests.apptest_util import as_logged_in, page_source
+
     at = as_logged_in("app.py", "approver")
     at.session_state["sgld_last_seen"] = clock.now() - timedelta(minutes=31)
     at.run()
@@ -264,11 +270,13 @@ def test_an_idle_cookie_is_refused_and_explained(db):
 
     from sgld import clock, settings
     from sgld.services import accounts
+
     cfg = settings.get()
     now = clock.now()
 
     def exp_for(last_active):
         return last_active + timedelta(minutes=accounts.cookie_minutes(cfg.idle_minutes))
+
     assert not accounts.cookie_idle(exp_for(now - timedelta(minutes=29)), now, cfg.idle_minutes)
     assert accounts.cookie_idle(exp_for(now - timedelta(minutes=31)), now, cfg.idle_minutes)
     assert accounts.cookie_minutes(cfg.idle_minutes) > cfg.idle_minutes
@@ -278,6 +286,7 @@ def test_deployment_settings_table_shows_no_key(db, monkeypatch):
     """系统管理 → 系统设置 → 部署配置 lists every setting with its value, keys
     as ****** (it showed SGLD_WEBHOOK_KEY and the old audit keys in clear)."""
     from sgld import settings
+
     keys = {"WEBHOOK_KEY": "w" * 40, "AUDIT_KEYS_OLD": "o" * 40, "API_KEY": "a" * 40}
     for name, value in keys.items():
         monkeypatch.setenv(f"SGLD_{name}", value)

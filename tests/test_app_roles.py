@@ -1,5 +1,6 @@
 """AppTest: login outcomes, role-based navigation, and a smoke run of every
 page for every role."""
+
 import pytest
 from streamlit.testing.v1 import AppTest
 

@@ -2,6 +2,7 @@
 cases, not every overdue push of the bureau (that stays a list under 签收情况);
 the holiday-data notice goes to the admin, once, on the landing page, with
 the action to take — not on every 审批推送 page for every role."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,12 +23,16 @@ def test_each_approver_counts_only_their_division_and_own_cases(db):
     mine = push_query.push_list(ap, status="待签收", overdue_only=True, own_cases=True)
     theirs = push_query.push_list(ap2, status="待签收", overdue_only=True, own_cases=True)
     assert 0 < len(mine) < len(everything) and 0 < len(theirs) < len(everything)
-    assert not set(mine["push_id"]) & set(theirs["push_id"])   # two divisions, two lists
+    assert not set(mine["push_id"]) & set(theirs["push_id"])  # two divisions, two lists
     assert _overdue(ap).count == len(mine) and _overdue(ap2).count == len(theirs)
     # a case the approver recorded for another division is still theirs
     pid = int(theirs["push_id"].iloc[0])
-    db.write(lambda c: c.execute("UPDATE approval_case SET handler_id = ? WHERE id ="
-                                 " (SELECT case_id FROM push WHERE id = ?)", [ap.user_id, pid]))
+    db.write(
+        lambda c: c.execute(
+            "UPDATE approval_case SET handler_id = ? WHERE id = (SELECT case_id FROM push WHERE id = ?)",
+            [ap.user_id, pid],
+        )
+    )
     assert _overdue(ap).count == len(mine) + 1
     # supervisors and leaders get no such to-do
     assert "push_overdue" not in {r.kind for r in push.reminders(actor("leader"))}
@@ -51,8 +56,9 @@ def test_overdue_link_opens_the_own_list_and_the_bureau_list_stays(db):
 
 
 def _texts(at) -> str:
-    return "\n".join(str(e.value) for kind in ("info", "warning", "markdown", "caption")
-                     for e in at.get(kind) if hasattr(e, "value"))
+    return "\n".join(
+        str(e.value) for kind in ("info", "warning", "markdown", "caption") for e in at.get(kind) if hasattr(e, "value")
+    )
 
 
 def test_holiday_notice_only_for_the_admin_on_the_landing_page(db, monkeypatch):

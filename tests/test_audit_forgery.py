@@ -1,5 +1,6 @@
 """The audit log against a forger who can write the database file but has
 neither the audit key nor write access to the seal file (issue 15 item 1)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,8 +17,7 @@ KEY_B = "b" * 40
 
 
 def _probe(db, n):
-    db.write(lambda cur: [audit.record(cur, None, "probe", "setting", i, after={"i": i})
-                          for i in range(n)])
+    db.write(lambda cur: [audit.record(cur, None, "probe", "setting", i, after={"i": i}) for i in range(n)])
 
 
 def _raw(db):
@@ -38,8 +38,10 @@ def _plain_sha(prev, r):
 
 def _recompute(con, sign):
     """Rewrite every row's hash and prev_hash and the head with ``sign``."""
-    rows = con.execute("SELECT id, logged_at, actor_id, actor, department, action, object_type,"
-                       " object_id, before_json, after_json FROM audit_log ORDER BY id").fetchall()
+    rows = con.execute(
+        "SELECT id, logged_at, actor_id, actor, department, action, object_type,"
+        " object_id, before_json, after_json FROM audit_log ORDER BY id"
+    ).fetchall()
     prev, fixed = "0" * 64, []
     for r in rows:
         h = sign(prev, r)
@@ -47,8 +49,7 @@ def _recompute(con, sign):
         prev = h
     con.execute("CREATE TEMP TABLE fix (id BIGINT, p VARCHAR, h VARCHAR)")
     con.executemany("INSERT INTO fix VALUES (?, ?, ?)", fixed)
-    con.execute("UPDATE audit_log SET prev_hash = fix.p, hash = fix.h FROM fix"
-                " WHERE audit_log.id = fix.id")
+    con.execute("UPDATE audit_log SET prev_hash = fix.p, hash = fix.h FROM fix WHERE audit_log.id = fix.id")
     con.execute("UPDATE audit_head SET last_id = ?, last_hash = ?", [rows[-1][0], prev])
     return rows[-1][0]
 
@@ -67,8 +68,9 @@ def test_truncation_with_head_moved_back_reports_the_missing_range(db):
     path, con = _raw(db)
     keep = last - 30
     con.execute("DELETE FROM audit_log WHERE id > ?", [keep])
-    con.execute("UPDATE audit_head SET last_id = ?, last_hash ="
-                " (SELECT hash FROM audit_log WHERE id = ?)", [keep, keep])
+    con.execute(
+        "UPDATE audit_head SET last_id = ?, last_hash = (SELECT hash FROM audit_log WHERE id = ?)", [keep, keep]
+    )
     con.close()
     rep = audit.check(_reopen())
     assert not rep.ok and rep.missing == (keep + 1, last)
@@ -109,6 +111,7 @@ def test_full_recompute_with_a_wrong_key_is_detected(db):
     path, con = _raw(db)
     kid = audit.key_id_of(KEY_A)
     import hmac as _h
+
     mac = _h.new(KEY_A.encode(), digestmod=hashlib.sha256)
     con.execute("UPDATE audit_log SET key_id = ?", [kid])
     _recompute(con, lambda prev, r: audit.row_hash(prev, *r, kid, mac))
@@ -147,8 +150,7 @@ def test_key_rotation(db, monkeypatch):
     monkeypatch.delenv("SGLD_AUDIT_KEYS_OLD")
     settings.reset()
     rep = audit.check(db)
-    first_old = db.scalar("SELECT min(id) FROM audit_log WHERE key_id = ?",
-                          [audit.key_id_of(old)])
+    first_old = db.scalar("SELECT min(id) FROM audit_log WHERE key_id = ?", [audit.key_id_of(old)])
     assert not rep.ok and rep.first_bad == first_old and "SGLD_AUDIT_KEYS_OLD" in rep.message
 
 
@@ -157,16 +159,23 @@ def test_record_restore_writes_a_row_and_a_seal(db):
     live = db.scalar("SELECT last_id FROM audit_head")
     backup_rows = live - 50
     # what a restore leaves: the backup's chain, then the restore's own row
-    db.write(lambda cur: (cur.execute("DELETE FROM audit_log WHERE id > ?", [backup_rows]),
-                          cur.execute("UPDATE audit_head SET last_id = ?, last_hash ="
-                                      " (SELECT hash FROM audit_log WHERE id = ?)",
-                                      [backup_rows, backup_rows])))
+    db.write(
+        lambda cur: (
+            cur.execute("DELETE FROM audit_log WHERE id > ?", [backup_rows]),
+            cur.execute(
+                "UPDATE audit_head SET last_id = ?, last_hash = (SELECT hash FROM audit_log WHERE id = ?)",
+                [backup_rows, backup_rows],
+            ),
+        )
+    )
     connection.reset()
     db = _reopen()
     assert audit.check(db).missing == (backup_rows + 1, live)
-    rid = db.write(lambda cur: audit.record_restore(
-        cur, actor_name="admin", source="backups/x.duckdb", backup_rows=backup_rows,
-        live_rows=live))
+    rid = db.write(
+        lambda cur: audit.record_restore(
+            cur, actor_name="admin", source="backups/x.duckdb", backup_rows=backup_rows, live_rows=live
+        )
+    )
     assert rid == backup_rows + 1
     last = audit.read_seals(audit.seal_path())[-1]
     assert last["id"] == rid and last["restore"]["live_rows"] == live
@@ -178,11 +187,13 @@ def test_verify_audit_command_reports_the_missing_range(db, tmp_path):
     last = db.scalar("SELECT last_id FROM audit_head")
     path, con = _raw(db)
     con.execute("DELETE FROM audit_log WHERE id > ?", [last - 3])
-    con.execute("UPDATE audit_head SET last_id = ?, last_hash ="
-                " (SELECT hash FROM audit_log WHERE id = ?)", [last - 3, last - 3])
+    con.execute(
+        "UPDATE audit_head SET last_id = ?, last_hash = (SELECT hash FROM audit_log WHERE id = ?)", [last - 3, last - 3]
+    )
     con.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
     env.update({"SGLD_DB": path, "SGLD_DATA_DIR": str(settings.get().data_dir)})
-    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "manage.py", "verify-audit"], cwd=ROOT, capture_output=True, text=True, env=env
+    )
     assert out.returncode == 1 and f"MISSING ids {last - 2}-{last}" in out.stdout

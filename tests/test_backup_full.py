@@ -1,6 +1,7 @@
 """Backups restore everything (issue 15 item 2): one file with the database,
 every attachment blob and a SHA-256 manifest, taken while the app writes;
 restore verifies before it replaces anything and records itself."""
+
 import hashlib
 import json
 import os
@@ -21,9 +22,12 @@ from tests.conftest import ROOT
 def _tables(path):
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
-            " ORDER BY 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names}
     finally:
         con.close()
@@ -112,8 +116,9 @@ def test_backup_under_writes_restores_everything(db, tmp_path, monkeypatch):
     tables, n = _check_restored(tmp_path / "fresh1", live_files)
     assert n == demo_attachments + len(written)
     assert tables["audit_log"][:-1] == live["audit_log"]
-    assert {k: v for k, v in tables.items() if not k.startswith("audit_")} == \
-        {k: v for k, v in live.items() if not k.startswith("audit_")}
+    assert {k: v for k, v in tables.items() if not k.startswith("audit_")} == {
+        k: v for k, v in live.items() if not k.startswith("audit_")
+    }
 
     # the backup taken under writes: a state that existed, with all its files
     _point(monkeypatch, tmp_path / "fresh2")
@@ -125,18 +130,29 @@ def test_backup_under_writes_restores_everything(db, tmp_path, monkeypatch):
 
     # the older backup over the newer database: says how many rows it drops
     env = {key: v for key, v in os.environ.items() if not key.startswith("SGLD_")}
-    env.update({"SGLD_DB": str(tmp_path / "fresh1" / "sgld.duckdb"),
-                "SGLD_DATA_DIR": str(tmp_path / "fresh1" / "data"), "SGLD_MAINTENANCE": "off",
-                "SGLD_AUDIT_KEY": settings.get().audit_key})
+    env.update(
+        {
+            "SGLD_DB": str(tmp_path / "fresh1" / "sgld.duckdb"),
+            "SGLD_DATA_DIR": str(tmp_path / "fresh1" / "data"),
+            "SGLD_MAINTENANCE": "off",
+            "SGLD_AUDIT_KEY": settings.get().audit_key,
+        }
+    )
     newer_rows = live_audit + 1  # with the first restore's row
-    out = subprocess.run([sys.executable, "manage.py", "restore", "--force", "--actor", "李四",
-                          str(during)], cwd=ROOT, env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "manage.py", "restore", "--force", "--actor", "李四", str(during)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stderr
     dropped = newer_rows - k
     assert f"多 {dropped} 条操作日志" in out.stdout
     con = duckdb.connect(str(tmp_path / "fresh1" / "sgld.duckdb"), read_only=True)
     actor, action, after = con.execute(
-        "SELECT actor, action, after_json FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        "SELECT actor, action, after_json FROM audit_log ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     con.close()
     after = json.loads(after)
     assert (actor, action) == ("李四", "restore")
@@ -170,9 +186,14 @@ def test_restore_refuses_damaged_or_partial_backups(db, tmp_path, monkeypatch):
     _rewrite(good, tmp_path / "nomanifest.sgldbak", skip="manifest.json")
     legacy = tmp_path / "old.duckdb"
     legacy.write_bytes(b"\0" * 4096)
-    cases = {cut: "不完整或已损坏", flipped: "已损坏", tmp_path / "noblob.sgldbak": "备份不完整",
-             tmp_path / "badblob.sgldbak": "SHA-256 与清单不符",
-             tmp_path / "nomanifest.sgldbak": "缺少清单", legacy: "不含附件"}
+    cases = {
+        cut: "不完整或已损坏",
+        flipped: "已损坏",
+        tmp_path / "noblob.sgldbak": "备份不完整",
+        tmp_path / "badblob.sgldbak": "SHA-256 与清单不符",
+        tmp_path / "nomanifest.sgldbak": "缺少清单",
+        legacy: "不含附件",
+    }
     connection.reset()
     target = tmp_path / "live"
     _point(monkeypatch, target)

@@ -1,5 +1,6 @@
 """Browser: every demo account logs in on a real server and sees its pages;
 page URLs opened without logging in show only the login prompt."""
+
 import pytest
 
 from sgld.demo import DEMO_PASSWORD
@@ -7,8 +8,13 @@ from sgld.demo.base import ACCOUNTS
 from sgld.security import PAGES
 from tests.browser_util import Server, login, shot, wait_ready
 
-PAGE_PATHS = {"push": "审批推送", "supervise": "监管录入", "review": "专项审查",
-              "liaison": "联络员", "admin": "系统管理"}
+PAGE_PATHS = {
+    "push": "审批推送",
+    "supervise": "监管录入",
+    "review": "专项审查",
+    "liaison": "联络员",
+    "admin": "系统管理",
+}
 
 
 def test_page_urls_on_fresh_server_show_only_login(tmp_path, browser):
@@ -59,8 +65,7 @@ def test_login_page_loads_the_chart_library_out_of_sight(server, browser):
     ctx.close()
 
 
-@pytest.mark.parametrize("username", ["admin", "leader", "approver", "supervisor",
-                                      "supervisor2", "liaison"])
+@pytest.mark.parametrize("username", ["admin", "leader", "approver", "supervisor", "supervisor2", "liaison"])
 def test_each_demo_account_logs_in(server, page, username):
     login(page, server.url, username)
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()
@@ -112,11 +117,16 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
     import os
 
     from tests.conftest import ROOT
+
     shift = tmp_path / "clock-shift-minutes"  # tests/clockshift: the server's clock moves
-    srv = Server(tmp_path, extra_env={
-        "SGLD_IDLE_MINUTES": "1",
-        "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
-        "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift)})
+    srv = Server(
+        tmp_path,
+        extra_env={
+            "SGLD_IDLE_MINUTES": "1",
+            "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
+            "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift),
+        },
+    )
     try:
         ctx = browser.new_context(locale="zh-CN")
         page = ctx.new_page()
@@ -136,6 +146,7 @@ def test_reopening_with_a_half_idle_cookie_has_no_duplicate_key(tmp_path, browse
 def _cookie(ctx, name, timeout_s=30):
     """The login cookie of the browser context, once the server has set it."""
     import time
+
     deadline = time.time() + timeout_s
     while time.time() < deadline:
         found = [c for c in ctx.cookies() if c["name"] == name]
@@ -150,10 +161,10 @@ def test_login_cookie_is_httponly_strict_and_secure_behind_tls(server, browser):
     on the page can read it) and SameSite=Strict; behind nginx's TLS
     (X-Forwarded-Proto: https) it is Secure."""
     from sgld import settings
+
     name = settings.get().cookie_name
     for proto, secure in (("https", True), (None, False)):
-        ctx = browser.new_context(locale="zh-CN",
-                                  extra_http_headers={"X-Forwarded-Proto": proto} if proto else None)
+        ctx = browser.new_context(locale="zh-CN", extra_http_headers={"X-Forwarded-Proto": proto} if proto else None)
         page = ctx.new_page()
         login(page, server.url, "approver")
         cookie = _cookie(ctx, name)
@@ -166,6 +177,7 @@ def test_login_cookie_is_httponly_strict_and_secure_behind_tls(server, browser):
 def _count_runs(page) -> list:
     """Record each script run the browser asks for (BackMsg rerun_script)."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
+
     runs = []
 
     def on_ws(ws):
@@ -175,7 +187,9 @@ def _count_runs(page) -> list:
                 msg.ParseFromString(payload)
                 if msg.WhichOneof("type") == "rerun_script":
                     runs.append(msg)
+
         ws.on("framesent", sent)
+
     page.on("websocket", on_ws)
     return runs
 

@@ -1,5 +1,6 @@
 """The command line refuses bad arguments and bad import files with a
 Chinese reason, never a traceback."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,6 +18,7 @@ def test_demo_bad_scale_is_a_message(empty_db, capsys, scale):
 def test_demo_load_refuses_bad_scale_in_chinese(empty_db):
     from sgld import demo
     from sgld.errors import ValidationError
+
     with pytest.raises(ValidationError, match="不小于 1"):
         demo.load(scale=0)
 

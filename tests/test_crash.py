@@ -2,6 +2,7 @@
 stream of writes (a large penalty import and inspection form writes), start
 again, and check that every acknowledged write is there, nothing
 half-written is, and the audit chain verifies."""
+
 import csv
 import os
 import signal
@@ -18,9 +19,20 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # a writer process, a 600,000-row import and a restart
 
-HEAD = ["行政相对人名称", "行政相对人代码_1(统一社会信用代码)", "法定代表人", "行政处罚决定书文号",
-        "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额（万元）",
-        "处罚决定日期", "处罚机关"]
+HEAD = [
+    "行政相对人名称",
+    "行政相对人代码_1(统一社会信用代码)",
+    "法定代表人",
+    "行政处罚决定书文号",
+    "违法行为类型",
+    "违法事实",
+    "处罚依据",
+    "处罚类别",
+    "处罚内容",
+    "罚款金额（万元）",
+    "处罚决定日期",
+    "处罚机关",
+]
 
 
 def test_sigkill_mid_writes_loses_nothing_acknowledged(db, tmp_path):
@@ -32,20 +44,38 @@ def test_sigkill_mid_writes_loses_nothing_acknowledged(db, tmp_path):
         w.writerow(HEAD)
         for i in range(rows):
             code, name = ents[i % len(ents)]
-            w.writerow([name, code, "张三", f"通崩罚〔2026〕{i}号", "违规经营", "事实", "依据",
-                        "罚款", "罚款一千元", "0.1", "2026-03-05", "市场监管局"])
+            w.writerow(
+                [
+                    name,
+                    code,
+                    "张三",
+                    f"通崩罚〔2026〕{i}号",
+                    "违规经营",
+                    "事实",
+                    "依据",
+                    "罚款",
+                    "罚款一千元",
+                    "0.1",
+                    "2026-03-05",
+                    "市场监管局",
+                ]
+            )
     audit_before = db.scalar("SELECT count(*) FROM audit_log")
     penalties_before = db.scalar("SELECT count(*) FROM penalty")
     db_path = db.path
     connection.reset()  # hand the file to the writer process
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "crash_writer.py"), str(path),
-                             ents[0][0]], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "crash_writer.py"), str(path), ents[0][0]],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stdout),
-                              daemon=True)
+    reader = threading.Thread(target=lambda: lines.extend(line.strip() for line in proc.stdout), daemon=True)
     reader.start()
     # kill once the import's transaction is open and holds a stored batch
     # (form writes wait or continue meanwhile)
@@ -62,22 +92,27 @@ def test_sigkill_mid_writes_loses_nothing_acknowledged(db, tmp_path):
 
     # start again: the app's start-up path opens and migrates the database
     from db.connection import get_db
+
     db2 = get_db()
     assert db2.path == db_path
     found = dict(db2.all("SELECT id, findings FROM inspection WHERE place = '崩溃测试现场'"))
     missing = {i: m for i, m in acked.items() if found.get(i) != m}
     assert not missing, f"acknowledged writes lost: {list(missing)[:5]}"
     # every inspection row written is complete and audited
-    audited = {int(r[0]) for r in db2.all("SELECT object_id FROM audit_log WHERE object_type = "
-                                          "'inspection' AND action = 'create'")}
+    audited = {
+        int(r[0])
+        for r in db2.all("SELECT object_id FROM audit_log WHERE object_type = 'inspection' AND action = 'create'")
+    }
     assert set(found) <= audited
     # the import is all or nothing
     imported = db2.scalar("SELECT count(*) FROM penalty") - penalties_before
     assert imported in (0, rows), imported
     if import_done:  # acknowledged to its caller, so it must be there
         assert imported == rows
-    print(f"crash test: {len(acked)} writes acknowledged, all present; import "
-          f"{'committed' if imported else 'rolled back'} ({imported} of {rows} rows)")
+    print(
+        f"crash test: {len(acked)} writes acknowledged, all present; import "
+        f"{'committed' if imported else 'rolled back'} ({imported} of {rows} rows)"
+    )
     ok, n, broken = audit.verify(db2)
     assert ok, broken
     assert n >= audit_before + len(acked)

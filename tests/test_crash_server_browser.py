@@ -6,6 +6,7 @@ all or nothing, and the audit chain verifies.
 
 (tests/test_crash.py does the same at a higher write rate with a plain
 worker process calling the services.)"""
+
 import csv
 import re
 import signal
@@ -25,6 +26,7 @@ ROWS = 400_000
 def _prepare(demo_template, work):
     """A copy of the demo database with a large file source configured."""
     from tests.conftest import copy_install
+
     copy_install(demo_template, work)
     con = duckdb.connect(str(work / "sgld.duckdb"))
     ents = con.execute("SELECT uscc, name FROM enterprise ORDER BY id LIMIT 500").fetchall()
@@ -35,16 +37,33 @@ def _prepare(demo_template, work):
         w.writerow(HEAD)
         for i in range(ROWS):
             code, name = ents[i % len(ents)]
-            w.writerow([name, code, "张三", f"通崩服〔2026〕{i}号", "违规经营", "事实", "依据",
-                        "罚款", "罚款一千元", "0.1", "2026-03-05", "市场监管局"])
+            w.writerow(
+                [
+                    name,
+                    code,
+                    "张三",
+                    f"通崩服〔2026〕{i}号",
+                    "违规经营",
+                    "事实",
+                    "依据",
+                    "罚款",
+                    "罚款一千元",
+                    "0.1",
+                    "2026-03-05",
+                    "市场监管局",
+                ]
+            )
     con.close()
     _point_at(work)
     from sgld.services import penalty
     from tests.conftest import actor
+
     db = connection.get_db()
     penalty.save_source(actor("admin"), name="崩溃测试源", kind="file", location=str(folder))
-    before = {"penalty": db.scalar("SELECT count(*) FROM penalty"),
-              "audit": db.scalar("SELECT count(*) FROM audit_log")}
+    before = {
+        "penalty": db.scalar("SELECT count(*) FROM penalty"),
+        "audit": db.scalar("SELECT count(*) FROM audit_log"),
+    }
     connection.reset()
     return ents[0][0], before
 
@@ -125,14 +144,17 @@ def test_sigkill_server_mid_import_and_forms(demo_template, tmp_path, browser):
     srv2 = Server(work, extra_env={"SGLD_PENALTY_SYNC_MINUTES": "0", "SGLD_MAINTENANCE": "off"})
     srv2.stop()  # released: inspect the file from this process
     con = duckdb.connect(str(work / "sgld.duckdb"))
-    found = dict(con.execute("SELECT id, findings FROM inspection WHERE findings LIKE 'srvcrash-%'")
-                 .fetchall())
-    counts = dict(con.execute("SELECT findings, count(*) FROM inspection WHERE findings LIKE "
-                              "'srvcrash-%' GROUP BY 1").fetchall())
+    found = dict(con.execute("SELECT id, findings FROM inspection WHERE findings LIKE 'srvcrash-%'").fetchall())
+    counts = dict(
+        con.execute("SELECT findings, count(*) FROM inspection WHERE findings LIKE 'srvcrash-%' GROUP BY 1").fetchall()
+    )
     imported = con.execute("SELECT count(*) FROM penalty").fetchone()[0] - before["penalty"]
-    audited = {r[0] for r in con.execute(
-        "SELECT object_id FROM audit_log WHERE object_type = 'inspection' AND action = 'create'")
-        .fetchall()}
+    audited = {
+        r[0]
+        for r in con.execute(
+            "SELECT object_id FROM audit_log WHERE object_type = 'inspection' AND action = 'create'"
+        ).fetchall()
+    }
     con.close()
     missing = {i: m for i, m in acked.items() if found.get(i) != m}
     assert not missing, f"acknowledged writes lost: {missing}"
@@ -141,9 +163,11 @@ def test_sigkill_server_mid_import_and_forms(demo_template, tmp_path, browser):
     assert imported in (0, ROWS), imported  # the import is all or nothing
     if import_acked:
         assert imported == ROWS
-    print(f"server crash test: killed {killed_at:.1f} s after 立即同步; {len(acked)} inspections "
-          f"acknowledged, all present once; import {'committed' if imported else 'rolled back'} "
-          f"({imported} of {ROWS} rows, acknowledged: {import_acked})")
+    print(
+        f"server crash test: killed {killed_at:.1f} s after 立即同步; {len(acked)} inspections "
+        f"acknowledged, all present once; import {'committed' if imported else 'rolled back'} "
+        f"({imported} of {ROWS} rows, acknowledged: {import_acked})"
+    )
     db = connection.get_db()  # SGLD_DB still points at the server's file
     ok, n, broken = audit.verify(db)
     assert ok, broken

@@ -1,6 +1,7 @@
 """The landing page per role (AppTest) and the work view: every reminder's
 count equals the list it links to (the feature services' own list functions),
 on the demo database."""
+
 from __future__ import annotations
 
 from sgld import clock
@@ -18,18 +19,17 @@ def test_supervisor_reminders_equal_their_lists(db):
     sup = actor("supervisor")
     r = by_kind(sup)
     assert r["push_to_sign"].count == len(push_query.push_list(sup, status="待签收")) > 0
-    assert r["push_to_sign"].overdue == len(push_query.push_list(sup, status="待签收",
-                                                                 overdue_only=True))
+    assert r["push_to_sign"].overdue == len(push_query.push_list(sup, status="待签收", overdue_only=True))
     assert r["followup_supervision"].count == len(inspection.followup_tasks(sup))
     n = r["liaison_to_dispatch"].count if "liaison_to_dispatch" in r else 0
     assert n == len(liaison.list_letters(sup, state="待派员"))
     due = [x for x in liaison.list_rectifications(sup) if x["state"] in ("已逾期", "即将到期")]
     assert (r["liaison_dept_rect_due"].count if "liaison_dept_rect_due" in r else 0) == len(due)
-    assert (r["explanation_to_sign"].count if "explanation_to_sign" in r else 0) == \
-        len(revocation.list_requests(sup, to_sign_only=True))
+    assert (r["explanation_to_sign"].count if "explanation_to_sign" in r else 0) == len(
+        revocation.list_requests(sup, to_sign_only=True)
+    )
     spec = sr.reminder_lists(sup)["review_this_week"]
-    week = sr.list_reviews(sup, status=spec["status"], date_from=spec["date_from"],
-                           date_to=spec["date_to"])
+    week = sr.list_reviews(sup, status=spec["status"], date_from=spec["date_from"], date_to=spec["date_to"])
     assert (r["review_this_week"].count if "review_this_week" in r else 0) == len(week)
 
 
@@ -43,10 +43,10 @@ def test_approver_reminders_equal_their_lists(db):
     # the chart of unsigned pushes is by department
     assert r["push_overdue"].ages == overdue["推送部门"].value_counts().to_dict()
     assert r["revocation_todo"].count == len(revocation.list_requests(ap, todo=True))
-    assert r["revocation_todo"].overdue == len(revocation.list_requests(ap, todo=True,
-                                                                       overdue_only=True))
-    assert (r["liaison_unanswered"].count if "liaison_unanswered" in r else 0) == \
-        len(liaison.list_letters(ap, state="待派员"))
+    assert r["revocation_todo"].overdue == len(revocation.list_requests(ap, todo=True, overdue_only=True))
+    assert (r["liaison_unanswered"].count if "liaison_unanswered" in r else 0) == len(
+        liaison.list_letters(ap, state="待派员")
+    )
 
 
 def test_claimer_and_liaison_reminders(db):
@@ -65,12 +65,12 @@ def test_work_view_chart_adds_up(db):
         sums = wv.chart.groupby("提醒类型")["数量"].sum().to_dict() if len(wv.chart) else {}
         for r in wv.reminders:
             if r.count:
-                assert sums[r.label] >= r.count if r.kind == "push_overdue" else \
-                    sums[r.label] == r.count, r.kind
+                assert sums[r.label] >= r.count if r.kind == "push_overdue" else sums[r.label] == r.count, r.kind
 
 
 def test_work_view_reflects_a_sign_at_once(db):
     from sgld.services import push
+
     sup = actor("supervisor")
     before = by_kind(sup)["push_to_sign"].count
     pid = int(push_query.push_list(sup, status="待签收")["push_id"].iloc[0])
@@ -93,15 +93,22 @@ def test_leader_landing_shows_statistics(db):
     text = page_source(at)
     # the figures by subject, one tab at a time: only the open tab's charts are drawn
     from ui.home import FIGURE_GROUPS
+
     assert "推送签收情况（按部门排名）" in text and "日常检查（按部门和检查结果）" not in text
     for group in FIGURE_GROUPS:
         at.session_state["dash_group"] = group
         at.run()
         assert not at.exception, at.exception
         text += page_source(at)
-    for title in ("推送签收情况（按部门排名）", "日常检查（按部门和检查结果）", "行政处罚（按处罚类别）",
-                  "专项审查（按审查范围和结论）", "联络员商请函答复与参加审查（按部门）",
-                  "警示名单（规模与变动，按月）", "办件录入与办结（按月）"):
+    for title in (
+        "推送签收情况（按部门排名）",
+        "日常检查（按部门和检查结果）",
+        "行政处罚（按处罚类别）",
+        "专项审查（按审查范围和结论）",
+        "联络员商请函答复与参加审查（按部门）",
+        "警示名单（规模与变动，按月）",
+        "办件录入与办结（按月）",
+    ):
         assert title in text, title
     assert "统计范围：**全市**" in text
     assert any(b.label == "导出全部统计" for b in at.get("download_button"))
@@ -109,8 +116,7 @@ def test_leader_landing_shows_statistics(db):
 
 def test_leader_filters_change_the_scope(db):
     at = login("leader")
-    at.selectbox(key="dash_dept").select(
-        db.scalar("SELECT id FROM department WHERE name = '生态环境局'")).run()
+    at.selectbox(key="dash_dept").select(db.scalar("SELECT id FROM department WHERE name = '生态环境局'")).run()
     assert not at.exception, at.exception
     assert "统计范围：**生态环境局**" in page_source(at)
     at.selectbox(key="dash_period").select("自定义").run()
@@ -147,9 +153,11 @@ def test_approver_and_liaison_landing(db):
 
 def test_quick_query_on_the_landing_page(db):
     at = login("supervisor")
-    name = db.scalar("SELECT e.name FROM inspection n JOIN enterprise e ON e.id = n.enterprise_id"
-                     " WHERE n.department_id = (SELECT department_id FROM app_user"
-                     " WHERE username = 'supervisor') ORDER BY n.id LIMIT 1")
+    name = db.scalar(
+        "SELECT e.name FROM inspection n JOIN enterprise e ON e.id = n.enterprise_id"
+        " WHERE n.department_id = (SELECT department_id FROM app_user"
+        " WHERE username = 'supervisor') ORDER BY n.id LIMIT 1"
+    )
     at.text_input(key="qq_text").input(name).run()
     assert not at.exception, at.exception
     assert name in page_source(at)
@@ -164,6 +172,7 @@ def test_figures_are_computed_once_per_scope_not_per_user(db, monkeypatch):
     """Everyone who sees the whole city shares one computation of the
     figures per data version; a department's figures are its own."""
     import ui.home as home
+
     home._figures.clear()
     scopes = []
     real = dashboard.leader_figures
@@ -171,6 +180,7 @@ def test_figures_are_computed_once_per_scope_not_per_user(db, monkeypatch):
     def counted(who, filters):
         scopes.append(dashboard.scope_department(who, filters.department_id))
         return real(who, filters)
+
     monkeypatch.setattr(dashboard, "leader_figures", counted)
     for username in ("leader", "approver", "admin"):
         at = login(username)

@@ -1,5 +1,6 @@
 """Browser: the leader's landing page draws its plotly charts (with Chinese
 labels) and the whole set downloads as one .xlsx workbook."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,9 @@ def test_leader_sees_charts_and_downloads_the_workbook(server, page):
     plots.first.wait_for(timeout=60_000)
     page.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot .main-svg .bars path, "
-        ".js-plotly-plot .main-svg .scatterlayer path').length > 20", timeout=60_000)
+        ".js-plotly-plot .main-svg .scatterlayer path').length > 20",
+        timeout=60_000,
+    )
     # the first subject's four charts; the other subjects are drawn when opened
     assert plots.count() == 4
     page.get_by_role("tab", name="监管与协同处理").click()

@@ -1,6 +1,7 @@
 """Browser: changing the 统计期间 never shows the previous period's figures
 under the new filters (issue 16 item 20), and the landing pages of the
 leader, the approver and the admin (screenshots looked at by hand)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -57,13 +58,13 @@ def test_a_new_period_clears_the_old_figures(server, page):
         assert text.count("统计范围：") == 1 and _range(preset) in text, preset
         # nothing of an earlier run is left (a late rerun, e.g. the login cookie's, may
         # still be finishing)
-        page.wait_for_function("() => !document.querySelector(\"[data-stale='true']\")",
-                               timeout=30_000)
+        page.wait_for_function("() => !document.querySelector(\"[data-stale='true']\")", timeout=30_000)
         assert page.evaluate("window.__mixed") == [], preset
     # 近12个月 is not 本年, even in December
     today = clock.today()
-    assert _range("近12个月").startswith(f"{today - timedelta(days=364):%Y-%m-%d}") or \
-        _range("近12个月") != _range("本年")
+    assert _range("近12个月").startswith(f"{today - timedelta(days=364):%Y-%m-%d}") or _range("近12个月") != _range(
+        "本年"
+    )
     shot(page, "dashboard-leader-quarter")
 
 

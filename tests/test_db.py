@@ -1,4 +1,5 @@
 """Storage: migrations, the write pattern under concurrency, the audit chain."""
+
 import subprocess
 import sys
 import threading
@@ -31,6 +32,7 @@ def test_failed_write_rolls_back_everything(db):
         cur.execute("INSERT INTO department (name, kind, created_at) VALUES ('x', 'bureau', now())")
         audit.record(cur, None, "create", "department", 0)
         raise RuntimeError("boom")
+
     with pytest.raises(RuntimeError):
         db.write(tx)
     assert db.scalar("SELECT count(*) FROM department WHERE name = 'x'") == 0
@@ -50,6 +52,7 @@ def test_concurrent_audited_writes(db):
                 org.create_department(admin, f"并发测试部门{t}-{i}", "supervision")
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)
+
     threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
     for th in threads:
         th.start()
@@ -67,17 +70,18 @@ def test_group_commit_keeps_each_unit_all_or_nothing(db):
     fails is rolled back alone and its caller gets its own error, the others
     their own results, in order."""
     from sgld.errors import ValidationError
+
     audit_before = db.scalar("SELECT count(*) FROM audit_log")
     results, errors = {}, {}
 
     def unit(i):
         def tx(cur):
-            cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())",
-                        [f"分组提交{i}"])
+            cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())", [f"分组提交{i}"])
             audit.record(cur, None, "create", "department", i)
             if i == 3:
                 raise ValidationError("第 3 个操作不合法。")
             return i * 10
+
         return tx
 
     def caller(i):
@@ -91,6 +95,7 @@ def test_group_commit_keeps_each_unit_all_or_nothing(db):
         for th in threads:
             th.start()
         import time
+
         deadline = time.monotonic() + 10
         while len(db._queue) < 6 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -117,9 +122,9 @@ def _record_groups(db, monkeypatch) -> list[int]:
 
 def _dept(i):
     def tx(cur):
-        cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())",
-                    [f"聚合提交{i}"])
+        cur.execute("INSERT INTO department (name, kind, created_at) VALUES (?, 'bureau', now())", [f"聚合提交{i}"])
         audit.record(cur, None, "create", "department", i)
+
     return tx
 
 
@@ -130,6 +135,7 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
     import time
 
     from db import backend
+
     monkeypatch.setattr(backend, "GATHER_S", 30.0)
     sizes = _record_groups(db, monkeypatch)
     with db._queue_cond:
@@ -151,6 +157,7 @@ def test_new_leader_waits_for_the_previous_groups_writers(db, monkeypatch):
 
 def test_lone_writer_does_not_wait(db, monkeypatch):
     from db import backend
+
     monkeypatch.setattr(backend, "GATHER_S", 60.0)
     sizes = _record_groups(db, monkeypatch)
     for i in range(3):  # the previous group had 1 unit: nothing to wait for
@@ -171,6 +178,7 @@ def test_write_retries_a_conflict_as_a_whole(db):
         if len(calls) == 1:
             raise db.retryable[0]("Conflict on update")
         cur.execute("INSERT INTO setting VALUES ('retry_probe', '1', now(), 'test')")
+
     db.write(tx)
     assert len(calls) == 2
     assert db.scalar("SELECT value FROM setting WHERE key = 'retry_probe'") == "1"
@@ -181,8 +189,7 @@ def test_audit_tampering_is_detected(db):
     org.set_setting(actor("admin"), "default_sign_limit_days", "5")
     assert audit.verify(db)[0]
     victim = db.scalar("SELECT max(id) - 1 FROM audit_log")
-    db.write(lambda cur: cur.execute(
-        "UPDATE audit_log SET after_json = '{\"value\": \"9\"}' WHERE id = ?", [victim]))
+    db.write(lambda cur: cur.execute('UPDATE audit_log SET after_json = \'{"value": "9"}\' WHERE id = ?', [victim]))
     ok, _, broken = audit.verify(db)
     assert not ok and broken == victim
 
@@ -190,20 +197,32 @@ def test_audit_tampering_is_detected(db):
 def test_verify_audit_command(db, tmp_path):
     env_db = str(db.path)
     from db import connection
+
     connection.reset()  # release the file for the subprocess
-    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
-                         capture_output=True, text=True, env=_env(env_db, tmp_path))
+    out = subprocess.run(
+        [sys.executable, "manage.py", "verify-audit"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(env_db, tmp_path),
+    )
     assert out.returncode == 0 and out.stdout.startswith("OK ")
     d = connection.open_database()
     d.write(lambda cur: cur.execute("UPDATE audit_log SET actor = 'mallory' WHERE id = 1"))
     d.close()
-    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
-                         capture_output=True, text=True, env=_env(env_db, tmp_path))
+    out = subprocess.run(
+        [sys.executable, "manage.py", "verify-audit"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(env_db, tmp_path),
+    )
     assert out.returncode == 1 and "id 1" in out.stdout
 
 
 def _env(db_path, tmp_path):
     import os
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("SGLD_")}
     env.update({"SGLD_DB": db_path, "SGLD_DATA_DIR": str(tmp_path / "data")})
     return env
@@ -212,18 +231,28 @@ def _env(db_path, tmp_path):
 @pytest.mark.duckdb_only  # a DuckDB file has one writer process; a server has many
 def test_second_process_gets_a_clear_message(db, tmp_path):
     get_db()  # this process holds the file
-    out = subprocess.run([sys.executable, "manage.py", "verify-audit"], cwd=ROOT,
-                         capture_output=True, text=True, env=_env(str(db.path), tmp_path))
+    out = subprocess.run(
+        [sys.executable, "manage.py", "verify-audit"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=_env(str(db.path), tmp_path),
+    )
     assert out.returncode == 2
     assert "正被另一个进程" in out.stderr
 
 
 def test_database_busy_is_raised_in_process_terms(tmp_path):
     path = tmp_path / "busy.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c",
-                               f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
-                               "print('ready', flush=True); time.sleep(30)"],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(DatabaseBusy):
@@ -259,6 +288,7 @@ def test_logins_and_logouts_do_not_move_the_data_version(db):
     """A login or logout changes no list or figure: cached ones stay valid
     (SESSION_ACTIONS); a refused login neither.  A password change does move it."""
     from sgld.services import accounts
+
     v0 = audit.data_version()
     n = db.scalar("SELECT count(*) FROM audit_log")
     me = accounts.authenticate("approver", "Sgld@2026")
@@ -267,14 +297,16 @@ def test_logins_and_logouts_do_not_move_the_data_version(db):
     accounts.logout(me)
     assert db.scalar("SELECT count(*) FROM audit_log") == n + 3  # all three audited
     assert audit.data_version() == v0
-    accounts.change_own_password(accounts.authenticate("approver", "Sgld@2026"), "Sgld@2026",
-                                 "Nt#Approver-2027", "Nt#Approver-2027")
+    accounts.change_own_password(
+        accounts.authenticate("approver", "Sgld@2026"), "Sgld@2026", "Nt#Approver-2027", "Nt#Approver-2027"
+    )
     assert audit.data_version() != v0
 
 
 def test_db_threads_setting(tmp_path, monkeypatch):
     from db import connection
     from sgld import settings
+
     monkeypatch.setenv("SGLD_DB", str(tmp_path / "t.duckdb"))
     monkeypatch.setenv("SGLD_DB_THREADS", "1")
     settings.reset()

@@ -1,5 +1,6 @@
 """Backend selection by SGLD_DB and the PostgreSQL cursor's translation of
 the services' SQL (issue 20)."""
+
 import pytest
 
 from db import sql as dsql
@@ -25,14 +26,16 @@ def test_a_file_path_selects_duckdb_and_a_url_postgresql(monkeypatch, tmp_path):
         settings.reset()
 
 
-@pytest.mark.parametrize("sql, params, out", [
-    ("SELECT ? , ?", True, "SELECT %s , %s"),
-    ("SELECT '?' , ?", True, "SELECT '?' , %s"),
-    ("SELECT x FROM t WHERE a LIKE '%a%' AND b = ?", True,
-     "SELECT x FROM t WHERE a LIKE '%%a%%' AND b = %s"),
-    ("SELECT strftime(x, '%Y')", False, "SELECT strftime(x, '%Y')"),
-    ('SELECT "a?b" FROM t WHERE c = ?', True, 'SELECT "a?b" FROM t WHERE c = %s'),
-])
+@pytest.mark.parametrize(
+    "sql, params, out",
+    [
+        ("SELECT ? , ?", True, "SELECT %s , %s"),
+        ("SELECT '?' , ?", True, "SELECT '?' , %s"),
+        ("SELECT x FROM t WHERE a LIKE '%a%' AND b = ?", True, "SELECT x FROM t WHERE a LIKE '%%a%%' AND b = %s"),
+        ("SELECT strftime(x, '%Y')", False, "SELECT strftime(x, '%Y')"),
+        ('SELECT "a?b" FROM t WHERE c = ?', True, 'SELECT "a?b" FROM t WHERE c = %s'),
+    ],
+)
 def test_placeholders_are_translated_outside_quotes(sql, params, out):
     assert translate(sql, params) == out
 
@@ -47,13 +50,17 @@ def test_dialect_helpers_agree(db):
         dsql.replace_temp_table(cur, "_probe", "SELECT ? AS n", [1], dialect)
         dsql.replace_temp_table(cur, "_probe", "SELECT ? AS n", [2], dialect)
         return cur.execute("SELECT n FROM _probe").fetchall()
+
     assert db.write(tx) == [(2,)]
 
 
 def test_affected_rows_and_sums_read_as_on_duckdb(db):
     """DML without RETURNING gives its row count; sum of integers is an int."""
-    n = db.write(lambda cur: cur.execute(
-        "UPDATE department SET created_at = created_at WHERE kind = 'supervision'").fetchone()[0])
+    n = db.write(
+        lambda cur: cur.execute("UPDATE department SET created_at = created_at WHERE kind = 'supervision'").fetchone()[
+            0
+        ]
+    )
     assert n == db.scalar("SELECT count(*) FROM department WHERE kind = 'supervision'") > 0
     total = db.scalar("SELECT sum(id) FROM audit_log")  # BIGINT: numeric on PostgreSQL
     assert isinstance(total, int)

@@ -1,6 +1,7 @@
 """Browser: Markdown, KaTeX, a javascript: link and HTML typed into an
 inspection (new enterprise's name, place, inspectors) show up as typed in
 监管录入 and 企业画像 — no bold, formula, link or <b> element from them."""
+
 from sgld import uscc
 from tests.browser_util import login, open_inspection_entry, shot, wait_ready
 
@@ -12,8 +13,7 @@ def _no_markup(page) -> None:
     assert main.locator("a[href^='javascript']").count() == 0
     assert main.locator(".katex").count() == 0
     assert main.locator("b").count() == 0
-    assert main.locator("strong").evaluate_all(
-        "els => els.filter(e => e.textContent.trim() === 'x').length") == 0
+    assert main.locator("strong").evaluate_all("els => els.filter(e => e.textContent.trim() === 'x').length") == 0
 
 
 def test_payload_shown_verbatim(server, page):

@@ -1,6 +1,7 @@
 """User text is shown as text (issue 15 item 5): Markdown, KaTeX, links and
 HTML typed into enterprise names, inspection fields and the like reach the
 Markdown widgets escaped by the one helper ui.widgets.md_text."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,21 @@ def test_md_text_escapes_every_markup_character():
     # no markup character is left unescaped
     bare = _UNESCAPE.sub("", out)
     assert not (set(bare) & _SPECIAL), bare
-    for text in ("# 标题", "1. 列表", "- 项", "> 引用", "`代码`", ":red[红]", ":material/home:",
-                 "&lt;b&gt;", "a\n===", "    缩进代码", r"\*已转义\*", "~~删除~~", "$$\\frac12$$"):
+    for text in (
+        "# 标题",
+        "1. 列表",
+        "- 项",
+        "> 引用",
+        "`代码`",
+        ":red[红]",
+        ":material/home:",
+        "&lt;b&gt;",
+        "a\n===",
+        "    缩进代码",
+        r"\*已转义\*",
+        "~~删除~~",
+        "$$\\frac12$$",
+    ):
         out = md_text(text)
         assert not (set(_UNESCAPE.sub("", out)) & _SPECIAL), (text, out)
         assert rendered_text(out).split("\n") == [ln.strip() for ln in text.split("\n")]
@@ -40,10 +54,17 @@ def _seed(db):
     """An enterprise and an inspection whose every free-text field is the payload."""
     sup = actor("supervisor")
     code = uscc.make("91320602MA7XD5P0Q")
-    iid = inspection.record(sup, uscc_code=code, entity_name=PAYLOAD,
-                            inspected_at=clock.now() - timedelta(hours=1), place=PAYLOAD,
-                            result=inspection.result_options()[0], findings=PAYLOAD,
-                            inspectors=PAYLOAD, files=[("证据 " + PAYLOAD + ".pdf", b"%PDF-1.4\n%%EOF\n")])
+    iid = inspection.record(
+        sup,
+        uscc_code=code,
+        entity_name=PAYLOAD,
+        inspected_at=clock.now() - timedelta(hours=1),
+        place=PAYLOAD,
+        result=inspection.result_options()[0],
+        findings=PAYLOAD,
+        inspectors=PAYLOAD,
+        files=[("证据 " + PAYLOAD + ".pdf", b"%PDF-1.4\n%%EOF\n")],
+    )
     eid = inspection.get(sup, iid)["enterprise_id"]
     with db.transaction() as cur:  # no service edits these registry fields
         cur.execute("UPDATE enterprise SET legal_rep = ?, address = ? WHERE id = ?", [PAYLOAD, PAYLOAD, eid])
@@ -51,8 +72,7 @@ def _seed(db):
 
 
 def _labels(at) -> list[str]:
-    return [str(getattr(w, "label", "")) for kind in ("button", "expander", "tabs")
-            for w in getattr(at, kind)]
+    return [str(getattr(w, "label", "")) for kind in ("button", "expander", "tabs") for w in getattr(at, kind)]
 
 
 def _assert_verbatim(at, min_count: int):

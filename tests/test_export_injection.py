@@ -1,4 +1,5 @@
 """Exports never run user text: formula-like strings stay string cells."""
+
 import io
 
 import openpyxl
@@ -6,8 +7,7 @@ import pandas as pd
 
 from sgld.export import to_xlsx
 
-NASTY = ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)",
-         "\t=1+1", "\r=1+1", "=1+1"]
+NASTY = ['=HYPERLINK("http://x","点我")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "=1+1"]
 
 
 def _cells(data: bytes):
@@ -29,8 +29,7 @@ def test_formula_like_text_is_written_as_string():
 
 
 def test_several_sheets_and_list_cells_are_safe_too():
-    frames = {"甲": pd.DataFrame({"x": [["=1+1", "b"]]}),
-              "乙": pd.DataFrame({"y": ["@cmd"], "n": [1.5]})}
+    frames = {"甲": pd.DataFrame({"x": [["=1+1", "b"]]}), "乙": pd.DataFrame({"y": ["@cmd"], "n": [1.5]})}
     wb = openpyxl.load_workbook(io.BytesIO(to_xlsx(frames)))
     a = wb["甲"]["A2"]
     assert a.data_type == "s" and a.value == "=1+1、b"

@@ -1,6 +1,7 @@
 """Pull feed (issue 18): a department pulls its pushes, licence status
 changes and written explanations since an opaque cursor, within its data
 scope, page by page."""
+
 from __future__ import annotations
 
 import base64
@@ -93,6 +94,7 @@ def test_licence_changes_and_written_explanations_reach_the_requesting_departmen
     assert kinds == ["licence.status_changed", "push.created", "request.decided"]
     # the pulled JSON is the delivered JSON
     from sgld.services import outbox
+
     e = feed.pull(sup, mark, limit=1)["events"][0]
     row = db.dicts("SELECT * FROM outbox_event WHERE id = ?", [e["id"]])[0]
     assert json.loads(outbox.body_of(row)) == e
@@ -100,6 +102,7 @@ def test_licence_changes_and_written_explanations_reach_the_requesting_departmen
 
 def test_backfill_completes_the_feed_with_the_same_data_in_time_order(db):
     from sgld.services import outbox
+
     # a database from before the outbox: its history has no events
     db.write(lambda cur: cur.execute("DELETE FROM outbox_event; DELETE FROM outbox_backfill"))
     # live events of all four kinds
@@ -108,8 +111,10 @@ def test_backfill_completes_the_feed_with_the_same_data_in_time_order(db):
     rv.decide(actor("approver"), rid, revoke=False, reason="证据不足", notes="现场未发现问题")
     rid2 = file(db)
     rv.decide(actor("approver"), rid2, revoke=True, reason="超标排放拒不改正", notes="现场核查属实")
-    live = {(r["department_id"], r["kind"], r["object_id"]): json.loads(r["payload"])
-            for r in db.dicts("SELECT * FROM outbox_event")}
+    live = {
+        (r["department_id"], r["kind"], r["object_id"]): json.loads(r["payload"])
+        for r in db.dicts("SELECT * FROM outbox_event")
+    }
     kinds = {k[1] for k in live}
     assert kinds == {"push.created", "licence.status_changed", "request.decided"}
     # the demo loader wrote its history without events: the feed was incomplete
@@ -122,17 +127,21 @@ def test_backfill_completes_the_feed_with_the_same_data_in_time_order(db):
     def tx(cur):
         cur.execute("DELETE FROM outbox_event")
         n = outbox.backfill(cur)
-        rows = cur.execute("SELECT department_id, kind, object_id, payload, created_at, state"
-                           " FROM outbox_event ORDER BY id").fetchall()
+        rows = cur.execute(
+            "SELECT department_id, kind, object_id, payload, created_at, state FROM outbox_event ORDER BY id"
+        ).fetchall()
         raise Done(n, rows)
+
     with pytest.raises(Done) as res:
         db.write(tx)
     n, rows = res.value.args
     assert n == len(rows) and {r[5] for r in rows} == {"skipped"}
     filled = {(r[0], r[1], r[2]): json.loads(r[3]) for r in rows}
     assert sum(1 for k in filled if k[1] == "push.created") == pushes
+
     def same(d):  # a licence's status is the one at backfill time (later revocations show)
         return {**d, "licences": [{**x, "status": None} for x in d["licences"]]} if "licences" in d else d
+
     for key, data in live.items():  # what the live paths wrote, the backfill writes alike
         assert same(filled[key]) == same(data), key
     times = [r[4] for r in rows]

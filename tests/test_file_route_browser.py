@@ -1,6 +1,7 @@
 """Issue 15.7: stored files are downloaded through a route that checks the
 request's login and data scope (web/files.py), not a Streamlit media URL
 that works for anyone holding it while the session lives."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,8 +23,7 @@ def install(demo_template, tmp_path_factory):
     con = connection.Database(dest / "sgld.duckdb")
     try:
         scan = con.one("SELECT id, sha256 FROM attachment WHERE owner_type = 'case' ORDER BY id LIMIT 1")
-        ev = con.one("SELECT id, owner_id FROM attachment WHERE owner_type = 'inspection'"
-                     " ORDER BY id LIMIT 1")
+        ev = con.one("SELECT id, owner_id FROM attachment WHERE owner_type = 'inspection' ORDER BY id LIMIT 1")
     finally:
         con.close()
     need_browser()
@@ -50,8 +50,7 @@ def test_download_needs_a_current_login_and_the_data_scope(install, browser):
     assert got.headers["x-content-type-options"] == "nosniff"
     assert hashlib.sha256(got.body()).hexdigest() == sha
     # an owner id that does not match the file is not a way around the check
-    assert page.request.get(urljoin(srv.url, f"/_sgld/files/evidence/{int(insp_id) + 1}/{ev_id}")
-                            ).status in (403, 404)
+    assert page.request.get(urljoin(srv.url, f"/_sgld/files/evidence/{int(insp_id) + 1}/{ev_id}")).status in (403, 404)
 
     # a liaison officer may not see case scans: the service's own refusal
     other = browser.new_context(locale="zh-CN")

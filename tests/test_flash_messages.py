@@ -1,6 +1,7 @@
 """AppTest: a success message belongs to the action that caused it
 (issue 16 item 15) — an error of a later action does not stand under the old
 "已保存", and after going to another page and back it is gone."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -49,6 +50,7 @@ def _page_script():
     import streamlit as st
 
     from ui.widgets import enter_page
+
     enter_page(st.session_state.get("page_now", "push"))  # as app.py does on every run
     if st.session_state.get("rec_last"):
         st.success("已保存。以下是刚登记的办件：")

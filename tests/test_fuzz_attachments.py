@@ -3,6 +3,7 @@ separators, control characters or thousands of characters.  check_upload
 accepts a file only when its content is of an allowed type matching the
 extension, and the kept name is a plain display name; stored through a
 service, a refused upload leaves no row behind."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -2,6 +2,7 @@
 the evidence files), the inspection import from .csv/.xlsx bytes, and the
 result options.  Each call succeeds or raises SgldError with a Chinese
 message, and a refused call changes no table."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -43,17 +44,31 @@ def _times():
 
 
 def _odd_times():
-    return st.one_of(dates(), st.sampled_from([
-        "2026-03-05 24:00", "2026-03-05 14:30:99", "2026-03-05 14:30", "2026-03-05 1430",
-        "2026-03-05T14:30", "2026-03-05  14:30", "2026-03-05 下午2点", "14:30", "2099-01-01 08:00",
-        "2026-03-05 ２：３０", "2026-03-05 -1:00"]))
+    return st.one_of(
+        dates(),
+        st.sampled_from(
+            [
+                "2026-03-05 24:00",
+                "2026-03-05 14:30:99",
+                "2026-03-05 14:30",
+                "2026-03-05 1430",
+                "2026-03-05T14:30",
+                "2026-03-05  14:30",
+                "2026-03-05 下午2点",
+                "14:30",
+                "2099-01-01 08:00",
+                "2026-03-05 ２：３０",
+                "2026-03-05 -1:00",
+            ]
+        ),
+    )
 
 
 def _good(db):
     known = [r[0] for r in db.all("SELECT uscc FROM enterprise ORDER BY id LIMIT 5")]
     return {
         "uscc_code": st.one_of(pick(known), valid_codes()),
-        "entity_name": st.just("南通检查对象有限公司"),   # an unknown code needs a name
+        "entity_name": st.just("南通检查对象有限公司"),  # an unknown code needs a name
         "inspected_at": _times(),
         "place": st.just("南通市崇川区人民中路 1 号"),
         "result": st.sampled_from(inspection.result_options()),
@@ -64,8 +79,13 @@ def _good(db):
 
 
 BAD = {
-    "uscc_code": codes(), "entity_name": names(), "inspected_at": _odd_times(),
-    "place": names(), "result": names("合格"), "findings": names(), "inspectors": names(),
+    "uscc_code": codes(),
+    "entity_name": names(),
+    "inspected_at": _odd_times(),
+    "place": names(),
+    "result": names("合格"),
+    "findings": names(),
+    "inspectors": names(),
     "files": uploads(3),
 }
 
@@ -82,8 +102,10 @@ def test_record(fuzz_db, data):
 def test_correct(fuzz_db, data):
     db = fuzz_db
     sup = actor("supervisor")
-    mine = [r[0] for r in db.all("SELECT id FROM inspection WHERE department_id = ? ORDER BY id"
-                                 " LIMIT 5", [sup.department_id])]
+    mine = [
+        r[0]
+        for r in db.all("SELECT id FROM inspection WHERE department_id = ? ORDER BY id LIMIT 5", [sup.department_id])
+    ]
     good = _good(db) | {"reason": st.just("录入有误，更正")}
     bad = BAD | {"reason": names()}
     kw = data.draw(fields(good, bad))
@@ -109,13 +131,19 @@ HEADERS = [v[0] for v in inspection.IMPORT_COLUMNS.values()]
 @st.composite
 def good_rows(draw):
     when = clock.now() - timedelta(days=draw(st.integers(1, 300)))
-    return [draw(valid_codes()), "南通导入检查有限公司", f"{when:%Y-%m-%d %H:%M}",
-            "南通市崇川区", draw(st.sampled_from(["合格", "责令整改"])), "情况正常", "张三"]
+    return [
+        draw(valid_codes()),
+        "南通导入检查有限公司",
+        f"{when:%Y-%m-%d %H:%M}",
+        "南通市崇川区",
+        draw(st.sampled_from(["合格", "责令整改"])),
+        "情况正常",
+        "张三",
+    ]
 
 
 @fuzz(50)
 @given(f=sheet_files(HEADERS, good_rows()), commit=st.booleans())
 def test_import_inspections(fuzz_db, f, commit):
     name, data = f
-    attempt(fuzz_db, inspection.import_inspections, actor("supervisor"), name, data,
-            commit=commit)
+    attempt(fuzz_db, inspection.import_inspections, actor("supervisor"), name, data, commit=commit)

@@ -1,6 +1,7 @@
 """Background jobs exactly once across processes (issue 21, sgld/leader.py):
 on DuckDB the one process leads; on PostgreSQL the holder of a session
 advisory lock does, and another process takes over when it dies."""
+
 import os
 import signal
 import subprocess
@@ -77,21 +78,29 @@ def test_one_leader_in_process_and_takeover_on_lost_connection(empty_db):
 @pg
 def test_two_processes_one_leader_and_takeover(empty_db, tmp_path):
     env = dict(os.environ, SGLD_LEADER_RETRY_SECONDS=str(RETRY))
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.leader_proc", str(tmp_path)],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.leader_proc", str(tmp_path)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     by_pid = {p.pid: p for p in procs}
 
     def leaders() -> list[int]:
         return sorted(int(f.stem) for f in tmp_path.glob("*.leader") if int(f.stem) in by_pid)
 
     def candidates() -> int:
-        return empty_db.scalar("SELECT count(*) FROM pg_stat_activity"
-                               " WHERE application_name LIKE 'sgld-leader %'")
+        return empty_db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'sgld-leader %'")
+
     try:
-        assert _wait(lambda: len(leaders()) == 1 and candidates() == 2, 60), \
-            [p.stderr.read() if p.poll() is not None else "" for p in procs]
+        assert _wait(lambda: len(leaders()) == 1 and candidates() == 2, 60), [
+            p.stderr.read() if p.poll() is not None else "" for p in procs
+        ]
         time.sleep(4 * RETRY)  # the follower retried several times: still exactly one leader
         (first,) = leaders()
         assert _holder(empty_db).endswith(f" {first}")

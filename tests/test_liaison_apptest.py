@@ -1,5 +1,6 @@
 """AppTest: the 联络员 page per role — roster upkeep, dispatch, the liaison's
 workspace (discipline, record, signature, rectification check), letters."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,7 @@ from tests.apptest_util import as_logged_in, button, page_source
 from tests.conftest import actor
 
 PAGE = "pages/4_联络员.py"
-TOP_TABS = {"我的审查任务", "商请函与派员", "商请函总览", "审查一览", "联络员名册", "联络员反馈",
-            "整改跟踪", "统计"}
+TOP_TABS = {"我的审查任务", "商请函与派员", "商请函总览", "审查一览", "联络员名册", "联络员反馈", "整改跟踪", "统计"}
 TAB = "lz_tab"
 INNER_TAB = "lz_my_tab"
 
@@ -44,12 +44,15 @@ def errors(at):
     return [e.value for e in at.error]
 
 
-@pytest.mark.parametrize("username,tabs", [
-    ("supervisor", ["商请函与派员", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
-    ("approver", ["商请函总览", "审查一览", "联络员名册", "整改跟踪", "统计"]),
-    ("liaison", ["我的审查任务", "整改跟踪"]),
-    ("leader", ["商请函总览", "审查一览", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
-])
+@pytest.mark.parametrize(
+    "username,tabs",
+    [
+        ("supervisor", ["商请函与派员", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
+        ("approver", ["商请函总览", "审查一览", "联络员名册", "整改跟踪", "统计"]),
+        ("liaison", ["我的审查任务", "整改跟踪"]),
+        ("leader", ["商请函总览", "审查一览", "联络员名册", "联络员反馈", "整改跟踪", "统计"]),
+    ],
+)
 def test_tabs_per_role(db, username, tabs):
     at = run(username)
     labels = [t.label for t in at.tabs]
@@ -69,8 +72,7 @@ def test_leader_reads_without_forms(db):
 
 def test_roster_shows_qualification_and_adds_an_entry(db):
     at = run("supervisor", "联络员名册")
-    roster = next(d.value for d in at.dataframe
-                  if {"部门", "不符合原因"} <= set(d.value.columns))
+    roster = next(d.value for d in at.dataframe if {"部门", "不符合原因"} <= set(d.value.columns))
     assert set(roster["部门"]) == {"市场监管局"}
     assert "不符合" in set(roster["资格"]) and "符合" in set(roster["资格"])
     assert roster["不符合原因"].str.contains("未满 2 年").any()
@@ -108,8 +110,12 @@ def test_new_liaison_form_is_empty_after_a_save(db):
     button(at, "保存").click().run()
     assert not errors(at), errors(at)
     assert len(svc.list_roster(actor("supervisor"))) == n + 1
-    form = [w for kind in ("text_input", "checkbox", "date_input", "selectbox")
-            for w in getattr(at, kind) if str(w.key or "").startswith("lz_rf_new_")]
+    form = [
+        w
+        for kind in ("text_input", "checkbox", "date_input", "selectbox")
+        for w in getattr(at, kind)
+        if str(w.key or "").startswith("lz_rf_new_")
+    ]
     assert form
     values = {w.key.rsplit("_", 1)[-1]: w.value for w in form}
     assert values["name"] == "" and values["pos"] == "" and values["contact"] == ""
@@ -140,17 +146,16 @@ def test_future_joining_date_is_refused_with_a_message(db):
 def test_roster_bad_input_shows_the_reason(db):
     at = run("supervisor", "联络员名册")
     n = len(svc.list_roster(actor("supervisor")))
-    button(at, "保存").click().run()   # no name, no date
+    button(at, "保存").click().run()  # no name, no date
     assert errors(at) and "姓名" in errors(at)[0]
     assert len(svc.list_roster(actor("supervisor"))) == n
 
 
 def test_dispatch_from_the_page(db):
     at = run("supervisor", "商请函与派员")
-    waiting = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
-                     key=lambda r: r["review_date"])
+    waiting = sorted(svc.list_letters(actor("supervisor"), state="待派员"), key=lambda r: r["review_date"])
     first = waiting[0]
-    assert (first["review_date"] - clock.today()).days == 1   # the urgent one is offered first
+    assert (first["review_date"] - clock.today()).days == 1  # the urgent one is offered first
     assert any("明天" in w.value for w in at.warning)
     who = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
     liu = next(r["id"] for r in svc.list_roster(actor("supervisor")) if r["name"] == "刘联络")
@@ -167,7 +172,7 @@ def test_dispatch_requires_a_choice_and_shows_the_replaced_one(db):
     at = run("supervisor", "商请函与派员")
     first = sorted(svc.list_letters(sup, state="待派员"), key=lambda r: r["review_date"])[0]
     who = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
-    assert who.value is None and who.proto.placeholder == "请选择"   # nobody preselected
+    assert who.value is None and who.proto.placeholder == "请选择"  # nobody preselected
     button(at, "确认派员并告知审批局").click().run()
     assert any("请选择派出的联络员" in e for e in errors(at)), errors(at)
     assert svc.get_letter(sup, first["id"])["status"] == "待派员"
@@ -190,8 +195,7 @@ def test_dispatch_requires_a_choice_and_shows_the_replaced_one(db):
 
 def test_dispatch_candidates_exclude_the_unqualified(db):
     at = run("supervisor", "商请函与派员")
-    first = sorted(svc.list_letters(actor("supervisor"), state="待派员"),
-                   key=lambda r: r["review_date"])[0]
+    first = sorted(svc.list_letters(actor("supervisor"), state="待派员"), key=lambda r: r["review_date"])[0]
     cands = svc.dispatch_candidates(actor("supervisor"), first["id"])
     ok = {c["id"] for c in cands if c["dispatchable"]}
     shown = at.selectbox(key=f"lz_dispatch_who_{first['id']}")
@@ -262,8 +266,13 @@ def test_approver_sends_a_letter_and_the_one_day_rule(db):
     n = len(svc.list_letters(actor("approver")))
     at.text_input(key=f"{k}_title").input("南通页面测试公司食品经营许可现场审查")
     at.text_input(key=f"{k}_place").input("南通市崇川区页面路 8 号")
-    for f, v in (("purpose", "核实经营条件"), ("basis", "《食品经营许可管理办法》"),
-                 ("scope", "经营场所"), ("content", "核查场所与制度"), ("schedule", "09:00 现场")):
+    for f, v in (
+        ("purpose", "核实经营条件"),
+        ("basis", "《食品经营许可管理办法》"),
+        ("scope", "经营场所"),
+        ("content", "核查场所与制度"),
+        ("schedule", "09:00 现场"),
+    ):
         at.text_area(key=f"{k}_{f}").input(v)
     mk = next(d["id"] for d in svc.supervision_departments(actor("approver")) if d["name"] == "市场监管局")
     at.multiselect(key=f"{k}_depts").set_value([mk])
@@ -304,8 +313,7 @@ def test_after_sending_another_letter_the_same_letter_stays_open(db):
     ap = actor("approver")
     at = run("approver", "商请函总览")
     today = clock.today()
-    letter = next(r for r in svc.list_letters(ap) if r["review_date"] > today
-                  and r["status"] == "待派员")
+    letter = next(r for r in svc.list_letters(ap) if r["review_date"] > today and r["status"] == "待派员")
     at.selectbox(key="lz_bur_pick").set_value(letter["id"]).run()
     sent = {r["department_id"] for r in svc.list_letters(ap, review_id=letter["review_id"])}
     other = next(d for d in svc.supervision_departments(ap) if d["id"] not in sent)
@@ -343,16 +351,19 @@ def test_only_the_open_tab_runs(db, monkeypatch):
     """Each tab (and each tab of 我的审查任务) is computed only while it is
     open (st.tabs with on_change="rerun"), so a click does not build the others."""
     from ui import liaison_bureau, liaison_common, liaison_dept, liaison_work
+
     calls: list[str] = []
-    for mod, names in ((liaison_dept, ("letters_tab", "roster_tab")),
-                       (liaison_bureau, ("letters_tab", "reviews_tab")),
-                       (liaison_common, ("feedback_tab", "rectifications_tab", "statistics_tab")),
-                       (liaison_work, ("assignments_tab", "record_form", "report_section",
-                                       "rect_section", "feedback_form"))):
+    for mod, names in (
+        (liaison_dept, ("letters_tab", "roster_tab")),
+        (liaison_bureau, ("letters_tab", "reviews_tab")),
+        (liaison_common, ("feedback_tab", "rectifications_tab", "statistics_tab")),
+        (liaison_work, ("assignments_tab", "record_form", "report_section", "rect_section", "feedback_form")),
+    ):
         for name in names:
             real = getattr(mod, name)
-            monkeypatch.setattr(mod, name, lambda *a, _real=real, _name=name, **kw:
-                                calls.append(_name) or _real(*a, **kw))
+            monkeypatch.setattr(
+                mod, name, lambda *a, _real=real, _name=name, **kw: calls.append(_name) or _real(*a, **kw)
+            )
     at = run("supervisor")  # the first tab, 商请函与派员
     assert calls == ["letters_tab"]
     assert not [d for d in at.dataframe if {"部门", "不符合原因"} <= set(d.value.columns)]
@@ -383,4 +394,5 @@ def test_letter_download_takes_only_what_it_uses():
     import inspect
 
     from ui.liaison_common import letter_download
+
     assert list(inspect.signature(letter_download).parameters) == ["d", "key"]

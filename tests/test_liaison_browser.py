@@ -4,6 +4,7 @@ records a rectification check (headless Chromium on a real server).
 
 The review of the new letter is at least a day away (the one-day rule), so
 the liaison records the demo review that takes place today."""
+
 from __future__ import annotations
 
 from tests.browser_util import login, pick_option, shot, wait_ready
@@ -52,9 +53,13 @@ def test_letter_dispatch_record_sign_check(server, browser):
             break
     fill(page, "审查事项", TITLE)
     fill(page, "审查地点", "南通市崇川区浏览器路 1 号")
-    for label, text in (("审查目的", "核实经营条件"), ("审查依据", "《食品经营许可管理办法》"),
-                        ("审查范围", "经营场所及设施"), ("主要内容", "核查场所、设备和制度"),
-                        ("日程安排", "09:00 现场核查")):
+    for label, text in (
+        ("审查目的", "核实经营条件"),
+        ("审查依据", "《食品经营许可管理办法》"),
+        ("审查范围", "经营场所及设施"),
+        ("主要内容", "核查场所、设备和制度"),
+        ("日程安排", "09:00 现场核查"),
+    ):
         fill(page, label, text)
     choose(page, "stMultiSelect", "商请派员的监管部门", "市场监管局")
     page.keyboard.press("Escape")
@@ -77,8 +82,13 @@ def test_letter_dispatch_record_sign_check(server, browser):
 
     # 3. the liaison: the new assignment is listed; today's review is recorded and signed
     ctx, page = open_page(browser, server, "liaison")
-    pick_option(page, visible(page.get_by_test_id("stSelectbox").filter(has_text="选择审查任务")),
-                TITLE, type_text=TITLE, click=False)
+    pick_option(
+        page,
+        visible(page.get_by_test_id("stSelectbox").filter(has_text="选择审查任务")),
+        TITLE,
+        type_text=TITLE,
+        click=False,
+    )
     page.keyboard.press("Escape")
     wait_ready(page)
     page.get_by_role("tab", name="审查记录", exact=True).click()

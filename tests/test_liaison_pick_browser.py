@@ -3,6 +3,7 @@ dispatches its liaison to a letter that is not the first of 待派员; the lette
 then leaves that filter, yet the same letter stays selected and shown, and
 stays so on the next click (Streamlit's browser side keeps a selectbox
 choice by its label: a label showing the state fell back to another row)."""
+
 from __future__ import annotations
 
 from tests.browser_util import login, shot, wait_ready
@@ -42,8 +43,13 @@ def test_dispatched_letter_stays_open(server, browser):
     title = label.split(" · ")[1]
     page.get_by_text(f"派出联络员：{title}").wait_for()
 
-    who = page.get_by_test_id("stSelectbox").filter(has_text="联络员").filter(
-        has_not_text="选择商请函").filter(visible=True).first
+    who = (
+        page.get_by_test_id("stSelectbox")
+        .filter(has_text="联络员")
+        .filter(has_not_text="选择商请函")
+        .filter(visible=True)
+        .first
+    )
     who.click()
     page.get_by_role("option").first.click()
     wait_ready(page)

@@ -1,5 +1,6 @@
 """联络员 services: qualification at the 2-year boundary, the one-day rule,
 the whole flow from letter to feedback, bad input and permissions."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -15,9 +16,16 @@ from sgld.services import org
 from tests.conftest import actor
 from ui.liaison_tables import letters_table, statistics_table
 
-REVIEW = dict(kind="现场审查", title="南通测试食品有限公司食品生产许可现场审查",
-              place="南通市崇川区测试路1号", purpose="核实生产条件", basis="《食品生产许可管理办法》",
-              scope="生产场所及设施", content="核查生产场所、设备和制度", schedule="09:00 现场核查")
+REVIEW = dict(
+    kind="现场审查",
+    title="南通测试食品有限公司食品生产许可现场审查",
+    place="南通市崇川区测试路1号",
+    purpose="核实生产条件",
+    basis="《食品生产许可管理办法》",
+    scope="生产场所及设施",
+    content="核查生产场所、设备和制度",
+    schedule="09:00 现场核查",
+)
 
 
 def dept_id(db, name):
@@ -34,13 +42,15 @@ def freeze(d: date, hour=10, minute=0):
 
 def new_review(db, review_date, depts=("市场监管局",), **kw):
     fields = dict(REVIEW, **kw)
-    return svc.create_review(actor("approver"), review_date=review_date,
-                             department_ids=[dept_id(db, d) for d in depts], **fields)
+    return svc.create_review(
+        actor("approver"), review_date=review_date, department_ids=[dept_id(db, d) for d in depts], **fields
+    )
 
 
 def letter_of(db, review_id, dept="市场监管局"):
-    return db.scalar("SELECT id FROM liaison_request WHERE review_id = ? AND department_id = ?",
-                     [review_id, dept_id(db, dept)])
+    return db.scalar(
+        "SELECT id FROM liaison_request WHERE review_id = ? AND department_id = ?", [review_id, dept_id(db, dept)]
+    )
 
 
 def audit_count(db):
@@ -59,19 +69,26 @@ def test_two_years_complete_on_the_anniversary():
     assert svc.years_complete_on(date(2024, 2, 29)) == date(2026, 2, 28)
 
 
-@pytest.mark.parametrize("etype,ok", [("在职公务员", True), ("参照公务员法管理人员", True),
-                                      ("事业单位人员", True), ("其他", False)])
+@pytest.mark.parametrize(
+    "etype,ok", [("在职公务员", True), ("参照公务员法管理人员", True), ("事业单位人员", True), ("其他", False)]
+)
 def test_employment_types(etype, ok):
-    why = svc.qualification_problems(employment_type=etype, joined_on=date(2010, 1, 1),
-                                     familiar_confirmed=True, on=date(2026, 1, 1))
+    why = svc.qualification_problems(
+        employment_type=etype, joined_on=date(2010, 1, 1), familiar_confirmed=True, on=date(2026, 1, 1)
+    )
     assert (why == []) is ok
     if not ok:
         assert "不属于本部门在职公务员" in why[0]
 
 
 def test_familiarity_and_inactive_are_reasons():
-    why = svc.qualification_problems(employment_type="在职公务员", joined_on=date(2010, 1, 1),
-                                     familiar_confirmed=False, active=False, on=date(2026, 1, 1))
+    why = svc.qualification_problems(
+        employment_type="在职公务员",
+        joined_on=date(2010, 1, 1),
+        familiar_confirmed=False,
+        active=False,
+        on=date(2026, 1, 1),
+    )
     assert any("尚未确认其熟悉监管工作" in w for w in why)
     assert any("停用" in w for w in why)
 
@@ -80,12 +97,21 @@ def test_dispatch_respects_the_boundary_on_the_review_date(db):
     today = clock.today()
     freeze(today)
     review_day = today + timedelta(days=10)
-    joined = review_day.replace(year=review_day.year - 2) if not (
-        review_day.month == 2 and review_day.day == 29) else date(review_day.year - 2, 2, 28)
+    joined = (
+        review_day.replace(year=review_day.year - 2)
+        if not (review_day.month == 2 and review_day.day == 29)
+        else date(review_day.year - 2, 2, 28)
+    )
     mk = dept_id(db, "市场监管局")
     uid, _ = org.create_user(actor("admin"), "newliaison", "钱新", mk, ["liaison"])
-    lid = svc.save_liaison(actor("supervisor"), name="钱新", employment_type="事业单位人员",
-                           joined_on=joined, familiar_confirmed=True, user_id=uid)
+    lid = svc.save_liaison(
+        actor("supervisor"),
+        name="钱新",
+        employment_type="事业单位人员",
+        joined_on=joined,
+        familiar_confirmed=True,
+        user_id=uid,
+    )
     early = letter_of(db, new_review(db, review_day - timedelta(days=1)))
     on_day = letter_of(db, new_review(db, review_day))
     before = audit_count(db)
@@ -97,8 +123,7 @@ def test_dispatch_respects_the_boundary_on_the_review_date(db):
     svc.dispatch(actor("supervisor"), on_day, lid)
     assert svc.get_letter(actor("supervisor"), on_day)["liaison_name"] == "钱新"
     # and the roster tells who is qualified and why not
-    row = next(r for r in svc.list_roster(actor("supervisor"), on=review_day - timedelta(days=1))
-               if r["id"] == lid)
+    row = next(r for r in svc.list_roster(actor("supervisor"), on=review_day - timedelta(days=1)) if r["id"] == lid)
     assert not row["qualified"] and "未满 2 年" in row["problems"][0]
 
 
@@ -108,7 +133,7 @@ def test_one_day_rule_is_calendar_days(db):
     freeze(review_day - timedelta(days=1), 23, 59)  # the evening before: in time
     rid = new_review(db, review_day)
     assert letter_of(db, rid)
-    freeze(review_day, 0, 1)                         # the review day itself: refused
+    freeze(review_day, 0, 1)  # the review day itself: refused
     n_reviews, n_audit = db.scalar("SELECT count(*) FROM liaison_review"), audit_count(db)
     with pytest.raises(ValidationError) as err:
         new_review(db, review_day)
@@ -129,15 +154,21 @@ def test_friday_letter_for_saturday_review_is_in_time(db):
 
 # -- letters ---------------------------------------------------------------
 def test_letter_docx_in_official_layout(db):
-    rid = new_review(db, clock.today() + timedelta(days=3), ("市场监管局", "生态环境局"),
-                     contact_phone="0513-85099001")
+    rid = new_review(db, clock.today() + timedelta(days=3), ("市场监管局", "生态环境局"), contact_phone="0513-85099001")
     qid = letter_of(db, rid)
     name, data = svc.letter_docx(actor("supervisor"), qid)
     text = text_of(data)
     assert name.endswith("商请监管部门派出联络员参与审核工作的函.docx")
-    for piece in ("商请监管部门派出联络员参与审核工作的函", "市场监管局：", REVIEW["title"],
-                  "从事本部门工作2年以上", "核实生产条件", "09:00 现场核查", "0513-85099001",
-                  "南通市行政审批局"):
+    for piece in (
+        "商请监管部门派出联络员参与审核工作的函",
+        "市场监管局：",
+        REVIEW["title"],
+        "从事本部门工作2年以上",
+        "核实生产条件",
+        "09:00 现场核查",
+        "0513-85099001",
+        "南通市行政审批局",
+    ):
         assert piece in text, piece
     letter_no = svc.get_letter(actor("approver"), qid)["letter_no"]
     assert letter_no in text and letter_no.startswith("通审批联函〔")
@@ -150,15 +181,17 @@ def test_letter_docx_in_official_layout(db):
     assert "商请监管部门派出联络员参与审核工作的函" in text_of(svc.letter_docx(actor("approver"), demo_q)[1])
 
 
-@pytest.mark.parametrize("change,message", [
-    (dict(department_ids=[]), "至少选择一个"),
-    (dict(title=""), "审查事项"),
-    (dict(kind="座谈"), "审查类型"),
-    (dict(applicant_uscc="91320600MA1XXXXXX0"), "统一社会信用代码"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (dict(department_ids=[]), "至少选择一个"),
+        (dict(title=""), "审查事项"),
+        (dict(kind="座谈"), "审查类型"),
+        (dict(applicant_uscc="91320600MA1XXXXXX0"), "统一社会信用代码"),
+    ],
+)
 def test_bad_review_input_changes_nothing(db, change, message):
-    fields = dict(REVIEW, review_date=clock.today() + timedelta(days=2),
-                  department_ids=[dept_id(db, "市场监管局")])
+    fields = dict(REVIEW, review_date=clock.today() + timedelta(days=2), department_ids=[dept_id(db, "市场监管局")])
     fields.update(change)
     n = db.scalar("SELECT count(*) FROM liaison_request")
     with pytest.raises(ValidationError) as err:
@@ -277,15 +310,20 @@ def test_whole_flow(db):
         svc.get_letter(actor("liaison2"), qid)
     # nothing can be recorded before the review day
     with pytest.raises(StateError, match="审查当天起"):
-        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y",
-                        recommendation="建议通过")
+        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y", recommendation="建议通过")
 
     freeze(review_day, 11)
     with pytest.raises(StateError, match="没有参加本次审查"):
         svc.sign_report(lz, qid)
-    svc.save_record(lz, qid, attended=True, record_text="现场核查了生产车间和仓库。",
-                    suggestions="仓库需分区。", recommendation="建议整改后通过",
-                    applicant_info="从业人员 30 人，负责人王某。")
+    svc.save_record(
+        lz,
+        qid,
+        attended=True,
+        record_text="现场核查了生产车间和仓库。",
+        suggestions="仓库需分区。",
+        recommendation="建议整改后通过",
+        applicant_info="从业人员 30 人，负责人王某。",
+    )
     with pytest.raises(StateError, match="尚未起草"):
         svc.sign_report(lz, qid)
     svc.save_report(appr, rid, "审查组于今日开展现场审查……")
@@ -309,33 +347,38 @@ def test_whole_flow(db):
 
     # rectifications
     deadline = workdays.add_workdays(review_day, 2)
-    x_hw = svc.add_rectification(lz, qid, problem="仓库未分区", requirement="设置隔断",
-                                 deadline=deadline, hardware=True)
-    x_doc = svc.add_rectification(lz, qid, problem="制度不全", deadline=review_day + timedelta(days=30),
-                                  hardware=False)
+    x_hw = svc.add_rectification(
+        lz, qid, problem="仓库未分区", requirement="设置隔断", deadline=deadline, hardware=True
+    )
+    x_doc = svc.add_rectification(lz, qid, problem="制度不全", deadline=review_day + timedelta(days=30), hardware=False)
     states = {r["id"]: r["state"] for r in svc.list_rectifications(lz)}
     assert states[x_hw] == "即将到期" and states[x_doc] == "整改中"
     due = {r.kind: r for r in svc.reminders(lz)}["liaison_rect_due"]
     assert due.count == sum(1 for s in svc.list_rectifications(lz) if s["state"] in ("即将到期", "已逾期"))
     with pytest.raises(ValidationError, match="须赴现场检查"):
-        svc.check_rectification(lz, x_hw, checked_on=review_day, site_visit=False, result="已整改",
-                                note="看了照片")
+        svc.check_rectification(lz, x_hw, checked_on=review_day, site_visit=False, result="已整改", note="看了照片")
     freeze(deadline + timedelta(days=1), 10)
     assert {r["id"]: r["state"] for r in svc.list_rectifications(sup)}[x_hw] == "已逾期"
-    svc.check_rectification(lz, x_hw, checked_on=clock.today(), site_visit=True, result="未整改",
-                            note="隔断未完成", new_deadline=clock.today() + timedelta(days=7))
+    svc.check_rectification(
+        lz,
+        x_hw,
+        checked_on=clock.today(),
+        site_visit=True,
+        result="未整改",
+        note="隔断未完成",
+        new_deadline=clock.today() + timedelta(days=7),
+    )
     assert {r["id"]: r["state"] for r in svc.list_rectifications(sup)}[x_hw] == "整改中"
-    svc.check_rectification(lz, x_hw, checked_on=clock.today(), site_visit=True, result="已整改",
-                            note="现场检查：隔断已完成")
+    svc.check_rectification(
+        lz, x_hw, checked_on=clock.today(), site_visit=True, result="已整改", note="现场检查：隔断已完成"
+    )
     before = audit_count(db)
     with pytest.raises(StateError, match="已于 .* 复查通过并关闭"):
-        svc.check_rectification(lz, x_hw, checked_on=clock.today(), site_visit=True,
-                                result="未整改", note="再看看")
+        svc.check_rectification(lz, x_hw, checked_on=clock.today(), site_visit=True, result="未整改", note="再看看")
     assert audit_count(db) == before
     checks = svc.rectification_checks(sup, x_hw)
     assert [c["result"] for c in checks] == ["未整改", "已整改"] and checks[1]["site_visit"]
-    svc.check_rectification(lz, x_doc, checked_on=clock.today(), site_visit=False,
-                            result="已整改", note="材料齐全")
+    svc.check_rectification(lz, x_doc, checked_on=clock.today(), site_visit=False, result="已整改", note="材料齐全")
 
     # feedback to the department
     with pytest.raises(PermissionDenied):
@@ -345,17 +388,29 @@ def test_whole_flow(db):
     assert qid in [r["id"] for r in fb]
     assert qid not in [r["id"] for r in svc.department_feedback(actor("supervisor2"))]
     with pytest.raises(StateError, match="不能再修改"):
-        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y",
-                        recommendation="建议通过")
+        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y", recommendation="建议通过")
     assert svc.get_letter(sup, qid)["state"] == "已反馈"
 
     # everything above is in the audit chain
-    actions = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type IN"
-                                    " ('liaison_request', 'liaison_review', 'liaison_rectification')"
-                                    " AND object_id IN (?, ?, ?, ?)",
-                                    [str(qid), str(rid), str(x_hw), str(x_doc)])]
-    for a in ("send_letter", "dispatch", "record_review", "update_report", "sign_report",
-              "create", "check", "feedback"):
+    actions = [
+        r[0]
+        for r in db.all(
+            "SELECT action FROM audit_log WHERE object_type IN"
+            " ('liaison_request', 'liaison_review', 'liaison_rectification')"
+            " AND object_id IN (?, ?, ?, ?)",
+            [str(qid), str(rid), str(x_hw), str(x_doc)],
+        )
+    ]
+    for a in (
+        "send_letter",
+        "dispatch",
+        "record_review",
+        "update_report",
+        "sign_report",
+        "create",
+        "check",
+        "feedback",
+    ):
         assert a in actions, a
     assert audit.verify(db)[0]
 
@@ -392,13 +447,14 @@ def test_record_corrected_feedback_before_signing(db):
 
     def state() -> str:
         return svc.assignment_state(svc.get_letter(lz, qid))
+
     assert state() == "待记录"
     with pytest.raises(StateError, match="请先填写审查记录"):
         svc.submit_feedback(lz, qid, "x")
-    svc.save_record(lz, qid, attended=True, record_text="初稿", suggestions="无",
-                    recommendation="建议通过")
-    svc.save_record(lz, qid, attended=True, record_text="现场核查了生产车间。", suggestions="无",
-                    recommendation="建议通过")
+    svc.save_record(lz, qid, attended=True, record_text="初稿", suggestions="无", recommendation="建议通过")
+    svc.save_record(
+        lz, qid, attended=True, record_text="现场核查了生产车间。", suggestions="无", recommendation="建议通过"
+    )
     assert state() == "已记录" and svc.get_letter(lz, qid)["record_text"] == "现场核查了生产车间。"
     svc.submit_feedback(lz, qid, "审查结束，信息报部门。")
     assert state() == "已反馈"
@@ -408,8 +464,7 @@ def test_record_corrected_feedback_before_signing(db):
     svc.sign_report(lz, qid)
     assert state() == "已签字并反馈"
     with pytest.raises(StateError, match="不能再修改"):
-        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y",
-                        recommendation="建议通过")
+        svc.save_record(lz, qid, attended=True, record_text="x", suggestions="y", recommendation="建议通过")
 
 
 def test_signing_someone_elses_review_is_refused(db):
@@ -430,17 +485,16 @@ def test_discipline_on_first_assignment(db):
     review_day = svc.get_letter(lz2, qid)["review_date"]
     freeze(review_day, 16)
     with pytest.raises(StateError, match="工作纪律"):
-        svc.save_record(lz2, qid, attended=True, record_text="r", suggestions="s",
-                        recommendation="建议通过")
+        svc.save_record(lz2, qid, attended=True, record_text="r", suggestions="s", recommendation="建议通过")
     svc.acknowledge_discipline(lz2)
     assert not svc.discipline_status(lz2)["needed"]
     assert "liaison_discipline" not in {r.kind for r in svc.reminders(lz2)}
     with pytest.raises(StateError, match="已确认"):
         svc.acknowledge_discipline(lz2)
-    svc.save_record(lz2, qid, attended=True, record_text="r", suggestions="s",
-                    recommendation="建议通过")
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'acknowledge_discipline'"
-                     " AND actor = 'liaison2'") == 1
+    svc.save_record(lz2, qid, attended=True, record_text="r", suggestions="s", recommendation="建议通过")
+    assert (
+        db.scalar("SELECT count(*) FROM audit_log WHERE action = 'acknowledge_discipline' AND actor = 'liaison2'") == 1
+    )
 
 
 # -- roster ------------------------------------------------------------------
@@ -454,12 +508,23 @@ def test_roster_scope_and_validation(db):
     with pytest.raises(PermissionDenied):
         svc.list_roster(actor("liaison"))
     with pytest.raises(PermissionDenied):
-        svc.save_liaison(actor("approver"), name="x", employment_type="在职公务员",
-                         joined_on=date(2010, 1, 1), familiar_confirmed=True)
+        svc.save_liaison(
+            actor("approver"),
+            name="x",
+            employment_type="在职公务员",
+            joined_on=date(2010, 1, 1),
+            familiar_confirmed=True,
+        )
     lid = roster_id("刘联络")
     with pytest.raises(PermissionDenied):
-        svc.save_liaison(sup2, liaison_id=lid, name="刘联络", employment_type="在职公务员",
-                         joined_on=date(2010, 1, 1), familiar_confirmed=True)
+        svc.save_liaison(
+            sup2,
+            liaison_id=lid,
+            name="刘联络",
+            employment_type="在职公务员",
+            joined_on=date(2010, 1, 1),
+            familiar_confirmed=True,
+        )
     bad = [
         (dict(name=""), "姓名"),
         (dict(employment_type="劳务派遣"), "人员类别"),
@@ -470,18 +535,25 @@ def test_roster_scope_and_validation(db):
     ]
     n = db.scalar("SELECT count(*) FROM liaison")
     for change, msg in bad:
-        fields = dict(name="新人", employment_type="在职公务员", joined_on=date(2015, 1, 1),
-                      familiar_confirmed=True)
+        fields = dict(name="新人", employment_type="在职公务员", joined_on=date(2015, 1, 1), familiar_confirmed=True)
         fields.update(change)
         with pytest.raises(ValidationError, match=msg):
             svc.save_liaison(sup, **fields)
     assert db.scalar("SELECT count(*) FROM liaison") == n
-    new = svc.save_liaison(sup, name="新人", employment_type="其他", joined_on=date(2015, 1, 1),
-                           familiar_confirmed=False, position="科员")
+    new = svc.save_liaison(
+        sup, name="新人", employment_type="其他", joined_on=date(2015, 1, 1), familiar_confirmed=False, position="科员"
+    )
     row = next(r for r in svc.list_roster(sup) if r["id"] == new)
     assert not row["qualified"] and len(row["problems"]) == 2 and row["confirmed_at"] is None
-    svc.save_liaison(sup, liaison_id=new, name="新人", employment_type="在职公务员",
-                     joined_on=date(2015, 1, 1), familiar_confirmed=True, position="科员")
+    svc.save_liaison(
+        sup,
+        liaison_id=new,
+        name="新人",
+        employment_type="在职公务员",
+        joined_on=date(2015, 1, 1),
+        familiar_confirmed=True,
+        position="科员",
+    )
     row = next(r for r in svc.list_roster(sup) if r["id"] == new)
     assert row["qualified"] and not row["dispatchable"] and row["confirmed_at"] is not None
     assert "未关联联络员系统账号" in row["dispatch_problems"][0]
@@ -494,8 +566,7 @@ def test_data_scope_of_lists(db):
     assert len({r["department_id"] for r in svc.list_letters(actor("approver"))}) > 3
     mine = svc.list_letters(actor("liaison"))
     assert mine and all(r["liaison_user_id"] == actor("liaison").user_id for r in mine)
-    assert {r["department_id"] for r in svc.list_rectifications(actor("supervisor2"))} == {
-        dept_id(db, "生态环境局")}
+    assert {r["department_id"] for r in svc.list_rectifications(actor("supervisor2"))} == {dept_id(db, "生态环境局")}
     stats = svc.statistics(actor("supervisor"))
     assert list(stats["department"]) == ["市场监管局"]
     assert len(svc.statistics(actor("leader"))) == 9
@@ -503,10 +574,9 @@ def test_data_scope_of_lists(db):
         with pytest.raises(PermissionDenied):
             fn(actor("supervisor"))
     with pytest.raises(PermissionDenied):
-        svc.create_review(actor("leader"), review_date=clock.today() + timedelta(days=3),
-                          department_ids=[mk], **REVIEW)
+        svc.create_review(actor("leader"), review_date=clock.today() + timedelta(days=3), department_ids=[mk], **REVIEW)
     with pytest.raises(NotFound):
-        svc.get_letter(actor("approver"), 10 ** 8)
+        svc.get_letter(actor("approver"), 10**8)
 
 
 def test_statistics_match_the_records(db):
@@ -520,8 +590,7 @@ def test_statistics_match_the_records(db):
     rects = svc.list_rectifications(actor("supervisor"))
     assert got["整改事项"] == len(rects)
     assert got["已逾期"] == sum(1 for r in rects if r["state"] == "已逾期")
-    assert got["名册人数"] == db.scalar("SELECT count(*) FROM liaison WHERE department_id = ?"
-                                       " AND active", [mk])
+    assert got["名册人数"] == db.scalar("SELECT count(*) FROM liaison WHERE department_id = ? AND active", [mk])
 
 
 # -- demo data -----------------------------------------------------------------
@@ -529,7 +598,11 @@ def test_demo_has_every_state(db):
     states = {r["state"] for r in svc.list_letters(actor("approver"))}
     assert {"待派员", "逾期未派员", "已撤回", "已派员", "已记录", "已签字", "已反馈"} <= states
     assert {r["state"] for r in svc.list_rectifications(actor("approver"))} == {
-        "整改中", "即将到期", "已逾期", "已整改"}
+        "整改中",
+        "即将到期",
+        "已逾期",
+        "已整改",
+    }
     assert db.scalar("SELECT count(*) FROM liaison_rect_check WHERE result = '未整改'") > 0
     reasons = " ".join(p for r in svc.list_roster(actor("leader")) for p in r["problems"])
     for piece in ("不属于本部门在职公务员", "未满 2 年", "尚未确认", "停用"):
@@ -541,6 +614,7 @@ def test_demo_has_every_state(db):
 # -- letters for an approved special review (issue 6's read API) ----------------
 def test_letter_for_an_approved_special_review(db):
     from sgld.services import special_review as sr
+
     appr = actor("approver")
     rows = svc.special_reviews_for_letters(appr)
     assert rows, "the demo has approved special reviews whose meeting is ahead"
@@ -570,8 +644,7 @@ def test_letter_contact_line_has_the_senders_phone(db):
 def test_duplicate_roster_entry_is_refused(db):
     """Issue 16.7: the same person (department, name, joining date) once only."""
     sup = actor("supervisor")
-    fields = dict(name="重复人", employment_type="在职公务员", joined_on=date(2015, 1, 1),
-                  familiar_confirmed=False)
+    fields = dict(name="重复人", employment_type="在职公务员", joined_on=date(2015, 1, 1), familiar_confirmed=False)
     lid = svc.save_liaison(sup, **fields)
     n, a = db.scalar("SELECT count(*) FROM liaison"), audit_count(db)
     with pytest.raises(ValidationError, match="已有“重复人”"):
@@ -599,5 +672,4 @@ def test_letters_overview_agrees_with_the_rows(db, who):
     assert list(frame["on_time"]) == [r["on_time"] for r in rows]
     if who != "liaison":
         assert {"待派员", "已反馈"} <= set(frame["state"])
-    pd.testing.assert_frame_equal(letters_table(frame), letters_table(rows),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(letters_table(frame), letters_table(rows), check_dtype=False)

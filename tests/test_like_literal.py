@@ -1,4 +1,5 @@
 """`%` and `_` typed into a search box match literally, not as LIKE wildcards."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 bench/load_test.py) against a real server: a short run with one session of
 each writing role, so the client cannot silently rot.  Figures are printed,
 never asserted."""
+
 from __future__ import annotations
 
 import threading
@@ -21,10 +22,12 @@ def result():
 
     def run():
         try:
-            out["result"] = load_test.run(sessions=3, seconds=12, think=(0.2, 0.6), quiet=True,
-                                          write_share=0.4, write_first=True)
+            out["result"] = load_test.run(
+                sessions=3, seconds=12, think=(0.2, 0.6), quiet=True, write_share=0.4, write_first=True
+            )
         except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
             out["error"] = exc
+
     worker = threading.Thread(target=run)
     worker.start()
     worker.join()
@@ -90,7 +93,7 @@ def test_client_tree_and_problems_from_messages():
     c.set("用户名", "admin", form="f")
     assert c._states["w1"].string_value == "admin"
     m = msg((0, 0))
-    m.delta.new_element.empty.SetInParent()   # st.empty() replaces the form
+    m.delta.new_element.empty.SetInParent()  # st.empty() replaces the form
     c._handle(m)
     assert not c.nodes("text_input")
     m = msg((0, 2))

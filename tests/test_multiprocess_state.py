@@ -3,6 +3,7 @@ a login cookie issued by one process is valid on another (the key is the
 configuration's, not the process's), failed-login lockouts are counted in
 the database, and an API nonce served by one process is refused as a
 replay by another."""
+
 import secrets
 import subprocess
 import sys
@@ -45,20 +46,20 @@ elif what == "api":  # one call per line of headers on stdin, its answer on stdo
 
 
 def _child(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", CHILD, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.strip().splitlines()[-1]
 
 
 def test_login_cookie_valid_in_another_process(db):
     from web import session
+
     token = session.cookie_token("supervisor")
     assert _child("cookie", token) == "supervisor"
     # signed with another key: refused there as here
     import jwt
-    forged = jwt.encode(jwt.decode(token, options={"verify_signature": False}), "x" * 48,
-                        algorithm="HS256")
+
+    forged = jwt.encode(jwt.decode(token, options={"verify_signature": False}), "x" * 48, algorithm="HS256")
     assert _child("cookie", forged) == "NONE"
 
 
@@ -72,23 +73,34 @@ def test_lockout_counted_across_processes(db):
 
 def test_api_nonce_replayed_to_another_process(db, as_user):
     import json
+
     dept = db.scalar("SELECT id FROM department WHERE name = '投资建设审批处'")
-    made = ac.create(as_user("admin"), name="审批平台", department_id=dept, roles=["approver"],
-                     scopes=["events"])
+    made = ac.create(as_user("admin"), name="审批平台", department_id=dept, roles=["approver"], scopes=["events"])
 
     def headers() -> dict:
         ts = str(int(clock.now().replace(tzinfo=clock.TZ).timestamp()))
         nonce = secrets.token_hex(12)
-        return {"x-sgld-key": made["key_id"], "x-sgld-timestamp": ts, "x-sgld-nonce": nonce,
-                "x-sgld-signature": ac.sign(made["secret"], "GET", "/api/v1/events", "", ts,
-                                            nonce, b"")}
-    other = subprocess.Popen([sys.executable, "-c", CHILD, "api"], cwd=ROOT, text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return {
+            "x-sgld-key": made["key_id"],
+            "x-sgld-timestamp": ts,
+            "x-sgld-nonce": nonce,
+            "x-sgld-signature": ac.sign(made["secret"], "GET", "/api/v1/events", "", ts, nonce, b""),
+        }
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "api"],
+        cwd=ROOT,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
     def call_there(h: dict) -> str:
         other.stdin.write(json.dumps(h) + "\n")
         other.stdin.flush()
         return other.stdout.readline().strip()
+
     try:
         assert call_there(headers()) == "ACCEPTED"  # the other process has loaded its nonces
         h = headers()
@@ -105,23 +117,36 @@ def test_api_nonce_replayed_to_another_process(db, as_user):
 
 def test_api_rate_limit_shared_by_processes(db, as_user):
     import json
+
     dept = db.scalar("SELECT id FROM department WHERE name = '投资建设审批处'")
-    made = ac.create(as_user("admin"), name="审批平台", department_id=dept, roles=["approver"],
-                     scopes=["events"], rate_per_minute=3)
+    made = ac.create(
+        as_user("admin"), name="审批平台", department_id=dept, roles=["approver"], scopes=["events"], rate_per_minute=3
+    )
 
     def headers() -> dict:
         ts = str(int(clock.now().replace(tzinfo=clock.TZ).timestamp()))
         nonce = secrets.token_hex(12)
-        return {"x-sgld-key": made["key_id"], "x-sgld-timestamp": ts, "x-sgld-nonce": nonce,
-                "x-sgld-signature": ac.sign(made["secret"], "GET", "/api/v1/events", "", ts,
-                                            nonce, b"")}
-    other = subprocess.Popen([sys.executable, "-c", CHILD, "api"], cwd=ROOT, text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return {
+            "x-sgld-key": made["key_id"],
+            "x-sgld-timestamp": ts,
+            "x-sgld-nonce": nonce,
+            "x-sgld-signature": ac.sign(made["secret"], "GET", "/api/v1/events", "", ts, nonce, b""),
+        }
+
+    other = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "api"],
+        cwd=ROOT,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
     def call_there() -> str:
         other.stdin.write(json.dumps(headers()) + "\n")
         other.stdin.flush()
         return other.stdout.readline().strip()
+
     try:
         for _ in range(2):  # two of the three calls a minute, here
             ac.authenticate("GET", "/api/v1/events", "", headers(), b"")

@@ -1,5 +1,6 @@
 """Admin tab 推送队列 (AppTest): webhooks per department, the secret shown
 once, events by state, retry."""
+
 from __future__ import annotations
 
 from sgld.services import outbox
@@ -42,8 +43,11 @@ def test_register_shows_secret_once_and_lists_events(db):
     # an event that failed is listed and can be queued again
     record(db, case_no="OBA-1", code="SC-001")
     eid = db.scalar("SELECT max(id) FROM outbox_event WHERE department_id = ?", [sm])
-    db.write(lambda cur: cur.execute("UPDATE outbox_event SET state = 'failed', attempts = 30,"
-                                     " last_error = 'HTTP 500' WHERE id = ?", [eid]))
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE outbox_event SET state = 'failed', attempts = 30, last_error = 'HTTP 500' WHERE id = ?", [eid]
+        )
+    )
     at = tab_run()
     assert not at.exception
     assert any(m.label == "投递失败" and str(m.value) == "1" for m in at.metric)

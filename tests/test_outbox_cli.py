@@ -1,6 +1,7 @@
 """``manage.py webhook``: the admin registers, changes, pauses, resumes and
 rotates a department's event receiver from the command line, with the same
 checks and audit rows as in 系统管理 → 推送队列."""
+
 from __future__ import annotations
 
 import json
@@ -38,9 +39,12 @@ def test_webhook_command_line(db, capsys):
     assert "已是停用" in capsys.readouterr().err
     assert main(["webhook", "resume", "--department", "市场监管局"]) == 0
     assert db.scalar("SELECT active FROM webhook_subscription WHERE department_id = ?", [sm])
-    actions = [a for (a,) in db.all(
-        "SELECT action FROM audit_log WHERE object_type = 'webhook_subscription' AND actor = 'system'"
-        " ORDER BY id")]
+    actions = [
+        a
+        for (a,) in db.all(
+            "SELECT action FROM audit_log WHERE object_type = 'webhook_subscription' AND actor = 'system' ORDER BY id"
+        )
+    ]
     assert actions == ["create", "update", "rotate_secret", "deactivate", "activate"]
 
 
@@ -63,11 +67,11 @@ def test_webhook_retry_requeues_failed_events(db, capsys):
     assert main(["webhook", "retry"]) == 0
     assert "没有投递失败" in capsys.readouterr().out
     from tests.test_push_service import record
+
     record(db, case_no="CLI-WH-1", code="SC-001")
     eid = db.scalar("SELECT max(id) FROM outbox_event WHERE department_id = ? AND state = 'pending'", [sm])
     assert eid is not None
-    db.write(lambda cur: cur.execute("UPDATE outbox_event SET state = 'failed', attempts = 30"
-                                     " WHERE id = ?", [eid]))
+    db.write(lambda cur: cur.execute("UPDATE outbox_event SET state = 'failed', attempts = 30 WHERE id = ?", [eid]))
     assert main(["webhook", "retry", "--department", "市场监管局"]) == 0
     assert "已重新排队 1 个" in capsys.readouterr().out
     assert db.one("SELECT state, attempts FROM outbox_event WHERE id = ?", [eid]) == ("pending", 0)

@@ -1,6 +1,7 @@
 """Transactional outbox (issue 18): events written in the change's own
 transaction, one ordered stream per department, back-off, failed → retry,
 webhook subscriptions (admin only, audited)."""
+
 from __future__ import annotations
 
 import json
@@ -50,6 +51,7 @@ def test_rolled_back_change_leaves_no_event(db):
         push.push_case_result(cur, actor("approver"), cid, reason="再次推送测试")
         assert cur.execute("SELECT count(*) FROM outbox_event").fetchone()[0] > before
         raise ValidationError("后续步骤失败")
+
     with pytest.raises(ValidationError):
         db.write(tx)
     assert db.scalar("SELECT count(*) FROM outbox_event") == before
@@ -66,8 +68,13 @@ def test_import_emits_events_for_every_push_and_claim(db):
     assert res.counts["pushes"] == 4 and res.counts["claims"] == 1
     ids = [r[0] for r in db.all("SELECT id FROM approval_case WHERE source = 'import'")]
     marks = ",".join(map(str, ids))
-    assert db.scalar(f"SELECT count(*) FROM outbox_event WHERE kind = 'push.created' AND object_id IN"
-                     f" (SELECT id FROM push WHERE case_id IN ({marks}))") == 4
+    assert (
+        db.scalar(
+            f"SELECT count(*) FROM outbox_event WHERE kind = 'push.created' AND object_id IN"
+            f" (SELECT id FROM push WHERE case_id IN ({marks}))"
+        )
+        == 4
+    )
     claim = [e for e in events(db, kind="claim.opened") if json.loads(e["payload"])["case_no"] == "IMP-9"]
     assert len(claim) == 1 and json.loads(claim[0]["payload"])["case_no"] == "IMP-9"
 
@@ -108,15 +115,15 @@ def test_refusal_event_carries_the_written_explanation(db):
     assert d["explanation"]["reason"] == "证据不足"
     assert d["explanation"]["verification_notes"] == "现场未发现问题"
     assert d["explanation"]["attachment_id"] == db.scalar(
-        "SELECT explanation_attachment_id FROM revocation_request WHERE id = ?", [rid])
+        "SELECT explanation_attachment_id FROM revocation_request WHERE id = ?", [rid]
+    )
 
 
 def test_webhook_admin_only_validated_and_audited(db):
     sm = dept(db, "市场监管局")
     with pytest.raises(PermissionDenied):
         outbox.register_webhook(actor("supervisor"), sm, "http://127.0.0.1:9/hook")
-    for bad, msg in [("ftp://x/y", "http"), ("http://u:p@h/x", "用户名"), ("", "请填写"),
-                     ("hook", "http")]:
+    for bad, msg in [("ftp://x/y", "http"), ("http://u:p@h/x", "用户名"), ("", "请填写"), ("hook", "http")]:
         with pytest.raises(ValidationError, match=msg):
             outbox.register_webhook(actor("admin"), sm, bad)
     with pytest.raises(ValidationError, match="不是监管部门"):
@@ -133,8 +140,7 @@ def test_webhook_admin_only_validated_and_audited(db):
     new = outbox.rotate_secret(actor("admin"), sm)
     assert new != secret
     outbox.set_webhook_active(actor("admin"), sm, False)
-    acts = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'webhook_subscription'"
-                                 " ORDER BY id")]
+    acts = [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'webhook_subscription' ORDER BY id")]
     assert acts == ["create", "update", "rotate_secret", "deactivate"]
     subs = {s["department_id"]: s for s in outbox.list_subscriptions(actor("admin"))}
     assert subs[sm]["url"] == "http://127.0.0.1:9/new" and subs[sm]["active"] is False
@@ -142,6 +148,7 @@ def test_webhook_admin_only_validated_and_audited(db):
 
 def test_production_refuses_a_webhook_without_the_key(db, monkeypatch):
     from sgld import settings
+
     monkeypatch.setenv("SGLD_MODE", "production")
     monkeypatch.setenv("SGLD_COOKIE_KEY", "c" * 40)
     monkeypatch.setenv("SGLD_AUDIT_KEY", "a" * 40)
@@ -164,6 +171,7 @@ def _subscribe(db, name="市场监管局"):
 def test_order_per_department_backoff_failed_and_retry(db, monkeypatch):
     monkeypatch.setenv("SGLD_WEBHOOK_MAX_ATTEMPTS", "3")
     from sgld import settings
+
     settings.reset()
     sm = _subscribe(db)
     t0 = datetime(2026, 3, 10, 9, 0)
@@ -207,6 +215,7 @@ def test_order_per_department_backoff_failed_and_retry(db, monkeypatch):
 
 def test_backoff_is_exponential_and_capped(db, monkeypatch):
     from sgld import settings
+
     monkeypatch.setenv("SGLD_WEBHOOK_BACKOFF_SECONDS", "2")
     monkeypatch.setenv("SGLD_WEBHOOK_BACKOFF_MAX_SECONDS", "300")
     settings.reset()
@@ -233,22 +242,23 @@ def test_paused_subscription_keeps_events_pending(db):
 def test_form_and_bulk_paths_write_the_same_event_data(db):
     cid = record(db, case_no="OB-EQ")
     pid = db.scalar("SELECT min(id) FROM push WHERE case_id = ?", [cid])
-    few = json.loads(db.scalar("SELECT payload FROM outbox_event WHERE object_type = 'push'"
-                               " AND object_id = ?", [pid]))
+    few = json.loads(db.scalar("SELECT payload FROM outbox_event WHERE object_type = 'push' AND object_id = ?", [pid]))
 
     def tx(cur):
         outbox._emit_published(cur, "push", "p.id = ?", [pid])
-        got = cur.execute("SELECT payload FROM outbox_event WHERE object_type = 'push' AND object_id = ?"
-                          " ORDER BY id DESC LIMIT 1", [pid]).fetchone()[0]
+        got = cur.execute(
+            "SELECT payload FROM outbox_event WHERE object_type = 'push' AND object_id = ? ORDER BY id DESC LIMIT 1",
+            [pid],
+        ).fetchone()[0]
         raise _Done(got)
 
     class _Done(Exception):
         pass
+
     with pytest.raises(_Done) as bulk:
         db.write(tx)
     assert json.loads(bulk.value.args[0]) == few
-    assert db.scalar("SELECT count(*) FROM outbox_event WHERE object_type = 'push' AND object_id = ?",
-                     [pid]) == 1
+    assert db.scalar("SELECT count(*) FROM outbox_event WHERE object_type = 'push' AND object_id = ?", [pid]) == 1
 
 
 @pytest.mark.parametrize("who", ["leader", "approver", "supervisor", "liaison"])
@@ -256,12 +266,19 @@ def test_only_admins_manage_webhooks_and_the_queue(db, who):
     a = actor(who)
     sm = dept(db, "市场监管局")
     before = (db.scalar("SELECT count(*) FROM audit_log"), db.scalar("SELECT count(*) FROM webhook_subscription"))
-    calls = [lambda: outbox.register_webhook(a, sm, "http://127.0.0.1:9/x"),
-             lambda: outbox.rotate_secret(a, sm), lambda: outbox.set_webhook_active(a, sm, False),
-             lambda: outbox.retry(a, [1]), lambda: outbox.list_events(a),
-             lambda: outbox.list_subscriptions(a), lambda: outbox.state_counts(a)]
+    calls = [
+        lambda: outbox.register_webhook(a, sm, "http://127.0.0.1:9/x"),
+        lambda: outbox.rotate_secret(a, sm),
+        lambda: outbox.set_webhook_active(a, sm, False),
+        lambda: outbox.retry(a, [1]),
+        lambda: outbox.list_events(a),
+        lambda: outbox.list_subscriptions(a),
+        lambda: outbox.state_counts(a),
+    ]
     for call in calls:
         with pytest.raises(PermissionDenied, match="没有权限"):
             call()
-    assert (db.scalar("SELECT count(*) FROM audit_log"),
-            db.scalar("SELECT count(*) FROM webhook_subscription")) == before
+    assert (
+        db.scalar("SELECT count(*) FROM audit_log"),
+        db.scalar("SELECT count(*) FROM webhook_subscription"),
+    ) == before

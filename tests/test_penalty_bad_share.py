@@ -1,5 +1,6 @@
 """A penalty import whose first rows are mostly unreadable stops as a failed
 run (nothing imported, nothing quarantined) instead of quarantining it all."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,7 @@ from tests.test_penalty_import import csv_bytes, row
 
 def garbage(n_bad: int, n_good: int) -> bytes:
     good = csv_bytes([row(no=f"通市监处罚〔2025〕{i}号") for i in range(n_good)], encoding="utf-8")
-    junk = "".join(f"乱码{i},x\n" for i in range(n_bad)).encode("utf-8")   # wrong column count
+    junk = "".join(f"乱码{i},x\n" for i in range(n_bad)).encode("utf-8")  # wrong column count
     return good + junk
 
 
@@ -28,6 +29,7 @@ def test_mostly_garbage_stops_the_run(db, tmp_path):
 
 def test_share_is_configurable(db, tmp_path, monkeypatch):
     from sgld import settings
+
     monkeypatch.setenv("SGLD_PENALTY_MAX_BAD_SHARE", "1")
     settings.reset()
     f = tmp_path / "a.csv"
@@ -39,6 +41,7 @@ def test_share_is_configurable(db, tmp_path, monkeypatch):
 def test_bad_setting_is_refused(db, monkeypatch):
     from sgld import settings
     from sgld.errors import ConfigError
+
     monkeypatch.setenv("SGLD_PENALTY_MAX_BAD_SHARE", "2")
     settings.reset()
     with pytest.raises(ConfigError, match="0 到 1"):
@@ -47,6 +50,7 @@ def test_bad_setting_is_refused(db, monkeypatch):
 
 def test_cli_says_why(db, tmp_path, capsys):
     from sgld.cli import main
+
     f = tmp_path / "b.csv"
     f.write_bytes(garbage(20_000, 1))
     assert main(["import-penalties", str(f)]) == 1

@@ -1,5 +1,6 @@
 """Penalty extraction from configured sources: watermarks, failures midway,
 never two runs at once (scheduler), quarantine release, sources, reminders."""
+
 import json
 import os
 import sqlite3
@@ -19,15 +20,25 @@ CODE = uscc.make("91320602MA1N2B3C4")
 
 def make_source(path, n, start=1, bad=()):
     con = sqlite3.connect(path)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {XQ_TABLE} (ID INTEGER PRIMARY KEY, "
-                + ", ".join(f"{c} TEXT" for c in XQ_MAPPING.values()) + ")")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {XQ_TABLE} (ID INTEGER PRIMARY KEY, "
+        + ", ".join(f"{c} TEXT" for c in XQ_MAPPING.values())
+        + ")"
+    )
     for i in range(start, start + n):
         vals = {c: "" for c in XQ_MAPPING.values()}
-        vals.update(CF_XDR_MC="南通同步测试有限公司", CF_XDR_SHXYM=CODE if i not in bad else "坏",
-                    CF_WSH=f"通市监处罚〔2025〕{i}号", CF_JDRQ="2025-06-01", CF_NR_FK="1.5",
-                    CF_CFJG="南通市市场监督管理局")
-        con.execute(f"INSERT INTO {XQ_TABLE} (ID, {', '.join(vals)}) VALUES (?, {', '.join('?' * len(vals))})",
-                    [i, *vals.values()])
+        vals.update(
+            CF_XDR_MC="南通同步测试有限公司",
+            CF_XDR_SHXYM=CODE if i not in bad else "坏",
+            CF_WSH=f"通市监处罚〔2025〕{i}号",
+            CF_JDRQ="2025-06-01",
+            CF_NR_FK="1.5",
+            CF_CFJG="南通市市场监督管理局",
+        )
+        con.execute(
+            f"INSERT INTO {XQ_TABLE} (ID, {', '.join(vals)}) VALUES (?, {', '.join('?' * len(vals))})",
+            [i, *vals.values()],
+        )
     con.commit()
     con.close()
 
@@ -36,8 +47,15 @@ def make_source(path, n, start=1, bad=()):
 def source(db, tmp_path, as_user):
     path = tmp_path / "xq.sqlite"
     make_source(path, 10, bad={4})
-    penalty.save_source(as_user("admin"), name="测试源", kind="sql", location=f"sqlite:///{path}",
-                        table_name=XQ_TABLE, watermark_column="ID", column_mapping=XQ_MAPPING)
+    penalty.save_source(
+        as_user("admin"),
+        name="测试源",
+        kind="sql",
+        location=f"sqlite:///{path}",
+        table_name=XQ_TABLE,
+        watermark_column="ID",
+        column_mapping=XQ_MAPPING,
+    )
     # only this source is enabled in these tests
     db.write(lambda cur: cur.execute("UPDATE penalty_source SET enabled = (name = '测试源')"))
     return path
@@ -79,6 +97,7 @@ def test_failure_midway_leaves_no_partial_batch_and_watermark(db, source, monkey
         if calls["n"] == 2:
             raise RuntimeError("disk full (injected)")
         return real(*a, **k)
+
     monkeypatch.setattr(pipeline, "_store_stage", flaky)
     with pytest.raises(StateError) as e:
         penalty.sync_source(None, "测试源")
@@ -103,6 +122,7 @@ def test_scheduler_does_not_start_a_second_run(db, source, monkeypatch):
         started.set()
         assert release.wait(20)
         yield from real(self)
+
     monkeypatch.setattr(ps.SqlAdapter, "batches", slow)
     out = {}
     t = threading.Thread(target=lambda: out.setdefault("r", penalty.sync_source(None, "测试源")))
@@ -127,10 +147,15 @@ def test_scheduler_does_not_start_a_second_run(db, source, monkeypatch):
 def test_db_run_state_of_another_live_process_blocks(db, source):
     # another process (alive: our parent) holds the run state
     import socket
+
     owner = f"{socket.gethostname()}:{os.getppid()}"
     from sgld import clock
-    db.write(lambda cur: cur.execute("UPDATE penalty_sync_state SET run_id = 999, owner = ?, started_at = ?",
-                                     [owner, clock.now()]))
+
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE penalty_sync_state SET run_id = 999, owner = ?, started_at = ?", [owner, clock.now()]
+        )
+    )
     with pytest.raises(StateError) as e:
         penalty.sync_source(None, "测试源")
     assert "正在运行" in str(e.value)
@@ -147,6 +172,7 @@ def test_scheduler_thread_runs_sync(db, source, monkeypatch):
     assert not scheduler.start(minutes=0.001)  # once per process
     try:
         import time
+
         deadline = time.time() + 10
         while not calls and time.time() < deadline:
             time.sleep(0.05)
@@ -160,6 +186,7 @@ def test_scheduler_thread_runs_sync(db, source, monkeypatch):
 def test_scheduler_setting(monkeypatch):
     from sgld import settings
     from sgld.errors import ConfigError
+
     monkeypatch.setenv("SGLD_PENALTY_SYNC_MINUTES", "15")
     settings.reset()
     assert scheduler.interval_minutes() == 15
@@ -172,8 +199,15 @@ def test_scheduler_setting(monkeypatch):
 
 
 def test_missing_database_file_fails_cleanly(db, source, tmp_path, as_user):
-    penalty.save_source(as_user("admin"), name="测试源", kind="sql", location=f"sqlite:///{tmp_path}/nope.sqlite",
-                        table_name=XQ_TABLE, watermark_column="ID", column_mapping=XQ_MAPPING)
+    penalty.save_source(
+        as_user("admin"),
+        name="测试源",
+        kind="sql",
+        location=f"sqlite:///{tmp_path}/nope.sqlite",
+        table_name=XQ_TABLE,
+        watermark_column="ID",
+        column_mapping=XQ_MAPPING,
+    )
     with pytest.raises(ValidationError):
         penalty.sync_source(None, "测试源")
     results = penalty.sync_all(None)
@@ -192,24 +226,53 @@ def test_sync_permissions(db, source, as_user):
 def test_source_validation(db, as_user):
     admin = as_user("admin")
     with pytest.raises(ValidationError):
-        penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
-                            watermark_column="ID", column_mapping={"uscc": "A"})  # required fields unmapped
+        penalty.save_source(
+            admin,
+            name="x",
+            kind="sql",
+            location="sqlite:////tmp/x.sqlite",
+            table_name="t",
+            watermark_column="ID",
+            column_mapping={"uscc": "A"},
+        )  # required fields unmapped
     with pytest.raises(ValidationError):
-        penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
-                            watermark_column="", column_mapping=XQ_MAPPING)
+        penalty.save_source(
+            admin,
+            name="x",
+            kind="sql",
+            location="sqlite:////tmp/x.sqlite",
+            table_name="t",
+            watermark_column="",
+            column_mapping=XQ_MAPPING,
+        )
     with pytest.raises(ValidationError):
-        penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
-                            watermark_column="ID", column_mapping="{not json")
+        penalty.save_source(
+            admin,
+            name="x",
+            kind="sql",
+            location="sqlite:////tmp/x.sqlite",
+            table_name="t",
+            watermark_column="ID",
+            column_mapping="{not json",
+        )
     # JSON that is not an object is refused with the same message (it raised
     # AttributeError before the type check was reached)
     for not_an_object in ('["CF_WSH"]', '"CF_WSH"', "3"):
         with pytest.raises(ValidationError, match="列映射应为 JSON 对象"):
-            penalty.save_source(admin, name="x", kind="sql", location="sqlite:////tmp/x.sqlite", table_name="t",
-                                watermark_column="ID", column_mapping=not_an_object)
+            penalty.save_source(
+                admin,
+                name="x",
+                kind="sql",
+                location="sqlite:////tmp/x.sqlite",
+                table_name="t",
+                watermark_column="ID",
+                column_mapping=not_an_object,
+            )
 
 
 def test_folder_source_reads_new_files_only(db, tmp_path, as_user):
     from tests.test_penalty_import import GOOD, csv_bytes, row
+
     folder = tmp_path / "drop"
     folder.mkdir()
     (folder / "a.csv").write_bytes(csv_bytes(GOOD))
@@ -277,8 +340,9 @@ def test_database_rows_are_fetched_in_chunks_into_whole_batches(tmp_path, monkey
     path = tmp_path / "xq.sqlite"
     make_source(path, 23, bad={7})
     monkeypatch.setattr(ps, "FETCH_ROWS", 4)
-    adapter = ps.SqlAdapter(f"sqlite:///{path}", XQ_TABLE, XQ_MAPPING, "ID" if with_watermark else None,
-                            None, batch_rows=10)
+    adapter = ps.SqlAdapter(
+        f"sqlite:///{path}", XQ_TABLE, XQ_MAPPING, "ID" if with_watermark else None, None, batch_rows=10
+    )
     batches = list(adapter.batches())
     assert [len(b) for b in batches] == [10, 10, 3]
     rows = [r for b in batches for r in b.frame.column("_row").to_pylist()]

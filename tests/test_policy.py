@@ -6,6 +6,7 @@ the actor's department; ASSIGNED: only the liaison's own assignments;
 DENIED: the service refuses.  Every service reads the scope from
 ``sgld.policy``; this table is what a change there must keep.
 """
+
 import pytest
 
 from sgld import policy
@@ -15,10 +16,28 @@ from sgld.services import special_review as sr
 
 ALL, OWN, ASSIGNED, DENIED = "all", "own", "assigned", "denied"
 
-ACCOUNTS = ("admin", "leader", "cityleader", "approver", "approver2",
-            "supervisor", "supervisor2", "claimer", "liaison", "liaison2")
-CITY_WIDE = {"admin": ALL, "leader": ALL, "cityleader": ALL, "approver": ALL, "approver2": ALL,
-             "supervisor": OWN, "supervisor2": OWN, "claimer": OWN}
+ACCOUNTS = (
+    "admin",
+    "leader",
+    "cityleader",
+    "approver",
+    "approver2",
+    "supervisor",
+    "supervisor2",
+    "claimer",
+    "liaison",
+    "liaison2",
+)
+CITY_WIDE = {
+    "admin": ALL,
+    "leader": ALL,
+    "cityleader": ALL,
+    "approver": ALL,
+    "approver2": ALL,
+    "supervisor": OWN,
+    "supervisor2": OWN,
+    "claimer": OWN,
+}
 
 # kind -> account -> scope
 TABLE = {
@@ -46,12 +65,17 @@ def _by_name(db, names) -> list[frozenset]:
 
 def _enterprise_scope(db, dept: int) -> set[int]:
     """The enterprises a department supervises or has inspected, spelled out here."""
-    return {r[0] for r in db.all(
-        "SELECT enterprise_id FROM inspection WHERE department_id = ?"
-        " UNION SELECT c.enterprise_id FROM approval_case c JOIN item_department x"
-        "  ON x.item_id = c.item_id WHERE x.department_id = ?"
-        " UNION SELECT l.enterprise_id FROM licence l JOIN item_department x"
-        "  ON x.item_id = l.item_id WHERE x.department_id = ?", [dept] * 3)}
+    return {
+        r[0]
+        for r in db.all(
+            "SELECT enterprise_id FROM inspection WHERE department_id = ?"
+            " UNION SELECT c.enterprise_id FROM approval_case c JOIN item_department x"
+            "  ON x.item_id = c.item_id WHERE x.department_id = ?"
+            " UNION SELECT l.enterprise_id FROM licence l JOIN item_department x"
+            "  ON x.item_id = l.item_id WHERE x.department_id = ?",
+            [dept] * 3,
+        )
+    }
 
 
 # kind -> fn(db, actor) -> one (departments, owner user id or None) per row
@@ -80,8 +104,7 @@ def _liaison_letter(db, a):
 
 
 def _rectification(db, a):
-    return [(frozenset({r["department_id"]}), r["liaison_user_id"])
-            for r in liaison.list_rectifications(a)]
+    return [(frozenset({r["department_id"]}), r["liaison_user_id"]) for r in liaison.list_rectifications(a)]
 
 
 def _special_review(db, a):
@@ -105,11 +128,18 @@ def _dashboard(db, a):
     return [(frozenset({dept}) if dept else frozenset(_ids(db).values()), None)]
 
 
-READ = {"inspection": _inspection, "inspection_statistics": _inspection_statistics,
-        "followup_task": _followup_task, "penalty": _penalty,
-        "revocation_request": _revocation_request, "liaison_roster": _liaison_roster,
-        "liaison_letter": _liaison_letter, "rectification": _rectification,
-        "special_review": _special_review, "dashboard": _dashboard}
+READ = {
+    "inspection": _inspection,
+    "inspection_statistics": _inspection_statistics,
+    "followup_task": _followup_task,
+    "penalty": _penalty,
+    "revocation_request": _revocation_request,
+    "liaison_roster": _liaison_roster,
+    "liaison_letter": _liaison_letter,
+    "rectification": _rectification,
+    "special_review": _special_review,
+    "dashboard": _dashboard,
+}
 
 
 def test_every_kind_has_a_reader_and_every_account_a_row():
@@ -157,8 +187,7 @@ def test_policy_functions_follow_the_roles(as_user, db, name):
     assert policy.scope_department(actor, other) == (other if city_wide else actor.department_id)
     assert policy.scope_department(actor) == (None if city_wide else actor.department_id)
     sql, params = policy.department_sql(actor, "t.department_id", prefix=" WHERE ")
-    assert (sql, params) == (("", []) if city_wide else
-                             (" WHERE t.department_id = ?", [actor.department_id]))
+    assert (sql, params) == (("", []) if city_wide else (" WHERE t.department_id = ?", [actor.department_id]))
     sql, params = policy.enterprise_filter(actor, "p.enterprise_id")
     if city_wide:
         assert (sql, params) == ("", [])

@@ -1,4 +1,5 @@
 """Enterprise profile: scope per role, timeline content and order, providers."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -9,15 +10,23 @@ from sgld.services import inspection, profile
 
 
 def _record(actor, code):
-    return inspection.record(actor, uscc_code=code, entity_name=None,
-                             inspected_at=clock.now() - timedelta(minutes=5), place="现场", result="责令整改",
-                             findings="台账缺失", inspectors="张三")
+    return inspection.record(
+        actor,
+        uscc_code=code,
+        entity_name=None,
+        inspected_at=clock.now() - timedelta(minutes=5),
+        place="现场",
+        result="责令整改",
+        findings="台账缺失",
+        inspectors="张三",
+    )
 
 
 def test_profile_shows_inspection_beside_penalties(db, as_user):
     sup = as_user("supervisor")
-    eid, code = db.one("SELECT enterprise_id, uscc FROM penalty WHERE source = '行权系统'"
-                       " ORDER BY decision_date DESC LIMIT 1")
+    eid, code = db.one(
+        "SELECT enterprise_id, uscc FROM penalty WHERE source = '行权系统' ORDER BY decision_date DESC LIMIT 1"
+    )
     iid = _record(sup, code)
     data = profile.profile(sup, eid)
     assert data["enterprise"]["uscc"] == code
@@ -35,8 +44,9 @@ def test_profile_shows_inspection_beside_penalties(db, as_user):
 
 
 def test_profile_includes_push_records(db, as_user):
-    eid = db.scalar("SELECT c.enterprise_id FROM push p JOIN approval_case c ON c.id = p.case_id"
-                    " WHERE p.status = '已签收' LIMIT 1")
+    eid = db.scalar(
+        "SELECT c.enterprise_id FROM push p JOIN approval_case c ON c.id = p.case_id WHERE p.status = '已签收' LIMIT 1"
+    )
     data = profile.profile(as_user("leader"), eid)
     kinds = {e["kind"] for e in data["timeline"]}
     assert {"办件", "推送"} <= kinds
@@ -50,8 +60,9 @@ def test_supervisor_scope(db, as_user):
     assert outside is not None
     with pytest.raises(PermissionDenied):
         profile.profile(sup, outside)
-    assert outside not in {h["id"] for h in profile.search(sup, db.scalar(
-        "SELECT name FROM enterprise WHERE id = ?", [outside]))}
+    assert outside not in {
+        h["id"] for h in profile.search(sup, db.scalar("SELECT name FROM enterprise WHERE id = ?", [outside]))
+    }
     # approvers and leaders see every enterprise
     for who in ("leader", "approver", "admin"):
         assert profile.profile(as_user(who), outside)["enterprise"]["id"] == outside
@@ -67,10 +78,12 @@ def test_supervisor_scope(db, as_user):
 
 def test_supervised_items_are_in_scope(db, as_user):
     sup = as_user("supervisor")
-    eid = db.scalar("SELECT c.enterprise_id FROM approval_case c JOIN item_department x ON x.item_id = c.item_id"
-                    " WHERE x.department_id = ? AND c.enterprise_id NOT IN"
-                    " (SELECT enterprise_id FROM inspection WHERE department_id = ?) LIMIT 1",
-                    [sup.department_id, sup.department_id])
+    eid = db.scalar(
+        "SELECT c.enterprise_id FROM approval_case c JOIN item_department x ON x.item_id = c.item_id"
+        " WHERE x.department_id = ? AND c.enterprise_id NOT IN"
+        " (SELECT enterprise_id FROM inspection WHERE department_id = ?) LIMIT 1",
+        [sup.department_id, sup.department_id],
+    )
     assert profile.can_view(sup, eid)
     assert profile.profile(sup, eid)["counts"]["cases"] >= 1
 
@@ -90,11 +103,23 @@ def test_other_features_add_events_and_flags(db, as_user, monkeypatch):
 
     def providers(name):
         if name == "profile_events":
-            yield "revocation", lambda a, e: [{"at": future, "kind": "协同处理", "title": "提请撤销许可",
-                                              "detail": "", "status": "已提交", "link": None}]
+            yield (
+                "revocation",
+                lambda a, e: [
+                    {
+                        "at": future,
+                        "kind": "协同处理",
+                        "title": "提请撤销许可",
+                        "detail": "",
+                        "status": "已提交",
+                        "link": None,
+                    }
+                ],
+            )
             yield "broken", lambda a, e: 1 / 0
         else:
             yield "warning", lambda a, e: [{"label": "警示名单", "text": "因行政处罚列入", "level": "error"}]
+
     monkeypatch.setattr(profile, "_providers", providers)
     data = profile.profile(leader, eid)
     assert data["timeline"][0]["kind"] == "协同处理"
@@ -110,35 +135,46 @@ def test_sort_key_handles_dates_and_missing():
 def test_pushes_and_inspections_match_the_joined_queries(db, as_user):
     """The profile looks pushes up by case id and inspections by the index,
     adding names afterwards: the rows equal those of the plain joins."""
-    eid = db.scalar("SELECT c.enterprise_id FROM push p JOIN approval_case c ON c.id = p.case_id"
-                    " WHERE p.signed_by IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    eid = db.scalar(
+        "SELECT c.enterprise_id FROM push p JOIN approval_case c ON c.id = p.case_id"
+        " WHERE p.signed_by IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+    )
     data = profile.profile(as_user("leader"), eid)
     want = db.all(
         "SELECT p.id, c.case_no, d.name, u.display_name FROM push p JOIN approval_case c ON c.id = p.case_id"
         " LEFT JOIN department d ON d.id = p.department_id"
-        " LEFT JOIN app_user u ON p.signed_by = u.id WHERE c.enterprise_id = ?", [eid])
+        " LEFT JOIN app_user u ON p.signed_by = u.id WHERE c.enterprise_id = ?",
+        [eid],
+    )
     got = {(r["id"], r["case_no"], r["department"], r["signer"]) for r in data["pushes"]}
     assert got == set(want) and len(data["pushes"]) == len(want)
     assert any(r["signer"] for r in data["pushes"])
     times = [r["pushed_at"] for r in data["pushes"]]
     assert times == sorted(times, reverse=True)
     # an inspection with evidence files shows their number
-    iid, ieid = db.one("SELECT n.id, n.enterprise_id FROM inspection n WHERE EXISTS (SELECT 1 FROM attachment a"
-                       " WHERE a.owner_type = 'inspection' AND a.owner_id = CAST(n.id AS VARCHAR)) LIMIT 1")
+    iid, ieid = db.one(
+        "SELECT n.id, n.enterprise_id FROM inspection n WHERE EXISTS (SELECT 1 FROM attachment a"
+        " WHERE a.owner_type = 'inspection' AND a.owner_id = CAST(n.id AS VARCHAR)) LIMIT 1"
+    )
     rows = {r["id"]: r for r in profile.profile(as_user("leader"), ieid)["inspections"]}
-    n_files = db.scalar("SELECT count(*) FROM attachment WHERE owner_type = 'inspection' AND owner_id = ?",
-                        [str(iid)])
+    n_files = db.scalar("SELECT count(*) FROM attachment WHERE owner_type = 'inspection' AND owner_id = ?", [str(iid)])
     assert rows[iid]["files"] == n_files >= 1
     assert rows[iid]["department"] == db.scalar(
-        "SELECT d.name FROM inspection n JOIN department d ON d.id = n.department_id WHERE n.id = ?", [iid])
+        "SELECT d.name FROM inspection n JOIN department d ON d.id = n.department_id WHERE n.id = ?", [iid]
+    )
 
 
 def _opens(actor, link) -> bool:
     """Does the record's own detail view open for ``actor``?"""
     from sgld.services import penalty, push_query
+
     kind, value = next(iter(link["params"].items()))
-    fn = {"case": push_query.case_detail, "licence": push_query.licence_detail,
-          "inspection": inspection.get, "penalty": penalty.get_penalty}.get(kind)
+    fn = {
+        "case": push_query.case_detail,
+        "licence": push_query.licence_detail,
+        "inspection": inspection.get,
+        "penalty": penalty.get_penalty,
+    }.get(kind)
     if fn is None:
         return True
     try:
@@ -157,7 +193,9 @@ def test_timeline_offers_only_what_opens(db, as_user):
         "SELECT e.id, e.uscc FROM enterprise e JOIN approval_case c ON c.enterprise_id = e.id"
         " WHERE NOT EXISTS (SELECT 1 FROM push p WHERE p.case_id = c.id AND p.department_id = ?)"
         " AND NOT EXISTS (SELECT 1 FROM claim p WHERE p.case_id = c.id AND p.department_id = ?)"
-        " ORDER BY e.id LIMIT 1", [sup.department_id, sup.department_id])
+        " ORDER BY e.id LIMIT 1",
+        [sup.department_id, sup.department_id],
+    )
     _record(sup, code)
     theirs = _record(other, code)
     data = profile.profile(sup, eid)
@@ -173,12 +211,17 @@ def test_timeline_offers_only_what_opens(db, as_user):
     assert all(e["may_open"] for e in profile.profile(as_user("approver"), eid)["timeline"])
     # the page: no 查看 for the closed events, their reason instead
     from tests.apptest_util import login, page_source
+
     at = login("supervisor")
     at.query_params["enterprise"] = str(eid)
     at.switch_page("pages/5_企业画像.py").run()
     assert not at.exception, [x.value for x in at.exception]
     links = [p.proto for p in at.get("page_link") if p.proto.label == "查看"]
-    assert len(links) == sum(1 for e in linked if e["may_open"]
-                             and e["link"]["page"] in ("pages/1_审批推送.py", "pages/2_监管录入.py",
-                                                       "pages/5_企业画像.py", "pages/3_专项审查.py"))
+    assert len(links) == sum(
+        1
+        for e in linked
+        if e["may_open"]
+        and e["link"]["page"]
+        in ("pages/1_审批推送.py", "pages/2_监管录入.py", "pages/5_企业画像.py", "pages/3_专项审查.py")
+    )
     assert "非本部门办件" in page_source(at) and "非本部门检查记录" in page_source(at)

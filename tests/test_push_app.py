@@ -1,6 +1,7 @@
 """AppTest: the 审批推送 page per role — an approver records a case (pushed),
 the right supervisor signs it, the wrong one cannot find it; read-only
 roles get no recording tabs."""
+
 from __future__ import annotations
 
 from sgld import uscc
@@ -78,8 +79,9 @@ def test_right_supervisor_signs_wrong_one_cannot(db):
     # the right department: in the list, opens it, signs it
     at = as_logged_in(PAGE, "supervisor").run()
     header = [s.value for s in at.subheader if s.value.startswith("待签收")][0]
-    n = db.scalar("SELECT count(*) FROM push WHERE department_id = ? AND status = '待签收'",
-                  [actor("supervisor").department_id])
+    n = db.scalar(
+        "SELECT count(*) FROM push WHERE department_id = ? AND status = '待签收'", [actor("supervisor").department_id]
+    )
     assert header.startswith(f"待签收 {n} 条")
     assert "APP-001" in set(at.dataframe[0].value["办件编号"])
     at.text_input(key="sign_open").input("APP-001").run()

@@ -1,6 +1,7 @@
 """Browser: the approver records a concluded case with a scan; `supervisor`
 sees it in 待签收 and signs it; the approver sees it signed, with signer
 and time."""
+
 from __future__ import annotations
 
 import io
@@ -14,6 +15,7 @@ CASE_NO = "BR-2026-0001"
 
 def _scan(tmp_path):
     from PIL import Image
+
     path = tmp_path / "审批决定书.png"
     img = Image.new("RGB", (60, 80), "white")
     img.putpixel((30, 40), (200, 0, 0))
@@ -57,8 +59,7 @@ def test_record_sign_and_see_signed(server, browser, tmp_path):
     page.get_by_label("批复信息 *").press("Tab")
     wait_ready(page)
     _fill(page, "证照编号 *", "JY-BR-0001")
-    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(
-        str(_scan(tmp_path)))
+    page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(_scan(tmp_path)))
     wait_ready(page)
     page.get_by_text("审批决定书.png").first.wait_for(timeout=15_000)
     page.get_by_role("button", name="保存并推送").click()

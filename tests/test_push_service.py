@@ -1,5 +1,6 @@
 """审批推送 services: recording, libraries, push–sign, claim, time limits with
 the holiday calendar, permissions and data scope, archive and libraries."""
+
 from __future__ import annotations
 
 import io
@@ -15,6 +16,7 @@ from tests.conftest import actor
 
 def png_bytes(colour=(200, 30, 30)) -> bytes:
     from PIL import Image
+
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), colour).save(buf, "PNG")
     return buf.getvalue()
@@ -36,32 +38,44 @@ def some_enterprise(db):
     return db.one("SELECT uscc, name FROM enterprise ORDER BY id LIMIT 1")
 
 
-def record(db, *, case_no="T-0001", code="SC-001", stage="办结", licence=True, files=(),
-           who="approver", **kw):
-    args = dict(case_no=case_no, item_id=item_id(db, code), uscc=kw.pop("uscc", NEW_USCC),
-                enterprise_name=kw.pop("enterprise_name", "南通测试食品有限公司"),
-                project_no=kw.pop("project_no", "2026-320602-14-03-999001"),
-                project_name=kw.pop("project_name", None), stage=stage,
-                reply=kw.pop("reply", "准予许可"), decided_on=kw.pop("decided_on", clock.today()),
-                licence=({"licence_no": f"LIC-{case_no}", "kind": "许可证",
-                          "issued_on": clock.today(), "valid_until": date(2031, 1, 1)}
-                         if licence is True else licence),
-                files=files)
+def record(db, *, case_no="T-0001", code="SC-001", stage="办结", licence=True, files=(), who="approver", **kw):
+    args = dict(
+        case_no=case_no,
+        item_id=item_id(db, code),
+        uscc=kw.pop("uscc", NEW_USCC),
+        enterprise_name=kw.pop("enterprise_name", "南通测试食品有限公司"),
+        project_no=kw.pop("project_no", "2026-320602-14-03-999001"),
+        project_name=kw.pop("project_name", None),
+        stage=stage,
+        reply=kw.pop("reply", "准予许可"),
+        decided_on=kw.pop("decided_on", clock.today()),
+        licence=(
+            {
+                "licence_no": f"LIC-{case_no}",
+                "kind": "许可证",
+                "issued_on": clock.today(),
+                "valid_until": date(2031, 1, 1),
+            }
+            if licence is True
+            else licence
+        ),
+        files=files,
+    )
     args.update(kw)
     return push.record_case(actor(who), **args)
 
 
 def counts(db):
-    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in
-            ("approval_case", "licence", "push", "claim", "project", "enterprise", "attachment",
-             "audit_log")}
+    return {
+        t: db.scalar(f"SELECT count(*) FROM {t}")
+        for t in ("approval_case", "licence", "push", "claim", "project", "enterprise", "attachment", "audit_log")
+    }
 
 
 # -- recording ------------------------------------------------------------
 def test_record_case_fills_libraries_and_pushes(db):
     clock.freeze(datetime(2026, 3, 10, 10, 0))
-    cid = record(db, files=[("许可证.png", png_bytes()), ("决定书.pdf", PDF)],
-                 project_name="测试项目")
+    cid = record(db, files=[("许可证.png", png_bytes()), ("决定书.pdf", PDF)], project_name="测试项目")
     case = db.dicts("SELECT * FROM approval_case WHERE id = ?", [cid])[0]
     assert case["stage"] == "办结" and case["handler_id"] == actor("approver").user_id
     # licence library with its first history row
@@ -80,22 +94,31 @@ def test_record_case_fills_libraries_and_pushes(db):
     # scans stored and listed
     assert len(push_query.case_detail(actor("approver"), cid)["scans"]) == 2
     # audited: case, licence, project, enterprise, 2 attachments, push
-    acts = {(r[0], r[1]) for r in db.all(
-        "SELECT action, object_type FROM audit_log WHERE actor = 'approver'")}
-    assert {("create", "case"), ("create", "licence"), ("create", "project"),
-            ("create", "enterprise"), ("attach", "case"), ("push", "case")} <= acts
+    acts = {(r[0], r[1]) for r in db.all("SELECT action, object_type FROM audit_log WHERE actor = 'approver'")}
+    assert {
+        ("create", "case"),
+        ("create", "licence"),
+        ("create", "project"),
+        ("create", "enterprise"),
+        ("attach", "case"),
+        ("push", "case"),
+    } <= acts
     assert audit.verify(db)[0]
 
 
 def test_known_code_keeps_registered_name_and_is_normalised(db):
     code, name = some_enterprise(db)
-    messy = " ".join(code[i:i + 6] for i in range(0, 18, 6)).lower()
+    messy = " ".join(code[i : i + 6] for i in range(0, 18, 6)).lower()
     messy = messy.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     before = db.scalar("SELECT count(*) FROM enterprise")
     cid = record(db, uscc=messy, enterprise_name="另一个名字")
     assert db.scalar("SELECT count(*) FROM enterprise") == before
-    assert db.scalar("SELECT e.name FROM approval_case c JOIN enterprise e ON e.id = c.enterprise_id"
-                     " WHERE c.id = ?", [cid]) == name
+    assert (
+        db.scalar(
+            "SELECT e.name FROM approval_case c JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?", [cid]
+        )
+        == name
+    )
 
 
 def test_existing_project_is_reused(db):
@@ -117,10 +140,21 @@ BAD = [
     (dict(enterprise_name=""), "企业名称"),
     (dict(decided_on=date(2099, 1, 1)), "不能晚于今天"),
     (dict(stage="审查中"), "办理环节"),
-    (dict(licence={"licence_no": "L-X", "kind": "许可证", "issued_on": date(2026, 3, 1),
-                   "valid_until": date(2026, 2, 1)}), "不能早于“发证日期”"),
-    (dict(licence={"licence_no": "L-X", "kind": "执照", "issued_on": date(2026, 3, 1),
-                   "valid_until": None}), "证照类型"),
+    (
+        dict(
+            licence={
+                "licence_no": "L-X",
+                "kind": "许可证",
+                "issued_on": date(2026, 3, 1),
+                "valid_until": date(2026, 2, 1),
+            }
+        ),
+        "不能早于“发证日期”",
+    ),
+    (
+        dict(licence={"licence_no": "L-X", "kind": "执照", "issued_on": date(2026, 3, 1), "valid_until": None}),
+        "证照类型",
+    ),
     (dict(files=[("scan.pdf", png_bytes())]), "内容与扩展名不符"),
     (dict(files=[("scan.exe", b"MZ\x90\x00")]), "类型不允许"),
     (dict(item_id=999999), "审批事项不存在"),
@@ -143,8 +177,11 @@ def test_duplicates_are_refused(db):
     with pytest.raises(ValidationError, match="办件编号“DUP-1”已存在"):
         record(db, case_no="DUP-1")
     with pytest.raises(ValidationError, match="已在证照批文库中"):
-        record(db, case_no="DUP-2", licence={"licence_no": "LIC-DUP-1", "kind": "批文",
-                                             "issued_on": clock.today(), "valid_until": None})
+        record(
+            db,
+            case_no="DUP-2",
+            licence={"licence_no": "LIC-DUP-1", "kind": "批文", "issued_on": clock.today(), "valid_until": None},
+        )
     assert counts(db) == before
 
 
@@ -200,8 +237,7 @@ def test_sign_records_signer_and_time_once(db):
         push.sign_push(sup, pid)
     assert db.one("SELECT status, signed_by, signed_at FROM push WHERE id = ?", [pid]) == row
     assert db.scalar("SELECT count(*) FROM audit_log") == n_audit
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'sign' AND object_id = ?",
-                     [str(pid)]) == 1
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'sign' AND object_id = ?", [str(pid)]) == 1
 
 
 def test_other_department_cannot_sign(db):
@@ -224,8 +260,7 @@ def test_batch_sign_all_or_nothing_across_departments(db):
     other = db.scalar("SELECT id FROM push WHERE case_id = ?", [c3])
     with pytest.raises(PermissionDenied):
         push.sign_pushes(actor("supervisor"), mine + [other])
-    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收' AND id IN (?, ?, ?)",
-                     mine + [other]) == 0
+    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收' AND id IN (?, ?, ?)", mine + [other]) == 0
     push.sign_push(actor("supervisor"), mine[0])
     res = push.sign_pushes(actor("supervisor"), mine)
     assert res == {"signed": 1, "already": 1, "signed_at": res["signed_at"]}
@@ -238,20 +273,27 @@ def test_item_with_two_departments_pushes_to_both(db):
     depts = {r[0] for r in db.all("SELECT department_id FROM push WHERE case_id = ?", [cid])}
     assert depts == {dept_id(db, "市场监管局"), dept_id(db, "应急管理局")}
     # each department signs its own
-    push.sign_pushes(actor("supervisor3"), [db.scalar(
-        "SELECT id FROM push WHERE case_id = ? AND department_id = ?",
-        [cid, dept_id(db, "应急管理局")])])
+    push.sign_pushes(
+        actor("supervisor3"),
+        [db.scalar("SELECT id FROM push WHERE case_id = ? AND department_id = ?", [cid, dept_id(db, "应急管理局")])],
+    )
     assert db.scalar("SELECT count(*) FROM push WHERE case_id = ? AND status = '待签收'", [cid]) == 1
 
 
 def test_conclude_pushes_the_new_stage(db):
     cid = record(db, code="HB-001", stage="需监管部门参与环节", licence=None)
     assert db.all("SELECT stage FROM push WHERE case_id = ?", [cid]) == [("需监管部门参与环节",)]
-    push.conclude_case(actor("approver"), cid, reply="同意建设", decided_on=clock.today(),
-                       licence={"licence_no": "HP-1", "kind": "批文", "issued_on": clock.today(),
-                                "valid_until": None})
-    assert sorted(r[0] for r in db.all("SELECT stage FROM push WHERE case_id = ?", [cid])) == \
-        ["办结", "需监管部门参与环节"]
+    push.conclude_case(
+        actor("approver"),
+        cid,
+        reply="同意建设",
+        decided_on=clock.today(),
+        licence={"licence_no": "HP-1", "kind": "批文", "issued_on": clock.today(), "valid_until": None},
+    )
+    assert sorted(r[0] for r in db.all("SELECT stage FROM push WHERE case_id = ?", [cid])) == [
+        "办结",
+        "需监管部门参与环节",
+    ]
     assert db.scalar("SELECT stage FROM approval_case WHERE id = ?", [cid]) == "办结"
     with pytest.raises(StateError, match="已办结"):
         push.conclude_case(actor("approver"), cid, reply="x", decided_on=clock.today())
@@ -269,8 +311,11 @@ def test_claim_for_items_not_centralised(db):
     clock.freeze(datetime(2026, 4, 1, 15, 0))
     claimer = actor("claimer")
     push.claim_results(claimer, [kid])
-    assert db.one("SELECT status, claimed_by, claimed_at FROM claim WHERE id = ?", [kid]) == \
-        ("已领取", claimer.user_id, datetime(2026, 4, 1, 15, 0))
+    assert db.one("SELECT status, claimed_by, claimed_at FROM claim WHERE id = ?", [kid]) == (
+        "已领取",
+        claimer.user_id,
+        datetime(2026, 4, 1, 15, 0),
+    )
     with pytest.raises(StateError, match="不能重复领取"):
         push.claim_results(claimer, [kid])
     pool = push_query.claim_list(claimer, status="已领取")
@@ -327,8 +372,7 @@ def test_overdue_reminders_on_both_sides(db):
     assert appr.ages.get("市场监管局", 0) >= 1
     # the approver's to-do: their division's and own cases (issue 16 item 21);
     # the bureau-wide overview holds at least as many
-    own = push_query.push_list(actor("approver"), status="待签收", overdue_only=True,
-                               own_cases=True)
+    own = push_query.push_list(actor("approver"), status="待签收", overdue_only=True, own_cases=True)
     assert (own["推送部门"] == "市场监管局").sum() == appr.ages["市场监管局"]
     overview = push_query.sign_overview(actor("approver"))
     row = overview[overview["部门"] == "市场监管局"].iloc[0]
@@ -365,11 +409,15 @@ def test_supervisor_sees_only_own_department(db):
     frame, total = push_query.search_cases(actor("supervisor2"), limit=50)
     ids = [int(x) for x in frame["case_id"]]
     eco = dept_id(db, "生态环境局")
-    assert db.scalar(
-        f"SELECT count(*) FROM approval_case c WHERE c.id IN ({','.join(map(str, ids))}) AND NOT"
-        " EXISTS (SELECT 1 FROM push p WHERE p.case_id = c.id AND p.department_id = ?)"
-        " AND NOT EXISTS (SELECT 1 FROM claim k WHERE k.case_id = c.id AND k.department_id = ?)",
-        [eco, eco]) == 0
+    assert (
+        db.scalar(
+            f"SELECT count(*) FROM approval_case c WHERE c.id IN ({','.join(map(str, ids))}) AND NOT"
+            " EXISTS (SELECT 1 FROM push p WHERE p.case_id = c.id AND p.department_id = ?)"
+            " AND NOT EXISTS (SELECT 1 FROM claim k WHERE k.case_id = c.id AND k.department_id = ?)",
+            [eco, eco],
+        )
+        == 0
+    )
     assert push_query.find_case_id(actor("supervisor2"), "T-0001") is None
     with pytest.raises(PermissionDenied):
         push_query.sign_overview(actor("supervisor"))
@@ -394,11 +442,22 @@ def test_archive_filters(db):
     clock.freeze(datetime(2026, 3, 10, 10, 0))
     cid = record(db, case_no="ARC-77", project_no="PRJ-ARC-77", enterprise_name="南通档案检索测试有限公司")
     a = actor("approver")
-    for kw in (dict(enterprise="档案检索"), dict(uscc_code=NEW_USCC.lower()),
-               dict(project_no="PRJ-ARC"), dict(case_no="ARC-77"), dict(licence_no="LIC-ARC"),
-               dict(enterprise="档案检索", item_id=item_id(db, "SC-001"), stage="办结",
-                    department_id=dept_id(db, "市场监管局"), push_status="待签收",
-                    date_from=date(2026, 3, 10), date_to=date(2026, 3, 10))):
+    for kw in (
+        dict(enterprise="档案检索"),
+        dict(uscc_code=NEW_USCC.lower()),
+        dict(project_no="PRJ-ARC"),
+        dict(case_no="ARC-77"),
+        dict(licence_no="LIC-ARC"),
+        dict(
+            enterprise="档案检索",
+            item_id=item_id(db, "SC-001"),
+            stage="办结",
+            department_id=dept_id(db, "市场监管局"),
+            push_status="待签收",
+            date_from=date(2026, 3, 10),
+            date_to=date(2026, 3, 10),
+        ),
+    ):
         frame, total = push_query.search_cases(a, **kw)
         assert cid in set(frame["case_id"]), kw
     assert push_query.search_cases(a, enterprise="档案检索", push_status="已签收")[1] == 0
@@ -424,10 +483,12 @@ def test_licence_status_change_and_repush_in_callers_transaction(db):
     a = actor("approver")
 
     def tx(cur):
-        old = push.change_licence_status(cur, a, lid, "已撤销", "监管部门提请撤销，经核实符合撤销情形",
-                                         "通审撤〔2026〕1号")
+        old = push.change_licence_status(
+            cur, a, lid, "已撤销", "监管部门提请撤销，经核实符合撤销情形", "通审撤〔2026〕1号"
+        )
         made = push.push_case_result(cur, a, cid, reason="许可已撤销，同步撤销结果")
         return old, made
+
     old, made = db.write(tx)
     assert old == "有效" and len(made["push"]) == 1
     assert db.scalar("SELECT status FROM licence WHERE id = ?", [lid]) == "已撤销"
@@ -445,24 +506,27 @@ def test_licence_status_change_and_repush_in_callers_transaction(db):
 
 def test_expired_licence_shows_as_expired(db):
     clock.freeze(datetime(2026, 3, 10, 10, 0))
-    record(db, licence={"licence_no": "EXP-1", "kind": "许可证", "issued_on": date(2020, 1, 1),
-                        "valid_until": date(2025, 12, 31)})
+    record(
+        db,
+        licence={
+            "licence_no": "EXP-1",
+            "kind": "许可证",
+            "issued_on": date(2020, 1, 1),
+            "valid_until": date(2025, 12, 31),
+        },
+    )
     frame, n = push_query.list_licences(actor("approver"), text="EXP-1")
     assert frame.iloc[0]["状态"] == "已过期"
 
 
 def test_demo_data_has_every_push_state(db):
     today = clock.today()
-    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收'"
-                     " AND CAST(signed_at AS DATE) <= due_on") > 1000
-    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收'"
-                     " AND CAST(signed_at AS DATE) > due_on") > 50
+    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收' AND CAST(signed_at AS DATE) <= due_on") > 1000
+    assert db.scalar("SELECT count(*) FROM push WHERE status = '已签收' AND CAST(signed_at AS DATE) > due_on") > 50
     assert db.scalar("SELECT count(*) FROM push WHERE status = '待签收' AND due_on < ?", [today]) > 0
     assert db.scalar("SELECT count(*) FROM push WHERE status = '待签收' AND due_on >= ?", [today]) > 0
     assert db.scalar("SELECT count(*) FROM claim WHERE status = '已领取'") > 0
     assert db.scalar("SELECT count(*) FROM attachment WHERE owner_type = 'case'") > 0
     assert db.scalar("SELECT count(*) FROM push WHERE signed_by IS NULL AND status = '已签收'") == 0
     assert db.scalar("SELECT min(decided_on) FROM approval_case") < date(today.year - 1, today.month, 1)
-    assert db.scalar("SELECT count(DISTINCT item_id) FROM approval_case") == \
-        db.scalar("SELECT count(*) FROM item")
-
+    assert db.scalar("SELECT count(DISTINCT item_id) FROM approval_case") == db.scalar("SELECT count(*) FROM item")

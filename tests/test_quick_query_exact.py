@@ -2,6 +2,7 @@
 lookup) and answers the query on its own, within the data scope; partial
 numbers match from their beginning, 决定书文号 and names anywhere (hand-built
 data of tests/test_dashboard_service.py)."""
+
 from __future__ import annotations
 
 from tests.test_dashboard_service import E1, E3, NAMES, USCC
@@ -29,7 +30,7 @@ def test_code_exact_gives_enterprise_and_penalties_in_scope(data):
 
 
 def test_numbers_match_from_their_beginning(data):
-    assert "case" not in found(LEADER, "PT0001")          # not the start of SPT0001
+    assert "case" not in found(LEADER, "PT0001")  # not the start of SPT0001
     assert "licence" not in found(LEADER, "T-001")
     assert "project" not in found(LEADER, "320602-00-03")
     # 决定书文号 and names are matched anywhere

@@ -2,6 +2,7 @@
 opening the hit's page with the hit's query parameters shows that record;
 a supervisor who edits the URL to another department's record gets a
 Chinese refusal instead of the record."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,14 +41,15 @@ SUP_DEPT = "SELECT department_id FROM app_user WHERE username = 'supervisor'"
 @pytest.mark.parametrize("username", ["leader", "supervisor"])
 def test_case_licence_project_links_open_the_record(db, username):
     dept = _sample(SUP_DEPT) if username == "supervisor" else None
-    scope = (" AND c.id IN (SELECT case_id FROM push WHERE department_id = ?)" if dept else "")
+    scope = " AND c.id IN (SELECT case_id FROM push WHERE department_id = ?)" if dept else ""
     p = [dept] if dept else []
-    case_no = _sample("SELECT c.case_no FROM approval_case c WHERE TRUE" + scope
-                      + " ORDER BY c.id LIMIT 1", p)
-    lic_no = _sample("SELECT l.licence_no FROM licence l JOIN approval_case c ON c.id = l.case_id"
-                     " WHERE TRUE" + scope + " ORDER BY l.id LIMIT 1", p)
-    project = _sample("SELECT c.project_no FROM approval_case c WHERE TRUE" + scope
-                      + " ORDER BY c.id LIMIT 1", p)
+    case_no = _sample("SELECT c.case_no FROM approval_case c WHERE TRUE" + scope + " ORDER BY c.id LIMIT 1", p)
+    lic_no = _sample(
+        "SELECT l.licence_no FROM licence l JOIN approval_case c ON c.id = l.case_id"
+        " WHERE TRUE" + scope + " ORDER BY l.id LIMIT 1",
+        p,
+    )
+    project = _sample("SELECT c.project_no FROM approval_case c WHERE TRUE" + scope + " ORDER BY c.id LIMIT 1", p)
     for kind, text in (("case", case_no), ("licence", lic_no), ("project", project)):
         hit = first_hit(username, kind, text)
         assert hit.page == qq.PAGE_PUSH
@@ -57,8 +59,9 @@ def test_case_licence_project_links_open_the_record(db, username):
 
 
 def test_enterprise_and_penalty_links_open_the_record(db):
-    name, code = get_db().one("SELECT e.name, e.uscc FROM enterprise e JOIN penalty p"
-                              " ON p.enterprise_id = e.id ORDER BY p.id LIMIT 1")
+    name, code = get_db().one(
+        "SELECT e.name, e.uscc FROM enterprise e JOIN penalty p ON p.enterprise_id = e.id ORDER BY p.id LIMIT 1"
+    )
     hit = first_hit("leader", "enterprise", code)
     assert hit.page == qq.PAGE_PROFILE
     assert name in open_hit(hit, "leader")
@@ -76,6 +79,7 @@ def test_revocation_review_and_liaison_links_open_the_record(db):
     hit = first_hit("leader", "review", review_no)
     assert review_no in open_hit(hit, "leader")
     from sgld.services import liaison
+
     li = actor("liaison")
     mine = liaison.list_letters(li)
     assert mine  # the demo gives the liaison account letters
@@ -94,11 +98,13 @@ def test_supervisor_cannot_open_other_departments_records_by_url(db):
         " AND c.project_no NOT IN (SELECT c2.project_no FROM approval_case c2 WHERE c2.id IN"
         "   (SELECT case_id FROM push WHERE department_id = ?"
         "    UNION ALL SELECT case_id FROM claim WHERE department_id = ?))"
-        " ORDER BY c.id LIMIT 1", [dept] * 4)
+        " ORDER BY c.id LIMIT 1",
+        [dept] * 4,
+    )
     case_no = _sample("SELECT case_no FROM approval_case WHERE id = ?", [case_id])
     for params in ({"case": str(case_id)}, {"licence": str(lic_id)}, {"project": project}):
         src = open_hit(qq.Hit("", "", qq.PAGE_PUSH, params, ""), "supervisor")
-        assert "权" in src, params            # a Chinese refusal (无权 / 没有权限)
+        assert "权" in src, params  # a Chinese refusal (无权 / 没有权限)
         assert case_no not in src, params
 
 
@@ -106,18 +112,28 @@ def test_hits_offer_only_what_opens(db):
     """Issue 16.12: a supervisor's hits link only what opens for them: the
     record by its detail view's rule, the enterprise profile by the profile's."""
     from sgld.services import profile, push_query
+
     sup = actor("supervisor")
     dept = sup.department_id
     # a case pushed to the supervisor whose enterprise the department does not
     # (or no longer) supervise: its items are taken from the department
-    case_no, eid = db.one("SELECT c.case_no, c.enterprise_id FROM approval_case c"
-                          " JOIN push p ON p.case_id = c.id AND p.department_id = ?"
-                          " ORDER BY c.id LIMIT 1", [dept])
-    db.write(lambda cur: (
-        cur.execute("DELETE FROM item_department WHERE department_id = ? AND item_id IN"
-                    " (SELECT item_id FROM approval_case WHERE enterprise_id = ?"
-                    "  UNION SELECT item_id FROM licence WHERE enterprise_id = ?)", [dept, eid, eid]),
-        cur.execute("DELETE FROM inspection WHERE department_id = ? AND enterprise_id = ?", [dept, eid])))
+    case_no, eid = db.one(
+        "SELECT c.case_no, c.enterprise_id FROM approval_case c"
+        " JOIN push p ON p.case_id = c.id AND p.department_id = ?"
+        " ORDER BY c.id LIMIT 1",
+        [dept],
+    )
+    db.write(
+        lambda cur: (
+            cur.execute(
+                "DELETE FROM item_department WHERE department_id = ? AND item_id IN"
+                " (SELECT item_id FROM approval_case WHERE enterprise_id = ?"
+                "  UNION SELECT item_id FROM licence WHERE enterprise_id = ?)",
+                [dept, eid, eid],
+            ),
+            cur.execute("DELETE FROM inspection WHERE department_id = ? AND enterprise_id = ?", [dept, eid]),
+        )
+    )
     hit = first_hit("supervisor", "case", case_no)
     assert hit.may_open and not hit.profile_open
     assert not profile.can_view(sup, eid)
@@ -141,6 +157,7 @@ def test_batched_scope_checks_agree_with_the_single_ones(db, who):
     """The quick query checks its hits in one query per source; the answer
     is the detail views' own rule for each of them."""
     from sgld.services import profile, push
+
     a = actor(who)
     eids = [r[0] for r in db.all("SELECT id FROM enterprise ORDER BY id LIMIT 60")]
     assert profile.viewable(a, eids) == {e for e in eids if profile.can_view(a, e)}

@@ -1,6 +1,7 @@
 """快速查询: every kind of number finds its record, results are grouped, and a
 supervisor never sees hits outside their department's scope (hand-built data
 of tests/test_dashboard_service.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,7 @@ def found(who, text) -> dict[str, list[str]]:
 
 
 LEADER = actor("leader")
-SUP = actor("supervisor", SCJG, uid=7)      # 市场监管局: cases 1, 2, 6 (item SC-001); E1, E2
+SUP = actor("supervisor", SCJG, uid=7)  # 市场监管局: cases 1, 2, 6 (item SC-001); E1, E2
 
 
 def test_each_kind_of_number(data):
@@ -35,7 +36,7 @@ def test_each_kind_of_number(data):
 
 
 def test_code_finds_the_enterprise_and_its_penalties(data):
-    hits = found(LEADER, USCC[E3].lower())          # normalised: lower case is fine
+    hits = found(LEADER, USCC[E3].lower())  # normalised: lower case is fine
     assert hits["enterprise"] == [NAMES[E3]] and hits["penalty"] == ["通水罚〔2026〕2号"]
 
 
@@ -55,11 +56,10 @@ def test_supervisor_scope(data):
     assert set(found(SUP, "南通")["enterprise"]) == {NAMES[E1], NAMES[E2]}
     # cases pushed or opened to the department (case 6 was never pushed)
     assert found(SUP, "SPT000") == {"case": ["SPT0002", "SPT0001"]}
-    assert found(SUP, "2026-320602")["project"] == ["2026-320602-00-03-000001",
-                                                    "2026-320602-00-03-000002"]
-    assert "licence" not in found(SUP, "LIC-T-002")   # case 5: 水利局's
+    assert found(SUP, "2026-320602")["project"] == ["2026-320602-00-03-000001", "2026-320602-00-03-000002"]
+    assert "licence" not in found(SUP, "LIC-T-002")  # case 5: 水利局's
     assert found(SUP, "LIC-T-00")["licence"] == ["LIC-T-001"]
-    assert "penalty" not in found(SUP, "通水罚")        # E3's penalty
+    assert "penalty" not in found(SUP, "通水罚")  # E3's penalty
     assert found(SUP, "罚〔2026〕")["penalty"] == ["通市监罚〔2026〕1号", "通环罚〔2026〕3号"]
     assert "review" not in found(SUP, "专审〔2026〕1号")  # 生态环境局's review
     other = actor("supervisor", STHJ, uid=8)

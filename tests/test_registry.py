@@ -2,6 +2,7 @@
 sgld.services.listeners, ui.registry): a module that defines a hook but is
 not listed would silently drop out of the landing page, the profile, the
 listeners or 系统管理."""
+
 import importlib
 import pkgutil
 
@@ -45,8 +46,11 @@ def test_every_listener_is_registered():
 
 
 def test_every_admin_tab_is_registered_once():
-    tabs = [importlib.import_module(f"ui.{m.name}") for m in pkgutil.iter_modules(ui.__path__)
-            if m.name.startswith("admin_")]
+    tabs = [
+        importlib.import_module(f"ui.{m.name}")
+        for m in pkgutil.iter_modules(ui.__path__)
+        if m.name.startswith("admin_")
+    ]
     tabs = [m for m in tabs if hasattr(m, "TAB_TITLE")]
     assert sorted(m.__name__ for m in ui_registry.ADMIN_TABS) == sorted(m.__name__ for m in tabs)
     assert len(set(ui_registry.ADMIN_TABS)) == len(ui_registry.ADMIN_TABS)
@@ -55,18 +59,29 @@ def test_every_admin_tab_is_registered_once():
 
 def test_admin_tabs_keep_their_order():
     from ui.widgets import admin_tabs
+
     assert [m.TAB_TITLE for m in admin_tabs()] == [
-        "节假日设置", "协同处理与警示规则", "监管数据", "统一身份认证", "推送队列", "接口管理"]
+        "节假日设置",
+        "协同处理与警示规则",
+        "监管数据",
+        "统一身份认证",
+        "推送队列",
+        "接口管理",
+    ]
 
 
 def test_every_cli_command_and_demo_step_is_listed():
     import sgld.commands as commands
     import sgld.demo as demo
     from sgld import cli
+
     assert {m.__name__ for m in cli.commands()} == {
-        f"sgld.commands.{i.name}" for i in pkgutil.iter_modules(commands.__path__)}
+        f"sgld.commands.{i.name}" for i in pkgutil.iter_modules(commands.__path__)
+    }
     steps = demo.steps()
     assert {m.__name__ for m in steps} == {
-        f"sgld.demo.{i.name}" for i in pkgutil.iter_modules(demo.__path__)
-        if hasattr(importlib.import_module(f"sgld.demo.{i.name}"), "load")}
+        f"sgld.demo.{i.name}"
+        for i in pkgutil.iter_modules(demo.__path__)
+        if hasattr(importlib.import_module(f"sgld.demo.{i.name}"), "load")
+    }
     assert [m.ORDER for m in steps] == sorted({m.ORDER for m in steps})  # distinct, in order

@@ -1,5 +1,6 @@
 """Issue 16 item 11: each 处理提醒 link opens the list it counts, filtered as
 counted — not the page's default tab (AppTest, demo database)."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs
@@ -10,17 +11,26 @@ from sgld.services import dashboard
 from tests.apptest_util import as_logged_in, login
 from tests.conftest import actor
 
-PAGE_SCRIPTS = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
-                "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py"}
+PAGE_SCRIPTS = {
+    "push": "pages/1_审批推送.py",
+    "supervise": "pages/2_监管录入.py",
+    "review": "pages/3_专项审查.py",
+    "liaison": "pages/4_联络员.py",
+}
 # the tab a user expects for each reminder (named in the issue's walk-through)
 EXPECTED_TAB = {
-    "push_to_sign": ("push_tab", "待签收"), "claim_to_take": ("push_tab", "待领取"),
-    "push_overdue": ("push_tab", "签收情况"), "revocation_todo": ("push_tab", "协同处理待办"),
+    "push_to_sign": ("push_tab", "待签收"),
+    "claim_to_take": ("push_tab", "待领取"),
+    "push_overdue": ("push_tab", "签收情况"),
+    "revocation_todo": ("push_tab", "协同处理待办"),
     "explanation_to_sign": ("sup_tab", "协同处理申请"),
     "followup_supervision": ("sup_tab", "后续监管任务"),
-    "liaison_to_dispatch": ("lz_tab", "商请函与派员"), "liaison_unanswered": ("lz_tab", "商请函总览"),
-    "liaison_dept_rect_due": ("lz_tab", "整改跟踪"), "liaison_rect_due": ("lz_tab", "整改跟踪"),
-    "liaison_my_reviews": ("lz_tab", "我的审查任务"), "liaison_to_sign": ("lz_tab", "我的审查任务"),
+    "liaison_to_dispatch": ("lz_tab", "商请函与派员"),
+    "liaison_unanswered": ("lz_tab", "商请函总览"),
+    "liaison_dept_rect_due": ("lz_tab", "整改跟踪"),
+    "liaison_rect_due": ("lz_tab", "整改跟踪"),
+    "liaison_my_reviews": ("lz_tab", "我的审查任务"),
+    "liaison_to_sign": ("lz_tab", "我的审查任务"),
     "liaison_discipline": ("lz_tab", "我的审查任务"),
 }
 
@@ -45,8 +55,9 @@ def _counts_shown(at) -> set[int]:
     return {int(c.value.split()[1]) for c in at.caption if c.value.startswith("共 ")}
 
 
-@pytest.mark.parametrize("username", ["supervisor", "supervisor2", "approver", "claimer", "liaison",
-                                      "leader", "cityleader"])
+@pytest.mark.parametrize(
+    "username", ["supervisor", "supervisor2", "approver", "claimer", "liaison", "leader", "cityleader"]
+)
 def test_each_reminder_opens_its_list(db, username):
     who = actor(username)
     reminders = {r.kind: r for r in dashboard.work_view(who).reminders if r.count}

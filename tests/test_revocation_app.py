@@ -1,6 +1,7 @@
 """AppTest: filing a 协同处理申请 (enterprise profile, 监管录入 tab), the
 approver's decision on 审批推送 → 协同处理待办, read-only leaders, the
 warning-list tab."""
+
 from __future__ import annotations
 
 from tests.apptest_util import as_logged_in, login, page_source
@@ -35,8 +36,9 @@ def test_supervisor_files_from_the_enterprise_profile(db):
     assert any("提请协同处理" in e.label for e in at.expander)
     _fill(at, f"xtp{eid}0", lic)
     assert not at.error, [e.value for e in at.error]
-    row = db.one("SELECT request_no, status, source_kind, department_id FROM revocation_request"
-                 " WHERE licence_id = ?", [lic])
+    row = db.one(
+        "SELECT request_no, status, source_kind, department_id FROM revocation_request WHERE licence_id = ?", [lic]
+    )
     assert row[1] == "已提交" and row[2] == "企业画像"
     assert row[0] in page_source(at)  # the success message names the request
 
@@ -60,8 +62,7 @@ def test_supervise_tab_lists_and_signs_explanation(db):
     assert not at.exception, at.exception
     assert "协同处理申请" in [t.label for t in at.tabs]
     assert any(m.label == "待签收书面说明" and m.value == "1" for m in at.metric)
-    rid = db.scalar("SELECT id FROM revocation_request WHERE status = '不予撤销'"
-                    " AND explanation_signed_at IS NULL")
+    rid = db.scalar("SELECT id FROM revocation_request WHERE status = '不予撤销' AND explanation_signed_at IS NULL")
     at.query_params["xt"] = str(rid)
     at.run()
     at.button(key="xt_dd_sign").click().run()
@@ -70,8 +71,7 @@ def test_supervise_tab_lists_and_signs_explanation(db):
 
 
 def test_approver_sees_todo_and_revokes(db):
-    rid, lic = db.one("SELECT id, licence_id FROM revocation_request WHERE status = '已提交'"
-                      " AND category = '生态环境'")
+    rid, lic = db.one("SELECT id, licence_id FROM revocation_request WHERE status = '已提交' AND category = '生态环境'")
     at = as_logged_in(PUSH, "approver")
     at.session_state["push_tab"] = "协同处理待办"
     at.run()
@@ -112,18 +112,17 @@ def test_warning_tab_lift_needs_reason(db):
     assert any(m.label == "在列企业" for m in at.metric)
     [b for b in at.button if b.label == "解除警示"][0].click().run()
     assert any("解除原因" in e.value for e in at.error)
-    assert db.scalar("SELECT status FROM warning_entry WHERE enterprise_id = ? AND status = '在列'",
-                     [eid]) == "在列"
+    assert db.scalar("SELECT status FROM warning_entry WHERE enterprise_id = ? AND status = '在列'", [eid]) == "在列"
     [a for a in at.text_area if a.label == "解除原因 *"][0].input("整改完毕")
     [b for b in at.button if b.label == "解除警示"][0].click().run()
     assert not at.exception, at.exception
-    assert db.scalar("SELECT count(*) FROM warning_entry WHERE enterprise_id = ? AND status = '在列'",
-                     [eid]) == 0
+    assert db.scalar("SELECT count(*) FROM warning_entry WHERE enterprise_id = ? AND status = '在列'", [eid]) == 0
 
 
 def test_case_form_flags_listed_enterprise(db):
-    code = db.scalar("SELECT e.uscc FROM warning_entry w JOIN enterprise e ON e.id = w.enterprise_id"
-                     " WHERE w.status = '在列' LIMIT 1")
+    code = db.scalar(
+        "SELECT e.uscc FROM warning_entry w JOIN enterprise e ON e.id = w.enterprise_id WHERE w.status = '在列' LIMIT 1"
+    )
     at = as_logged_in(PUSH, "approver").run()
     at.text_input(key="rec0_uscc").input(code).run()
     assert not at.exception, at.exception
@@ -137,7 +136,9 @@ def test_filing_from_an_inspection_links_it(db):
         iid = cur.execute(
             "INSERT INTO inspection (department_id, enterprise_id, uscc, entity_name, inspected_at, place,"
             " result, inspectors, recorded_at) SELECT ?, id, uscc, name, now(), '现场', '立案查处', '张三',"
-            " now() FROM enterprise WHERE id = ? RETURNING id", [sup_dept, eid]).fetchone()[0]
+            " now() FROM enterprise WHERE id = ? RETURNING id",
+            [sup_dept, eid],
+        ).fetchone()[0]
     at = as_logged_in(SUPERVISE, "supervisor")
     at.query_params["xt_inspection"] = str(iid)
     at.run()
@@ -146,5 +147,6 @@ def test_filing_from_an_inspection_links_it(db):
     _fill(at, f"xtf{eid}0", lic)
     rid, kind = db.one("SELECT id, source_kind FROM revocation_request WHERE licence_id = ?", [lic])
     assert kind == "日常检查"
-    assert db.all("SELECT record_type, record_id FROM revocation_evidence WHERE request_id = ?",
-                  [rid]) == [("inspection", iid)]
+    assert db.all("SELECT record_type, record_id FROM revocation_evidence WHERE request_id = ?", [rid]) == [
+        ("inspection", iid)
+    ]

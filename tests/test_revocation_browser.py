@@ -2,6 +2,7 @@
 `approver` sees the to-do and revokes; `supervisor2` (a linked department)
 finds the re-push in 待签收; the written explanation of a refusal downloads
 as a .docx that python-docx opens and that contains the reasons."""
+
 from __future__ import annotations
 
 import io
@@ -15,8 +16,7 @@ WALK = "南通濠河示范环保科技有限公司"
 
 
 def _ctx(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                              accept_downloads=True)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN", accept_downloads=True)
     return ctx, ctx.new_page()
 
 
@@ -72,8 +72,7 @@ def test_file_revoke_and_repush(server, browser):
     page.get_by_role("textbox", name="决定理由 *").fill("多次超标排放且拒不改正，不再具备许可条件，依法撤销。")
     page.get_by_role("button", name="作出决定").click()
     wait_ready(page)
-    page.get_by_text(re.compile("证照状态已更新为“已撤销”，处理结果已再次推送给 2 个联动部门")).wait_for(
-        timeout=30_000)
+    page.get_by_text(re.compile("证照状态已更新为“已撤销”，处理结果已再次推送给 2 个联动部门")).wait_for(timeout=30_000)
     shot(page, "revocation-decided")
     ctx.close()
 
@@ -92,6 +91,7 @@ def test_file_revoke_and_repush(server, browser):
 
 def test_refusal_explanation_docx(server, browser):
     from docx import Document
+
     ctx, page = _ctx(browser)
     login(page, server.url, "supervisor")
     sidebar = page.locator("[data-testid='stSidebar']").inner_text()

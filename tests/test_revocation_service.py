@@ -1,5 +1,6 @@
 """协同处理 services: filing, withdrawal, verification, both decisions,
 permissions, bad input, concurrent decisions, re-push and reminders."""
+
 from __future__ import annotations
 
 import threading
@@ -20,21 +21,29 @@ BASIS = "《中华人民共和国行政许可法》第六十九条"
 
 def walk_licence(db, prefix: str = "HB002XT") -> int:
     """The walkthrough enterprise's 排污许可 (HB-002) or 食品经营许可 (SC001XT…)."""
-    return db.scalar("SELECT l.id FROM licence l JOIN enterprise e ON e.id = l.enterprise_id"
-                     " WHERE e.name = '南通濠河示范环保科技有限公司' AND l.licence_no LIKE ?",
-                     [prefix + "%"])
+    return db.scalar(
+        "SELECT l.id FROM licence l JOIN enterprise e ON e.id = l.enterprise_id"
+        " WHERE e.name = '南通濠河示范环保科技有限公司' AND l.licence_no LIKE ?",
+        [prefix + "%"],
+    )
 
 
 def counts(db) -> tuple:
-    return (db.scalar("SELECT count(*) FROM revocation_request"),
-            db.scalar("SELECT count(*) FROM revocation_evidence"),
-            db.scalar("SELECT count(*) FROM attachment"),
-            db.scalar("SELECT count(*) FROM audit_log"))
+    return (
+        db.scalar("SELECT count(*) FROM revocation_request"),
+        db.scalar("SELECT count(*) FROM revocation_evidence"),
+        db.scalar("SELECT count(*) FROM attachment"),
+        db.scalar("SELECT count(*) FROM audit_log"),
+    )
 
 
 def file(db, who="supervisor", lic=None, **kw) -> int:
-    args = {"licence_id": lic or walk_licence(db), "requested_action": "吊销许可证",
-            "facts": FACTS, "legal_basis": BASIS} | kw
+    args = {
+        "licence_id": lic or walk_licence(db),
+        "requested_action": "吊销许可证",
+        "facts": FACTS,
+        "legal_basis": BASIS,
+    } | kw
     return rv.file_request(actor(who), **args)
 
 
@@ -59,23 +68,35 @@ def test_revoke_flow_changes_licence_repushes_and_lists(db):
     res = rv.decide(ap, rid, revoke=True, reason="超标排放拒不改正", notes="现场核查属实")
     assert res["status"] == "已撤销" and res["licence_status"] == "已吊销"
     assert db.scalar("SELECT status FROM licence WHERE id = ?", [lic]) == "已吊销"
-    ev = db.one("SELECT from_status, to_status, ref FROM licence_event WHERE licence_id = ?"
-                " ORDER BY id DESC LIMIT 1", [lic])
+    ev = db.one(
+        "SELECT from_status, to_status, ref FROM licence_event WHERE licence_id = ? ORDER BY id DESC LIMIT 1", [lic]
+    )
     assert ev == ("有效", "已吊销", r["request_no"])
     # re-pushed to the item's department (生态环境局) and the requesting one (市场监管局)
-    pushes = db.all("SELECT d.name, p.status, p.reason FROM push p JOIN department d ON d.id = p.department_id"
-                    " WHERE p.id IN (" + ",".join(map(str, res["pushes"]["push"])) + ") ORDER BY d.name")
+    pushes = db.all(
+        "SELECT d.name, p.status, p.reason FROM push p JOIN department d ON d.id = p.department_id"
+        " WHERE p.id IN (" + ",".join(map(str, res["pushes"]["push"])) + ") ORDER BY d.name"
+    )
     assert {p[0] for p in pushes} == {"生态环境局", "市场监管局"}
     assert all(p[1] == "待签收" and r["request_no"] in p[2] for p in pushes)
     sup2 = actor("supervisor2")
-    mine = [p for p in res["pushes"]["push"]
-            if db.scalar("SELECT department_id FROM push WHERE id = ?", [p]) == sup2.department_id]
+    mine = [
+        p
+        for p in res["pushes"]["push"]
+        if db.scalar("SELECT department_id FROM push WHERE id = ?", [p]) == sup2.department_id
+    ]
     assert push.sign_pushes(sup2, mine)["signed"] == 1
     # the warning list: revoked licence
     s = warning.status_for([eid])[eid]
     assert "证照被撤销或吊销" in s["reasons"]
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE object_type = 'revocation_request'"
-                     " AND object_id = ? AND action = 'decide'", [str(rid)]) == 1
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM audit_log WHERE object_type = 'revocation_request'"
+            " AND object_id = ? AND action = 'decide'",
+            [str(rid)],
+        )
+        == 1
+    )
     with pytest.raises(StateError, match="不能重复决定"):
         rv.decide(ap, rid, revoke=False, reason="x", notes="y")
     assert pen is not None
@@ -86,8 +107,9 @@ def test_refuse_flow_explanation_docx_and_sign(db):
     lic = walk_licence(db)
     before = rv.to_sign_count(sup)
     rid = file(db)
-    res = rv.decide(ap, rid, revoke=False, reason="企业已完成整改，仍具备许可条件。",
-                    notes="会同生态环境局现场核查，排放已达标。")
+    res = rv.decide(
+        ap, rid, revoke=False, reason="企业已完成整改，仍具备许可条件。", notes="会同生态环境局现场核查，排放已达标。"
+    )
     assert res["status"] == "不予撤销"
     assert db.scalar("SELECT status FROM licence WHERE id = ?", [lic]) == "有效"
     meta, data = rv.explanation(sup, rid)
@@ -124,16 +146,19 @@ def test_withdraw(db):
     assert file(db) != rid
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"facts": "  "}, "事实与理由"),
-    ({"legal_basis": ""}, "法律依据"),
-    ({"requested_action": "注销"}, "提请事项"),
-    ({"requested_action": "吊销营业执照"}, "不能提请"),
-    ({"department_id": -1}, "不能代其他部门"),
-    ({"penalty_ids": [10**9]}, "行政处罚"),
-    ({"inspection_ids": [10**9]}, "检查记录"),
-    ({"files": [("证据.pdf", b"not a pdf")]}, "内容与扩展名不符"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"facts": "  "}, "事实与理由"),
+        ({"legal_basis": ""}, "法律依据"),
+        ({"requested_action": "注销"}, "提请事项"),
+        ({"requested_action": "吊销营业执照"}, "不能提请"),
+        ({"department_id": -1}, "不能代其他部门"),
+        ({"penalty_ids": [10**9]}, "行政处罚"),
+        ({"inspection_ids": [10**9]}, "检查记录"),
+        ({"files": [("证据.pdf", b"not a pdf")]}, "内容与扩展名不符"),
+    ],
+)
 def test_bad_input_changes_nothing(db, change, message):
     before = counts(db)
     if change.get("department_id") == -1:
@@ -145,14 +170,16 @@ def test_bad_input_changes_nothing(db, change, message):
 
 def test_licence_not_valid_or_already_requested(db):
     sup = actor("supervisor")
-    revoked = db.scalar("SELECT l.id FROM licence l JOIN revocation_request q ON q.licence_id = l.id"
-                        " WHERE q.status = '已撤销' AND q.department_id = ? LIMIT 1", [sup.department_id])
+    revoked = db.scalar(
+        "SELECT l.id FROM licence l JOIN revocation_request q ON q.licence_id = l.id"
+        " WHERE q.status = '已撤销' AND q.department_id = ? LIMIT 1",
+        [sup.department_id],
+    )
     with pytest.raises(ValidationError, match="已撤销|已吊销"):
         file(db, lic=revoked, requested_action="撤销许可决定")
     lic = walk_licence(db, "SC001XT")
     with db.transaction() as cur:
-        cur.execute("UPDATE licence SET valid_until = ? WHERE id = ?",
-                    [clock.today() - timedelta(days=1), lic])
+        cur.execute("UPDATE licence SET valid_until = ? WHERE id = ?", [clock.today() - timedelta(days=1), lic])
     with pytest.raises(ValidationError, match="已过期"):
         file(db, lic=lic)
     file(db)
@@ -167,7 +194,8 @@ def test_enterprise_outside_department_scope(db):
         " AND l.status = '有效' AND l.enterprise_id NOT IN (SELECT enterprise_id FROM inspection"
         "  WHERE department_id = ?) AND l.enterprise_id NOT IN (SELECT l2.enterprise_id FROM licence l2"
         "  JOIN item_department x ON x.item_id = l2.item_id WHERE x.department_id = ?) LIMIT 1",
-        [actor("supervisor").department_id] * 2)
+        [actor("supervisor").department_id] * 2,
+    )
     assert lic is not None
     with pytest.raises(PermissionDenied, match="本部门监管"):
         file(db, lic=lic, requested_action="撤销许可决定")
@@ -176,11 +204,11 @@ def test_enterprise_outside_department_scope(db):
 def test_permissions(db):
     lic = walk_licence(db)
     with pytest.raises(PermissionDenied):
-        rv.file_request(actor("approver"), licence_id=lic, requested_action="吊销许可证",
-                        facts=FACTS, legal_basis=BASIS)
+        rv.file_request(
+            actor("approver"), licence_id=lic, requested_action="吊销许可证", facts=FACTS, legal_basis=BASIS
+        )
     with pytest.raises(PermissionDenied, match="只读"):
-        rv.file_request(actor("leader"), licence_id=lic, requested_action="吊销许可证",
-                        facts=FACTS, legal_basis=BASIS)
+        rv.file_request(actor("leader"), licence_id=lic, requested_action="吊销许可证", facts=FACTS, legal_basis=BASIS)
     rid = file(db)
     for who in ("supervisor", "leader", "admin"):
         with pytest.raises(PermissionDenied):
@@ -219,8 +247,7 @@ def test_concurrent_decisions_exactly_one_wins(db):
         except StateError as exc:
             results[name] = exc
 
-    threads = [threading.Thread(target=run, args=("a", ap, True)),
-               threading.Thread(target=run, args=("b", ap2, False))]
+    threads = [threading.Thread(target=run, args=("a", ap, True)), threading.Thread(target=run, args=("b", ap2, False))]
     for t in threads:
         t.start()
     for t in threads:
@@ -233,8 +260,7 @@ def test_concurrent_decisions_exactly_one_wins(db):
     assert final["status"] == wins[0]["status"]
     lic_status = db.scalar("SELECT status FROM licence WHERE id = ?", [final["licence_id"]])
     assert lic_status == ("已吊销" if final["status"] == "已撤销" else "有效")
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'decide' AND object_id = ?",
-                     [str(rid)]) == 1
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'decide' AND object_id = ?", [str(rid)]) == 1
 
 
 def test_assignment_fallback_and_reminders(db):
@@ -259,6 +285,7 @@ def test_assignment_fallback_and_reminders(db):
 
 def test_deadline_follows_setting(db):
     from sgld.services import org
+
     org.set_setting(actor("admin"), "revocation_decision_days", "5")
     rid = file(db)
     r = rv.get_request(actor("supervisor"), rid)["request"]
@@ -267,6 +294,7 @@ def test_deadline_follows_setting(db):
 
 def test_profile_shows_requests(db):
     from sgld.services import profile
+
     rid = file(db)
     eid = db.scalar("SELECT enterprise_id FROM revocation_request WHERE id = ?", [rid])
     p = profile.profile(actor("supervisor"), eid)
@@ -282,11 +310,18 @@ def test_evidence_ids_that_are_not_record_ids_are_refused(db, bad):
     from sgld.errors import ValidationError
     from sgld.services import revocation as rv
     from tests.conftest import actor
+
     before = db.scalar("SELECT count(*) FROM revocation_request")
     lic = db.scalar("SELECT id FROM licence WHERE status = '有效' ORDER BY id LIMIT 1")
     with pytest.raises(ValidationError, match="所选检查记录无效"):
-        rv.file_request(actor("supervisor"), licence_id=lic, requested_action=rv.ACTIONS[0],
-                        facts="事实", legal_basis="依据", inspection_ids=bad)
+        rv.file_request(
+            actor("supervisor"),
+            licence_id=lic,
+            requested_action=rv.ACTIONS[0],
+            facts="事实",
+            legal_basis="依据",
+            inspection_ids=bad,
+        )
     assert db.scalar("SELECT count(*) FROM revocation_request") == before
 
 

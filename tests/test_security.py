@@ -1,4 +1,5 @@
 """Security review checks (docs/security.md lists them with these tests)."""
+
 import ast
 import re
 import subprocess
@@ -32,8 +33,12 @@ def test_no_html_rendering_of_user_text():
 def test_every_page_checks_its_role_first():
     for f in sorted((ROOT / "pages").glob("*.py")):
         tree = ast.parse(f.read_text(encoding="utf-8"))
-        body = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))
-                and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        body = [
+            n
+            for n in tree.body
+            if not isinstance(n, (ast.Import, ast.ImportFrom))
+            and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))
+        ]
         first = body[0]
         assert isinstance(first, ast.Assign) and isinstance(first.value, ast.Call), f
         assert getattr(first.value.func, "id", None) == "page_guard", f
@@ -43,8 +48,13 @@ def test_domain_and_storage_do_not_import_streamlit():
     for f in DOMAIN_FILES:
         tree = ast.parse(f.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(n.split(".")[0] == "streamlit" for n in names), f
 
 
@@ -58,14 +68,22 @@ def test_no_sql_in_pages():
         assert not pat.search(text), f
         tree = ast.parse(text)
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             assert not any(n.split(".")[0] in ("db", "duckdb", "sqlalchemy", "sqlite3") for n in names), f
 
 
 def test_no_code_path_changes_or_deletes_audit_rows():
-    pat = re.compile(r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|DROP\s+TABLE\s+audit_log"
-                     r"|TRUNCATE\s+audit_log)", re.I)
+    pat = re.compile(
+        r"(UPDATE\s+audit_log|DELETE\s+FROM\s+audit_log|DROP\s+TABLE\s+audit_log"
+        r"|TRUNCATE\s+audit_log)",
+        re.I,
+    )
     for f in DOMAIN_FILES + UI_FILES + sorted((ROOT / "db" / "migrations").glob("*.sql")):
         assert not pat.search(f.read_text(encoding="utf-8")), f
 
@@ -74,15 +92,21 @@ def test_no_secrets_in_the_repository():
     assert settings.SPEC["COOKIE_KEY"][0] == ""
     # What git tracks is what the repository holds (work trees, venvs and data
     # folders next to the checkout are not part of it).
-    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
-                            check=True).stdout.decode().split("\0")
-    tracked = [ROOT / name for name in listed if name and Path(name).suffix in
-               {".py", ".toml", ".md", ".sh", ".conf", ".example", ".txt"}]
+    listed = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    )
+    tracked = [
+        ROOT / name
+        for name in listed
+        if name and Path(name).suffix in {".py", ".toml", ".md", ".sh", ".conf", ".example", ".txt"}
+    ]
     for f in tracked:
         text = f.read_text(encoding="utf-8", errors="ignore")
         assert not re.search(r"cookie_secret\s*=\s*\"[A-Za-z0-9_\-]{24,}\"", text) or "example" in f.name, f
-    assert not (ROOT / ".streamlit" / "secrets.toml").exists() or \
-        ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text()
+    assert (
+        not (ROOT / ".streamlit" / "secrets.toml").exists()
+        or ".streamlit/secrets.toml" in (ROOT / ".gitignore").read_text()
+    )
 
 
 def test_production_requires_a_cookie_key(monkeypatch):
@@ -108,6 +132,7 @@ def test_idle_session_expires(db):
 
 def test_passwords_are_stored_as_bcrypt_hashes(db):
     from tests.conftest import DEMO_PASSWORD
+
     for (h,) in db.all("SELECT password_hash FROM app_user WHERE password_hash IS NOT NULL"):
         assert h.startswith("$2b$") and DEMO_PASSWORD not in h
     dump = " ".join(str(r) for r in db.all("SELECT * FROM audit_log"))

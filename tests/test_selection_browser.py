@@ -2,6 +2,7 @@
 made in (issue 16 items 1 and 2).  `supervisor` ticks three pushes of a
 filtered 待签收 list and signs them: afterwards no row is ticked.  Signing
 the last row of a filtered list shows the list again, not an error page."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 short-lived ticket, HttpOnly; tickets and cookies cannot stand in for each
 other; a cross-site call, a stale ticket and a ticket from before logout
 set nothing."""
+
 from datetime import timedelta
 
 from starlette.applications import Starlette
@@ -32,8 +33,9 @@ def test_a_ticket_becomes_an_httponly_strict_cookie(db):
     value = r.cookies[name]
     assert session.actor_for({name: value}, [], None).username == "approver"
     # behind TLS the same call gives a Secure cookie
-    r = client().post(session.PREFIX, json={"ticket": session.ticket(user)},
-                      headers={**ORIGIN, "X-Forwarded-Proto": "https"})
+    r = client().post(
+        session.PREFIX, json={"ticket": session.ticket(user)}, headers={**ORIGIN, "X-Forwarded-Proto": "https"}
+    )
     assert "secure" in r.headers["set-cookie"].lower()
 
 
@@ -41,8 +43,7 @@ def test_a_ticket_is_no_cookie_and_a_cookie_is_no_ticket(db):
     user = actor("approver")
     name = settings.get().cookie_name
     assert session.actor_for({name: session.ticket(user)}, [], None) is None
-    r = client().post(session.PREFIX, json={"ticket": session.cookie_token("approver")},
-                      headers=ORIGIN)
+    r = client().post(session.PREFIX, json={"ticket": session.cookie_token("approver")}, headers=ORIGIN)
     assert r.status_code == 400 and "set-cookie" not in r.headers
 
 
@@ -82,5 +83,4 @@ def test_end_clears_the_cookie(db):
     r = client().post(f"{session.PREFIX}/end", headers=ORIGIN)
     assert r.status_code == 204
     assert "max-age=0" in r.headers["set-cookie"].lower()
-    assert client().post(f"{session.PREFIX}/end",
-                         headers={"Origin": "http://evil.example"}).status_code == 403
+    assert client().post(f"{session.PREFIX}/end", headers={"Origin": "http://evil.example"}).status_code == 403

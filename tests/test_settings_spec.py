@@ -1,6 +1,7 @@
 """The settings specification (sgld.settings.SPEC) is the one list of SGLD_
 settings: the code reads no other, the README's table documents exactly
 these, and the admin's read-only 部署配置 table shows none of the keys."""
+
 import re
 
 import pytest
@@ -51,12 +52,16 @@ def test_readme_settings_table_equals_the_spec():
     this fails naming them."""
     table = _readme_table()
     assert len(table) > 20  # the table was found
-    assert {"missing in README": sorted(set(settings.SPEC) - set(table)),
-            "not in SPEC": sorted(set(table) - set(settings.SPEC))} == \
-        {"missing in README": [], "not in SPEC": []}
+    assert {
+        "missing in README": sorted(set(settings.SPEC) - set(table)),
+        "not in SPEC": sorted(set(table) - set(settings.SPEC)),
+    } == {"missing in README": [], "not in SPEC": []}
     # a literal default in the README is the specified one
-    wrong = {name: (cell, settings.SPEC[name][0]) for name, cell in table.items()
-             if settings.SPEC[name][0] and cell.startswith("`") and cell != f"`{settings.SPEC[name][0]}`"}
+    wrong = {
+        name: (cell, settings.SPEC[name][0])
+        for name, cell in table.items()
+        if settings.SPEC[name][0] and cell.startswith("`") and cell != f"`{settings.SPEC[name][0]}`"
+    }
     assert wrong == {}
 
 

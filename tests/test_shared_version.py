@@ -2,6 +2,7 @@
 app process moves the data version every process reads once per page run,
 so cached figures and lookups of another process are recomputed on its next
 call; on DuckDB (one process per file) nothing is read or written for it."""
+
 import subprocess
 import sys
 import time
@@ -30,8 +31,7 @@ else:
 
 
 def _in_other_process(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-c", WRITER, *args], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", WRITER, *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.strip()
 
@@ -43,6 +43,7 @@ def _stored(db) -> int:
 @pytest.mark.skipif(ON_POSTGRES, reason="the DuckDB path")
 def test_duckdb_never_reads_or_writes_the_shared_version(db, as_user):
     from sgld.services import org
+
     v = audit.data_version()
     org.create_department(as_user("admin"), "本进程部门", "licensing")
     assert audit.data_version() == v + 1
@@ -91,6 +92,7 @@ def test_calendar_changed_by_another_process(db):
 @pg
 def test_own_commit_and_quiet_logins(db, as_user):
     from sgld.services import org
+
     v = audit.refresh_data_version()
     stored = _stored(db)
     org.create_department(as_user("admin"), "本进程部门", "licensing")

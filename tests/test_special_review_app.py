@@ -1,4 +1,5 @@
 """AppTest: the 专项审查 page — motion, approval, notice reply and meeting entry per role."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -30,11 +31,16 @@ def dept(db, name):
 
 
 def make_review(db, as_user, depts=("市场监管局", "生态环境局"), approve=True) -> int:
-    rid = sr.propose(as_user("approver"), title="页面测试项目专项审查", scopes=["安全生产"],
-                     matters="协调事项", place="第一会议室",
-                     meeting_at=clock.now().replace(microsecond=0) + timedelta(days=3),
-                     department_ids=[dept(db, d) for d in depts],
-                     project_no=db.scalar("SELECT min(project_no) FROM project"))
+    rid = sr.propose(
+        as_user("approver"),
+        title="页面测试项目专项审查",
+        scopes=["安全生产"],
+        matters="协调事项",
+        place="第一会议室",
+        meeting_at=clock.now().replace(microsecond=0) + timedelta(days=3),
+        department_ids=[dept(db, d) for d in depts],
+        project_no=db.scalar("SELECT min(project_no) FROM project"),
+    )
     if approve:
         sr.approve(as_user("leader"), rid)
     return rid
@@ -113,8 +119,11 @@ def test_supervisor_sees_the_notice_and_answers(db, as_user):
     by_label(at.text_area, "理由、条件或说明").input("安全距离不足")
     at = button(at, "提交本部门意见").click().run()
     assert not at.exception
-    row = db.one("SELECT attendees, opinion, opinion_text, basis FROM special_review_department"
-                 " WHERE review_id = ? AND department_id = ?", [rid, dept(db, "市场监管局")])
+    row = db.one(
+        "SELECT attendees, opinion, opinion_text, basis FROM special_review_department"
+        " WHERE review_id = ? AND department_id = ?",
+        [rid, dept(db, "市场监管局")],
+    )
     assert row == ("张监管 科长", sr.DISAGREE, "安全距离不足", sr.B_WRITTEN)
 
 
@@ -173,8 +182,7 @@ def test_meeting_cannot_be_recorded_before_it_begins(db, as_user):
     rid = make_review(db, as_user)
     start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid])
     start = start.replace(hour=15, minute=0, second=0)
-    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
-                                     [start, rid]))
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?", [start, rid]))
     clock.freeze(start.replace(hour=13, minute=28))
     at = open_page("approver", rid)
     assert by_label(at.date_input, "会议召开日期").value == start.date()
@@ -196,7 +204,7 @@ def test_meeting_cannot_be_recorded_before_it_begins(db, as_user):
     at = button(at, "保存会议记录").click().run()
     assert any("会议召开后才能录入" in e.value for e in at.error)
     clock.freeze(start.replace(hour=15, minute=5))
-    at.session_state["sgld_last_seen"] = clock.now()   # (not logged out for idling)
+    at.session_state["sgld_last_seen"] = clock.now()  # (not logged out for idling)
     by_label(at.time_input, "会议开始时间").set_value(start.time())
     at = button(at, "保存会议记录").click().run()
     assert not at.error, [e.value for e in at.error]
@@ -231,10 +239,18 @@ def test_statistics_and_agenda_render_for_every_reader(db):
 
 def issued_review(db, as_user) -> int:
     rid = make_review(db, as_user)
-    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                      presentation="说明", start_time=clock.now().time(),
-                      departments={dept(db, "市场监管局"): {"attendance": sr.PRESENT, "attendees": "张监管"},
-                                   dept(db, "生态环境局"): {"attendance": sr.ABSENT_NO_REASON}})
+    sr.record_meeting(
+        as_user("approver"),
+        rid,
+        held_on=clock.today(),
+        chair="王分管",
+        presentation="说明",
+        start_time=clock.now().time(),
+        departments={
+            dept(db, "市场监管局"): {"attendance": sr.PRESENT, "attendees": "张监管"},
+            dept(db, "生态环境局"): {"attendance": sr.ABSENT_NO_REASON},
+        },
+    )
     sr.conclude(as_user("approver"), rid, "同意。")
     sr.issue_minutes(as_user("approver"), rid)
     return rid
@@ -251,16 +267,17 @@ def test_department_records_its_follow_up_and_the_bureau_sees_it(db, as_user):
     at.session_state["review_pick"] = rid
     at.run()
     assert "落实会议决定" in page_source(at) and "尚未登记落实情况" in page_source(at)
-    at = button(at, "登记落实情况").click().run()   # empty: refused, nothing saved
+    at = button(at, "登记落实情况").click().run()  # empty: refused, nothing saved
     assert any("落实情况" in e.value for e in at.error)
     assert not db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id = ?", [rid])
     by_label(at.text_area, "落实情况").input("已纳入重点监管名单，首次现场检查已完成。")
     at = button(at, "登记落实情况").click().run()
     assert not at.error, [e.value for e in at.error]
     assert "落实情况已登记" in page_source(at)
-    assert at.session_state["review_pick"] == rid   # the review acted on stays open
-    assert rid not in sr.reminder_ids(as_user("supervisor"),
-                                      sr.reminder_lists(as_user("supervisor"))["review_follow_up"])
+    assert at.session_state["review_pick"] == rid  # the review acted on stays open
+    assert rid not in sr.reminder_ids(
+        as_user("supervisor"), sr.reminder_lists(as_user("supervisor"))["review_follow_up"]
+    )
     at = open_page("approver", rid)
     table = next(d.value for d in at.dataframe if "落实事项" in d.value.columns)
     states = dict(zip(table["部门"], table["状态"]))

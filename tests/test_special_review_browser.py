@@ -1,6 +1,7 @@
 """Browser: motion by approver → approval by leader → supervisor sees the notice
 and gives the department's opinion → meeting, conclusion → minutes issued and
 downloaded (real server, headless Chromium)."""
+
 from __future__ import annotations
 
 import io
@@ -16,8 +17,7 @@ from tests.conftest import copy_install
 TITLE = f"浏览器测试专项审查{int(time.time()) % 100000}"
 
 
-def choose(page, label: str, text: str | None = None, index: int | None = None,
-           multi: bool = False):
+def choose(page, label: str, text: str | None = None, index: int | None = None, multi: bool = False):
     """Pick an option of a Streamlit selectbox / multiselect by typed text or position."""
     box = page.get_by_label(label, exact=True).filter(visible=True)
     if text is not None:
@@ -37,12 +37,14 @@ def open_review_page(page, server, username: str):
 
 def revisit(page, username: str):
     """(Re)open the 专项审查 page through the sidebar, in the same session."""
-    page.locator("[data-testid='stSidebar']").get_by_role("link").filter(
-        has_text="专项审查").click()
+    page.locator("[data-testid='stSidebar']").get_by_role("link").filter(has_text="专项审查").click()
     try:
-        page.wait_for_function("() => document.querySelectorAll('[data-testid=stTabs]').length"
-                               " === 1 && document.querySelectorAll('[data-testid=stTab]')"
-                               ".length >= 2", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=stTabs]').length"
+            " === 1 && document.querySelectorAll('[data-testid=stTab]')"
+            ".length >= 2",
+            timeout=30_000,
+        )
     except Exception:
         shot(page, f"review-failed-{username}")
         raise
@@ -75,9 +77,13 @@ def shifted_server(demo_template, tmp_path):
     need_browser()
     copy_install(demo_template, tmp_path)
     shift = tmp_path / "clock-shift-minutes"
-    srv = Server(tmp_path, extra_env={
-        "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
-        "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift)})
+    srv = Server(
+        tmp_path,
+        extra_env={
+            "PYTHONPATH": f"{ROOT / 'tests' / 'clockshift'}{os.pathsep}{ROOT}",
+            "SGLD_TEST_CLOCK_SHIFT_FILE": str(shift),
+        },
+    )
     srv.shift = shift
     yield srv
     srv.stop()
@@ -88,8 +94,7 @@ def test_special_review_end_to_end(shifted_server, browser):
     contexts = []
 
     def session(username):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN",
-                                  accept_downloads=True)
+        ctx = browser.new_context(viewport={"width": 1400, "height": 2400}, locale="zh-CN", accept_downloads=True)
         contexts.append(ctx)
         page = ctx.new_page()
         open_review_page(page, server, username)

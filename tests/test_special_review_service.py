@@ -1,5 +1,6 @@
 """专项审查 services: every transition allowed and refused, the deemed-agreement
 rule in each of its cases, escalation and decision, permissions, minutes."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -22,13 +23,16 @@ def a_project(db) -> str:
     return db.scalar("SELECT project_no FROM project ORDER BY project_no LIMIT 1")
 
 
-def motion(db, as_user, *, depts=("市场监管局", "生态环境局", "应急管理局"), user="approver",
-           **kw) -> int:
-    fields = dict(title="测试危化品仓储项目专项审查", scopes=["安全生产", "生态环境保护"],
-                  matters="1. 安全防护距离；\n2. 危废处置。",
-                  meeting_at=clock.now().replace(microsecond=0) + timedelta(days=5),
-                  place="第一会议室", department_ids=[dept(db, d) for d in depts],
-                  project_no=a_project(db))
+def motion(db, as_user, *, depts=("市场监管局", "生态环境局", "应急管理局"), user="approver", **kw) -> int:
+    fields = dict(
+        title="测试危化品仓储项目专项审查",
+        scopes=["安全生产", "生态环境保护"],
+        matters="1. 安全防护距离；\n2. 危废处置。",
+        meeting_at=clock.now().replace(microsecond=0) + timedelta(days=5),
+        place="第一会议室",
+        department_ids=[dept(db, d) for d in depts],
+        project_no=a_project(db),
+    )
     fields.update(kw)
     return sr.propose(as_user(user), **fields)
 
@@ -43,16 +47,26 @@ def attend(db, names_ops: dict) -> dict:
     """{dept name: (attendance, opinion or None, text or None)} -> record_meeting payload."""
     out = {}
     for name, (att, op, text) in names_ops.items():
-        out[dept(db, name)] = {"attendance": att, "attendees": "某某 科长" if att == sr.PRESENT else None,
-                               "absence_reason": "出差" if att == sr.ABSENT_REASON else None,
-                               "opinion": op, "opinion_text": text}
+        out[dept(db, name)] = {
+            "attendance": att,
+            "attendees": "某某 科长" if att == sr.PRESENT else None,
+            "absence_reason": "出差" if att == sr.ABSENT_REASON else None,
+            "opinion": op,
+            "opinion_text": text,
+        }
     return out
 
 
 def held(db, as_user, names_ops: dict, **kw) -> int:
     rid = notified(db, as_user, depts=tuple(names_ops), **kw)
-    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                      presentation="经办人介绍项目情况。", departments=attend(db, names_ops))
+    sr.record_meeting(
+        as_user("approver"),
+        rid,
+        held_on=clock.today(),
+        chair="王分管",
+        presentation="经办人介绍项目情况。",
+        departments=attend(db, names_ops),
+    )
     return rid
 
 
@@ -61,13 +75,19 @@ def status(db, rid) -> str:
 
 
 def dept_row(db, rid, name) -> dict:
-    return db.dicts("SELECT * FROM special_review_department WHERE review_id = ? AND"
-                    " department_id = ?", [rid, dept(db, name)])[0]
+    return db.dicts(
+        "SELECT * FROM special_review_department WHERE review_id = ? AND department_id = ?", [rid, dept(db, name)]
+    )[0]
 
 
 def audit_actions(db, rid) -> list[str]:
-    return [r[0] for r in db.all("SELECT action FROM audit_log WHERE object_type = 'special_review'"
-                                 " AND object_id = ? ORDER BY id", [str(rid)])]
+    return [
+        r[0]
+        for r in db.all(
+            "SELECT action FROM audit_log WHERE object_type = 'special_review' AND object_id = ? ORDER BY id",
+            [str(rid)],
+        )
+    ]
 
 
 # -- motion ---------------------------------------------------------------
@@ -83,18 +103,21 @@ def test_motion_creates_pending_review_with_departments_and_audit(db, as_user):
     assert {"withdraw"} == r["actions"]
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"scopes": []}, "审查范围"),
-    ({"scopes": ["随便什么"]}, "审查范围"),
-    ({"department_ids": []}, "参审部门"),
-    ({"meeting_at": datetime(2020, 1, 1, 9, 0)}, "已过"),
-    ({"city_chair": True}, "特别重大"),
-    ({"project_no": None}, "办件编号或项目编号"),
-    ({"project_no": "NO-SUCH-PROJECT"}, "项目库中不存在"),
-    ({"case_no": "NO-SUCH-CASE"}, "审批办件中不存在"),
-    ({"title": "  "}, "审查议题"),
-    ({"forms": ["座谈会"]}, "审查形式"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"scopes": []}, "审查范围"),
+        ({"scopes": ["随便什么"]}, "审查范围"),
+        ({"department_ids": []}, "参审部门"),
+        ({"meeting_at": datetime(2020, 1, 1, 9, 0)}, "已过"),
+        ({"city_chair": True}, "特别重大"),
+        ({"project_no": None}, "办件编号或项目编号"),
+        ({"project_no": "NO-SUCH-PROJECT"}, "项目库中不存在"),
+        ({"case_no": "NO-SUCH-CASE"}, "审批办件中不存在"),
+        ({"title": "  "}, "审查议题"),
+        ({"forms": ["座谈会"]}, "审查形式"),
+    ],
+)
 def test_bad_motion_is_refused_and_nothing_changes(db, as_user, change, message):
     before = db.scalar("SELECT count(*) FROM special_review")
     with pytest.raises(ValidationError) as e:
@@ -109,8 +132,7 @@ def test_bureau_department_cannot_be_a_participant(db, as_user):
 
 
 def test_case_number_links_case_and_its_project(db, as_user):
-    case_id, case_no, project_no = db.one(
-        "SELECT id, case_no, project_no FROM approval_case ORDER BY id LIMIT 1")
+    case_id, case_no, project_no = db.one("SELECT id, case_no, project_no FROM approval_case ORDER BY id LIMIT 1")
     rid = motion(db, as_user, project_no=None, case_no=case_no)
     r = sr.get_review(as_user("approver"), rid)
     assert (r["case_id"], r["project_no"]) == (case_id, project_no)
@@ -172,8 +194,7 @@ def test_send_back_resubmit_and_withdraw(db, as_user):
         sr.resubmit(as_user("approver2"), rid, place="新会议室")
     with pytest.raises(ValidationError):
         sr.resubmit(as_user("approver"), rid, department_ids=[])
-    sr.resubmit(as_user("approver"), rid, department_ids=[dept(db, "市场监管局"),
-                                                          dept(db, "消防救援支队")])
+    sr.resubmit(as_user("approver"), rid, department_ids=[dept(db, "市场监管局"), dept(db, "消防救援支队")])
     r = sr.get_review(as_user("approver"), rid)
     assert r["status"] == sr.S_PENDING
     assert [d["name"] for d in r["departments"]] == ["市场监管局", "消防救援支队"]
@@ -234,8 +255,7 @@ def test_attendees_and_opinions_only_from_invited_departments(db, as_user):
         sr.submit_opinion(as_user("approver"), rid, sr.AGREE)
     sr.submit_opinion(as_user("supervisor"), rid, sr.CONDITIONAL, "须完成验收")
     row = dept_row(db, rid, "市场监管局")
-    assert (row["opinion"], row["basis"], row["opinion_text"]) == (sr.CONDITIONAL, sr.B_WRITTEN,
-                                                                    "须完成验收")
+    assert (row["opinion"], row["basis"], row["opinion_text"]) == (sr.CONDITIONAL, sr.B_WRITTEN, "须完成验收")
 
 
 def test_motion_cannot_be_answered_before_approval(db, as_user):
@@ -247,42 +267,58 @@ def test_motion_cannot_be_answered_before_approval(db, as_user):
 # -- meeting --------------------------------------------------------------
 def test_meeting_with_a_department_not_invited_is_refused(db, as_user):
     rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
-    payload = attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                          "生态环境局": (sr.PRESENT, None, None),
-                          "住建局": (sr.PRESENT, sr.DISAGREE, "不同意")})
+    payload = attend(
+        db,
+        {
+            "市场监管局": (sr.PRESENT, sr.AGREE, None),
+            "生态环境局": (sr.PRESENT, None, None),
+            "住建局": (sr.PRESENT, sr.DISAGREE, "不同意"),
+        },
+    )
     with pytest.raises(ValidationError, match="住建局未被邀请"):
-        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                          presentation="说明", departments=payload)
+        sr.record_meeting(
+            as_user("approver"), rid, held_on=clock.today(), chair="王分管", presentation="说明", departments=payload
+        )
     assert status(db, rid) == sr.S_NOTIFIED
     assert dept_row(db, rid, "市场监管局")["attendance"] is None
 
 
-@pytest.mark.parametrize("entries, message", [
-    ({"市场监管局": (sr.PRESENT, sr.AGREE, None)}, "生态环境局的出席情况"),
-    ({"市场监管局": (sr.ABSENT_NO_REASON, sr.DISAGREE, "x"), "生态环境局": (sr.PRESENT, None, None)},
-     "不能录入会上意见"),
-    ({"市场监管局": (sr.PRESENT, sr.DISAGREE, None), "生态环境局": (sr.PRESENT, None, None)},
-     "请写明理由"),
-    ({"市场监管局": ("迟到", None, None), "生态环境局": (sr.PRESENT, None, None)}, "出席情况"),
-])
+@pytest.mark.parametrize(
+    "entries, message",
+    [
+        ({"市场监管局": (sr.PRESENT, sr.AGREE, None)}, "生态环境局的出席情况"),
+        (
+            {"市场监管局": (sr.ABSENT_NO_REASON, sr.DISAGREE, "x"), "生态环境局": (sr.PRESENT, None, None)},
+            "不能录入会上意见",
+        ),
+        ({"市场监管局": (sr.PRESENT, sr.DISAGREE, None), "生态环境局": (sr.PRESENT, None, None)}, "请写明理由"),
+        ({"市场监管局": ("迟到", None, None), "生态环境局": (sr.PRESENT, None, None)}, "出席情况"),
+    ],
+)
 def test_bad_meeting_records_are_refused(db, as_user, entries, message):
     rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
     with pytest.raises(ValidationError, match=message):
-        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                          presentation="说明", departments=attend(db, entries))
+        sr.record_meeting(
+            as_user("approver"),
+            rid,
+            held_on=clock.today(),
+            chair="王分管",
+            presentation="说明",
+            departments=attend(db, entries),
+        )
     assert status(db, rid) == sr.S_NOTIFIED
 
 
 def test_meeting_needs_reason_date_experts_and_the_right_division(db, as_user):
     rid = notified(db, as_user, depts=("市场监管局",), forms=["专题会议", "专家评审"])
     ok = attend(db, {"市场监管局": (sr.PRESENT, None, None)})
-    call = dict(held_on=clock.today(), chair="王分管", presentation="说明", departments=ok,
-                expert_opinions="专家认为可行")
+    call = dict(
+        held_on=clock.today(), chair="王分管", presentation="说明", departments=ok, expert_opinions="专家认为可行"
+    )
     with pytest.raises(ValidationError, match="专家评审意见"):
         sr.record_meeting(as_user("approver"), rid, **(call | {"expert_opinions": None}))
     with pytest.raises(ValidationError, match="晚于今天"):
-        sr.record_meeting(as_user("approver"), rid, **(call | {"held_on": clock.today()
-                                                                + timedelta(days=1)}))
+        sr.record_meeting(as_user("approver"), rid, **(call | {"held_on": clock.today() + timedelta(days=1)}))
     no_reason = {dept(db, "市场监管局"): {"attendance": sr.ABSENT_REASON}}
     with pytest.raises(ValidationError, match="缺席理由"):
         sr.record_meeting(as_user("approver"), rid, **(call | {"departments": no_reason}))
@@ -297,16 +333,18 @@ def test_meeting_needs_reason_date_experts_and_the_right_division(db, as_user):
 def test_meeting_is_recorded_only_once_it_has_begun(db, as_user):
     """Issue 16.9: date and time are compared with clock.now()."""
     rid = notified(db, as_user, depts=("市场监管局",))
-    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid]).replace(
-        hour=15, minute=0, second=0)
-    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?",
-                                     [start, rid]))
-    call = dict(held_on=start.date(), chair="王分管", presentation="说明",
-                departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}))
+    start = db.scalar("SELECT meeting_at FROM special_review WHERE id = ?", [rid]).replace(hour=15, minute=0, second=0)
+    db.write(lambda cur: cur.execute("UPDATE special_review SET meeting_at = ? WHERE id = ?", [start, rid]))
+    call = dict(
+        held_on=start.date(),
+        chair="王分管",
+        presentation="说明",
+        departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}),
+    )
     n = db.scalar("SELECT count(*) FROM audit_log")
     clock.freeze(start.replace(hour=13, minute=28))
     with pytest.raises(ValidationError, match="15:00.*会议召开后才能录入"):
-        sr.record_meeting(as_user("approver"), rid, **call)   # the scheduled time
+        sr.record_meeting(as_user("approver"), rid, **call)  # the scheduled time
     with pytest.raises(ValidationError, match="14:00"):
         sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=14).time())
     with pytest.raises(ValidationError, match="会议开始时间"):
@@ -316,46 +354,54 @@ def test_meeting_is_recorded_only_once_it_has_begun(db, as_user):
     sr.record_meeting(as_user("approver"), rid, **call, start_time=start.replace(hour=9).time())
     assert status(db, rid) == sr.S_HELD
     clock.freeze(start)
-    sr.record_meeting(as_user("approver"), rid, **call)   # corrected at 15:00: allowed
+    sr.record_meeting(as_user("approver"), rid, **call)  # corrected at 15:00: allowed
 
 
 def test_meeting_before_approval_is_refused(db, as_user):
     rid = motion(db, as_user, depts=("市场监管局",))
     with pytest.raises(StateError):
-        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                          presentation="说明",
-                          departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}))
+        sr.record_meeting(
+            as_user("approver"),
+            rid,
+            held_on=clock.today(),
+            chair="王分管",
+            presentation="说明",
+            departments=attend(db, {"市场监管局": (sr.PRESENT, None, None)}),
+        )
 
 
 # -- the deemed-agreement rule --------------------------------------------
 def test_absent_without_reason_is_deemed_to_agree(db, as_user):
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                             "生态环境局": (sr.ABSENT_NO_REASON, None, None)})
+    rid = held(
+        db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None), "生态环境局": (sr.ABSENT_NO_REASON, None, None)}
+    )
     assert sr.conclude(as_user("approver"), rid, "同意按现方案审批。") == sr.OUTCOME_AGREED
     row = dept_row(db, rid, "生态环境局")
-    assert (row["opinion"], row["basis"], row["deemed"], row["deemed_reason"]) == \
-        (sr.AGREE, sr.B_DEEMED, True, "无故缺席")
+    assert (row["opinion"], row["basis"], row["deemed"], row["deemed_reason"]) == (
+        sr.AGREE,
+        sr.B_DEEMED,
+        True,
+        "无故缺席",
+    )
     explicit = dept_row(db, rid, "市场监管局")
-    assert (explicit["opinion"], explicit["basis"], explicit["deemed"]) == (sr.AGREE, sr.B_MEETING,
-                                                                            False)
+    assert (explicit["opinion"], explicit["basis"], explicit["deemed"]) == (sr.AGREE, sr.B_MEETING, False)
     assert status(db, rid) == sr.S_AGREED
 
 
 def test_present_without_a_different_opinion_is_deemed_to_agree(db, as_user):
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, None, None),
-                             "生态环境局": (sr.PRESENT, sr.CONDITIONAL, "补充验收")})
+    rid = held(
+        db, as_user, {"市场监管局": (sr.PRESENT, None, None), "生态环境局": (sr.PRESENT, sr.CONDITIONAL, "补充验收")}
+    )
     assert sr.conclude(as_user("approver"), rid, "有条件同意。") == sr.OUTCOME_AGREED
     row = dept_row(db, rid, "市场监管局")
-    assert (row["opinion"], row["deemed"], row["deemed_reason"]) == (sr.AGREE, True,
-                                                                     "出席会议未发表不同意见")
+    assert (row["opinion"], row["deemed"], row["deemed_reason"]) == (sr.AGREE, True, "出席会议未发表不同意见")
     assert dept_row(db, rid, "生态环境局")["deemed"] is False
     r = sr.get_review(as_user("supervisor"), rid)
     assert r["departments"][0]["opinion_label"] == "视为同意（出席会议未发表不同意见）"
 
 
 def test_absent_with_reason_must_give_a_written_opinion_before_conclusion(db, as_user):
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                             "生态环境局": (sr.ABSENT_REASON, None, None)})
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None), "生态环境局": (sr.ABSENT_REASON, None, None)})
     ev = sr.get_review(as_user("approver"), rid)["evaluation"]
     assert ev["missing"] == ["生态环境局"] and ev["outcome"] is None
     with pytest.raises(ValidationError, match="生态环境局有理由缺席会议，尚未提交书面意见"):
@@ -376,15 +422,17 @@ def test_absent_with_reason_must_give_a_written_opinion_before_conclusion(db, as
 def test_written_opinion_given_before_the_meeting_counts(db, as_user):
     rid = notified(db, as_user, depts=("市场监管局", "生态环境局"))
     sr.submit_opinion(as_user("supervisor2"), rid, sr.DISAGREE, "选址涉及生态红线")
-    payload = attend(db, {"市场监管局": (sr.PRESENT, None, None),
-                          "生态环境局": (sr.ABSENT_NO_REASON, None, None)})
+    payload = attend(db, {"市场监管局": (sr.PRESENT, None, None), "生态环境局": (sr.ABSENT_NO_REASON, None, None)})
     with pytest.raises(ValidationError, match="已提交书面意见，不属于无故缺席"):
-        sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                          presentation="说明", departments=payload)
-    payload = attend(db, {"市场监管局": (sr.PRESENT, None, None),
-                          "生态环境局": (sr.PRESENT, None, None)})  # present, silent at meeting
-    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                      presentation="说明", departments=payload)
+        sr.record_meeting(
+            as_user("approver"), rid, held_on=clock.today(), chair="王分管", presentation="说明", departments=payload
+        )
+    payload = attend(
+        db, {"市场监管局": (sr.PRESENT, None, None), "生态环境局": (sr.PRESENT, None, None)}
+    )  # present, silent at meeting
+    sr.record_meeting(
+        as_user("approver"), rid, held_on=clock.today(), chair="王分管", presentation="说明", departments=payload
+    )
     row = dept_row(db, rid, "生态环境局")
     assert (row["opinion"], row["basis"]) == (sr.DISAGREE, sr.B_WRITTEN)  # kept, not deemed
     assert sr.conclude(as_user("approver"), rid, "建议市政府统筹研究。") == sr.OUTCOME_ESCALATED
@@ -392,9 +440,13 @@ def test_written_opinion_given_before_the_meeting_counts(db, as_user):
 
 # -- escalation, decision, minutes ----------------------------------------
 def test_no_consensus_goes_to_the_city_government_and_its_decision_is_recorded(db, as_user):
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                             "生态环境局": (sr.PRESENT, sr.DISAGREE, "涉及生态红线")},
-               major=True, city_chair=True)
+    rid = held(
+        db,
+        as_user,
+        {"市场监管局": (sr.PRESENT, sr.AGREE, None), "生态环境局": (sr.PRESENT, sr.DISAGREE, "涉及生态红线")},
+        major=True,
+        city_chair=True,
+    )
     with pytest.raises(StateError, match="尚未形成审查结论"):
         sr.issue_minutes(as_user("approver"), rid)
     with pytest.raises(ValidationError):
@@ -405,6 +457,7 @@ def test_no_consensus_goes_to_the_city_government_and_its_decision_is_recorded(d
 
     def escalated():
         return {x.kind: x.count for x in sr.reminders(city)}.get("review_escalated", 0)
+
     waiting = escalated()
     assert waiting >= 1
     assert "record_decision" in sr.get_review(city, rid)["actions"]
@@ -415,8 +468,7 @@ def test_no_consensus_goes_to_the_city_government_and_its_decision_is_recorded(d
     with pytest.raises(PermissionDenied):
         sr.record_government_decision(as_user("leader"), rid, sr.AGREE, "同意", clock.today())
     with pytest.raises(ValidationError, match="晚于今天"):
-        sr.record_government_decision(city, rid, sr.AGREE, "同意",
-                                      clock.today() + timedelta(days=1))
+        sr.record_government_decision(city, rid, sr.AGREE, "同意", clock.today() + timedelta(days=1))
     with pytest.raises(ValidationError):
         sr.record_government_decision(city, rid, "再议", "同意", clock.today())
     sr.record_government_decision(city, rid, sr.CONDITIONAL, "调整厂区布局后同意审批。", clock.today())
@@ -431,9 +483,15 @@ def test_no_consensus_goes_to_the_city_government_and_its_decision_is_recorded(d
 
 
 def test_minutes_issued_to_the_bureau_and_every_department(db, as_user):
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                             "生态环境局": (sr.PRESENT, None, None),
-                             "应急管理局": (sr.ABSENT_NO_REASON, None, None)})
+    rid = held(
+        db,
+        as_user,
+        {
+            "市场监管局": (sr.PRESENT, sr.AGREE, None),
+            "生态环境局": (sr.PRESENT, None, None),
+            "应急管理局": (sr.ABSENT_NO_REASON, None, None),
+        },
+    )
     with pytest.raises(StateError, match="尚未形成审查结论"):
         sr.issue_minutes(as_user("approver"), rid)
     sr.conclude(as_user("approver"), rid, "同意按现方案办理审批手续。")
@@ -456,8 +514,11 @@ def test_minutes_issued_to_the_bureau_and_every_department(db, as_user):
     assert "生态环境局：视为同意（出席会议未发表不同意见）" in text
     assert "均视为所在部门同意该项目" in text
     assert "分送：南通市行政审批局、市场监管局、生态环境局、应急管理局" in text
-    stored = db.one("SELECT file_type, owner_type FROM attachment WHERE id ="
-                    " (SELECT minutes_attachment_id FROM special_review WHERE id = ?)", [rid])
+    stored = db.one(
+        "SELECT file_type, owner_type FROM attachment WHERE id ="
+        " (SELECT minutes_attachment_id FROM special_review WHERE id = ?)",
+        [rid],
+    )
     assert stored == ("docx", sr.MINUTES_OWNER)
     with pytest.raises(NotFound):
         sr.minutes_docx(as_user("claimer"), rid)
@@ -472,12 +533,16 @@ def test_minutes_issued_to_the_bureau_and_every_department(db, as_user):
 def test_minutes_for_case_links_the_case_archive(db, as_user):
     case_id, case_no = db.one("SELECT id, case_no FROM approval_case ORDER BY id DESC LIMIT 1")
     rid = notified(db, as_user, depts=("市场监管局",), project_no=None, case_no=case_no)
-    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                      presentation="说明",
-                      departments=attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, None)}))
+    sr.record_meeting(
+        as_user("approver"),
+        rid,
+        held_on=clock.today(),
+        chair="王分管",
+        presentation="说明",
+        departments=attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, None)}),
+    )
     sr.conclude(as_user("approver"), rid, "同意。")
-    assert sr.minutes_for_case(case_id) == [] or rid not in [
-        x["review_id"] for x in sr.minutes_for_case(case_id)]
+    assert sr.minutes_for_case(case_id) == [] or rid not in [x["review_id"] for x in sr.minutes_for_case(case_id)]
     sr.issue_minutes(as_user("approver"), rid)
     assert rid in [x["review_id"] for x in sr.minutes_for_case(case_id)]
     assert rid in [x["review_id"] for x in sr.minutes_for_case(case_id, as_user("supervisor"))]
@@ -494,8 +559,19 @@ def test_conclusion_is_refused_outside_the_held_state(db, as_user):
 def test_get_review_offers_the_liaison_contract(db, as_user):
     rid = notified(db, as_user)
     r = sr.get_review(as_user("approver"), rid)
-    for key in ("title", "agenda", "scopes", "forms", "meeting_date", "meeting_at", "place",
-                "status", "departments", "case_id", "project_no"):
+    for key in (
+        "title",
+        "agenda",
+        "scopes",
+        "forms",
+        "meeting_date",
+        "meeting_at",
+        "place",
+        "status",
+        "departments",
+        "case_id",
+        "project_no",
+    ):
         assert key in r
     assert r["departments"][0]["name"] == "市场监管局"
     listed = sr.list_reviews(as_user("approver"), status=sr.S_NOTIFIED)
@@ -503,8 +579,7 @@ def test_get_review_offers_the_liaison_contract(db, as_user):
 
 
 def test_list_filters(db, as_user):
-    rid = notified(db, as_user, depts=("消防救援支队",), scopes=["国家安全"],
-                   forms=["专题会议", "现场检查"])
+    rid = notified(db, as_user, depts=("消防救援支队",), scopes=["国家安全"], forms=["专题会议", "现场检查"])
     a = as_user("approver")
     assert rid in [r["id"] for r in sr.list_reviews(a, scope="国家安全")]
     assert rid not in [r["id"] for r in sr.list_reviews(a, scope="重大公共利益")]
@@ -561,8 +636,9 @@ def test_demo_data_covers_every_state(db, as_user):
     assert set(sr.STATUSES) <= {r["status"] for r in rows}
     assert db.scalar("SELECT count(*) FROM special_review WHERE gov_decision IS NOT NULL") >= 1
     assert db.scalar("SELECT count(*) FROM special_review_department WHERE deemed") >= 1
-    assert db.scalar("SELECT count(*) FROM special_review WHERE outcome = '报市政府决定'"
-                     " AND status = '纪要已印发'") >= 1
+    assert (
+        db.scalar("SELECT count(*) FROM special_review WHERE outcome = '报市政府决定' AND status = '纪要已印发'") >= 1
+    )
     # demo minutes render from the record
     issued = [r for r in rows if r["status"] == sr.S_ISSUED][0]
     assert "会议纪要" in text_of(sr.minutes_docx(as_user("approver"), issued["id"])[1])
@@ -595,11 +671,13 @@ def _docx(data: bytes):
     import io
 
     from docx import Document
+
     return Document(io.BytesIO(data))
 
 
 def _has_page_field(doc) -> bool:
     from docx.oxml.ns import qn
+
     for footer in (doc.sections[0].footer, doc.sections[0].even_page_footer):
         xml = footer._element.xml
         runs = footer.paragraphs[0].runs
@@ -617,6 +695,7 @@ def _has_page_field(doc) -> bool:
 
 def _has_red_rule(doc) -> bool:
     from docx.oxml.ns import qn
+
     for p in doc.paragraphs[:4]:
         ppr = p._p.pPr
         bdr = ppr.find(qn("w:pBdr")) if ppr is not None else None
@@ -642,6 +721,7 @@ def test_notice_title_contact_page_numbers_and_red_rule(db, as_user):
 
 def test_notice_contact_phone_falls_back_to_the_setting(db, as_user, monkeypatch):
     from sgld import settings
+
     rid = notified(db, as_user)
     uid = as_user("approver").user_id
     db.write(lambda cur: cur.execute("UPDATE app_user SET phone = NULL WHERE id = ?", [uid]))
@@ -651,15 +731,25 @@ def test_notice_contact_phone_falls_back_to_the_setting(db, as_user, monkeypatch
 
 
 def test_minutes_omit_empty_parentheticals_and_double_punctuation(db, as_user):
-    rid = notified(db, as_user, depts=("市场监管局", "生态环境局"), major=True, city_chair=True,
-                   title="某仓储项目专项审查")
-    db.write(lambda cur: cur.execute("UPDATE special_review SET project_no = NULL,"
-                                     " project_name = NULL, case_no = NULL WHERE id = ?", [rid]))
+    rid = notified(
+        db, as_user, depts=("市场监管局", "生态环境局"), major=True, city_chair=True, title="某仓储项目专项审查"
+    )
+    db.write(
+        lambda cur: cur.execute(
+            "UPDATE special_review SET project_no = NULL, project_name = NULL, case_no = NULL WHERE id = ?", [rid]
+        )
+    )
     sr.submit_opinion(as_user("supervisor2"), rid, sr.DISAGREE, "选址涉及生态红线。")
-    sr.record_meeting(as_user("approver"), rid, held_on=clock.today(), chair="王分管",
-                      presentation="说明",
-                      departments=attend(db, {"市场监管局": (sr.PRESENT, sr.AGREE, "无异议。"),
-                                              "生态环境局": (sr.PRESENT, None, None)}))
+    sr.record_meeting(
+        as_user("approver"),
+        rid,
+        held_on=clock.today(),
+        chair="王分管",
+        presentation="说明",
+        departments=attend(
+            db, {"市场监管局": (sr.PRESENT, sr.AGREE, "无异议。"), "生态环境局": (sr.PRESENT, None, None)}
+        ),
+    )
     assert sr.conclude(as_user("approver"), rid, "建议市政府统筹研究。") == sr.OUTCOME_ESCALATED
     sr.record_government_decision(as_user("cityleader"), rid, sr.AGREE, "同意。", clock.today())
     sr.issue_minutes(as_user("approver"), rid)
@@ -677,8 +767,7 @@ def test_minutes_omit_empty_parentheticals_and_double_punctuation(db, as_user):
 
 # -- following up the decision (附件2 五) -------------------------------------
 def issued(db, as_user) -> int:
-    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None),
-                             "生态环境局": (sr.PRESENT, None, None)})
+    rid = held(db, as_user, {"市场监管局": (sr.PRESENT, sr.AGREE, None), "生态环境局": (sr.PRESENT, None, None)})
     sr.conclude(as_user("approver"), rid, "同意按现方案审批。")
     sr.issue_minutes(as_user("approver"), rid)
     return rid
@@ -692,8 +781,9 @@ def test_follow_up_is_a_to_do_until_recorded(db, as_user):
     """Issue 16.22: after the minutes each party's follow-up is a to-do until it
     records what it did; the bureau sees who has and has not."""
     sup, sup2, ap = as_user("supervisor"), as_user("supervisor2"), as_user("approver")
-    before = {u: follow_up_kinds(as_user(u)).get("review_follow_up", 0)
-              for u in ("supervisor", "supervisor2", "approver")}
+    before = {
+        u: follow_up_kinds(as_user(u)).get("review_follow_up", 0) for u in ("supervisor", "supervisor2", "approver")
+    }
     rid = issued(db, as_user)
     for u in ("supervisor", "supervisor2", "approver"):
         spec = sr.reminder_lists(as_user(u))["review_follow_up"]
@@ -702,8 +792,10 @@ def test_follow_up_is_a_to_do_until_recorded(db, as_user):
         assert follow_up_kinds(as_user(u))["review_follow_up"] == len(sr.reminder_ids(as_user(u), spec))
     r = sr.get_review(ap, rid)
     assert [(f["name"], f["kind"], f["done"]) for f in r["follow_ups"]] == [
-        ("投资建设审批处", sr.FOLLOW_APPROVAL, False), ("市场监管局", sr.FOLLOW_SUPERVISION, False),
-        ("生态环境局", sr.FOLLOW_SUPERVISION, False)]
+        ("投资建设审批处", sr.FOLLOW_APPROVAL, False),
+        ("市场监管局", sr.FOLLOW_SUPERVISION, False),
+        ("生态环境局", sr.FOLLOW_SUPERVISION, False),
+    ]
     assert "follow_up" in r["actions"] and "follow_up" in sr.get_review(sup, rid)["actions"]
     assert "follow_up" not in sr.get_review(as_user("leader"), rid)["actions"]
     assert "follow_up" not in sr.get_review(as_user("liaison"), rid)["actions"]
@@ -716,15 +808,21 @@ def test_follow_up_is_a_to_do_until_recorded(db, as_user):
     assert fu["市场监管局"]["done"] and fu["市场监管局"]["recorded_by_name"] == "张监管"
     assert fu["市场监管局"]["done_on"] == clock.today()
     assert not fu["生态环境局"]["done"] and not fu["投资建设审批处"]["done"]
-    row = db.one("SELECT action, before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
-                 " AND object_id = ? ORDER BY id DESC LIMIT 1", [str(rid)])
+    row = db.one(
+        "SELECT action, before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
+        " AND object_id = ? ORDER BY id DESC LIMIT 1",
+        [str(rid)],
+    )
     assert row[0] == "follow_up" and row[1] is None and "重点监管" in row[2]
     # the bureau's approval procedure; a correction keeps one entry, audited with before
     sr.record_follow_up(ap, rid, "已核发批准文件。")
     sr.record_follow_up(ap, rid, "已核发批准文件并推送监管部门。")
     assert db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id = ?", [rid]) == 2
-    row = db.one("SELECT before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
-                 " AND object_id = ? ORDER BY id DESC LIMIT 1", [str(rid)])
+    row = db.one(
+        "SELECT before_json, after_json FROM audit_log WHERE object_type = 'special_review'"
+        " AND object_id = ? ORDER BY id DESC LIMIT 1",
+        [str(rid)],
+    )
     assert "已核发批准文件。" in row[0] and "推送监管部门" in row[1]
     assert sr.list_frame(ap, text=sr.get_review(ap, rid)["review_no"])["follow_ups"].iloc[0] == "2/3"
 
@@ -736,15 +834,20 @@ def test_follow_up_refusals_change_nothing(db, as_user):
     issued_on = db.scalar("SELECT minutes_issued_at FROM special_review WHERE id = ?", [rid]).date()
     cases = [
         (lambda: sr.record_follow_up(sup, rid, "  "), ValidationError, "落实情况"),
-        (lambda: sr.record_follow_up(sup, rid, "已检查", clock.today() + timedelta(days=1)),
-         ValidationError, "晚于今天"),
-        (lambda: sr.record_follow_up(sup, rid, "已检查", issued_on - timedelta(days=1)),
-         ValidationError, "不能早于纪要印发日期"),
+        (
+            lambda: sr.record_follow_up(sup, rid, "已检查", clock.today() + timedelta(days=1)),
+            ValidationError,
+            "晚于今天",
+        ),
+        (
+            lambda: sr.record_follow_up(sup, rid, "已检查", issued_on - timedelta(days=1)),
+            ValidationError,
+            "不能早于纪要印发日期",
+        ),
         (lambda: sr.record_follow_up(as_user("supervisor3"), rid, "已检查"), NotFound, "未参加"),
         (lambda: sr.record_follow_up(as_user("liaison"), rid, "已检查"), PermissionDenied, "没有权限"),
         (lambda: sr.record_follow_up(as_user("leader"), rid, "已检查"), PermissionDenied, "没有权限"),
-        (lambda: sr.record_follow_up(as_user("approver2"), rid, "已检查"), PermissionDenied,
-         "发起处室"),
+        (lambda: sr.record_follow_up(as_user("approver2"), rid, "已检查"), PermissionDenied, "发起处室"),
     ]
     for call, exc, msg in cases:
         with pytest.raises(exc, match=msg):
@@ -753,6 +856,7 @@ def test_follow_up_refusals_change_nothing(db, as_user):
     n = db.scalar("SELECT count(*) FROM audit_log")
     with pytest.raises(StateError, match="纪要印发后"):
         sr.record_follow_up(sup, not_issued, "已检查")
-    assert db.scalar("SELECT count(*) FROM special_review_follow_up") == \
-        db.scalar("SELECT count(*) FROM special_review_follow_up WHERE review_id <> ?", [rid])
+    assert db.scalar("SELECT count(*) FROM special_review_follow_up") == db.scalar(
+        "SELECT count(*) FROM special_review_follow_up WHERE review_id <> ?", [rid]
+    )
     assert db.scalar("SELECT count(*) FROM audit_log") == n

@@ -1,5 +1,6 @@
 """AppTest: the login page in each SSO mode, bad [auth] settings, identities
 arriving from the platform (``st.user``) and from the trusted header."""
+
 from __future__ import annotations
 
 import time
@@ -32,6 +33,7 @@ def mode(db, monkeypatch):
         for k, v in extra.items():
             monkeypatch.setenv(f"SGLD_{k}", str(v))
         settings.reset()
+
     yield set_
     settings.reset()
 
@@ -50,11 +52,17 @@ def labels(at) -> list[str]:
 
 
 def identity(username: str, **extra) -> dict:
-    return {"is_logged_in": True, "sub": f"sub-{username}", "preferred_username": username,
-            "iat": int(time.time()), **extra}
+    return {
+        "is_logged_in": True,
+        "sub": f"sub-{username}",
+        "preferred_username": username,
+        "iat": int(time.time()),
+        **extra,
+    }
 
 
 # -- the login page -----------------------------------------------------------
+
 
 def test_mode_off_shows_only_local_login(db):
     at = run()
@@ -106,6 +114,7 @@ def test_bad_mode_value_is_reported_and_falls_back_to_local(mode):
 
 
 # -- identities from the platform (st.user) ---------------------------------------
+
 
 def test_platform_identity_mapped_to_supervisor_gets_supervisor_pages(mode):
     mode("both")
@@ -171,22 +180,25 @@ def test_logout_of_sso_session_ends_both(mode):
     assert not nav_pages(at) and "您已安全退出" in page_source(at)
     # the session version moved: the same identity token no longer logs in
     uid = accounts.actor_by_username("supervisor").user_id
-    assert get_db().scalar("SELECT count(*) FROM audit_log WHERE action = 'logout'"
-                           " AND actor_id = ?", [uid]) == 1
+    assert get_db().scalar("SELECT count(*) FROM audit_log WHERE action = 'logout' AND actor_id = ?", [uid]) == 1
     again = run(user=identity("supervisor", iat=int(time.time()) - 60))
     assert not nav_pages(again) and "登录已失效" in page_source(again)
 
 
 # -- trusted header -----------------------------------------------------------
 
+
 @pytest.fixture
 def header(mode, monkeypatch):
     def set_(value: str | None, address: str = "127.0.0.1", sso_mode: str = "off"):
         mode(sso_mode, TRUSTED_HEADER="X-Remote-User")
         monkeypatch.setattr(ui_auth, "_server_address", lambda: address)
-        monkeypatch.setattr(ui_auth, "_request_header",
-                            lambda name: [value] if value is not None and
-                            name.lower() == "x-remote-user" else [])
+        monkeypatch.setattr(
+            ui_auth,
+            "_request_header",
+            lambda name: [value] if value is not None and name.lower() == "x-remote-user" else [],
+        )
+
     return set_
 
 
@@ -194,8 +206,7 @@ def test_header_logs_in_that_user(header):
     header("approver")
     at = run(auth=None)
     assert "李经办" in page_source(at) and "审批推送" in nav_pages(at)
-    assert get_db().scalar("SELECT after_json FROM audit_log WHERE action = 'sso_login'"
-                           ).count('"via": "header"') == 1
+    assert get_db().scalar("SELECT after_json FROM audit_log WHERE action = 'sso_login'").count('"via": "header"') == 1
 
 
 def test_request_without_header_is_not_logged_in(header):
@@ -227,8 +238,10 @@ def test_header_logout_does_not_log_straight_back_in(header):
 
 # -- admin tab ------------------------------------------------------------------
 
+
 def _admin_page():
     from tests.apptest_util import as_logged_in
+
     at = as_logged_in("pages/9_系统管理.py", "admin")
     at.session_state["admin_tab"] = "统一身份认证"
     return at
@@ -247,8 +260,7 @@ def test_admin_tab_shows_config_problems_and_binds_identity(mode):
     [t for t in at.text_input if t.label == "统一身份认证标识"][0].input("Zhang@Example.gov.cn")
     button(at, "保存对应关系").click().run()
     assert not at.exception
-    assert get_db().scalar("SELECT sso_subject FROM app_user WHERE id = ?", [uid]) \
-        == "zhang@example.gov.cn"
+    assert get_db().scalar("SELECT sso_subject FROM app_user WHERE id = ?", [uid]) == "zhang@example.gov.cn"
     # a clash is refused with a clear message and changes nothing
     other = accounts.actor_by_username("supervisor2").user_id
     [s for s in at.selectbox if s.label == "账号"][0].set_value(other)
@@ -268,6 +280,7 @@ def test_admin_tab_config_ok(mode):
 
 def test_sso_tab_is_admin_only(mode):
     from tests.apptest_util import as_logged_in
+
     at = as_logged_in("pages/9_系统管理.py", "supervisor").run()
     # refused by the page guard, not hidden by a crash of the page
     assert not at.exception, [e.value for e in at.exception]

@@ -1,6 +1,7 @@
 """Browser: single sign-on against a real OIDC provider on loopback
 (``oidc-provider-mock``), and the trusted reverse-proxy header mode, on real
 ``streamlit run server.py`` servers driven by headless Chromium."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,6 +28,7 @@ def oidc():
     need_browser()
     import httpx
     import oidc_provider_mock
+
     with oidc_provider_mock.run_server_in_thread(port=free_port()) as srv:
         url = f"http://localhost:{srv.server_port}"
         for sub, claims in IDENTITIES.items():
@@ -38,13 +40,17 @@ def _prepare(demo_template: Path, tmp: Path, *, deactivate: tuple[str, ...] = ()
     """A copy of the session's demo database (so the server starts at once),
     with some accounts deactivated before the server opens it."""
     from tests.conftest import copy_install
+
     copy_install(demo_template, tmp)
     if deactivate:
         from db.connection import Database
+
         db = Database(tmp / "sgld.duckdb")
-        db.write(lambda cur: cur.execute(
-            "UPDATE app_user SET active = false WHERE username IN (SELECT unnest(?))",
-            [list(deactivate)]))
+        db.write(
+            lambda cur: cur.execute(
+                "UPDATE app_user SET active = false WHERE username IN (SELECT unnest(?))", [list(deactivate)]
+            )
+        )
         db.close()
 
 
@@ -59,9 +65,12 @@ def sso_server(demo_template, tmp_path_factory, oidc):
         f'cookie_secret = "{COOKIE_SECRET}"\n'
         'client_id = "sgld"\n'
         'client_secret = "sgld-secret"\n'
-        f'server_metadata_url = "{oidc}/.well-known/openid-configuration"\n', encoding="utf-8")
-    srv = Server(tmp, extra_env={"SGLD_SSO_MODE": "both", "SGLD_SSO_CONTACT": CONTACT,
-                                 "STREAMLIT_SECRETS_FILES": str(secrets)})
+        f'server_metadata_url = "{oidc}/.well-known/openid-configuration"\n',
+        encoding="utf-8",
+    )
+    srv = Server(
+        tmp, extra_env={"SGLD_SSO_MODE": "both", "SGLD_SSO_CONTACT": CONTACT, "STREAMLIT_SECRETS_FILES": str(secrets)}
+    )
     yield srv
     srv.stop()
 
@@ -144,20 +153,21 @@ def test_local_login_still_works_beside_sso(sso_server, page):
 
 # -- trusted reverse-proxy header ---------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def header_server(demo_template, tmp_path_factory):
     need_browser()
     tmp = tmp_path_factory.mktemp("header_server")
     _prepare(demo_template, tmp, deactivate=("supervisor3",))
-    srv = Server(tmp, extra_env={"SGLD_TRUSTED_HEADER": "X-Remote-User",
-                                 "SGLD_SSO_CONTACT": CONTACT})
+    srv = Server(tmp, extra_env={"SGLD_TRUSTED_HEADER": "X-Remote-User", "SGLD_SSO_CONTACT": CONTACT})
     yield srv
     srv.stop()
 
 
 def _open(browser, url: str, headers: dict | None = None):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN",
-                              extra_http_headers=headers or {})
+    ctx = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, locale="zh-CN", extra_http_headers=headers or {}
+    )
     pg = ctx.new_page()
     pg.goto(url)
     pg.wait_for_selector("[data-testid='stApp']", timeout=30_000)
@@ -209,8 +219,9 @@ def test_header_for_unknown_or_deactivated_user_is_refused(header_server, browse
 
 def test_header_mode_refused_when_not_bound_to_loopback(demo_template, tmp_path, browser):
     _prepare(demo_template, tmp_path)
-    srv = Server(tmp_path, extra_env={"SGLD_TRUSTED_HEADER": "X-Remote-User"},
-                 extra_args=["--server.address", "0.0.0.0"])
+    srv = Server(
+        tmp_path, extra_env={"SGLD_TRUSTED_HEADER": "X-Remote-User"}, extra_args=["--server.address", "0.0.0.0"]
+    )
     try:
         ctx, pg = _open(browser, srv.url, {"X-Remote-User": "admin"})
         try:

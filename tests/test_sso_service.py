@@ -1,5 +1,6 @@
 """Service rules of single sign-on: identity -> local account, refusals,
 auto-creation, identity binding, [auth] validation, trusted-header guard."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,17 +24,18 @@ GOOD_AUTH = {
 @pytest.fixture
 def env(monkeypatch):
     """Set SGLD_ settings for one test."""
+
     def set_(**values):
         for k, val in values.items():
             monkeypatch.setenv(f"SGLD_{k}", str(val))
         settings.reset()
+
     yield set_
     settings.reset()
 
 
 def audit_rows(action: str) -> list[tuple]:
-    return get_db().all("SELECT actor, actor_id, after_json FROM audit_log WHERE action = ?"
-                        " ORDER BY id", [action])
+    return get_db().all("SELECT actor, actor_id, after_json FROM audit_log WHERE action = ? ORDER BY id", [action])
 
 
 def uid(username: str) -> int:
@@ -42,9 +44,9 @@ def uid(username: str) -> int:
 
 # -- mapping ---------------------------------------------------------------
 
+
 def test_claim_maps_to_local_user_with_database_roles(db):
-    actor = sso.login({"preferred_username": "  Supervisor ", "sub": "x1",
-                       "groups": ["admin"]}, via="oidc")
+    actor = sso.login({"preferred_username": "  Supervisor ", "sub": "x1", "groups": ["admin"]}, via="oidc")
     assert actor.username == "supervisor"
     assert actor.roles == {"supervisor"}  # never the platform's groups
     assert actor.department_name == "市场监管局"
@@ -98,10 +100,16 @@ def test_deactivated_user_is_refused_even_with_valid_identity(db):
     assert not [r for r in audit_rows("sso_login") if r[0] == "supervisor2"]
 
 
-@pytest.mark.parametrize("claims", [{}, {"preferred_username": ""},
-                                    {"preferred_username": "a\x00b"},
-                                    {"preferred_username": ["x"]},
-                                    {"preferred_username": "x" * 201}])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {},
+        {"preferred_username": ""},
+        {"preferred_username": "a\x00b"},
+        {"preferred_username": ["x"]},
+        {"preferred_username": "x" * 201},
+    ],
+)
 def test_missing_or_malformed_claim_is_refused(db, claims):
     with pytest.raises(sso.SsoRefused) as exc:
         sso.login(claims, via="oidc")
@@ -120,8 +128,7 @@ def test_token_issued_before_logout_does_not_log_in(db):
             sso.login({"preferred_username": "supervisor"}, via="oidc", issued_at=issued)
         fresh = issued + timedelta(minutes=2)
         clock.freeze(fresh)
-        assert sso.login({"preferred_username": "supervisor"}, via="oidc",
-                         issued_at=fresh).username == "supervisor"
+        assert sso.login({"preferred_username": "supervisor"}, via="oidc", issued_at=fresh).username == "supervisor"
     finally:
         clock.freeze(None)
 
@@ -135,6 +142,7 @@ def test_header_value_maps_like_a_claim(db):
 
 # -- auto-creation -------------------------------------------------------------
 
+
 def test_auto_create_is_off_by_default(db):
     assert sso.config().auto_create is False
 
@@ -145,8 +153,7 @@ def test_auto_create_makes_roleless_account_without_password(db, env):
     assert actor.roles == frozenset()
     assert actor.display_name == "王五"
     assert actor.department_name == settings.get().bureau_name
-    row = get_db().one("SELECT username, password_hash, sso_subject FROM app_user WHERE id = ?",
-                       [actor.user_id])
+    row = get_db().one("SELECT username, password_hash, sso_subject FROM app_user WHERE id = ?", [actor.user_id])
     assert row == ("wang.wu", None, "wang.wu@nt.gov.cn")
     created = audit_rows("sso_auto_create")
     assert len(created) == 1 and '"roles": []' in created[0][2]
@@ -192,12 +199,12 @@ def test_admin_assigns_roles_to_auto_created_account(db, env):
     new = sso.login({"preferred_username": "newcomer"}, via="oidc")
     admin = accounts.actor_by_username("admin")
     dept = get_db().scalar("SELECT id FROM department WHERE name = '住建局'")
-    org.update_user(admin, new.user_id, display_name="新同事", department_id=dept,
-                    roles=["supervisor"])
+    org.update_user(admin, new.user_id, display_name="新同事", department_id=dept, roles=["supervisor"])
     assert sso.login({"preferred_username": "newcomer"}, via="oidc").roles == {"supervisor"}
 
 
 # -- binding administration ---------------------------------------------------
+
 
 def test_binding_is_admin_only_validated_unique_and_audited(db):
     admin = accounts.actor_by_username("admin")
@@ -221,7 +228,8 @@ def test_binding_is_admin_only_validated_unique_and_audited(db):
     sso.bind_identity(admin, uid("supervisor"), "  ")  # unbind
     assert rows and get_db().scalar("SELECT sso_subject FROM app_user WHERE username = 'supervisor'") is None
     assert '"sso_subject": null' in get_db().scalar(
-        "SELECT after_json FROM audit_log WHERE action = 'sso_unbind' ORDER BY id DESC LIMIT 1")
+        "SELECT after_json FROM audit_log WHERE action = 'sso_unbind' ORDER BY id DESC LIMIT 1"
+    )
 
 
 def test_list_bindings_shows_last_sso_login(db):
@@ -234,10 +242,10 @@ def test_list_bindings_shows_last_sso_login(db):
 
 # -- settings and [auth] validation -----------------------------------------------
 
+
 def test_config_defaults_and_bad_values_fall_back_safely(db, env):
     c = sso.config()
-    assert (c.mode, c.claim, c.auto_create, c.header, c.problems) == (
-        "off", "preferred_username", False, "", ())
+    assert (c.mode, c.claim, c.auto_create, c.header, c.problems) == ("off", "preferred_username", False, "", ())
     env(SSO_MODE="onyl", SSO_AUTO_CREATE="maybe", SSO_CLAIM="a b", TRUSTED_HEADER="Cookie")
     c = sso.config()
     assert (c.mode, c.auto_create, c.claim, c.header) == ("off", False, "preferred_username", "")
@@ -253,8 +261,7 @@ def test_good_auth_section_passes():
     assert sso.check_auth_section(named) == ("zwfw", [])
 
 
-@pytest.mark.parametrize("key", ["redirect_uri", "cookie_secret", "client_id", "client_secret",
-                                 "server_metadata_url"])
+@pytest.mark.parametrize("key", ["redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"])
 def test_missing_auth_key_is_named(key):
     auth = {k: val for k, val in GOOD_AUTH.items() if k != key}
     provider, problems = sso.check_auth_section(auth)
@@ -262,13 +269,16 @@ def test_missing_auth_key_is_named(key):
     assert any(f"缺少 {key}" in p for p in problems), problems
 
 
-@pytest.mark.parametrize("key,value,expect", [
-    ("redirect_uri", "sgld.example.gov.cn/oauth2callback", "redirect_uri 应为"),
-    ("redirect_uri", "https://sgld.example.gov.cn/callback", "/oauth2callback 结尾"),
-    ("cookie_secret", "short", "cookie_secret 太短"),
-    ("server_metadata_url", "idp.example.gov.cn", "server_metadata_url 应为"),
-    ("client_id", 12345, "client_id 应为字符串"),
-])
+@pytest.mark.parametrize(
+    "key,value,expect",
+    [
+        ("redirect_uri", "sgld.example.gov.cn/oauth2callback", "redirect_uri 应为"),
+        ("redirect_uri", "https://sgld.example.gov.cn/callback", "/oauth2callback 结尾"),
+        ("cookie_secret", "short", "cookie_secret 太短"),
+        ("server_metadata_url", "idp.example.gov.cn", "server_metadata_url 应为"),
+        ("client_id", 12345, "client_id 应为字符串"),
+    ],
+)
 def test_malformed_auth_key_is_named(key, value, expect):
     provider, problems = sso.check_auth_section({**GOOD_AUTH, key: value})
     assert provider is None and any(expect in p for p in problems), problems
@@ -276,8 +286,11 @@ def test_malformed_auth_key_is_named(key, value, expect):
 
 def test_missing_auth_section_is_reported():
     assert sso.check_auth_section(None)[1][0].startswith("未找到")
-    two = {**{k: GOOD_AUTH[k] for k in ("redirect_uri", "cookie_secret")},
-           "a": {"client_id": "x"}, "b": {"client_id": "y"}}
+    two = {
+        **{k: GOOD_AUTH[k] for k in ("redirect_uri", "cookie_secret")},
+        "a": {"client_id": "x"},
+        "b": {"client_id": "y"},
+    }
     assert "多个身份提供方" in sso.check_auth_section(two)[1][-1]
 
 
@@ -290,10 +303,22 @@ def test_startup_problems_only_check_auth_when_oidc_on(db, env):
 
 # -- trusted header guard -----------------------------------------------------------
 
-@pytest.mark.parametrize("address,ok", [("127.0.0.1", True), ("localhost", True), ("::1", True),
-                                        ("127.0.0.2", True), ("0.0.0.0", False), ("", False),
-                                        (None, False), ("10.1.2.3", False), ("::", False),
-                                        ("sgld.example.gov.cn", False)])
+
+@pytest.mark.parametrize(
+    "address,ok",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("127.0.0.2", True),
+        ("0.0.0.0", False),
+        ("", False),
+        (None, False),
+        ("10.1.2.3", False),
+        ("::", False),
+        ("sgld.example.gov.cn", False),
+    ],
+)
 def test_header_mode_requires_loopback(address, ok):
     problem = sso.header_mode_problem("X-Remote-User", address)
     assert (problem is None) == ok

@@ -1,5 +1,6 @@
 """AppTest: inspection entry, penalty sync (import from the 行权系统), per-role
 views of 监管录入, the admin tab and the enterprise profile."""
+
 from datetime import timedelta
 
 import pytest
@@ -70,7 +71,10 @@ def test_approver_syncs_penalties_on_demand(db):
     assert any("行权系统：读取 0" in s.value for s in at.success), [e.value for e in at.error]
     assert db.scalar("SELECT count(*) FROM penalty_run") == runs + 1
     assert db.one("SELECT trigger, started_by, status FROM penalty_run ORDER BY id DESC LIMIT 1") == (
-        "立即同步", "approver", "完成")
+        "立即同步",
+        "approver",
+        "完成",
+    )
 
 
 def test_leader_reads_only(db):
@@ -103,6 +107,7 @@ def test_only_the_open_tab_runs(db, monkeypatch):
     on_change="rerun"), so a click on 录入检查 does not query the others."""
     from sgld.services import inspection, penalty
     from sgld.services import revocation as rv
+
     calls: list[str] = []
 
     def spy(mod, name):
@@ -111,11 +116,18 @@ def test_only_the_open_tab_runs(db, monkeypatch):
         def wrapper(*a, **kw):
             calls.append(name)
             return real(*a, **kw)
+
         monkeypatch.setattr(mod, name, wrapper)
 
-    for mod, name in ((inspection, "followup_task_page"), (inspection, "list_inspections"),
-                      (inspection, "open_task_counts"), (inspection, "statistics"),
-                      (penalty, "list_penalties"), (penalty, "list_runs"), (rv, "list_requests")):
+    for mod, name in (
+        (inspection, "followup_task_page"),
+        (inspection, "list_inspections"),
+        (inspection, "open_task_counts"),
+        (inspection, "statistics"),
+        (penalty, "list_penalties"),
+        (penalty, "list_runs"),
+        (rv, "list_requests"),
+    ):
         spy(mod, name)
     at = login("supervisor")
     calls.clear()
@@ -136,8 +148,10 @@ def test_only_the_open_tab_runs(db, monkeypatch):
     assert sorted(set(calls)) == ["open_task_counts", "statistics"]
     assert "保存检查记录" not in [b.label for b in at.button]
     # a request link opens 协同处理申请 even though another tab was open
-    rid = db.scalar("SELECT id FROM revocation_request WHERE department_id ="
-                    " (SELECT department_id FROM app_user WHERE username = 'supervisor') LIMIT 1")
+    rid = db.scalar(
+        "SELECT id FROM revocation_request WHERE department_id ="
+        " (SELECT department_id FROM app_user WHERE username = 'supervisor') LIMIT 1"
+    )
     at.query_params["xt"] = str(rid)
     calls.clear()
     at.run()
@@ -149,10 +163,18 @@ def test_only_the_open_tab_runs(db, monkeypatch):
 
 def test_other_department_does_not_see_the_record(db, as_user):
     from sgld.services import inspection
+
     code = db.scalar("SELECT uscc FROM enterprise ORDER BY id LIMIT 1")
-    iid = inspection.record(as_user("supervisor"), uscc_code=code, entity_name=None,
-                            inspected_at=clock.now() - timedelta(hours=1), place="甲地", result="合格",
-                            findings=None, inspectors="张三")
+    iid = inspection.record(
+        as_user("supervisor"),
+        uscc_code=code,
+        entity_name=None,
+        inspected_at=clock.now() - timedelta(hours=1),
+        place="甲地",
+        result="合格",
+        findings=None,
+        inspectors="张三",
+    )
     at = login("supervisor2")
     at.query_params["inspection"] = str(iid)
     at.switch_page(PAGE).run()
@@ -183,8 +205,7 @@ def _by_label(widgets, label):
 def test_typed_fields_survive_the_code_lookup(db):
     """Issue 16.3: 检查地点 and 检查情况 typed first are kept when a registered
     company's code is then entered (the form's keys do not change with it)."""
-    eid, code, name = db.one("SELECT id, uscc, name FROM enterprise WHERE address IS NOT NULL"
-                             " ORDER BY id LIMIT 1")
+    eid, code, name = db.one("SELECT id, uscc, name FROM enterprise WHERE address IS NOT NULL ORDER BY id LIMIT 1")
     at = open_page("supervisor", tab="录入检查")
     _by_label(at.text_input, "检查地点").input("崇川区先填的地点 1 号")
     _by_label(at.text_area, "检查情况").input("先填的检查情况")
@@ -206,13 +227,18 @@ def test_typed_fields_survive_the_code_lookup(db):
     _by_label(at.text_input, "统一社会信用代码").input(code).run()
     button(at, "保存检查记录").click().run()
     assert "检查记录已保存" in page_source(at), [e.value for e in at.error]
-    assert db.one("SELECT enterprise_id, place, findings, inspectors FROM inspection"
-                  " ORDER BY id DESC LIMIT 1") == (eid, "崇川区先填的地点 1 号", "先填的检查情况", "王先填")
+    assert db.one("SELECT enterprise_id, place, findings, inspectors FROM inspection ORDER BY id DESC LIMIT 1") == (
+        eid,
+        "崇川区先填的地点 1 号",
+        "先填的检查情况",
+        "王先填",
+    )
 
 
 def test_empty_place_uses_the_registered_address(db):
-    eid, code, address = db.one("SELECT id, uscc, address FROM enterprise WHERE address IS NOT NULL"
-                                " ORDER BY id LIMIT 1")
+    eid, code, address = db.one(
+        "SELECT id, uscc, address FROM enterprise WHERE address IS NOT NULL ORDER BY id LIMIT 1"
+    )
     at = open_page("supervisor", tab="录入检查")
     _by_label(at.text_input, "统一社会信用代码").input(code).run()
     button(at, "保存检查记录").click().run()
@@ -245,10 +271,18 @@ def test_future_inspection_date_is_refused_and_input_kept(db):
 
 def test_correction_refuses_a_future_date(db, as_user):
     from sgld.services import inspection
+
     code = db.scalar("SELECT uscc FROM enterprise ORDER BY id LIMIT 1")
-    iid = inspection.record(as_user("supervisor"), uscc_code=code, entity_name=None,
-                            inspected_at=clock.now() - timedelta(hours=1), place="甲地", result="合格",
-                            findings=None, inspectors="张三")
+    iid = inspection.record(
+        as_user("supervisor"),
+        uscc_code=code,
+        entity_name=None,
+        inspected_at=clock.now() - timedelta(hours=1),
+        place="甲地",
+        result="合格",
+        findings=None,
+        inspectors="张三",
+    )
     future = clock.today() + timedelta(days=17)
     at = login("supervisor")
     at.query_params["inspection"] = str(iid)
@@ -266,12 +300,16 @@ def test_correction_refuses_a_future_date(db, as_user):
 def test_task_search_finds_a_task_beyond_the_listed_rows(db, as_user, monkeypatch):
     """The tab lists the oldest tasks; the search looks through all of them."""
     from sgld.services import inspection
+
     every = inspection.followup_tasks(as_user("supervisor"))
     newest = every.iloc[-1]
     real = inspection.followup_task_page
     # a one-row list, so that the newest task is not among the rows shown
-    monkeypatch.setattr(inspection, "followup_task_page",
-                        lambda actor, *a, limit=None, **kw: real(actor, *a, limit=1 if limit else None, **kw))
+    monkeypatch.setattr(
+        inspection,
+        "followup_task_page",
+        lambda actor, *a, limit=None, **kw: real(actor, *a, limit=1 if limit else None, **kw),
+    )
     at = open_page("supervisor")
     assert f"待开展任务共 {len(every):,} 项，列出签收最早的 1 项" in page_source(at)
     assert list(at.dataframe[0].value["推送编号"]) == [every.iloc[0]["推送编号"]]

@@ -1,5 +1,6 @@
 """Browser: `supervisor` enters an inspection with an evidence file; the
 enterprise profile shows it beside the enterprise's penalties."""
+
 import sqlite3
 
 from sgld.demo.supervision import evidence_pdf
@@ -12,8 +13,7 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     page.get_by_label("用户名").wait_for(timeout=180_000)
     login(page, server.url, "supervisor")
     con = sqlite3.connect(server.workdir / "data" / "xingquan.sqlite")
-    code, name, decision = con.execute(
-        "SELECT CF_XDR_SHXYM, CF_XDR_MC, CF_WSH FROM XZCF_XX WHERE ID = 1").fetchone()
+    code, name, decision = con.execute("SELECT CF_XDR_SHXYM, CF_XDR_MC, CF_WSH FROM XZCF_XX WHERE ID = 1").fetchone()
     con.close()
     evidence = tmp_path / "现场检查照片.pdf"
     evidence.write_bytes(evidence_pdf("browser evidence"))
@@ -54,7 +54,7 @@ def test_inspection_with_evidence_then_profile(server, page, tmp_path):
     assert "证据材料 1 份" in body
     assert f"行政处罚 {decision}" in body
     # newest first on the timeline: today's inspection comes before the (older) penalty
-    body = body[body.index("罚款合计"):]
+    body = body[body.index("罚款合计") :]
     assert body.index("市场监管局日常检查：合格") < body.rindex(f"行政处罚 {decision}")
     shot(page, "supervision-profile")
 
@@ -67,10 +67,10 @@ def registered_company(demo_template) -> tuple[str, str]:
     """A registered enterprise's (code, name): the demo data is the same in the
     server's database (built from the same seed)."""
     import duckdb
+
     con = duckdb.connect(str(demo_template / "sgld.duckdb"), read_only=True)
     try:
-        return con.execute("SELECT uscc, name FROM enterprise WHERE address IS NOT NULL"
-                           " ORDER BY id LIMIT 1").fetchone()
+        return con.execute("SELECT uscc, name FROM enterprise WHERE address IS NOT NULL ORDER BY id LIMIT 1").fetchone()
     finally:
         con.close()
 
@@ -99,6 +99,7 @@ def test_future_inspection_date_is_refused(server, page, demo_template):
     from datetime import timedelta
 
     from sgld import clock
+
     code, name = registered_company(demo_template)
     future = f"{clock.today() + timedelta(days=17):%Y/%m/%d}"
     login(page, server.url, "supervisor")

@@ -1,5 +1,6 @@
 """Inspection entry, correction, scope, result options, bulk import and
 follow-up supervision tasks."""
+
 import io
 import json
 from datetime import datetime, timedelta
@@ -21,8 +22,15 @@ def known(db):
 
 
 def rec(actor, code, **kw):
-    args = dict(uscc_code=code, entity_name=None, inspected_at=clock.now() - timedelta(hours=2),
-                place="南通市崇川区人民中路 1 号", result="合格", findings="证照齐全", inspectors="张三、李四")
+    args = dict(
+        uscc_code=code,
+        entity_name=None,
+        inspected_at=clock.now() - timedelta(hours=2),
+        place="南通市崇川区人民中路 1 号",
+        result="合格",
+        findings="证照齐全",
+        inspectors="张三、李四",
+    )
     args.update(kw)
     return inspection.record(actor, **args)
 
@@ -37,8 +45,11 @@ def test_record_with_evidence_and_known_code(db, as_user):
     assert [f["file_name"] for f in d["files"]] == ["现场照片.png", "记录.pdf"]
     meta, data = inspection.evidence(sup, iid, d["files"][1]["id"])
     assert data.startswith(b"%PDF") and meta["mime"] == "application/pdf"
-    audit = db.one("SELECT actor, after_json FROM audit_log WHERE action = 'create' AND object_type = 'inspection'"
-                   " AND object_id = ?", [str(iid)])
+    audit = db.one(
+        "SELECT actor, after_json FROM audit_log WHERE action = 'create' AND object_type = 'inspection'"
+        " AND object_id = ?",
+        [str(iid)],
+    )
     assert audit[0] == "supervisor" and json.loads(audit[1])["result"] == "合格"
     assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'attach' AND object_id = ?", [str(iid)]) == 2
 
@@ -54,18 +65,21 @@ def test_unknown_code_needs_a_name_and_registers_the_enterprise(db, as_user):
     assert inspection.get(sup, iid)["enterprise_id"] == ent[0]
 
 
-@pytest.mark.parametrize("change,expect", [
-    ({"uscc_code": "91320602ABC"}, "18 位"),
-    ({"uscc_code": ""}, "不能为空"),
-    ({"inspected_at": "2099-01-01 10:00"}, "检查日期不能晚于今天"),
-    ({"result": "很好"}, "检查结果“很好”无效"),
-    ({"place": " "}, "检查地点"),
-    ({"inspectors": ""}, "检查人员"),
-    ({"inspected_at": "2025-02-30"}, "不是有效日期"),
-    ({"inspected_at": "2025-03-01 25:00"}, "时刻无效"),
-    ({"files": [("a.exe", b"MZ\x90\x00")]}, "类型不允许"),
-    ({"files": [("fake.pdf", PNG)]}, "内容与扩展名不符"),
-])
+@pytest.mark.parametrize(
+    "change,expect",
+    [
+        ({"uscc_code": "91320602ABC"}, "18 位"),
+        ({"uscc_code": ""}, "不能为空"),
+        ({"inspected_at": "2099-01-01 10:00"}, "检查日期不能晚于今天"),
+        ({"result": "很好"}, "检查结果“很好”无效"),
+        ({"place": " "}, "检查地点"),
+        ({"inspectors": ""}, "检查人员"),
+        ({"inspected_at": "2025-02-30"}, "不是有效日期"),
+        ({"inspected_at": "2025-03-01 25:00"}, "时刻无效"),
+        ({"files": [("a.exe", b"MZ\x90\x00")]}, "类型不允许"),
+        ({"files": [("fake.pdf", PNG)]}, "内容与扩展名不符"),
+    ],
+)
 def test_bad_input_changes_nothing(db, as_user, change, expect):
     sup = as_user("supervisor")
     code = known(db)[1]
@@ -88,6 +102,7 @@ def test_later_today_is_refused_with_the_time(db, as_user):
 
 def test_oversize_evidence_refused(db, as_user, monkeypatch):
     from sgld import settings
+
     monkeypatch.setenv("SGLD_UPLOAD_MAX_MB", "1")
     settings.reset()
     with pytest.raises(ValidationError) as e:
@@ -106,9 +121,16 @@ def test_correction_by_own_department_is_audited(db, as_user):
     code = known(db)[1]
     iid = rec(sup, code)
     d = inspection.get(sup, iid)
-    args = dict(uscc_code=code, entity_name=None, inspected_at=d["inspected_at"], place=d["place"],
-                result="责令整改", findings="消防通道堵塞，责令限期整改", inspectors=d["inspectors"],
-                reason="补录检查发现")
+    args = dict(
+        uscc_code=code,
+        entity_name=None,
+        inspected_at=d["inspected_at"],
+        place=d["place"],
+        result="责令整改",
+        findings="消防通道堵塞，责令限期整改",
+        inspectors=d["inspectors"],
+        reason="补录检查发现",
+    )
     with pytest.raises(PermissionDenied):
         inspection.correct(other, iid, **args)
     with pytest.raises(ValidationError):
@@ -117,8 +139,11 @@ def test_correction_by_own_department_is_audited(db, as_user):
     inspection.correct(sup, iid, **args, files=[("整改通知.png", PNG)])
     d2 = inspection.get(sup, iid)
     assert d2["result"] == "责令整改" and d2["updated_by"] == sup.user_id and len(d2["files"]) == 1
-    before, after = db.one("SELECT before_json, after_json FROM audit_log WHERE action = 'update'"
-                           " AND object_type = 'inspection' AND object_id = ?", [str(iid)])
+    before, after = db.one(
+        "SELECT before_json, after_json FROM audit_log WHERE action = 'update'"
+        " AND object_type = 'inspection' AND object_id = ?",
+        [str(iid)],
+    )
     assert json.loads(before)["result"] == "合格"
     assert json.loads(after)["result"] == "责令整改" and json.loads(after)["reason"] == "补录检查发现"
     with pytest.raises(ValidationError):
@@ -155,26 +180,73 @@ def test_admin_extends_result_options(db, as_user):
         rec(sup, known(db)[1], result="限期复查")
     # a retired option stays valid on the record it is on
     d = inspection.get(sup, iid)
-    inspection.correct(sup, iid, uscc_code=d["uscc"], entity_name=None, inspected_at=d["inspected_at"],
-                       place="新地点", result="限期复查", findings=None, inspectors=d["inspectors"], reason="地点更正")
+    inspection.correct(
+        sup,
+        iid,
+        uscc_code=d["uscc"],
+        entity_name=None,
+        inspected_at=d["inspected_at"],
+        place="新地点",
+        result="限期复查",
+        findings=None,
+        inspectors=d["inspectors"],
+        reason="地点更正",
+    )
     assert inspection.get(sup, iid)["place"] == "新地点"
 
 
 def test_bulk_import_preview_then_commit(db, as_user):
     sup = as_user("supervisor")
     code = known(db)[1]
-    frame = pd.DataFrame([
-        {"统一社会信用代码": code, "被检查对象名称": "", "检查时间": "2025-03-05 10:00", "检查地点": "现场",
-         "检查结果": "合格", "检查情况": "", "检查人员": "张三"},
-        {"统一社会信用代码": NEW_CODE, "被检查对象名称": "南通导入新企业有限公司", "检查时间": "2025年3月6日",
-         "检查地点": "现场", "检查结果": "基本合格", "检查情况": "台账不全", "检查人员": "李四"},
-        {"统一社会信用代码": "BAD", "被检查对象名称": "x", "检查时间": "2025-03-05", "检查地点": "现场",
-         "检查结果": "合格", "检查情况": "", "检查人员": "王五"},
-        {"统一社会信用代码": code, "被检查对象名称": "", "检查时间": "2099-01-01", "检查地点": "现场",
-         "检查结果": "合格", "检查情况": "", "检查人员": "王五"},
-        {"统一社会信用代码": code, "被检查对象名称": "", "检查时间": "2025-03-05", "检查地点": "现场",
-         "检查结果": "优秀", "检查情况": "", "检查人员": "王五"},
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "统一社会信用代码": code,
+                "被检查对象名称": "",
+                "检查时间": "2025-03-05 10:00",
+                "检查地点": "现场",
+                "检查结果": "合格",
+                "检查情况": "",
+                "检查人员": "张三",
+            },
+            {
+                "统一社会信用代码": NEW_CODE,
+                "被检查对象名称": "南通导入新企业有限公司",
+                "检查时间": "2025年3月6日",
+                "检查地点": "现场",
+                "检查结果": "基本合格",
+                "检查情况": "台账不全",
+                "检查人员": "李四",
+            },
+            {
+                "统一社会信用代码": "BAD",
+                "被检查对象名称": "x",
+                "检查时间": "2025-03-05",
+                "检查地点": "现场",
+                "检查结果": "合格",
+                "检查情况": "",
+                "检查人员": "王五",
+            },
+            {
+                "统一社会信用代码": code,
+                "被检查对象名称": "",
+                "检查时间": "2099-01-01",
+                "检查地点": "现场",
+                "检查结果": "合格",
+                "检查情况": "",
+                "检查人员": "王五",
+            },
+            {
+                "统一社会信用代码": code,
+                "被检查对象名称": "",
+                "检查时间": "2025-03-05",
+                "检查地点": "现场",
+                "检查结果": "优秀",
+                "检查情况": "",
+                "检查人员": "王五",
+            },
+        ]
+    )
     data = frame.to_csv(index=False).encode("gbk")
     before = db.scalar("SELECT count(*) FROM inspection")
     preview = inspection.import_inspections(sup, "检查.csv", data, commit=False)
@@ -216,8 +288,9 @@ def test_followup_task_closed_by_an_inspection(db, as_user):
     assert len(inspection.followup_tasks(sup)) == len(tasks)
     at = min(clock.now(), signed + timedelta(days=1)).replace(microsecond=0)
     # it closes the enterprise's tasks signed up to the inspection, not later ones
-    same = int(((tasks["企业编号"] == oldest["企业编号"])
-                & (pd.to_datetime(tasks["签收时间"]) <= pd.Timestamp(at))).sum())
+    same = int(
+        ((tasks["企业编号"] == oldest["企业编号"]) & (pd.to_datetime(tasks["签收时间"]) <= pd.Timestamp(at))).sum()
+    )
     rec(sup, oldest["统一社会信用代码"], inspected_at=at)
     after = inspection.followup_tasks(sup)
     assert len(after) == len(tasks) - same
@@ -237,7 +310,8 @@ def test_followup_task_table_follows_every_write(db, as_user):
 
     def drift():
         return db.write(followup.drift)
-    assert drift() == (0, 0)   # after the demo load
+
+    assert drift() == (0, 0)  # after the demo load
     sup = as_user("supervisor")
     todo = push_query.push_list(sup, status="待签收", limit=3)
     push.sign_pushes(sup, todo["push_id"].tolist())
@@ -250,14 +324,25 @@ def test_followup_task_table_follows_every_write(db, as_user):
     assert oldest["推送编号"] not in set(inspection.followup_tasks(sup)["推送编号"])
     # moved back before the signing: the task opens again
     signed = pd.Timestamp(oldest["签收时间"]).to_pydatetime()
-    inspection.correct(sup, iid, uscc_code=oldest["统一社会信用代码"], entity_name=None,
-                                 inspected_at=signed - timedelta(days=3), place="更正后地点",
-                                 result="合格", findings="更正", inspectors="张三", reason="日期填错")
+    inspection.correct(
+        sup,
+        iid,
+        uscc_code=oldest["统一社会信用代码"],
+        entity_name=None,
+        inspected_at=signed - timedelta(days=3),
+        place="更正后地点",
+        result="合格",
+        findings="更正",
+        inspectors="张三",
+        reason="日期填错",
+    )
     assert drift() == (0, 0)
     assert oldest["推送编号"] in set(inspection.followup_tasks(sup)["推送编号"])
     other = tasks[tasks["企业编号"] != oldest["企业编号"]].iloc[0]
-    csv = ("统一社会信用代码,被检查对象名称,检查时间,检查地点,检查结果,检查情况,检查人员\n"
-           f"{other['统一社会信用代码']},{other['企业名称']},{clock.today():%Y-%m-%d},现场,合格,导入,李四\n")
+    csv = (
+        "统一社会信用代码,被检查对象名称,检查时间,检查地点,检查结果,检查情况,检查人员\n"
+        f"{other['统一社会信用代码']},{other['企业名称']},{clock.today():%Y-%m-%d},现场,合格,导入,李四\n"
+    )
     done = inspection.import_inspections(sup, "检查.csv", csv.encode(), commit=True)
     assert done["ok"] == 1, done["errors"]
     assert drift() == (0, 0)
@@ -275,9 +360,11 @@ def test_followup_task_page_lists_the_oldest_and_searches_every_task(db, as_user
     last = every.iloc[-1]
     for text in (last["办件编号"], last["统一社会信用代码"][2:12], last["企业名称"]):
         hits, n = inspection.followup_task_page(sup, text=text, limit=3)
-        want = every[every["办件编号"].str.contains(text, regex=False)
-                     | every["统一社会信用代码"].str.contains(text, regex=False)
-                     | every["企业名称"].str.contains(text, regex=False)]
+        want = every[
+            every["办件编号"].str.contains(text, regex=False)
+            | every["统一社会信用代码"].str.contains(text, regex=False)
+            | every["企业名称"].str.contains(text, regex=False)
+        ]
         assert n == len(want) and last["推送编号"] in set(want["推送编号"])
         assert list(hits["推送编号"]) == list(want["推送编号"][:3])
     # typed % and _ are literal characters
@@ -287,6 +374,7 @@ def test_followup_task_page_lists_the_oldest_and_searches_every_task(db, as_user
 
 def test_inspection_hook_called(db, as_user, monkeypatch):
     import sgld.services.inspection as mod
+
     seen = []
     monkeypatch.setattr(mod, "_notify", lambda iid, eid: seen.append((iid, eid)))
     iid = rec(as_user("supervisor"), known(db)[1])

@@ -1,6 +1,7 @@
 """The shared table's selection helpers: positions beyond the shown rows are
 ignored (issue 16 item 2), and the table key changes with its rows, its
 filter and after an action (issue 16 item 1)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,6 +22,7 @@ def _keys_script():
     import streamlit as st
 
     from ui.widgets import _fingerprint, reset_selections
+
     a = pd.DataFrame({"push_id": [1, 2, 3], "企业": ["甲", "乙", "丙"]})
     st.session_state["k"] = [
         _fingerprint(a, ["push_id"], ""),
@@ -44,6 +46,7 @@ def _long_list_script():
     import streamlit as st
 
     from ui import widgets
+
     frame = pd.DataFrame({"编号": range(1, 13), "企业": [f"企业{i}" for i in range(1, 13)]})
     saved, widgets.MAX_ROWS = widgets.MAX_ROWS, 5
     try:
@@ -61,6 +64,6 @@ def test_a_long_list_sends_the_first_rows_and_filters_all():
     assert list(at.dataframe[0].value["编号"]) == [1, 2, 3, 4, 5]
     assert at.session_state["shown"] == 12
     assert "共 12 条，列出前 5 条；请用筛选缩小范围，导出 Excel 含全部" in [c.value for c in at.caption]
-    at.text_input(key="long_q").input("企业12").run()   # beyond the rows listed
+    at.text_input(key="long_q").input("企业12").run()  # beyond the rows listed
     assert list(at.dataframe[0].value["编号"]) == [12]
     assert at.session_state["shown"] == 1

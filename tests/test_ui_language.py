@@ -4,6 +4,7 @@ numbers, account names, file extensions, units); every selectbox and
 multiselect has a Chinese placeholder and no English "Select all"; no list is
 drawn without rows (Streamlit's "empty"); no list cell reads None, NaT,
 00:00:00 or 2.000000."""
+
 from __future__ import annotations
 
 import re
@@ -17,26 +18,88 @@ from tests.conftest import actor
 
 USERS = ["admin", "leader", "approver", "supervisor", "liaison", "claimer", "cityleader"]
 # the tab bar of each page and the session key that opens a tab
-TAB_KEYS = {"home": "home_tab", "push": "push_tab", "supervise": "sup_tab",
-            "review": "review_tab", "liaison": "lz_tab", "admin": "admin_tab"}
+TAB_KEYS = {
+    "home": "home_tab",
+    "push": "push_tab",
+    "supervise": "sup_tab",
+    "review": "review_tab",
+    "liaison": "lz_tab",
+    "admin": "admin_tab",
+}
 
 # Latin words a Chinese user may meet: account names, file types, units, brands
 ALLOWED = {
-    "admin", "leader", "approver", "supervisor", "liaison", "claimer", "cityleader",
-    "pdf", "docx", "doc", "jpg", "jpeg", "png", "ofd", "xlsx", "xls", "csv", "excel", "utf", "bom", "gbk",
-    "kb", "mb", "gb", "t", "ctrl", "enter", "id", "url", "sql", "sso", "ip", "http", "https",
-    "system", "sqlalchemy", "duckdb", "yyyy", "mm", "dd", "hh", "ss", "json", "api", "cas", "oa",
+    "admin",
+    "leader",
+    "approver",
+    "supervisor",
+    "liaison",
+    "claimer",
+    "cityleader",
+    "pdf",
+    "docx",
+    "doc",
+    "jpg",
+    "jpeg",
+    "png",
+    "ofd",
+    "xlsx",
+    "xls",
+    "csv",
+    "excel",
+    "utf",
+    "bom",
+    "gbk",
+    "kb",
+    "mb",
+    "gb",
+    "t",
+    "ctrl",
+    "enter",
+    "id",
+    "url",
+    "sql",
+    "sso",
+    "ip",
+    "http",
+    "https",
+    "system",
+    "sqlalchemy",
+    "duckdb",
+    "yyyy",
+    "mm",
+    "dd",
+    "hh",
+    "ss",
+    "json",
+    "api",
+    "cas",
+    "oa",
 }
 # proto fields that hold text shown to the user
-TEXT_KEYS = {"label", "placeholder", "body", "help", "options", "text", "caption", "title",
-             "message", "content", "description", "delta"}
+TEXT_KEYS = {
+    "label",
+    "placeholder",
+    "body",
+    "help",
+    "options",
+    "text",
+    "caption",
+    "title",
+    "message",
+    "content",
+    "description",
+    "delta",
+}
 _CODES = re.compile(r"[A-Za-z0-9_./\\-]*\d[A-Za-z0-9_./\\-]*")  # codes, numbers, file names
 _MD = re.compile(r":material/[a-z_]+:|:[a-z]+-badge\[|:[a-z]+\[|https?://\S+|&[a-z]+;")
 _WORD = re.compile(r"[A-Za-z]+")
 # configuration codes shown to the administrator as they must be typed: connection
 # addresses, column mappings (field=列名), settings names, package names
-_CONFIG = re.compile(r"\S+://\S*|/[\w./-]+|[a-z_]+=|\bSGLD_\w*|\S+\.(toml|md|py)\b|\[[a-z_]+\]|"
-                     r"\b[a-z]+(-[a-z]+)+\b|[A-Za-z]+（[A-Za-z]+）|\b[a-z]+_[a-z_]+\b")
+_CONFIG = re.compile(
+    r"\S+://\S*|/[\w./-]+|[a-z_]+=|\bSGLD_\w*|\S+\.(toml|md|py)\b|\[[a-z_]+\]|"
+    r"\b[a-z]+(-[a-z]+)+\b|[A-Za-z]+（[A-Za-z]+）|\b[a-z]+_[a-z_]+\b"
+)
 # the audit log's filters list the stored action and object codes (their Chinese
 # names are issue 16.18's, not this test's)
 CODE_LISTS = {"操作", "对象类型"}

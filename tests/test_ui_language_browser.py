@@ -2,6 +2,7 @@
 texts included (file uploader, "Press Enter to apply", "No results",
 "Page not found", plotly's date ticks) — has no English words outside the
 allow-list of the AppTest scan."""
+
 import re
 
 from tests.browser_util import login, open_tab, shot, wait_ready

@@ -2,6 +2,7 @@
 Chinese message and keeps what the user typed (real server, headless
 Chromium).  Before, Streamlit's own check dropped the file in the browser
 with an English error and 保存 saved the record without it."""
+
 from __future__ import annotations
 
 import pytest

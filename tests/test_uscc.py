@@ -16,16 +16,19 @@ def test_valid_code_and_normalisation():
     assert uscc.validate(code[:6] + " " + code[6:]) == code
 
 
-@pytest.mark.parametrize("bad, why", [
-    ("", "不能为空"),
-    ("9132060212345678", "18 位"),
-    ("91320602I2345678X9", "非法字符"),
-    ("91320602O2345678X9", "非法字符"),
-    ("Z1320602123456789X", "非法字符"),
-    ("B1320602123456789X", "登记管理部门"),
-    ("9A320602123456789X", "机构类别"),
-    ("91ABCDEF123456789X", "行政区划"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ("", "不能为空"),
+        ("9132060212345678", "18 位"),
+        ("91320602I2345678X9", "非法字符"),
+        ("91320602O2345678X9", "非法字符"),
+        ("Z1320602123456789X", "非法字符"),
+        ("B1320602123456789X", "登记管理部门"),
+        ("9A320602123456789X", "机构类别"),
+        ("91ABCDEF123456789X", "行政区划"),
+    ],
+)
 def test_invalid_codes(bad, why):
     with pytest.raises(ValidationError) as e:
         uscc.validate(bad)

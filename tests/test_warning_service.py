@@ -1,5 +1,6 @@
 """警示名单: each rule at its threshold and one below, admin thresholds, lift
 and re-list, manual listing, hooks after penalty sync and inspection, export."""
+
 from __future__ import annotations
 
 import io
@@ -18,6 +19,7 @@ _n = [0]
 
 def new_enterprise(db) -> tuple[int, str]:
     import random
+
     rng = random.Random(len(str(db.path)) * 7919 + _n[0])
     _n[0] += 1
     while True:
@@ -25,8 +27,10 @@ def new_enterprise(db) -> tuple[int, str]:
         if not db.scalar("SELECT 1 FROM enterprise WHERE uscc = ?", [code]):
             break
     with db.transaction() as cur:
-        eid = cur.execute("INSERT INTO enterprise (uscc, name, created_at) VALUES (?, ?, ?) RETURNING id",
-                          [code, f"南通测试警示企业{_n[0]}有限公司", clock.now()]).fetchone()[0]
+        eid = cur.execute(
+            "INSERT INTO enterprise (uscc, name, created_at) VALUES (?, ?, ?) RETURNING id",
+            [code, f"南通测试警示企业{_n[0]}有限公司", clock.now()],
+        ).fetchone()[0]
     return eid, code
 
 
@@ -37,8 +41,16 @@ def add_penalty(db, eid: int, code: str, *, fine=1.0, category="罚款", days_ag
             "INSERT INTO penalty (source, decision_no, uscc, enterprise_id, entity_name, category,"
             " fine_wan, decision_date, imported_at) VALUES ('测试', ?, ?, ?, '测试企业', ?, ?, ?, ?)"
             " RETURNING id",
-            [f"测罚〔2026〕{n + 1}号", code, eid, category, fine,
-             clock.today() - timedelta(days=days_ago), clock.now()]).fetchone()[0]
+            [
+                f"测罚〔2026〕{n + 1}号",
+                code,
+                eid,
+                category,
+                fine,
+                clock.today() - timedelta(days=days_ago),
+                clock.now(),
+            ],
+        ).fetchone()[0]
 
 
 def listed(eid: int) -> dict | None:
@@ -46,8 +58,14 @@ def listed(eid: int) -> dict | None:
 
 
 def rules_of(eid: int, db) -> set[str]:
-    return {r[0] for r in db.all("SELECT h.rule FROM warning_hit h JOIN warning_entry w ON w.id = h.entry_id"
-                                 " WHERE w.enterprise_id = ? AND w.status = '在列'", [eid])}
+    return {
+        r[0]
+        for r in db.all(
+            "SELECT h.rule FROM warning_hit h JOIN warning_entry w ON w.id = h.entry_id"
+            " WHERE w.enterprise_id = ? AND w.status = '在列'",
+            [eid],
+        )
+    }
 
 
 def test_big_fine_at_threshold_and_below(db):
@@ -60,8 +78,9 @@ def test_big_fine_at_threshold_and_below(db):
     assert listed(b) is None
 
 
-@pytest.mark.parametrize("category, hit", [("罚款；责令停产停业", True), ("吊销许可证", True),
-                                           ("罚款；没收违法所得", False)])
+@pytest.mark.parametrize(
+    "category, hit", [("罚款；责令停产停业", True), ("吊销许可证", True), ("罚款；没收违法所得", False)]
+)
 def test_penalty_category(db, category, hit):
     e, c = new_enterprise(db)
     add_penalty(db, e, c, fine=0.5, category=category)
@@ -81,8 +100,13 @@ def test_penalty_count_threshold_and_window(db):
         add_penalty(db, c, cc, days_ago=d)
     warning.recompute()
     assert listed(a) and rules_of(a, db) == {"penalty_count"}
-    assert db.scalar("SELECT count(*) FROM warning_hit h JOIN warning_entry w ON w.id = h.entry_id"
-                     " WHERE w.enterprise_id = ?", [a]) == 3
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM warning_hit h JOIN warning_entry w ON w.id = h.entry_id WHERE w.enterprise_id = ?",
+            [a],
+        )
+        == 3
+    )
     assert listed(b) is None and listed(c) is None
     # time moves on: the oldest of a's penalties leaves the window, the entry is lifted by the system
     clock.freeze(clock.now() + timedelta(days=70))
@@ -96,8 +120,13 @@ def test_inspection_hook_lists_on_result(db):
     sup = actor("supervisor")
     a, ca = new_enterprise(db)
     b, cb = new_enterprise(db)
-    common = {"entity_name": None, "inspected_at": datetime.now().replace(microsecond=0) - timedelta(hours=2),
-              "place": "南通市崇川区", "findings": "现场检查", "inspectors": "张三、李四"}
+    common = {
+        "entity_name": None,
+        "inspected_at": datetime.now().replace(microsecond=0) - timedelta(hours=2),
+        "place": "南通市崇川区",
+        "findings": "现场检查",
+        "inspectors": "张三、李四",
+    }
     inspection.record(sup, uscc_code=ca, result="立案查处", **common)
     inspection.record(sup, uscc_code=cb, result="责令整改", **common)
     # no explicit recompute: the inspection service notifies the warning list
@@ -107,6 +136,7 @@ def test_inspection_hook_lists_on_result(db):
 
 def test_penalty_sync_hook(db):
     from sgld.services import penalty
+
     e, c = new_enterprise(db)
     add_penalty(db, e, c, fine=50)
     assert listed(e) is None
@@ -121,22 +151,23 @@ def test_admin_thresholds_recompute(db):
     warning.recompute()
     assert listed(a)
     with pytest.raises(PermissionDenied):
-        warning.save_rules(actor("approver"), fine_wan=20, categories="", count=3, months=12,
-                           results=["立案查处"], revoked=True)
+        warning.save_rules(
+            actor("approver"), fine_wan=20, categories="", count=3, months=12, results=["立案查处"], revoked=True
+        )
     with pytest.raises(ValidationError):
-        warning.save_rules(adm, fine_wan=20, categories="", count=3, months=12,
-                           results=["没有的结果"], revoked=True)
-    res = warning.save_rules(adm, fine_wan=20, categories="", count=3, months=12,
-                             results=["立案查处"], revoked=True)
+        warning.save_rules(adm, fine_wan=20, categories="", count=3, months=12, results=["没有的结果"], revoked=True)
+    res = warning.save_rules(adm, fine_wan=20, categories="", count=3, months=12, results=["立案查处"], revoked=True)
     assert res["lifted"] >= 1 and listed(a) is None
     r = warning.current_rules()
     assert r.fine_wan == 20 and r.categories == ()
     # back to 10: auto-lifted records list the enterprise again
-    warning.save_rules(adm, fine_wan=10, categories="吊销,责令停产停业", count=3, months=12,
-                       results=["立案查处"], revoked=True)
+    warning.save_rules(
+        adm, fine_wan=10, categories="吊销,责令停产停业", count=3, months=12, results=["立案查处"], revoked=True
+    )
     assert listed(a)
     # the rules have one place: the generic settings refuse them (issue 16.19)
     from sgld.services import org
+
     with pytest.raises(ValidationError, match="协同处理与警示规则"):
         org.set_setting(adm, "warning_fine_wan", "30")
     assert "warning_fine_wan" not in {s["key"] for s in org.list_settings(adm)}
@@ -187,14 +218,14 @@ def test_manual_listing(db):
         warning.add_manual(ap, a, "again")
     warning.recompute()  # a manual entry is not lifted by the rules
     assert listed(a)
-    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'list_manual' AND object_id = ?",
-                     [str(wid)]) == 1
+    assert db.scalar("SELECT count(*) FROM audit_log WHERE action = 'list_manual' AND object_id = ?", [str(wid)]) == 1
 
 
 def test_flags_export_and_profile(db):
     from openpyxl import load_workbook
 
     from sgld.services import profile
+
     ap = actor("approver")
     a, ca = new_enterprise(db)
     add_penalty(db, a, ca, fine=100)
@@ -212,8 +243,7 @@ def test_flags_export_and_profile(db):
 
 
 def test_demo_has_lifted_and_manual_entries(db):
-    rows = dict(db.all("SELECT CASE WHEN manual THEN 'manual' ELSE status END, count(*)"
-                       " FROM warning_entry GROUP BY 1"))
+    rows = dict(db.all("SELECT CASE WHEN manual THEN 'manual' ELSE status END, count(*) FROM warning_entry GROUP BY 1"))
     assert rows.get("manual", 0) >= 1 and rows.get("已解除", 0) >= 1 and rows.get("在列", 0) >= 1
 
 
@@ -228,14 +258,23 @@ def test_incremental_matches_full(db):
     assert res["mode"] == "incremental" and res["listed"] == 2
     assert warning.recompute(full=True) == {"listed": 0, "lifted": 0, "hits_added": 0, "mode": "full"}
     # hits carry a readable detail of their record
-    details = [r[0] for r in db.all("SELECT h.detail FROM warning_hit h JOIN warning_entry w"
-                                    " ON w.id = h.entry_id WHERE w.enterprise_id = ?", [a])]
+    details = [
+        r[0]
+        for r in db.all(
+            "SELECT h.detail FROM warning_hit h JOIN warning_entry w ON w.id = h.entry_id WHERE w.enterprise_id = ?",
+            [a],
+        )
+    ]
     assert details and all(d and "行政处罚" in d and "罚款 11 万元" in d for d in details)
 
 
 def test_demo_revoked_licences_are_on_the_list(db):
-    revoked = {r[0] for r in db.all("SELECT DISTINCT enterprise_id FROM licence"
-                                    " WHERE status IN ('已撤销', '已吊销')")}
-    hit = {r[0] for r in db.all("SELECT DISTINCT w.enterprise_id FROM warning_hit h"
-                                " JOIN warning_entry w ON w.id = h.entry_id WHERE h.rule = 'revoked'")}
+    revoked = {r[0] for r in db.all("SELECT DISTINCT enterprise_id FROM licence WHERE status IN ('已撤销', '已吊销')")}
+    hit = {
+        r[0]
+        for r in db.all(
+            "SELECT DISTINCT w.enterprise_id FROM warning_hit h"
+            " JOIN warning_entry w ON w.id = h.entry_id WHERE h.rule = 'revoked'"
+        )
+    }
     assert revoked and revoked == hit

@@ -1,6 +1,7 @@
 """Several app processes on PostgreSQL (issue 21): an event emitted by a
 process that does not lead wakes the delivery worker of the one that does
 (NOTIFY at commit), instead of waiting for its next poll."""
+
 import subprocess
 import sys
 import threading
@@ -38,8 +39,9 @@ def test_event_of_another_process_wakes_the_worker(db):
         woke: list[float] = []
         waiter = threading.Thread(target=lambda: outbox.wake.wait(60) and woke.append(time.time()))
         waiter.start()
-        out = subprocess.run([sys.executable, "-c", EMIT, str(dept)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", EMIT, str(dept)], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
         assert out.returncode == 0, out.stderr[-2000:]
         committed = float(out.stdout.split()[-1])
         waiter.join(15)

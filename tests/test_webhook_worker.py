@@ -2,6 +2,7 @@
 event once it is back, in order; a worker killed mid-delivery loses none
 (at least once); signatures verify; a user's write never waits for a
 receiver."""
+
 from __future__ import annotations
 
 import os
@@ -52,8 +53,10 @@ def subscribe(db, url, name="市场监管局") -> tuple[int, str]:
 
 
 def pending_ids(db, d):
-    return [r[0] for r in db.all("SELECT id FROM outbox_event WHERE department_id = ? AND state = 'pending'"
-                                 " ORDER BY id", [d])]
+    return [
+        r[0]
+        for r in db.all("SELECT id FROM outbox_event WHERE department_id = ? AND state = 'pending' ORDER BY id", [d])
+    ]
 
 
 def test_receiver_down_then_up_gets_every_event_in_order(db, fast):
@@ -67,16 +70,24 @@ def test_receiver_down_then_up_gets_every_event_in_order(db, fast):
     want = pending_ids(db, d)
     assert len(want) == 5
     # nobody listens: attempts pile up, nothing is lost or given up
-    assert wait_for(lambda: (db.scalar("SELECT max(attempts) FROM outbox_event WHERE department_id = ?",
-                                       [d]) or 0) >= 3)
-    assert db.scalar("SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'pending'"
-                     " AND attempts > 0", [d]) == 1  # only the head is tried: order kept
+    assert wait_for(
+        lambda: (db.scalar("SELECT max(attempts) FROM outbox_event WHERE department_id = ?", [d]) or 0) >= 3
+    )
+    assert (
+        db.scalar(
+            "SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'pending' AND attempts > 0", [d]
+        )
+        == 1
+    )  # only the head is tried: order kept
     err = db.scalar("SELECT last_error FROM outbox_event WHERE id = ?", [want[0]])
     assert "连接失败" in err
     rec = Receiver(port, secret=secret).start()
     try:
-        assert wait_for(lambda: db.scalar(
-            "SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'delivered'", [d]) == 5)
+        assert wait_for(
+            lambda: (
+                db.scalar("SELECT count(*) FROM outbox_event WHERE department_id = ? AND state = 'delivered'", [d]) == 5
+            )
+        )
         assert rec.ids() == want  # each once, in order
         assert all(g["valid"] for g in rec.got)
         assert rec.got[0]["body"]["kind"] == "push.created"
@@ -103,6 +114,7 @@ def test_failing_receiver_marks_failed_then_admin_retry_delivers(db, fast, monke
         def first_failed() -> bool:
             webhook.deliver_round()  # each round tries the head once its back-off is over
             return db.scalar("SELECT state FROM outbox_event WHERE id = ?", [ids[0]]) == "failed"
+
         assert wait_for(first_failed)
         for _ in range(3):  # later rounds do not send the second past the failed first
             webhook.deliver_round()
@@ -153,8 +165,14 @@ def test_worker_killed_mid_delivery_loses_no_event(db, tmp_path):
     assert len(ids) == 2
     connection.reset()  # hand the database to the worker process
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SGLD_WEBHOOK_TIMEOUT_SECONDS": "60"}
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "webhook_worker_proc.py")], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "webhook_worker_proc.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert hang.seen.wait(60), proc.stderr.read()[-2000:] if proc.poll() is not None else "no request"
         assert hang.ids() == [ids[0]]  # in flight: the receiver has it, no answer yet
@@ -166,12 +184,14 @@ def test_worker_killed_mid_delivery_loses_no_event(db, tmp_path):
         hang.stop()
     # restart: the event in flight is still pending and is sent again, then the next
     from db.connection import get_db
+
     db2 = get_db()
     assert pending_ids(db2, d) == ids
     rec = Receiver(secret=secret).start()
     try:
-        db2.write(lambda cur: cur.execute("UPDATE webhook_subscription SET url = ? WHERE department_id = ?",
-                                          [rec.url, d]))
+        db2.write(
+            lambda cur: cur.execute("UPDATE webhook_subscription SET url = ? WHERE department_id = ?", [rec.url, d])
+        )
         webhook.deliver_round()
         assert rec.ids() == ids  # at least once: the killed one again, in order
         assert all(g["valid"] for g in rec.got)

@@ -2,6 +2,7 @@
 and reachable, the checks refuse what the table does not allow, the
 committed docs/workflows.md equals the generated text, and every transition
 — each action from each of its from-states — is taken by a service test."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ from sgld.security import ROLES, Actor
 from tests.conftest import ROOT
 
 # the service tests whose run must take every transition
-SERVICE_TESTS = ("tests/test_push_service.py", "tests/test_revocation_service.py",
-                 "tests/test_special_review_service.py", "tests/test_liaison_service.py")
+SERVICE_TESTS = (
+    "tests/test_push_service.py",
+    "tests/test_revocation_service.py",
+    "tests/test_special_review_service.py",
+    "tests/test_liaison_service.py",
+)
 
 NAMES = [w.name for w in wf.WORKFLOWS]
 
@@ -31,8 +36,7 @@ def edges(w: wf.Workflow) -> set[tuple[str, str, str]]:
 
 def missing(recorded: set[tuple[str, str, str]], workflows=wf.WORKFLOWS) -> list[str]:
     """The transitions of ``workflows`` absent from ``recorded``."""
-    return sorted(f"{n}.{a} from {s}" for w in workflows for (n, a, s) in edges(w)
-                  if (n, a, s) not in recorded)
+    return sorted(f"{n}.{a} from {s}" for w in workflows for (n, a, s) in edges(w) if (n, a, s) not in recorded)
 
 
 @pytest.mark.parametrize("w", wf.WORKFLOWS, ids=NAMES)
@@ -74,8 +78,7 @@ def test_mermaid_renders_every_state_and_transition(w):
     for label in w.states.values():
         assert f'state "{label}" as ' in text
     arrows = [x for x in lines if "-->" in x and "[*]" not in x]
-    assert len(arrows) == len({(t.action, t.to_state, s) for t in w.transitions
-                               for s in t.from_states})
+    assert len(arrows) == len({(t.action, t.to_state, s) for t in w.transitions for s in t.from_states})
     for t in w.transitions:
         assert f": {t.label}（" in text
     assert f"[*] --> s{list(w.states).index(w.initial)}" in text
@@ -125,8 +128,10 @@ def test_observers_see_passed_checks_only():
 
 def test_coverage_check_can_fail():
     """A transition no service test takes is reported."""
-    extra = replace(wf.PUSH, transitions=wf.PUSH.transitions + (
-        wf.Transition("unsign", ("已签收",), "待签收", ("admin",), "撤销签收"),))
+    extra = replace(
+        wf.PUSH,
+        transitions=wf.PUSH.transitions + (wf.Transition("unsign", ("已签收",), "待签收", ("admin",), "撤销签收"),),
+    )
     recorded = edges(wf.PUSH)
     assert missing(recorded, (wf.PUSH,)) == []
     assert missing(recorded, (extra,)) == ["push.unsign from 已签收"]
@@ -135,14 +140,14 @@ def test_coverage_check_can_fail():
 @pytest.mark.docs
 def test_docs_equal_the_tables():
     doc = ROOT / "docs" / "workflows.md"
-    assert doc.read_text(encoding="utf-8") == wf.markdown(), \
-        "docs/workflows.md is stale: run python -m sgld workflows"
+    assert doc.read_text(encoding="utf-8") == wf.markdown(), "docs/workflows.md is stale: run python -m sgld workflows"
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "docs/workflows.md" in readme
 
 
 def test_command_writes_and_checks(tmp_path):
     from sgld.cli import main
+
     out = tmp_path / "workflows.md"
     assert main(["workflows", "--out", str(out), "--check"]) == 1
     assert main(["workflows", "--out", str(out)]) == 0
@@ -158,9 +163,25 @@ def test_every_transition_is_taken_by_a_service_test(tmp_path):
     record = tmp_path / "record.json"
     env = dict(os.environ, SGLD_WORKFLOW_RECORD=str(record))
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "-p", "tests.workflow_recorder", "--basetemp", str(tmp_path / "inner"), *SERVICE_TESTS],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.workflow_recorder",
+            "--basetemp",
+            str(tmp_path / "inner"),
+            *SERVICE_TESTS,
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     recorded = {tuple(x) for x in json.loads(record.read_text(encoding="utf-8"))}
     assert missing(recorded) == [], "transitions no service test takes"

@@ -1,6 +1,7 @@
 """A tiny webhook receiver on loopback for the delivery tests and the
 benchmark: records each request, answers 200 (or fails / hangs on demand)
 and checks the signature the way docs/webhooks.md tells receivers to."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,10 +42,15 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                outer.got.append({"id": int(self.headers["X-SGLD-Event-Id"]),
-                                  "kind": self.headers["X-SGLD-Event-Kind"],
-                                  "valid": outer.secret is None or verify(outer.secret, self.headers, body),
-                                  "body": json.loads(body), "at": time.perf_counter()})
+                outer.got.append(
+                    {
+                        "id": int(self.headers["X-SGLD-Event-Id"]),
+                        "kind": self.headers["X-SGLD-Event-Kind"],
+                        "valid": outer.secret is None or verify(outer.secret, self.headers, body),
+                        "body": json.loads(body),
+                        "at": time.perf_counter(),
+                    }
+                )
                 outer.seen.set()
                 if outer.mode == "hang":
                     time.sleep(3600)

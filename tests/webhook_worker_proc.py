@@ -1,5 +1,6 @@
 """Run the webhook delivery worker as its own process (tests/test_webhook_worker.py
 kills it with SIGKILL while an event is in flight)."""
+
 import time
 
 from sgld import webhook

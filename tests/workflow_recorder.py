@@ -3,6 +3,7 @@ that passes ``sgld.workflows.check`` while the tests run, and at the end
 writes them — ``[workflow, action, from_state]`` rows — as JSON to the file
 named by ``SGLD_WORKFLOW_RECORD``.  ``tests/test_workflows.py`` runs the
 service test modules with it and compares the record with the tables."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """Admin tab 节假日设置: holidays and adjusted working days (调休) that
 override the chinese-calendar package, for years it does not know yet."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,24 +17,39 @@ TAB_TITLE = "节假日设置"
 
 
 def render(actor) -> None:
-    st.caption("签收期限按工作日计算：系统使用 chinese-calendar 软件包中国务院已公布的节假日与调休安排；"
-               "此处维护的日期优先于软件包。两者都没有数据的年份按周一至周五计算。")
+    st.caption(
+        "签收期限按工作日计算：系统使用 chinese-calendar 软件包中国务院已公布的节假日与调休安排；"
+        "此处维护的日期优先于软件包。两者都没有数据的年份按周一至周五计算。"
+    )
     this = clock.today().year
     years = list(range(this - 1, this + 4))
     missing = workdays.fallback_years(years)
     known = [y for y in years if y not in missing]
     if missing:
-        st.warning(f"{'、'.join(map(str, missing))} 年尚无节假日数据，签收期限按周一至周五计算。"
-                   "国务院公布安排后请在下方录入放假日期和调休上班日期。", icon=":material/event_busy:")
+        st.warning(
+            f"{'、'.join(map(str, missing))} 年尚无节假日数据，签收期限按周一至周五计算。"
+            "国务院公布安排后请在下方录入放假日期和调休上班日期。",
+            icon=":material/event_busy:",
+        )
     st.caption(f"已有节假日数据的年份：{'、'.join(map(str, known)) or '无'}")
 
     rows: list[dict] = []
     with action():
         rows = workdays.list_days(actor)
-        frame = pd.DataFrame([{"日期": r["day"], "类型": "调休上班" if r["is_workday"] else "放假",
-                               "星期": "一二三四五六日"[r["day"].weekday()], "说明": r["note"] or "",
-                               "维护人": r["updated_by"] or "", "维护时间": r["updated_at"]}
-                              for r in rows], columns=["日期", "类型", "星期", "说明", "维护人", "维护时间"])
+        frame = pd.DataFrame(
+            [
+                {
+                    "日期": r["day"],
+                    "类型": "调休上班" if r["is_workday"] else "放假",
+                    "星期": "一二三四五六日"[r["day"].weekday()],
+                    "说明": r["note"] or "",
+                    "维护人": r["updated_by"] or "",
+                    "维护时间": r["updated_at"],
+                }
+                for r in rows
+            ],
+            columns=["日期", "类型", "星期", "说明", "维护人", "维护时间"],
+        )
         data_table(frame, key="cal_list", file_name="节假日设置", search=False)
 
     left, right = st.columns(2)
@@ -41,8 +57,14 @@ def render(actor) -> None:
         # not clear_on_submit: a refused entry keeps what was typed
         with st.form("cal_add"):
             st.markdown("**新增或修改日期**")
-            day = st.date_input("日期", value=None, format="YYYY-MM-DD", key="cal_day",
-                                min_value=date(2000, 1, 1), max_value=date(2100, 12, 31))
+            day = st.date_input(
+                "日期",
+                value=None,
+                format="YYYY-MM-DD",
+                key="cal_day",
+                min_value=date(2000, 1, 1),
+                max_value=date(2100, 12, 31),
+            )
             kind = st.radio("类型", ["放假", "调休上班"], horizontal=True, key="cal_kind")
             note = st.text_input("说明", placeholder="如：2027 年春节", key="cal_note")
             if st.form_submit_button("保存", type="primary"):
@@ -69,7 +91,14 @@ def render(actor) -> None:
     with st.expander("查询某一天"):
         d = st.date_input("日期", value=clock.today(), format="YYYY-MM-DD", key="cal_probe")
         if d:
-            src = ("系统管理员设置" if d in {r["day"] for r in rows}
-                   else "国务院公布的安排" if workdays.package_knows(d) else "周一至周五规则")
-            st.write(f"{d:%Y-%m-%d}（星期{'一二三四五六日'[d.weekday()]}）："
-                     f"{'工作日' if workdays.is_workday(d) else '休息日'}（依据：{src}）")
+            src = (
+                "系统管理员设置"
+                if d in {r["day"] for r in rows}
+                else "国务院公布的安排"
+                if workdays.package_knows(d)
+                else "周一至周五规则"
+            )
+            st.write(
+                f"{d:%Y-%m-%d}（星期{'一二三四五六日'[d.weekday()]}）："
+                f"{'工作日' if workdays.is_workday(d) else '休息日'}（依据：{src}）"
+            )

@@ -9,6 +9,7 @@ listed in ``ui.registry.ADMIN_TABS``).
 * :func:`confirmed` is a destructive button in two steps: the first click
   asks, only 确认… acts.
 """
+
 from __future__ import annotations
 
 import streamlit as st
@@ -47,8 +48,16 @@ def show_done(form: str) -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def confirmed(key: str, label: str, prompt: str, confirm_label: str, *,
-              disabled: bool = False, help: str | None = None, where=None) -> bool:
+def confirmed(
+    key: str,
+    label: str,
+    prompt: str,
+    confirm_label: str,
+    *,
+    disabled: bool = False,
+    help: str | None = None,
+    where=None,
+) -> bool:
     """A destructive action: the first click shows ``prompt`` with
     ``confirm_label`` and 取消; True only in the run where the user confirms."""
     where = where or st

@@ -29,6 +29,7 @@ Single sign-on (:mod:`sgld.services.sso`, ``SGLD_SSO_*``):
 Malformed SSO settings never lock anyone out: they are printed at start-up
 and shown on the login page, and the local password form stays available.
 """
+
 from __future__ import annotations
 
 import sys
@@ -51,13 +52,13 @@ from ui.widgets import md_text, warm_chart_library
 from web import session as web_session
 
 SS_ACTOR, SS_ISSUED, SS_SEEN = "sgld_actor_id", "sgld_issued_at", "sgld_last_seen"
-SS_VIA = "sgld_login_via"        # password | cookie | oidc | header
-SS_HOLD = "sgld_sso_hold"        # no automatic SSO login in this session (after logout/expiry)
+SS_VIA = "sgld_login_via"  # password | cookie | oidc | header
+SS_HOLD = "sgld_sso_hold"  # no automatic SSO login in this session (after logout/expiry)
 SS_REFUSED = "sgld_sso_refused"  # (identity key, message): refusal already audited
-SS_LOGIN = "sgld_login_result"   # the login button's callback: error message, or None
+SS_LOGIN = "sgld_login_result"  # the login button's callback: error message, or None
 SS_SET_COOKIE = "sgld_set_cookie"  # a login happened in a callback: set the cookie this run
 SS_COOKIE_OP = "sgld_cookie_op"  # the cookie call the browser is to make (see _cookie_call)
-SS_RUN = "sgld_gate_run"         # (this run's marker, the actor) once app.py's gate has run
+SS_RUN = "sgld_gate_run"  # (this run's marker, the actor) once app.py's gate has run
 
 
 class _LoginCookie(CookieModel):
@@ -106,6 +107,7 @@ def _run_marker():
     """An object unique to the current script run (Streamlit makes a new
     ``cursors`` dict at the start of every run)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
+
     ctx = get_script_run_ctx()
     return ctx.cursors if ctx is not None else None
 
@@ -160,6 +162,7 @@ def _ready() -> bool:
 
 
 # -- what Streamlit knows about the request and its configuration -------------
+
 
 def _auth_section() -> tuple[dict | None, str | None]:
     """The ``[auth]`` secrets section, and a message when secrets.toml is unreadable."""
@@ -230,6 +233,7 @@ def _log_problems(problems: tuple[str, ...]) -> bool:
 
 # -- the gate -------------------------------------------------------------
 
+
 def current_actor() -> Actor:
     """Return the logged-in actor, or show the login page and stop the run.
     ``app.py`` and then the page call it in the same run: the second call
@@ -247,8 +251,7 @@ def current_actor() -> Actor:
     if not actor.roles:
         _pending_page(actor, state["cfg"])
         _stop_keeping_address()
-    if st.session_state.get(SS_VIA) not in ("oidc", "header") \
-            and accounts.must_change_password(actor.user_id):
+    if st.session_state.get(SS_VIA) not in ("oidc", "header") and accounts.must_change_password(actor.user_id):
         _forced_change_page(actor)
         _stop_keeping_address()
     if run is not None:
@@ -260,9 +263,13 @@ def _stop_keeping_address() -> NoReturn:
     """End a run that shows the login (or a page before the app): declare
     every page's address, not its content, so that a page URL opened while
     logged out (/联络员) is still the page shown after login."""
-    st.navigation([st.Page(_nothing, title=title, default=key == "home",
-                           url_path="home" if key == "home" else title)
-                   for key, (title, _) in PAGES.items()], position="hidden")
+    st.navigation(
+        [
+            st.Page(_nothing, title=title, default=key == "home", url_path="home" if key == "home" else title)
+            for key, (title, _) in PAGES.items()
+        ],
+        position="hidden",
+    )
     st.stop()
 
 
@@ -289,8 +296,7 @@ def _resolve(state: dict) -> Actor | None:
             ss[SS_SEEN] = now
             if ss.pop(SS_SET_COOKIE, False):
                 _queue_cookie(actor)
-            elif ss.get(SS_VIA) != "header" and \
-                    now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
+            elif ss.get(SS_VIA) != "header" and now - ss[SS_ISSUED] > timedelta(minutes=cfg.idle_minutes / 2):
                 # slide the cookie's expiry while the user is active
                 ss[SS_ISSUED] = now
                 _queue_cookie(actor)
@@ -300,8 +306,10 @@ def _resolve(state: dict) -> Actor | None:
     header_values = _request_header(c.header) if state["header_on"] else []
     if header_values and not ss.get(SS_HOLD):
         if len(header_values) > 1:
-            _refusal_page(f"请求头 {c.header} 出现了多次，无法确定用户身份。请联系{c.contact}检查"
-                          "统一身份认证网关的配置。", "header")
+            _refusal_page(
+                f"请求头 {c.header} 出现了多次，无法确定用户身份。请联系{c.contact}检查统一身份认证网关的配置。",
+                "header",
+            )
             return None
         return _sso_login(header_values[0], "header", None, c)
 
@@ -368,6 +376,7 @@ def _sso_login(identity, via: str, issued: datetime | None, c: sso.SsoConfig) ->
 
 # -- pages shown instead of the app -------------------------------------------
 
+
 def _centered():
     _, mid, _ = st.columns([1, 2, 1])
     return mid
@@ -397,9 +406,11 @@ def _pending_page(actor: Actor, c: sso.SsoConfig) -> None:
     with _centered():
         st.title(cfg.app_title)
         st.subheader("账号待分配角色")
-        st.warning(f"{md_text(actor.display_name)}（{md_text(actor.username)}），您的账号已开通，但尚未分配角色，"
-                   f"暂时不能使用本系统。请联系{md_text(c.contact)}分配角色后重新登录。",
-                   icon=":material/hourglass_top:")
+        st.warning(
+            f"{md_text(actor.display_name)}（{md_text(actor.username)}），您的账号已开通，但尚未分配角色，"
+            f"暂时不能使用本系统。请联系{md_text(c.contact)}分配角色后重新登录。",
+            icon=":material/hourglass_top:",
+        )
         st.caption(f"所属部门：{md_text(actor.department_name)}")
         if st.button("退出登录", icon=":material/logout:", key="sgld_pending_out"):
             logout(actor)
@@ -413,9 +424,11 @@ def _forced_change_page(actor: Actor) -> None:
     with _centered():
         st.title(cfg.app_title)
         st.subheader("请先修改密码")
-        st.info(f"{md_text(actor.display_name)}（{md_text(actor.username)}），您当前的密码是系统管理员设置的"
-                "初始密码或重置密码。为保证账号安全，请先设置自己的新密码，再使用本系统。",
-                icon=":material/lock_reset:")
+        st.info(
+            f"{md_text(actor.display_name)}（{md_text(actor.username)}），您当前的密码是系统管理员设置的"
+            "初始密码或重置密码。为保证账号安全，请先设置自己的新密码，再使用本系统。",
+            icon=":material/lock_reset:",
+        )
         password_form(actor, key="sgld_forced_pw")
         if st.button("退出登录", icon=":material/logout:", key="sgld_forced_out"):
             logout(actor)
@@ -431,6 +444,7 @@ def password_form(actor: Actor, *, key: str) -> None:
     returns to the login form with a message (every session of the user
     was ended by the change)."""
     from ui.widgets import action
+
     st.caption(PASSWORD_RULE)
     with st.form(key):
         old = st.text_input("原密码", type="password", autocomplete="current-password")
@@ -467,26 +481,33 @@ def _login_form(state: dict) -> None:
             if notice:
                 st.info(notice)
             for problem in state["problems"]:
-                st.error(f"统一身份认证暂不可用：{problem}"
-                         + ("请使用本系统账号登录。" if show_form else ""),
-                         icon=":material/report:")
+                st.error(
+                    f"统一身份认证暂不可用：{problem}" + ("请使用本系统账号登录。" if show_form else ""),
+                    icon=":material/report:",
+                )
             if state["header_on"]:
                 if header_values and ss.get(SS_HOLD):
-                    if st.button("重新登录（统一身份认证网关）", type="primary", width="stretch",
-                                 icon=":material/login:", key="sgld_header_again"):
+                    if st.button(
+                        "重新登录（统一身份认证网关）",
+                        type="primary",
+                        width="stretch",
+                        icon=":material/login:",
+                        key="sgld_header_again",
+                    ):
                         ss.pop(SS_HOLD, None)
                         st.rerun()
                 elif not header_values:
-                    st.warning(f"未收到统一身份认证网关传递的用户身份（请求头 {md_text(c.header)}），无法自动登录。"
-                               "请从单位统一身份认证门户进入本系统。", icon=":material/key_off:")
+                    st.warning(
+                        f"未收到统一身份认证网关传递的用户身份（请求头 {md_text(c.header)}），无法自动登录。"
+                        "请从单位统一身份认证门户进入本系统。",
+                        icon=":material/key_off:",
+                    )
             if show_form:
                 with st.form("sgld_login", clear_on_submit=False):
                     st.subheader("用户登录")
                     st.text_input("用户名", autocomplete="username", key="sgld_login_user")
-                    st.text_input("密码", type="password", autocomplete="current-password",
-                                  key="sgld_login_pw")
-                    st.form_submit_button("登录", type="primary", width="stretch",
-                                          on_click=_password_login)
+                    st.text_input("密码", type="password", autocomplete="current-password", key="sgld_login_pw")
+                    st.form_submit_button("登录", type="primary", width="stretch", on_click=_password_login)
                 error = ss.pop(SS_LOGIN, None)
                 if error:
                     st.error(error)
@@ -496,14 +517,23 @@ def _login_form(state: dict) -> None:
                 else:
                     st.subheader("用户登录")
                     st.caption("请使用电子政务网统一身份认证账号登录。")
-                if st.button(c.label, type="secondary" if show_form else "primary",
-                             width="stretch", icon=":material/verified_user:", key="sgld_sso_login"):
+                if st.button(
+                    c.label,
+                    type="secondary" if show_form else "primary",
+                    width="stretch",
+                    icon=":material/verified_user:",
+                    key="sgld_sso_login",
+                ):
                     st.login(state["provider"])
                     st.stop()  # end the run at once so nothing reruns over the redirect
             if cfg.demo and show_form:
                 with st.expander(f"演示账号（所有账号密码均为 {DEMO_PASSWORD}）", expanded=True):
-                    st.table([{"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
-                              for u, (n, _, roles) in ACCOUNTS.items()])
+                    st.table(
+                        [
+                            {"账号": u, "姓名": n, "角色": "、".join(ROLES[r] for r in roles)}
+                            for u, (n, _, roles) in ACCOUNTS.items()
+                        ]
+                    )
     warm_chart_library()
     return None
 

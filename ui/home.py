@@ -1,6 +1,7 @@
 """首页驾驶舱: quick query (快速查询) for everyone, classification statistics
 (分类统计) for leaders — and for approvers and supervisors within their
 scope — and the work view of processing reminders (处理提醒)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,36 +17,86 @@ from sgld.services import dashboard, push_query, quick_query
 from ui.auth import page_guard
 from ui.widgets import action, download_xlsx, finish_chart, lazy_tabs, md_text, plot_chart
 
-PAGE_FILES = {"push": "pages/1_审批推送.py", "supervise": "pages/2_监管录入.py",
-              "review": "pages/3_专项审查.py", "liaison": "pages/4_联络员.py",
-              "profile": "pages/5_企业画像.py", "account": "pages/8_账号设置.py",
-              "admin": "pages/9_系统管理.py"}
+PAGE_FILES = {
+    "push": "pages/1_审批推送.py",
+    "supervise": "pages/2_监管录入.py",
+    "review": "pages/3_专项审查.py",
+    "liaison": "pages/4_联络员.py",
+    "profile": "pages/5_企业画像.py",
+    "account": "pages/8_账号设置.py",
+    "admin": "pages/9_系统管理.py",
+}
 FILE_KEYS = {v: k for k, v in PAGE_FILES.items()}
 # plotly draws in the browser: name CJK fonts first so Chinese labels never fall back to boxes
-CJK_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
-             ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
+CJK_FONTS = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
+    ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
+)
 # Two palettes that share no colour (issue 16 item 20): states and results
 # (a fixed colour per name wherever it shows) and departments (a fixed colour
 # per department id, the same in every chart).
 STATE_COLOURS = {
-    "按时签收": "#2e7d32", "合格": "#2e7d32", "达成一致": "#2e7d32", "已撤销": "#2e7d32",
-    "已领取": "#2e7d32", "按时派员": "#2e7d32", "30 天内": "#1565c0",
-    "未超时": "#1565c0", "待签收未超时": "#1565c0", "待领取": "#1565c0", "基本合格": "#1565c0",
-    "进行中": "#1565c0", "已提交": "#1565c0", "参加审查": "#1565c0", "新列入": "#c62828",
-    "逾期签收": "#f9a825", "超时 1–3 天": "#f9a825", "责令整改": "#f9a825", "核实中": "#f9a825",
-    "报市政府决定": "#f9a825", "解除": "#2e7d32",
-    "超时 4–10 天": "#d84315", "超过 30 天": "#d84315",
-    "逾期未签收": "#b71c1c", "已超时/紧急": "#b71c1c", "超时 10 天以上": "#b71c1c",
-    "立案查处": "#b71c1c", "逾期未派员": "#b71c1c", "超期未办结": "#b71c1c",
-    "不予撤销": "#616161", "已撤回": "#9e9e9e", "录入办件": "#1565c0", "办结办件": "#2e7d32",
-    "件数": "#1565c0", "涉及审批局发证企业": "#6a1b9a", "月末在列": "#424242",
+    "按时签收": "#2e7d32",
+    "合格": "#2e7d32",
+    "达成一致": "#2e7d32",
+    "已撤销": "#2e7d32",
+    "已领取": "#2e7d32",
+    "按时派员": "#2e7d32",
+    "30 天内": "#1565c0",
+    "未超时": "#1565c0",
+    "待签收未超时": "#1565c0",
+    "待领取": "#1565c0",
+    "基本合格": "#1565c0",
+    "进行中": "#1565c0",
+    "已提交": "#1565c0",
+    "参加审查": "#1565c0",
+    "新列入": "#c62828",
+    "逾期签收": "#f9a825",
+    "超时 1–3 天": "#f9a825",
+    "责令整改": "#f9a825",
+    "核实中": "#f9a825",
+    "报市政府决定": "#f9a825",
+    "解除": "#2e7d32",
+    "超时 4–10 天": "#d84315",
+    "超过 30 天": "#d84315",
+    "逾期未签收": "#b71c1c",
+    "已超时/紧急": "#b71c1c",
+    "超时 10 天以上": "#b71c1c",
+    "立案查处": "#b71c1c",
+    "逾期未派员": "#b71c1c",
+    "超期未办结": "#b71c1c",
+    "不予撤销": "#616161",
+    "已撤回": "#9e9e9e",
+    "录入办件": "#1565c0",
+    "办结办件": "#2e7d32",
+    "件数": "#1565c0",
+    "涉及审批局发证企业": "#6a1b9a",
+    "月末在列": "#424242",
 }
-STATE_FALLBACK = ["#1565c0", "#2e7d32", "#f9a825", "#b71c1c", "#6a1b9a", "#424242", "#d84315",
-                  "#9e9e9e"]
+STATE_FALLBACK = ["#1565c0", "#2e7d32", "#f9a825", "#b71c1c", "#6a1b9a", "#424242", "#d84315", "#9e9e9e"]
 # (no reds or oranges: those mean "late" in the state palette)
-DEPT_PALETTE = ["#4e79a7", "#a0cbe8", "#17becf", "#9edae5", "#59a14f", "#8cd17d", "#b6992d",
-                "#f1ce63", "#499894", "#86bcb6", "#5d6d7e", "#c5b0d5", "#79706e", "#bab0ac",
-                "#d37295", "#fabfd2", "#b07aa1", "#d4a6c8", "#9d7660", "#d7b5a6"]
+DEPT_PALETTE = [
+    "#4e79a7",
+    "#a0cbe8",
+    "#17becf",
+    "#9edae5",
+    "#59a14f",
+    "#8cd17d",
+    "#b6992d",
+    "#f1ce63",
+    "#499894",
+    "#86bcb6",
+    "#5d6d7e",
+    "#c5b0d5",
+    "#79706e",
+    "#bab0ac",
+    "#d37295",
+    "#fabfd2",
+    "#b07aa1",
+    "#d4a6c8",
+    "#9d7660",
+    "#d7b5a6",
+]
 
 
 def state_colour(name: str, i: int = 0) -> str:
@@ -61,6 +112,8 @@ def series_colour(name: str, i: int, dept_ids: dict[str, int]) -> str:
     if str(name) in dept_ids:
         return dept_colour(dept_ids[str(name)])
     return state_colour(name, i)
+
+
 CACHE_TTL = 3600  # memory hygiene only: the data version and the day are in every key
 
 
@@ -86,8 +139,12 @@ def version() -> tuple:
     return audit.data_version(), clock.today()
 
 
-@st.cache_resource(ttl=CACHE_TTL, show_spinner="正在计算统计数据…", max_entries=200,
-                   hash_funcs={Actor: _scope_key, dashboard.Filters: _filters_key})
+@st.cache_resource(
+    ttl=CACHE_TTL,
+    show_spinner="正在计算统计数据…",
+    max_entries=200,
+    hash_funcs={Actor: _scope_key, dashboard.Filters: _filters_key},
+)
 def _figures(actor: Actor, filters: dashboard.Filters, version: tuple) -> dashboard.Dashboard:
     """The figures' data, once per data version and scope: a rerun draws
     them without computing anything.  Shared objects (``cache_resource``, no
@@ -124,8 +181,7 @@ def _built_chart(digest: str, _fig: dashboard.Figure):
     return finish_chart(plot) if plot is not None else None
 
 
-@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
-                   hash_funcs={Actor: _actor_key})
+@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500, hash_funcs={Actor: _actor_key})
 def cached_work_view(actor: Actor, version: tuple) -> dashboard.WorkView:
     """The work view, shared by the landing page and the sidebar counts (once
     per user and data version)."""
@@ -134,10 +190,14 @@ def cached_work_view(actor: Actor, version: tuple) -> dashboard.WorkView:
 
 # -- charts ---------------------------------------------------------------------
 def _style(fig: go.Figure, height: int = 360) -> go.Figure:
-    fig.update_layout(font_family=CJK_FONTS, height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0,
-                              "title": None}, legend_title_text="",
-                      hoverlabel={"font_family": CJK_FONTS})
+    fig.update_layout(
+        font_family=CJK_FONTS,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "title": None},
+        legend_title_text="",
+        hoverlabel={"font_family": CJK_FONTS},
+    )
     return fig
 
 
@@ -157,11 +217,11 @@ def chart(fig_: dashboard.Figure) -> go.Figure | None:
     for i, y in enumerate(ys):
         colour = state_colour(y, i)
         if spec["kind"] == "line":
-            traces.append(go.Scatter(x=data[spec["x"]], y=data[y], name=y, mode="lines+markers",
-                                     line={"color": colour}))
+            traces.append(
+                go.Scatter(x=data[spec["x"]], y=data[y], name=y, mode="lines+markers", line={"color": colour})
+            )
         elif horizontal:
-            traces.append(go.Bar(y=data[spec["x"]], x=data[y], name=y, orientation="h",
-                                 marker_color=colour))
+            traces.append(go.Bar(y=data[spec["x"]], x=data[y], name=y, orientation="h", marker_color=colour))
         else:
             traces.append(go.Bar(x=data[spec["x"]], y=data[y], name=y, marker_color=colour))
     fig = go.Figure(traces)
@@ -176,8 +236,9 @@ def chart(fig_: dashboard.Figure) -> go.Figure | None:
     if spec.get("orientation") != "h":
         fig.update_xaxes(type="category")  # months stay "2026-03", not parsed as dates
     if spec.get("line") and spec["line"] in data.columns:
-        fig.add_scatter(x=data[spec["x"]], y=data[spec["line"]], name=spec["line"],
-                        mode="lines+markers", line={"color": "#424242"})
+        fig.add_scatter(
+            x=data[spec["x"]], y=data[spec["line"]], name=spec["line"], mode="lines+markers", line={"color": "#424242"}
+        )
     fig.update_layout(legend_title_text="")
     return _style(fig)
 
@@ -219,15 +280,31 @@ def _filter_bar(actor: Actor) -> dashboard.Filters | None:
         c[2].date_input("结束日期", value=d_to, disabled=True, key=f"dash_to_{preset}", format="YYYY-MM-DD")
     depts = opts["departments"]
     if opts["locked_department"]:
-        c[3].selectbox("部门", [depts[0]["name"]], disabled=True, key="dash_dept_locked", placeholder="请选择",
-                       help="监管部门账号只能查看本部门的统计。")
+        c[3].selectbox(
+            "部门",
+            [depts[0]["name"]],
+            disabled=True,
+            key="dash_dept_locked",
+            placeholder="请选择",
+            help="监管部门账号只能查看本部门的统计。",
+        )
         dept_id = depts[0]["id"]
     else:
         names = {d["id"]: d["name"] for d in depts}
-        dept_id = c[3].selectbox("部门", [None] + list(names), key="dash_dept",
-                                 format_func=lambda i: "全市（全部部门）" if i is None else names[i], placeholder="全部")
-    category = c[4].selectbox("事项分类", [None] + opts["categories"], key="dash_cat",
-                              format_func=lambda x: "全部分类" if x is None else x, placeholder="全部")
+        dept_id = c[3].selectbox(
+            "部门",
+            [None] + list(names),
+            key="dash_dept",
+            format_func=lambda i: "全市（全部部门）" if i is None else names[i],
+            placeholder="全部",
+        )
+    category = c[4].selectbox(
+        "事项分类",
+        [None] + opts["categories"],
+        key="dash_cat",
+        format_func=lambda x: "全部分类" if x is None else x,
+        placeholder="全部",
+    )
     try:
         return dashboard.make_filters(d_from, d_to, dept_id, category, preset=preset)
     except SgldError as exc:
@@ -248,7 +325,7 @@ def leader_view(actor: Actor) -> None:
     changed = st.session_state.get("dash_shown") != shown
     holder = st.empty() if changed else st.container()
     with action():
-        dashboard.scope_department(actor, f.department_id)   # the role check, cached or not
+        dashboard.scope_department(actor, f.department_id)  # the role check, cached or not
         dash = _figures(actor, f, version())
         st.session_state["dash_shown"] = shown
         with holder.container() if changed else holder:
@@ -264,10 +341,12 @@ def _key_suffix(filters_key) -> str:
 def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str) -> None:
     p0, p1 = dash.previous
     top = st.columns([4, 1.3, 1])
-    top[0].caption(f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
-                   f"（{f.days} 天），箭头为较{f.basis}（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
-                   f"数据时间 {dash.computed_at:%H:%M:%S}",
-                   help="系统中的任何修改都会在下一次刷新页面时反映到统计中。")
+    top[0].caption(
+        f"统计范围：**{md_text(dash.scope)}** · {f.date_from:%Y-%m-%d} 至 {f.date_to:%Y-%m-%d}"
+        f"（{f.days} 天），箭头为较{f.basis}（{p0:%Y-%m-%d} 至 {p1:%Y-%m-%d}）的变化 · "
+        f"数据时间 {dash.computed_at:%H:%M:%S}",
+        help="系统中的任何修改都会在下一次刷新页面时反映到统计中。",
+    )
     with top[1]:
         download_xlsx("导出全部统计", lambda: dashboard.workbook(dash), "首页统计", key="dash_all_x")
     if top[2].button("刷新", icon=":material/refresh:", key="dash_refresh"):
@@ -283,9 +362,10 @@ def _leader_figures(dash: dashboard.Dashboard, f: dashboard.Filters, suffix: str
     def cards(figs) -> None:
         for i in range(0, len(figs), 2):
             cols = st.columns(2)
-            for col, fig_ in zip(cols, figs[i:i + 2]):
+            for col, fig_ in zip(cols, figs[i : i + 2]):
                 with col:
                     _figure_card(fig_, suffix)
+
     # one group of charts at a time: the browser drew all ten at once
     # (7.6 s from login to a drawn dashboard on a loaded machine)
     lazy_tabs({g: (lambda figs=figs: cards(figs)) for g, figs in groups.items()}, key="dash_group")
@@ -304,13 +384,17 @@ def _headline(dash: dashboard.Dashboard) -> None:
     items = dash.headline
     for i in range(0, len(items), per_row):
         cols = st.columns(per_row)
-        for col, h in zip(cols, items[i:i + per_row]):
+        for col, h in zip(cols, items[i : i + per_row]):
             prev = dashboard.Headline(h.label, h.previous, None, h.unit, fmt=h.fmt)
-            col.metric(f"{h.label}（{h.unit}）" if h.unit and h.fmt != "pct" else h.label,
-                       _metric_value(h), _metric_delta(h),
-                       delta_color="normal" if h.better == "up" else "inverse", border=True,
-                       help=f"{dash.filters.basis}：{_metric_value(prev)}（{dash.previous[0]:%Y-%m-%d} 至 "
-                            f"{dash.previous[1]:%Y-%m-%d}）")
+            col.metric(
+                f"{h.label}（{h.unit}）" if h.unit and h.fmt != "pct" else h.label,
+                _metric_value(h),
+                _metric_delta(h),
+                delta_color="normal" if h.better == "up" else "inverse",
+                border=True,
+                help=f"{dash.filters.basis}：{_metric_value(prev)}（{dash.previous[0]:%Y-%m-%d} 至 "
+                f"{dash.previous[1]:%Y-%m-%d}）",
+            )
 
 
 def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
@@ -326,8 +410,7 @@ def _figure_card(fig_: dashboard.Figure, suffix: str = "") -> None:
             return
         plot = _chart_of(fig_)
         if plot is not None:
-            plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}",
-                            config={"displaylogo": False})
+            plot_chart(plot, width="stretch", key=f"chart_{fig_.key}_{suffix}", config={"displaylogo": False})
         # the table on demand: a collapsed expander still sent every figure's
         # frame and mounted a grid for it on each run
         c = st.columns([1, 1])
@@ -367,20 +450,21 @@ def work_view(actor: Actor) -> None:
                         text += f"　:red-badge[超时/紧急 {r.overdue:,}]"
                     c[0].markdown(text)
                     if r.page in pages and r.page in PAGE_FILES:
-                        c[1].page_link(PAGE_FILES[r.page], label=f"前往{PAGES[r.page][0]}",
-                                       icon=":material/arrow_forward:",
-                                       query_params={"todo": r.kind})
+                        c[1].page_link(
+                            PAGE_FILES[r.page],
+                            label=f"前往{PAGES[r.page][0]}",
+                            icon=":material/arrow_forward:",
+                            query_params={"todo": r.kind},
+                        )
         with right:
             st.markdown("**待办分布（按类型和时限）**")
             plot = _reminder_chart(actor, version())
             if plot is not None:
-                plot_chart(plot, width="stretch", key="chart_reminders",
-                           config={"displaylogo": False})
+                plot_chart(plot, width="stretch", key="chart_reminders", config={"displaylogo": False})
                 download_xlsx("导出待办分布", wv.chart, "处理提醒", key="x_reminders")
 
 
-@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500,
-                   hash_funcs={Actor: _actor_key})
+@st.cache_resource(ttl=CACHE_TTL, show_spinner=False, max_entries=500, hash_funcs={Actor: _actor_key})
 def _reminder_chart(actor: Actor, version: tuple):
     """The 待办分布 chart, built once per user and data version."""
     wv = cached_work_view(actor, version)
@@ -388,10 +472,18 @@ def _reminder_chart(actor: Actor, version: tuple):
         return None
     dept_ids = dashboard.department_ids()
     # graph_objects directly: plotly.express costs ~0.15 s per figure
-    fig = go.Figure([
-        go.Bar(y=part["提醒类型"], x=part["数量"], name=str(name), orientation="h",
-               marker_color=series_colour(name, i, dept_ids))
-        for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))])
+    fig = go.Figure(
+        [
+            go.Bar(
+                y=part["提醒类型"],
+                x=part["数量"],
+                name=str(name),
+                orientation="h",
+                marker_color=series_colour(name, i, dept_ids),
+            )
+            for i, (name, part) in enumerate(wv.chart.groupby("分布", sort=False))
+        ]
+    )
     fig.update_layout(barmode="stack", legend_title_text="分布")
     fig.update_yaxes(title_text="", autorange="reversed")
     return finish_chart(_style(fig, 80 + 40 * wv.chart["提醒类型"].nunique()))
@@ -401,8 +493,13 @@ def _reminder_chart(actor: Actor, version: tuple):
 @st.fragment
 def quick_search(actor: Actor) -> None:
     """A fragment: typing a query reruns only the query, not the statistics."""
-    text = st.text_input("快速查询", key="qq_text", placeholder=f"输入{quick_query.HINT}",
-                         icon=":material/search:", label_visibility="collapsed")
+    text = st.text_input(
+        "快速查询",
+        key="qq_text",
+        placeholder=f"输入{quick_query.HINT}",
+        icon=":material/search:",
+        label_visibility="collapsed",
+    )
     if not text or not text.strip():
         return
     with action():
@@ -411,8 +508,7 @@ def quick_search(actor: Actor) -> None:
             st.info(f"没有找到与“{md_text(text.strip())}”相关、且在您查看范围内的记录。", icon=":material/search_off:")
             return
         pages = set(visible_pages(actor))
-        st.caption("查询结果（" + "、".join(f"{g.label} {len(g.hits)}{'+' if g.more else ''}"
-                                      for g in groups) + "）")
+        st.caption("查询结果（" + "、".join(f"{g.label} {len(g.hits)}{'+' if g.more else ''}" for g in groups) + "）")
         cols = st.columns(min(3, len(groups)))
         for i, g in enumerate(groups):
             with cols[i % len(cols)].container(border=True):
@@ -422,14 +518,18 @@ def quick_search(actor: Actor) -> None:
                     row = st.columns([3, 1])
                     row[0].markdown(f"{md_text(hit.title)}  \n:gray[{md_text(hit.detail)}]")
                     if key in pages and hit.may_open:
-                        row[1].page_link(hit.page, label=hit.link_label, query_params=hit.params,
-                                         icon=":material/open_in_new:")
+                        row[1].page_link(
+                            hit.page, label=hit.link_label, query_params=hit.params, icon=":material/open_in_new:"
+                        )
                     elif not hit.may_open:  # no link that would be refused
                         row[1].caption(md_text(hit.why_not or "无权查看"))
                     if hit.profile and hit.profile_open and g.kind != "enterprise" and "profile" in pages:
-                        row[1].page_link(PAGE_FILES["profile"], label="企业画像",
-                                         query_params={k: str(v) for k, v in hit.profile.items()},
-                                         icon=":material/domain:")
+                        row[1].page_link(
+                            PAGE_FILES["profile"],
+                            label="企业画像",
+                            query_params={k: str(v) for k, v in hit.profile.items()},
+                            icon=":material/domain:",
+                        )
                 if g.more:
                     st.caption(f"仅显示前 {quick_query.LIMIT} 条，请输入更完整的内容。")
 
@@ -451,8 +551,10 @@ def render() -> None:
     actor = page_guard("home")
     cfg = settings.get()
     st.title("首页")
-    st.caption(f"{md_text(actor.display_name)}，您好。{md_text(actor.department_name)} · {md_text(actor.role_names)} · "
-               f"{clock.today():%Y年%m月%d日} · {cfg.app_title}")
+    st.caption(
+        f"{md_text(actor.display_name)}，您好。{md_text(actor.department_name)} · {md_text(actor.role_names)} · "
+        f"{clock.today():%Y年%m月%d日} · {cfg.app_title}"
+    )
     if actor.has("admin"):
         holiday_notice()
     quick_search(actor)

@@ -1,5 +1,6 @@
 """联络员 page: pieces shared by every role (letter detail, rectifications,
 feedback, statistics)."""
+
 from __future__ import annotations
 
 import plotly.express as px
@@ -10,9 +11,20 @@ from sgld.services import liaison as svc
 from ui import liaison_tables as tables
 from ui.widgets import action, data_table, file_link, md_text, plot_chart, reset_selections, status_text
 
-STATE_COLOURS = {"待派员": "orange", "逾期未派员": "red", "已撤回": "gray", "已派员": "blue",
-                 "已记录": "blue", "未参加": "gray", "已签字": "green", "已反馈": "green",
-                 "整改中": "blue", "即将到期": "orange", "已逾期": "red", "已整改": "green"}
+STATE_COLOURS = {
+    "待派员": "orange",
+    "逾期未派员": "red",
+    "已撤回": "gray",
+    "已派员": "blue",
+    "已记录": "blue",
+    "未参加": "gray",
+    "已签字": "green",
+    "已反馈": "green",
+    "整改中": "blue",
+    "即将到期": "orange",
+    "已逾期": "red",
+    "已整改": "green",
+}
 
 
 FLASH = "lz_flash"
@@ -52,8 +64,17 @@ def state(s: str) -> str:
 PICK_LIMIT = 300
 
 
-def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | None = 0,
-         frame=None, pool: list[dict] | None = None, total: int | None = None):
+def pick(
+    label: str,
+    rows: list[dict],
+    fmt,
+    *,
+    key: str,
+    default_index: int | None = 0,
+    frame=None,
+    pool: list[dict] | None = None,
+    total: int | None = None,
+):
     """A selectbox over ``rows`` by id (tables list, the selectbox opens one).
     With ``frame`` (the table as filtered by the user) only its rows are
     offered; at most PICK_LIMIT of them.
@@ -68,7 +89,7 @@ def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | No
     if frame is not None and "编号" in frame.columns:
         keep = set(frame["编号"])
         rows = [r for r in rows if r["id"] in keep]
-    total = len(rows) if total is None else total   # ``total``: rows already cut to the limit
+    total = len(rows) if total is None else total  # ``total``: rows already cut to the limit
     if total > PICK_LIMIT:
         st.caption(f"下拉框列出前 {PICK_LIMIT} 条（共 {total:,} 条），请用上方筛选缩小范围。")
         rows = rows[:PICK_LIMIT]
@@ -89,8 +110,7 @@ def pick(label: str, rows: list[dict], fmt, *, key: str, default_index: int | No
         # set it again so the browser gets the current label too (an edit
         # may have changed a name shown in it)
         st.session_state[key] = current
-    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: fmt(by_id[i]), key=key,
-                          placeholder="请选择")
+    chosen = st.selectbox(label, ids, index=index, format_func=lambda i: fmt(by_id[i]), key=key, placeholder="请选择")
     return by_id.get(chosen)
 
 
@@ -112,8 +132,13 @@ def review_facts(d: dict) -> None:
         c1.markdown(f"**申请人**：{md_text(d.get('applicant') or '—')}")
         c2.markdown(f"**办件编号**：{md_text(d.get('case_no') or '—')}")
         c3.markdown(f"**联系人**：{md_text(d.get('contact_name') or '—')} {md_text(d.get('contact_phone') or '')}")
-    for label, key in (("审查目的", "purpose"), ("审查依据", "basis"), ("审查范围", "scope"),
-                       ("主要内容", "content"), ("日程安排", "schedule")):
+    for label, key in (
+        ("审查目的", "purpose"),
+        ("审查依据", "basis"),
+        ("审查范围", "scope"),
+        ("主要内容", "content"),
+        ("日程安排", "schedule"),
+    ):
         st.markdown(f"**{label}**")
         st.text(d[key])
 
@@ -121,23 +146,29 @@ def review_facts(d: dict) -> None:
 def enterprise_box(d: dict) -> None:
     ent = d.get("enterprise")
     if ent:
-        st.markdown(f"**申请人**：{md_text(ent['name'])}　统一社会信用代码 {md_text(ent['uscc'])}　"
-                    f"法定代表人：{md_text(ent['legal_rep'] or '—')}　地址：{md_text(ent['address'] or '—')}")
+        st.markdown(
+            f"**申请人**：{md_text(ent['name'])}　统一社会信用代码 {md_text(ent['uscc'])}　"
+            f"法定代表人：{md_text(ent['legal_rep'] or '—')}　地址：{md_text(ent['address'] or '—')}"
+        )
 
 
 def dispatch_box(d: dict) -> None:
     if d["dispatched_at"] is not None:
         on_time = "按时" if d["on_time"] else "审查当日（未提前）"
-        st.markdown(f"**派出联络员**：{md_text(d['liaison_name'])}　派员人：{md_text(d['dispatched_by_name'] or '—')}　"
-                    f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{md_text(on_time)}）")
+        st.markdown(
+            f"**派出联络员**：{md_text(d['liaison_name'])}　派员人：{md_text(d['dispatched_by_name'] or '—')}　"
+            f"派员时间：{d['dispatched_at']:%Y-%m-%d %H:%M}（{md_text(on_time)}）"
+        )
         if d.get("dispatch_note"):
             st.caption(f"派员说明：{md_text(d['dispatch_note'])}")
         for x in d.get("replaced_dispatches") or []:
             when = f"{x['dispatched_at']:%Y-%m-%d %H:%M}" if x["dispatched_at"] else "—"
-            st.markdown(f"**已更换的派员**：{md_text(x['liaison_name'])}　"
-                        f"派员人：{md_text(x['dispatched_by_name'] or '—')}　"
-                        f"派员时间：{when}　更换人：{md_text(x['replaced_by_name'] or '—')}　"
-                        f"更换时间：{x['replaced_at']:%Y-%m-%d %H:%M}")
+            st.markdown(
+                f"**已更换的派员**：{md_text(x['liaison_name'])}　"
+                f"派员人：{md_text(x['dispatched_by_name'] or '—')}　"
+                f"派员时间：{when}　更换人：{md_text(x['replaced_by_name'] or '—')}　"
+                f"更换时间：{x['replaced_at']:%Y-%m-%d %H:%M}"
+            )
             if x.get("dispatch_note"):
                 st.caption(f"原派员说明：{md_text(x['dispatch_note'])}")
     elif d["status"] == "已撤回":
@@ -167,15 +198,24 @@ def report_box(d: dict, actor: Actor | None = None, key: str = "lz_report") -> N
         if actor is not None:
             rid = d["id"]
             # produced only when the button is clicked (deferred data)
-            st.download_button("下载现场审查情况报告（.docx）", lambda: svc.report_docx(actor, rid)[1],
-                               file_name=svc.report_file_name(d),
-                               key=f"{key}_report_docx_{rid}", on_click="ignore",
-                               icon=":material/description:", mime=DOCX)
+            st.download_button(
+                "下载现场审查情况报告（.docx）",
+                lambda: svc.report_docx(actor, rid)[1],
+                file_name=svc.report_file_name(d),
+                key=f"{key}_report_docx_{rid}",
+                on_click="ignore",
+                icon=":material/description:",
+                mime=DOCX,
+            )
     else:
         st.caption("审查报告尚未起草。")
     if d.get("report_signatures"):
-        st.caption("签字：" + "；".join(f"{s['department']} {s['liaison']}（{s['signed_at']:%Y-%m-%d %H:%M}）"
-                                        for s in d["report_signatures"]))
+        st.caption(
+            "签字："
+            + "；".join(
+                f"{s['department']} {s['liaison']}（{s['signed_at']:%Y-%m-%d %H:%M}）" for s in d["report_signatures"]
+            )
+        )
 
 
 def letter_download(d: dict, key: str) -> None:
@@ -196,8 +236,10 @@ def letter_detail(actor: Actor, d: dict, key: str) -> None:
     if d["rectifications"]:
         st.markdown("**整改事项**")
         for x in d["rectifications"]:
-            st.markdown(f"- {state(x['state'])} {md_text(x['problem'])}（期限 {x['deadline']:%Y-%m-%d}"
-                        f"{md_text('，涉及硬件设施' if x['hardware'] else '')}）")
+            st.markdown(
+                f"- {state(x['state'])} {md_text(x['problem'])}（期限 {x['deadline']:%Y-%m-%d}"
+                f"{md_text('，涉及硬件设施' if x['hardware'] else '')}）"
+            )
 
 
 DUE = "到期/逾期"
@@ -205,55 +247,74 @@ DUE = "到期/逾期"
 
 def rectifications_tab(actor: Actor) -> None:
     """整改跟踪: list with states; the liaison records checks here."""
-    choice = st.segmented_control("整改状态", ["全部", DUE, "即将到期", "已逾期", "整改中", "已整改"],
-                                  default="全部", key="lz_rect_state",
-                                  help=f"“{DUE}”即处理提醒所计：即将到期或已逾期的整改事项。")
-    filt = (None if choice in (None, "全部") else ("即将到期", "已逾期") if choice == DUE
-            else choice)
+    choice = st.segmented_control(
+        "整改状态",
+        ["全部", DUE, "即将到期", "已逾期", "整改中", "已整改"],
+        default="全部",
+        key="lz_rect_state",
+        help=f"“{DUE}”即处理提醒所计：即将到期或已逾期的整改事项。",
+    )
+    filt = None if choice in (None, "全部") else ("即将到期", "已逾期") if choice == DUE else choice
     with action():
         rows = svc.list_rectifications(actor, state=filt)
         shown, _ = data_table(tables.rects_table(rows), key="lz_rect_table", file_name="整改事项")
         st.divider()
         # the label names the item, not its state or deadline (a check changes them)
-        x = pick("查看整改事项", rows,
-                 lambda r: f"{r['problem']} · {r['title']}（编号 {r['id']}）",
-                 key="lz_rect_pick", frame=shown,
-                 pool=svc.list_rectifications(actor) if filt else rows)
+        x = pick(
+            "查看整改事项",
+            rows,
+            lambda r: f"{r['problem']} · {r['title']}（编号 {r['id']}）",
+            key="lz_rect_pick",
+            frame=shown,
+            pool=svc.list_rectifications(actor) if filt else rows,
+        )
         if x is None:
             return
         st.markdown(f"**{md_text(x['problem'])}**　{state(x['state'])}")
-        st.caption(f"{md_text(x['applicant'] or '')} · {md_text(x['title'])} · {md_text(x['department'])} · 联络员 {md_text(x['liaison_name'])}"
-                   f" · 整改期限 {x['deadline']:%Y-%m-%d}"
-                   + (" · 涉及硬件设施，须赴现场检查" if x["hardware"] else ""))
+        st.caption(
+            f"{md_text(x['applicant'] or '')} · {md_text(x['title'])} · {md_text(x['department'])} · 联络员 {md_text(x['liaison_name'])}"
+            f" · 整改期限 {x['deadline']:%Y-%m-%d}" + (" · 涉及硬件设施，须赴现场检查" if x["hardware"] else "")
+        )
         if x.get("requirement"):
             st.text(x["requirement"])
         for c in svc.rectification_checks(actor, x["id"]):
-            st.markdown(f"- {c['checked_on']:%Y-%m-%d} {md_text('现场检查' if c['site_visit'] else '资料审查')}"
-                        f"：**{md_text(c['result'])}**　{md_text(c['note'])}"
-                        + (f"（新期限 {c['new_deadline']:%Y-%m-%d}）" if c["new_deadline"] else "")
-                        + f" — {c['checked_by']}")
+            st.markdown(
+                f"- {c['checked_on']:%Y-%m-%d} {md_text('现场检查' if c['site_visit'] else '资料审查')}"
+                f"：**{md_text(c['result'])}**　{md_text(c['note'])}"
+                + (f"（新期限 {c['new_deadline']:%Y-%m-%d}）" if c["new_deadline"] else "")
+                + f" — {c['checked_by']}"
+            )
         if actor.has("liaison") and x["liaison_user_id"] == actor.user_id and x["status"] != "已整改":
             check_form(actor, x)
 
 
 def check_form(actor: Actor, x: dict) -> None:
     from sgld import clock
+
     with st.form(f"lz_check_{x['id']}", clear_on_submit=False):
         st.markdown("**登记复查**")
         c1, c2, c3 = st.columns(3)
         # no max_value (a later date would be replaced silently): the service refuses it
-        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}",
-                                   format="YYYY-MM-DD")
-        site = c2.checkbox("赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}",
-                           help="涉及硬件设施的整改须赴现场检查")
+        checked_on = c1.date_input("复查日期", value=clock.today(), key=f"lz_chk_on_{x['id']}", format="YYYY-MM-DD")
+        site = c2.checkbox(
+            "赴现场检查", value=bool(x["hardware"]), key=f"lz_chk_site_{x['id']}", help="涉及硬件设施的整改须赴现场检查"
+        )
         result = c3.radio("复查结论", svc.CHECK_RESULTS, horizontal=True, key=f"lz_chk_res_{x['id']}")
         note = st.text_area("复查情况（现场检查的，写明现场检查情况）", key=f"lz_chk_note_{x['id']}")
-        new_deadline = st.date_input("新的整改期限（未整改时可填）", value=None,
-                                     key=f"lz_chk_nd_{x['id']}", format="YYYY-MM-DD")
+        new_deadline = st.date_input(
+            "新的整改期限（未整改时可填）", value=None, key=f"lz_chk_nd_{x['id']}", format="YYYY-MM-DD"
+        )
         if st.form_submit_button("保存复查记录", type="primary"):
             with action():
-                svc.check_rectification(actor, x["id"], checked_on=checked_on, site_visit=site,
-                                        result=result, note=note, new_deadline=new_deadline)
+                svc.check_rectification(
+                    actor,
+                    x["id"],
+                    checked_on=checked_on,
+                    site_visit=site,
+                    result=result,
+                    note=note,
+                    new_deadline=new_deadline,
+                )
                 done("复查记录已保存。")
 
 
@@ -263,10 +324,15 @@ def feedback_tab(actor: Actor) -> None:
         data_table(frame, key="lz_fb_table", file_name="联络员反馈", hide=["反馈内容"])
         if frame.empty:
             return
-        rid = st.selectbox("查看反馈", list(frame["编号"]), key="lz_fb_pick",
-                           format_func=lambda i: " · ".join(
-                               str(v) for v in frame.loc[frame["编号"] == i,
-                                                         ["审查日期", "审查事项", "联络员"]].iloc[0]), placeholder="请选择")
+        rid = st.selectbox(
+            "查看反馈",
+            list(frame["编号"]),
+            key="lz_fb_pick",
+            format_func=lambda i: " · ".join(
+                str(v) for v in frame.loc[frame["编号"] == i, ["审查日期", "审查事项", "联络员"]].iloc[0]
+            ),
+            placeholder="请选择",
+        )
         letter_detail(actor, svc.get_letter(actor, int(rid)), "lz_fb")
 
 
@@ -275,8 +341,9 @@ def statistics_tab(actor: Actor) -> None:
         frame = tables.statistics_table(svc.statistics(actor))
         data_table(frame, key="lz_stat_table", file_name="联络员工作统计", search=False)
         if len(frame) > 1:
-            long = frame.melt(id_vars="部门", value_vars=["收到商请函", "按时派员", "参加审查"],
-                              var_name="指标", value_name="数量")
+            long = frame.melt(
+                id_vars="部门", value_vars=["收到商请函", "按时派员", "参加审查"], var_name="指标", value_name="数量"
+            )
             fig = px.bar(long, x="部门", y="数量", color="指标", barmode="group", height=340)
             fig.update_layout(margin=dict(l=10, r=10, t=30, b=10), legend_title_text="")
             plot_chart(fig, width="stretch")

@@ -1,5 +1,6 @@
 """联络员 page, the liaison's own workspace: work discipline, assignments,
 review record, report signature, rectifications, feedback to the department."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,10 +26,12 @@ from ui.widgets import action, data_table, lazy_tabs, md_text
 
 MY_TAB = "lz_my_tab"  # the open inner tab of 我的审查任务
 # the 只看 filter of 我的审查任务: the lists the reminders count
-TODO_FILTERS = {"全部": lambda r: True,
-                "待参加/待记录": lambda r: r["recorded_at"] is None,
-                "待签字": lambda r: r["todo"] == "待签字",
-                "待反馈": lambda r: r["todo"] == "待反馈"}
+TODO_FILTERS = {
+    "全部": lambda r: True,
+    "待参加/待记录": lambda r: r["recorded_at"] is None,
+    "待签字": lambda r: r["todo"] == "待签字",
+    "待反馈": lambda r: r["todo"] == "待反馈",
+}
 
 
 def discipline_box(actor: Actor) -> bool:
@@ -44,8 +47,7 @@ def discipline_box(actor: Actor) -> bool:
         st.markdown("**工作职责**")
         for line in status["duties"]:
             st.markdown(line)
-        if st.button("我已阅读，承诺遵守工作纪律", type="primary", icon=":material/verified:",
-                     key="lz_ack"):
+        if st.button("我已阅读，承诺遵守工作纪律", type="primary", icon=":material/verified:", key="lz_ack"):
             with action():
                 svc.acknowledge_discipline(actor)
                 done("已确认联络员工作纪律。")
@@ -72,8 +74,14 @@ def assignments_tab(actor: Actor) -> None:
     every, rows = rows, chosen or rows
     data_table(tables.assignments_table(rows), key="lz_my_table", file_name="我的审查任务")
     st.divider()
-    order = sorted(rows, key=lambda r: (r["todo"] == "", r["review_date"] != clock.today(),
-                                        abs((r["review_date"] - clock.today()).days)))
+    order = sorted(
+        rows,
+        key=lambda r: (
+            r["todo"] == "",
+            r["review_date"] != clock.today(),
+            abs((r["review_date"] - clock.today()).days),
+        ),
+    )
     want = st.query_params.get("request", "")
     if want.isdigit():  # 快速查询 link: that task first, if it is one of the liaison's own
         if any(r["id"] == int(want) for r in rows):
@@ -81,9 +89,13 @@ def assignments_tab(actor: Actor) -> None:
         else:
             st.warning("链接中的审查任务不是派给您的，无法查看。", icon=":material/block:")
     # the label names the task, not its to-do (see liaison_common.pick)
-    a = pick("选择审查任务", order,
-             lambda r: f"{r['review_date']:%Y-%m-%d} · {r['title']}（{r['letter_no']}）",
-             key="lz_my_pick", pool=every)
+    a = pick(
+        "选择审查任务",
+        order,
+        lambda r: f"{r['review_date']:%Y-%m-%d} · {r['title']}（{r['letter_no']}）",
+        key="lz_my_pick",
+        pool=every,
+    )
     if a is None:
         return
     d = None
@@ -125,38 +137,70 @@ def record_form(actor: Actor, d: dict, acknowledged: bool) -> None:
     if locked:
         st.caption("已签字或已反馈，审查记录不能再修改。")
     k = f"lz_rec_{d['id']}"
-    attended = st.radio("是否参加审查", ["参加", "未参加"], horizontal=True, key=f"{k}_att",
-                        index=0 if d["attended"] in (None, True) else 1, disabled=locked)
+    attended = st.radio(
+        "是否参加审查",
+        ["参加", "未参加"],
+        horizontal=True,
+        key=f"{k}_att",
+        index=0 if d["attended"] in (None, True) else 1,
+        disabled=locked,
+    )
     with st.form(k):
         if attended == "参加":
-            record = st.text_area("审查记录", value=d["record_text"] or "", height=160, key=f"{k}_text",
-                                  placeholder="审查过程、核查内容、发现的问题", disabled=locked)
+            record = st.text_area(
+                "审查记录",
+                value=d["record_text"] or "",
+                height=160,
+                key=f"{k}_text",
+                placeholder="审查过程、核查内容、发现的问题",
+                disabled=locked,
+            )
             rec_i = svc.RECOMMENDATIONS.index(d["recommendation"]) if d["recommendation"] else 0
-            recommendation = st.radio("对是否通过审查的建议", svc.RECOMMENDATIONS, index=rec_i,
-                                      horizontal=True, key=f"{k}_rec", disabled=locked)
-            suggestions = st.text_area("意见建议", value=d["suggestions"] or "", height=100,
-                                       key=f"{k}_sug", disabled=locked)
-            info = st.text_area("申请人基本情况（为后续监管掌握）", value=d["applicant_info"] or "",
-                                height=100, key=f"{k}_info", disabled=locked)
+            recommendation = st.radio(
+                "对是否通过审查的建议",
+                svc.RECOMMENDATIONS,
+                index=rec_i,
+                horizontal=True,
+                key=f"{k}_rec",
+                disabled=locked,
+            )
+            suggestions = st.text_area(
+                "意见建议", value=d["suggestions"] or "", height=100, key=f"{k}_sug", disabled=locked
+            )
+            info = st.text_area(
+                "申请人基本情况（为后续监管掌握）",
+                value=d["applicant_info"] or "",
+                height=100,
+                key=f"{k}_info",
+                disabled=locked,
+            )
             reason = None
         else:
-            reason = st.text_area("未参加原因", value=d["absence_reason"] or "", key=f"{k}_reason",
-                                  disabled=locked)
+            reason = st.text_area("未参加原因", value=d["absence_reason"] or "", key=f"{k}_reason", disabled=locked)
             record = suggestions = info = recommendation = None
-        if st.form_submit_button("保存审查记录", type="primary", icon=":material/save:",
-                                 disabled=locked):
+        if st.form_submit_button("保存审查记录", type="primary", icon=":material/save:", disabled=locked):
             with action():
-                svc.save_record(actor, d["id"], attended=attended == "参加", record_text=record,
-                                suggestions=suggestions, recommendation=recommendation,
-                                applicant_info=info, absence_reason=reason)
+                svc.save_record(
+                    actor,
+                    d["id"],
+                    attended=attended == "参加",
+                    record_text=record,
+                    suggestions=suggestions,
+                    recommendation=recommendation,
+                    applicant_info=info,
+                    absence_reason=reason,
+                )
                 done("审查记录已保存。")
 
 
 def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
     report_box(d, actor, "lz_my")
     if d["signed_at"] is not None:
-        st.success(f"您已于 {d['signed_at']:%Y-%m-%d %H:%M} 签字（账号 {md_text(actor.username)}）。"
-                   f"签字文本摘要 SHA-256：{d['signed_hash'][:16]}…", icon=":material/draw:")
+        st.success(
+            f"您已于 {d['signed_at']:%Y-%m-%d %H:%M} 签字（账号 {md_text(actor.username)}）。"
+            f"签字文本摘要 SHA-256：{d['signed_hash'][:16]}…",
+            icon=":material/draw:",
+        )
         return
     why = _locked_reason(d, acknowledged)
     if why:
@@ -167,8 +211,9 @@ def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
         return
     if not d["report_signatures"]:
         with st.form(f"lz_my_report_{d['id']}"):
-            text = st.text_area("协助整理审查情况报告", value=d["report_text"] or "", height=180,
-                                key=f"lz_my_report_text_{d['id']}")
+            text = st.text_area(
+                "协助整理审查情况报告", value=d["report_text"] or "", height=180, key=f"lz_my_report_text_{d['id']}"
+            )
             if st.form_submit_button("保存报告修改", icon=":material/edit_note:"):
                 with action():
                     svc.save_report(actor, d["review_id"], text)
@@ -187,8 +232,10 @@ def report_section(actor: Actor, d: dict, acknowledged: bool) -> None:
 
 def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
     for x in d["rectifications"]:
-        st.markdown(f"- {state(x['state'])} **{md_text(x['problem'])}**（期限 {x['deadline']:%Y-%m-%d}"
-                    f"{md_text('，涉及硬件设施' if x['hardware'] else '')}；复查 {x['checks']} 次）")
+        st.markdown(
+            f"- {state(x['state'])} **{md_text(x['problem'])}**（期限 {x['deadline']:%Y-%m-%d}"
+            f"{md_text('，涉及硬件设施' if x['hardware'] else '')}；复查 {x['checks']} 次）"
+        )
     if d["rectifications"]:
         st.caption("复查记录在“整改跟踪”中登记。")
     why = _locked_reason(d, acknowledged)
@@ -201,21 +248,29 @@ def rect_section(actor: Actor, d: dict, acknowledged: bool) -> None:
         problem = st.text_area("存在问题", key=f"{k}_p", height=80)
         requirement = st.text_input("整改要求", key=f"{k}_r")
         c1, c2 = st.columns(2)
-        deadline = c1.date_input("整改期限", value=clock.today() + timedelta(days=15),
-                                 min_value=clock.today(), key=f"{k}_d", format="YYYY-MM-DD")
+        deadline = c1.date_input(
+            "整改期限",
+            value=clock.today() + timedelta(days=15),
+            min_value=clock.today(),
+            key=f"{k}_d",
+            format="YYYY-MM-DD",
+        )
         hardware = c2.checkbox("涉及硬件设施（复查须赴现场）", key=f"{k}_h")
         if st.form_submit_button("登记整改事项", icon=":material/add_task:"):
             with action():
-                svc.add_rectification(actor, d["id"], problem=problem, requirement=requirement,
-                                      deadline=deadline, hardware=hardware)
+                svc.add_rectification(
+                    actor, d["id"], problem=problem, requirement=requirement, deadline=deadline, hardware=hardware
+                )
                 renew(base)
                 done("整改事项已登记。")
 
 
 def feedback_form(actor: Actor, d: dict, acknowledged: bool) -> None:
     if d["feedback_at"] is not None:
-        st.success(f"已于 {d['feedback_at']:%Y-%m-%d %H:%M} 报送本部门（{md_text(d['department'])}）。",
-                   icon=":material/forward_to_inbox:")
+        st.success(
+            f"已于 {d['feedback_at']:%Y-%m-%d %H:%M} 报送本部门（{md_text(d['department'])}）。",
+            icon=":material/forward_to_inbox:",
+        )
         st.text(d["feedback_text"])
         return
     why = _locked_reason(d, acknowledged)
@@ -225,11 +280,16 @@ def feedback_form(actor: Actor, d: dict, acknowledged: bool) -> None:
     if d["recorded_at"] is None:
         st.info("请先填写审查记录。")
         return
-    st.caption("实地审查活动结束时，将收集的审查信息及时报所在监管部门（附件3 四(四)）。"
-               "审查记录、意见建议、申请人基本情况和整改事项随反馈一并报送。")
-    default = ("审查已结束。" + (f"建议：{d['recommendation']}。" if d["recommendation"] else "")
-               + (f"提出整改事项 {len(d['rectifications'])} 项，将按期督促复查。" if d["rectifications"] else "")
-               + "申请人基本情况已记录，请纳入后续日常监管。")
+    st.caption(
+        "实地审查活动结束时，将收集的审查信息及时报所在监管部门（附件3 四(四)）。"
+        "审查记录、意见建议、申请人基本情况和整改事项随反馈一并报送。"
+    )
+    default = (
+        "审查已结束。"
+        + (f"建议：{d['recommendation']}。" if d["recommendation"] else "")
+        + (f"提出整改事项 {len(d['rectifications'])} 项，将按期督促复查。" if d["rectifications"] else "")
+        + "申请人基本情况已记录，请纳入后续日常监管。"
+    )
     with st.form(f"lz_fb_{d['id']}"):
         text = st.text_area("反馈内容", value=default, height=120, key=f"lz_fb_text_{d['id']}")
         if st.form_submit_button("报送本部门", type="primary", icon=":material/forward_to_inbox:"):

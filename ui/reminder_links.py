@@ -6,15 +6,22 @@ The landing page links to ``<page>?todo=<reminder kind>``; the target page's
 guard calls :func:`apply`, which sets the listed widget states once and drops
 the parameter, so the user's own clicks afterwards are not overridden.
 """
+
 from __future__ import annotations
 
 import streamlit as st
 
 from ui import review_list
 
-_REVIEW_CLEAR = {review_list.TAB: "审查一览", "review_q": "", "review_status": review_list.ALL,
-                 "review_scope": review_list.ALL, "review_form": review_list.ALL,
-                 "review_dept": None, "review_period": review_list.PERIODS[0]}
+_REVIEW_CLEAR = {
+    review_list.TAB: "审查一览",
+    "review_q": "",
+    "review_status": review_list.ALL,
+    "review_scope": review_list.ALL,
+    "review_form": review_list.ALL,
+    "review_dept": None,
+    "review_period": review_list.PERIODS[0],
+}
 
 # reminder kind -> widget key -> value
 LINKS: dict[str, dict] = {

@@ -1,4 +1,5 @@
 """专项审查: one review — its record, documents and the actions the user may take."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -56,13 +57,11 @@ def _facts(r: dict) -> None:
     c = st.columns(4)
     c[0].markdown(f"**审查范围**  \n{md_text('、'.join(r['scopes']))}")
     c[1].markdown(f"**审查形式**  \n{md_text('、'.join(r['forms']))}")
-    c[2].markdown(f"**项目**  \n{md_text(r['project_no'] or '—')}  \n"
-                  f"{md_text(r['project_name'] or '')}")
+    c[2].markdown(f"**项目**  \n{md_text(r['project_no'] or '—')}  \n{md_text(r['project_name'] or '')}")
     c[3].markdown(f"**办件编号**  \n{md_text(r['case_no'] or '—')}")
     if r["invited_units"]:
         st.markdown(f"**特邀参加**：{md_text(r['invited_units'])}")
-    with st.expander("需要协调解决的事项与项目情况", expanded=r["status"] in (sr.S_PENDING,
-                                                                   sr.S_NOTIFIED)):
+    with st.expander("需要协调解决的事项与项目情况", expanded=r["status"] in (sr.S_PENDING, sr.S_NOTIFIED)):
         st.markdown("**需要协调解决的事项**")
         st.text(r["matters"])
         if r["background"]:
@@ -76,12 +75,17 @@ def _facts(r: dict) -> None:
 
 def _departments(r: dict) -> None:
     st.markdown("**参审部门**")
-    rows = [{"部门": d["name"], "参会人员": d["attendees"] or ("待回复" if r["status"] == sr.S_NOTIFIED
-                                                          else ""),
-             "出席情况": d["attendance"] or "",
-             "缺席理由": d["absence_reason"] or "",
-             "意见": d["opinion_label"] if d["opinion"] else "",
-             "意见形式": d["basis"] or ""} for d in r["departments"]]
+    rows = [
+        {
+            "部门": d["name"],
+            "参会人员": d["attendees"] or ("待回复" if r["status"] == sr.S_NOTIFIED else ""),
+            "出席情况": d["attendance"] or "",
+            "缺席理由": d["absence_reason"] or "",
+            "意见": d["opinion_label"] if d["opinion"] else "",
+            "意见形式": d["basis"] or "",
+        }
+        for d in r["departments"]
+    ]
     show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.caption("依据专项审查制度：" + sr.DEEMED_RULE)
     if r["presentation"]:
@@ -103,8 +107,10 @@ def _outcome(r: dict) -> None:
         if ev["unrecorded"]:
             st.warning(f"{md_text('、'.join(ev['unrecorded']))}的出席情况尚未录入。")
         if ev["missing"]:
-            st.warning(f"{md_text('、'.join(ev['missing']))}有理由缺席，尚未提交书面意见；提交前不能形成审查结论。",
-                       icon=":material/hourglass_top:")
+            st.warning(
+                f"{md_text('、'.join(ev['missing']))}有理由缺席，尚未提交书面意见；提交前不能形成审查结论。",
+                icon=":material/hourglass_top:",
+            )
         if ev["deemed"]:
             st.info("形成结论时将记录为视为同意：" + "；".join(f"{n}（{why}）" for n, why in ev["deemed"]))
         if ev["outcome"] == sr.OUTCOME_ESCALATED:
@@ -127,18 +133,32 @@ def _documents(actor, r: dict) -> None:
     rid = r["id"]
     # documents are produced only when the button is clicked (deferred data)
     if "notice" in r["actions"]:
-        c[0].download_button("下载审查通知", lambda: sr.notice_docx(actor, rid)[1],
-                             file_name=r["notice_file"], mime=DOCX, on_click="ignore",
-                             key=f"review_notice_{r['id']}", icon=":material/description:",
-                             width="stretch")
+        c[0].download_button(
+            "下载审查通知",
+            lambda: sr.notice_docx(actor, rid)[1],
+            file_name=r["notice_file"],
+            mime=DOCX,
+            on_click="ignore",
+            key=f"review_notice_{r['id']}",
+            icon=":material/description:",
+            width="stretch",
+        )
     if "minutes" in r["actions"]:
-        c[1].download_button(f"下载纪要 {md_text(r['minutes_no'])}",
-                             lambda: sr.minutes_docx(actor, rid)[1], on_click="ignore",
-                             file_name=r["minutes_file"], mime=DOCX,
-                             key=f"review_minutes_{r['id']}", icon=":material/download:",
-                             type="primary", width="stretch")
-        c[2].caption(f"纪要已于 {r['minutes_issued_at']:%Y-%m-%d %H:%M} 印发给市行政审批局和各参审部门，"
-                     "作为审批与监管的依据之一。")
+        c[1].download_button(
+            f"下载纪要 {md_text(r['minutes_no'])}",
+            lambda: sr.minutes_docx(actor, rid)[1],
+            on_click="ignore",
+            file_name=r["minutes_file"],
+            mime=DOCX,
+            key=f"review_minutes_{r['id']}",
+            icon=":material/download:",
+            type="primary",
+            width="stretch",
+        )
+        c[2].caption(
+            f"纪要已于 {r['minutes_issued_at']:%Y-%m-%d %H:%M} 印发给市行政审批局和各参审部门，"
+            "作为审批与监管的依据之一。"
+        )
 
 
 def _follow_ups(r: dict) -> None:
@@ -149,12 +169,24 @@ def _follow_ups(r: dict) -> None:
     done = sum(1 for f in rows if f["done"])
     st.markdown(f"**落实会议决定**（已落实 {done} / {len(rows)}）")
     st.caption("市行政审批局和各行业主管部门要认真落实会议决定，分别办理有关审批手续和做好监管工作。")
-    st.dataframe(pd.DataFrame([{
-        "部门": f["name"], "落实事项": f["kind"], "状态": "已落实" if f["done"] else "未落实",
-        "落实情况": f["text"] or "", "落实日期": f"{f['done_on']:%Y-%m-%d}" if f["done_on"] else "",
-        "登记人": f["recorded_by_name"] or "",
-    } for f in rows]), hide_index=True, width="stretch",
-        column_config={"落实情况": st.column_config.TextColumn(width="large")})
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "部门": f["name"],
+                    "落实事项": f["kind"],
+                    "状态": "已落实" if f["done"] else "未落实",
+                    "落实情况": f["text"] or "",
+                    "落实日期": f"{f['done_on']:%Y-%m-%d}" if f["done_on"] else "",
+                    "登记人": f["recorded_by_name"] or "",
+                }
+                for f in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"落实情况": st.column_config.TextColumn(width="large")},
+    )
     missing = [f["name"] for f in rows if not f["done"]]
     if missing:
         st.warning(f"尚未登记落实情况：{md_text('、'.join(missing))}。", icon=":material/pending_actions:")
@@ -214,8 +246,9 @@ def _attendees_form(actor, r: dict) -> None:
     own = _own(actor, r)
     with st.form(f"review_attendees_{r['id']}"):
         st.markdown(f"##### 回复通知：{md_text(actor.department_name)}参会人员")
-        names = st.text_input("参会人员（姓名、职务）", value=own["attendees"] or "",
-                              placeholder="例如：张三 副局长、李四 科长")
+        names = st.text_input(
+            "参会人员（姓名、职务）", value=own["attendees"] or "", placeholder="例如：张三 副局长、李四 科长"
+        )
         st.caption("参加专项审查的人员要能够代表本部门意见。")
         go = st.form_submit_button("确认参会人员", type="primary")
     if go:
@@ -230,11 +263,13 @@ def _opinion_form(actor, r: dict) -> None:
             st.caption("本部门有理由缺席会议，须提交书面意见后才能形成审查结论。")
         else:
             st.caption("可在会前提交本部门的书面意见；出席会议时发表的意见以会议记录为准。")
-        index = sr.OPINIONS.index(own["opinion"]) if own["opinion"] in sr.OPINIONS \
-            and own["basis"] == sr.B_WRITTEN else 0
+        index = (
+            sr.OPINIONS.index(own["opinion"]) if own["opinion"] in sr.OPINIONS and own["basis"] == sr.B_WRITTEN else 0
+        )
         opinion = st.radio("本部门意见", sr.OPINIONS, index=index, horizontal=True)
-        text = st.text_area("理由、条件或说明", value=own["opinion_text"] or "",
-                            placeholder="不同意须写明理由；有条件同意须写明条件")
+        text = st.text_area(
+            "理由、条件或说明", value=own["opinion_text"] or "", placeholder="不同意须写明理由；有条件同意须写明条件"
+        )
         go = st.form_submit_button("提交本部门意见", type="primary")
     if go:
         _run(lambda: sr.submit_opinion(actor, r["id"], opinion, text), "本部门意见已提交。")
@@ -243,58 +278,81 @@ def _opinion_form(actor, r: dict) -> None:
 def _meeting_form(actor, r: dict) -> None:
     rid = r["id"]
     held = r["status"] == sr.S_HELD
-    with st.expander("修改会议记录" if held else "录入审查会议情况", expanded=not held,
-                     icon=":material/edit_note:"):
+    with st.expander("修改会议记录" if held else "录入审查会议情况", expanded=not held, icon=":material/edit_note:"):
         with st.form(f"review_meeting_{rid}"):
             c = st.columns([1, 1, 2])
             # no max_value: the browser would replace a later date silently;
             # the service refuses a meeting that has not begun, with a message
-            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date(),
-                                      format="YYYY-MM-DD")
+            held_on = c[0].date_input("会议召开日期", value=r["held_on"] or r["meeting_at"].date(), format="YYYY-MM-DD")
             start = c[1].time_input("会议开始时间", value=r["meeting_at"].time(), step=900)
-            chair = c[2].text_input("主持人", value=r["chair"] or "",
-                                    placeholder="实际主持人的职务和姓名，如：市行政审批局分管领导张三",
-                                    help=f"会议安排：{r['chair_level']}。纪要写明实际主持会议的人员。")
-            presentation = st.text_area("经办人情况说明", value=r["presentation"] or "",
-                                        placeholder="经办人说明项目审批相关情况")
+            chair = c[2].text_input(
+                "主持人",
+                value=r["chair"] or "",
+                placeholder="实际主持人的职务和姓名，如：市行政审批局分管领导张三",
+                help=f"会议安排：{r['chair_level']}。纪要写明实际主持会议的人员。",
+            )
+            presentation = st.text_area(
+                "经办人情况说明", value=r["presentation"] or "", placeholder="经办人说明项目审批相关情况"
+            )
             expert = site = None
             if "专家评审" in r["forms"]:
                 expert = st.text_area("专家评审意见", value=r["expert_opinions"] or "")
             if "现场检查" in r["forms"]:
                 site = st.text_area("现场检查情况", value=r["site_findings"] or "")
             st.markdown("**各参审部门出席情况与意见**")
-            st.caption("出席会议未发表不同意见、或无故缺席的部门，形成结论时记录为“视为同意”；"
-                       "有理由缺席的部门须提交书面意见。")
+            st.caption(
+                "出席会议未发表不同意见、或无故缺席的部门，形成结论时记录为“视为同意”；有理由缺席的部门须提交书面意见。"
+            )
             entries = {}
             for d in r["departments"]:
                 did = d["department_id"]
-                st.markdown(f"**{md_text(d['name'])}**" + (f"　（书面意见：{md_text(d['opinion_label'])}）"
-                                                  if d["basis"] == sr.B_WRITTEN else ""))
+                st.markdown(
+                    f"**{md_text(d['name'])}**"
+                    + (f"　（书面意见：{md_text(d['opinion_label'])}）" if d["basis"] == sr.B_WRITTEN else "")
+                )
                 c = st.columns([1.2, 1.6, 1.6, 1.2, 2])
-                att = c[0].selectbox("出席情况", sr.ATTENDANCE, key=f"rm_att_{rid}_{did}",
-                                     index=sr.ATTENDANCE.index(d["attendance"])
-                                     if d["attendance"] in sr.ATTENDANCE else 0, placeholder="请选择")
-                people = c[1].text_input("出席人员", value=d["attendees"] or "",
-                                         key=f"rm_people_{rid}_{did}")
-                reason = c[2].text_input("缺席理由", value=d["absence_reason"] or "",
-                                         key=f"rm_reason_{rid}_{did}")
+                att = c[0].selectbox(
+                    "出席情况",
+                    sr.ATTENDANCE,
+                    key=f"rm_att_{rid}_{did}",
+                    index=sr.ATTENDANCE.index(d["attendance"]) if d["attendance"] in sr.ATTENDANCE else 0,
+                    placeholder="请选择",
+                )
+                people = c[1].text_input("出席人员", value=d["attendees"] or "", key=f"rm_people_{rid}_{did}")
+                reason = c[2].text_input("缺席理由", value=d["absence_reason"] or "", key=f"rm_reason_{rid}_{did}")
                 stated = d["opinion"] if d["basis"] == sr.B_MEETING else NOT_STATED
                 opts = [NOT_STATED, *sr.OPINIONS]
-                op = c[3].selectbox("会上意见", opts, index=opts.index(stated),
-                                    key=f"rm_op_{rid}_{did}", placeholder="请选择")
-                op_text = c[4].text_input("理由或条件", key=f"rm_optext_{rid}_{did}",
-                                          value=(d["opinion_text"] or "")
-                                          if d["basis"] == sr.B_MEETING else "")
-                entries[did] = {"attendance": att, "attendees": people, "absence_reason": reason,
-                                "opinion": None if op == NOT_STATED else op,
-                                "opinion_text": op_text}
+                op = c[3].selectbox(
+                    "会上意见", opts, index=opts.index(stated), key=f"rm_op_{rid}_{did}", placeholder="请选择"
+                )
+                op_text = c[4].text_input(
+                    "理由或条件",
+                    key=f"rm_optext_{rid}_{did}",
+                    value=(d["opinion_text"] or "") if d["basis"] == sr.B_MEETING else "",
+                )
+                entries[did] = {
+                    "attendance": att,
+                    "attendees": people,
+                    "absence_reason": reason,
+                    "opinion": None if op == NOT_STATED else op,
+                    "opinion_text": op_text,
+                }
             go = st.form_submit_button("保存会议记录", type="primary")
         if go:
-            _run(lambda: sr.record_meeting(actor, rid, held_on=held_on, start_time=start,
-                                           chair=chair,
-                                           presentation=presentation, departments=entries,
-                                           expert_opinions=expert, site_findings=site),
-                 "会议情况已记录。")
+            _run(
+                lambda: sr.record_meeting(
+                    actor,
+                    rid,
+                    held_on=held_on,
+                    start_time=start,
+                    chair=chair,
+                    presentation=presentation,
+                    departments=entries,
+                    expert_opinions=expert,
+                    site_findings=site,
+                ),
+                "会议情况已记录。",
+            )
 
 
 def _follow_up_form(actor, r: dict) -> None:
@@ -304,13 +362,18 @@ def _follow_up_form(actor, r: dict) -> None:
     with st.form(f"review_follow_up_{r['id']}"):
         st.markdown(f"##### 落实会议决定：{md_text(own['name'])}{md_text(own['kind'])}")
         if own["done"]:
-            st.caption(f"已于 {own['recorded_at']:%Y-%m-%d %H:%M} 登记（{md_text(own['recorded_by_name'] or '')}），"
-                       "如有新的进展可更新。")
+            st.caption(
+                f"已于 {own['recorded_at']:%Y-%m-%d %H:%M} 登记（{md_text(own['recorded_by_name'] or '')}），"
+                "如有新的进展可更新。"
+            )
         else:
             st.caption("按纪要落实后，登记本部门办理的情况（如审批手续办理结果、纳入监管的措施）。")
         c = st.columns([3, 1])
-        text = c[0].text_area("落实情况", value=own["text"] or "",
-                              placeholder="例如：已于 12 月 5 日核发许可证；已将该项目纳入重点监管名单，每季度现场检查一次。")
+        text = c[0].text_area(
+            "落实情况",
+            value=own["text"] or "",
+            placeholder="例如：已于 12 月 5 日核发许可证；已将该项目纳入重点监管名单，每季度现场检查一次。",
+        )
         on = c[1].date_input("落实日期", value=own["done_on"] or clock.today(), format="YYYY-MM-DD")
         go = st.form_submit_button("更新落实情况" if own["done"] else "登记落实情况", type="primary")
     if go:
@@ -322,13 +385,16 @@ def _conclude_form(actor, r: dict) -> None:
     escalate = ev.get("outcome") == sr.OUTCOME_ESCALATED
     with st.form(f"review_conclude_{r['id']}"):
         st.markdown("##### " + ("形成建议，报市政府决定" if escalate else "形成审查意见"))
-        text = st.text_area("提请市政府决定的建议" if escalate else "审查意见（各部门一致意见）",
-                            placeholder="写明审查结论；有条件同意的，写明附加条件")
+        text = st.text_area(
+            "提请市政府决定的建议" if escalate else "审查意见（各部门一致意见）",
+            placeholder="写明审查结论；有条件同意的，写明附加条件",
+        )
         go = st.form_submit_button("提请市政府决定" if escalate else "形成审查结论", type="primary")
     if go:
-        _run(lambda: sr.conclude(actor, r["id"], text),
-             lambda o: "已达成一致，请印发纪要。" if o == sr.OUTCOME_AGREED
-             else "未达成一致，已形成建议报市政府决定。")
+        _run(
+            lambda: sr.conclude(actor, r["id"], text),
+            lambda o: "已达成一致，请印发纪要。" if o == sr.OUTCOME_AGREED else "未达成一致，已形成建议报市政府决定。",
+        )
 
 
 def _decision_form(actor, r: dict) -> None:
@@ -340,5 +406,6 @@ def _decision_form(actor, r: dict) -> None:
         text = st.text_area("决定内容")
         go = st.form_submit_button("保存市政府决定", type="primary")
     if go:
-        _run(lambda: sr.record_government_decision(actor, r["id"], decision, text, on),
-             "市政府决定已记录，请印发纪要。")
+        _run(
+            lambda: sr.record_government_decision(actor, r["id"], decision, text, on), "市政府决定已记录，请印发纪要。"
+        )

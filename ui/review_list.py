@@ -1,4 +1,5 @@
 """专项审查: reminders, filters, the list / agenda, and which review is open."""
+
 from __future__ import annotations
 
 import time
@@ -20,12 +21,26 @@ TAB_NEXT = "review_tab_next"
 ALL = "全部"
 PERIODS = ["全部", "即将召开", "本周", "本月", "已过会议日期"]
 # the columns of sr.list_frame as the table (and its .xlsx) shows them; id kept for selection
-LIST_HEADERS = {"review_no": "编号", "title": "审查议题", "status": "状态", "meeting_at": "会议时间",
-                "place": "地点", "scopes": "审查范围", "forms": "审查形式", "departments": "参审部门",
-                "division": "发起处室", "project_no": "项目编号", "project_name": "项目名称",
-                "case_no": "办件编号", "outcome": "审查结论", "minutes_no": "纪要编号",
-                "replies": "通知回复", "follow_ups": "落实情况", "own_attendees": "本部门参会人员",
-                "own_opinion": "本部门意见"}
+LIST_HEADERS = {
+    "review_no": "编号",
+    "title": "审查议题",
+    "status": "状态",
+    "meeting_at": "会议时间",
+    "place": "地点",
+    "scopes": "审查范围",
+    "forms": "审查形式",
+    "departments": "参审部门",
+    "division": "发起处室",
+    "project_no": "项目编号",
+    "project_name": "项目名称",
+    "case_no": "办件编号",
+    "outcome": "审查结论",
+    "minutes_no": "纪要编号",
+    "replies": "通知回复",
+    "follow_ups": "落实情况",
+    "own_attendees": "本部门参会人员",
+    "own_opinion": "本部门意见",
+}
 
 
 def list_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -90,9 +105,13 @@ def render(actor) -> int | None:
             todo[kind] = (f"{spec['label']}（{len(ids)}）", ids)
     picked_todo = None
     if todo:
-        picked_todo = st.pills("处理提醒", list(todo), key="review_todo",
-                               format_func=lambda k: todo[k][0] if k in todo else str(k),
-                               help="点击只看这一类待办的专项审查；再次点击取消。")
+        picked_todo = st.pills(
+            "处理提醒",
+            list(todo),
+            key="review_todo",
+            format_func=lambda k: todo[k][0] if k in todo else str(k),
+            help="点击只看这一类待办的专项审查；再次点击取消。",
+        )
 
     c = st.columns([2, 1, 1, 1, 1, 1])
     text = c[0].text_input("快速查询", key="review_q", placeholder="编号、议题、项目编号、办件编号")
@@ -104,28 +123,44 @@ def render(actor) -> int | None:
         depts = sr.participant_options(actor)
         names = {d["id"]: d["name"] for d in depts}
         # a None value (e.g. set by a reminder link) shows the placeholder: 全部, not English
-        dept_id = c[4].selectbox("参审部门", [None, *names], key="review_dept", placeholder=ALL,
-                                 format_func=lambda i: ALL if i is None else names[i])
+        dept_id = c[4].selectbox(
+            "参审部门",
+            [None, *names],
+            key="review_dept",
+            placeholder=ALL,
+            format_func=lambda i: ALL if i is None else names[i],
+        )
     else:
         c[4].text_input("参审部门", value=actor.department_name, disabled=True)
     period = c[5].selectbox("会议时间", PERIODS, key="review_period", placeholder="请选择")
-    filters = {"text": text or None, "status": None if status == ALL else status,
-               "scope": None if scope == ALL else scope, "form": None if form == ALL else form,
-               "department_id": dept_id, **_period(period)}
+    filters = {
+        "text": text or None,
+        "status": None if status == ALL else status,
+        "scope": None if scope == ALL else scope,
+        "form": None if form == ALL else form,
+        "department_id": dept_id,
+        **_period(period),
+    }
     frame = list_table(sr.list_frame(actor, **filters))
     if picked_todo in todo:  # (a count that changed drops the selection)
         frame = frame[frame["id"].isin(todo[picked_todo][1])]
 
-    view = st.segmented_control("视图", ["列表", "日程"], default="列表", key="review_view",
-                                label_visibility="collapsed")
+    view = st.segmented_control(
+        "视图", ["列表", "日程"], default="列表", key="review_view", label_visibility="collapsed"
+    )
     if view == "日程":
         _agenda(frame)
         rows = frame.iloc[0:0]
     else:
         _, rows = data_table(
-            frame, key="review_table", file_name="专项审查", search=False, hide=["id"],
+            frame,
+            key="review_table",
+            file_name="专项审查",
+            search=False,
+            hide=["id"],
             selection="single-row",
-            column_config={"会议时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+            column_config={"会议时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        )
     if len(rows):
         rid = int(rows.iloc[0]["id"])
         if st.session_state.get("review_table_last") != rid:
@@ -138,16 +173,21 @@ def render(actor) -> int | None:
     options = [int(i) for i in frame["id"]]
     # labels must not change with the review's state: Streamlit keeps the
     # selection by its label
-    labels = {int(i): f"{no}　{title}" for i, no, title in
-              zip(frame["id"], frame["编号"], frame["审查议题"])}
+    labels = {int(i): f"{no}　{title}" for i, no, title in zip(frame["id"], frame["编号"], frame["审查议题"])}
     current = st.session_state.get(PICK)
     if current is not None and current not in options:
         options.insert(0, current)  # keep the open review when filters change
         labels[current] = labels.get(current) or f"当前打开的专项审查（编号 {current}）"
     if current is None and options:
         st.caption("在列表中点选一行，或在下方选择，查看详情并办理。")
-    choice = st.selectbox("查看详情", options, index=None, key=PICK, placeholder="请选择专项审查…",
-                          format_func=lambda i: labels.get(i, str(i)))
+    choice = st.selectbox(
+        "查看详情",
+        options,
+        index=None,
+        key=PICK,
+        placeholder="请选择专项审查…",
+        format_func=lambda i: labels.get(i, str(i)),
+    )
     if choice is not None and not isinstance(choice, int):  # label changed (e.g. edited title)
         by_no = {str(no): int(i) for i, no in zip(frame["id"], frame["编号"])}
         choice = by_no.get(str(choice).split("　")[0])
@@ -172,7 +212,9 @@ def _agenda(frame) -> None:
             with st.container(border=True):
                 st.markdown(f"**{day:%Y-%m-%d}（星期{weekday}）**")
                 for _, r in rows.iterrows():
-                    st.markdown(f"{r['会议时间']:%H:%M}　{md_text(r['编号'])}　"
-                                f"{md_text(r['审查议题'])}　· {md_text(r['地点'])}　"
-                                f":{'orange' if r['状态'] in (sr.S_PENDING, sr.S_NOTIFIED) else 'gray'}"
-                                f"-badge[{md_text(r['状态'])}]")
+                    st.markdown(
+                        f"{r['会议时间']:%H:%M}　{md_text(r['编号'])}　"
+                        f"{md_text(r['审查议题'])}　· {md_text(r['地点'])}　"
+                        f":{'orange' if r['状态'] in (sr.S_PENDING, sr.S_NOTIFIED) else 'gray'}"
+                        f"-badge[{md_text(r['状态'])}]"
+                    )

@@ -1,4 +1,5 @@
 """专项审查: classification statistics (by scope and outcome, status, form, month, department)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,14 +9,27 @@ import streamlit as st
 from sgld.services import special_review as sr
 from ui.widgets import download_xlsx, plot_chart, show_table
 
-OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825",
-                   "已撤回": "#9e9e9e"}
+OUTCOME_COLOURS = {"达成一致": "#2e7d32", "报市政府决定": "#c62828", "进行中": "#f9a825", "已撤回": "#9e9e9e"}
 # the columns of sr.statistics' frames as the page (and its .xlsx) shows them
-STAT_HEADERS = {"scope": "审查范围", "total": "合计", "agreed": "达成一致", "escalated": "报市政府决定",
-                "ongoing": "进行中", "withdrawn": "已撤回", "status": "状态", "form": "审查形式",
-                "outcome": "审查结论", "month": "月份", "count": "数量", "department": "部门",
-                "reviews": "参审次数", "disagree": "不同意", "conditional": "有条件同意",
-                "deemed": "视为同意", "absent_no_reason": "无故缺席"}
+STAT_HEADERS = {
+    "scope": "审查范围",
+    "total": "合计",
+    "agreed": "达成一致",
+    "escalated": "报市政府决定",
+    "ongoing": "进行中",
+    "withdrawn": "已撤回",
+    "status": "状态",
+    "form": "审查形式",
+    "outcome": "审查结论",
+    "month": "月份",
+    "count": "数量",
+    "department": "部门",
+    "reviews": "参审次数",
+    "disagree": "不同意",
+    "conditional": "有条件同意",
+    "deemed": "视为同意",
+    "absent_no_reason": "无故缺席",
+}
 
 
 def stat_tables(stats: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -40,13 +54,24 @@ def render(actor) -> None:
         return
     left, right = st.columns([3, 2])
     with left:
-        long = stats["by_scope"].melt(id_vars="审查范围", value_vars=list(OUTCOME_COLOURS),
-                                      var_name="审查结论", value_name="数量")
-        fig = px.bar(long, y="审查范围", x="数量", color="审查结论", orientation="h",
-                     color_discrete_map=OUTCOME_COLOURS, title="按审查范围和审查结论")
-        fig.update_layout(height=380, yaxis={"categoryorder": "array",
-                                             "categoryarray": list(sr.SCOPES)[::-1]},
-                          legend={"orientation": "h", "y": -0.15}, margin={"l": 10, "r": 10})
+        long = stats["by_scope"].melt(
+            id_vars="审查范围", value_vars=list(OUTCOME_COLOURS), var_name="审查结论", value_name="数量"
+        )
+        fig = px.bar(
+            long,
+            y="审查范围",
+            x="数量",
+            color="审查结论",
+            orientation="h",
+            color_discrete_map=OUTCOME_COLOURS,
+            title="按审查范围和审查结论",
+        )
+        fig.update_layout(
+            height=380,
+            yaxis={"categoryorder": "array", "categoryarray": list(sr.SCOPES)[::-1]},
+            legend={"orientation": "h", "y": -0.15},
+            margin={"l": 10, "r": 10},
+        )
         plot_chart(fig, width="stretch")
     with right:
         fig = px.bar(stats["by_status"], x="状态", y="数量", title="按状态")
@@ -63,7 +88,16 @@ def render(actor) -> None:
         show_table(stats["by_form"], hide_index=True, width="stretch")
     st.markdown("**参审部门意见统计**（已发出通知的专项审查）")
     show_table(stats["by_department"], hide_index=True, width="stretch")
-    download_xlsx("导出统计 Excel", {"按审查范围": stats["by_scope"], "按状态": stats["by_status"],
-                                  "按审查形式": stats["by_form"], "按审查结论": stats["by_outcome"],
-                                  "按月份": stats["by_month"], "参审部门": stats["by_department"]},
-                  "专项审查统计", key="review_stat_x")
+    download_xlsx(
+        "导出统计 Excel",
+        {
+            "按审查范围": stats["by_scope"],
+            "按状态": stats["by_status"],
+            "按审查形式": stats["by_form"],
+            "按审查结论": stats["by_outcome"],
+            "按月份": stats["by_month"],
+            "参审部门": stats["by_department"],
+        },
+        "专项审查统计",
+        key="review_stat_x",
+    )

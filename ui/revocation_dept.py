@@ -1,6 +1,7 @@
 """协同处理申请 — the supervision department's side (page 监管录入, and the
 enterprise profile): file a request, follow the department's requests,
 withdraw, sign for written explanations."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -18,8 +19,15 @@ def _fmt_fine(x) -> str:
     return f"，罚款 {float(x):g} 万元" if x is not None else ""
 
 
-def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企业画像",
-                inspection_id: int | None = None, penalty_id: int | None = None) -> None:
+def filing_form(
+    actor,
+    enterprise_id: int,
+    *,
+    key: str,
+    source_kind: str = "企业画像",
+    inspection_id: int | None = None,
+    penalty_id: int | None = None,
+) -> None:
     """The 协同处理申请单 for one enterprise."""
     opts = loaded(rv.filing_options, actor, enterprise_id)
     if opts is None:
@@ -38,40 +46,70 @@ def filing_form(actor, enterprise_id: int, *, key: str, source_kind: str = "企�
             st.caption("；".join(f"{r['licence_no']}（{r['open_request'] or r['status']}）" for r in blocked))
         return
     c = st.columns([3, 2])
-    lid = c[0].selectbox("证照 *", usable, key=f"{k}_lic",
-                         format_func=lambda i: f"{lic[i]['kind']} {lic[i]['licence_no']} · {lic[i]['item']}", placeholder="请选择")
+    lid = c[0].selectbox(
+        "证照 *",
+        usable,
+        key=f"{k}_lic",
+        format_func=lambda i: f"{lic[i]['kind']} {lic[i]['licence_no']} · {lic[i]['item']}",
+        placeholder="请选择",
+    )
     kind = lic[lid]["kind"]
     actions = [a for a in rv.ACTIONS if rv.KIND_FOR_ACTION.get(a, kind) == kind]
     act = c[1].selectbox("提请事项 *", actions, key=f"{k}_act", placeholder="请选择")
     if blocked:
-        st.caption("不能提请的证照：" + "；".join(
-            f"{md_text(r['licence_no'])}（{md_text('已有申请 ' + r['open_request'] if r['open_request'] else r['status'])}）"
-            for r in blocked))
-    facts = st.text_area("事实与理由 *", key=f"{k}_facts", height=110,
-                         placeholder="写明违法事实、调查经过及建议撤销（吊销）的理由")
-    basis = st.text_area("法律依据 *", key=f"{k}_basis", height=68,
-                         placeholder="例如：《中华人民共和国行政许可法》第六十九条")
+        st.caption(
+            "不能提请的证照："
+            + "；".join(
+                f"{md_text(r['licence_no'])}（{md_text('已有申请 ' + r['open_request'] if r['open_request'] else r['status'])}）"
+                for r in blocked
+            )
+        )
+    facts = st.text_area(
+        "事实与理由 *", key=f"{k}_facts", height=110, placeholder="写明违法事实、调查经过及建议撤销（吊销）的理由"
+    )
+    basis = st.text_area(
+        "法律依据 *", key=f"{k}_basis", height=68, placeholder="例如：《中华人民共和国行政许可法》第六十九条"
+    )
     ins = {r["id"]: r for r in opts["inspections"]}
     pen = {r["id"]: r for r in opts["penalties"]}
     c = st.columns(2)
     ins_ids = c[0].multiselect(
-        "关联日常检查（本部门）", list(ins), key=f"{k}_ins",
+        "关联日常检查（本部门）",
+        list(ins),
+        key=f"{k}_ins",
         default=[inspection_id] if inspection_id in ins else [],
-        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）", placeholder="请选择（可多选）", select_all=False)
+        format_func=lambda i: f"{ins[i]['inspected_at']:%Y-%m-%d} {ins[i]['result']}（{ins[i]['place']}）",
+        placeholder="请选择（可多选）",
+        select_all=False,
+    )
     pen_ids = c[1].multiselect(
-        "关联行政处罚", list(pen), key=f"{k}_pen", default=[penalty_id] if penalty_id in pen else [],
-        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}", placeholder="请选择（可多选）", select_all=False)
+        "关联行政处罚",
+        list(pen),
+        key=f"{k}_pen",
+        default=[penalty_id] if penalty_id in pen else [],
+        format_func=lambda i: f"{pen[i]['decision_no']} {pen[i]['category'] or ''}{_fmt_fine(pen[i]['fine_wan'])}",
+        placeholder="请选择（可多选）",
+        select_all=False,
+    )
     files = upload("证据材料（可多选）", FILE_TYPES, key=f"{k}_files")
     if st.button("提交协同处理申请", type="primary", key=f"{k}_go", icon=":material/send:"):
         with action():
-            rid = rv.file_request(actor, licence_id=lid, requested_action=act, facts=facts,
-                                  legal_basis=basis, inspection_ids=ins_ids, penalty_ids=pen_ids,
-                                  files=[(f.name, f.getvalue()) for f in files or []],
-                                  source_kind=source_kind)
+            rid = rv.file_request(
+                actor,
+                licence_id=lid,
+                requested_action=act,
+                facts=facts,
+                legal_basis=basis,
+                inspection_ids=ins_ids,
+                penalty_ids=pen_ids,
+                files=[(f.name, f.getvalue()) for f in files or []],
+                source_kind=source_kind,
+            )
             no = rv.get_request(actor, rid)["request"]["request_no"]
             st.session_state[f"{key}_v"] = ver + 1
-            st.session_state[common.FLASH] = (f"协同处理申请 {no} 已提交市行政审批局，"
-                                              "可在“监管录入 → 协同处理申请”中跟踪办理情况。")
+            st.session_state[common.FLASH] = (
+                f"协同处理申请 {no} 已提交市行政审批局，可在“监管录入 → 协同处理申请”中跟踪办理情况。"
+            )
             st.session_state["xt_open"] = rid
             st.rerun()
 
@@ -114,8 +152,13 @@ def render(actor) -> None:
                 eid = _enterprise_of("inspection", actor, pre["inspection"])
             if eid is None and pre.get("penalty"):
                 eid = _enterprise_of("penalty", actor, pre["penalty"])
-            how = "按企业" if eid is not None else st.segmented_control(
-                "发起方式", ["按企业", "按日常检查", "按行政处罚"], default="按企业", key="xt_how")
+            how = (
+                "按企业"
+                if eid is not None
+                else st.segmented_control(
+                    "发起方式", ["按企业", "按日常检查", "按行政处罚"], default="按企业", key="xt_how"
+                )
+            )
             if eid is None and how == "按日常检查":
                 pre["inspection"] = _pick_inspection(actor)
                 if pre["inspection"] is not None:
@@ -125,28 +168,40 @@ def render(actor) -> None:
                 if pre["penalty"] is not None:
                     eid = _enterprise_of("penalty", actor, pre["penalty"])
             elif eid is None:
-                text = st.text_input("查找企业（名称或统一社会信用代码）", key="xt_find",
-                                     icon=":material/search:")
+                text = st.text_input("查找企业（名称或统一社会信用代码）", key="xt_find", icon=":material/search:")
                 hits = profile.search(actor, text, limit=30) if text else []
                 if text and not hits:
                     st.warning("没有找到本部门监管或检查过的相关企业。")
                 by = {h["id"]: h for h in hits}
-                eid = st.selectbox("企业", list(by), index=None, key="xt_pick",
-                                   placeholder="选择企业", format_func=lambda i: f"{by[i]['name']}（{by[i]['uscc']}）")
+                eid = st.selectbox(
+                    "企业",
+                    list(by),
+                    index=None,
+                    key="xt_pick",
+                    placeholder="选择企业",
+                    format_func=lambda i: f"{by[i]['name']}（{by[i]['uscc']}）",
+                )
             if eid is not None:
-                source = ("日常检查" if pre.get("inspection") else "行政处罚" if pre.get("penalty")
-                          else "企业画像")
-                filing_form(actor, eid, key=f"xtf{eid}", source_kind=source,
-                            inspection_id=pre.get("inspection"), penalty_id=pre.get("penalty"))
+                source = "日常检查" if pre.get("inspection") else "行政处罚" if pre.get("penalty") else "企业画像"
+                filing_form(
+                    actor,
+                    eid,
+                    key=f"xtf{eid}",
+                    source_kind=source,
+                    inspection_id=pre.get("inspection"),
+                    penalty_id=pre.get("penalty"),
+                )
     st.subheader("本部门协同处理申请")
     c = st.columns([2, 2, 3])
-    status = c[0].selectbox("状态", [None, *rv.STATUSES], key="xt_dst",
-                            format_func=lambda s: s or "（全部）", placeholder="请选择")
+    status = c[0].selectbox(
+        "状态", [None, *rv.STATUSES], key="xt_dst", format_func=lambda s: s or "（全部）", placeholder="请选择"
+    )
     to_sign = c[1].checkbox("只看待签收书面说明", key="xt_dsign", value=False)
     with action():
         frame = rv.list_requests(actor, status=status, to_sign_only=to_sign)
-        _, sel = data_table(frame, key="xt_dlist", file_name="协同处理申请",
-                            selection="single-row", hide=["request_id"])
+        _, sel = data_table(
+            frame, key="xt_dlist", file_name="协同处理申请", selection="single-row", hide=["request_id"]
+        )
         rid = int(sel.iloc[0]["request_id"]) if len(sel) else st.session_state.get("xt_open")
         if rid is None and len(frame) == 1:
             rid = int(frame.iloc[0]["request_id"])
@@ -160,19 +215,31 @@ def render(actor) -> None:
 
 def _pick_inspection(actor) -> int | None:
     from sgld.services import inspection
+
     c = st.columns([2, 3])
-    result = c[0].selectbox("检查结果", [None, *inspection.result_options()], key="xt_ires",
-                            format_func=lambda r: r or "（全部）", placeholder="请选择")
+    result = c[0].selectbox(
+        "检查结果",
+        [None, *inspection.result_options()],
+        key="xt_ires",
+        format_func=lambda r: r or "（全部）",
+        placeholder="请选择",
+    )
     text = c[1].text_input("被检查对象 / 统一社会信用代码", key="xt_itext")
     frame = inspection.list_inspections(actor, text=text, result=result, limit=200)
     rows = {int(r["编号"]): r for _, r in frame.iterrows()}
-    return st.selectbox("本部门的检查记录", list(rows), index=None, key="xt_ipick", placeholder="选择检查记录",
-                        format_func=lambda i: f"{rows[i]['检查时间']:%Y-%m-%d} {rows[i]['被检查对象']}："
-                                              f"{md_text(rows[i]['检查结果'])}")
+    return st.selectbox(
+        "本部门的检查记录",
+        list(rows),
+        index=None,
+        key="xt_ipick",
+        placeholder="选择检查记录",
+        format_func=lambda i: f"{rows[i]['检查时间']:%Y-%m-%d} {rows[i]['被检查对象']}：{md_text(rows[i]['检查结果'])}",
+    )
 
 
 def _pick_penalty(actor) -> int | None:
     from sgld.services import penalty
+
     text = st.text_input("决定书文号 / 行政相对人 / 统一社会信用代码", key="xt_ptext")
     if not text:
         return None
@@ -180,17 +247,26 @@ def _pick_penalty(actor) -> int | None:
     rows = {int(r["编号"]): r for _, r in frame.iterrows()}
     if not rows:
         st.warning("没有找到本部门可查看的相关行政处罚。")
-    return st.selectbox("行政处罚", list(rows), index=None, key="xt_ppick", placeholder="选择行政处罚",
-                        format_func=lambda i: f"{rows[i]['决定书文号']} {rows[i]['行政相对人']}"
-                                              f"（{md_text(rows[i]['处罚类别'] or '')}）")
+    return st.selectbox(
+        "行政处罚",
+        list(rows),
+        index=None,
+        key="xt_ppick",
+        placeholder="选择行政处罚",
+        format_func=lambda i: (
+            f"{rows[i]['决定书文号']} {rows[i]['行政相对人']}（{md_text(rows[i]['处罚类别'] or '')}）"
+        ),
+    )
 
 
 def _enterprise_of(kind: str, actor, record_id: int) -> int | None:
     try:
         if kind == "inspection":
             from sgld.services import inspection
+
             return inspection.get(actor, record_id)["enterprise_id"]
         from sgld.services import penalty
+
         return penalty.get_penalty(actor, record_id)["enterprise_id"]
     except SgldError as exc:
         st.error(md_text(str(exc)), icon=":material/error:")

@@ -1,4 +1,5 @@
 """警示名单 flags for other views: the case form, the case detail, the archive."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -14,15 +15,19 @@ def form_flag(uscc_code: str | None) -> None:
         return
     s = warning.status_for_uscc([uscc_code])
     for hit in s.values():
-        st.error(f"注意：该企业已于 {hit['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(hit['reasons'])}），"
-                 "请审慎办理。", icon=":material/warning:")
+        st.error(
+            f"注意：该企业已于 {hit['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(hit['reasons'])}），请审慎办理。",
+            icon=":material/warning:",
+        )
 
 
 def case_flag(enterprise_id: int | None) -> None:
     s = warning.status_for([enterprise_id]).get(enterprise_id) if enterprise_id else None
     if s:
-        st.error(f"警示名单：该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(s['reasons'])}）。",
-                 icon=":material/warning:")
+        st.error(
+            f"警示名单：该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单（{md_text(s['reasons'])}）。",
+            icon=":material/warning:",
+        )
 
 
 def archive_flag(frame: pd.DataFrame, column: str = "统一社会信用代码") -> pd.DataFrame:
@@ -31,6 +36,5 @@ def archive_flag(frame: pd.DataFrame, column: str = "统一社会信用代码") 
         return frame
     listed = warning.status_for_uscc(frame[column].dropna().unique().tolist())
     out = frame.copy()
-    out.insert(out.columns.get_loc(column) + 1, "警示",
-               out[column].map(lambda c: "警示名单" if c in listed else ""))
+    out.insert(out.columns.get_loc(column) + 1, "警示", out[column].map(lambda c: "警示名单" if c in listed else ""))
     return out

@@ -1,5 +1,6 @@
 """Shared widgets so every page looks and behaves alike: lists with a quick
 filter and .xlsx export, status badges, message helpers, the sidebar."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,10 +18,24 @@ from sgld.export import to_xlsx
 
 # status -> badge colour (Streamlit's badge colours)
 STATUS_COLOURS = {
-    "待签收": "orange", "已签收": "green", "待领取": "orange", "已领取": "green",
-    "超时": "red", "已超时": "red", "有效": "green", "已撤销": "red", "已吊销": "red",
-    "已注销": "gray", "已过期": "gray", "已提交": "blue", "核实中": "orange",
-    "不予撤销": "violet", "已撤回": "gray", "在用": "green", "停用": "gray", "锁定": "red",
+    "待签收": "orange",
+    "已签收": "green",
+    "待领取": "orange",
+    "已领取": "green",
+    "超时": "red",
+    "已超时": "red",
+    "有效": "green",
+    "已撤销": "red",
+    "已吊销": "red",
+    "已注销": "gray",
+    "已过期": "gray",
+    "已提交": "blue",
+    "核实中": "orange",
+    "不予撤销": "violet",
+    "已撤回": "gray",
+    "在用": "green",
+    "停用": "gray",
+    "锁定": "red",
     "建设中": "gray",
 }
 
@@ -99,8 +114,7 @@ FLASH_KEY = "sgld_flash"
 # session keys holding the message of one action (shown on the next run);
 # they belong to the page that set them: cleared on an error and when the
 # user goes to another page
-MESSAGE_KEYS = {FLASH_KEY, "push_flash", "sup_flash", "review_flash", "lz_flash", "xt_flash",
-                "wl_flash", "rec_last"}
+MESSAGE_KEYS = {FLASH_KEY, "push_flash", "sup_flash", "review_flash", "lz_flash", "xt_flash", "wl_flash", "rec_last"}
 PAGE_KEY = "sgld_page"
 SELECTION_GEN = "sgld_sel_gen"
 
@@ -129,8 +143,7 @@ def reset_selections() -> None:
 def _fingerprint(shown: pd.DataFrame, hide: list[str] | None, text: str) -> str:
     """Identifies the rows shown (their ids, else their content) and the filter:
     a table whose rows change gets a new key and thus no stale selection."""
-    ids = [c for c in (hide or []) if c in shown.columns] or \
-        [c for c in ("id", "编号", "批次") if c in shown.columns]
+    ids = [c for c in (hide or []) if c in shown.columns] or [c for c in ("id", "编号", "批次") if c in shown.columns]
     part = shown[ids] if ids else shown
     try:
         digest = pd.util.hash_pandas_object(part.astype(str), index=False).values.tobytes()
@@ -156,15 +169,15 @@ def show_flash() -> None:
 
 
 # -- one display format for every list ------------------------------------------
-DATE_FMT = "%Y-%m-%d"           # a date-only value: 2026-12-07
-TIME_FMT = "%Y-%m-%d %H:%M"     # a timestamp: 2026-12-07 14:30
+DATE_FMT = "%Y-%m-%d"  # a date-only value: 2026-12-07
+TIME_FMT = "%Y-%m-%d %H:%M"  # a timestamp: 2026-12-07 14:30
 _TS_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
 # money columns: at most two decimals, no trailing zeros
 _MONEY = ("万元", "金额", "罚款")
 # who / when columns that must stay on screen: right after the first column
 KEY_COLUMNS = ("时限", "状态", "签收人", "签收时间", "领取人", "领取时间")
 NO_ROWS = "暂无记录。"
-MAX_ROWS = 2000   # rows of a list sent to the browser (data_table)
+MAX_ROWS = 2000  # rows of a list sent to the browser (data_table)
 
 
 def _missing(value) -> bool:
@@ -271,8 +284,9 @@ def display_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                     config[col] = None
             elif isinstance(first, (Decimal, int, float)):
                 vals = _present(s)
-                if all(isinstance(v, (Decimal, int, float)) for v in vals) and \
-                        any(isinstance(v, Decimal) for v in vals):
+                if all(isinstance(v, (Decimal, int, float)) for v in vals) and any(
+                    isinstance(v, Decimal) for v in vals
+                ):
                     out[col] = s.map(fmt_money)
                     config[col] = st.column_config.TextColumn(alignment="right")
         elif _is_money(col) and pd.api.types.is_float_dtype(s):
@@ -313,21 +327,37 @@ def _column_order(columns: list[str]) -> list[str]:
     return [*columns[:1], *key, *[c for c in columns[1:] if c not in key]]
 
 
-def show_table(frame: pd.DataFrame, *, column_config: dict | None = None, hide_index: bool = True,
-               width="stretch", **kwargs):
+def show_table(
+    frame: pd.DataFrame, *, column_config: dict | None = None, hide_index: bool = True, width="stretch", **kwargs
+):
     """st.dataframe with the shared display format (dates, money, no "None")
     and, for a table without rows, a Chinese line instead of the English "empty"."""
     if frame is None or not len(frame):
         st.caption(NO_ROWS)
         return None
     shown, formats = display_frame(pd.DataFrame(frame))
-    return st.dataframe(shown, hide_index=hide_index, width=width, placeholder="",
-                        column_config=_merge_config(shown, formats, column_config), **kwargs)
+    return st.dataframe(
+        shown,
+        hide_index=hide_index,
+        width=width,
+        placeholder="",
+        column_config=_merge_config(shown, formats, column_config),
+        **kwargs,
+    )
 
 
-def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = True,
-               height: int | str = "auto", column_config: dict | None = None,
-               selection: str | None = None, hide: list[str] | None = None, export=None):
+def data_table(
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    file_name: str,
+    search: bool = True,
+    height: int | str = "auto",
+    column_config: dict | None = None,
+    selection: str | None = None,
+    hide: list[str] | None = None,
+    export=None,
+):
     """A list with a quick text filter, a row count and .xlsx export of what
     is shown (or, for a list that shows the first rows of more, of what
     ``export()`` returns: called only when the button is clicked).  Returns
@@ -337,27 +367,37 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
     text = ""
     top = st.columns([3, 1]) if search else [st.container(), st.container()]
     if search:
-        text = top[0].text_input("筛选", key=f"{key}_q", placeholder="输入任意关键字筛选本列表",
-                                 label_visibility="collapsed")
+        text = top[0].text_input(
+            "筛选", key=f"{key}_q", placeholder="输入任意关键字筛选本列表", label_visibility="collapsed"
+        )
         if text:
             mask = pd.Series(False, index=frame.index)
             for col in frame.columns:
                 mask |= frame[col].astype(str).str.contains(text, case=False, regex=False, na=False)
             shown = frame[mask]
+
     # the workbook is built only when the button is clicked (a callable), not on every run
     def workbook() -> bytes:
         rows = shown if export is None else export()
         return to_xlsx(rows.drop(columns=hide or [], errors="ignore"))
-    top[1].download_button("导出 Excel", workbook,
-                           file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx", key=f"{key}_x",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           width="stretch", icon=":material/download:")
+
+    top[1].download_button(
+        "导出 Excel",
+        workbook,
+        file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
+        key=f"{key}_x",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        width="stretch",
+        icon=":material/download:",
+    )
     # the browser gets at most MAX_ROWS rows: formatting and sending a list of
     # 16,000 letters cost ~0.5 s per run; the filter and the export see them all
     listed = shown.iloc[:MAX_ROWS]
-    st.caption(f"共 {len(shown):,} 条" + (f"（全部 {len(frame):,} 条）" if len(shown) != len(frame) else "")
-               + (f"，列出前 {len(listed):,} 条；请用筛选缩小范围，导出 Excel 含全部"
-                  if len(listed) < len(shown) else ""))
+    st.caption(
+        f"共 {len(shown):,} 条"
+        + (f"（全部 {len(frame):,} 条）" if len(shown) != len(frame) else "")
+        + (f"，列出前 {len(listed):,} 条；请用筛选缩小范围，导出 Excel 含全部" if len(listed) < len(shown) else "")
+    )
     if not len(shown):  # no table at all: Streamlit would draw an English "empty" row
         return shown, shown.iloc[0:0]
     view, formats = display_frame(listed)
@@ -366,22 +406,44 @@ def data_table(frame: pd.DataFrame, *, key: str, file_name: str, search: bool = 
     if selection:
         # the key carries a fingerprint of the rows shown: a changed list
         # (after an action, another filter) starts with nothing selected
-        event = st.dataframe(view, key=f"{key}_{_fingerprint(listed, hide, text)}", hide_index=True,
-                             width="stretch", height=height, column_config=config,
-                             column_order=col_order, placeholder="",
-                             on_select="rerun", selection_mode=selection)
+        event = st.dataframe(
+            view,
+            key=f"{key}_{_fingerprint(listed, hide, text)}",
+            hide_index=True,
+            width="stretch",
+            height=height,
+            column_config=config,
+            column_order=col_order,
+            placeholder="",
+            on_select="rerun",
+            selection_mode=selection,
+        )
         rows = event.selection.rows if event and event.selection else []
         return shown, selected_rows(listed, rows)
-    st.dataframe(view, key=key, hide_index=True, width="stretch", height=height,
-                 column_config=config, column_order=col_order, placeholder="")
+    st.dataframe(
+        view,
+        key=key,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config=config,
+        column_order=col_order,
+        placeholder="",
+    )
     return shown, shown.iloc[0:0]
+
 
 def download_xlsx(label: str, frames, file_name: str, key: str) -> None:
     """A download of ``frames`` (a frame, sheets, or a callable returning
     either) as .xlsx, built only when the button is clicked."""
-    st.download_button(label, lambda: to_xlsx(frames() if callable(frames) else frames), file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
-                       key=key, icon=":material/download:",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button(
+        label,
+        lambda: to_xlsx(frames() if callable(frames) else frames),
+        file_name=f"{file_name}-{date.today():%Y%m%d}.xlsx",
+        key=key,
+        icon=":material/download:",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 def lazy_tabs(views: dict, *, key: str, default: str | None = None) -> None:
@@ -399,6 +461,7 @@ def admin_tabs() -> list:
     """The modules that add a tab to 系统管理 (TAB_TITLE, render(actor)), in
     order: ``ui.registry.ADMIN_TABS``."""
     from ui.registry import ADMIN_TABS  # the tabs import this module
+
     return list(ADMIN_TABS)
 
 
@@ -406,15 +469,18 @@ def nav_label(title: str, count: int) -> str:
     return f"{title}（{count}）" if count else title
 
 
-def file_link(label: str, kind: str, owner_id: int, attachment_id: int = 0, *,
-              icon: str = ":material/download:", **kw) -> None:
+def file_link(
+    label: str, kind: str, owner_id: int, attachment_id: int = 0, *, icon: str = ":material/download:", **kw
+) -> None:
     """A download of a stored file through the checked route (web/files.py):
     the server checks the requester's login and data scope on every click,
     so the link is useless to anyone else and after logout.  ``label`` must
     already be display-safe (md_text for file names)."""
     from web.files import url
-    st.link_button(label, url(kind, owner_id, attachment_id,
-                              base_url=st.get_option("server.baseUrlPath")), icon=icon, **kw)
+
+    st.link_button(
+        label, url(kind, owner_id, attachment_id, base_url=st.get_option("server.baseUrlPath")), icon=icon, **kw
+    )
 
 
 def file_label(meta: dict, prefix: str = "") -> str:
@@ -422,8 +488,7 @@ def file_label(meta: dict, prefix: str = "") -> str:
     return f"{prefix}{md_text(meta['file_name'])}（{meta['size_bytes'] / 1024:.0f} KB）"
 
 
-def upload(label: str, types: list[str], *, key: str | None = None, multiple: bool = True,
-           for_import: bool = False):
+def upload(label: str, types: list[str], *, key: str | None = None, multiple: bool = True, for_import: bool = False):
     """The one file uploader of every page.  The browser lets files up to the
     server's ceiling (``server.maxUploadSize``) through, so a file over the
     app's limit for attachments (``SGLD_UPLOAD_MAX_MB``) reaches the service
@@ -432,45 +497,60 @@ def upload(label: str, types: list[str], *, key: str | None = None, multiple: bo
     the record be saved without it.  Import files (.xlsx/.csv) may be as
     large as the ceiling."""
     from sgld import settings
+
     ceiling = int(st.get_option("server.maxUploadSize"))
     limit = ceiling if for_import else min(settings.get().upload_max_mb, ceiling)
     kinds = "、".join(dict.fromkeys("JPG" if t in ("jpg", "jpeg") else t.upper() for t in types))
-    files = st.file_uploader(label, type=types, accept_multiple_files=multiple, key=key,
-                             max_upload_size=ceiling, help=f"支持 {kinds}，单个文件不超过 {limit} MB。")
+    files = st.file_uploader(
+        label,
+        type=types,
+        accept_multiple_files=multiple,
+        key=key,
+        max_upload_size=ceiling,
+        help=f"支持 {kinds}，单个文件不超过 {limit} MB。",
+    )
     st.caption(f"支持 {kinds}，单个文件不超过 {limit} MB。")
     return files
+
+
 # -- Streamlit's own English texts -------------------------------------------------
 def _ui_css() -> str:
     """One static style block (no user data in it) that replaces the texts
     Streamlit renders itself in English: the hidden original stays in the
     DOM for screen readers' structure but is neither shown nor read as text."""
+
     def swap(selector: str, text: str) -> str:
-        return (f"{selector}{{visibility:hidden;font-size:0 !important;line-height:0}}"
-                f"{selector}::after{{content:\"{text}\";visibility:visible;"
-                "font-size:0.875rem;line-height:1.6}")
+        return (
+            f"{selector}{{visibility:hidden;font-size:0 !important;line-height:0}}"
+            f'{selector}::after{{content:"{text}";visibility:visible;'
+            "font-size:0.875rem;line-height:1.6}"
+        )
 
     rules = [
         # file uploader: button, size/type line, the text shown while dragging
-        swap("[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p",
-             "选择文件"),
-        swap("[data-testid='stFileUploaderDropzoneInstructions'] span",
-             "可拖放文件到此处"),  # each uploader states its own limit (upload())
-        swap("[data-testid='stFileUploaderDropzone'] > :not(input):not(:has(button))"
-             ":not([data-testid='stFileUploaderDropzoneInstructions'])", "将文件拖放到此处"),
+        swap("[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p", "选择文件"),
+        swap(
+            "[data-testid='stFileUploaderDropzoneInstructions'] span", "可拖放文件到此处"
+        ),  # each uploader states its own limit (upload())
+        swap(
+            "[data-testid='stFileUploaderDropzone'] > :not(input):not(:has(button))"
+            ":not([data-testid='stFileUploaderDropzoneInstructions'])",
+            "将文件拖放到此处",
+        ),
         # text inputs: "Press Enter to apply" / "Press Enter to submit form"
         swap("[data-testid='InputInstructions'] > span:first-child", "按回车键确认"),
-        swap("[data-testid='stForm'] [data-testid='InputInstructions'] > span:first-child",
-             "按回车键提交"),
-        swap("[data-testid='stTextArea'] [data-testid='InputInstructions'] > span:first-child",
-             "按 Ctrl+回车键确认"),
+        swap("[data-testid='stForm'] [data-testid='InputInstructions'] > span:first-child", "按回车键提交"),
+        swap("[data-testid='stTextArea'] [data-testid='InputInstructions'] > span:first-child", "按 Ctrl+回车键确认"),
         # the keyboard users' link at the top of the page
         swap("[data-testid='stSkipToContent']", "跳到主要内容"),
         # a selectbox / multiselect whose filter matches nothing: "No results"
         swap("[role='listbox'][data-empty='true'] [role='option'] span", "无匹配项"),
     ]
     # a metric card's label wraps instead of ending in "…" ("平均签收用时（工作日）")
-    rules.append("[data-testid='stMetricLabel'] *{white-space:normal!important;"
-                 "overflow:visible!important;text-overflow:clip!important}")
+    rules.append(
+        "[data-testid='stMetricLabel'] *{white-space:normal!important;"
+        "overflow:visible!important;text-overflow:clip!important}"
+    )
     # the login cookie's call to the server (ui/auth.py) and the chart
     # library's warm-up on the login page (warm_chart_library) take no room
     rules.append(".st-key-sgld_cookie,.st-key-sgld_chart_warmup{display:none}")
@@ -484,8 +564,10 @@ def chinese_ui_text() -> None:
 
 # -- charts -----------------------------------------------------------------------
 # plotly draws in the browser: CJK fonts first so Chinese labels never fall back to boxes
-CHART_FONTS = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
-               ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif')
+CHART_FONTS = (
+    '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",'
+    ' "PingFang SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
+)
 # date ticks in Chinese at every zoom level (plotly's own are English: "Jul 2025")
 DATE_TICKS = [
     {"dtickrange": [None, 3_600_000], "value": "%H:%M"},
@@ -507,6 +589,7 @@ def _is_dates(values) -> bool:
         return True
     try:
         import numpy as np
+
         if all(isinstance(v, np.datetime64) for v in vals):
             return True
     except ImportError:  # pragma: no cover
@@ -518,20 +601,23 @@ def chart_dates(fig):
     """Every date axis of ``fig`` gets Chinese tick and hover formats (axes
     the page made categories keep their labels)."""
     for axis_letter in ("x", "y"):
-        for ax_name in [k for k in fig.layout.to_plotly_json() if k.startswith(f"{axis_letter}axis")] \
-                or [f"{axis_letter}axis"]:
+        for ax_name in [k for k in fig.layout.to_plotly_json() if k.startswith(f"{axis_letter}axis")] or [
+            f"{axis_letter}axis"
+        ]:
             ref = axis_letter + ax_name[5:]
             axis = fig.layout[ax_name]
             if axis.type in ("category", "multicategory", "linear", "log"):
                 continue
-            data = [getattr(t, axis_letter, None) for t in fig.data
-                    if (getattr(t, f"{axis_letter}axis", None) or axis_letter) == ref]
-            if data and all(_is_dates(d) for d in data if d is not None) and \
-                    any(d is not None for d in data):
-                monthly = all(isinstance(v, str) and len(v) == 7 for d in data if d is not None
-                              for v in d)
-                fig.layout[ax_name].update(type="date", tickformatstops=DATE_TICKS,
-                                           hoverformat="%Y年%-m月" if monthly else "%Y-%m-%d")
+            data = [
+                getattr(t, axis_letter, None)
+                for t in fig.data
+                if (getattr(t, f"{axis_letter}axis", None) or axis_letter) == ref
+            ]
+            if data and all(_is_dates(d) for d in data if d is not None) and any(d is not None for d in data):
+                monthly = all(isinstance(v, str) and len(v) == 7 for d in data if d is not None for v in d)
+                fig.layout[ax_name].update(
+                    type="date", tickformatstops=DATE_TICKS, hoverformat="%Y年%-m月" if monthly else "%Y-%m-%d"
+                )
     return fig
 
 

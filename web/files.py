@@ -6,6 +6,7 @@ as the session lives, cookie or not.
 
 Also a middleware for Streamlit's own ``/media/`` URLs (deferred document
 downloads, image previews): served only to a request with a valid login."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -34,6 +35,7 @@ def url(kind: str, owner_id: int, attachment_id: int = 0, *, base_url: str | Non
 
 def _requester(request):
     from sgld.services import sso
+
     header = sso.config().header
     values = request.headers.getlist(header) if header else []
     address = _server_address()
@@ -42,6 +44,7 @@ def _requester(request):
 
 def _server_address() -> str | None:
     from streamlit import config
+
     return config.get_option("server.address")
 
 
@@ -60,12 +63,16 @@ def _serve(request) -> Response:
         return _refuse(404, str(exc))
     except SgldError as exc:  # PermissionDenied and the like: the service's own words
         return _refuse(403, str(exc))
-    return Response(data, media_type=mime, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox",
-        "Cache-Control": "private, no-store",
-    })
+    return Response(
+        data,
+        media_type=mime,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 async def serve(request) -> Response:
@@ -81,6 +88,7 @@ class MediaLoginMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith(self.media):
             from starlette.requests import Request
+
             actor = await run_in_threadpool(_requester, Request(scope))
             if actor is None:
                 await _refuse(401, NO_LOGIN)(scope, receive, send)

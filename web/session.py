@@ -20,6 +20,7 @@ rule ``ui/auth.py`` applies on every run, so logout, a password change, a
 reset or a deactivation closes download links at once.  Behind a trusted
 gateway (``SGLD_TRUSTED_HEADER``, loopback only) the gateway's header names
 the user, as it does for the pages."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -66,8 +67,7 @@ def actor_for_claims(claims) -> Actor | None:
 
 def issued_at(claims) -> datetime:
     """The last activity a valid login-cookie token records."""
-    return accounts.cookie_last_active(from_epoch(float(claims["exp_date"])),
-                                       settings.get().idle_minutes)
+    return accounts.cookie_last_active(from_epoch(float(claims["exp_date"])), settings.get().idle_minutes)
 
 
 def idle(claims) -> bool:
@@ -115,22 +115,28 @@ def actor_for(cookies: dict, header_values, address: str | None) -> Actor | None
 
 # -- setting and clearing the cookie -------------------------------------------
 
+
 def ticket(actor: Actor) -> str:
     """A two-minute token the browser exchanges for the login cookie of
     ``actor``.  It names the user under another claim than the cookie does,
     so neither can stand in for the other."""
     now = clock.now()
-    return jwt.encode({"ticket_for": actor.username, "iat_local": _epoch(now),
-                       "exp_date": _epoch(now + timedelta(seconds=TICKET_SECONDS))},
-                      settings.get().cookie_key, algorithm="HS256")
+    return jwt.encode(
+        {
+            "ticket_for": actor.username,
+            "iat_local": _epoch(now),
+            "exp_date": _epoch(now + timedelta(seconds=TICKET_SECONDS)),
+        },
+        settings.get().cookie_key,
+        algorithm="HS256",
+    )
 
 
 def cookie_token(username: str, at: datetime | None = None) -> str:
     """The login cookie's value: last activity ``at`` (now)."""
     cfg = settings.get()
     expires = (at or clock.now()) + timedelta(minutes=accounts.cookie_minutes(cfg.idle_minutes))
-    return jwt.encode({"username": username, "exp_date": _epoch(expires)}, cfg.cookie_key,
-                      algorithm="HS256")
+    return jwt.encode({"username": username, "exp_date": _epoch(expires)}, cfg.cookie_key, algorithm="HS256")
 
 
 def _same_origin(request) -> bool:
@@ -149,13 +155,19 @@ def _over_tls(request) -> bool:
 
 
 def _cookie(response: Response, request, value: str, max_age: int, path: str) -> None:
-    response.set_cookie(settings.get().cookie_name, value, max_age=max_age, path=path,
-                        httponly=True, samesite="strict", secure=_over_tls(request))
+    response.set_cookie(
+        settings.get().cookie_name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="strict",
+        secure=_over_tls(request),
+    )
 
 
 def _refuse(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+    return JSONResponse({"error": message}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def _exchange(request, body: dict, path: str) -> Response:
@@ -172,8 +184,13 @@ def _exchange(request, body: dict, path: str) -> Response:
         return _refuse(401, "登录凭据已过期或已失效，请重新登录。")
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     cfg = settings.get()
-    _cookie(response, request, cookie_token(actor.username, issued),
-            int(accounts.cookie_minutes(cfg.idle_minutes) * 60), path)
+    _cookie(
+        response,
+        request,
+        cookie_token(actor.username, issued),
+        int(accounts.cookie_minutes(cfg.idle_minutes) * 60),
+        path,
+    )
     return response
 
 
@@ -198,5 +215,4 @@ def routes(base_url: str | None = None) -> list[Route]:
         _cookie(response, request, "", 0, path)
         return response
 
-    return [Route(f"{base}{PREFIX}", start, methods=["POST"]),
-            Route(f"{base}{PREFIX}/end", end, methods=["POST"])]
+    return [Route(f"{base}{PREFIX}", start, methods=["POST"]), Route(f"{base}{PREFIX}/end", end, methods=["POST"])]

@@ -13,6 +13,7 @@ The socket is bound before ``server.py`` is imported (Streamlit loads the
 app by import string), so :func:`install` cannot relabel it; it makes
 asyncio set the option on every TCP stream socket whatever its ``proto``,
 which takes effect for each connection accepted afterwards."""
+
 from __future__ import annotations
 
 import socket

@@ -1,6 +1,7 @@
 """``api-client create|list|revoke|rotate|disable|enable``: the API clients
 of the HTTP interface (docs/api.md).  A secret is printed once, at
 ``create`` and ``rotate``; it is never stored."""
+
 from __future__ import annotations
 
 import sys
@@ -20,6 +21,7 @@ def _print_secret(made: dict, verb: str) -> None:
 def cmd(args) -> int:
     from db.connection import get_db
     from sgld.services import api_clients as ac
+
     db = get_db()
     if args.action == "create":
         if not args.name or not args.department:
@@ -29,9 +31,15 @@ def cmd(args) -> int:
         if dept is None:
             print(f"错误：部门“{args.department}”不存在。", file=sys.stderr)
             return 2
-        made = ac.create(None, name=args.name, department_id=dept, roles=_split(args.roles),
-                         scopes=_split(args.scopes) or list(ac.SCOPES), rate_per_minute=args.rate,
-                         note=args.note)
+        made = ac.create(
+            None,
+            name=args.name,
+            department_id=dept,
+            roles=_split(args.roles),
+            scopes=_split(args.scopes) or list(ac.SCOPES),
+            rate_per_minute=args.rate,
+            note=args.note,
+        )
         _print_secret(made, "登记")
         return 0
     if args.action == "list":
@@ -39,9 +47,11 @@ def cmd(args) -> int:
         if not rows:
             print("尚未登记接口客户端。")
         for r in rows:
-            print(f"{r['id']}\t{r['name']}\t{r['key_id']}\t{r['department']}\t"
-                  f"{','.join(r['roles'])}\t{','.join(r['scopes'])}\t{r['rate_per_minute']}/分钟\t"
-                  f"{ac.STATUSES[r['status']]}\t指纹 {r['fingerprint']}")
+            print(
+                f"{r['id']}\t{r['name']}\t{r['key_id']}\t{r['department']}\t"
+                f"{','.join(r['roles'])}\t{','.join(r['scopes'])}\t{r['rate_per_minute']}/分钟\t"
+                f"{ac.STATUSES[r['status']]}\t指纹 {r['fingerprint']}"
+            )
         return 0
     if not args.name:
         print(f"错误：{args.action} 需要 --name（名称、编号或 X-Sgld-Key）。", file=sys.stderr)
@@ -61,8 +71,11 @@ def register(sub) -> None:
     s.add_argument("--name", help="客户端名称（revoke/rotate/disable/enable 也可用编号或 X-Sgld-Key）")
     s.add_argument("--department", help="所属部门名称（create）")
     s.add_argument("--roles", default="", help="角色，逗号分隔：approver、supervisor（create）")
-    s.add_argument("--scopes", default="", help="接口权限，逗号分隔：cases、penalties、pushes、"
-                   "inspections、revocations、events（create，默认全部）")
+    s.add_argument(
+        "--scopes",
+        default="",
+        help="接口权限，逗号分隔：cases、penalties、pushes、inspections、revocations、events（create，默认全部）",
+    )
     s.add_argument("--rate", type=int, default=None, help="每分钟请求上限（默认 600）")
     s.add_argument("--note", default=None, help="备注")
     s.set_defaults(fn=cmd)

@@ -2,6 +2,7 @@
 server with no internet — the app's tracked files, every wheel it needs
 (`pip download`, for this platform and Python), and `install.sh`, which
 installs from the wheels with `pip --no-index`."""
+
 from __future__ import annotations
 
 import shutil
@@ -37,8 +38,22 @@ def build(dest: Path, *, dev: bool = False) -> Path:
             (app / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, app / rel)
     req = "requirements-dev.txt" if dev else "requirements.txt"
-    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                    "-d", str(dest / "wheels"), "-r", str(ROOT / req)], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--disable-pip-version-check",
+            "-d",
+            str(dest / "wheels"),
+            "-r",
+            str(ROOT / req),
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     script = dest / "install.sh"
     script.write_text(INSTALL.format(req=req))
     script.chmod(0o755)

@@ -2,6 +2,7 @@
 from the command line.  Both end with one line
 ``read=N imported=N duplicates=N quarantined=N`` and exit 0 when the run
 completed (even with quarantined rows), 1 when it failed."""
+
 from __future__ import annotations
 
 import sys
@@ -13,12 +14,16 @@ from sgld.errors import SgldError
 def cmd_import(args) -> int:
     from db.connection import get_db
     from sgld.services import penalty
+
     files = []
     for p in args.paths:
         path = Path(p)
         if path.is_dir():
-            found = [(f.name, str(f)) for f in sorted(path.iterdir())
-                     if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")]
+            found = [
+                (f.name, str(f))
+                for f in sorted(path.iterdir())
+                if f.is_file() and f.suffix.lower() in (".csv", ".xlsx")
+            ]
             if not found:
                 print(f"导入失败：目录“{path}”中没有 .csv 或 .xlsx 文件。", file=sys.stderr)
                 print(penalty.summary_line([]))
@@ -37,8 +42,10 @@ def cmd_import(args) -> int:
         print(f"导入失败：无法读取文件 {exc.filename or ''}：{exc.strerror or exc}", file=sys.stderr)
         print(penalty.summary_line([]))
         return 1
-    print(f"批次 {result['run_id']}（数据源 {result['source']}）完成；新建企业 {result['enterprises_created']} 家。",
-          file=sys.stderr)
+    print(
+        f"批次 {result['run_id']}（数据源 {result['source']}）完成；新建企业 {result['enterprises_created']} 家。",
+        file=sys.stderr,
+    )
     print(penalty.summary_line([result]))
     return 0
 
@@ -46,6 +53,7 @@ def cmd_import(args) -> int:
 def cmd_sync(args) -> int:
     from db.connection import get_db
     from sgld.services import penalty
+
     try:
         get_db()
         if args.source:

@@ -2,6 +2,7 @@
 receivers (docs/webhooks.md), the same functions as 系统管理 → 推送队列.
 A new subscription's signing secret, and a rotated one, is printed once;
 it is never stored."""
+
 from __future__ import annotations
 
 import sys
@@ -24,13 +25,16 @@ def _secret(secret: str, name: str) -> None:
 def cmd(args) -> int:
     from db.connection import get_db
     from sgld.services import outbox
+
     db = get_db()
     if args.action == "list":
         for s in outbox.list_subscriptions(None):
             state = "未登记" if s["url"] is None else ("在用" if s["active"] else "停用")
-            print(f"{s['department']}\t{state}\t{s['url'] or ''}\t"
-                  f"待投递 {s['pending']}\t失败 {s['failed']}\t已投递 {s['delivered']}"
-                  + (f"\t指纹 {s['secret_hint']}" if s["secret_hint"] else ""))
+            print(
+                f"{s['department']}\t{state}\t{s['url'] or ''}\t"
+                f"待投递 {s['pending']}\t失败 {s['failed']}\t已投递 {s['delivered']}"
+                + (f"\t指纹 {s['secret_hint']}" if s["secret_hint"] else "")
+            )
         return 0
     if args.action == "retry":
         if args.department:
@@ -39,8 +43,7 @@ def cmd(args) -> int:
                 return 2
         else:
             did = None
-        ids = [e["id"] for e in outbox.list_events(None, state="failed", department_id=did,
-                                                   limit=5000)]
+        ids = [e["id"] for e in outbox.list_events(None, state="failed", department_id=did, limit=5000)]
         if not ids:
             print("没有投递失败的事件。")
             return 0
@@ -70,8 +73,9 @@ def cmd(args) -> int:
 
 
 def register(sub) -> None:
-    s = sub.add_parser("webhook", help="部门事件接收地址（webhook）：列出、登记或更改地址、更换签名密钥、"
-                       "停用、启用、重试失败的投递")
+    s = sub.add_parser(
+        "webhook", help="部门事件接收地址（webhook）：列出、登记或更改地址、更换签名密钥、停用、启用、重试失败的投递"
+    )
     s.add_argument("action", choices=["list", "set", "rotate", "pause", "resume", "retry"])
     s.add_argument("--department", help="部门名称（list 以外必填；retry 不填则重试全部部门）")
     s.add_argument("--url", help="事件接收地址，http:// 或 https:// 开头（set）")

@@ -1,6 +1,7 @@
 """`manage.py workflows`: write docs/workflows.md, the state diagrams drawn
 from the workflow tables in ``sgld.workflows`` (``--check``: only say whether
 the file is up to date)."""
+
 from __future__ import annotations
 
 import sys
@@ -12,12 +13,12 @@ DOC = ROOT / "docs" / "workflows.md"
 
 def run(args) -> int:
     from sgld import workflows
+
     text = workflows.markdown()
     path = Path(args.out)
     if args.check:
         if not path.exists() or path.read_text(encoding="utf-8") != text:
-            print(f"{path} 与 sgld/workflows.py 中的流程表不一致，请运行 python -m sgld workflows。",
-                  file=sys.stderr)
+            print(f"{path} 与 sgld/workflows.py 中的流程表不一致，请运行 python -m sgld workflows。", file=sys.stderr)
             return 1
         print(f"{path} 与流程表一致。")
         return 0

@@ -8,6 +8,7 @@ of their issues).
 ``scale`` multiplies the volume (1 ≈ what a city bureau handles in 18
 months); steps insert in bulk from DataFrames so ``--scale 100`` stays fast.
 """
+
 from __future__ import annotations
 
 import random
@@ -53,6 +54,7 @@ def steps() -> list:
     """The steps, listed here (``tests/test_registry.py`` fails when a module
     of this package with a ``load`` is missing), in ``ORDER``."""
     from sgld.demo import base, liaison, push, review_follow_up, revocation, special_review, supervision
+
     found = [base, push, supervision, revocation, special_review, review_follow_up, liaison]
     return sorted(found, key=lambda m: m.ORDER)
 
@@ -65,10 +67,12 @@ def load(scale: int = 1, seed: int = 20151029) -> dict:
     """Load the demo dataset into an empty database; returns row counts."""
     if not isinstance(scale, int) or scale < 1:
         from sgld.errors import ValidationError
+
         raise ValidationError("演示数据规模应为不小于 1 的整数。")
     db = get_db()
     if not is_empty():
         from sgld.errors import ValidationError
+
         raise ValidationError("数据库中已有账号，演示数据只能载入空数据库。")
 
     def tx(cur):
@@ -76,19 +80,21 @@ def load(scale: int = 1, seed: int = 20151029) -> dict:
         # PostgreSQL database may have loaded it meanwhile (writes are serialised)
         if cur.execute("SELECT count(*) FROM app_user").fetchone()[0]:
             from sgld.errors import ValidationError
+
             raise ValidationError("数据库中已有账号，演示数据只能载入空数据库。")
         ctx = DemoContext(cur=cur, scale=scale, rng=random.Random(seed), now=clock.now())
         for step in steps():
             step.load(ctx)
-        followup.rebuild(cur)   # the steps write pushes and inspections in bulk
-        audit.record(cur, None, "demo_load", "database", None,
-                     after={"scale": scale, "counts": ctx.counts})
+        followup.rebuild(cur)  # the steps write pushes and inspections in bulk
+        audit.record(cur, None, "demo_load", "database", None, after={"scale": scale, "counts": ctx.counts})
         return ctx.counts
+
     counts = db.write(tx)
     # the pull feed of the history just loaded (as the first start would do
     # it: at scale 100 a minute and gigabytes of memory, paid here once
     # instead of by the first user of every copy of the database)
     from sgld.services import outbox
+
     outbox.backfill_once()
     db.checkpoint()
     return counts

@@ -1,4 +1,5 @@
 """Demo step 10: the bureau and departments, accounts, item catalogue, enterprises."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -10,8 +11,17 @@ from sgld.services.accounts import hash_password
 ORDER = 10
 
 DIVISIONS = ["综合协调处", "投资建设审批处", "市场准入审批处", "社会事务审批处", "环境与安全审批处"]
-SUPERVISION = ["市场监管局", "生态环境局", "应急管理局", "住建局", "交通运输局", "卫健委",
-               "文广旅局", "自然资源和规划局", "消防救援支队"]
+SUPERVISION = [
+    "市场监管局",
+    "生态环境局",
+    "应急管理局",
+    "住建局",
+    "交通运输局",
+    "卫健委",
+    "文广旅局",
+    "自然资源和规划局",
+    "消防救援支队",
+]
 LICENSING = ["公安局", "水利局"]
 GOVERNMENT = "市人民政府"
 
@@ -68,20 +78,103 @@ ACCOUNTS = {
     "cityleader": ("钱市长", GOVERNMENT, ["leader"]),
 }
 
-DISTRICTS = ["320602", "320611", "320612", "320623", "320681", "320682", "320685", "320614",
-             "320671"]
-PLACES = ["崇川", "港闸", "通州", "如东", "启东", "如皋", "海安", "海门", "开发区", "狼山",
-          "濠河", "唐闸", "天生港", "观音山", "秦灶", "平潮", "兴仁", "石港"]
-WORDS = ["华", "瑞", "通", "达", "鑫", "宏", "盛", "恒", "泰", "嘉", "润", "德", "安", "源",
-         "昌", "隆", "丰", "远", "海", "江", "新", "明", "联", "创", "佳", "锦", "信", "诚"]
-TRADES = ["食品", "餐饮", "医药", "建设工程", "建材", "化工", "环保科技", "物流", "运输",
-          "机械制造", "纺织", "电子科技", "文化传媒", "旅游", "医疗器械", "船舶", "房地产开发",
-          "港务", "能源", "新材料", "商贸", "酒店管理", "安防", "印染"]
+DISTRICTS = ["320602", "320611", "320612", "320623", "320681", "320682", "320685", "320614", "320671"]
+PLACES = [
+    "崇川",
+    "港闸",
+    "通州",
+    "如东",
+    "启东",
+    "如皋",
+    "海安",
+    "海门",
+    "开发区",
+    "狼山",
+    "濠河",
+    "唐闸",
+    "天生港",
+    "观音山",
+    "秦灶",
+    "平潮",
+    "兴仁",
+    "石港",
+]
+WORDS = [
+    "华",
+    "瑞",
+    "通",
+    "达",
+    "鑫",
+    "宏",
+    "盛",
+    "恒",
+    "泰",
+    "嘉",
+    "润",
+    "德",
+    "安",
+    "源",
+    "昌",
+    "隆",
+    "丰",
+    "远",
+    "海",
+    "江",
+    "新",
+    "明",
+    "联",
+    "创",
+    "佳",
+    "锦",
+    "信",
+    "诚",
+]
+TRADES = [
+    "食品",
+    "餐饮",
+    "医药",
+    "建设工程",
+    "建材",
+    "化工",
+    "环保科技",
+    "物流",
+    "运输",
+    "机械制造",
+    "纺织",
+    "电子科技",
+    "文化传媒",
+    "旅游",
+    "医疗器械",
+    "船舶",
+    "房地产开发",
+    "港务",
+    "能源",
+    "新材料",
+    "商贸",
+    "酒店管理",
+    "安防",
+    "印染",
+]
 SUFFIX = ["有限公司", "有限公司", "有限公司", "股份有限公司", "有限责任公司"]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国红梅志文斌波辉宇浩凯健俊帆鹏飞"
-ROADS = ["人民中路", "工农路", "青年西路", "崇川路", "世纪大道", "通富路", "星湖大道", "江海大道",
-         "钟秀中路", "长江中路", "跃龙路", "濠西路", "海港路", "永兴大道", "金沙路"]
+ROADS = [
+    "人民中路",
+    "工农路",
+    "青年西路",
+    "崇川路",
+    "世纪大道",
+    "通富路",
+    "星湖大道",
+    "江海大道",
+    "钟秀中路",
+    "长江中路",
+    "跃龙路",
+    "濠西路",
+    "海港路",
+    "永兴大道",
+    "金沙路",
+]
 
 
 def org_code(rng) -> str:
@@ -102,16 +195,24 @@ def make_enterprises(rng, n: int, start_id: int = 1) -> pd.DataFrame:
             continue
         seen.add(code)
         for _ in range(8):
-            name = (f"南通{rng.choice(PLACES)}{rng.choice(WORDS)}{rng.choice(WORDS)}"
-                    f"{rng.choice(TRADES)}{rng.choice(SUFFIX)}")
+            name = (
+                f"南通{rng.choice(PLACES)}{rng.choice(WORDS)}{rng.choice(WORDS)}"
+                f"{rng.choice(TRADES)}{rng.choice(SUFFIX)}"
+            )
             if name not in names:
                 break
         else:
             name = f"南通{rng.choice(WORDS)}{rng.choice(WORDS)}{len(rows)}{rng.choice(TRADES)}有限公司"
         names.add(name)
-        rows.append((start_id + len(rows), code, name,
-                     rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
-                     f"南通市{rng.choice(PLACES)}{rng.choice(ROADS)}{rng.randint(1, 999)}号"))
+        rows.append(
+            (
+                start_id + len(rows),
+                code,
+                name,
+                rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+                f"南通市{rng.choice(PLACES)}{rng.choice(ROADS)}{rng.randint(1, 999)}号",
+            )
+        )
     return pd.DataFrame(rows, columns=["id", "uscc", "name", "legal_rep", "address"])
 
 
@@ -126,8 +227,9 @@ def load(ctx: DemoContext) -> None:
     ids: dict[str, int] = {}
     for name, kind, parent in depts:
         ids[name] = cur.execute(
-            "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?)"
-            " RETURNING id", [name, kind, ids.get(parent) if parent else None, now]).fetchone()[0]
+            "INSERT INTO department (name, kind, parent_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            [name, kind, ids.get(parent) if parent else None, now],
+        ).fetchone()[0]
     ids["bureau"] = ids[bureau]
     ctx.ids["department"] = ids
 
@@ -137,8 +239,9 @@ def load(ctx: DemoContext) -> None:
         uid = cur.execute(
             "INSERT INTO app_user (username, display_name, department_id, password_hash, phone,"
             " session_valid_from, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " RETURNING id", [username, display, ids[dept], pw, f"0513-8509{n:04d}",
-                              now, now, now]).fetchone()[0]
+            " RETURNING id",
+            [username, display, ids[dept], pw, f"0513-8509{n:04d}", now, now, now],
+        ).fetchone()[0]
         cur.executemany("INSERT INTO user_role VALUES (?, ?)", [[uid, r] for r in roles])
         users[username] = uid
     ctx.ids["user"] = users
@@ -148,9 +251,9 @@ def load(ctx: DemoContext) -> None:
         iid = cur.execute(
             "INSERT INTO item (code, name, category, centralised, sign_limit_days, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [code, name, cat, central, limit, now, now]).fetchone()[0]
-        cur.executemany("INSERT INTO item_department VALUES (?, ?)",
-                        [[iid, ids[d]] for d in dnames])
+            [code, name, cat, central, limit, now, now],
+        ).fetchone()[0]
+        cur.executemany("INSERT INTO item_department VALUES (?, ?)", [[iid, ids[d]] for d in dnames])
         items[code] = iid
     ctx.ids["item"] = items
 

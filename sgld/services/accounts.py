@@ -1,4 +1,5 @@
 """Login, lockout, passwords and the per-user session version."""
+
 from __future__ import annotations
 
 import secrets
@@ -19,8 +20,9 @@ BAD_LOGIN = "用户名或密码错误，或账号已停用。"
 
 
 def locked_message(minutes_left: int) -> str:
-    return (f"连续登录失败次数过多，账号已锁定，请 {minutes_left} 分钟后再试，"
-            "或联系系统管理员解锁。")
+    return f"连续登录失败次数过多，账号已锁定，请 {minutes_left} 分钟后再试，或联系系统管理员解锁。"
+
+
 _dummy_hash: str | None = None
 
 
@@ -61,12 +63,13 @@ def load_actor(user_id: int) -> Actor | None:
         "SELECT u.id, u.username, u.display_name, u.department_id, d.name, d.kind, r.role"
         " FROM app_user u JOIN department d ON d.id = u.department_id"
         " LEFT JOIN user_role r ON r.user_id = u.id"
-        " WHERE u.id = ? AND u.active", [user_id])
+        " WHERE u.id = ? AND u.active",
+        [user_id],
+    )
     if not rows:
         return None
     r = rows[0]
-    return Actor(r[0], r[1], r[2], r[3], r[4], r[5],
-                 frozenset(x[6] for x in rows if x[6] is not None))
+    return Actor(r[0], r[1], r[2], r[3], r[4], r[5], frozenset(x[6] for x in rows if x[6] is not None))
 
 
 def actor_by_username(username: str) -> Actor | None:
@@ -95,8 +98,9 @@ def authenticate(username: str, password: str) -> Actor:
     if not username or not password:
         raise AuthError("请输入用户名和密码。")
     db = get_db()
-    row = db.one("SELECT id, password_hash, active, failed_attempts, locked_until"
-                 " FROM app_user WHERE username = ?", [username])
+    row = db.one(
+        "SELECT id, password_hash, active, failed_attempts, locked_until FROM app_user WHERE username = ?", [username]
+    )
     now = clock.now()
     if row is None:
         check_password(password, None)
@@ -105,10 +109,11 @@ def authenticate(username: str, password: str) -> Actor:
     locked = locked_until is not None and locked_until > now
     ok = check_password(password, pw_hash) and active and not locked
     if ok:
+
         def success(cur):
-            cur.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL"
-                        " WHERE id = ?", [uid])
+            cur.execute("UPDATE app_user SET failed_attempts = 0, locked_until = NULL WHERE id = ?", [uid])
             audit.record(cur, _system_actor(uid, username), "login", "user", uid)
+
         db.write(success)
         actor = load_actor(uid)
         assert actor is not None
@@ -116,23 +121,27 @@ def authenticate(username: str, password: str) -> Actor:
 
     def failure(cur):
         # re-read inside the lock so concurrent failures all count
-        n, lu = cur.execute("SELECT failed_attempts, locked_until FROM app_user WHERE id = ?",
-                            [uid]).fetchone()
+        n, lu = cur.execute("SELECT failed_attempts, locked_until FROM app_user WHERE id = ?", [uid]).fetchone()
         if lu is not None and lu > now:
             audit.record(cur, _system_actor(uid, username), "login_refused_locked", "user", uid)
             return lu
         n = (0 if lu is not None else n) + 1  # an expired lock starts a fresh count
         new_lock = now + timedelta(minutes=cfg.lock_minutes) if n >= cfg.lock_attempts else None
         # the count stays while locked (the user list shows 锁定 with its failures)
-        cur.execute("UPDATE app_user SET failed_attempts = ?, locked_until = ? WHERE id = ?",
-                    [n, new_lock, uid])
+        cur.execute("UPDATE app_user SET failed_attempts = ?, locked_until = ? WHERE id = ?", [n, new_lock, uid])
         reason = "inactive" if not active else "bad_password"
-        audit.record(cur, _system_actor(uid, username), "login_failed", "user", uid,
-                     after={"reason": reason, "failed_attempts": n})
+        audit.record(
+            cur,
+            _system_actor(uid, username),
+            "login_failed",
+            "user",
+            uid,
+            after={"reason": reason, "failed_attempts": n},
+        )
         if new_lock:
-            audit.record(cur, _system_actor(uid, username), "lock", "user", uid,
-                         after={"locked_until": new_lock})
+            audit.record(cur, _system_actor(uid, username), "lock", "user", uid, after={"locked_until": new_lock})
         return new_lock
+
     until = db.write(failure)
     if until is not None:
         raise AuthError(locked_message(_minutes_left(until, now)))
@@ -142,22 +151,27 @@ def authenticate(username: str, password: str) -> Actor:
 def _unknown_failure(username: str, now: datetime, cfg) -> NoReturn:
     """Count a failure for a username without an account, exactly as for an
     account, and raise the same AuthError an account would get."""
+
     def tx(cur):
-        row = cur.execute("SELECT failed_attempts, locked_until FROM login_failure"
-                          " WHERE username = ?", [username]).fetchone()
+        row = cur.execute(
+            "SELECT failed_attempts, locked_until FROM login_failure WHERE username = ?", [username]
+        ).fetchone()
         n, lu = row if row else (0, None)
         if lu is not None and lu > now:
             return lu
         n = (0 if lu is not None else n) + 1
         new_lock = now + timedelta(minutes=cfg.lock_minutes) if n >= cfg.lock_attempts else None
-        cur.execute("INSERT INTO login_failure (username, failed_attempts, locked_until,"
-                    " last_failed_at) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
-                    " failed_attempts = excluded.failed_attempts,"
-                    " locked_until = excluded.locked_until, last_failed_at = excluded.last_failed_at",
-                    [username, n, new_lock, now])
+        cur.execute(
+            "INSERT INTO login_failure (username, failed_attempts, locked_until,"
+            " last_failed_at) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO UPDATE SET"
+            " failed_attempts = excluded.failed_attempts,"
+            " locked_until = excluded.locked_until, last_failed_at = excluded.last_failed_at",
+            [username, n, new_lock, now],
+        )
         # rows of names nobody tried for a day go (the table stays small)
         cur.execute("DELETE FROM login_failure WHERE last_failed_at < ?", [now - timedelta(days=1)])
         return new_lock
+
     until = get_db().write(tx)
     if until is not None:
         raise AuthError(locked_message(_minutes_left(until, now)))
@@ -168,6 +182,7 @@ def _system_actor(uid: int, username: str):
     class _A:  # minimal stand-in for audit: who tried to log in
         user_id = uid
         department_name = None
+
     a = _A()
     a.username = username  # type: ignore[attr-defined]
     return a
@@ -206,17 +221,17 @@ def session_valid(user_id: int, issued_at: datetime) -> bool:
 
 def logout(actor: Actor) -> None:
     """End every session of this user: old cookies no longer log in."""
+
     def tx(cur):
-        cur.execute("UPDATE app_user SET session_valid_from = ? WHERE id = ?",
-                    [clock.now(), actor.user_id])
+        cur.execute("UPDATE app_user SET session_valid_from = ? WHERE id = ?", [clock.now(), actor.user_id])
         audit.record(cur, actor, "logout", "user", actor.user_id)
+
     get_db().write(tx)
 
 
 def change_own_password(actor: Actor, old: str, new: str, confirm: str | None = None) -> None:
     db = get_db()
-    pw_hash = db.scalar("SELECT password_hash FROM app_user WHERE id = ? AND active",
-                        [actor.user_id])
+    pw_hash = db.scalar("SELECT password_hash FROM app_user WHERE id = ? AND active", [actor.user_id])
     if pw_hash is None:
         raise NotFound("账号不存在或已停用。")
     if not check_password(old or "", pw_hash):
@@ -231,15 +246,17 @@ def change_own_password(actor: Actor, old: str, new: str, confirm: str | None = 
     new_hash = hash_password(new)
 
     def tx(cur):
-        cur.execute("UPDATE app_user SET password_hash = ?, session_valid_from = ?, updated_at = ?,"
-                    " must_change_password = FALSE WHERE id = ?",
-                    [new_hash, clock.now(), clock.now(), actor.user_id])
+        cur.execute(
+            "UPDATE app_user SET password_hash = ?, session_valid_from = ?, updated_at = ?,"
+            " must_change_password = FALSE WHERE id = ?",
+            [new_hash, clock.now(), clock.now(), actor.user_id],
+        )
         audit.record(cur, actor, "change_password", "user", actor.user_id)
+
     db.write(tx)
 
 
 def must_change_password(user_id: int) -> bool:
     """True while the user still has a password an administrator issued
     (initial or reset): only the change-password form is shown."""
-    return bool(get_db().scalar("SELECT coalesce(must_change_password, FALSE) FROM app_user"
-                                " WHERE id = ?", [user_id]))
+    return bool(get_db().scalar("SELECT coalesce(must_change_password, FALSE) FROM app_user WHERE id = ?", [user_id]))

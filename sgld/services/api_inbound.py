@@ -21,6 +21,7 @@ right after the call; penalties and sign/claim are in addition naturally
 idempotent: a penalty is stored once per source and 决定书文号, a signed push
 stays signed).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,9 +51,11 @@ def _replayed(cur, caller, op: str, key: str, req_hash: str):
     if prior is None:
         return None
     if prior[0] != req_hash:
-        raise Conflict("IDEMPOTENCY_CONFLICT",
-                       f"幂等键“{key}”已用于一次内容不同的请求：同一键只能重试完全相同的请求，"
-                       "内容有变化时请使用新的键（或新的办件编号、环节）。")
+        raise Conflict(
+            "IDEMPOTENCY_CONFLICT",
+            f"幂等键“{key}”已用于一次内容不同的请求：同一键只能重试完全相同的请求，"
+            "内容有变化时请使用新的键（或新的办件编号、环节）。",
+        )
     return prior[1], prior[2]
 
 
@@ -76,6 +79,7 @@ def _idempotent(caller, op: str, key: str | None, req_hash: str, call) -> tuple[
         def save(cur):
             ac.store_answer(cur, caller.client.id, op, key, req_hash, status, answer)
             ac.store_nonce(cur, caller)
+
         db.write(save)
         return status, answer, False
 
@@ -87,23 +91,37 @@ def _case_answer(cur, case_id: int, case_no: str, stage: str, *, with_files: boo
         "SELECT 'push', id, department_id, due_on FROM push WHERE case_id = ? AND stage = ?"
         " AND reason IS NULL UNION ALL SELECT 'claim', id, department_id, NULL FROM claim"
         " WHERE case_id = ? AND stage = ? AND reason IS NULL ORDER BY 1 DESC, 2",
-        [case_id, stage, case_id, stage]).fetchall()
+        [case_id, stage, case_id, stage],
+    ).fetchall()
     names = {}
     if rows:
         depts = sorted({r[2] for r in rows})
-        names = dict(cur.execute(f"SELECT id, name FROM department WHERE id IN ({','.join('?' * len(depts))})",
-                                 depts).fetchall())
-    pushes = [{"push_id": r[1], "department": names[r[2]], "due_on": r[3].isoformat()}
-              for r in rows if r[0] == "push"]
+        names = dict(
+            cur.execute(f"SELECT id, name FROM department WHERE id IN ({','.join('?' * len(depts))})", depts).fetchall()
+        )
+    pushes = [{"push_id": r[1], "department": names[r[2]], "due_on": r[3].isoformat()} for r in rows if r[0] == "push"]
     claims = [{"claim_id": r[1], "department": names[r[2]]} for r in rows if r[0] == "claim"]
     licences, scans = [], []
     if with_files:  # only when the call brought a licence or scans: two reads fewer otherwise
-        licences = [r[0] for r in cur.execute("SELECT licence_no FROM licence WHERE case_id = ?"
-                                              " ORDER BY id", [case_id]).fetchall()]
-        scans = [r[0] for r in cur.execute("SELECT id FROM attachment WHERE owner_type = 'case'"
-                                           " AND owner_id = ? ORDER BY id", [str(case_id)]).fetchall()]
-    return {"case_id": case_id, "case_no": case_no, "stage": stage, "pushes": pushes,
-            "claims": claims, "licences": licences, "scan_ids": scans}
+        licences = [
+            r[0]
+            for r in cur.execute("SELECT licence_no FROM licence WHERE case_id = ? ORDER BY id", [case_id]).fetchall()
+        ]
+        scans = [
+            r[0]
+            for r in cur.execute(
+                "SELECT id FROM attachment WHERE owner_type = 'case' AND owner_id = ? ORDER BY id", [str(case_id)]
+            ).fetchall()
+        ]
+    return {
+        "case_id": case_id,
+        "case_no": case_no,
+        "stage": stage,
+        "pushes": pushes,
+        "claims": claims,
+        "licences": licences,
+        "scan_ids": scans,
+    }
 
 
 def post_case(caller, data: dict, req_hash: str) -> tuple[int, dict, bool]:
@@ -119,57 +137,101 @@ def post_case(caller, data: dict, req_hash: str) -> tuple[int, dict, bool]:
     def unit(cur):
         # an earlier answer for the key, the case, the item's id: three point
         # reads (cheaper on DuckDB than one statement joining them)
-        hit = cur.execute("SELECT 1 FROM api_idempotency WHERE client_id = ? AND operation = 'case'"
-                          " AND idem_key = ?", [caller.client.id, key]).fetchone()
+        hit = cur.execute(
+            "SELECT 1 FROM api_idempotency WHERE client_id = ? AND operation = 'case' AND idem_key = ?",
+            [caller.client.id, key],
+        ).fetchone()
         if hit is not None:
             prior = _replayed(cur, caller, "case", key, req_hash)
             ac.store_nonce(cur, caller)
             return prior[0], prior[1], True
         row = cur.execute("SELECT id, stage FROM approval_case WHERE case_no = ?", [case_no]).fetchone()
         if row is None:
-            item_id = cur.execute("SELECT id FROM item WHERE upper(code) = upper(?)",
-                                  [str(data.get("item_code") or "")]).fetchone()
+            item_id = cur.execute(
+                "SELECT id FROM item WHERE upper(code) = upper(?)", [str(data.get("item_code") or "")]
+            ).fetchone()
             item_id = item_id[0] if item_id else None
             if item_id is None:
-                raise ValidationError(f"事项编码“{data.get('item_code')}”不在事项目录中。",
-                                      field="item_code")
+                raise ValidationError(f"事项编码“{data.get('item_code')}”不在事项目录中。", field="item_code")
             cid = push.record_case(
-                actor, case_no=case_no, item_id=item_id,
-                uscc=data.get("uscc"), enterprise_name=data.get("enterprise_name"),
-                project_no=data.get("project_no"), project_name=data.get("project_name"),
-                stage=stage, reply=data.get("reply"), decided_on=data.get("decided_on"),
-                licence=data.get("licence"), files=files)
+                actor,
+                case_no=case_no,
+                item_id=item_id,
+                uscc=data.get("uscc"),
+                enterprise_name=data.get("enterprise_name"),
+                project_no=data.get("project_no"),
+                project_name=data.get("project_name"),
+                stage=stage,
+                reply=data.get("reply"),
+                decided_on=data.get("decided_on"),
+                licence=data.get("licence"),
+                files=files,
+            )
         elif stage == push.STAGE_DONE and row[1] == push.STAGE_INVOLVE:
             cid = row[0]
-            known = cur.execute("SELECT i.code, e.uscc FROM approval_case c JOIN item i ON i.id = c.item_id"
-                                " JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
-                                [cid]).fetchone()
-            if data.get("item_code") and str(data["item_code"]).upper() != known[0].upper() or \
-                    data.get("uscc") and data["uscc"] != known[1]:
-                raise Conflict("CASE_MISMATCH", f"办件“{case_no}”已登记的事项或统一社会信用代码与本次推送不一致，"
-                               "不能办结；请核对办件编号。")
-            push.conclude_case(actor, cid, reply=data.get("reply"), decided_on=data.get("decided_on"),
-                               licence=data.get("licence"), files=files)
+            known = cur.execute(
+                "SELECT i.code, e.uscc FROM approval_case c JOIN item i ON i.id = c.item_id"
+                " JOIN enterprise e ON e.id = c.enterprise_id WHERE c.id = ?",
+                [cid],
+            ).fetchone()
+            if (
+                data.get("item_code")
+                and str(data["item_code"]).upper() != known[0].upper()
+                or data.get("uscc")
+                and data["uscc"] != known[1]
+            ):
+                raise Conflict(
+                    "CASE_MISMATCH",
+                    f"办件“{case_no}”已登记的事项或统一社会信用代码与本次推送不一致，不能办结；请核对办件编号。",
+                )
+            push.conclude_case(
+                actor,
+                cid,
+                reply=data.get("reply"),
+                decided_on=data.get("decided_on"),
+                licence=data.get("licence"),
+                files=files,
+            )
         else:
-            raise Conflict("CASE_EXISTS", f"办件编号“{case_no}”已在“{row[1]}”环节登记，"
-                           f"不能再以“{stage}”环节登记（重试请发送与首次完全相同的请求）。")
-        answer = _case_answer(cur, cid, case_no, stage,
-                              with_files=bool(data.get("licence") or files or row is not None))
+            raise Conflict(
+                "CASE_EXISTS",
+                f"办件编号“{case_no}”已在“{row[1]}”环节登记，"
+                f"不能再以“{stage}”环节登记（重试请发送与首次完全相同的请求）。",
+            )
+        answer = _case_answer(
+            cur, cid, case_no, stage, with_files=bool(data.get("licence") or files or row is not None)
+        )
         ac.store_answer(cur, caller.client.id, "case", key, req_hash, 201, answer)
         ac.store_nonce(cur, caller)
         return 201, answer, False
+
     return get_db().write(unit)
 
 
 MAX_BATCH = 500
-_IMPORT_FIELDS = {"case_no": "case_no", "item": "item_code", "uscc": "uscc",
-                  "enterprise_name": "enterprise_name", "project_no": "project_no",
-                  "project_name": "project_name", "stage": "stage", "reply": "reply",
-                  "decided_on": "decided_on"}
-_LICENCE_FIELDS = {"licence_no": "licence_no", "licence_kind": "kind", "issued_on": "issued_on",
-                   "valid_until": "valid_until"}
-_FIELD_CODES = {"统一社会信用代码": "USCC_INVALID", "决定日期": "DATE_INVALID", "发证日期": "DATE_INVALID",
-                "有效期至": "DATE_INVALID"}
+_IMPORT_FIELDS = {
+    "case_no": "case_no",
+    "item": "item_code",
+    "uscc": "uscc",
+    "enterprise_name": "enterprise_name",
+    "project_no": "project_no",
+    "project_name": "project_name",
+    "stage": "stage",
+    "reply": "reply",
+    "decided_on": "decided_on",
+}
+_LICENCE_FIELDS = {
+    "licence_no": "licence_no",
+    "licence_kind": "kind",
+    "issued_on": "issued_on",
+    "valid_until": "valid_until",
+}
+_FIELD_CODES = {
+    "统一社会信用代码": "USCC_INVALID",
+    "决定日期": "DATE_INVALID",
+    "发证日期": "DATE_INVALID",
+    "有效期至": "DATE_INVALID",
+}
 
 
 def _text(value) -> str:
@@ -186,15 +248,20 @@ def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int,
     import pandas as pd
 
     from sgld.services import cases_import
+
     actor = caller.actor
     push.require_writer(actor, "approver", action="批量推送审批结果")
     if not items:
         raise ValidationError("请提供至少一个办件。")
     if len(items) > MAX_BATCH:
         raise ValidationError(f"一次最多推送 {MAX_BATCH} 个办件（当前 {len(items)} 个），请分批推送。")
-    frame = pd.DataFrame([{k: _text(it.get(src)) for k, src in _IMPORT_FIELDS.items()} |
-                          {k: _text((it.get("licence") or {}).get(src))
-                           for k, src in _LICENCE_FIELDS.items()} for it in items])
+    frame = pd.DataFrame(
+        [
+            {k: _text(it.get(src)) for k, src in _IMPORT_FIELDS.items()}
+            | {k: _text((it.get("licence") or {}).get(src)) for k, src in _LICENCE_FIELDS.items()}
+            for it in items
+        ]
+    )
     rows, err = cases_import.check_frame(frame)
     keys = [f"{_text(it.get('case_no')).strip()}|{_text(it.get('stage'))}" for it in items]
     name = f"接口批量推送（{caller.client.name}）"
@@ -202,19 +269,31 @@ def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int,
 
     def unit(cur):
         marks = ",".join("?" * len(keys))
-        stored = {r[0]: (r[1], r[2], json.loads(r[3])) for r in cur.execute(
-            f"SELECT idem_key, request_hash, status, response FROM api_idempotency"
-            f" WHERE client_id = ? AND operation = 'case' AND idem_key IN ({marks})",
-            [caller.client.id, *keys]).fetchall()}
+        stored = {
+            r[0]: (r[1], r[2], json.loads(r[3]))
+            for r in cur.execute(
+                f"SELECT idem_key, request_hash, status, response FROM api_idempotency"
+                f" WHERE client_id = ? AND operation = 'case' AND idem_key IN ({marks})",
+                [caller.client.id, *keys],
+            ).fetchall()
+        }
         results: list[dict | None] = [None] * len(items)
         seen = pd.Series(False, index=range(len(items)))
         for i, k in enumerate(keys):
             if k in stored:
                 seen[i] = True
                 h, status, answer = stored[k]
-                results[i] = ({"status": 200, "replayed": True, "case": answer} if h == hashes[i] else
-                              {"status": 409, "error": {"code": "IDEMPOTENCY_CONFLICT", "message":
-                               f"办件“{k.split('|')[0]}”在该环节已推送过，但本次内容与首次不同。"}})
+                results[i] = (
+                    {"status": 200, "replayed": True, "case": answer}
+                    if h == hashes[i]
+                    else {
+                        "status": 409,
+                        "error": {
+                            "code": "IDEMPOTENCY_CONFLICT",
+                            "message": f"办件“{k.split('|')[0]}”在该环节已推送过，但本次内容与首次不同。",
+                        },
+                    }
+                )
         e = cases_import._Errors(len(items))
         e.parts, e.bad = list(err.parts), err.bad | seen
         good, e2, _ = cases_import.write_rows(cur, actor, rows, e, name, sha)
@@ -223,21 +302,35 @@ def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int,
             nos = list(good["case_no"])
             m2 = ",".join("?" * len(nos))
             for no, cid, stage, kind, xid, dept, due in cur.execute(
-                    f"SELECT c.case_no, c.id, c.stage, 'push', p.id, d.name, p.due_on FROM approval_case c"
-                    f" LEFT JOIN push p ON p.case_id = c.id LEFT JOIN department d ON d.id = p.department_id"
-                    f" WHERE c.case_no IN ({m2}) UNION ALL SELECT c.case_no, c.id, c.stage, 'claim', x.id,"
-                    f" d.name, NULL FROM approval_case c JOIN claim x ON x.case_id = c.id"
-                    f" JOIN department d ON d.id = x.department_id WHERE c.case_no IN ({m2})"
-                    f" ORDER BY 1, 4 DESC, 5", [*nos, *nos]).fetchall():
-                a = answers.setdefault(no, {"case_id": cid, "case_no": no, "stage": stage,
-                                            "pushes": [], "claims": [], "licences": [], "scan_ids": []})
+                f"SELECT c.case_no, c.id, c.stage, 'push', p.id, d.name, p.due_on FROM approval_case c"
+                f" LEFT JOIN push p ON p.case_id = c.id LEFT JOIN department d ON d.id = p.department_id"
+                f" WHERE c.case_no IN ({m2}) UNION ALL SELECT c.case_no, c.id, c.stage, 'claim', x.id,"
+                f" d.name, NULL FROM approval_case c JOIN claim x ON x.case_id = c.id"
+                f" JOIN department d ON d.id = x.department_id WHERE c.case_no IN ({m2})"
+                f" ORDER BY 1, 4 DESC, 5",
+                [*nos, *nos],
+            ).fetchall():
+                a = answers.setdefault(
+                    no,
+                    {
+                        "case_id": cid,
+                        "case_no": no,
+                        "stage": stage,
+                        "pushes": [],
+                        "claims": [],
+                        "licences": [],
+                        "scan_ids": [],
+                    },
+                )
                 if kind == "push" and xid is not None:
                     a["pushes"].append({"push_id": xid, "department": dept, "due_on": due.isoformat()})
                 elif kind == "claim":
                     a["claims"].append({"claim_id": xid, "department": dept})
-            for no, lic in cur.execute(f"SELECT c.case_no, l.licence_no FROM licence l JOIN approval_case c"
-                                       f" ON c.id = l.case_id WHERE c.case_no IN ({m2}) ORDER BY l.id",
-                                       nos).fetchall():
+            for no, lic in cur.execute(
+                f"SELECT c.case_no, l.licence_no FROM licence l JOIN approval_case c"
+                f" ON c.id = l.case_id WHERE c.case_no IN ({m2}) ORDER BY l.id",
+                nos,
+            ).fetchall():
                 answers[no]["licences"].append(lic)
         problems = e2.frame()
         by_row = {}
@@ -250,30 +343,51 @@ def post_cases_batch(caller, items: list[dict], hashes: list[str]) -> tuple[int,
             no = rows.at[i, "case_no"]
             if i not in by_row and no in answers:
                 results[i] = {"status": 201, "case": answers[no]}
-                to_store.append([caller.client.id, "case", keys[i], hashes[i], 201,
-                                 json.dumps(answers[no], ensure_ascii=False), clock.now()])
+                to_store.append(
+                    [
+                        caller.client.id,
+                        "case",
+                        keys[i],
+                        hashes[i],
+                        201,
+                        json.dumps(answers[no], ensure_ascii=False),
+                        clock.now(),
+                    ]
+                )
                 continue
             found = by_row.get(i, [("办件编号", "未导入")])
             code = next((_FIELD_CODES[f] for f, _ in found if f in _FIELD_CODES), None) or (
-                "CASE_EXISTS" if any("已存在" in w for _, w in found) else "VALIDATION_FAILED")
-            results[i] = {"status": 409 if code == "CASE_EXISTS" else 422, "error": {
-                "code": code, "message": "；".join(f"{f}：{w}" for f, w in found) + "。"}}
+                "CASE_EXISTS" if any("已存在" in w for _, w in found) else "VALIDATION_FAILED"
+            )
+            results[i] = {
+                "status": 409 if code == "CASE_EXISTS" else 422,
+                "error": {"code": code, "message": "；".join(f"{f}：{w}" for f, w in found) + "。"},
+            }
         if to_store:  # one statement, a list per column (as the audit rows)
-            cur.execute("INSERT INTO api_idempotency SELECT " + ", ".join(["unnest(?)"] * 7),
-                        [list(c) for c in zip(*to_store)])
+            cur.execute(
+                "INSERT INTO api_idempotency SELECT " + ", ".join(["unnest(?)"] * 7), [list(c) for c in zip(*to_store)]
+            )
         ac.store_nonce(cur, caller)
         for r, k in zip(results, keys):
             r["case_no"], r["stage"] = k.split("|", 1)
         return results
+
     results = get_db().write(unit)
     count = {s: sum(1 for r in results if r["status"] == s) for s in (201, 200)}
-    return 200, {"created": count[201], "replayed": count[200],
-                 "refused": len(results) - count[201] - count[200], "results": results}, False
+    return (
+        200,
+        {
+            "created": count[201],
+            "replayed": count[200],
+            "refused": len(results) - count[201] - count[200],
+            "results": results,
+        },
+        False,
+    )
 
 
 def _case_id(case_no: str) -> int:
-    cid = get_db().scalar("SELECT id FROM approval_case WHERE case_no = ?",
-                          [v.text(case_no, "办件编号", max_len=40)])
+    cid = get_db().scalar("SELECT id FROM approval_case WHERE case_no = ?", [v.text(case_no, "办件编号", max_len=40)])
     if cid is None:
         raise NotFound(f"办件“{case_no}”不存在。")
     return cid
@@ -285,6 +399,7 @@ def add_scans(caller, case_no: str, files, idem_key: str | None, req_hash: str):
     def call():
         ids = push.add_scans(caller.actor, _case_id(case_no), files)
         return 201, {"case_no": case_no, "scan_ids": ids}
+
     return _idempotent(caller, "scans", idem_key, req_hash, call)
 
 
@@ -293,10 +408,21 @@ def post_penalties(caller, records: list[dict], batch_id: str | None, req_hash: 
     from sgld.services import penalty
 
     def call(also=None):
-        r = penalty.import_records(caller.actor, records, source=f"接口-{caller.client.name}",
-                                   also=also)
-        return 201, {k: r[k] for k in ("run_id", "source", "status", "rows_read", "imported",
-                                       "duplicates", "quarantined", "enterprises_created")}
+        r = penalty.import_records(caller.actor, records, source=f"接口-{caller.client.name}", also=also)
+        return 201, {
+            k: r[k]
+            for k in (
+                "run_id",
+                "source",
+                "status",
+                "rows_read",
+                "imported",
+                "duplicates",
+                "quarantined",
+                "enterprises_created",
+            )
+        }
+
     if batch_id is None:
         # no key to record: the call's nonce is committed with the import
         # itself (one transaction fewer per call; a failed call keeps its
@@ -307,16 +433,16 @@ def post_penalties(caller, records: list[dict], batch_id: str | None, req_hash: 
 
 
 # -- pushes and claims ------------------------------------------------------------
-def _page(actor, table: str, status: str | None, after: int, limit: int,
-          case_no: str | None = None) -> tuple[list[dict], int | None]:
+def _page(
+    actor, table: str, status: str | None, after: int, limit: int, case_no: str | None = None
+) -> tuple[list[dict], int | None]:
     require(actor, "supervisor", action="查看推送给本部门的审批结果")
     limit = v.integer(limit, "limit", minimum=1, maximum=MAX_PAGE)
     statuses = push.PUSH_STATUSES if table == "push" else push.CLAIM_STATUSES
     if status is not None:
         status = v.choice(status, statuses, "status")
     who, when = ("signed_by", "signed_at") if table == "push" else ("claimed_by", "claimed_at")
-    extra = ", x.pushed_at AS pushed_at, x.due_on AS due_on" if table == "push" \
-        else ", x.available_at AS available_at"
+    extra = ", x.pushed_at AS pushed_at, x.due_on AS due_on" if table == "push" else ", x.available_at AS available_at"
     rows = get_db().dicts(
         f"SELECT x.id, c.case_no, x.stage, x.status, i.code AS item_code, i.name AS item_name,"
         f" e.uscc, e.name AS enterprise_name, c.project_no, c.reply, c.decided_on, x.reason,"
@@ -327,8 +453,9 @@ def _page(actor, table: str, status: str | None, after: int, limit: int,
         f" JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN app_user u ON u.id = x.{who}"
         f" WHERE x.department_id = ? AND x.id > ? AND (? IS NULL OR x.status = ?)"
         f" AND (? IS NULL OR c.case_no = ?)"
-        f" ORDER BY x.id LIMIT ?", [actor.department_id, after, status, status, case_no, case_no,
-                                    limit + 1])
+        f" ORDER BY x.id LIMIT ?",
+        [actor.department_id, after, status, status, case_no, case_no, limit + 1],
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     for r in rows:
@@ -352,13 +479,11 @@ def _iso(d: dict) -> dict:
 
 
 def sign(caller, ids, idem_key, req_hash):
-    return _idempotent(caller, "sign", idem_key, req_hash,
-                       lambda: (200, _iso(push.sign_pushes(caller.actor, ids))))
+    return _idempotent(caller, "sign", idem_key, req_hash, lambda: (200, _iso(push.sign_pushes(caller.actor, ids))))
 
 
 def claim(caller, ids, idem_key, req_hash):
-    return _idempotent(caller, "claim", idem_key, req_hash,
-                       lambda: (200, _iso(push.claim_results(caller.actor, ids))))
+    return _idempotent(caller, "claim", idem_key, req_hash, lambda: (200, _iso(push.claim_results(caller.actor, ids))))
 
 
 # -- inspections and revocation requests ----------------------------------------
@@ -367,11 +492,18 @@ def file_inspection(caller, data: dict, idem_key, req_hash):
 
     def call():
         iid = inspection.record(
-            caller.actor, uscc_code=data.get("uscc"), entity_name=data.get("entity_name"),
-            inspected_at=data.get("inspected_at"), place=data.get("place"), result=data.get("result"),
-            findings=data.get("findings"), inspectors=data.get("inspectors"),
-            files=data.get("evidence") or [])
+            caller.actor,
+            uscc_code=data.get("uscc"),
+            entity_name=data.get("entity_name"),
+            inspected_at=data.get("inspected_at"),
+            place=data.get("place"),
+            result=data.get("result"),
+            findings=data.get("findings"),
+            inspectors=data.get("inspectors"),
+            files=data.get("evidence") or [],
+        )
         return 201, {"inspection_id": iid}
+
     return _idempotent(caller, "inspection", idem_key, req_hash, call)
 
 
@@ -379,22 +511,37 @@ def file_revocation(caller, data: dict, idem_key, req_hash):
     from sgld.services import revocation
 
     def call():
-        lid = get_db().scalar("SELECT id FROM licence WHERE licence_no = ?",
-                              [v.text(data.get("licence_no"), "证照编号", max_len=60)])
+        lid = get_db().scalar(
+            "SELECT id FROM licence WHERE licence_no = ?", [v.text(data.get("licence_no"), "证照编号", max_len=60)]
+        )
         if lid is None:
             raise NotFound(f"证照“{data.get('licence_no')}”不存在。")
         rid = revocation.file_request(
-            caller.actor, licence_id=lid, requested_action=data.get("requested_action"),
-            facts=data.get("facts"), legal_basis=data.get("legal_basis"),
-            inspection_ids=data.get("inspection_ids") or [], penalty_ids=data.get("penalty_ids") or [],
-            files=data.get("evidence") or [], source_kind=data.get("source_kind") or "企业画像")
+            caller.actor,
+            licence_id=lid,
+            requested_action=data.get("requested_action"),
+            facts=data.get("facts"),
+            legal_basis=data.get("legal_basis"),
+            inspection_ids=data.get("inspection_ids") or [],
+            penalty_ids=data.get("penalty_ids") or [],
+            files=data.get("evidence") or [],
+            source_kind=data.get("source_kind") or "企业画像",
+        )
         no = get_db().scalar("SELECT request_no FROM revocation_request WHERE id = ?", [rid])
         return 201, {"request_id": rid, "request_no": no}
+
     return _idempotent(caller, "revocation", idem_key, req_hash, call)
 
 
 def whoami(caller) -> dict:
     c = caller.client
-    return {"client": c.name, "key_id": c.key_id, "department": c.department_name,
-            "department_id": c.department_id, "roles": sorted(c.roles), "scopes": sorted(c.scopes),
-            "rate_per_minute": c.rate_per_minute, "server_time": clock.now().isoformat()}
+    return {
+        "client": c.name,
+        "key_id": c.key_id,
+        "department": c.department_name,
+        "department_id": c.department_id,
+        "roles": sorted(c.roles),
+        "scopes": sorted(c.scopes),
+        "rate_per_minute": c.rate_per_minute,
+        "server_time": clock.now().isoformat(),
+    }

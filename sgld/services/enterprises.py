@@ -1,4 +1,5 @@
 """行政相对人 / 企业: lookup by 统一社会信用代码 and creation on first use."""
+
 from __future__ import annotations
 
 from db.connection import get_db
@@ -13,14 +14,14 @@ def find_by_uscc(code: str) -> dict | None:
     """The enterprise with this (normalised) code, or None.  Used by forms to
     fill in the name when a known code is typed."""
     norm = uscc.normalise(code)
-    rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address FROM enterprise WHERE uscc = ?",
-                          [norm])
+    rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address FROM enterprise WHERE uscc = ?", [norm])
     return rows[0] if rows else None
 
 
 def get(enterprise_id: int) -> dict:
-    rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise"
-                          " WHERE id = ?", [enterprise_id])
+    rows = get_db().dicts(
+        "SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise WHERE id = ?", [enterprise_id]
+    )
     if not rows:
         raise NotFound("企业不存在。")
     return rows[0]
@@ -37,11 +38,11 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
         "SELECT id, uscc, name, legal_rep, address FROM enterprise"
         f" WHERE name LIKE ?{ESC} OR uscc LIKE ?{ESC}"
         " ORDER BY (uscc = ?) DESC, length(name), name LIMIT ?",
-        [likes.contains(q), likes.prefix(norm), norm, limit])
+        [likes.contains(q), likes.prefix(norm), norm, limit],
+    )
 
 
-def ensure(cur, actor, code: str, name: str | None, legal_rep: str | None = None,
-           address: str | None = None) -> int:
+def ensure(cur, actor, code: str, name: str | None, legal_rep: str | None = None, address: str | None = None) -> int:
     """Inside the caller's transaction: the id of the enterprise with this code,
     creating it (validated, audited) when unknown.  A known code keeps its
     registered name; ``name`` is required only for a new enterprise."""
@@ -54,9 +55,16 @@ def ensure(cur, actor, code: str, name: str | None, legal_rep: str | None = None
         raise ValidationError("新企业须填写企业名称。", field="name")
     legal_rep = v.text(legal_rep, "法定代表人", required=False, max_len=40)
     address = v.text(address, "地址", required=False, max_len=200)
-    eid = cur.execute("INSERT INTO enterprise (uscc, name, legal_rep, address, created_at)"
-                      " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                      [norm, name, legal_rep, address, clock.now()]).fetchone()[0]
-    audit.record(cur, actor, "create", "enterprise", eid,
-                 after={"uscc": norm, "name": name, "legal_rep": legal_rep, "address": address})
+    eid = cur.execute(
+        "INSERT INTO enterprise (uscc, name, legal_rep, address, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [norm, name, legal_rep, address, clock.now()],
+    ).fetchone()[0]
+    audit.record(
+        cur,
+        actor,
+        "create",
+        "enterprise",
+        eid,
+        after={"uscc": norm, "name": name, "legal_rep": legal_rep, "address": address},
+    )
     return eid

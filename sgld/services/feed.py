@@ -21,6 +21,7 @@ a cursor of another department is refused.  ``None`` starts at the
 beginning; :func:`latest_cursor` starts at "now".  Plain functions taking
 ``actor``: the HTTP layer and the tests call them.
 """
+
 from __future__ import annotations
 
 import base64
@@ -47,8 +48,7 @@ def _department(actor: Actor, department_id) -> int:
         return actor.department_id
     did = v.integer(department_id, "部门", minimum=1, maximum=v.MAX_ID)
     if did != actor.department_id and not bureau:
-        raise PermissionDenied(f"您没有权限拉取其他部门的推送事件：只能拉取本部门"
-                               f"（{actor.department_name}）的事件。")
+        raise PermissionDenied(f"您没有权限拉取其他部门的推送事件：只能拉取本部门（{actor.department_name}）的事件。")
     return did
 
 
@@ -61,16 +61,22 @@ def decode_cursor(cursor, department_id: int) -> int:
     """The last event id read, from a cursor of ``department_id``."""
     if cursor is None or cursor == "":
         return 0
-    bad = ValidationError("游标（cursor）无效：请使用上一次拉取返回的 next_cursor，或不带游标从头拉取。",
-                          field="cursor")
+    bad = ValidationError(
+        "游标（cursor）无效：请使用上一次拉取返回的 next_cursor，或不带游标从头拉取。", field="cursor"
+    )
     try:
         s = str(cursor)
         if len(s) > 200:
             raise ValueError
         data = json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
         after, dept = data["a"], data["d"]
-        if data.get("v") != 1 or not isinstance(after, int) or not isinstance(dept, int) \
-                or isinstance(after, bool) or not 0 <= after <= v.MAX_ID:
+        if (
+            data.get("v") != 1
+            or not isinstance(after, int)
+            or not isinstance(dept, int)
+            or isinstance(after, bool)
+            or not 0 <= after <= v.MAX_ID
+        ):
             raise ValueError
     except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError):
         raise bad from None
@@ -79,8 +85,9 @@ def decode_cursor(cursor, department_id: int) -> int:
     return after
 
 
-def pull(actor: Actor, cursor: str | None = None, *, limit: int = DEFAULT_LIMIT, kinds=None,
-         department_id: int | None = None) -> dict:
+def pull(
+    actor: Actor, cursor: str | None = None, *, limit: int = DEFAULT_LIMIT, kinds=None, department_id: int | None = None
+) -> dict:
     """Events after ``cursor`` in id order, at most ``limit`` (1–500).
     Returns ``{"events": [...], "next_cursor": str, "has_more": bool}``;
     ``next_cursor`` is returned also when nothing is new (poll with it)."""
@@ -96,12 +103,13 @@ def pull(actor: Actor, cursor: str | None = None, *, limit: int = DEFAULT_LIMIT,
         params += kinds
     rows = get_db().dicts(
         "SELECT id, department_id, kind, payload, created_at FROM outbox_event"
-        f" WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", params + [limit + 1])
+        f" WHERE {' AND '.join(where)} ORDER BY id LIMIT ?",
+        params + [limit + 1],
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1]["id"] if rows else after
-    return {"events": [outbox.envelope(r) for r in rows], "next_cursor": encode_cursor(did, last),
-            "has_more": more}
+    return {"events": [outbox.envelope(r) for r in rows], "next_cursor": encode_cursor(did, last), "has_more": more}
 
 
 def latest_cursor(actor: Actor, department_id: int | None = None) -> str:

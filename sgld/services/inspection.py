@@ -8,6 +8,7 @@ signed.  Service modules that define ``on_inspection_saved(inspection_id,
 enterprise_id)`` are called after each committed inspection (e.g. the
 warning list).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,7 +46,8 @@ def list_results(actor: Actor) -> list[dict]:
     return get_db().dicts(
         "SELECT r.name, r.builtin, r.active, r.sort,"
         " (SELECT count(*) FROM inspection n WHERE n.result = r.name) AS used"
-        " FROM inspection_result r ORDER BY r.sort, r.name")
+        " FROM inspection_result r ORDER BY r.sort, r.name"
+    )
 
 
 def add_result(actor: Actor, name: str) -> None:
@@ -56,9 +58,12 @@ def add_result(actor: Actor, name: str) -> None:
         if cur.execute("SELECT 1 FROM inspection_result WHERE name = ?", [name]).fetchone():
             raise ValidationError(f"检查结果“{name}”已存在。", field="name")
         sort = cur.execute("SELECT coalesce(max(sort), 0) + 10 FROM inspection_result").fetchone()[0]
-        cur.execute("INSERT INTO inspection_result (name, sort, builtin, active, created_at)"
-                    " VALUES (?, ?, FALSE, TRUE, ?)", [name, sort, clock.now()])
+        cur.execute(
+            "INSERT INTO inspection_result (name, sort, builtin, active, created_at) VALUES (?, ?, FALSE, TRUE, ?)",
+            [name, sort, clock.now()],
+        )
         audit.record(cur, actor, "create", "inspection_result", name, after={"name": name})
+
     get_db().write(tx)
 
 
@@ -70,12 +75,17 @@ def set_result_active(actor: Actor, name: str, active: bool) -> None:
         row = cur.execute("SELECT active FROM inspection_result WHERE name = ?", [name]).fetchone()
         if row is None:
             raise NotFound(f"检查结果“{name}”不存在。")
-        if not active and cur.execute("SELECT count(*) FROM inspection_result WHERE active"
-                                      " AND name <> ?", [name]).fetchone()[0] == 0:
+        if (
+            not active
+            and cur.execute("SELECT count(*) FROM inspection_result WHERE active AND name <> ?", [name]).fetchone()[0]
+            == 0
+        ):
             raise ValidationError("至少保留一个在用的检查结果。")
         cur.execute("UPDATE inspection_result SET active = ? WHERE name = ?", [active, name])
-        audit.record(cur, actor, "update", "inspection_result", name, before={"active": row[0]},
-                     after={"active": active})
+        audit.record(
+            cur, actor, "update", "inspection_result", name, before={"active": row[0]}, after={"active": active}
+        )
+
     get_db().write(tx)
 
 
@@ -98,8 +108,7 @@ def parse_datetime(value: object, label: str = "检查时间") -> datetime:
     if time_part.strip():
         m = _TIME.match(time_part.strip())
         if not m:
-            raise ValidationError(f"“{label}”的时刻无法识别：{time_part.strip()}（应如 14:30）",
-                                  field="inspected_at")
+            raise ValidationError(f"“{label}”的时刻无法识别：{time_part.strip()}（应如 14:30）", field="inspected_at")
         try:
             t = time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0))
         except ValueError:
@@ -107,14 +116,16 @@ def parse_datetime(value: object, label: str = "检查时间") -> datetime:
     return datetime.combine(d, t)
 
 
-def _fields(code, entity_name, inspected_at, place, result, findings, inspectors,
-            keep_result: str | None = None) -> dict:
+def _fields(
+    code, entity_name, inspected_at, place, result, findings, inspectors, keep_result: str | None = None
+) -> dict:
     code = uscc.validate(code)
     at = parse_datetime(inspected_at)
     now = clock.now()
     if at.date() > now.date():
-        raise ValidationError(f"检查日期不能晚于今天（{now.date().isoformat()}），"
-                              f"填写的是 {at:%Y-%m-%d}。", field="inspected_at")
+        raise ValidationError(
+            f"检查日期不能晚于今天（{now.date().isoformat()}），填写的是 {at:%Y-%m-%d}。", field="inspected_at"
+        )
     if at > now:
         raise ValidationError(f"检查时间不能晚于当前时间（{at:%Y-%m-%d %H:%M}）。", field="inspected_at")
     options = result_options()
@@ -149,12 +160,29 @@ def _save_new(cur, actor: Actor, f: dict, checked: list) -> int:
         "INSERT INTO inspection (department_id, enterprise_id, uscc, entity_name, inspected_at, place,"
         " result, findings, inspectors, recorded_by, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " RETURNING id",
-        [actor.department_id, eid, f["uscc"], name, f["inspected_at"], f["place"], f["result"],
-         f["findings"], f["inspectors"], actor.user_id, now]).fetchone()[0]
+        [
+            actor.department_id,
+            eid,
+            f["uscc"],
+            name,
+            f["inspected_at"],
+            f["place"],
+            f["result"],
+            f["findings"],
+            f["inspectors"],
+            actor.user_id,
+            now,
+        ],
+    ).fetchone()[0]
     followup.inspected(cur, actor.department_id, eid, f["inspected_at"])
-    audit.record(cur, actor, "create", "inspection", iid,
-                 after={**f, "entity_name": name, "enterprise_id": eid,
-                        "department_id": actor.department_id})
+    audit.record(
+        cur,
+        actor,
+        "create",
+        "inspection",
+        iid,
+        after={**f, "entity_name": name, "enterprise_id": eid, "department_id": actor.department_id},
+    )
     for c in checked:
         attachments.attach(cur, actor, "inspection", iid, c)
     return iid
@@ -169,8 +197,18 @@ def _notify(inspection_id: int, enterprise_id: int) -> None:
 
 
 # -- entry and correction ---------------------------------------------------------------
-def record(actor: Actor, *, uscc_code: str, entity_name: str | None, inspected_at, place: str,
-           result: str, findings: str | None, inspectors: str, files=()) -> int:
+def record(
+    actor: Actor,
+    *,
+    uscc_code: str,
+    entity_name: str | None,
+    inspected_at,
+    place: str,
+    result: str,
+    findings: str | None,
+    inspectors: str,
+    files=(),
+) -> int:
     """Record an inspection for the actor's department; returns its id.
     A known code keeps its registered name; an unknown one needs the name."""
     require(actor, "supervisor", action="录入日常检查")
@@ -190,13 +228,23 @@ def _row(cur, inspection_id: int) -> dict:
     return dict(zip(cols, row))
 
 
-EDITABLE = ("uscc", "entity_name", "enterprise_id", "inspected_at", "place", "result", "findings",
-            "inspectors")
+EDITABLE = ("uscc", "entity_name", "enterprise_id", "inspected_at", "place", "result", "findings", "inspectors")
 
 
-def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: str | None,
-            inspected_at, place: str, result: str, findings: str | None, inspectors: str,
-            files=(), reason: str | None = None) -> None:
+def correct(
+    actor: Actor,
+    inspection_id: int,
+    *,
+    uscc_code: str,
+    entity_name: str | None,
+    inspected_at,
+    place: str,
+    result: str,
+    findings: str | None,
+    inspectors: str,
+    files=(),
+    reason: str | None = None,
+) -> None:
     """Correct an inspection of the actor's own department (audited with
     before/after); more evidence files may be added."""
     require(actor, "supervisor", action="更正日常检查")
@@ -206,26 +254,47 @@ def correct(actor: Actor, inspection_id: int, *, uscc_code: str, entity_name: st
     def tx(cur):
         before = _row(cur, inspection_id)
         require_department(actor, before["department_id"], "更正其他部门的检查记录")
-        f = _fields(uscc_code, entity_name, inspected_at, place, result, findings, inspectors,
-                    keep_result=before["result"])
+        f = _fields(
+            uscc_code, entity_name, inspected_at, place, result, findings, inspectors, keep_result=before["result"]
+        )
         eid = enterprises.ensure(cur, actor, f["uscc"], f["entity_name"])
         name = f["entity_name"] or cur.execute("SELECT name FROM enterprise WHERE id = ?", [eid]).fetchone()[0]
         after = {**{k: before[k] for k in EDITABLE}, **f, "entity_name": name, "enterprise_id": eid}
         changed = {k for k in EDITABLE if before[k] != after[k]}
         if not changed and not checked:
             raise ValidationError("没有需要保存的更正。")
-        cur.execute("UPDATE inspection SET uscc = ?, entity_name = ?, enterprise_id = ?, inspected_at = ?,"
-                    " place = ?, result = ?, findings = ?, inspectors = ?, updated_by = ?, updated_at = ?"
-                    " WHERE id = ?",
-                    [after["uscc"], name, eid, after["inspected_at"], after["place"], after["result"],
-                     after["findings"], after["inspectors"], actor.user_id, clock.now(), inspection_id])
+        cur.execute(
+            "UPDATE inspection SET uscc = ?, entity_name = ?, enterprise_id = ?, inspected_at = ?,"
+            " place = ?, result = ?, findings = ?, inspectors = ?, updated_by = ?, updated_at = ?"
+            " WHERE id = ?",
+            [
+                after["uscc"],
+                name,
+                eid,
+                after["inspected_at"],
+                after["place"],
+                after["result"],
+                after["findings"],
+                after["inspectors"],
+                actor.user_id,
+                clock.now(),
+                inspection_id,
+            ],
+        )
         followup.refresh(cur, before["department_id"], [before["enterprise_id"], eid])
-        audit.record(cur, actor, "update", "inspection", inspection_id,
-                     before={k: before[k] for k in EDITABLE},
-                     after={**{k: after[k] for k in EDITABLE}, "reason": reason})
+        audit.record(
+            cur,
+            actor,
+            "update",
+            "inspection",
+            inspection_id,
+            before={k: before[k] for k in EDITABLE},
+            after={**{k: after[k] for k in EDITABLE}, "reason": reason},
+        )
         for c in checked:
             attachments.attach(cur, actor, "inspection", inspection_id, c)
         return eid
+
     eid = get_db().write(tx)
     _notify(inspection_id, eid)
 
@@ -245,7 +314,9 @@ def get(actor: Actor, inspection_id: int) -> dict:
         "SELECT n.*, d.name AS department, u.display_name AS recorder, w.display_name AS updater"
         " FROM inspection n JOIN department d ON d.id = n.department_id"
         " LEFT JOIN app_user u ON u.id = n.recorded_by LEFT JOIN app_user w ON w.id = n.updated_by"
-        " WHERE n.id = ?", [inspection_id])
+        " WHERE n.id = ?",
+        [inspection_id],
+    )
     if not rows:
         raise NotFound("检查记录不存在。")
     row = rows[0]
@@ -265,14 +336,29 @@ def evidence(actor: Actor, inspection_id: int, attachment_id: int) -> tuple[dict
     return meta, data
 
 
-LIST_LABELS = {"id": "编号", "inspected_at": "检查时间", "entity_name": "被检查对象",
-               "uscc": "统一社会信用代码", "place": "检查地点", "result": "检查结果",
-               "inspectors": "检查人员", "department": "检查部门", "files": "证据材料"}
+LIST_LABELS = {
+    "id": "编号",
+    "inspected_at": "检查时间",
+    "entity_name": "被检查对象",
+    "uscc": "统一社会信用代码",
+    "place": "检查地点",
+    "result": "检查结果",
+    "inspectors": "检查人员",
+    "department": "检查部门",
+    "files": "证据材料",
+}
 
 
-def list_inspections(actor: Actor, *, text: str | None = None, result: str | None = None,
-                     date_from: date | None = None, date_to: date | None = None,
-                     department_id: int | None = None, limit: int = 5000) -> pd.DataFrame:
+def list_inspections(
+    actor: Actor,
+    *,
+    text: str | None = None,
+    result: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    department_id: int | None = None,
+    limit: int = 5000,
+) -> pd.DataFrame:
     """Inspections newest first; supervisors see their department's only."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看日常检查")
     if date_from and date_to and date_from > date_to:
@@ -285,8 +371,7 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
     sql += where
     q = (text or "").strip()
     if q:
-        sql += (f" AND (n.entity_name LIKE ?{ESC} OR n.uscc LIKE ?{ESC}"
-                f" OR n.place LIKE ?{ESC})")
+        sql += f" AND (n.entity_name LIKE ?{ESC} OR n.uscc LIKE ?{ESC} OR n.place LIKE ?{ESC})"
         params += [likes.contains(q), likes.prefix(uscc.normalise(q)), likes.contains(q)]
     if result:
         sql += " AND n.result = ?"
@@ -299,22 +384,26 @@ def list_inspections(actor: Actor, *, text: str | None = None, result: str | Non
         params.append(datetime.combine(date_to, time.max))
     sql += " ORDER BY n.inspected_at DESC, n.id DESC LIMIT ?"
     params.append(int(limit))
-    sql = (f"WITH hits AS ({sql})"
-           " SELECT n.id, n.inspected_at, n.entity_name, n.uscc, n.place, n.result, n.inspectors,"
-           " d.name AS department, coalesce(a.files, 0) AS files"
-           " FROM inspection n JOIN department d ON d.id = n.department_id"
-           " LEFT JOIN (SELECT owner_id, count(*) AS files FROM attachment WHERE owner_type = 'inspection'"
-           "            GROUP BY owner_id) a ON a.owner_id = CAST(n.id AS VARCHAR)"
-           # a semi-join: joined on id, DuckDB would build the hash table on the big side
-           " WHERE n.id IN (SELECT id FROM hits) ORDER BY n.inspected_at DESC, n.id DESC")
+    sql = (
+        f"WITH hits AS ({sql})"
+        " SELECT n.id, n.inspected_at, n.entity_name, n.uscc, n.place, n.result, n.inspectors,"
+        " d.name AS department, coalesce(a.files, 0) AS files"
+        " FROM inspection n JOIN department d ON d.id = n.department_id"
+        " LEFT JOIN (SELECT owner_id, count(*) AS files FROM attachment WHERE owner_type = 'inspection'"
+        "            GROUP BY owner_id) a ON a.owner_id = CAST(n.id AS VARCHAR)"
+        # a semi-join: joined on id, DuckDB would build the hash table on the big side
+        " WHERE n.id IN (SELECT id FROM hits) ORDER BY n.inspected_at DESC, n.id DESC"
+    )
     return get_db().df(sql, params).rename(columns=LIST_LABELS)
 
 
 def statistics(actor: Actor) -> pd.DataFrame:
     """分类统计: inspections per department and result (in the actor's scope)."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看检查统计")
-    sql = ("SELECT d.name AS 部门, n.result AS 检查结果, count(*) AS 次数 FROM inspection n"
-           " JOIN department d ON d.id = n.department_id")
+    sql = (
+        "SELECT d.name AS 部门, n.result AS 检查结果, count(*) AS 次数 FROM inspection n"
+        " JOIN department d ON d.id = n.department_id"
+    )
     where, params = policy.department_sql(actor, "n.department_id", prefix=" WHERE ")
     return get_db().df(sql + where + " GROUP BY d.name, n.result ORDER BY 1, 2", params)
 
@@ -334,10 +423,19 @@ IMPORT_LABELS = {k: v[0] for k, v in IMPORT_COLUMNS.items()}
 
 
 def import_template() -> pd.DataFrame:
-    return pd.DataFrame([{
-        "统一社会信用代码": "91320602MA1XXXXXXX", "被检查对象名称": "南通示例食品有限公司",
-        "检查时间": "2026-03-05 10:00", "检查地点": "南通市崇川区人民中路 1 号",
-        "检查结果": "合格", "检查情况": "现场经营规范，证照齐全", "检查人员": "张三、李四"}])
+    return pd.DataFrame(
+        [
+            {
+                "统一社会信用代码": "91320602MA1XXXXXXX",
+                "被检查对象名称": "南通示例食品有限公司",
+                "检查时间": "2026-03-05 10:00",
+                "检查地点": "南通市崇川区人民中路 1 号",
+                "检查结果": "合格",
+                "检查情况": "现场经营规范，证照齐全",
+                "检查人员": "张三、李四",
+            }
+        ]
+    )
 
 
 def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) -> dict:
@@ -357,23 +455,39 @@ def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) ->
     good, errors, rejected = [], [], []
     for idx, raw in enumerate(frame.to_dict("records"), start=2):
         try:
-            f = _fields(raw["uscc"], raw["entity_name"], raw["inspected_at"], raw["place"],
-                        raw["result"], raw["findings"], raw["inspectors"])
+            f = _fields(
+                raw["uscc"],
+                raw["entity_name"],
+                raw["inspected_at"],
+                raw["place"],
+                raw["result"],
+                raw["findings"],
+                raw["inspectors"],
+            )
             if f["uscc"] not in known:
                 known[f["uscc"]] = enterprises.find_by_uscc(f["uscc"])
             if known[f["uscc"]] is None and not f["entity_name"]:
                 raise ValidationError("新企业须填写被检查对象名称", field="entity_name")
             good.append(f)
         except ValidationError as exc:
-            label = IMPORT_LABELS.get(exc.field or "", {"uscc": "统一社会信用代码"}.get(exc.field or "", exc.field or ""))
+            label = IMPORT_LABELS.get(
+                exc.field or "", {"uscc": "统一社会信用代码"}.get(exc.field or "", exc.field or "")
+            )
             # the preview's 原因 sits next to its 字段; the downloaded row names the column once
             errors.append({"行号": idx, "字段": label, "原因": tabular.field_reason(label, exc.message)})
-            rejected.append({**{IMPORT_LABELS[k]: raw.get(k, "") for k in IMPORT_COLUMNS},
-                             "行号": idx, "原因": tabular.row_reason(label, exc.message)})
+            rejected.append(
+                {
+                    **{IMPORT_LABELS[k]: raw.get(k, "") for k in IMPORT_COLUMNS},
+                    "行号": idx,
+                    "原因": tabular.row_reason(label, exc.message),
+                }
+            )
     ids: list[int] = []
     if commit and good:
+
         def tx(cur):
             return [_save_new(cur, actor, f, []) for f in good]
+
         ids = get_db().write(tx)
         for iid in ids:
             _notify(iid, get_db().scalar("SELECT enterprise_id FROM inspection WHERE id = ?", [iid]))
@@ -381,8 +495,18 @@ def import_inspections(actor: Actor, name: str, data: bytes, *, commit: bool) ->
 
 
 # -- follow-up supervision (the open tasks are kept in followup_task: sgld/followup.py) ----------
-TASK_COLUMNS = ["推送编号", "签收时间", "已等待（天）", "企业名称", "统一社会信用代码", "事项", "办件编号",
-                "环节", "监管部门", "企业编号"]
+TASK_COLUMNS = [
+    "推送编号",
+    "签收时间",
+    "已等待（天）",
+    "企业名称",
+    "统一社会信用代码",
+    "事项",
+    "办件编号",
+    "环节",
+    "监管部门",
+    "企业编号",
+]
 
 
 def followup_tasks(actor: Actor, department_id: int | None = None) -> pd.DataFrame:
@@ -391,8 +515,9 @@ def followup_tasks(actor: Actor, department_id: int | None = None) -> pd.DataFra
     return followup_task_page(actor, department_id)[0]
 
 
-def followup_task_page(actor: Actor, department_id: int | None = None, *, text: str | None = None,
-                       limit: int | None = None) -> tuple[pd.DataFrame, int]:
+def followup_task_page(
+    actor: Actor, department_id: int | None = None, *, text: str | None = None, limit: int | None = None
+) -> tuple[pd.DataFrame, int]:
     """(the oldest ``limit`` open follow-up tasks, how many there are in all),
     optionally only those whose enterprise name, 统一社会信用代码 or 办件编号
     contains ``text``.  The rows shown are taken from ``followup_task`` first
@@ -408,10 +533,13 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
         where, params = " WHERE t.department_id = ?", [int(department_id)]
     joins = ""
     if text and text.strip():
-        joins = (" JOIN enterprise e ON e.id = t.enterprise_id JOIN push p ON p.id = t.push_id"
-                 " JOIN approval_case c ON c.id = p.case_id")
-        where += (" AND" if where else " WHERE") + \
-            f" (e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR c.case_no LIKE ?{ESC})"
+        joins = (
+            " JOIN enterprise e ON e.id = t.enterprise_id JOIN push p ON p.id = t.push_id"
+            " JOIN approval_case c ON c.id = p.case_id"
+        )
+        where += (
+            " AND" if where else " WHERE"
+        ) + f" (e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR c.case_no LIKE ?{ESC})"
         params += [likes.contains(text.strip())] * 3
     lim = f" LIMIT {int(limit)}" if limit else ""
     sql = (
@@ -423,16 +551,26 @@ def followup_task_page(actor: Actor, department_id: int | None = None, *, text: 
         " JOIN enterprise e ON e.id = c.enterprise_id LEFT JOIN item i ON i.id = c.item_id"
         " JOIN department d ON d.id = p.department_id"
         # a semi-join: joined on id, DuckDB builds its hash table on the big side
-        " WHERE p.id IN (SELECT id FROM hits) ORDER BY p.signed_at, p.id")
+        " WHERE p.id IN (SELECT id FROM hits) ORDER BY p.signed_at, p.id"
+    )
     df = get_db().df(sql, params)
     total = int(df["total"].iloc[0]) if len(df) else 0
     signed = pd.to_datetime(df["signed_at"])
     waited = (pd.Timestamp(clock.today()) - signed.dt.normalize()).dt.days
-    out = pd.DataFrame({
-        "推送编号": df["push_id"], "签收时间": df["signed_at"], "已等待（天）": waited,
-        "企业名称": df["enterprise"], "统一社会信用代码": df["uscc"], "事项": df["item"],
-        "办件编号": df["case_no"], "环节": df["stage"], "监管部门": df["department"],
-        "企业编号": df["enterprise_id"]})
+    out = pd.DataFrame(
+        {
+            "推送编号": df["push_id"],
+            "签收时间": df["signed_at"],
+            "已等待（天）": waited,
+            "企业名称": df["enterprise"],
+            "统一社会信用代码": df["uscc"],
+            "事项": df["item"],
+            "办件编号": df["case_no"],
+            "环节": df["stage"],
+            "监管部门": df["department"],
+            "企业编号": df["enterprise_id"],
+        }
+    )
     return out, total
 
 
@@ -442,21 +580,23 @@ def open_task_counts(actor: Actor) -> pd.DataFrame:
     where, params = policy.department_sql(actor, "t.department_id", prefix=" WHERE ")
     return get_db().df(
         "SELECT d.name AS 部门, count(*) AS 待后续监管,"
-        " max(CAST(? AS DATE) - CAST(t.signed_at AS DATE)) AS \"最长等待（天）\""
+        ' max(CAST(? AS DATE) - CAST(t.signed_at AS DATE)) AS "最长等待（天）"'
         f" FROM followup_task t JOIN department d ON d.id = t.department_id{where}"
-        " GROUP BY d.name ORDER BY 2 DESC, 1", [clock.today()] + params)
+        " GROUP BY d.name ORDER BY 2 DESC, 1",
+        [clock.today()] + params,
+    )
 
 
 def reminders(actor: Actor) -> list[Reminder]:
     if not actor.has("supervisor"):
         return []
     row = get_db().one(
-        "SELECT count(*), count(*) FILTER (WHERE signed_at < ?) FROM followup_task"
-        " WHERE department_id = ?",
-        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id])
+        "SELECT count(*), count(*) FILTER (WHERE signed_at < ?) FROM followup_task WHERE department_id = ?",
+        [datetime.combine(clock.today(), time()) - pd.Timedelta(days=30), actor.department_id],
+    )
     n, old = int(row[0] or 0), int(row[1] or 0)
     if not n:
         return []
-    return [Reminder("followup_supervision", "后续监管任务", n, "supervise",
-                     ages={"30 天内": n - old, "超过 30 天": old})]
-
+    return [
+        Reminder("followup_supervision", "后续监管任务", n, "supervise", ages={"30 天内": n - old, "超过 30 天": old})
+    ]

@@ -9,14 +9,11 @@ in one place.  A listener never undoes the write: its error is logged.
 The listeners' modules must not import the services that call them (the
 warning list reads the inspection results' table itself for that reason).
 """
+
 from __future__ import annotations
 
 from sgld.services import warning
 
-ON_PENALTY_SYNC = (
-    warning.on_penalty_sync,
-)
+ON_PENALTY_SYNC = (warning.on_penalty_sync,)
 
-ON_INSPECTION_SAVED = (
-    warning.on_inspection_saved,
-)
+ON_INSPECTION_SAVED = (warning.on_inspection_saved,)

@@ -28,6 +28,7 @@ Signing secrets are derived, not stored (see the migration and
 :func:`_secret`): ``SGLD_WEBHOOK_KEY`` (production) or a random key in the
 data folder (demo).
 """
+
 from __future__ import annotations
 
 import base64
@@ -104,21 +105,21 @@ def backoff_seconds(attempts: int) -> float:
 
 
 # -- emitting (inside the caller's transaction) ---------------------------------------
-_STATE_SQL = ("CASE WHEN EXISTS (SELECT 1 FROM webhook_subscription s WHERE s.department_id = {d})"
-              " THEN 'pending' ELSE 'skipped' END")
-_INSERT = ("INSERT INTO outbox_event (department_id, kind, object_type, object_id, payload,"
-           " created_at, state) ")
+_STATE_SQL = (
+    "CASE WHEN EXISTS (SELECT 1 FROM webhook_subscription s WHERE s.department_id = {d})"
+    " THEN 'pending' ELSE 'skipped' END"
+)
+_INSERT = "INSERT INTO outbox_event (department_id, kind, object_type, object_id, payload, created_at, state) "
 
 
-def emit(cur, department_id: int, kind: str, payload: dict, *, object_type: str,
-         object_id: int) -> int:
+def emit(cur, department_id: int, kind: str, payload: dict, *, object_type: str, object_id: int) -> int:
     """One event for one department, in the caller's transaction; its id."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     data = json.dumps(payload, ensure_ascii=False, default=_json_default, separators=(",", ":"))
     eid = cur.execute(
         _INSERT + "SELECT ?, ?, ?, ?, ?, ?, " + _STATE_SQL.format(d="?") + " RETURNING id",
-        [department_id, kind, object_type, object_id, data, clock.now(), department_id]
+        [department_id, kind, object_type, object_id, data, clock.now(), department_id],
     ).fetchone()[0]
     wake_worker(cur)
     return eid
@@ -133,10 +134,12 @@ def _json_default(o):
 
 
 def _licences_sql(case: str) -> str:
-    return ("(SELECT coalesce(to_json(list(json_object('licence_id', l.id, 'licence_no',"
-            " l.licence_no, 'kind', l.kind, 'status', l.status, 'issued_on',"
-            " strftime(l.issued_on, '%Y-%m-%d'), 'valid_until', strftime(l.valid_until, '%Y-%m-%d'))"
-            f" ORDER BY l.id)), '[]'::JSON) FROM licence l WHERE l.case_id = {case})")
+    return (
+        "(SELECT coalesce(to_json(list(json_object('licence_id', l.id, 'licence_no',"
+        " l.licence_no, 'kind', l.kind, 'status', l.status, 'issued_on',"
+        " strftime(l.issued_on, '%Y-%m-%d'), 'valid_until', strftime(l.valid_until, '%Y-%m-%d'))"
+        f" ORDER BY l.id)), '[]'::JSON) FROM licence l WHERE l.case_id = {case})"
+    )
 
 
 # The payload SQL is written in DuckDB's spelling; on PostgreSQL the same
@@ -164,38 +167,56 @@ def _dialect_sql(sql: str) -> str:
 
 
 def _case_fields(alias: str) -> str:
-    return (f"'case_id', c.id, 'case_no', c.case_no, 'stage', {alias}.stage, 'item_code', i.code,"
-            " 'item_name', i.name, 'enterprise_uscc', e.uscc, 'enterprise_name', e.name,"
-            " 'project_no', c.project_no, 'reply', c.reply,"
-            " 'decided_on', strftime(c.decided_on, '%Y-%m-%d'), 'licences', "
-            + _licences_sql("c.id") + f", 'reason', {alias}.reason")
+    return (
+        f"'case_id', c.id, 'case_no', c.case_no, 'stage', {alias}.stage, 'item_code', i.code,"
+        " 'item_name', i.name, 'enterprise_uscc', e.uscc, 'enterprise_name', e.name,"
+        " 'project_no', c.project_no, 'reply', c.reply,"
+        " 'decided_on', strftime(c.decided_on, '%Y-%m-%d'), 'licences', "
+        + _licences_sql("c.id")
+        + f", 'reason', {alias}.reason"
+    )
 
 
-_CASE_JOINS = (" JOIN approval_case c ON c.id = {a}.case_id JOIN item i ON i.id = c.item_id"
-               " JOIN enterprise e ON e.id = c.enterprise_id")
+_CASE_JOINS = (
+    " JOIN approval_case c ON c.id = {a}.case_id JOIN item i ON i.id = c.item_id"
+    " JOIN enterprise e ON e.id = c.enterprise_id"
+)
 
 
 def _published_select(table: str, where: str) -> str:
     """SELECT of (department_id, kind, object_type, object_id, payload,
     created_at) for the pushes / claims matching ``where`` (alias ``p``)."""
     if table == "push":
-        kind, extra = "push.created", ("'push_id', p.id, 'pushed_at', strftime(p.pushed_at, '%Y-%m-%dT%H:%M:%S'),"
-                                       " 'due_on', strftime(p.due_on, '%Y-%m-%d')")
+        kind, extra = (
+            "push.created",
+            (
+                "'push_id', p.id, 'pushed_at', strftime(p.pushed_at, '%Y-%m-%dT%H:%M:%S'),"
+                " 'due_on', strftime(p.due_on, '%Y-%m-%d')"
+            ),
+        )
         at = "p.pushed_at"
     else:
-        kind, extra = "claim.opened", ("'claim_id', p.id,"
-                                       " 'available_at', strftime(p.available_at, '%Y-%m-%dT%H:%M:%S')")
+        kind, extra = (
+            "claim.opened",
+            ("'claim_id', p.id, 'available_at', strftime(p.available_at, '%Y-%m-%dT%H:%M:%S')"),
+        )
         at = "p.available_at"
-    return (f"SELECT p.department_id, '{kind}' AS kind, '{table}' AS object_type, p.id AS object_id,"
-            f" CAST(json_object({extra}, {_case_fields('p')}) AS VARCHAR) AS payload, {at} AS created_at"
-            f" FROM {table} p{_CASE_JOINS.format(a='p')} WHERE {where}")
+    return (
+        f"SELECT p.department_id, '{kind}' AS kind, '{table}' AS object_type, p.id AS object_id,"
+        f" CAST(json_object({extra}, {_case_fields('p')}) AS VARCHAR) AS payload, {at} AS created_at"
+        f" FROM {table} p{_CASE_JOINS.format(a='p')} WHERE {where}"
+    )
 
 
 def _emit_published(cur, table: str, where: str, params: list) -> int:
-    n = cur.execute(_dialect_sql(
-        _INSERT + f"SELECT department_id, kind, object_type, object_id, payload, created_at,"
-        f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
-        " ORDER BY object_id"), params).fetchone()[0]
+    n = cur.execute(
+        _dialect_sql(
+            _INSERT + f"SELECT department_id, kind, object_type, object_id, payload, created_at,"
+            f" {_STATE_SQL.format(d='q.department_id')} FROM ({_published_select(table, where)}) q"
+            " ORDER BY object_id"
+        ),
+        params,
+    ).fetchone()[0]
     if n:
         wake_worker(cur)
     return n
@@ -211,7 +232,8 @@ _LICENCE_SELECT = (
     " le.created_at FROM licence_event le JOIN licence l ON l.id = le.licence_id"
     " JOIN approval_case c ON c.id = l.case_id JOIN enterprise e ON e.id = l.enterprise_id"
     " JOIN (SELECT case_id, department_id FROM push UNION SELECT case_id, department_id FROM claim) d"
-    " ON d.case_id = l.case_id WHERE le.from_status IS NOT NULL AND {where}")
+    " ON d.case_id = l.case_id WHERE le.from_status IS NOT NULL AND {where}"
+)
 
 _DECISION_SELECT = (
     "SELECT q.department_id, 'request.decided' AS kind, 'revocation_request' AS object_type,"
@@ -226,14 +248,16 @@ _DECISION_SELECT = (
     " FROM revocation_request q JOIN licence l ON l.id = q.licence_id"
     " JOIN enterprise e ON e.id = q.enterprise_id"
     " LEFT JOIN attachment a ON a.id = q.explanation_attachment_id"
-    " WHERE q.status IN ('已撤销', '不予撤销') AND q.decided_at IS NOT NULL AND {where}")
+    " WHERE q.status IN ('已撤销', '不予撤销') AND q.decided_at IS NOT NULL AND {where}"
+)
 
-_RANK = ("CASE kind WHEN 'licence.status_changed' THEN 0 WHEN 'request.decided' THEN 2 ELSE 1 END")
+_RANK = "CASE kind WHEN 'licence.status_changed' THEN 0 WHEN 'request.decided' THEN 2 ELSE 1 END"
 
 
 def _missing(object_type: str, alias: str) -> str:
-    return (f"NOT EXISTS (SELECT 1 FROM outbox_event o WHERE o.object_type = '{object_type}'"
-            f" AND o.object_id = {alias}.id)")
+    return (
+        f"NOT EXISTS (SELECT 1 FROM outbox_event o WHERE o.object_type = '{object_type}' AND o.object_id = {alias}.id)"
+    )
 
 
 def backfill(cur) -> int:
@@ -241,14 +265,19 @@ def backfill(cur) -> int:
     requests that have none (recorded before the outbox existed, or by the
     demo loader), in time order, as ``skipped``: they complete the pull
     feed and are not delivered to webhooks.  Idempotent; returns the count."""
-    parts = [_published_select("push", _missing("push", "p")),
-             _published_select("claim", _missing("claim", "p")),
-             _LICENCE_SELECT.format(where=_missing("licence_event", "le")),
-             _DECISION_SELECT.format(where=_missing("revocation_request", "q"))]
-    return cur.execute(_dialect_sql(
-        _INSERT + "SELECT department_id, kind, object_type, object_id, payload, created_at, 'skipped'"
-        f" FROM ({' UNION ALL '.join(parts)}) q ORDER BY created_at, {_RANK}, object_id,"
-        " department_id")).fetchone()[0]
+    parts = [
+        _published_select("push", _missing("push", "p")),
+        _published_select("claim", _missing("claim", "p")),
+        _LICENCE_SELECT.format(where=_missing("licence_event", "le")),
+        _DECISION_SELECT.format(where=_missing("revocation_request", "q")),
+    ]
+    return cur.execute(
+        _dialect_sql(
+            _INSERT + "SELECT department_id, kind, object_type, object_id, payload, created_at, 'skipped'"
+            f" FROM ({' UNION ALL '.join(parts)}) q ORDER BY created_at, {_RANK}, object_id,"
+            " department_id"
+        )
+    ).fetchone()[0]
 
 
 def backfill_once() -> int:
@@ -266,6 +295,7 @@ def backfill_once() -> int:
         # bookkeeping like a migration (not audited): the outbox_backfill row records it
         cur.execute("INSERT INTO outbox_backfill VALUES (1, ?, ?)", [clock.now(), n])
         return n
+
     return db.write(tx)
 
 
@@ -274,32 +304,58 @@ def _emit_few(cur, table: str, ids: list[int]) -> int:
     same ``data`` as :func:`_emit_published`, read by primary key instead of
     joining whole tables (measured at demo scale on the 2-core test machine
     under load: one push's event 30–44 ms set-based, 12 ms this way)."""
-    case_cols = ("case_id", "case_no", "item_code", "item_name", "enterprise_uscc",
-                 "enterprise_name", "project_no", "reply", "decided_on")
+    case_cols = (
+        "case_id",
+        "case_no",
+        "item_code",
+        "item_name",
+        "enterprise_uscc",
+        "enterprise_name",
+        "project_no",
+        "reply",
+        "decided_on",
+    )
     cases: dict[int, dict] = {}
     n = 0
     for pid in ids:
         if table == "push":
-            row = cur.execute("SELECT id, department_id, case_id, stage, reason, pushed_at, due_on"
-                              " FROM push WHERE id = ?", [pid]).fetchone()
+            row = cur.execute(
+                "SELECT id, department_id, case_id, stage, reason, pushed_at, due_on FROM push WHERE id = ?", [pid]
+            ).fetchone()
             head = {"push_id": row[0], "pushed_at": row[5], "due_on": row[6]}
         else:
-            row = cur.execute("SELECT id, department_id, case_id, stage, reason, available_at"
-                              " FROM claim WHERE id = ?", [pid]).fetchone()
+            row = cur.execute(
+                "SELECT id, department_id, case_id, stage, reason, available_at FROM claim WHERE id = ?", [pid]
+            ).fetchone()
             head = {"claim_id": row[0], "available_at": row[5]}
         if row[2] not in cases:
-            c = cur.execute("SELECT id, case_no, item_id, enterprise_id, project_no, reply, decided_on"
-                            " FROM approval_case WHERE id = ?", [row[2]]).fetchone()
+            c = cur.execute(
+                "SELECT id, case_no, item_id, enterprise_id, project_no, reply, decided_on"
+                " FROM approval_case WHERE id = ?",
+                [row[2]],
+            ).fetchone()
             i = cur.execute("SELECT code, name FROM item WHERE id = ?", [c[2]]).fetchone()
             e = cur.execute("SELECT uscc, name FROM enterprise WHERE id = ?", [c[3]]).fetchone()
-            lic = [dict(zip(("licence_id", "licence_no", "kind", "status", "issued_on", "valid_until"), r))
-                   for r in cur.execute("SELECT id, licence_no, kind, status, issued_on, valid_until"
-                                        " FROM licence WHERE case_id = ? ORDER BY id", [c[0]]).fetchall()]
-            cases[row[2]] = dict(zip(case_cols, (c[0], c[1], i[0], i[1], e[0], e[1], c[4], c[5], c[6]))) \
-                | {"licences": lic}
+            lic = [
+                dict(zip(("licence_id", "licence_no", "kind", "status", "issued_on", "valid_until"), r))
+                for r in cur.execute(
+                    "SELECT id, licence_no, kind, status, issued_on, valid_until"
+                    " FROM licence WHERE case_id = ? ORDER BY id",
+                    [c[0]],
+                ).fetchall()
+            ]
+            cases[row[2]] = dict(zip(case_cols, (c[0], c[1], i[0], i[1], e[0], e[1], c[4], c[5], c[6]))) | {
+                "licences": lic
+            }
         data = head | cases[row[2]] | {"stage": row[3], "reason": row[4]}
-        emit(cur, row[1], "push.created" if table == "push" else "claim.opened", data,
-             object_type=table, object_id=row[0])
+        emit(
+            cur,
+            row[1],
+            "push.created" if table == "push" else "claim.opened",
+            data,
+            object_type=table,
+            object_id=row[0],
+        )
         n += 1
     return n
 
@@ -334,10 +390,14 @@ def emit_for_cases(cur, case_table: str) -> int:
 
 def case_departments(cur, case_id: int) -> list[int]:
     """The departments that see a case (it was pushed or opened to them)."""
-    return [r[0] for r in cur.execute(
-        "SELECT department_id FROM push WHERE case_id = ? UNION"
-        " SELECT department_id FROM claim WHERE case_id = ? ORDER BY 1",
-        [case_id, case_id]).fetchall()]
+    return [
+        r[0]
+        for r in cur.execute(
+            "SELECT department_id FROM push WHERE case_id = ? UNION"
+            " SELECT department_id FROM claim WHERE case_id = ? ORDER BY 1",
+            [case_id, case_id],
+        ).fetchall()
+    ]
 
 
 def emit_licence_change(cur, licence_event_id: int, also=()) -> int:
@@ -348,16 +408,34 @@ def emit_licence_change(cur, licence_event_id: int, also=()) -> int:
         "SELECT le.id, le.licence_id, l.licence_no, l.kind, le.from_status, le.to_status, le.reason,"
         " le.ref, le.created_at, l.case_id, c.case_no, e.uscc, e.name FROM licence_event le"
         " JOIN licence l ON l.id = le.licence_id JOIN approval_case c ON c.id = l.case_id"
-        " JOIN enterprise e ON e.id = l.enterprise_id WHERE le.id = ?", [licence_event_id]).fetchone()
+        " JOIN enterprise e ON e.id = l.enterprise_id WHERE le.id = ?",
+        [licence_event_id],
+    ).fetchone()
     if row is None:
         raise NotFound("证照状态变更记录不存在。")
-    data = dict(zip(("licence_event_id", "licence_id", "licence_no", "licence_kind", "from_status",
-                     "to_status", "reason", "ref", "changed_at", "case_id", "case_no",
-                     "enterprise_uscc", "enterprise_name"), row))
+    data = dict(
+        zip(
+            (
+                "licence_event_id",
+                "licence_id",
+                "licence_no",
+                "licence_kind",
+                "from_status",
+                "to_status",
+                "reason",
+                "ref",
+                "changed_at",
+                "case_id",
+                "case_no",
+                "enterprise_uscc",
+                "enterprise_name",
+            ),
+            row,
+        )
+    )
     depts = sorted(set(case_departments(cur, data["case_id"])) | {int(d) for d in also})
     for d in depts:
-        emit(cur, d, "licence.status_changed", data, object_type="licence_event",
-             object_id=licence_event_id)
+        emit(cur, d, "licence.status_changed", data, object_type="licence_event", object_id=licence_event_id)
     return len(depts)
 
 
@@ -370,7 +448,9 @@ def emit_decision(cur, request_id: int) -> int:
         " q.decided_at, q.explanation_attachment_id, a.file_name, a.sha256, e.uscc AS enterprise_uscc,"
         " e.name AS enterprise_name FROM revocation_request q JOIN licence l ON l.id = q.licence_id"
         " JOIN enterprise e ON e.id = q.enterprise_id"
-        " LEFT JOIN attachment a ON a.id = q.explanation_attachment_id WHERE q.id = ?", [request_id])
+        " LEFT JOIN attachment a ON a.id = q.explanation_attachment_id WHERE q.id = ?",
+        [request_id],
+    )
     cols = [c[0] for c in cur.description]
     row = cur.fetchone()
     if row is None:
@@ -379,9 +459,17 @@ def emit_decision(cur, request_id: int) -> int:
     dept = r.pop("department_id")
     aid, name, sha = (r.pop("explanation_attachment_id"), r.pop("file_name"), r.pop("sha256"))
     notes = r.pop("verification_notes")
-    r["explanation"] = None if r["status"] != "不予撤销" else {
-        "attachment_id": aid, "file_name": name, "sha256": sha,
-        "verification_notes": notes, "reason": r["decision_reason"]}
+    r["explanation"] = (
+        None
+        if r["status"] != "不予撤销"
+        else {
+            "attachment_id": aid,
+            "file_name": name,
+            "sha256": sha,
+            "verification_notes": notes,
+            "reason": r["decision_reason"],
+        }
+    )
     emit(cur, dept, "request.decided", r, object_type="revocation_request", object_id=request_id)
     return 1
 
@@ -395,15 +483,18 @@ def master_key() -> str:
         return key
     cfg = settings.get()
     if not cfg.demo:
-        raise ConfigError("生产模式向部门系统推送事件须设置 SGLD_WEBHOOK_KEY（签名密钥的主密钥，"
-                          "至少 32 个字符，不得存入数据库）。")
+        raise ConfigError(
+            "生产模式向部门系统推送事件须设置 SGLD_WEBHOOK_KEY（签名密钥的主密钥，至少 32 个字符，不得存入数据库）。"
+        )
     from sgld.settings import _demo_cookie_key
+
     return _demo_cookie_key(cfg.data_dir, ".webhook_key")
 
 
 def _secret(subscription_id: int, salt: str) -> str:
-    mac = hmac.new(master_key().encode("utf-8"), f"sgld-webhook|{subscription_id}|{salt}".encode(),
-                   hashlib.sha256).digest()
+    mac = hmac.new(
+        master_key().encode("utf-8"), f"sgld-webhook|{subscription_id}|{salt}".encode(), hashlib.sha256
+    ).digest()
     return "whsec_" + base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
@@ -424,8 +515,13 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 def envelope(row: dict) -> dict:
     """The JSON object of an event, as delivered and as pulled."""
-    return {"id": int(row["id"]), "kind": row["kind"], "department_id": int(row["department_id"]),
-            "created_at": row["created_at"].strftime(TS), "data": json.loads(row["payload"])}
+    return {
+        "id": int(row["id"]),
+        "kind": row["kind"],
+        "department_id": int(row["department_id"]),
+        "created_at": row["created_at"].strftime(TS),
+        "data": json.loads(row["payload"]),
+    }
 
 
 def body_of(row: dict) -> bytes:
@@ -451,8 +547,7 @@ def check_url(url) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError("“接收地址”应为 http:// 或 https:// 开头的完整网址。", field="接收地址")
     if parts.username or parts.password:
-        raise ValidationError("“接收地址”中不能包含用户名或密码；接收方请用签名校验请求来源。",
-                              field="接收地址")
+        raise ValidationError("“接收地址”中不能包含用户名或密码；接收方请用签名校验请求来源。", field="接收地址")
     if parts.fragment:
         raise ValidationError("“接收地址”不能包含 # 片段。", field="接收地址")
     return url
@@ -489,7 +584,8 @@ def list_subscriptions(actor: Actor | None) -> list[dict]:
         "  max(delivered_at) AS last_delivered_at,"
         "  min(created_at) FILTER (WHERE state IN ('pending', 'failed')) AS oldest_pending_at"
         "  FROM outbox_event GROUP BY 1) c ON c.department_id = d.id"
-        " WHERE d.kind IN ('supervision', 'licensing') ORDER BY d.kind DESC, d.id")
+        " WHERE d.kind IN ('supervision', 'licensing') ORDER BY d.kind DESC, d.id"
+    )
 
 
 def register_webhook(actor: Actor | None, department_id, url) -> str:
@@ -504,27 +600,43 @@ def register_webhook(actor: Actor | None, department_id, url) -> str:
     def tx(cur):
         did, name = _department(cur, department_id)
         now = clock.now()
-        old = cur.execute("SELECT id, url, active FROM webhook_subscription WHERE department_id = ?",
-                          [did]).fetchone()
+        old = cur.execute("SELECT id, url, active FROM webhook_subscription WHERE department_id = ?", [did]).fetchone()
         if old is not None:
             if old[1] == url and old[2]:
                 raise StateError(f"“{name}”的事件接收地址已是该地址且在用，无需重复登记。")
-            cur.execute("UPDATE webhook_subscription SET url = ?, active = TRUE, updated_by = ?,"
-                        " updated_at = ? WHERE id = ?", [url, _uid(actor), now, old[0]])
-            audit.record(cur, actor, "update", "webhook_subscription", old[0],
-                         before={"url": old[1], "active": old[2]},
-                         after={"department_id": did, "url": url, "active": True})
+            cur.execute(
+                "UPDATE webhook_subscription SET url = ?, active = TRUE, updated_by = ?, updated_at = ? WHERE id = ?",
+                [url, _uid(actor), now, old[0]],
+            )
+            audit.record(
+                cur,
+                actor,
+                "update",
+                "webhook_subscription",
+                old[0],
+                before={"url": old[1], "active": old[2]},
+                after={"department_id": did, "url": url, "active": True},
+            )
             return ""
         salt = secrets.token_hex(16)
         sid = cur.execute("SELECT nextval('seq_webhook_subscription')").fetchone()[0]
         secret = _secret(sid, salt)
-        cur.execute("INSERT INTO webhook_subscription (id, department_id, url, secret_salt, secret_hint,"
-                    " active, created_by, created_at, updated_by, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
-                    [sid, did, url, salt, _hint(secret), _uid(actor), now, _uid(actor), now])
-        audit.record(cur, actor, "create", "webhook_subscription", sid,
-                     after={"department_id": did, "url": url, "secret_hint": _hint(secret)})
+        cur.execute(
+            "INSERT INTO webhook_subscription (id, department_id, url, secret_salt, secret_hint,"
+            " active, created_by, created_at, updated_by, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?, ?)",
+            [sid, did, url, salt, _hint(secret), _uid(actor), now, _uid(actor), now],
+        )
+        audit.record(
+            cur,
+            actor,
+            "create",
+            "webhook_subscription",
+            sid,
+            after={"department_id": did, "url": url, "secret_hint": _hint(secret)},
+        )
         return secret
+
     return get_db().write(tx)
 
 
@@ -536,18 +648,27 @@ def rotate_secret(actor: Actor | None, department_id) -> str:
 
     def tx(cur):
         did, name = _department(cur, department_id)
-        row = cur.execute("SELECT id, secret_hint FROM webhook_subscription WHERE department_id = ?",
-                          [did]).fetchone()
+        row = cur.execute("SELECT id, secret_hint FROM webhook_subscription WHERE department_id = ?", [did]).fetchone()
         if row is None:
             raise StateError(f"“{name}”尚未登记事件接收地址。")
         salt = secrets.token_hex(16)
         secret = _secret(row[0], salt)
-        cur.execute("UPDATE webhook_subscription SET secret_salt = ?, secret_hint = ?, updated_by = ?,"
-                    " updated_at = ? WHERE id = ?", [salt, _hint(secret), _uid(actor), clock.now(),
-                                                     row[0]])
-        audit.record(cur, actor, "rotate_secret", "webhook_subscription", row[0],
-                     before={"secret_hint": row[1]}, after={"secret_hint": _hint(secret)})
+        cur.execute(
+            "UPDATE webhook_subscription SET secret_salt = ?, secret_hint = ?, updated_by = ?,"
+            " updated_at = ? WHERE id = ?",
+            [salt, _hint(secret), _uid(actor), clock.now(), row[0]],
+        )
+        audit.record(
+            cur,
+            actor,
+            "rotate_secret",
+            "webhook_subscription",
+            row[0],
+            before={"secret_hint": row[1]},
+            after={"secret_hint": _hint(secret)},
+        )
         return secret
+
     return get_db().write(tx)
 
 
@@ -557,24 +678,34 @@ def set_webhook_active(actor: Actor | None, department_id, active: bool) -> None
 
     def tx(cur):
         did, name = _department(cur, department_id)
-        row = cur.execute("SELECT id, active FROM webhook_subscription WHERE department_id = ?",
-                          [did]).fetchone()
+        row = cur.execute("SELECT id, active FROM webhook_subscription WHERE department_id = ?", [did]).fetchone()
         if row is None:
             raise StateError(f"“{name}”尚未登记事件接收地址。")
         if bool(row[1]) == bool(active):
             raise StateError(f"“{name}”的事件推送已是{'在用' if active else '停用'}状态。")
-        cur.execute("UPDATE webhook_subscription SET active = ?, updated_by = ?, updated_at = ?"
-                    " WHERE id = ?", [bool(active), _uid(actor), clock.now(), row[0]])
-        audit.record(cur, actor, "activate" if active else "deactivate", "webhook_subscription", row[0],
-                     before={"active": bool(row[1])}, after={"active": bool(active)})
+        cur.execute(
+            "UPDATE webhook_subscription SET active = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+            [bool(active), _uid(actor), clock.now(), row[0]],
+        )
+        audit.record(
+            cur,
+            actor,
+            "activate" if active else "deactivate",
+            "webhook_subscription",
+            row[0],
+            before={"active": bool(row[1])},
+            after={"active": bool(active)},
+        )
+
     get_db().write(tx)
     if active:
         wake_worker()
 
 
 # -- admin: events -------------------------------------------------------------------------
-def list_events(actor: Actor | None, *, state: str | None = None, department_id: int | None = None,
-                limit: int = 500) -> list[dict]:
+def list_events(
+    actor: Actor | None, *, state: str | None = None, department_id: int | None = None, limit: int = 500
+) -> list[dict]:
     """Events newest first (failed and pending first when no state is given)."""
     _admin(actor, "查看推送队列")
     where, params = [], []
@@ -591,7 +722,9 @@ def list_events(actor: Actor | None, *, state: str | None = None, department_id:
         "SELECT e.id, e.department_id, d.name AS department, e.kind, e.object_type, e.object_id,"
         " e.created_at, e.state, e.attempts, e.next_attempt_at, e.last_attempt_at, e.last_error,"
         " e.delivered_at FROM outbox_event e JOIN department d ON d.id = e.department_id"
-        f"{cond} ORDER BY e.id DESC LIMIT {limit}", params)
+        f"{cond} ORDER BY e.id DESC LIMIT {limit}",
+        params,
+    )
 
 
 def state_counts(actor: Actor | None) -> dict[str, int]:
@@ -610,20 +743,30 @@ def retry(actor: Actor | None, event_ids) -> int:
 
     def tx(cur):
         marks = ",".join("?" * len(ids))
-        rows = cur.execute(f"SELECT id, state, attempts FROM outbox_event WHERE id IN ({marks})",
-                           ids).fetchall()
+        rows = cur.execute(f"SELECT id, state, attempts FROM outbox_event WHERE id IN ({marks})", ids).fetchall()
         if len(rows) != len(ids):
             raise NotFound("所选推送事件不存在。")
         todo = [r for r in rows if r[1] == "failed" or (r[1] == "pending" and r[2] > 0)]
         if not todo:
             raise StateError("所选事件没有需要重试的：只有投递失败或正在等待重试的事件可以重试。")
         tids = [r[0] for r in todo]
-        cur.execute("UPDATE outbox_event SET state = 'pending', attempts = CASE WHEN state = 'failed'"
-                    " THEN 0 ELSE attempts END, next_attempt_at = NULL"
-                    f" WHERE id IN ({','.join('?' * len(tids))})", tids)
-        audit.record(cur, actor, "retry", "outbox_event", ",".join(map(str, tids)),
-                     before={"states": {str(r[0]): r[1] for r in todo}}, after={"state": "pending"})
+        cur.execute(
+            "UPDATE outbox_event SET state = 'pending', attempts = CASE WHEN state = 'failed'"
+            " THEN 0 ELSE attempts END, next_attempt_at = NULL"
+            f" WHERE id IN ({','.join('?' * len(tids))})",
+            tids,
+        )
+        audit.record(
+            cur,
+            actor,
+            "retry",
+            "outbox_event",
+            ",".join(map(str, tids)),
+            before={"states": {str(r[0]): r[1] for r in todo}},
+            after={"state": "pending"},
+        )
         return len(tids)
+
     n = get_db().write(tx)
     wake_worker()
     return n
@@ -636,8 +779,10 @@ def due(now: datetime, batch: int = 20) -> list[tuple[dict, list[dict]]]:
     one (later events wait behind it: order per department) or at one that
     waits for its back-off.  One query for all departments."""
     db = get_db()
-    subs = {s["department_id"]: s for s in db.dicts(
-        "SELECT id, department_id, url, secret_salt FROM webhook_subscription WHERE active")}
+    subs = {
+        s["department_id"]: s
+        for s in db.dicts("SELECT id, department_id, url, secret_salt FROM webhook_subscription WHERE active")
+    }
     if not subs:
         return []
     rows = db.dicts(
@@ -646,7 +791,9 @@ def due(now: datetime, batch: int = 20) -> list[tuple[dict, list[dict]]]:
         " e.next_attempt_at, row_number() OVER (PARTITION BY e.department_id ORDER BY e.id) AS n"
         " FROM outbox_event e WHERE e.state IN ('pending', 'failed')"
         " AND e.department_id IN (SELECT department_id FROM webhook_subscription WHERE active)) q"
-        " WHERE n <= ? ORDER BY department_id, id", [batch])
+        " WHERE n <= ? ORDER BY department_id, id",
+        [batch],
+    )
     out, send, blocked = [], {}, set()
     for r in rows:
         d = r["department_id"]
@@ -674,22 +821,27 @@ def record_attempts(results: list[tuple[int, str | None]]) -> None:
     def tx(cur):
         ok = [eid for eid, error in results if error is None]
         if ok:
-            cur.execute("UPDATE outbox_event SET state = 'delivered', attempts = attempts + 1,"
-                        " last_attempt_at = ?, delivered_at = ?, last_error = NULL, next_attempt_at = NULL"
-                        f" WHERE state = 'pending' AND id IN ({','.join('?' * len(ok))})", [now, now, *ok])
+            cur.execute(
+                "UPDATE outbox_event SET state = 'delivered', attempts = attempts + 1,"
+                " last_attempt_at = ?, delivered_at = ?, last_error = NULL, next_attempt_at = NULL"
+                f" WHERE state = 'pending' AND id IN ({','.join('?' * len(ok))})",
+                [now, now, *ok],
+            )
         for eid, error in results:
             if error is None:
                 continue
-            row = cur.execute("SELECT attempts FROM outbox_event WHERE id = ? AND state = 'pending'",
-                              [eid]).fetchone()
+            row = cur.execute("SELECT attempts FROM outbox_event WHERE id = ? AND state = 'pending'", [eid]).fetchone()
             if row is None:
                 continue
             n = row[0] + 1
             state = "failed" if n >= limit else "pending"
             nxt = None if state == "failed" else now + timedelta(seconds=backoff_seconds(n))
-            cur.execute("UPDATE outbox_event SET state = ?, attempts = ?, last_attempt_at = ?,"
-                        " last_error = ?, next_attempt_at = ? WHERE id = ?",
-                        [state, n, now, str(error)[:500], nxt, eid])
+            cur.execute(
+                "UPDATE outbox_event SET state = ?, attempts = ?, last_attempt_at = ?,"
+                " last_error = ?, next_attempt_at = ? WHERE id = ?",
+                [state, n, now, str(error)[:500], nxt, eid],
+            )
+
     get_db().write(tx)
 
 
@@ -698,5 +850,6 @@ def next_wake(now: datetime) -> float | None:
     at = get_db().scalar(
         "SELECT min(e.next_attempt_at) FROM outbox_event e JOIN webhook_subscription s"
         " ON s.department_id = e.department_id AND s.active WHERE e.state = 'pending'"
-        " AND e.next_attempt_at IS NOT NULL")
+        " AND e.next_attempt_at IS NOT NULL"
+    )
     return None if at is None else max(0.0, (at - now).total_seconds())

@@ -16,6 +16,7 @@ Data scope (``sgld.policy``): approvers, leaders and admins see every
 enterprise; a supervisor sees the enterprises their department supervises
 (the ``item_department`` of the enterprise's cases or licences) or has inspected.
 """
+
 from __future__ import annotations
 
 import logging
@@ -76,8 +77,7 @@ def search(actor: Actor, text: str, limit: int = 50) -> list[dict]:
     if not q:
         return []
     norm = uscc.normalise(q)
-    sql = ("SELECT id, uscc, name, legal_rep, address FROM enterprise"
-           f" WHERE (name LIKE ?{ESC} OR uscc LIKE ?{ESC})")
+    sql = f"SELECT id, uscc, name, legal_rep, address FROM enterprise WHERE (name LIKE ?{ESC} OR uscc LIKE ?{ESC})"
     where, sp = policy.enterprise_filter(actor, "id")
     sql += where
     params: list = [likes.contains(q), likes.prefix(norm), *sp]
@@ -94,14 +94,18 @@ def _licences(eid: int) -> list[dict]:
     return get_db().dicts(
         "SELECT l.id, l.licence_no, l.kind, l.issued_on, l.valid_until, l.status, l.case_id,"
         " i.name AS item_name FROM licence l LEFT JOIN item i ON i.id = l.item_id"
-        f" WHERE l.enterprise_id = {_EID} ORDER BY l.issued_on DESC NULLS LAST, l.id DESC", [eid])
+        f" WHERE l.enterprise_id = {_EID} ORDER BY l.issued_on DESC NULLS LAST, l.id DESC",
+        [eid],
+    )
 
 
 def _cases(eid: int) -> list[dict]:
     return get_db().dicts(
         "SELECT c.id, c.case_no, c.project_no, c.stage, i.name AS item_name, c.decided_on AS at"
         f" FROM approval_case c LEFT JOIN item i ON i.id = c.item_id WHERE c.enterprise_id = {_EID}"
-        " ORDER BY c.id DESC", [eid])
+        " ORDER BY c.id DESC",
+        [eid],
+    )
 
 
 def _pushes(eid: int, case_ids: list[int] | None = None) -> list[dict]:
@@ -114,20 +118,27 @@ def _pushes(eid: int, case_ids: list[int] | None = None) -> list[dict]:
         return []
     rows = db.dicts(
         "SELECT p.id, p.case_id, p.department_id, p.stage, p.pushed_at, p.due_on, p.status, p.signed_by,"
-        f" p.signed_at FROM push p WHERE p.case_id IN ({_placeholders(case_ids)})", case_ids)
+        f" p.signed_at FROM push p WHERE p.case_id IN ({_placeholders(case_ids)})",
+        case_ids,
+    )
     if not rows:
         return []
-    case_no = dict(db.all(f"SELECT id, case_no FROM approval_case WHERE id IN ({_placeholders(case_ids)})",
-                          case_ids))
+    case_no = dict(db.all(f"SELECT id, case_no FROM approval_case WHERE id IN ({_placeholders(case_ids)})", case_ids))
     deps = sorted({r["department_id"] for r in rows if r["department_id"] is not None})
-    dep_name = dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps)) \
-        if deps else {}
+    dep_name = (
+        dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps)) if deps else {}
+    )
+
     def user_id(signed_by) -> int | None:  # signed_by is text (TRY_CAST of before)
         text = "" if signed_by is None else str(signed_by).strip()
         return int(text) if text.lstrip("-").isdigit() else None
+
     signer_ids = sorted({u for u in (user_id(r["signed_by"]) for r in rows) if u is not None})
-    signer = dict(db.all(f"SELECT id, display_name FROM app_user WHERE id IN ({_placeholders(signer_ids)})",
-                         signer_ids)) if signer_ids else {}
+    signer = (
+        dict(db.all(f"SELECT id, display_name FROM app_user WHERE id IN ({_placeholders(signer_ids)})", signer_ids))
+        if signer_ids
+        else {}
+    )
     for r in rows:
         r["case_no"] = case_no.get(r["case_id"])
         r["department"] = dep_name.get(r.pop("department_id"))
@@ -140,15 +151,21 @@ def _inspections(eid: int) -> list[dict]:
     db = get_db()
     rows = db.dicts(
         "SELECT n.id, n.inspected_at, n.place, n.result, n.findings, n.inspectors, n.department_id"
-        f" FROM inspection n WHERE n.enterprise_id = {_EID} ORDER BY n.inspected_at DESC", [eid])
+        f" FROM inspection n WHERE n.enterprise_id = {_EID} ORDER BY n.inspected_at DESC",
+        [eid],
+    )
     if not rows:
         return []
     deps = sorted({r["department_id"] for r in rows})
     dep_name = dict(db.all(f"SELECT id, name FROM department WHERE id IN ({_placeholders(deps)})", deps))
     keys = [str(r["id"]) for r in rows]
-    files = dict(db.all(
-        "SELECT owner_id, count(*) FROM attachment WHERE owner_type = 'inspection'"
-        f" AND owner_id IN ({_placeholders(keys)}) GROUP BY owner_id", keys))
+    files = dict(
+        db.all(
+            "SELECT owner_id, count(*) FROM attachment WHERE owner_type = 'inspection'"
+            f" AND owner_id IN ({_placeholders(keys)}) GROUP BY owner_id",
+            keys,
+        )
+    )
     out = []
     for r in rows:
         if r["department_id"] not in dep_name:
@@ -163,36 +180,73 @@ def _penalties(eid: int, code: str) -> list[dict]:
     return get_db().dicts(
         "SELECT id, decision_no, violation_type, category, content, fine_wan, confiscation_wan,"
         f" decision_date, authority, source FROM penalty WHERE enterprise_id = {_EID}"
-        " ORDER BY decision_date DESC, id DESC", [eid])
+        " ORDER BY decision_date DESC, id DESC",
+        [eid],
+    )
 
 
 def _own_events(data: dict) -> list[dict]:
     ev: list[dict] = []
     for r in data["licences"]:
-        ev.append({"at": r["issued_on"], "kind": "证照", "title": f"{r['kind'] or '证照'} {r['licence_no']}",
-                   "detail": r.get("item_name") or "", "status": r["status"],
-                   "link": _link(PAGE_PUSH, licence=r["id"])})
+        ev.append(
+            {
+                "at": r["issued_on"],
+                "kind": "证照",
+                "title": f"{r['kind'] or '证照'} {r['licence_no']}",
+                "detail": r.get("item_name") or "",
+                "status": r["status"],
+                "link": _link(PAGE_PUSH, licence=r["id"]),
+            }
+        )
     for r in data["cases"]:
-        ev.append({"at": r.get("at"), "kind": "办件", "title": f"审批办件 {r['case_no']}",
-                   "detail": f"{r.get('item_name') or ''}；项目编号 {r.get('project_no') or '—'}",
-                   "status": r.get("stage"), "link": _link(PAGE_PUSH, case=r["id"])})
+        ev.append(
+            {
+                "at": r.get("at"),
+                "kind": "办件",
+                "title": f"审批办件 {r['case_no']}",
+                "detail": f"{r.get('item_name') or ''}；项目编号 {r.get('project_no') or '—'}",
+                "status": r.get("stage"),
+                "link": _link(PAGE_PUSH, case=r["id"]),
+            }
+        )
     for r in data["pushes"]:
-        signed = (f"，{r['signer'] or r['signed_by']} 于 {r['signed_at']:%Y-%m-%d %H:%M} 签收"
-                  if r.get("signed_at") else "")
-        ev.append({"at": r["pushed_at"], "kind": "推送",
-                   "title": f"推送至{r['department']}（办件 {r['case_no']}）",
-                   "detail": f"{r.get('stage') or ''}{signed}", "status": r["status"],
-                   "link": _link(PAGE_PUSH, case=r["case_id"])})
+        signed = (
+            f"，{r['signer'] or r['signed_by']} 于 {r['signed_at']:%Y-%m-%d %H:%M} 签收" if r.get("signed_at") else ""
+        )
+        ev.append(
+            {
+                "at": r["pushed_at"],
+                "kind": "推送",
+                "title": f"推送至{r['department']}（办件 {r['case_no']}）",
+                "detail": f"{r.get('stage') or ''}{signed}",
+                "status": r["status"],
+                "link": _link(PAGE_PUSH, case=r["case_id"]),
+            }
+        )
     for r in data["inspections"]:
-        ev.append({"at": r["inspected_at"], "kind": "检查", "title": f"{r['department']}日常检查：{r['result']}",
-                   "detail": f"{r['place']}；检查人员 {r['inspectors']}"
-                             + (f"；证据材料 {r['files']} 份" if r["files"] else ""),
-                   "status": r["result"], "link": _link(PAGE_SUPERVISE, inspection=r["id"])})
+        ev.append(
+            {
+                "at": r["inspected_at"],
+                "kind": "检查",
+                "title": f"{r['department']}日常检查：{r['result']}",
+                "detail": f"{r['place']}；检查人员 {r['inspectors']}"
+                + (f"；证据材料 {r['files']} 份" if r["files"] else ""),
+                "status": r["result"],
+                "link": _link(PAGE_SUPERVISE, inspection=r["id"]),
+            }
+        )
     for r in data["penalties"]:
         fine = f"；罚款 {float(r['fine_wan']):g} 万元" if r["fine_wan"] is not None else ""
-        ev.append({"at": r["decision_date"], "kind": "处罚", "title": f"行政处罚 {r['decision_no']}",
-                   "detail": f"{r['authority'] or ''}：{r['category'] or ''}{fine}",
-                   "status": r["category"], "link": _link(PAGE_SUPERVISE, penalty=r["id"])})
+        ev.append(
+            {
+                "at": r["decision_date"],
+                "kind": "处罚",
+                "title": f"行政处罚 {r['decision_no']}",
+                "detail": f"{r['authority'] or ''}：{r['category'] or ''}{fine}",
+                "status": r["category"],
+                "link": _link(PAGE_SUPERVISE, penalty=r["id"]),
+            }
+        )
     return ev
 
 
@@ -206,6 +260,7 @@ def _mark_openable(actor: Actor, data: dict, events: list[dict]) -> None:
     (issue 16.12): cases, licences and pushes by ``push.case_in_scope``,
     inspections by ``inspection.can_see``."""
     from sgld.services import inspection, push
+
     case_ok: dict[int, bool] = {}
 
     def case_open(case_id) -> bool:
@@ -254,18 +309,24 @@ def _sort_key(e: dict):
 def profile(actor: Actor, enterprise_id: int) -> dict:
     """Everything about one enterprise the actor may see."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看企业画像")
-    rows = get_db().dicts("SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise"
-                          f" WHERE id = {_EID}", [enterprise_id])
+    rows = get_db().dicts(
+        f"SELECT id, uscc, name, legal_rep, address, created_at FROM enterprise WHERE id = {_EID}", [enterprise_id]
+    )
     if not rows:
         raise NotFound("企业不存在。")
     if not can_view(actor, enterprise_id):
         raise PermissionDenied("您没有权限查看该企业画像：只能查看本部门监管或检查过的企业。")
     ent = rows[0]
     cases = _cases(enterprise_id)
-    data = {"enterprise": ent, "licences": _licences(enterprise_id), "cases": cases,
-            "pushes": _pushes(enterprise_id, [c["id"] for c in cases]),
-            "inspections": _inspections(enterprise_id),
-            "penalties": _penalties(enterprise_id, ent["uscc"]), "flags": []}
+    data = {
+        "enterprise": ent,
+        "licences": _licences(enterprise_id),
+        "cases": cases,
+        "pushes": _pushes(enterprise_id, [c["id"] for c in cases]),
+        "inspections": _inspections(enterprise_id),
+        "penalties": _penalties(enterprise_id, ent["uscc"]),
+        "flags": [],
+    }
     events = _own_events(data)
     for name, fn in _providers("profile_events"):
         try:
@@ -282,8 +343,10 @@ def profile(actor: Actor, enterprise_id: int) -> dict:
     data["timeline"] = events
     data["counts"] = {
         "licences_valid": sum(1 for r in data["licences"] if r["status"] == "有效"),
-        "licences": len(data["licences"]), "cases": len(data["cases"]),
-        "pushes": len(data["pushes"]), "inspections": len(data["inspections"]),
+        "licences": len(data["licences"]),
+        "cases": len(data["cases"]),
+        "pushes": len(data["pushes"]),
+        "inspections": len(data["inspections"]),
         "penalties": len(data["penalties"]),
         "fines_wan": sum(float(r["fine_wan"] or 0) for r in data["penalties"]),
     }

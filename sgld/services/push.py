@@ -25,6 +25,7 @@ Functions for other features, usable inside their own transaction:
 Read side (archive, libraries, lists) is in :mod:`sgld.services.push_query`;
 bulk import in :mod:`sgld.services.cases_import`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,7 +67,8 @@ def case_in_scope(cur, actor: Actor, case_id: int) -> bool:
     return cur.execute(
         "SELECT EXISTS (SELECT 1 FROM push WHERE case_id = ? AND department_id = ?)"
         " OR EXISTS (SELECT 1 FROM claim WHERE case_id = ? AND department_id = ?)",
-        [case_id, actor.department_id, case_id, actor.department_id]).fetchone()[0]
+        [case_id, actor.department_id, case_id, actor.department_id],
+    ).fetchone()[0]
 
 
 def cases_in_scope(cur, actor: Actor, case_ids) -> set[int]:
@@ -75,10 +77,14 @@ def cases_in_scope(cur, actor: Actor, case_ids) -> set[int]:
     if not ids or not scoped(actor):
         return set(ids)
     marks = ",".join("?" * len(ids))
-    return {r[0] for r in cur.execute(
-        f"SELECT case_id FROM push WHERE case_id IN ({marks}) AND department_id = ?"
-        f" UNION SELECT case_id FROM claim WHERE case_id IN ({marks}) AND department_id = ?",
-        [*ids, actor.department_id, *ids, actor.department_id]).fetchall()}
+    return {
+        r[0]
+        for r in cur.execute(
+            f"SELECT case_id FROM push WHERE case_id IN ({marks}) AND department_id = ?"
+            f" UNION SELECT case_id FROM claim WHERE case_id IN ({marks}) AND department_id = ?",
+            [*ids, actor.department_id, *ids, actor.department_id],
+        ).fetchall()
+    }
 
 
 def require_case_visible(cur, actor: Actor, case_id: int) -> None:
@@ -86,8 +92,9 @@ def require_case_visible(cur, actor: Actor, case_id: int) -> None:
     if not cur.execute("SELECT 1 FROM approval_case WHERE id = ?", [case_id]).fetchone():
         raise NotFound("审批办件不存在。")
     if not case_in_scope(cur, actor, case_id):
-        raise PermissionDenied("您没有权限查看该办件：只能查看推送给或开放给本部门"
-                               f"（{actor.department_name}）的审批结果。")
+        raise PermissionDenied(
+            f"您没有权限查看该办件：只能查看推送给或开放给本部门（{actor.department_name}）的审批结果。"
+        )
 
 
 # -- working days ---------------------------------------------------------
@@ -116,8 +123,9 @@ def check_licence(licence_no, kind, issued_on, valid_until) -> LicenceInput:
     issued = v.parse_date(issued_on, "发证日期", not_future=True)
     until = v.parse_date(valid_until, "有效期至", required=False)
     if until is not None and until < issued:
-        raise ValidationError(f"“有效期至”（{until.isoformat()}）不能早于“发证日期”"
-                              f"（{issued.isoformat()}）。", field="有效期至")
+        raise ValidationError(
+            f"“有效期至”（{until.isoformat()}）不能早于“发证日期”（{issued.isoformat()}）。", field="有效期至"
+        )
     return LicenceInput(no, kind, issued, until)
 
 
@@ -125,8 +133,7 @@ def check_files(files) -> list[attachments.Checked]:
     files = list(files or [])
     if len(files) > MAX_FILES:
         raise ValidationError(f"一次最多上传 {MAX_FILES} 个扫描件。", field="file")
-    return [f if isinstance(f, attachments.Checked) else attachments.check_upload(f[0], f[1])
-            for f in files]
+    return [f if isinstance(f, attachments.Checked) else attachments.check_upload(f[0], f[1]) for f in files]
 
 
 def _item(cur, item_id) -> dict:
@@ -134,65 +141,82 @@ def _item(cur, item_id) -> dict:
         item_id = int(item_id)
     except (TypeError, ValueError):
         raise ValidationError("请选择审批事项。", field="事项") from None
-    row = cur.execute("SELECT id, code, name, centralised, sign_limit_days, active FROM item"
-                      " WHERE id = ?", [item_id]).fetchone()
+    row = cur.execute(
+        "SELECT id, code, name, centralised, sign_limit_days, active FROM item WHERE id = ?", [item_id]
+    ).fetchone()
     if row is None:
         raise ValidationError("审批事项不存在。", field="事项")
     item = dict(zip(("id", "code", "name", "centralised", "sign_limit_days", "active"), row))
     if not item["active"]:
         raise ValidationError(f"事项“{item['name']}”已停用，不能再登记办件。", field="事项")
-    item["department_ids"] = [r[0] for r in cur.execute(
-        "SELECT x.department_id FROM item_department x JOIN department d ON d.id = x.department_id"
-        " WHERE x.item_id = ? AND d.active ORDER BY 1", [item_id]).fetchall()]
+    item["department_ids"] = [
+        r[0]
+        for r in cur.execute(
+            "SELECT x.department_id FROM item_department x JOIN department d ON d.id = x.department_id"
+            " WHERE x.item_id = ? AND d.active ORDER BY 1",
+            [item_id],
+        ).fetchall()
+    ]
     return item
 
 
 # -- libraries ------------------------------------------------------------
-def _upsert_project(cur, actor, project_no: str, name: str | None, enterprise_id: int,
-                    fallback_name: str) -> None:
+def _upsert_project(cur, actor, project_no: str, name: str | None, enterprise_id: int, fallback_name: str) -> None:
     row = cur.execute("SELECT name FROM project WHERE project_no = ?", [project_no]).fetchone()
     now = clock.now()
     if row is None:
         name = name or fallback_name
-        cur.execute("INSERT INTO project (project_no, name, enterprise_id, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?)", [project_no, name, enterprise_id, now, now])
-        audit.record(cur, actor, "create", "project", project_no,
-                     after={"name": name, "enterprise_id": enterprise_id})
+        cur.execute(
+            "INSERT INTO project (project_no, name, enterprise_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [project_no, name, enterprise_id, now, now],
+        )
+        audit.record(cur, actor, "create", "project", project_no, after={"name": name, "enterprise_id": enterprise_id})
     else:
         cur.execute("UPDATE project SET updated_at = ? WHERE project_no = ?", [now, project_no])
 
 
-def _add_licence(cur, actor, case_id: int, enterprise_id: int, item_id: int,
-                 lic: LicenceInput) -> int:
+def _add_licence(cur, actor, case_id: int, enterprise_id: int, item_id: int, lic: LicenceInput) -> int:
     if cur.execute("SELECT 1 FROM licence WHERE licence_no = ?", [lic.licence_no]).fetchone():
-        raise ValidationError(f"证照编号“{lic.licence_no}”已在证照批文库中，不能重复登记。",
-                              field="证照编号")
+        raise ValidationError(f"证照编号“{lic.licence_no}”已在证照批文库中，不能重复登记。", field="证照编号")
     now = clock.now()
     lid = cur.execute(
         "INSERT INTO licence (licence_no, kind, case_id, enterprise_id, item_id, issued_on,"
         " valid_until, status, status_changed_at, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, '有效', ?, ?) RETURNING id",
-        [lic.licence_no, lic.kind, case_id, enterprise_id, item_id, lic.issued_on,
-         lic.valid_until, now, now]).fetchone()[0]
-    cur.execute("INSERT INTO licence_event (licence_id, from_status, to_status, reason, actor_id,"
-                " created_at) VALUES (?, NULL, '有效', '审批办结，证照入库', ?, ?)",
-                [lid, getattr(actor, "user_id", None), now])
-    audit.record(cur, actor, "create", "licence", lid,
-                 after={"licence_no": lic.licence_no, "kind": lic.kind, "case_id": case_id,
-                        "issued_on": lic.issued_on, "valid_until": lic.valid_until})
+        [lic.licence_no, lic.kind, case_id, enterprise_id, item_id, lic.issued_on, lic.valid_until, now, now],
+    ).fetchone()[0]
+    cur.execute(
+        "INSERT INTO licence_event (licence_id, from_status, to_status, reason, actor_id,"
+        " created_at) VALUES (?, NULL, '有效', '审批办结，证照入库', ?, ?)",
+        [lid, getattr(actor, "user_id", None), now],
+    )
+    audit.record(
+        cur,
+        actor,
+        "create",
+        "licence",
+        lid,
+        after={
+            "licence_no": lic.licence_no,
+            "kind": lic.kind,
+            "case_id": case_id,
+            "issued_on": lic.issued_on,
+            "valid_until": lic.valid_until,
+        },
+    )
     return lid
 
 
 def add_case_event(cur, actor, case_id: int, kind: str, detail: str | None = None) -> None:
     """Append a line to a case's timeline (other features: revocation, reviews…)."""
-    cur.execute("INSERT INTO case_event (case_id, kind, detail, actor_id, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                [case_id, kind, detail, getattr(actor, "user_id", None), clock.now()])
+    cur.execute(
+        "INSERT INTO case_event (case_id, kind, detail, actor_id, created_at) VALUES (?, ?, ?, ?, ?)",
+        [case_id, kind, detail, getattr(actor, "user_id", None), clock.now()],
+    )
 
 
 # -- push / claim creation ------------------------------------------------
-def _publish(cur, actor, case_id: int, item: dict, stage: str, department_ids: list[int],
-             reason: str | None) -> dict:
+def _publish(cur, actor, case_id: int, item: dict, stage: str, department_ids: list[int], reason: str | None) -> dict:
     """Push (centralised item) or open for claiming (other licensing
     department) the case's result at ``stage`` to ``department_ids``.
     A stage publication (reason None) happens once per department."""
@@ -200,21 +224,34 @@ def _publish(cur, actor, case_id: int, item: dict, stage: str, department_ids: l
     made = {"push": [], "claim": []}
     table = "push" if item["centralised"] else "claim"
     for dept in department_ids:
-        if reason is None and cur.execute(
-                f"SELECT 1 FROM {table} WHERE case_id = ? AND department_id = ? AND stage = ?"
-                " AND reason IS NULL", [case_id, dept, stage]).fetchone():
+        if (
+            reason is None
+            and cur.execute(
+                f"SELECT 1 FROM {table} WHERE case_id = ? AND department_id = ? AND stage = ? AND reason IS NULL",
+                [case_id, dept, stage],
+            ).fetchone()
+        ):
             continue
         if table == "push":
             pid = cur.execute(
                 "INSERT INTO push (case_id, department_id, stage, pushed_at, pushed_by, due_on,"
                 " status, reason) VALUES (?, ?, ?, ?, ?, ?, '待签收', ?) RETURNING id",
-                [case_id, dept, stage, now, getattr(actor, "user_id", None),
-                 due_on(now, item["sign_limit_days"]), reason]).fetchone()[0]
+                [
+                    case_id,
+                    dept,
+                    stage,
+                    now,
+                    getattr(actor, "user_id", None),
+                    due_on(now, item["sign_limit_days"]),
+                    reason,
+                ],
+            ).fetchone()[0]
         else:
             pid = cur.execute(
                 "INSERT INTO claim (case_id, department_id, stage, status, available_at, reason)"
                 " VALUES (?, ?, ?, '待领取', ?, ?) RETURNING id",
-                [case_id, dept, stage, now, reason]).fetchone()[0]
+                [case_id, dept, stage, now, reason],
+            ).fetchone()[0]
         made[table].append(pid)
     if made[table]:
         # the department systems' events, in this transaction (issue 18)
@@ -222,14 +259,20 @@ def _publish(cur, actor, case_id: int, item: dict, stage: str, department_ids: l
             outbox.emit_pushes(cur, made[table])
         else:
             outbox.emit_claims(cur, made[table])
-        audit.record(cur, actor, "push" if table == "push" else "open_claim", "case", case_id,
-                     after={"stage": stage, "department_ids": department_ids, "reason": reason,
-                            f"{table}_ids": made[table]})
+        audit.record(
+            cur,
+            actor,
+            "push" if table == "push" else "open_claim",
+            "case",
+            case_id,
+            after={"stage": stage, "department_ids": department_ids, "reason": reason, f"{table}_ids": made[table]},
+        )
     return made
 
 
-def push_case_result(cur, actor, case_id: int, department_ids: list[int] | None = None,
-                     reason: str | None = None) -> dict:
+def push_case_result(
+    cur, actor, case_id: int, department_ids: list[int] | None = None, reason: str | None = None
+) -> dict:
     """Inside the caller's transaction: push the case's current result again
     (e.g. after a licence was revoked) to ``department_ids`` (default: the
     item's departments and every department the case was pushed or opened
@@ -242,16 +285,26 @@ def push_case_result(cur, actor, case_id: int, department_ids: list[int] | None 
     item = _item_any(cur, row[0])
     if department_ids is None:
         ids = set(item["department_ids"])
-        ids |= {r[0] for r in cur.execute("SELECT department_id FROM push WHERE case_id = ?"
-                                          " UNION SELECT department_id FROM claim WHERE case_id = ?",
-                                          [case_id, case_id]).fetchall()}
+        ids |= {
+            r[0]
+            for r in cur.execute(
+                "SELECT department_id FROM push WHERE case_id = ?"
+                " UNION SELECT department_id FROM claim WHERE case_id = ?",
+                [case_id, case_id],
+            ).fetchall()
+        }
         department_ids = sorted(ids)
     department_ids = sorted({int(d) for d in department_ids})
     if not department_ids:
         raise ValidationError("没有可推送的部门。")
-    known = {r[0] for r in cur.execute(
-        f"SELECT id FROM department WHERE active AND kind IN ('supervision', 'licensing')"
-        f" AND id IN ({','.join('?' * len(department_ids))})", department_ids).fetchall()}
+    known = {
+        r[0]
+        for r in cur.execute(
+            f"SELECT id FROM department WHERE active AND kind IN ('supervision', 'licensing')"
+            f" AND id IN ({','.join('?' * len(department_ids))})",
+            department_ids,
+        ).fetchall()
+    }
     if known != set(department_ids):
         raise ValidationError("推送部门不存在、已停用或不是监管（许可）部门。")
     made = _publish(cur, actor, case_id, item, row[1], department_ids, reason)
@@ -261,19 +314,37 @@ def push_case_result(cur, actor, case_id: int, department_ids: list[int] | None 
 
 def _item_any(cur, item_id: int) -> dict:
     """Item facts for a push, also for an item deactivated after the case."""
-    row = cur.execute("SELECT id, code, name, centralised, sign_limit_days FROM item WHERE id = ?",
-                      [item_id]).fetchone()
+    row = cur.execute(
+        "SELECT id, code, name, centralised, sign_limit_days FROM item WHERE id = ?", [item_id]
+    ).fetchone()
     item = dict(zip(("id", "code", "name", "centralised", "sign_limit_days"), row))
-    item["department_ids"] = [r[0] for r in cur.execute(
-        "SELECT x.department_id FROM item_department x JOIN department d ON d.id = x.department_id"
-        " WHERE x.item_id = ? AND d.active ORDER BY 1", [item_id]).fetchall()]
+    item["department_ids"] = [
+        r[0]
+        for r in cur.execute(
+            "SELECT x.department_id FROM item_department x JOIN department d ON d.id = x.department_id"
+            " WHERE x.item_id = ? AND d.active ORDER BY 1",
+            [item_id],
+        ).fetchall()
+    ]
     return item
 
 
 # -- recording ------------------------------------------------------------
-def record_case(actor: Actor, *, case_no, item_id, uscc, enterprise_name=None, project_no,
-                project_name=None, stage, reply, decided_on, licence: dict | None = None,
-                files=()) -> int:
+def record_case(
+    actor: Actor,
+    *,
+    case_no,
+    item_id,
+    uscc,
+    enterprise_name=None,
+    project_no,
+    project_name=None,
+    stage,
+    reply,
+    decided_on,
+    licence: dict | None = None,
+    files=(),
+) -> int:
     """Record an approval result (form entry): stores the case, the enterprise
     (created when its code is unknown), the project and the licence in the
     libraries, the scans, and pushes / opens the result.  One transaction."""
@@ -301,12 +372,24 @@ def record_case(actor: Actor, *, case_no, item_id, uscc, enterprise_name=None, p
             "INSERT INTO approval_case (case_no, item_id, enterprise_id, project_no, stage, reply,"
             " handler_id, division_id, decided_on, source, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'form', ?, ?) RETURNING id",
-            [case_no, item["id"], eid, project_no, stage, reply, actor.user_id,
-             actor.department_id, decided, now, now]).fetchone()[0]
-        audit.record(cur, actor, "create", "case", cid,
-                     after={"case_no": case_no, "item_id": item["id"], "enterprise_id": eid,
-                            "project_no": project_no, "stage": stage, "reply": reply,
-                            "decided_on": decided})
+            [case_no, item["id"], eid, project_no, stage, reply, actor.user_id, actor.department_id, decided, now, now],
+        ).fetchone()[0]
+        audit.record(
+            cur,
+            actor,
+            "create",
+            "case",
+            cid,
+            after={
+                "case_no": case_no,
+                "item_id": item["id"],
+                "enterprise_id": eid,
+                "project_no": project_no,
+                "stage": stage,
+                "reply": reply,
+                "decided_on": decided,
+            },
+        )
         add_case_event(cur, actor, cid, "登记", f"登记审批结果（{stage}）")
         if lic:
             _add_licence(cur, actor, cid, eid, item["id"], lic)
@@ -314,11 +397,11 @@ def record_case(actor: Actor, *, case_no, item_id, uscc, enterprise_name=None, p
             attachments.attach(cur, actor, "case", cid, f)
         _publish(cur, actor, cid, item, stage, item["department_ids"], None)
         return cid
+
     return get_db().write(tx)
 
 
-def conclude_case(actor: Actor, case_id: int, *, reply, decided_on,
-                  licence: dict | None = None, files=()) -> None:
+def conclude_case(actor: Actor, case_id: int, *, reply, decided_on, licence: dict | None = None, files=()) -> None:
     """A case at 需监管部门参与环节 is concluded (办结): new reply, optional
     licence and scans go to the libraries and the result is pushed again."""
     require_writer(actor, "approver", action="办结审批办件")
@@ -328,21 +411,29 @@ def conclude_case(actor: Actor, case_id: int, *, reply, decided_on,
     checked = check_files(files)
 
     def tx(cur):
-        row = cur.execute("SELECT item_id, enterprise_id, stage, reply, decided_on FROM approval_case"
-                          " WHERE id = ?", [case_id]).fetchone()
+        row = cur.execute(
+            "SELECT item_id, enterprise_id, stage, reply, decided_on FROM approval_case WHERE id = ?", [case_id]
+        ).fetchone()
         if row is None:
             raise NotFound("审批办件不存在。")
         item_id, eid, stage, old_reply, old_decided = row
         if stage == STAGE_DONE:
             raise StateError("该办件已办结，不能重复办结。")
         if decided < old_decided:
-            raise ValidationError(f"办结日期不能早于上一环节的日期（{old_decided.isoformat()}）。",
-                                  field="决定日期")
-        cur.execute("UPDATE approval_case SET stage = ?, reply = ?, decided_on = ?, updated_at = ?"
-                    " WHERE id = ?", [STAGE_DONE, reply, decided, clock.now(), case_id])
-        audit.record(cur, actor, "conclude", "case", case_id,
-                     before={"stage": stage, "reply": old_reply, "decided_on": old_decided},
-                     after={"stage": STAGE_DONE, "reply": reply, "decided_on": decided})
+            raise ValidationError(f"办结日期不能早于上一环节的日期（{old_decided.isoformat()}）。", field="决定日期")
+        cur.execute(
+            "UPDATE approval_case SET stage = ?, reply = ?, decided_on = ?, updated_at = ? WHERE id = ?",
+            [STAGE_DONE, reply, decided, clock.now(), case_id],
+        )
+        audit.record(
+            cur,
+            actor,
+            "conclude",
+            "case",
+            case_id,
+            before={"stage": stage, "reply": old_reply, "decided_on": old_decided},
+            after={"stage": STAGE_DONE, "reply": reply, "decided_on": decided},
+        )
         add_case_event(cur, actor, case_id, "办结", "审批办结")
         if lic:
             _add_licence(cur, actor, case_id, eid, item_id, lic)
@@ -350,6 +441,7 @@ def conclude_case(actor: Actor, case_id: int, *, reply, decided_on,
             attachments.attach(cur, actor, "case", case_id, f)
         item = _item_any(cur, item_id)
         _publish(cur, actor, case_id, item, STAGE_DONE, item["department_ids"], None)
+
     get_db().write(tx)
 
 
@@ -366,6 +458,7 @@ def add_scans(actor: Actor, case_id: int, files) -> list[int]:
         ids = [attachments.attach(cur, actor, "case", case_id, f) for f in checked]
         add_case_event(cur, actor, case_id, "补充扫描件", "、".join(f.name for f in checked))
         return ids
+
     return get_db().write(tx)
 
 
@@ -381,8 +474,9 @@ def read_scan(actor: Actor, attachment_id: int) -> tuple[dict, bytes]:
 
 
 # -- licence status (revocation feature calls this) -----------------------
-def change_licence_status(cur, actor, licence_id: int, new_status: str, reason: str,
-                          ref: str | None = None, notify=()) -> str:
+def change_licence_status(
+    cur, actor, licence_id: int, new_status: str, reason: str, ref: str | None = None, notify=()
+) -> str:
     """Inside the caller's transaction: change a licence's status, writing
     its history row, the case timeline line, the audit record and the
     ``licence.status_changed`` events of the departments that see the case
@@ -392,8 +486,7 @@ def change_licence_status(cur, actor, licence_id: int, new_status: str, reason: 
     new_status = v.choice(new_status, LICENCE_STATUSES, "证照状态")
     reason = v.text(reason, "变更原因", max_len=500, multiline=True)
     ref = v.text(ref, "依据文号", required=False, max_len=100)
-    row = cur.execute("SELECT status, case_id, licence_no FROM licence WHERE id = ?",
-                      [licence_id]).fetchone()
+    row = cur.execute("SELECT status, case_id, licence_no FROM licence WHERE id = ?", [licence_id]).fetchone()
     if row is None:
         raise NotFound("证照不存在。")
     old, case_id, no = row
@@ -402,15 +495,22 @@ def change_licence_status(cur, actor, licence_id: int, new_status: str, reason: 
     if old != "有效":
         raise StateError(f"证照“{no}”当前状态为“{old}”，不能再变更为“{new_status}”。")
     now = clock.now()
-    cur.execute("UPDATE licence SET status = ?, status_changed_at = ? WHERE id = ?",
-                [new_status, now, licence_id])
+    cur.execute("UPDATE licence SET status = ?, status_changed_at = ? WHERE id = ?", [new_status, now, licence_id])
     le_id = cur.execute(
         "INSERT INTO licence_event (licence_id, from_status, to_status, reason, ref, actor_id,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [licence_id, old, new_status, reason, ref, getattr(actor, "user_id", None), now]).fetchone()[0]
+        [licence_id, old, new_status, reason, ref, getattr(actor, "user_id", None), now],
+    ).fetchone()[0]
     outbox.emit_licence_change(cur, le_id, also=notify)
-    audit.record(cur, actor, "change_status", "licence", licence_id,
-                 before={"status": old}, after={"status": new_status, "reason": reason, "ref": ref})
+    audit.record(
+        cur,
+        actor,
+        "change_status",
+        "licence",
+        licence_id,
+        before={"status": old},
+        after={"status": new_status, "reason": reason, "ref": ref},
+    )
     add_case_event(cur, actor, case_id, "证照状态变更", f"证照 {no}：{old} → {new_status}（{reason}）")
     return old
 
@@ -438,29 +538,47 @@ def sign_pushes(actor: Actor, push_ids) -> dict:
 
     def tx(cur):
         marks = ",".join("?" * len(ids))
-        rows = cur.execute(f"SELECT id, department_id, status, signed_by, signed_at, case_id"
-                           f" FROM push WHERE id IN ({marks})", ids).fetchall()
+        rows = cur.execute(
+            f"SELECT id, department_id, status, signed_by, signed_at, case_id FROM push WHERE id IN ({marks})", ids
+        ).fetchall()
         if len(rows) != len(ids):
             raise NotFound("所选推送不存在。")
         other = [r for r in rows if r[1] != actor.department_id]
         if other:
-            raise PermissionDenied(f"您没有权限签收其他部门的推送：只能签收推送给本部门"
-                                   f"（{actor.department_name}）的审批结果。")
+            raise PermissionDenied(
+                f"您没有权限签收其他部门的推送：只能签收推送给本部门（{actor.department_name}）的审批结果。"
+            )
         r = rows[0]
-        pending = workflows.check_some(workflows.PUSH, "sign", rows, lambda x: x[2], actor, refused={
-            "已签收": lambda: f"该推送已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 签收，"
-                              "不能重复签收。"})
+        pending = workflows.check_some(
+            workflows.PUSH,
+            "sign",
+            rows,
+            lambda x: x[2],
+            actor,
+            refused={
+                "已签收": lambda: f"该推送已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 签收，不能重复签收。"
+            },
+        )
         now = clock.now()
         pend_ids = [r[0] for r in pending]
-        cur.execute(f"UPDATE push SET status = '已签收', signed_by = ?, signed_at = ?"
-                    f" WHERE status = '待签收' AND id IN ({','.join('?' * len(pend_ids))})",
-                    [actor.user_id, now, *pend_ids])
+        cur.execute(
+            f"UPDATE push SET status = '已签收', signed_by = ?, signed_at = ?"
+            f" WHERE status = '待签收' AND id IN ({','.join('?' * len(pend_ids))})",
+            [actor.user_id, now, *pend_ids],
+        )
         followup.signed(cur, pend_ids)
         for r in pending:
-            audit.record(cur, actor, "sign", "push", r[0], before={"status": "待签收"},
-                         after={"status": "已签收", "case_id": r[5], "signed_by": actor.user_id,
-                                "signed_at": now})
+            audit.record(
+                cur,
+                actor,
+                "sign",
+                "push",
+                r[0],
+                before={"status": "待签收"},
+                after={"status": "已签收", "case_id": r[5], "signed_by": actor.user_id, "signed_at": now},
+            )
         return {"signed": len(pending), "already": len(rows) - len(pending), "signed_at": now}
+
     return get_db().write(tx)
 
 
@@ -476,36 +594,58 @@ def claim_results(actor: Actor, claim_ids) -> dict:
 
     def tx(cur):
         marks = ",".join("?" * len(ids))
-        rows = cur.execute(f"SELECT id, department_id, status, claimed_by, claimed_at, case_id"
-                           f" FROM claim WHERE id IN ({marks})", ids).fetchall()
+        rows = cur.execute(
+            f"SELECT id, department_id, status, claimed_by, claimed_at, case_id FROM claim WHERE id IN ({marks})", ids
+        ).fetchall()
         if len(rows) != len(ids):
             raise NotFound("所选待领取记录不存在。")
         if any(r[1] != actor.department_id for r in rows):
-            raise PermissionDenied(f"您没有权限领取其他部门的审批结果：只能领取开放给本部门"
-                                   f"（{actor.department_name}）的结果。")
+            raise PermissionDenied(
+                f"您没有权限领取其他部门的审批结果：只能领取开放给本部门（{actor.department_name}）的结果。"
+            )
         r = rows[0]
-        pending = workflows.check_some(workflows.CLAIM, "claim", rows, lambda x: x[2], actor, refused={
-            "已领取": lambda: f"该审批结果已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 领取，"
-                              "不能重复领取。"})
+        pending = workflows.check_some(
+            workflows.CLAIM,
+            "claim",
+            rows,
+            lambda x: x[2],
+            actor,
+            refused={
+                "已领取": lambda: (
+                    f"该审批结果已于 {r[4]:%Y-%m-%d %H:%M} 由 {_user_name(cur, r[3])} 领取，不能重复领取。"
+                )
+            },
+        )
         now = clock.now()
         pend_ids = [r[0] for r in pending]
-        cur.execute(f"UPDATE claim SET status = '已领取', claimed_by = ?, claimed_at = ?"
-                    f" WHERE status = '待领取' AND id IN ({','.join('?' * len(pend_ids))})",
-                    [actor.user_id, now, *pend_ids])
+        cur.execute(
+            f"UPDATE claim SET status = '已领取', claimed_by = ?, claimed_at = ?"
+            f" WHERE status = '待领取' AND id IN ({','.join('?' * len(pend_ids))})",
+            [actor.user_id, now, *pend_ids],
+        )
         for r in pending:
-            audit.record(cur, actor, "claim", "claim", r[0], before={"status": "待领取"},
-                         after={"status": "已领取", "case_id": r[5], "claimed_by": actor.user_id,
-                                "claimed_at": now})
+            audit.record(
+                cur,
+                actor,
+                "claim",
+                "claim",
+                r[0],
+                before={"status": "待领取"},
+                after={"status": "已领取", "case_id": r[5], "claimed_by": actor.user_id, "claimed_at": now},
+            )
         return {"claimed": len(pending), "already": len(rows) - len(pending), "claimed_at": now}
+
     return get_db().write(tx)
 
 
 # -- reminders ------------------------------------------------------------
 def _age_bucket_sql(today_param: str = "?") -> str:
-    return (f"CASE WHEN due_on >= {today_param} THEN '未超时'"
-            f" WHEN CAST({today_param} AS DATE) - due_on <= 3 THEN '超时 1–3 天'"
-            f" WHEN CAST({today_param} AS DATE) - due_on <= 10 THEN '超时 4–10 天'"
-            f" ELSE '超时 10 天以上' END")
+    return (
+        f"CASE WHEN due_on >= {today_param} THEN '未超时'"
+        f" WHEN CAST({today_param} AS DATE) - due_on <= 3 THEN '超时 1–3 天'"
+        f" WHEN CAST({today_param} AS DATE) - due_on <= 10 THEN '超时 4–10 天'"
+        f" ELSE '超时 10 天以上' END"
+    )
 
 
 def reminders(actor: Actor) -> list[Reminder]:
@@ -513,19 +653,23 @@ def reminders(actor: Actor) -> list[Reminder]:
     db = get_db()
     today = clock.today()
     if actor.has("supervisor"):
-        rows = db.all(f"SELECT {_age_bucket_sql()} AS bucket, count(*) FROM push"
-                      " WHERE department_id = ? AND status = '待签收' GROUP BY 1",
-                      [today, today, today, actor.department_id])
+        rows = db.all(
+            f"SELECT {_age_bucket_sql()} AS bucket, count(*) FROM push"
+            " WHERE department_id = ? AND status = '待签收' GROUP BY 1",
+            [today, today, today, actor.department_id],
+        )
         ages = dict(rows)
         total = sum(ages.values())
         overdue = total - ages.get("未超时", 0)
         if total or actor.department_kind == "supervision":
             out.append(Reminder("push_to_sign", "待签收推送", total, "push", overdue, ages))
-        claims = db.scalar("SELECT count(*) FROM claim WHERE department_id = ? AND status = '待领取'",
-                           [actor.department_id])
+        claims = db.scalar(
+            "SELECT count(*) FROM claim WHERE department_id = ? AND status = '待领取'", [actor.department_id]
+        )
         if claims or actor.department_kind == "licensing":
             out.append(Reminder("claim_to_take", "待领取审批结果", claims, "push"))
     if actor.has("approver"):  # their division's and own cases only (issue 16 item 21)
         from sgld.services.push_query import overdue_reminder
+
         out.append(overdue_reminder(actor))
     return out

@@ -12,6 +12,7 @@ listed in one place (a feature that adds a hook adds it here too;
 The listeners called after a write are in :mod:`sgld.services.listeners`
 (the writing services import them; this module imports the writing services).
 """
+
 from __future__ import annotations
 
 from sgld.services import inspection, liaison, penalty, push, revocation, special_review, warning
@@ -30,6 +31,4 @@ PROFILE_EVENTS = (
     warning.profile_events,
 )
 
-PROFILE_FLAGS = (
-    warning.profile_flags,
-)
+PROFILE_FLAGS = (warning.profile_flags,)

@@ -27,6 +27,7 @@ Both decisions re-check the status inside the write transaction; the
 process-wide write lock serialises two approvers deciding at once, so
 exactly one wins and the other gets a clear message.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -61,6 +62,7 @@ PAGE_SUPERVISE = "pages/2_监管录入.py"
 # -- settings & helpers -----------------------------------------------------------
 def decision_days() -> int:
     from sgld.services.org import get_setting
+
     try:
         return max(1, int(float(get_setting("revocation_decision_days"))))
     except (TypeError, ValueError):
@@ -85,15 +87,21 @@ def _user_name(cur, user_id) -> str:
 
 
 # -- who handles which item category ------------------------------------------------
-_APPROVERS_SQL = ("SELECT u.id FROM app_user u JOIN user_role r ON r.user_id = u.id"
-                  " WHERE r.role = 'approver' AND u.active")
+_APPROVERS_SQL = (
+    "SELECT u.id FROM app_user u JOIN user_role r ON r.user_id = u.id WHERE r.role = 'approver' AND u.active"
+)
 
 
 def assignees(cur, category: str) -> list[int]:
     """Approvers who handle ``category``; every active approver when none does."""
-    ids = [r[0] for r in cur.execute(
-        f"SELECT uc.user_id FROM user_category uc WHERE uc.category = ?"
-        f" AND uc.user_id IN ({_APPROVERS_SQL}) ORDER BY 1", [category]).fetchall()]
+    ids = [
+        r[0]
+        for r in cur.execute(
+            f"SELECT uc.user_id FROM user_category uc WHERE uc.category = ?"
+            f" AND uc.user_id IN ({_APPROVERS_SQL}) ORDER BY 1",
+            [category],
+        ).fetchall()
+    ]
     if ids:
         return ids
     return [r[0] for r in cur.execute(_APPROVERS_SQL + " ORDER BY u.id").fetchall()]
@@ -101,9 +109,11 @@ def assignees(cur, category: str) -> list[int]:
 
 def _todo_cond(alias: str = "q") -> str:
     """SQL condition: the request is assigned to approver ``?``."""
-    return (f"({alias}.category IN (SELECT category FROM user_category WHERE user_id = ?)"
-            f" OR NOT EXISTS (SELECT 1 FROM user_category uc WHERE uc.category = {alias}.category"
-            f"  AND uc.user_id IN ({_APPROVERS_SQL})))")
+    return (
+        f"({alias}.category IN (SELECT category FROM user_category WHERE user_id = ?)"
+        f" OR NOT EXISTS (SELECT 1 FROM user_category uc WHERE uc.category = {alias}.category"
+        f"  AND uc.user_id IN ({_APPROVERS_SQL})))"
+    )
 
 
 def list_user_categories(actor: Actor) -> pd.DataFrame:
@@ -114,12 +124,12 @@ def list_user_categories(actor: Actor) -> pd.DataFrame:
         "  WHERE uc.user_id = u.id), '') AS 负责事项分类"
         " FROM app_user u JOIN department d ON d.id = u.department_id"
         " WHERE u.active AND u.id IN (SELECT user_id FROM user_role WHERE role = 'approver')"
-        " ORDER BY u.id")
+        " ORDER BY u.id"
+    )
 
 
 def user_categories(user_id: int) -> list[str]:
-    return [r[0] for r in get_db().all("SELECT category FROM user_category WHERE user_id = ?"
-                                       " ORDER BY 1", [user_id])]
+    return [r[0] for r in get_db().all("SELECT category FROM user_category WHERE user_id = ? ORDER BY 1", [user_id])]
 
 
 def set_user_categories(actor: Actor, user_id: int, categories) -> None:
@@ -128,22 +138,30 @@ def set_user_categories(actor: Actor, user_id: int, categories) -> None:
     cats = sorted({str(c).strip() for c in (categories or []) if str(c).strip()})
 
     def tx(cur):
-        if not cur.execute("SELECT 1 FROM user_role r JOIN app_user u ON u.id = r.user_id"
-                           " WHERE r.user_id = ? AND r.role = 'approver'", [user_id]).fetchone():
+        if not cur.execute(
+            "SELECT 1 FROM user_role r JOIN app_user u ON u.id = r.user_id WHERE r.user_id = ? AND r.role = 'approver'",
+            [user_id],
+        ).fetchone():
             raise ValidationError("只能为审批局经办人（窗口工作人员）分配事项分类。")
         known = {r[0] for r in cur.execute("SELECT DISTINCT category FROM item").fetchall()}
         bad = [c for c in cats if c not in known]
         if bad:
             raise ValidationError(f"事项分类“{'、'.join(bad)}”不存在。")
-        before = [r[0] for r in cur.execute("SELECT category FROM user_category WHERE user_id = ?"
-                                            " ORDER BY 1", [user_id]).fetchall()]
+        before = [
+            r[0]
+            for r in cur.execute(
+                "SELECT category FROM user_category WHERE user_id = ? ORDER BY 1", [user_id]
+            ).fetchall()
+        ]
         if before == cats:
             return
         cur.execute("DELETE FROM user_category WHERE user_id = ?", [user_id])
         if cats:
             cur.executemany("INSERT INTO user_category VALUES (?, ?)", [[user_id, c] for c in cats])
-        audit.record(cur, actor, "update", "user_category", user_id, before={"categories": before},
-                     after={"categories": cats})
+        audit.record(
+            cur, actor, "update", "user_category", user_id, before={"categories": before}, after={"categories": cats}
+        )
+
     get_db().write(tx)
 
 
@@ -154,6 +172,7 @@ def filing_options(actor: Actor, enterprise_id: int) -> dict:
     inspections of it and its penalties."""
     require(actor, "supervisor", action="提请协同处理")
     from sgld.services import profile
+
     db = get_db()
     ent = db.dicts("SELECT id, uscc, name FROM enterprise WHERE id = ?", [enterprise_id])
     if not ent:
@@ -166,15 +185,22 @@ def filing_options(actor: Actor, enterprise_id: int) -> dict:
         " i.category, (SELECT request_no FROM revocation_request q WHERE q.licence_id = l.id"
         "  AND q.status IN ('已提交', '核实中') LIMIT 1) AS open_request"
         " FROM licence l JOIN item i ON i.id = l.item_id WHERE l.enterprise_id = ?"
-        " ORDER BY l.issued_on DESC, l.id DESC", [enterprise_id])
+        " ORDER BY l.issued_on DESC, l.id DESC",
+        [enterprise_id],
+    )
     for r in lic:
         r["status"] = _effective_status(r["status"], r["valid_until"], today)
         r["fileable"] = r["status"] == "有效" and not r["open_request"]
-    ins = db.dicts("SELECT id, inspected_at, result, place FROM inspection WHERE enterprise_id = ?"
-                   " AND department_id = ? ORDER BY inspected_at DESC LIMIT 200",
-                   [enterprise_id, actor.department_id])
-    pen = db.dicts("SELECT id, decision_no, decision_date, category, fine_wan, authority FROM penalty"
-                   " WHERE enterprise_id = ? ORDER BY decision_date DESC LIMIT 200", [enterprise_id])
+    ins = db.dicts(
+        "SELECT id, inspected_at, result, place FROM inspection WHERE enterprise_id = ?"
+        " AND department_id = ? ORDER BY inspected_at DESC LIMIT 200",
+        [enterprise_id, actor.department_id],
+    )
+    pen = db.dicts(
+        "SELECT id, decision_no, decision_date, category, fine_wan, authority FROM penalty"
+        " WHERE enterprise_id = ? ORDER BY decision_date DESC LIMIT 200",
+        [enterprise_id],
+    )
     return {"enterprise": ent[0], "licences": lic, "inspections": ins, "penalties": pen}
 
 
@@ -185,21 +211,38 @@ def _ids(values, what: str) -> list[int]:
 
 
 def _next_no(cur, year: int) -> str:
-    n = cur.execute("SELECT max(CAST(split_part(request_no, '-', 2) AS INTEGER)) FROM revocation_request"
-                    " WHERE request_no LIKE ?", [f"XT{year}-%"]).fetchone()[0] or 0
+    n = (
+        cur.execute(
+            "SELECT max(CAST(split_part(request_no, '-', 2) AS INTEGER)) FROM revocation_request"
+            " WHERE request_no LIKE ?",
+            [f"XT{year}-%"],
+        ).fetchone()[0]
+        or 0
+    )
     return f"XT{year}-{n + 1:04d}"
 
 
-def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts: str,
-                 legal_basis: str, inspection_ids=(), penalty_ids=(), files=(),
-                 source_kind: str = "企业画像", department_id: int | None = None) -> int:
+def file_request(
+    actor: Actor,
+    *,
+    licence_id: int,
+    requested_action: str,
+    facts: str,
+    legal_basis: str,
+    inspection_ids=(),
+    penalty_ids=(),
+    files=(),
+    source_kind: str = "企业画像",
+    department_id: int | None = None,
+) -> int:
     """A supervision department files a request against a valid licence;
     returns the request id."""
     _writer(actor, "supervisor", action="提请协同处理")
-    if department_id is not None and \
-            v.integer(department_id, "提请部门", minimum=-v.MAX_ID - 1, maximum=v.MAX_ID) != actor.department_id:
-        raise PermissionDenied(f"不能代其他部门提请协同处理：申请只能以本部门（{actor.department_name}）"
-                               "名义提交。")
+    if (
+        department_id is not None
+        and v.integer(department_id, "提请部门", minimum=-v.MAX_ID - 1, maximum=v.MAX_ID) != actor.department_id
+    ):
+        raise PermissionDenied(f"不能代其他部门提请协同处理：申请只能以本部门（{actor.department_name}）名义提交。")
     action = v.choice(requested_action, ACTIONS, "提请事项")
     facts = v.text(facts, "事实与理由", max_len=4000, multiline=True)
     basis = v.text(legal_basis, "法律依据", max_len=1000, multiline=True)
@@ -208,8 +251,7 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
     files = list(files or [])
     if len(files) > MAX_FILES:
         raise ValidationError(f"一次最多上传 {MAX_FILES} 个证据材料。", field="file")
-    checked = [f if isinstance(f, attachments.Checked) else attachments.check_upload(f[0], f[1])
-               for f in files]
+    checked = [f if isinstance(f, attachments.Checked) else attachments.check_upload(f[0], f[1]) for f in files]
     try:
         licence_id = v.integer(licence_id, "证照", minimum=1, maximum=v.MAX_ID)
     except ValidationError:
@@ -217,10 +259,13 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
 
     def tx(cur):
         from sgld.services import profile
+
         row = cur.execute(
             "SELECT l.licence_no, l.kind, l.status, l.valid_until, l.enterprise_id, l.item_id,"
             " l.case_id, i.category, e.name FROM licence l JOIN item i ON i.id = l.item_id"
-            " JOIN enterprise e ON e.id = l.enterprise_id WHERE l.id = ?", [licence_id]).fetchone()
+            " JOIN enterprise e ON e.id = l.enterprise_id WHERE l.id = ?",
+            [licence_id],
+        ).fetchone()
         if row is None:
             raise NotFound("证照不存在。")
         no, kind, status, until, eid, item_id, case_id, category, ename = row
@@ -228,27 +273,33 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
             raise PermissionDenied("您没有权限对该企业提请协同处理：只能针对本部门监管或检查过的企业。")
         eff = _effective_status(status, until, clock.today())
         if eff != "有效":
-            raise ValidationError(f"证照“{no}”当前状态为“{eff}”，只能对有效的证照提请协同处理。",
-                                  field="licence")
+            raise ValidationError(f"证照“{no}”当前状态为“{eff}”，只能对有效的证照提请协同处理。", field="licence")
         need = KIND_FOR_ACTION.get(action)
         if need and kind != need:
-            raise ValidationError(f"证照“{no}”是{kind}，不能提请“{action}”；请选择“撤销许可决定”"
-                                  f"或选择{need}。", field="requested_action")
-        dup = cur.execute("SELECT request_no, status FROM revocation_request WHERE licence_id = ?"
-                          " AND status IN ('已提交', '核实中')", [licence_id]).fetchone()
+            raise ValidationError(
+                f"证照“{no}”是{kind}，不能提请“{action}”；请选择“撤销许可决定”或选择{need}。", field="requested_action"
+            )
+        dup = cur.execute(
+            "SELECT request_no, status FROM revocation_request WHERE licence_id = ? AND status IN ('已提交', '核实中')",
+            [licence_id],
+        ).fetchone()
         if dup:
-            raise ValidationError(f"证照“{no}”已有正在办理的协同处理申请（{dup[0]}，{dup[1]}），"
-                                  "请勿重复提请。", field="licence")
+            raise ValidationError(
+                f"证照“{no}”已有正在办理的协同处理申请（{dup[0]}，{dup[1]}），请勿重复提请。", field="licence"
+            )
         if ins_ids:
-            ok = cur.execute(f"SELECT count(*) FROM inspection WHERE id IN ({','.join('?' * len(ins_ids))})"
-                             " AND enterprise_id = ? AND department_id = ?",
-                             [*ins_ids, eid, actor.department_id]).fetchone()[0]
+            ok = cur.execute(
+                f"SELECT count(*) FROM inspection WHERE id IN ({','.join('?' * len(ins_ids))})"
+                " AND enterprise_id = ? AND department_id = ?",
+                [*ins_ids, eid, actor.department_id],
+            ).fetchone()[0]
             if ok != len(ins_ids):
-                raise ValidationError("所选检查记录不存在、不属于该企业或不是本部门的检查。",
-                                      field="inspections")
+                raise ValidationError("所选检查记录不存在、不属于该企业或不是本部门的检查。", field="inspections")
         if pen_ids:
-            ok = cur.execute(f"SELECT count(*) FROM penalty WHERE id IN ({','.join('?' * len(pen_ids))})"
-                             " AND enterprise_id = ?", [*pen_ids, eid]).fetchone()[0]
+            ok = cur.execute(
+                f"SELECT count(*) FROM penalty WHERE id IN ({','.join('?' * len(pen_ids))}) AND enterprise_id = ?",
+                [*pen_ids, eid],
+            ).fetchone()[0]
             if ok != len(pen_ids):
                 raise ValidationError("所选行政处罚不存在或不属于该企业。", field="penalties")
         now = clock.now()
@@ -259,21 +310,54 @@ def file_request(actor: Actor, *, licence_id: int, requested_action: str, facts:
             " department_id, requested_action, facts, legal_basis, source_kind, status, filed_by,"
             " filed_at, deadline, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '已提交', ?, ?, ?, ?)"
             " RETURNING id",
-            [req_no, licence_id, eid, item_id, category, actor.department_id, action, facts, basis,
-             source_kind, actor.user_id, now, deadline, now]).fetchone()[0]
+            [
+                req_no,
+                licence_id,
+                eid,
+                item_id,
+                category,
+                actor.department_id,
+                action,
+                facts,
+                basis,
+                source_kind,
+                actor.user_id,
+                now,
+                deadline,
+                now,
+            ],
+        ).fetchone()[0]
         ev = [[rid, "inspection", i] for i in ins_ids] + [[rid, "penalty", p] for p in pen_ids]
         if ev:
             cur.executemany("INSERT INTO revocation_evidence VALUES (?, ?, ?)", ev)
-        audit.record(cur, actor, "create", OWNER, rid, after={
-            "request_no": req_no, "licence_id": licence_id, "licence_no": no, "enterprise_id": eid,
-            "requested_action": action, "facts": facts, "legal_basis": basis,
-            "inspection_ids": ins_ids, "penalty_ids": pen_ids, "deadline": deadline,
-            "department_id": actor.department_id, "source_kind": source_kind})
+        audit.record(
+            cur,
+            actor,
+            "create",
+            OWNER,
+            rid,
+            after={
+                "request_no": req_no,
+                "licence_id": licence_id,
+                "licence_no": no,
+                "enterprise_id": eid,
+                "requested_action": action,
+                "facts": facts,
+                "legal_basis": basis,
+                "inspection_ids": ins_ids,
+                "penalty_ids": pen_ids,
+                "deadline": deadline,
+                "department_id": actor.department_id,
+                "source_kind": source_kind,
+            },
+        )
         for f in checked:
             attachments.attach(cur, actor, OWNER, rid, f)
-        push.add_case_event(cur, actor, case_id, "协同处理申请",
-                            f"{actor.department_name}提请对证照 {no} {action}（{req_no}）")
+        push.add_case_event(
+            cur, actor, case_id, "协同处理申请", f"{actor.department_name}提请对证照 {no} {action}（{req_no}）"
+        )
         return rid
+
     return get_db().write(tx)
 
 
@@ -295,15 +379,31 @@ def withdraw(actor: Actor, request_id: int, reason: str | None = None) -> None:
         r = _load(cur, request_id)
         if r["department_id"] != actor.department_id:
             raise PermissionDenied("只能撤回本部门提交的协同处理申请。")
-        workflows.check(WORKFLOW, "withdraw", r["status"], actor, refused={
-            "核实中": lambda: f"审批局已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 开始核实，"
-                           "申请不能再撤回。"})
+        workflows.check(
+            WORKFLOW,
+            "withdraw",
+            r["status"],
+            actor,
+            refused={
+                "核实中": lambda: f"审批局已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 开始核实，申请不能再撤回。"
+            },
+        )
         now = clock.now()
-        cur.execute("UPDATE revocation_request SET status = '已撤回', withdrawn_by = ?, withdrawn_at = ?,"
-                    " withdraw_reason = ?, updated_at = ? WHERE id = ? AND status = '已提交'",
-                    [actor.user_id, now, reason, now, request_id])
-        audit.record(cur, actor, "withdraw", OWNER, request_id, before={"status": "已提交"},
-                     after={"status": "已撤回", "reason": reason})
+        cur.execute(
+            "UPDATE revocation_request SET status = '已撤回', withdrawn_by = ?, withdrawn_at = ?,"
+            " withdraw_reason = ?, updated_at = ? WHERE id = ? AND status = '已提交'",
+            [actor.user_id, now, reason, now, request_id],
+        )
+        audit.record(
+            cur,
+            actor,
+            "withdraw",
+            OWNER,
+            request_id,
+            before={"status": "已提交"},
+            after={"status": "已撤回", "reason": reason},
+        )
+
     get_db().write(tx)
 
 
@@ -312,15 +412,18 @@ def _require_assigned(cur, actor: Actor, r: dict) -> None:
     ids = assignees(cur, r["category"])
     if actor.user_id not in ids:
         names = "、".join(_user_name(cur, i) for i in ids[:5]) or "—"
-        raise PermissionDenied(f"该申请的事项属于“{r['category']}”类，由负责该类事项的窗口工作人员"
-                               f"（{names}）办理。")
+        raise PermissionDenied(f"该申请的事项属于“{r['category']}”类，由负责该类事项的窗口工作人员（{names}）办理。")
 
 
 def _decided(cur, r: dict) -> dict[str, str | Callable[[], str]]:
     """The refusal of a second decision, for each decided state."""
+
     def msg() -> str:
-        return (f"该申请已于 {r['decided_at']:%Y-%m-%d %H:%M} 由 {_user_name(cur, r['decided_by'])}"
-                f" 作出决定（{r['status']}），不能重复决定。")
+        return (
+            f"该申请已于 {r['decided_at']:%Y-%m-%d %H:%M} 由 {_user_name(cur, r['decided_by'])}"
+            f" 作出决定（{r['status']}），不能重复决定。"
+        )
+
     return dict.fromkeys(DECIDED, msg)
 
 
@@ -332,17 +435,37 @@ def start_verification(actor: Actor, request_id: int, notes: str | None = None) 
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        workflows.check(WORKFLOW, "start_verification", r["status"], actor, refused={
-            **_decided(cur, r), "已撤回": "该申请已由提请部门撤回，无需核实。",
-            "核实中": lambda: f"该申请已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 由 "
-                           f"{_user_name(cur, r['verifier_id'])} 开始核实。"})
+        workflows.check(
+            WORKFLOW,
+            "start_verification",
+            r["status"],
+            actor,
+            refused={
+                **_decided(cur, r),
+                "已撤回": "该申请已由提请部门撤回，无需核实。",
+                "核实中": lambda: (
+                    f"该申请已于 {r['verify_started_at']:%Y-%m-%d %H:%M} 由 "
+                    f"{_user_name(cur, r['verifier_id'])} 开始核实。"
+                ),
+            },
+        )
         now = clock.now()
-        cur.execute("UPDATE revocation_request SET status = '核实中', verifier_id = ?,"
-                    " verify_started_at = ?, verification_notes = coalesce(?, verification_notes),"
-                    " updated_at = ? WHERE id = ? AND status = '已提交'",
-                    [actor.user_id, now, notes, now, request_id])
-        audit.record(cur, actor, "start_verification", OWNER, request_id,
-                     before={"status": "已提交"}, after={"status": "核实中", "notes": notes})
+        cur.execute(
+            "UPDATE revocation_request SET status = '核实中', verifier_id = ?,"
+            " verify_started_at = ?, verification_notes = coalesce(?, verification_notes),"
+            " updated_at = ? WHERE id = ? AND status = '已提交'",
+            [actor.user_id, now, notes, now, request_id],
+        )
+        audit.record(
+            cur,
+            actor,
+            "start_verification",
+            OWNER,
+            request_id,
+            before={"status": "已提交"},
+            after={"status": "核实中", "notes": notes},
+        )
+
     get_db().write(tx)
 
 
@@ -354,19 +477,35 @@ def save_notes(actor: Actor, request_id: int, notes: str) -> None:
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        workflows.check(WORKFLOW, "save_notes", r["status"], actor, refused={
-            s: f"该申请当前状态为“{s}”，只有核实中的申请可以记录核实情况。" for s in STATUSES})
-        cur.execute("UPDATE revocation_request SET verification_notes = ?, updated_at = ? WHERE id = ?",
-                    [notes, clock.now(), request_id])
-        audit.record(cur, actor, "update_notes", OWNER, request_id,
-                     before={"notes": r["verification_notes"]}, after={"notes": notes})
+        workflows.check(
+            WORKFLOW,
+            "save_notes",
+            r["status"],
+            actor,
+            refused={s: f"该申请当前状态为“{s}”，只有核实中的申请可以记录核实情况。" for s in STATUSES},
+        )
+        cur.execute(
+            "UPDATE revocation_request SET verification_notes = ?, updated_at = ? WHERE id = ?",
+            [notes, clock.now(), request_id],
+        )
+        audit.record(
+            cur,
+            actor,
+            "update_notes",
+            OWNER,
+            request_id,
+            before={"notes": r["verification_notes"]},
+            after={"notes": notes},
+        )
+
     get_db().write(tx)
 
 
-def _explanation(cur, handler: str, r: dict, notes: str, reason: str,
-                 issued=None) -> tuple[str, bytes]:
-    lic = cur.execute("SELECT l.licence_no, l.kind, i.name FROM licence l JOIN item i ON i.id = l.item_id"
-                      " WHERE l.id = ?", [r["licence_id"]]).fetchone()
+def _explanation(cur, handler: str, r: dict, notes: str, reason: str, issued=None) -> tuple[str, bytes]:
+    lic = cur.execute(
+        "SELECT l.licence_no, l.kind, i.name FROM licence l JOIN item i ON i.id = l.item_id WHERE l.id = ?",
+        [r["licence_id"]],
+    ).fetchone()
     ent = cur.execute("SELECT name, uscc FROM enterprise WHERE id = ?", [r["enterprise_id"]]).fetchone()
     dept = cur.execute("SELECT name FROM department WHERE id = ?", [r["department_id"]]).fetchone()[0]
     today = issued or clock.today()
@@ -382,16 +521,20 @@ def _explanation(cur, handler: str, r: dict, notes: str, reason: str,
         "如你单位掌握新的事实和证据，可重新提出协同处理申请。",
         "特此说明。",
     ]
-    letter = Letter(issuer=settings.get().bureau_name,
-                    title=f"关于{ent[0]}协同处理申请的书面说明", body=body, issued_on=today,
-                    addressee=dept, doc_no=f"审批协说〔{today.year}〕{seq}号",
-                    headings={1: "一、核实情况", 2: "二、处理意见及理由"},
-                    signer_note=f"（经办人：{handler}）")
+    letter = Letter(
+        issuer=settings.get().bureau_name,
+        title=f"关于{ent[0]}协同处理申请的书面说明",
+        body=body,
+        issued_on=today,
+        addressee=dept,
+        doc_no=f"审批协说〔{today.year}〕{seq}号",
+        headings={1: "一、核实情况", 2: "二、处理意见及理由"},
+        signer_note=f"（经办人：{handler}）",
+    )
     return f"书面说明-{r['request_no']}.docx", render(letter)
 
 
-def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
-           notes: str | None = None) -> dict:
+def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str, notes: str | None = None) -> dict:
     """Decide a request: revoke (licence status, re-push, warning list) or
     refuse (written explanation).  ``notes`` (核实情况) are required unless
     already recorded.  Returns {"status", "pushes"?, "attachment_id"?}."""
@@ -403,65 +546,98 @@ def decide(actor: Actor, request_id: int, *, revoke: bool, reason: str,
     def tx(cur):
         r = _load(cur, request_id)
         _require_assigned(cur, actor, r)
-        workflows.check(WORKFLOW, "revoke" if revoke else "refuse", r["status"], actor, refused={
-            **_decided(cur, r), "已撤回": "该申请已由提请部门撤回，不能作出决定。"})
+        workflows.check(
+            WORKFLOW,
+            "revoke" if revoke else "refuse",
+            r["status"],
+            actor,
+            refused={**_decided(cur, r), "已撤回": "该申请已由提请部门撤回，不能作出决定。"},
+        )
         the_notes = notes or r["verification_notes"]
         if not the_notes:
-            raise ValidationError("请填写“核实情况”：审批局须对撤销理由进行核实后再作决定。",
-                                  field="核实情况")
+            raise ValidationError("请填写“核实情况”：审批局须对撤销理由进行核实后再作决定。", field="核实情况")
         now = clock.now()
         result: dict = {}
         if revoke:
-            lic = cur.execute("SELECT status, valid_until, licence_no, case_id FROM licence WHERE id = ?",
-                              [r["licence_id"]]).fetchone()
+            lic = cur.execute(
+                "SELECT status, valid_until, licence_no, case_id FROM licence WHERE id = ?", [r["licence_id"]]
+            ).fetchone()
             eff = _effective_status(lic[0], lic[1], clock.today())
             if eff != "有效":
-                raise StateError(f"证照“{lic[2]}”当前状态为“{eff}”，不能再{r['requested_action']}；"
-                                 "请作出不予撤销决定并说明情况。")
+                raise StateError(
+                    f"证照“{lic[2]}”当前状态为“{eff}”，不能再{r['requested_action']}；请作出不予撤销决定并说明情况。"
+                )
             new_status = NEW_STATUS[r["requested_action"]]
-            item = cur.execute("SELECT department_id FROM item_department x JOIN department d"
-                               " ON d.id = x.department_id WHERE x.item_id = ? AND d.active",
-                               [r["item_id"]]).fetchall()
+            item = cur.execute(
+                "SELECT department_id FROM item_department x JOIN department d"
+                " ON d.id = x.department_id WHERE x.item_id = ? AND d.active",
+                [r["item_id"]],
+            ).fetchall()
             depts = sorted({d[0] for d in item} | {r["department_id"]})
             # the departments the result is synced to again hear of the change too
-            push.change_licence_status(cur, actor, r["licence_id"], new_status,
-                                       f"{r['requested_action']}：{reason}", ref=r["request_no"],
-                                       notify=depts)
+            push.change_licence_status(
+                cur,
+                actor,
+                r["licence_id"],
+                new_status,
+                f"{r['requested_action']}：{reason}",
+                ref=r["request_no"],
+                notify=depts,
+            )
             made = push.push_case_result(
-                cur, actor, lic[3], depts,
-                f"证照 {lic[2]} {new_status}（协同处理申请 {r['request_no']}）")
+                cur, actor, lic[3], depts, f"证照 {lic[2]} {new_status}（协同处理申请 {r['request_no']}）"
+            )
             status = "已撤销"
-            cur.execute("UPDATE revocation_request SET status = '已撤销', new_licence_status = ?,"
-                        " decision_reason = ?, verification_notes = ?, decided_by = ?, decided_at = ?,"
-                        " verifier_id = coalesce(verifier_id, ?),"
-                        " verify_started_at = coalesce(verify_started_at, ?), updated_at = ?"
-                        " WHERE id = ? AND status IN ('已提交', '核实中')",
-                        [new_status, reason, the_notes, actor.user_id, now, actor.user_id, now, now,
-                         request_id])
-            result = {"status": status, "licence_status": new_status, "pushes": made,
-                      "departments": depts}
+            cur.execute(
+                "UPDATE revocation_request SET status = '已撤销', new_licence_status = ?,"
+                " decision_reason = ?, verification_notes = ?, decided_by = ?, decided_at = ?,"
+                " verifier_id = coalesce(verifier_id, ?),"
+                " verify_started_at = coalesce(verify_started_at, ?), updated_at = ?"
+                " WHERE id = ? AND status IN ('已提交', '核实中')",
+                [new_status, reason, the_notes, actor.user_id, now, actor.user_id, now, now, request_id],
+            )
+            result = {"status": status, "licence_status": new_status, "pushes": made, "departments": depts}
         else:
             name, data = _explanation(cur, actor.display_name, r, the_notes, reason)
             aid = attachments.attach(cur, actor, OWNER, request_id, attachments.generated(name, data))
             status = "不予撤销"
-            cur.execute("UPDATE revocation_request SET status = '不予撤销', decision_reason = ?,"
-                        " verification_notes = ?, decided_by = ?, decided_at = ?,"
-                        " explanation_attachment_id = ?, verifier_id = coalesce(verifier_id, ?),"
-                        " verify_started_at = coalesce(verify_started_at, ?), updated_at = ?"
-                        " WHERE id = ? AND status IN ('已提交', '核实中')",
-                        [reason, the_notes, actor.user_id, now, aid, actor.user_id, now, now, request_id])
-            case_id = cur.execute("SELECT case_id FROM licence WHERE id = ?",
-                                  [r["licence_id"]]).fetchone()[0]
-            push.add_case_event(cur, actor, case_id, "协同处理决定",
-                                f"协同处理申请 {r['request_no']}：不予{r['requested_action']}，已出具书面说明")
+            cur.execute(
+                "UPDATE revocation_request SET status = '不予撤销', decision_reason = ?,"
+                " verification_notes = ?, decided_by = ?, decided_at = ?,"
+                " explanation_attachment_id = ?, verifier_id = coalesce(verifier_id, ?),"
+                " verify_started_at = coalesce(verify_started_at, ?), updated_at = ?"
+                " WHERE id = ? AND status IN ('已提交', '核实中')",
+                [reason, the_notes, actor.user_id, now, aid, actor.user_id, now, now, request_id],
+            )
+            case_id = cur.execute("SELECT case_id FROM licence WHERE id = ?", [r["licence_id"]]).fetchone()[0]
+            push.add_case_event(
+                cur,
+                actor,
+                case_id,
+                "协同处理决定",
+                f"协同处理申请 {r['request_no']}：不予{r['requested_action']}，已出具书面说明",
+            )
             result = {"status": status, "attachment_id": aid}
         outbox.emit_decision(cur, request_id)  # to the requesting department (issue 18)
-        audit.record(cur, actor, "decide", OWNER, request_id, before={"status": r["status"]},
-                     after={"status": status, "reason": reason, "notes": the_notes,
-                            **{k: v_ for k, v_ in result.items() if k != "pushes"}})
+        audit.record(
+            cur,
+            actor,
+            "decide",
+            OWNER,
+            request_id,
+            before={"status": r["status"]},
+            after={
+                "status": status,
+                "reason": reason,
+                "notes": the_notes,
+                **{k: v_ for k, v_ in result.items() if k != "pushes"},
+            },
+        )
         from sgld.services import warning
+
         warning.recompute(cur, actor)
         return result
+
     return get_db().write(tx)
 
 
@@ -474,38 +650,69 @@ def sign_explanation(actor: Actor, request_id: int) -> datetime:
         r = _load(cur, request_id)
         if r["department_id"] != actor.department_id:
             raise PermissionDenied("只能签收发给本部门的书面说明。")
-        workflows.check(WORKFLOW, "sign_explanation", r["status"], actor,
-                        refused={s: "该申请没有需要签收的书面说明。" for s in STATUSES})
+        workflows.check(
+            WORKFLOW,
+            "sign_explanation",
+            r["status"],
+            actor,
+            refused={s: "该申请没有需要签收的书面说明。" for s in STATUSES},
+        )
         if r["explanation_attachment_id"] is None:
             raise StateError("该申请没有需要签收的书面说明。")
         if r["explanation_signed_at"] is not None:
-            raise StateError(f"该书面说明已于 {r['explanation_signed_at']:%Y-%m-%d %H:%M} 由 "
-                             f"{_user_name(cur, r['explanation_signed_by'])} 签收，不能重复签收。")
+            raise StateError(
+                f"该书面说明已于 {r['explanation_signed_at']:%Y-%m-%d %H:%M} 由 "
+                f"{_user_name(cur, r['explanation_signed_by'])} 签收，不能重复签收。"
+            )
         now = clock.now()
-        cur.execute("UPDATE revocation_request SET explanation_signed_by = ?, explanation_signed_at = ?,"
-                    " updated_at = ? WHERE id = ? AND explanation_signed_at IS NULL",
-                    [actor.user_id, now, now, request_id])
-        audit.record(cur, actor, "sign_explanation", OWNER, request_id,
-                     after={"signed_by": actor.user_id, "signed_at": now})
+        cur.execute(
+            "UPDATE revocation_request SET explanation_signed_by = ?, explanation_signed_at = ?,"
+            " updated_at = ? WHERE id = ? AND explanation_signed_at IS NULL",
+            [actor.user_id, now, now, request_id],
+        )
+        audit.record(
+            cur, actor, "sign_explanation", OWNER, request_id, after={"signed_by": actor.user_id, "signed_at": now}
+        )
         return now
+
     return get_db().write(tx)
 
 
 # -- reading -----------------------------------------------------------------------------
-LIST_COLUMNS = {"request_no": "申请编号", "enterprise": "企业名称", "uscc": "统一社会信用代码",
-                "licence_no": "证照编号", "licence_kind": "证照类型", "item": "事项", "category": "事项分类",
-                "department": "提请部门", "requested_action": "提请事项", "status": "状态",
-                "filed_at": "提交时间", "deadline": "办理期限", "time_state": "时限",
-                "decider": "决定人", "decided_at": "决定时间", "explanation": "书面说明"}
+LIST_COLUMNS = {
+    "request_no": "申请编号",
+    "enterprise": "企业名称",
+    "uscc": "统一社会信用代码",
+    "licence_no": "证照编号",
+    "licence_kind": "证照类型",
+    "item": "事项",
+    "category": "事项分类",
+    "department": "提请部门",
+    "requested_action": "提请事项",
+    "status": "状态",
+    "filed_at": "提交时间",
+    "deadline": "办理期限",
+    "time_state": "时限",
+    "decider": "决定人",
+    "decided_at": "决定时间",
+    "explanation": "书面说明",
+}
 
 
 def _read(actor: Actor, action: str = "查看协同处理申请") -> None:
     require(actor, "admin", "leader", "approver", "supervisor", action=action)
 
 
-def list_requests(actor: Actor, *, todo: bool = False, status: str | None = None,
-                  text: str | None = None, overdue_only: bool = False,
-                  to_sign_only: bool = False, limit: int = 5000) -> pd.DataFrame:
+def list_requests(
+    actor: Actor,
+    *,
+    todo: bool = False,
+    status: str | None = None,
+    text: str | None = None,
+    overdue_only: bool = False,
+    to_sign_only: bool = False,
+    limit: int = 5000,
+) -> pd.DataFrame:
     """Requests newest first.  Supervisors: their department's; ``todo``:
     the open requests assigned to the approver (oldest deadline first)."""
     _read(actor)
@@ -529,10 +736,10 @@ def list_requests(actor: Actor, *, todo: bool = False, status: str | None = None
         where.append("q.status = '不予撤销' AND q.explanation_signed_at IS NULL")
     t = (text or "").strip()
     if t:
-        where.append(f"(e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR q.request_no LIKE ?{ESC}"
-                     f" OR l.licence_no LIKE ?{ESC})")
-        params += [likes.contains(t), likes.prefix(t.upper()), likes.contains(t.upper()),
-                   likes.contains(t)]
+        where.append(
+            f"(e.name LIKE ?{ESC} OR e.uscc LIKE ?{ESC} OR q.request_no LIKE ?{ESC} OR l.licence_no LIKE ?{ESC})"
+        )
+        params += [likes.contains(t), likes.prefix(t.upper()), likes.contains(t.upper()), likes.contains(t)]
     cond = (" WHERE " + " AND ".join(where)) if where else ""
     order = "q.deadline, q.id" if todo else "q.filed_at DESC, q.id DESC"
     sql = (
@@ -549,7 +756,8 @@ def list_requests(actor: Actor, *, todo: bool = False, status: str | None = None
         " FROM revocation_request q JOIN enterprise e ON e.id = q.enterprise_id"
         " JOIN licence l ON l.id = q.licence_id JOIN item i ON i.id = q.item_id"
         " JOIN department d ON d.id = q.department_id LEFT JOIN app_user u ON u.id = q.decided_by"
-        f"{cond} ORDER BY {order} LIMIT {int(limit)}")
+        f"{cond} ORDER BY {order} LIMIT {int(limit)}"
+    )
     return get_db().df(sql, [today] + params).rename(columns=LIST_COLUMNS)
 
 
@@ -568,7 +776,9 @@ def get_request(actor: Actor, request_id: int) -> dict:
             " e.legal_rep, e.address, d.name AS department FROM licence l"
             " JOIN item i ON i.id = l.item_id JOIN enterprise e ON e.id = l.enterprise_id"
             " JOIN approval_case c ON c.id = l.case_id JOIN department d ON d.id = ?"
-            " WHERE l.id = ?", [r["department_id"], r["licence_id"]])
+            " WHERE l.id = ?",
+            [r["department_id"], r["licence_id"]],
+        )
         cols = [x[0] for x in cur.description]
         info = dict(zip(cols, cur.fetchone()))
         info["status"] = _effective_status(info["status"], info["valid_until"], today)
@@ -576,14 +786,18 @@ def get_request(actor: Actor, request_id: int) -> dict:
             "SELECT n.id, n.inspected_at, n.result, n.place, n.findings, d.name FROM revocation_evidence x"
             " JOIN inspection n ON n.id = x.record_id JOIN department d ON d.id = n.department_id"
             " WHERE x.request_id = ? AND x.record_type = 'inspection' ORDER BY n.inspected_at DESC",
-            [request_id]).fetchall()
+            [request_id],
+        ).fetchall()
         pen = cur.execute(
             "SELECT p.id, p.decision_no, p.decision_date, p.category, p.fine_wan, p.authority,"
             " p.violation_type FROM revocation_evidence x JOIN penalty p ON p.id = x.record_id"
             " WHERE x.request_id = ? AND x.record_type = 'penalty' ORDER BY p.decision_date DESC",
-            [request_id]).fetchall()
-        names = {k: _user_name(cur, r[k]) for k in ("filed_by", "verifier_id", "decided_by",
-                                                    "explanation_signed_by", "withdrawn_by")}
+            [request_id],
+        ).fetchall()
+        names = {
+            k: _user_name(cur, r[k])
+            for k in ("filed_by", "verifier_id", "decided_by", "explanation_signed_by", "withdrawn_by")
+        }
         who = [_user_name(cur, i) for i in assignees(cur, r["category"])]
         assigned = actor.has("approver") and actor.user_id in assignees(cur, r["category"])
         pushes = []
@@ -593,22 +807,27 @@ def get_request(actor: Actor, request_id: int) -> dict:
                 " u.display_name AS signer, p.signed_at FROM push p JOIN department d"
                 " ON d.id = p.department_id LEFT JOIN app_user u ON u.id = p.signed_by"
                 f" WHERE p.case_id = ? AND p.reason LIKE ?{ESC} ORDER BY p.id",
-                [info["case_id"], likes.contains(r["request_no"])])
+                [info["case_id"], likes.contains(r["request_no"])],
+            )
             pc = [x[0] for x in cur.description]
             pushes = [dict(zip(pc, x)) for x in cur.fetchall()]
-    files = [f for f in attachments.list_for(OWNER, request_id)
-             if f["id"] != r["explanation_attachment_id"]]
+    files = [f for f in attachments.list_for(OWNER, request_id) if f["id"] != r["explanation_attachment_id"]]
     r["overdue"] = r["status"] in OPEN and r["deadline"] < today
     can_act = not actor.has("leader")
     can = workflows.allowed(WORKFLOW, r["status"], actor) if can_act else set()
     own = r["department_id"] == actor.department_id
     return {
-        "request": r, "licence": info, "names": names, "assignees": who,
-        "inspections": [dict(zip(("id", "inspected_at", "result", "place", "findings", "department"), x))
-                        for x in ins],
-        "penalties": [dict(zip(("id", "decision_no", "decision_date", "category", "fine_wan",
-                                "authority", "violation_type"), x)) for x in pen],
-        "files": files, "repushes": pushes,
+        "request": r,
+        "licence": info,
+        "names": names,
+        "assignees": who,
+        "inspections": [dict(zip(("id", "inspected_at", "result", "place", "findings", "department"), x)) for x in ins],
+        "penalties": [
+            dict(zip(("id", "decision_no", "decision_date", "category", "fine_wan", "authority", "violation_type"), x))
+            for x in pen
+        ],
+        "files": files,
+        "repushes": pushes,
         "can_withdraw": own and "withdraw" in can,
         "can_sign": own and "sign_explanation" in can and r["explanation_signed_at"] is None,
         "can_verify": assigned and "start_verification" in can,
@@ -635,10 +854,15 @@ def explanation(actor: Actor, request_id: int) -> tuple[dict, bytes]:
         raise NotFound("该申请没有书面说明。")
     # decided before documents were stored (imported history): rendered from the record
     with get_db().cursor() as cur:
-        name, data = _explanation(cur, d["names"]["decided_by"], r, r["verification_notes"] or "",
-                                  r["decision_reason"] or "", issued=r["decided_at"].date())
-    return ({"file_name": name, "file_type": "docx", "size_bytes": len(data),
-             "mime": attachments.MIME["docx"]}, data)
+        name, data = _explanation(
+            cur,
+            d["names"]["decided_by"],
+            r,
+            r["verification_notes"] or "",
+            r["decision_reason"] or "",
+            issued=r["decided_at"].date(),
+        )
+    return ({"file_name": name, "file_type": "docx", "size_bytes": len(data), "mime": attachments.MIME["docx"]}, data)
 
 
 def todo_counts(actor: Actor) -> tuple[int, int]:
@@ -648,16 +872,22 @@ def todo_counts(actor: Actor) -> tuple[int, int]:
     row = get_db().one(
         "SELECT count(*), count(*) FILTER (WHERE q.deadline < ?) FROM revocation_request q"
         " WHERE q.status IN ('已提交', '核实中') AND " + _todo_cond(),
-        [clock.today(), actor.user_id])
+        [clock.today(), actor.user_id],
+    )
     return int(row[0]), int(row[1])
 
 
 def to_sign_count(actor: Actor) -> int:
     if not actor.has("supervisor"):
         return 0
-    return int(get_db().scalar(
-        "SELECT count(*) FROM revocation_request WHERE department_id = ? AND status = '不予撤销'"
-        " AND explanation_signed_at IS NULL", [actor.department_id]) or 0)
+    return int(
+        get_db().scalar(
+            "SELECT count(*) FROM revocation_request WHERE department_id = ? AND status = '不予撤销'"
+            " AND explanation_signed_at IS NULL",
+            [actor.department_id],
+        )
+        or 0
+    )
 
 
 def statistics(actor: Actor) -> pd.DataFrame:
@@ -666,7 +896,9 @@ def statistics(actor: Actor) -> pd.DataFrame:
     where, params = policy.department_sql(actor, "q.department_id", prefix=" WHERE ")
     frame = get_db().df(
         "SELECT d.name AS 部门, q.status AS 状态, count(*) AS n FROM revocation_request q"
-        f" JOIN department d ON d.id = q.department_id{where} GROUP BY 1, 2", params)
+        f" JOIN department d ON d.id = q.department_id{where} GROUP BY 1, 2",
+        params,
+    )
     if frame.empty:
         return pd.DataFrame(columns=["部门", *STATUSES, "合计"])
     out = frame.pivot_table(index="部门", columns="状态", values="n", aggfunc="sum", fill_value=0)
@@ -689,18 +921,26 @@ def reminders(actor: Actor) -> list[Reminder]:
 
 
 def profile_events(actor: Actor, enterprise_id: int) -> list[dict]:
-    sql = ("SELECT q.id, q.request_no, q.requested_action, q.status, q.filed_at, q.decided_at,"
-           " d.name AS department, l.licence_no FROM revocation_request q"
-           " JOIN department d ON d.id = q.department_id JOIN licence l ON l.id = q.licence_id"
-           " WHERE q.enterprise_id = ?")
+    sql = (
+        "SELECT q.id, q.request_no, q.requested_action, q.status, q.filed_at, q.decided_at,"
+        " d.name AS department, l.licence_no FROM revocation_request q"
+        " JOIN department d ON d.id = q.department_id JOIN licence l ON l.id = q.licence_id"
+        " WHERE q.enterprise_id = ?"
+    )
     where, dp = policy.department_sql(actor, "q.department_id")
     sql += where
     params: list = [enterprise_id, *dp]
     page = PAGE_PUSH if policy.sees_all_departments(actor) else PAGE_SUPERVISE
     out = []
     for r in get_db().dicts(sql, params):
-        out.append({"at": r["decided_at"] or r["filed_at"], "kind": "协同处理",
-                    "title": f"协同处理申请 {r['request_no']}：{r['department']}提请{r['requested_action']}",
-                    "detail": f"证照 {r['licence_no']}；提交于 {r['filed_at']:%Y-%m-%d}",
-                    "status": r["status"], "link": {"page": page, "params": {"xt": str(r["id"])}}})
+        out.append(
+            {
+                "at": r["decided_at"] or r["filed_at"],
+                "kind": "协同处理",
+                "title": f"协同处理申请 {r['request_no']}：{r['department']}提请{r['requested_action']}",
+                "detail": f"证照 {r['licence_no']}；提交于 {r['filed_at']:%Y-%m-%d}",
+                "status": r["status"],
+                "link": {"page": page, "params": {"xt": str(r["id"])}},
+            }
+        )
     return out

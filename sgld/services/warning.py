@@ -29,6 +29,7 @@ manual listing and rule change, and lazily when the list is read on a new
 day or under changed settings (:func:`ensure_current`).  Approvers add
 enterprises by hand and lift entries, each with a reason (audited).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -48,11 +49,21 @@ from sgld.likes import ESC
 from sgld.security import Actor, require
 
 LISTED, LIFTED = "在列", "已解除"
-RULE_LABELS = {"big_penalty": "重大行政处罚", "penalty_count": "多次行政处罚",
-               "inspection": "检查发现违法（立案查处）", "revoked": "证照被撤销或吊销",
-               "manual": "人工列入"}
-RULE_SETTINGS = ("warning_fine_wan", "warning_penalty_categories", "warning_penalty_count",
-                 "warning_penalty_months", "warning_inspection_results", "warning_revoked_licence")
+RULE_LABELS = {
+    "big_penalty": "重大行政处罚",
+    "penalty_count": "多次行政处罚",
+    "inspection": "检查发现违法（立案查处）",
+    "revoked": "证照被撤销或吊销",
+    "manual": "人工列入",
+}
+RULE_SETTINGS = (
+    "warning_fine_wan",
+    "warning_penalty_categories",
+    "warning_penalty_count",
+    "warning_penalty_months",
+    "warning_inspection_results",
+    "warning_revoked_licence",
+)
 AUTO_LIFT_REASON = "已不再符合任何列入规则（系统重新计算后自动解除）"
 PAGE_PUSH = "pages/1_审批推送.py"
 READERS = ("admin", "leader", "approver")
@@ -62,11 +73,11 @@ OFF_WORDS = {"", "无", "不启用", "-", "—"}
 # -- rules ------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rules:
-    fine_wan: float            # 0: off
-    categories: tuple          # empty: off
-    count: int                 # 0: off
+    fine_wan: float  # 0: off
+    categories: tuple  # empty: off
+    count: int  # 0: off
     months: int
-    results: tuple             # empty: off
+    results: tuple  # empty: off
     revoked: bool
 
     def describe(self) -> list[str]:
@@ -104,6 +115,7 @@ def _num(value, default: float) -> float:
 def current_rules() -> Rules:
     """The thresholds in force (settings, else the defaults)."""
     from sgld.services.org import BUSINESS_SETTINGS
+
     stored = dict(get_db().all("SELECT key, value FROM setting WHERE key LIKE 'warning_%'"))
     val = {k: stored.get(k, BUSINESS_SETTINGS[k][0]) for k in RULE_SETTINGS}
     return Rules(
@@ -117,14 +129,14 @@ def current_rules() -> Rules:
 
 
 def _rules_hash(rules: Rules) -> str:
-    return hashlib.sha256(json.dumps(asdict(rules), ensure_ascii=False, sort_keys=True)
-                          .encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(asdict(rules), ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _months_before(d: date, months: int) -> date:
     y, m = divmod(d.year * 12 + (d.month - 1) - months, 12)
     m += 1
     import calendar
+
     return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
 
 
@@ -133,8 +145,10 @@ def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple
     record_type, record_id, hit_on).  Narrow on purpose: the readable
     detail is built only for hits that are new (:func:`_fill_details`).
     ``scope``: a subquery of enterprise ids to restrict it to."""
+
     def only(alias: str) -> str:
         return f" AND {alias}.enterprise_id IN ({scope})" if scope else ""
+
     parts: list[str] = []
     params: list = []
     big: list[str] = []
@@ -148,42 +162,60 @@ def candidates_sql(rules: Rules, today: date, scope: str | None = None) -> tuple
         parts.append(
             "SELECT p.enterprise_id, 'big_penalty' AS rule, 'penalty' AS record_type,"
             " CAST(p.id AS BIGINT) AS record_id, p.decision_date AS hit_on"
-            f" FROM penalty p WHERE p.enterprise_id IS NOT NULL AND ({' OR '.join(big)}){only('p')}")
+            f" FROM penalty p WHERE p.enterprise_id IS NOT NULL AND ({' OR '.join(big)}){only('p')}"
+        )
     if rules.count > 0:
         cutoff = _months_before(today, rules.months)
         parts.append(
             "SELECT p.enterprise_id, 'penalty_count', 'penalty', CAST(p.id AS BIGINT), p.decision_date"
             " FROM penalty p JOIN (SELECT enterprise_id FROM penalty q WHERE enterprise_id IS NOT NULL"
             f"  AND decision_date >= ?{only('q')} GROUP BY enterprise_id HAVING count(*) >= ?) m"
-            f"  ON m.enterprise_id = p.enterprise_id WHERE p.decision_date >= ?{only('p')}")
+            f"  ON m.enterprise_id = p.enterprise_id WHERE p.decision_date >= ?{only('p')}"
+        )
         params += [cutoff, rules.count, cutoff]
     if rules.results:
         parts.append(
             "SELECT n.enterprise_id, 'inspection', 'inspection', CAST(n.id AS BIGINT),"
             " CAST(n.inspected_at AS DATE) FROM inspection n"
-            f" WHERE n.result IN ({','.join('?' * len(rules.results))}){only('n')}")
+            f" WHERE n.result IN ({','.join('?' * len(rules.results))}){only('n')}"
+        )
         params += list(rules.results)
     if rules.revoked:
         parts.append(
             "SELECT l.enterprise_id, 'revoked', 'licence', CAST(l.id AS BIGINT),"
-            " CAST(l.status_changed_at AS DATE) FROM licence l WHERE l.status IN ('已撤销', '已吊销')"
-            + only("l"))
+            " CAST(l.status_changed_at AS DATE) FROM licence l WHERE l.status IN ('已撤销', '已吊销')" + only("l")
+        )
     if not parts:
-        return ("SELECT CAST(NULL AS INTEGER) AS enterprise_id, '' AS rule, '' AS record_type,"
-                " CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS DATE) AS hit_on WHERE FALSE"), []
+        return (
+            "SELECT CAST(NULL AS INTEGER) AS enterprise_id, '' AS rule, '' AS record_type,"
+            " CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS DATE) AS hit_on WHERE FALSE"
+        ), []
     # the columns are named whichever rule comes first (a UNION takes its names from its first part)
-    return ("SELECT * FROM (" + " UNION ALL ".join(parts) +
-            ") AS hits(enterprise_id, rule, record_type, record_id, hit_on)"), params
+    return (
+        "SELECT * FROM (" + " UNION ALL ".join(parts) + ") AS hits(enterprise_id, rule, record_type, record_id, hit_on)"
+    ), params
 
 
 _DETAILS = (
-    ("big_penalty", "'行政处罚 ' || p.decision_no || '：' || coalesce(p.category, '') ||"
-                    " coalesce('，罚款 ' || {fine} || ' 万元', '')",
-     "penalty p", "p.id"),
-    ("penalty_count", "'行政处罚 ' || p.decision_no || '（' || CAST(p.decision_date AS VARCHAR) || '）'",
-     "penalty p", "p.id"),
-    ("inspection", "d.name || '日常检查：' || n.result",
-     "inspection n JOIN department d ON d.id = n.department_id", "n.id"),
+    (
+        "big_penalty",
+        "'行政处罚 ' || p.decision_no || '：' || coalesce(p.category, '') ||"
+        " coalesce('，罚款 ' || {fine} || ' 万元', '')",
+        "penalty p",
+        "p.id",
+    ),
+    (
+        "penalty_count",
+        "'行政处罚 ' || p.decision_no || '（' || CAST(p.decision_date AS VARCHAR) || '）'",
+        "penalty p",
+        "p.id",
+    ),
+    (
+        "inspection",
+        "d.name || '日常检查：' || n.result",
+        "inspection n JOIN department d ON d.id = n.department_id",
+        "n.id",
+    ),
     ("revoked", "l.kind || ' ' || l.licence_no || ' ' || l.status", "licence l", "l.id"),
 )
 
@@ -193,26 +225,33 @@ def _fill_details(cur) -> None:
     fine = number_text("p.fine_wan", get_db().dialect)
     for rule, expr, source, key in _DETAILS:
         expr = expr.replace("{fine}", fine)
-        cur.execute(f"UPDATE warning_hit SET detail = x.detail FROM (SELECT {key} AS rid, {expr} AS detail"
-                    f" FROM {source} WHERE {key} IN (SELECT record_id FROM warning_hit"
-                    f" WHERE detail IS NULL AND rule = ?)) x"
-                    f" WHERE warning_hit.detail IS NULL AND warning_hit.rule = ?"
-                    f" AND warning_hit.record_id = x.rid", [rule, rule])
+        cur.execute(
+            f"UPDATE warning_hit SET detail = x.detail FROM (SELECT {key} AS rid, {expr} AS detail"
+            f" FROM {source} WHERE {key} IN (SELECT record_id FROM warning_hit"
+            f" WHERE detail IS NULL AND rule = ?)) x"
+            f" WHERE warning_hit.detail IS NULL AND warning_hit.rule = ?"
+            f" AND warning_hit.record_id = x.rid",
+            [rule, rule],
+        )
 
 
-_WATERMARK_SQL = ("SELECT (SELECT max(id) FROM penalty), (SELECT max(id) FROM inspection),"
-                  " (SELECT max(updated_at) FROM inspection), (SELECT max(status_changed_at) FROM licence)")
+_WATERMARK_SQL = (
+    "SELECT (SELECT max(id) FROM penalty), (SELECT max(id) FROM inspection),"
+    " (SELECT max(updated_at) FROM inspection), (SELECT max(status_changed_at) FROM licence)"
+)
 _TOUCHED_SQL = (
     "SELECT enterprise_id FROM penalty WHERE id > ? AND enterprise_id IS NOT NULL"
     " UNION SELECT enterprise_id FROM inspection WHERE id > ? OR updated_at >= ?"
     " UNION SELECT enterprise_id FROM licence WHERE status_changed_at >= ?"
-    " UNION SELECT unnest(?::INTEGER[])")
+    " UNION SELECT unnest(?::INTEGER[])"
+)
 
 
 def _state(cur) -> tuple:
-    return cur.execute("SELECT rules_hash, computed_at, full_at, penalty_id, inspection_id,"
-                       " inspection_updated, licence_changed FROM warning_state WHERE singleton = 1"
-                       ).fetchone()
+    return cur.execute(
+        "SELECT rules_hash, computed_at, full_at, penalty_id, inspection_id,"
+        " inspection_updated, licence_changed FROM warning_state WHERE singleton = 1"
+    ).fetchone()
 
 
 def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dict:
@@ -226,15 +265,31 @@ def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dic
     state = _state(cur)
     dialect = get_db().dialect
     mark = cur.execute(_WATERMARK_SQL).fetchone()
-    if state is None or state[0] != rhash or state[2] is None or state[2].date() != today \
-            or state[3] is None and mark[0] is not None:
+    if (
+        state is None
+        or state[0] != rhash
+        or state[2] is None
+        or state[2].date() != today
+        or state[3] is None
+        and mark[0] is not None
+    ):
         full = True
     scope = None
     if not full:
         floor = datetime(1900, 1, 1)
-        replace_temp_table(cur, "_warning_touched", _TOUCHED_SQL,
-                           [state[3] or 0, state[4] or 0, state[5] or floor, state[6] or floor,
-                            [int(e) for e in enterprise_ids or []]], dialect)
+        replace_temp_table(
+            cur,
+            "_warning_touched",
+            _TOUCHED_SQL,
+            [
+                state[3] or 0,
+                state[4] or 0,
+                state[5] or floor,
+                state[6] or floor,
+                [int(e) for e in enterprise_ids or []],
+            ],
+            dialect,
+        )
         scope = "SELECT enterprise_id FROM _warning_touched"
     sql, params = candidates_sql(rules, today, scope)
     replace_temp_table(cur, "_warning_cand", sql, params, dialect)
@@ -247,7 +302,9 @@ def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dic
         "                   WHERE e.enterprise_id = c.enterprise_id AND e.status = '已解除'"
         "                     AND e.lifted_by IS NOT NULL AND h.record_type = c.record_type"
         "                     AND h.record_id = c.record_id)"
-        " RETURNING id, enterprise_id", [now]).fetchall()
+        " RETURNING id, enterprise_id",
+        [now],
+    ).fetchall()
     hits = cur.execute(
         "INSERT INTO warning_hit (entry_id, rule, record_type, record_id, hit_on, added_at)"
         " SELECT n.entry_id, n.rule, n.record_type, n.record_id, c.hit_on, ? FROM ("
@@ -255,28 +312,47 @@ def _recompute(cur, actor=None, *, full: bool = False, enterprise_ids=()) -> dic
         "  JOIN warning_entry e ON e.enterprise_id = c.enterprise_id AND e.status = '在列'"
         "  EXCEPT SELECT entry_id, rule, record_type, record_id FROM warning_hit) n"
         " JOIN _warning_cand c ON c.rule = n.rule AND c.record_type = n.record_type"
-        "  AND c.record_id = n.record_id", [now]).fetchone()[0]
+        "  AND c.record_id = n.record_id",
+        [now],
+    ).fetchone()[0]
     if hits:
         _fill_details(cur)
     lifted = cur.execute(
         "UPDATE warning_entry SET status = '已解除', lifted_at = ?, lift_reason = ?"
         " WHERE status = '在列' AND NOT manual"
-        + (f" AND enterprise_id IN ({scope})" if scope else "") +
-        "   AND NOT EXISTS (SELECT 1 FROM _warning_cand c WHERE c.enterprise_id = warning_entry.enterprise_id)"
-        " RETURNING id, enterprise_id", [now, AUTO_LIFT_REASON]).fetchall()
+        + (f" AND enterprise_id IN ({scope})" if scope else "")
+        + "   AND NOT EXISTS (SELECT 1 FROM _warning_cand c WHERE c.enterprise_id = warning_entry.enterprise_id)"
+        " RETURNING id, enterprise_id",
+        [now, AUTO_LIFT_REASON],
+    ).fetchall()
     cur.execute("DROP TABLE IF EXISTS _warning_cand")
     cur.execute("DROP TABLE IF EXISTS _warning_touched")
-    cur.execute("UPDATE warning_state SET rules_hash = ?, computed_at = ?,"
-                " full_at = CASE WHEN ? THEN ? ELSE full_at END, penalty_id = ?, inspection_id = ?,"
-                " inspection_updated = ?, licence_changed = ? WHERE singleton = 1",
-                [rhash, now, full, now, mark[0] or 0, mark[1] or 0, mark[2], mark[3]])
-    result = {"listed": len(listed), "lifted": len(lifted), "hits_added": int(hits or 0),
-              "mode": "full" if full else "incremental"}
+    cur.execute(
+        "UPDATE warning_state SET rules_hash = ?, computed_at = ?,"
+        " full_at = CASE WHEN ? THEN ? ELSE full_at END, penalty_id = ?, inspection_id = ?,"
+        " inspection_updated = ?, licence_changed = ? WHERE singleton = 1",
+        [rhash, now, full, now, mark[0] or 0, mark[1] or 0, mark[2], mark[3]],
+    )
+    result = {
+        "listed": len(listed),
+        "lifted": len(lifted),
+        "hits_added": int(hits or 0),
+        "mode": "full" if full else "incremental",
+    }
     if listed or lifted:
-        audit.record(cur, actor, "recompute", "warning_list", None, after={
-            **result, "rules": asdict(rules),
-            "listed_enterprise_ids": [r[1] for r in listed[:200]],
-            "lifted_enterprise_ids": [r[1] for r in lifted[:200]]})
+        audit.record(
+            cur,
+            actor,
+            "recompute",
+            "warning_list",
+            None,
+            after={
+                **result,
+                "rules": asdict(rules),
+                "listed_enterprise_ids": [r[1] for r in listed[:200]],
+                "lifted_enterprise_ids": [r[1] for r in lifted[:200]],
+            },
+        )
     return result
 
 
@@ -296,9 +372,13 @@ def ensure_current() -> None:
     with get_db().cursor() as cur:
         state = _state(cur)
         mark = cur.execute(_WATERMARK_SQL).fetchone()
-    if state is None or state[0] != _rules_hash(current_rules()) or state[2] is None \
-            or state[2].date() != clock.today() or tuple(state[3:]) != (
-                mark[0] or 0, mark[1] or 0, mark[2], mark[3]):
+    if (
+        state is None
+        or state[0] != _rules_hash(current_rules())
+        or state[2] is None
+        or state[2].date() != clock.today()
+        or tuple(state[3:]) != (mark[0] or 0, mark[1] or 0, mark[2], mark[3])
+    ):
         recompute()
 
 
@@ -330,7 +410,8 @@ _REASONS_SQL = (
     "  WHEN 'revoked' THEN '证照被撤销或吊销' END, '、'), '') AS reasons"
     " FROM warning_entry w LEFT JOIN warning_hit h ON h.entry_id = w.id"
     " WHERE w.status = '在列' AND {cond}"
-    " GROUP BY w.id, w.enterprise_id, w.listed_at, w.manual, w.manual_reason")
+    " GROUP BY w.id, w.enterprise_id, w.listed_at, w.manual, w.manual_reason"
+)
 
 
 def _flag(row) -> dict:
@@ -338,8 +419,7 @@ def _flag(row) -> dict:
     parts = [p for p in [reasons] if p]
     if manual:
         parts.insert(0, f"人工列入（{manual_reason}）" if manual_reason else "人工列入")
-    return {"entry_id": eid_, "listed_at": listed_at, "manual": bool(manual),
-            "reasons": "；".join(parts) or "—"}
+    return {"entry_id": eid_, "listed_at": listed_at, "manual": bool(manual), "reasons": "；".join(parts) or "—"}
 
 
 def status_for(enterprise_ids) -> dict[int, dict]:
@@ -348,8 +428,7 @@ def status_for(enterprise_ids) -> dict[int, dict]:
     ids = sorted({int(i) for i in (enterprise_ids or []) if i is not None and i == i})
     if not ids:
         return {}
-    rows = get_db().all(_REASONS_SQL.format(cond="w.enterprise_id IN (SELECT unnest(?::INTEGER[]))"),
-                        [ids])
+    rows = get_db().all(_REASONS_SQL.format(cond="w.enterprise_id IN (SELECT unnest(?::INTEGER[]))"), [ids])
     return {r[1]: _flag(r) for r in rows}
 
 
@@ -358,8 +437,7 @@ def status_for_uscc(codes) -> dict[str, dict]:
     norm = sorted({uscc.normalise(str(c)) for c in (codes or []) if c})
     if not norm:
         return {}
-    rows = get_db().all("SELECT e.uscc, e.id FROM enterprise e"
-                        " WHERE e.uscc IN (SELECT unnest(?::VARCHAR[]))", [norm])
+    rows = get_db().all("SELECT e.uscc, e.id FROM enterprise e WHERE e.uscc IN (SELECT unnest(?::VARCHAR[]))", [norm])
     by_id = status_for([r[1] for r in rows])
     return {code: by_id[eid] for code, eid in rows if eid in by_id}
 
@@ -368,13 +446,20 @@ def profile_flags(actor: Actor, enterprise_id: int) -> list[dict]:
     """The enterprise profile's banner (see sgld.services.profile)."""
     s = status_for([enterprise_id]).get(int(enterprise_id))
     if s:
-        return [{"label": "警示名单", "level": "error",
-                 "text": f"该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单：{s['reasons']}。"}]
-    last = get_db().one("SELECT lifted_at FROM warning_entry WHERE enterprise_id = ?"
-                        " AND status = '已解除' ORDER BY lifted_at DESC LIMIT 1", [enterprise_id])
+        return [
+            {
+                "label": "警示名单",
+                "level": "error",
+                "text": f"该企业已于 {s['listed_at']:%Y-%m-%d} 列入警示名单：{s['reasons']}。",
+            }
+        ]
+    last = get_db().one(
+        "SELECT lifted_at FROM warning_entry WHERE enterprise_id = ?"
+        " AND status = '已解除' ORDER BY lifted_at DESC LIMIT 1",
+        [enterprise_id],
+    )
     if last:
-        return [{"label": "警示名单", "level": "info",
-                 "text": f"该企业曾列入警示名单，已于 {last[0]:%Y-%m-%d} 解除。"}]
+        return [{"label": "警示名单", "level": "info", "text": f"该企业曾列入警示名单，已于 {last[0]:%Y-%m-%d} 解除。"}]
     return []
 
 
@@ -383,29 +468,58 @@ def profile_events(actor: Actor, enterprise_id: int) -> list[dict]:
         "SELECT w.id, w.listed_at, w.manual, w.manual_reason, w.status, w.lifted_at, w.lift_reason,"
         " (SELECT string_agg(h.detail, '；' ORDER BY h.hit_on) FROM warning_hit h"
         "  WHERE h.entry_id = w.id) AS details"
-        " FROM warning_entry w WHERE w.enterprise_id = ? ORDER BY w.listed_at", [enterprise_id])
-    link = ({"page": PAGE_PUSH, "params": {"warning": str(enterprise_id)}}
-            if actor.has(*READERS) else None)
+        " FROM warning_entry w WHERE w.enterprise_id = ? ORDER BY w.listed_at",
+        [enterprise_id],
+    )
+    link = {"page": PAGE_PUSH, "params": {"warning": str(enterprise_id)}} if actor.has(*READERS) else None
     out = []
     for r in rows:
         why = (f"人工列入：{r['manual_reason']}" if r["manual"] else "") or (r["details"] or "")
-        out.append({"at": r["listed_at"], "kind": "警示", "title": "列入警示名单",
-                    "detail": why[:300], "status": r["status"], "link": link})
+        out.append(
+            {
+                "at": r["listed_at"],
+                "kind": "警示",
+                "title": "列入警示名单",
+                "detail": why[:300],
+                "status": r["status"],
+                "link": link,
+            }
+        )
         if r["lifted_at"]:
-            out.append({"at": r["lifted_at"], "kind": "警示", "title": "解除警示",
-                        "detail": r["lift_reason"] or "", "status": LIFTED, "link": link})
+            out.append(
+                {
+                    "at": r["lifted_at"],
+                    "kind": "警示",
+                    "title": "解除警示",
+                    "detail": r["lift_reason"] or "",
+                    "status": LIFTED,
+                    "link": link,
+                }
+            )
     return out
 
 
 # -- the list -------------------------------------------------------------------
-LIST_COLUMNS = {"entry_id": "entry_id", "enterprise_id": "enterprise_id", "name": "企业名称",
-                "uscc": "统一社会信用代码", "status": "状态", "how": "列入方式", "reasons": "列入原因",
-                "hits": "依据记录数", "listed_at": "列入时间", "listed_by": "列入人",
-                "lifted_at": "解除时间", "lifted_by": "解除人", "lift_reason": "解除原因"}
+LIST_COLUMNS = {
+    "entry_id": "entry_id",
+    "enterprise_id": "enterprise_id",
+    "name": "企业名称",
+    "uscc": "统一社会信用代码",
+    "status": "状态",
+    "how": "列入方式",
+    "reasons": "列入原因",
+    "hits": "依据记录数",
+    "listed_at": "列入时间",
+    "listed_by": "列入人",
+    "lifted_at": "解除时间",
+    "lifted_by": "解除人",
+    "lift_reason": "解除原因",
+}
 
 
-def list_entries(actor: Actor, *, status: str | None = LISTED, text: str | None = None,
-                 rule: str | None = None, limit: int = 20000) -> pd.DataFrame:
+def list_entries(
+    actor: Actor, *, status: str | None = LISTED, text: str | None = None, rule: str | None = None, limit: int = 20000
+) -> pd.DataFrame:
     """Entries (newest first): 在列, 已解除 or all (``status=None``)."""
     _reader(actor)
     ensure_current()
@@ -441,25 +555,41 @@ def list_entries(actor: Actor, *, status: str | None = LISTED, text: str | None 
         " FROM warning_entry w JOIN enterprise e ON e.id = w.enterprise_id"
         " LEFT JOIN hs ON hs.entry_id = w.id LEFT JOIN app_user ul ON ul.id = w.listed_by"
         f" LEFT JOIN app_user uf ON uf.id = w.lifted_by{cond}"
-        f" ORDER BY coalesce(w.lifted_at, w.listed_at) DESC, w.id DESC LIMIT {int(limit)}")
+        f" ORDER BY coalesce(w.lifted_at, w.listed_at) DESC, w.id DESC LIMIT {int(limit)}"
+    )
     return get_db().df(sql, params).rename(columns=LIST_COLUMNS)
 
 
 def counts(actor: Actor) -> dict:
     _reader(actor)
     ensure_current()
-    row = get_db().one("SELECT count(*) FILTER (WHERE status = '在列'),"
-                       " count(*) FILTER (WHERE status = '已解除'),"
-                       " count(*) FILTER (WHERE status = '在列' AND manual) FROM warning_entry")
-    by_rule = dict(get_db().all(
-        "SELECT h.rule, count(DISTINCT h.entry_id) FROM warning_hit h JOIN warning_entry w"
-        " ON w.id = h.entry_id WHERE w.status = '在列' GROUP BY 1"))
-    return {"listed": row[0], "lifted": row[1], "manual": row[2],
-            "by_rule": {RULE_LABELS[k]: by_rule.get(k, 0) for k in RULE_LABELS if k != "manual"}}
+    row = get_db().one(
+        "SELECT count(*) FILTER (WHERE status = '在列'),"
+        " count(*) FILTER (WHERE status = '已解除'),"
+        " count(*) FILTER (WHERE status = '在列' AND manual) FROM warning_entry"
+    )
+    by_rule = dict(
+        get_db().all(
+            "SELECT h.rule, count(DISTINCT h.entry_id) FROM warning_hit h JOIN warning_entry w"
+            " ON w.id = h.entry_id WHERE w.status = '在列' GROUP BY 1"
+        )
+    )
+    return {
+        "listed": row[0],
+        "lifted": row[1],
+        "manual": row[2],
+        "by_rule": {RULE_LABELS[k]: by_rule.get(k, 0) for k in RULE_LABELS if k != "manual"},
+    }
 
 
-HIT_COLUMNS = {"rule": "规则", "record_type": "记录类型", "record_id": "记录编号", "hit_on": "记录日期",
-               "detail": "依据记录", "added_at": "计入时间"}
+HIT_COLUMNS = {
+    "rule": "规则",
+    "record_type": "记录类型",
+    "record_id": "记录编号",
+    "hit_on": "记录日期",
+    "detail": "依据记录",
+    "added_at": "计入时间",
+}
 RECORD_TYPES = {"penalty": "行政处罚", "inspection": "日常检查", "licence": "证照"}
 
 
@@ -469,7 +599,8 @@ def _hits_frame(entry_ids: list[int]) -> pd.DataFrame:
     frame = get_db().df(
         "SELECT entry_id, rule, record_type, record_id, hit_on, detail, added_at FROM warning_hit"
         f" WHERE entry_id IN ({','.join('?' * len(entry_ids))}) ORDER BY entry_id, hit_on DESC",
-        entry_ids)
+        entry_ids,
+    )
     frame["rule"] = frame["rule"].map(RULE_LABELS)
     frame["record_type"] = frame["record_type"].map(RECORD_TYPES)
     return frame.rename(columns=HIT_COLUMNS)
@@ -483,21 +614,24 @@ def entry_detail(actor: Actor, entry_id: int) -> dict:
         "SELECT w.*, e.name, e.uscc, ul.display_name AS listed_by_name,"
         " uf.display_name AS lifted_by_name FROM warning_entry w"
         " JOIN enterprise e ON e.id = w.enterprise_id LEFT JOIN app_user ul ON ul.id = w.listed_by"
-        " LEFT JOIN app_user uf ON uf.id = w.lifted_by WHERE w.id = ?", [entry_id])
+        " LEFT JOIN app_user uf ON uf.id = w.lifted_by WHERE w.id = ?",
+        [entry_id],
+    )
     if not rows:
         raise NotFound("警示名单记录不存在。")
     entry = rows[0]
     hits = _hits_frame([entry_id]).drop(columns=["entry_id"])
     history = get_db().dicts(
         "SELECT id, status, listed_at, manual, lifted_at, lift_reason FROM warning_entry"
-        " WHERE enterprise_id = ? ORDER BY listed_at DESC, id DESC", [entry["enterprise_id"]])
+        " WHERE enterprise_id = ? ORDER BY listed_at DESC, id DESC",
+        [entry["enterprise_id"]],
+    )
     return {"entry": entry, "hits": hits, "history": history}
 
 
 def current_entry_id(actor: Actor, enterprise_id: int) -> int | None:
     _reader(actor)
-    return get_db().scalar("SELECT id FROM warning_entry WHERE enterprise_id = ? AND status = '在列'",
-                           [enterprise_id])
+    return get_db().scalar("SELECT id FROM warning_entry WHERE enterprise_id = ? AND status = '在列'", [enterprise_id])
 
 
 def export_xlsx(actor: Actor, *, status: str | None = None) -> bytes:
@@ -506,14 +640,14 @@ def export_xlsx(actor: Actor, *, status: str | None = None) -> bytes:
     hits = _hits_frame([int(i) for i in frame["entry_id"]])
     names = frame.set_index("entry_id")["企业名称"]
     hits.insert(0, "企业名称", hits["entry_id"].map(names))
-    return to_xlsx({"警示名单": frame.drop(columns=["entry_id", "enterprise_id"]),
-                    "列入依据": hits.drop(columns=["entry_id"])})
+    return to_xlsx(
+        {"警示名单": frame.drop(columns=["entry_id", "enterprise_id"]), "列入依据": hits.drop(columns=["entry_id"])}
+    )
 
 
 # -- manual changes ----------------------------------------------------------------
 def _enterprise_id(cur, enterprise) -> int:
-    if isinstance(enterprise, int) or (isinstance(enterprise, str) and enterprise.isdigit()
-                                       and len(enterprise) < 12):
+    if isinstance(enterprise, int) or (isinstance(enterprise, str) and enterprise.isdigit() and len(enterprise) < 12):
         row = cur.execute("SELECT id FROM enterprise WHERE id = ?", [int(enterprise)]).fetchone()
     else:
         code = uscc.validate(enterprise)
@@ -530,19 +664,21 @@ def add_manual(actor: Actor, enterprise, reason: str) -> int:
 
     def tx(cur):
         eid = _enterprise_id(cur, enterprise)
-        open_ = cur.execute("SELECT id, listed_at FROM warning_entry WHERE enterprise_id = ?"
-                            " AND status = '在列'", [eid]).fetchone()
+        open_ = cur.execute(
+            "SELECT id, listed_at FROM warning_entry WHERE enterprise_id = ? AND status = '在列'", [eid]
+        ).fetchone()
         if open_:
             raise StateError(f"该企业已于 {open_[1]:%Y-%m-%d} 列入警示名单，无需重复列入。")
         now = clock.now()
         wid = cur.execute(
             "INSERT INTO warning_entry (enterprise_id, status, listed_at, manual, manual_reason,"
             " listed_by) VALUES (?, '在列', ?, TRUE, ?, ?) RETURNING id",
-            [eid, now, reason, actor.user_id]).fetchone()[0]
-        audit.record(cur, actor, "list_manual", "warning_entry", wid,
-                     after={"enterprise_id": eid, "reason": reason})
+            [eid, now, reason, actor.user_id],
+        ).fetchone()[0]
+        audit.record(cur, actor, "list_manual", "warning_entry", wid, after={"enterprise_id": eid, "reason": reason})
         _recompute(cur, actor, enterprise_ids=[eid])  # attach the records that also apply
         return wid
+
     return get_db().write(tx)
 
 
@@ -553,19 +689,29 @@ def lift(actor: Actor, entry_id: int, reason: str) -> None:
     reason = v.text(reason, "解除原因", max_len=500, multiline=True)
 
     def tx(cur):
-        row = cur.execute("SELECT status, enterprise_id, lifted_at FROM warning_entry WHERE id = ?",
-                          [entry_id]).fetchone()
+        row = cur.execute(
+            "SELECT status, enterprise_id, lifted_at FROM warning_entry WHERE id = ?", [entry_id]
+        ).fetchone()
         if row is None:
             raise NotFound("警示名单记录不存在。")
         if row[0] != LISTED:
             raise StateError(f"该记录已于 {row[2]:%Y-%m-%d %H:%M} 解除，不能重复解除。")
         now = clock.now()
-        cur.execute("UPDATE warning_entry SET status = '已解除', lifted_at = ?, lifted_by = ?,"
-                    " lift_reason = ? WHERE id = ? AND status = '在列'",
-                    [now, actor.user_id, reason, entry_id])
-        audit.record(cur, actor, "lift", "warning_entry", entry_id,
-                     before={"status": LISTED}, after={"status": LIFTED, "reason": reason,
-                                                       "enterprise_id": row[1]})
+        cur.execute(
+            "UPDATE warning_entry SET status = '已解除', lifted_at = ?, lifted_by = ?,"
+            " lift_reason = ? WHERE id = ? AND status = '在列'",
+            [now, actor.user_id, reason, entry_id],
+        )
+        audit.record(
+            cur,
+            actor,
+            "lift",
+            "warning_entry",
+            entry_id,
+            before={"status": LISTED},
+            after={"status": LIFTED, "reason": reason, "enterprise_id": row[1]},
+        )
+
     get_db().write(tx)
 
 
@@ -597,20 +743,26 @@ def save_rules(actor: Actor, *, fine_wan, categories, count, months, results, re
     if bad:
         raise ValidationError(f"检查结果“{'、'.join(bad)}”不存在。", field="results")
     new = Rules(fine, cats, n, m, res, bool(revoked))
-    values = {"warning_fine_wan": f"{fine:g}", "warning_penalty_categories": ",".join(cats) or "无",
-              "warning_penalty_count": str(n), "warning_penalty_months": str(m),
-              "warning_inspection_results": ",".join(res) or "无",
-              "warning_revoked_licence": "1" if revoked else "0"}
+    values = {
+        "warning_fine_wan": f"{fine:g}",
+        "warning_penalty_categories": ",".join(cats) or "无",
+        "warning_penalty_count": str(n),
+        "warning_penalty_months": str(m),
+        "warning_inspection_results": ",".join(res) or "无",
+        "warning_revoked_licence": "1" if revoked else "0",
+    }
 
     def tx(cur):
         before = asdict(current_rules())
         now = clock.now()
         for key, value in values.items():
-            cur.execute("INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
-                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                        [key, value, now, actor.username])
-        audit.record(cur, actor, "update", "setting", "warning_rules", before=before,
-                     after=asdict(new))
+            cur.execute(
+                "INSERT INTO setting (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                [key, value, now, actor.username],
+            )
+        audit.record(cur, actor, "update", "setting", "warning_rules", before=before, after=asdict(new))
         return _recompute(cur, actor, full=True)
+
     return get_db().write(tx)

@@ -3,6 +3,7 @@ with SGLD_TEST_CLOCK_SHIFT_FILE set, ``sgld.clock.now`` runs that many
 minutes ahead of the real clock, read from the file on every call, so a
 browser test can move a live server's clock (e.g. past a scheduled meeting).
 Nothing in the application imports or knows this module."""
+
 import os
 
 _path = os.environ.get("SGLD_TEST_CLOCK_SHIFT_FILE")

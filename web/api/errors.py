@@ -1,6 +1,7 @@
 """The API's error model: ``{"error": {"code", "message", "field"?}}`` with a
 stable code and a complete Chinese sentence; every service error maps to
 one status and code here."""
+
 from __future__ import annotations
 
 import logging
@@ -51,21 +52,20 @@ class ApiError(Exception):
         self.status = CODES[code][0]
 
 
-def response(code: str, message: str, field: str | None = None,
-             headers: dict | None = None) -> JSONResponse:
+def response(code: str, message: str, field: str | None = None, headers: dict | None = None) -> JSONResponse:
     body: dict = {"code": code, "message": message}
     if field:
         body["field"] = field
-    return JSONResponse({"error": body}, status_code=CODES[code][0],
-                        headers={"Cache-Control": "no-store", **(headers or {})})
+    return JSONResponse(
+        {"error": body}, status_code=CODES[code][0], headers={"Cache-Control": "no-store", **(headers or {})}
+    )
 
 
 def _validation_code(exc: ValidationError) -> str:
     f = (exc.field or "").lower()
     if f in ("uscc", "uscc_code"):
         return "USCC_INVALID"
-    if "日期" in f or "时间" in f or f in ("inspected_at", "decided_on", "issued_on", "valid_until") \
-            or "有效期" in f:
+    if "日期" in f or "时间" in f or f in ("inspected_at", "decided_on", "issued_on", "valid_until") or "有效期" in f:
         return "DATE_INVALID"
     return "VALIDATION_FAILED"
 
@@ -74,6 +74,7 @@ def from_exception(exc: BaseException) -> ApiError:
     """The API error for anything a handler raised."""
     from sgld.services.api_inbound import Conflict
     from sgld.services.penalty import SyncBusy
+
     if isinstance(exc, ApiError):
         return exc
     if isinstance(exc, Conflict):

@@ -1,6 +1,7 @@
 """Request bodies: one declaration per endpoint, used both to check a body
 (types, required fields, unknown fields, 统一社会信用代码, dates, base64
 files) before any service runs, and to write the OpenAPI description."""
+
 from __future__ import annotations
 
 import base64
@@ -24,6 +25,7 @@ class F:
     """A field: ``kind`` is string, integer, boolean, date, datetime, uscc,
     file (object name/content_base64/sha256), object (``fields``) or array
     (``items``)."""
+
     kind: str
     label: str
     required: bool = False
@@ -54,12 +56,14 @@ def check(spec: dict[str, F], data, path: str = "") -> dict:
     """The checked body (dates as date, files as (name, bytes)); raises
     :class:`ApiError` at the first problem."""
     if not isinstance(data, dict):
-        raise ApiError("BAD_JSON" if not path else "FIELD_TYPE",
-                       f"{_where(path)}应为 JSON 对象。", path or None)
+        raise ApiError("BAD_JSON" if not path else "FIELD_TYPE", f"{_where(path)}应为 JSON 对象。", path or None)
     unknown = [k for k in data if k not in spec]
     if unknown:
-        raise ApiError("FIELD_UNKNOWN", f"{_where(path)}含有未定义的字段：{'、'.join(map(str, unknown[:5]))}"
-                       "（字段名区分大小写，见接口说明）。", f"{path}.{unknown[0]}" if path else unknown[0])
+        raise ApiError(
+            "FIELD_UNKNOWN",
+            f"{_where(path)}含有未定义的字段：{'、'.join(map(str, unknown[:5]))}（字段名区分大小写，见接口说明）。",
+            f"{path}.{unknown[0]}" if path else unknown[0],
+        )
     out = {}
     for name, f in spec.items():
         p = f"{path}.{name}" if path else name
@@ -81,13 +85,14 @@ def _value(f: F, value, p: str):
         if f.required and not value.strip():
             raise ApiError("FIELD_MISSING", f"缺少必填字段“{p}”（{f.label}）。", p)
         if f.enum and value not in f.enum:
-            raise ApiError("VALIDATION_FAILED", f"字段“{p}”（{f.label}）的取值“{value}”无效，可选："
-                           f"{'、'.join(f.enum)}。", p)
+            raise ApiError(
+                "VALIDATION_FAILED", f"字段“{p}”（{f.label}）的取值“{value}”无效，可选：{'、'.join(f.enum)}。", p
+            )
         return value
     if k == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
             raise _type_error(p, f.label, "整数")
-        if not -2**63 <= value < 2**63:
+        if not -(2**63) <= value < 2**63:
             raise ApiError("VALIDATION_FAILED", f"字段“{p}”（{f.label}）超出整数范围。", p)
         return value
     if k == "boolean":
@@ -102,8 +107,7 @@ def _value(f: F, value, p: str):
         return code
     if k == "date":
         if not _DATE.match(value.strip()):
-            raise ApiError("DATE_INVALID", f"字段“{p}”（{f.label}）应为 YYYY-MM-DD 格式的日期，"
-                           f"收到“{value}”。", p)
+            raise ApiError("DATE_INVALID", f"字段“{p}”（{f.label}）应为 YYYY-MM-DD 格式的日期，收到“{value}”。", p)
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
@@ -111,8 +115,9 @@ def _value(f: F, value, p: str):
     if k == "datetime":
         s = value.strip()
         if not _DATETIME.match(s):
-            raise ApiError("DATE_INVALID", f"字段“{p}”（{f.label}）应为 YYYY-MM-DDTHH:MM[:SS] 格式的"
-                           f"时间，收到“{value}”。", p)
+            raise ApiError(
+                "DATE_INVALID", f"字段“{p}”（{f.label}）应为 YYYY-MM-DDTHH:MM[:SS] 格式的时间，收到“{value}”。", p
+            )
         try:
             return datetime.fromisoformat(s.replace(" ", "T"))
         except ValueError:
@@ -124,19 +129,23 @@ def _value(f: F, value, p: str):
         try:
             data = base64.b64decode(got["content_base64"], validate=True)
         except (binascii.Error, ValueError):
-            raise ApiError("SCAN_INVALID", f"字段“{p}.content_base64”不是有效的 base64 编码。",
-                           f"{p}.content_base64") from None
-        if not _HEX64.match(got["sha256"]) or \
-                hashlib.sha256(data).hexdigest() != got["sha256"].lower():
-            raise ApiError("SCAN_INVALID", f"文件“{got['name']}”的 SHA-256 与内容不符：文件在传输中"
-                           "损坏或校验值有误，未保存任何内容。", f"{p}.sha256")
+            raise ApiError(
+                "SCAN_INVALID", f"字段“{p}.content_base64”不是有效的 base64 编码。", f"{p}.content_base64"
+            ) from None
+        if not _HEX64.match(got["sha256"]) or hashlib.sha256(data).hexdigest() != got["sha256"].lower():
+            raise ApiError(
+                "SCAN_INVALID",
+                f"文件“{got['name']}”的 SHA-256 与内容不符：文件在传输中损坏或校验值有误，未保存任何内容。",
+                f"{p}.sha256",
+            )
         return (got["name"], data)
     if k == "array":
         if not isinstance(value, list):
             raise _type_error(p, f.label, "数组")
         if f.max_items is not None and len(value) > f.max_items:
-            raise ApiError("VALIDATION_FAILED", f"字段“{p}”（{f.label}）最多 {f.max_items} 项，"
-                           f"收到 {len(value)} 项。", p)
+            raise ApiError(
+                "VALIDATION_FAILED", f"字段“{p}”（{f.label}）最多 {f.max_items} 项，收到 {len(value)} 项。", p
+            )
         if f.items is not None and f.items.kind == "any_object":
             # a penalty call carries thousands: a fast pass, and the full
             # check (for its message) only of a record that fails it
@@ -191,8 +200,7 @@ def to_openapi(f: F) -> dict:
 
 def object_schema(spec: dict[str, F]) -> dict:
     req = [n for n, f in spec.items() if f.required]
-    s = {"type": "object", "additionalProperties": False,
-         "properties": {n: to_openapi(f) for n, f in spec.items()}}
+    s = {"type": "object", "additionalProperties": False, "properties": {n: to_openapi(f) for n, f in spec.items()}}
     if req:
         s["required"] = req
     return s

@@ -43,6 +43,7 @@ spec is, shared SQL helpers), :mod:`.figures` (one module per figure),
 (:func:`leader_figures`, :func:`workbook`) and :mod:`.work_view` (the
 processing reminders).  This package re-exports their public names.
 """
+
 from __future__ import annotations
 
 from sgld.services.dashboard.builder import assemble, build_queries
@@ -70,9 +71,35 @@ from sgld.services.dashboard.work_view import WorkView, collect_parallel, work_v
 from sgld.workdays import _cal_cache, calendar_frame, shift_months
 
 __all__ = [
-    "BASIS", "DIALECTS", "NO_CATEGORY", "PERIODS", "PRESET_BASIS", "SCOPE_TABLE", "VIEWERS",
-    "Dashboard", "Figure", "Filters", "Headline", "WorkView", "_cal_cache", "_categories",
-    "_dept_names", "assemble", "build_queries", "calendar_frame", "collect_parallel",
-    "department_ids", "filter_options", "leader_figures", "make_filters", "partial_months_note",
-    "period_range", "run_parallel", "run_queries", "scope_department", "shift_months", "workbook",
-    "work_view"]
+    "BASIS",
+    "DIALECTS",
+    "NO_CATEGORY",
+    "PERIODS",
+    "PRESET_BASIS",
+    "SCOPE_TABLE",
+    "VIEWERS",
+    "Dashboard",
+    "Figure",
+    "Filters",
+    "Headline",
+    "WorkView",
+    "_cal_cache",
+    "_categories",
+    "_dept_names",
+    "assemble",
+    "build_queries",
+    "calendar_frame",
+    "collect_parallel",
+    "department_ids",
+    "filter_options",
+    "leader_figures",
+    "make_filters",
+    "partial_months_note",
+    "period_range",
+    "run_parallel",
+    "run_queries",
+    "scope_department",
+    "shift_months",
+    "workbook",
+    "work_view",
+]

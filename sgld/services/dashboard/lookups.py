@@ -1,5 +1,6 @@
 """Small lookups of the open database (department names, item categories,
 inspection results) kept until the next committed write."""
+
 from __future__ import annotations
 
 import threading
@@ -32,9 +33,7 @@ def _cached(name: str, load):
 
 
 def _categories() -> list[str]:
-    return _cached("categories", lambda db: [
-        r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")])
-
+    return _cached("categories", lambda db: [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")])
 
 
 def _dept_names() -> dict[int, str]:
@@ -47,7 +46,6 @@ def department_ids() -> dict[str, int]:
 
 
 def _inspection_results() -> list[str]:
-    return _cached("inspection_results", lambda db: [
-        r[0] for r in db.all("SELECT name FROM inspection_result ORDER BY sort")])
-
-
+    return _cached(
+        "inspection_results", lambda db: [r[0] for r in db.all("SELECT name FROM inspection_result ORDER BY sort")]
+    )

@@ -1,6 +1,7 @@
 """The dashboard's filters and results: the period, department and category
 asked for (:class:`Filters`), and what comes back (:class:`Dashboard` of
 :class:`Headline` numbers and :class:`Figure` tables)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ class Filters:
     date_to: date
     department_id: int | None = None
     category: str | None = None
-    basis: str = "上期"            # see BASIS
+    basis: str = "上期"  # see BASIS
 
     @property
     def days(self) -> int:
@@ -46,8 +47,7 @@ class Filters:
         before (``basis``), or the period of the same length just before."""
         months = _BASIS_MONTHS.get(self.basis)
         if months:
-            return (shift_months(self.date_from, -months),
-                    shift_months(self.date_to, -months))
+            return (shift_months(self.date_from, -months), shift_months(self.date_to, -months))
         end = self.date_from - timedelta(days=1)
         return end - timedelta(days=self.days - 1), end
 
@@ -73,8 +73,7 @@ def period_range(preset: str, today: date | None = None) -> tuple[date, date]:
     raise ValidationError(f"统计期间“{preset}”无效。")
 
 
-def make_filters(date_from, date_to, department_id=None, category=None,
-                 preset: str | None = None) -> Filters:
+def make_filters(date_from, date_to, department_id=None, category=None, preset: str | None = None) -> Filters:
     """Checked filters; ``preset`` (a name of PERIODS) chooses the comparison
     period (PRESET_BASIS), a custom period is compared with the one before."""
     if not isinstance(date_from, date) or not isinstance(date_to, date):
@@ -87,8 +86,13 @@ def make_filters(date_from, date_to, department_id=None, category=None,
         raise ValidationError("统计期间的起始日期不能晚于结束日期。")
     if (date_to - date_from).days > 366 * 5:
         raise ValidationError("统计期间不能超过 5 年。")
-    return Filters(date_from, date_to, int(department_id) if department_id else None,
-                   category or None, PRESET_BASIS.get(preset, "上期"))
+    return Filters(
+        date_from,
+        date_to,
+        int(department_id) if department_id else None,
+        category or None,
+        PRESET_BASIS.get(preset, "上期"),
+    )
 
 
 def scope_department(actor: Actor, department_id: int | None) -> int | None:
@@ -101,15 +105,14 @@ def filter_options(actor: Actor) -> dict:
     """Departments and categories for the filters (a supervisor: their own only)."""
     require(actor, *VIEWERS, action="查看统计")
     db = get_db()
-    depts = db.dicts("SELECT id, name FROM department WHERE active AND kind IN"
-                     " ('supervision', 'licensing') ORDER BY kind DESC, id")
+    depts = db.dicts(
+        "SELECT id, name FROM department WHERE active AND kind IN ('supervision', 'licensing') ORDER BY kind DESC, id"
+    )
     locked = not policy.sees_all_departments(actor)
     if locked:
         depts = [{"id": actor.department_id, "name": actor.department_name}]
     cats = [r[0] for r in db.all("SELECT DISTINCT category FROM item ORDER BY 1")]
-    return {"departments": depts, "categories": cats, "periods": list(PERIODS),
-            "locked_department": locked}
-
+    return {"departments": depts, "categories": cats, "periods": list(PERIODS), "locked_department": locked}
 
 
 # -- results ---------------------------------------------------------------------
@@ -118,9 +121,9 @@ class Figure:
     key: str
     title: str
     frame: pd.DataFrame
-    chart: dict | None = None      # {"kind": "bar"|"line"|"pie", "x", "y", "color", ...}
-    note: str | None = None        # shown under the title (e.g. what a rate means)
-    empty: str | None = None       # "暂无数据…" when the figure cannot be shown
+    chart: dict | None = None  # {"kind": "bar"|"line"|"pie", "x", "y", "color", ...}
+    note: str | None = None  # shown under the title (e.g. what a rate means)
+    empty: str | None = None  # "暂无数据…" when the figure cannot be shown
 
 
 @dataclass
@@ -129,8 +132,8 @@ class Headline:
     value: float | int | None
     previous: float | int | None
     unit: str = ""
-    better: str = "up"             # "up": more is better; "down": less is better
-    fmt: str = "int"               # int | pct | float
+    better: str = "up"  # "up": more is better; "down": less is better
+    fmt: str = "int"  # int | pct | float
 
     @property
     def delta(self):
@@ -150,5 +153,3 @@ class Dashboard:
 
     def figure(self, key: str) -> Figure:
         return next(x for x in self.figures if x.key == key)
-
-

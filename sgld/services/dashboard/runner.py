@@ -1,6 +1,7 @@
 """Running the figures' queries: on one cursor (:func:`run_queries`), or on
 several at once (:func:`run_parallel`) with the working-day calendar and a
 department's scope registered as tables."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,9 @@ def _scope_frame(cur, scope: tuple[str, list]) -> pd.DataFrame:
     """The enterprise ids of a department's scope, once (NULLs dropped: the
     queries test membership with IN in a WHERE clause, where they never match)."""
     sql, params = scope
-    ids = cur.execute(f"SELECT enterprise_id FROM ({sql}) s WHERE enterprise_id IS NOT NULL",
-                      params).fetchnumpy()["enterprise_id"]
+    ids = cur.execute(f"SELECT enterprise_id FROM ({sql}) s WHERE enterprise_id IS NOT NULL", params).fetchnumpy()[
+        "enterprise_id"
+    ]
     return pd.DataFrame({"enterprise_id": ids})
 
 
@@ -44,8 +46,9 @@ def _run_one(db, name: str, sql: str, params: list, tables: dict) -> tuple[str, 
                     cur.unregister(table)
 
 
-def run_parallel(db, queries: dict[str, tuple[str, list]], cal: pd.DataFrame,
-                 workers: int = 2, scope: tuple[str, list] | None = None) -> dict[str, pd.DataFrame]:
+def run_parallel(
+    db, queries: dict[str, tuple[str, list]], cal: pd.DataFrame, workers: int = 2, scope: tuple[str, list] | None = None
+) -> dict[str, pd.DataFrame]:
     """The figures' queries on several cursors at once: DuckDB runs them in
     parallel (it releases the GIL), so the page waits for the slowest query
     rather than for the sum of all of them.  Two workers on this 2-core
@@ -68,14 +71,14 @@ def run_parallel(db, queries: dict[str, tuple[str, list]], cal: pd.DataFrame,
     with ThreadPoolExecutor(max_workers=workers) as pool:
         tables: dict = {"sgld_cal": cal}
         if scope:
+
             def fetch_scope():
                 with db.cursor() as cur:
                     return _scope_frame(cur, scope)
+
             tables[SCOPE_TABLE] = pool.submit(fetch_scope)  # first in the queue
         # the queries that wait for the scope last, so no worker idles on it
         order = sorted(queries, key=lambda n: SCOPE_TABLE in queries[n][0])
         jobs = [pool.submit(_run_one, db, n, *queries[n], tables) for n in order]
         out = dict(j.result() for j in jobs)
         return {n: out[n] for n in queries}
-
-

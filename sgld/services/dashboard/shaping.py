@@ -1,5 +1,6 @@
 """Helpers of the figures' shaping (pandas-free lists of the small grouped
 query results) and notes shared by several figures."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -136,13 +137,10 @@ def partial_months_note(f: Filters) -> str | None:
     return "；".join(parts) + "，不是整月。" if parts else None
 
 
-
 def _months(first: date, last: date) -> list[str]:
-    """"YYYY-MM" of every month from ``first`` to ``last``."""
+    """ "YYYY-MM" of every month from ``first`` to ``last``."""
     out, y, m = [], first.year, first.month
     while (y, m) <= (last.year, last.month):
         out.append(f"{y:04d}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return out
-
-

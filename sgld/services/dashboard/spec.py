@@ -2,6 +2,7 @@
 for a dialect, :class:`QueryContext`) and its shaping (the query results to
 headline numbers and :class:`~sgld.services.dashboard.model.Figure` tables,
 :class:`ShapeContext`); plus the SQL helpers the specs share."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,11 +16,13 @@ from sgld.services.dashboard.model import NO_CATEGORY, Figure, Filters, Headline
 
 Queries = dict[str, tuple[str, list]]
 
+
 @dataclass(frozen=True)
 class Dialect:
     """What the figures' SQL writes differently per database."""
-    month: Callable[[str], str]   # a month of a date or timestamp column (see _pg_month)
-    day: Callable[[str], str]     # its date
+
+    month: Callable[[str], str]  # a month of a date or timestamp column (see _pg_month)
+    day: Callable[[str], str]  # its date
     # (select expression, extra FROM items): one row per element of a list column
     elements: Callable[[str], tuple[str, str]]
 
@@ -28,23 +31,24 @@ def _pg_month(col: str) -> str:
     # a month number (year * 12 + month) is several times cheaper than
     # formatting a string per row, and about half the cost of date_trunc;
     # the shaping turns months into "YYYY-MM" (and takes such strings too)
-    return (f"(CAST(extract(year FROM {col}) AS INTEGER) * 12"
-            f" + CAST(extract(month FROM {col}) AS INTEGER))")
+    return f"(CAST(extract(year FROM {col}) AS INTEGER) * 12 + CAST(extract(month FROM {col}) AS INTEGER))"
 
 
 # the app's databases; a benchmark may add another (bench/bench_dashboard.py: SQLite)
 DIALECTS: dict[str, Dialect] = {
-    "duckdb": Dialect(month=lambda col: f"(year({col}) * 12 + month({col}))",
-                      day=lambda col: f"CAST({col} AS DATE)",
-                      elements=lambda col: (f"unnest({col})", "")),
-    "postgres": Dialect(month=_pg_month, day=lambda col: f"CAST({col} AS DATE)",
-                        elements=lambda col: (f"unnest({col})", "")),
+    "duckdb": Dialect(
+        month=lambda col: f"(year({col}) * 12 + month({col}))",
+        day=lambda col: f"CAST({col} AS DATE)",
+        elements=lambda col: (f"unnest({col})", ""),
+    ),
+    "postgres": Dialect(
+        month=_pg_month, day=lambda col: f"CAST({col} AS DATE)", elements=lambda col: (f"unnest({col})", "")
+    ),
 }
 
 
 def _ts(d: date) -> datetime:
     return datetime.combine(d, time.min)
-
 
 
 def _scope(dept: int, scope_table: str | None) -> tuple[str, list]:
@@ -64,24 +68,25 @@ def _window(f: Filters, col: str, is_date: bool = False) -> tuple[str, list]:
         bounds = [(p0, p1), (f.date_from, f.date_to)]
         cond = "{c} >= ? AND {c} <= ?"
     else:
-        bounds = [(_ts(p0), _ts(p1 + timedelta(days=1))),
-                  (_ts(f.date_from), _ts(f.date_to + timedelta(days=1)))]
+        bounds = [(_ts(p0), _ts(p1 + timedelta(days=1))), (_ts(f.date_from), _ts(f.date_to + timedelta(days=1)))]
         cond = "{c} >= ? AND {c} < ?"
     if f.contiguous:
         return cond.format(c=col), [bounds[0][0], bounds[1][1]]
-    return ("((" + cond.format(c=col) + ") OR (" + cond.format(c=col) + "))",
-            [bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]])
-
+    return (
+        "((" + cond.format(c=col) + ") OR (" + cond.format(c=col) + "))",
+        [bounds[0][0], bounds[0][1], bounds[1][0], bounds[1][1]],
+    )
 
 
 @dataclass(frozen=True)
 class QueryContext:
     """What the queries of a figure are built for."""
+
     f: Filters
-    dept: int | None             # the department filter (None: the whole city)
+    dept: int | None  # the department filter (None: the whole city)
     today: date
-    dialect: str = "duckdb"      # see DIALECTS
-    scope_table: str | None = None   # a table of the department's enterprises
+    dialect: str = "duckdb"  # see DIALECTS
+    scope_table: str | None = None  # a table of the department's enterprises
 
     @property
     def a(self) -> datetime:
@@ -108,8 +113,10 @@ class QueryContext:
             where.append(f"{alias}.department_id = ?")
             params.append(self.dept)
         if self.f.category:
-            where.append(f"{alias}.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
-                         " (SELECT id FROM item WHERE category = ?))")
+            where.append(
+                f"{alias}.case_id IN (SELECT id FROM approval_case WHERE item_id IN"
+                " (SELECT id FROM item WHERE category = ?))"
+            )
             params.append(self.f.category)
         return "".join(" AND " + w for w in where), params
 
@@ -131,9 +138,10 @@ class QueryContext:
 @dataclass
 class ShapeContext:
     """What the shaping of a figure reads and adds its headline numbers to."""
+
     f: Filters
-    names: dict[int, str]                      # department id -> name
-    categories: list[str] | None = None        # item categories in their order
+    names: dict[int, str]  # department id -> name
+    categories: list[str] | None = None  # item categories in their order
     headline: list[Headline] = field(default_factory=list)
 
     @property
@@ -154,6 +162,7 @@ class FigureSpec:
     the figures from the results (``raw[name]``), adding headline numbers to
     ``ctx.headline``.  When ``raw`` has no result for ``name`` (the feature is
     not there), ``missing`` (title, key, why) is the figure that says so."""
+
     name: str
     queries: Callable[[QueryContext], Queries]
     shape: Callable[[ShapeContext, dict[str, pd.DataFrame]], list[Figure]]

@@ -1,5 +1,6 @@
 """The work view: the actor's own processing reminders (处理提醒) and their
 chart data."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ def collect_parallel(actor: Actor) -> list[Reminder]:
     """:func:`sgld.reminders.collect`, with the feature modules' ``reminders``
     run at once on their own cursors (same functions, same order)."""
     from sgld.services.registry import REMINDERS
+
     if get_db().in_transaction:
         return collect(actor)
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -26,7 +28,7 @@ def collect_parallel(actor: Actor) -> list[Reminder]:
 @dataclass
 class WorkView:
     reminders: list[Reminder]
-    chart: pd.DataFrame           # 提醒类型, 分布, 数量
+    chart: pd.DataFrame  # 提醒类型, 分布, 数量
     total: int
     overdue: int
 

@@ -45,6 +45,7 @@ names (``from sgld.services import liaison as svc; svc.dispatch(...)``):
 * :mod:`.rectifications` — rectification items and their checks;
 * :mod:`.stats` — the statistics per department and the reminders.
 """
+
 from sgld.services.liaison._base import (
     ALLOWED_EMPLOYMENT,
     CHECK_RESULTS,

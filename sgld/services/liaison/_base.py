@@ -1,6 +1,7 @@
 """What the liaison feature's sub-modules share: the vocabularies of 附件3,
 the SQL of a letter, its shown state, and the liaison's own assignment
 (with the work-discipline check)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -85,7 +86,8 @@ _LETTER_SQL = (
     " LEFT JOIN liaison l ON l.id = q.liaison_id"
     " LEFT JOIN app_user su ON su.id = q.sent_by"
     " LEFT JOIN app_user du ON du.id = q.dispatched_by"
-    " LEFT JOIN app_user sg ON sg.id = q.signed_by")
+    " LEFT JOIN app_user sg ON sg.id = q.signed_by"
+)
 
 
 # the columns the lists need (the long texts are read by get_letter only)
@@ -97,7 +99,8 @@ _LIST_SQL = (
     " (r.report_text IS NOT NULL) AS has_report"
     " FROM liaison_request q JOIN liaison_review r ON r.id = q.review_id"
     " JOIN department d ON d.id = q.department_id"
-    " LEFT JOIN liaison l ON l.id = q.liaison_id")
+    " LEFT JOIN liaison l ON l.id = q.liaison_id"
+)
 
 
 def letter_state(row: dict, today: date) -> str:
@@ -117,9 +120,13 @@ def letter_state(row: dict, today: date) -> str:
 
 # -- the liaison's work -----------------------------------------------------
 def _has_assignment(user_id: int) -> bool:
-    return bool(get_db().scalar(
-        "SELECT count(*) FROM liaison_request q JOIN liaison l ON l.id = q.liaison_id"
-        " WHERE l.user_id = ? AND q.status = '已派员'", [user_id]))
+    return bool(
+        get_db().scalar(
+            "SELECT count(*) FROM liaison_request q JOIN liaison l ON l.id = q.liaison_id"
+            " WHERE l.user_id = ? AND q.status = '已派员'",
+            [user_id],
+        )
+    )
 
 
 def _assignment(cur, actor: Actor, request_id: int, action: str) -> dict:
@@ -127,7 +134,9 @@ def _assignment(cur, actor: Actor, request_id: int, action: str) -> dict:
     cur.execute(
         "SELECT q.*, l.user_id AS liaison_user_id, r.review_date, r.title, r.report_text"
         " FROM liaison_request q JOIN liaison_review r ON r.id = q.review_id"
-        " LEFT JOIN liaison l ON l.id = q.liaison_id WHERE q.id = ?", [request_id])
+        " LEFT JOIN liaison l ON l.id = q.liaison_id WHERE q.id = ?",
+        [request_id],
+    )
     cols = [d[0] for d in cur.description]
     row = cur.fetchone()
     if row is None:
@@ -139,6 +148,7 @@ def _assignment(cur, actor: Actor, request_id: int, action: str) -> dict:
 
 
 def _require_ack(cur, actor: Actor) -> None:
-    if not cur.execute("SELECT 1 FROM liaison_discipline_ack WHERE user_id = ? AND version = ?",
-                       [actor.user_id, DISCIPLINE_VERSION]).fetchone():
+    if not cur.execute(
+        "SELECT 1 FROM liaison_discipline_ack WHERE user_id = ? AND version = ?", [actor.user_id, DISCIPLINE_VERSION]
+    ).fetchone():
         raise StateError("请先阅读并确认联络员工作纪律。")

@@ -36,6 +36,7 @@ misjudged), :mod:`.sources` (configured sources), :mod:`.quarantine`,
 constants).  The adapters reading a source are :mod:`sgld.penalty_sources`.
 This package re-exports the public names.
 """
+
 from __future__ import annotations
 
 from sgld.services.penalty.base import (
@@ -74,10 +75,43 @@ from sgld.services.penalty.runs import (
 from sgld.services.penalty.sources import check_source, list_sources, reset_watermark, save_source
 
 __all__ = [
-    "BAD_WINDOW", "DEMO_SOURCE", "MAX_RECORDS", "MAX_WAN", "P_LABELS", "QUARANTINE_STATUSES",
-    "Q_LABELS", "RUN_LABELS", "SOURCE_FILE", "STALE_HOURS", "TEXT_FIELDS", "SyncBusy",
-    "_arrow_uscc_ok", "_import_batches", "_notify", "_notify_soon", "_prepare", "_store_stage", "check_source",
-    "clean", "dismiss", "get_penalty", "import_files", "import_records", "list_penalties",
-    "list_quarantine", "list_runs", "list_sources", "max_bad_share", "quarantine_item",
-    "release", "reminders", "reset_watermark", "save_source", "summary_line", "sync_all",
-    "sync_source", "sync_status", "uscc_valid"]
+    "BAD_WINDOW",
+    "DEMO_SOURCE",
+    "MAX_RECORDS",
+    "MAX_WAN",
+    "P_LABELS",
+    "QUARANTINE_STATUSES",
+    "Q_LABELS",
+    "RUN_LABELS",
+    "SOURCE_FILE",
+    "STALE_HOURS",
+    "TEXT_FIELDS",
+    "SyncBusy",
+    "_arrow_uscc_ok",
+    "_import_batches",
+    "_notify",
+    "_notify_soon",
+    "_prepare",
+    "_store_stage",
+    "check_source",
+    "clean",
+    "dismiss",
+    "get_penalty",
+    "import_files",
+    "import_records",
+    "list_penalties",
+    "list_quarantine",
+    "list_runs",
+    "list_sources",
+    "max_bad_share",
+    "quarantine_item",
+    "release",
+    "reminders",
+    "reset_watermark",
+    "save_source",
+    "summary_line",
+    "sync_all",
+    "sync_source",
+    "sync_status",
+    "uscc_valid",
+]

@@ -5,6 +5,7 @@
 (:func:`_store_bad`); reading and preparing overlap with storing
 (:func:`_prepared_batches`).  :func:`_import_batches` does all of it for one
 run's transaction."""
+
 from __future__ import annotations
 
 import hashlib
@@ -28,6 +29,7 @@ def _store_good(cur, run_id: int, source: str, good: pd.DataFrame, now) -> tuple
     if good.empty:
         return 0, 0, 0
     import pyarrow as pa
+
     cols = {k: pa.array(good[k].tolist(), pa.string()) for k in (*TEXT_FIELDS, "uscc")}
     for k, *_ in _DATE_FIELDS:
         cols[k] = pa.array(good[k].to_numpy(dtype="datetime64[D]"), pa.date32(), from_pandas=True)
@@ -46,9 +48,14 @@ def _store_bad(cur, run_id: int, source: str, bad: list[dict], now) -> tuple[int
     rows = []
     for b in bad:
         raw_json = json.dumps(b["raw"], ensure_ascii=False, sort_keys=True)
-        rows.append({"location": b["location"], "raw_json": raw_json,
-                     "raw_hash": hashlib.sha256(raw_json.encode("utf-8")).hexdigest(),
-                     "reason": b["reason"]})
+        rows.append(
+            {
+                "location": b["location"],
+                "raw_json": raw_json,
+                "raw_hash": hashlib.sha256(raw_json.encode("utf-8")).hexdigest(),
+                "reason": b["reason"],
+            }
+        )
     n = _insert_quarantine(cur, run_id, source, now, pd.DataFrame(rows).drop_duplicates("raw_hash"))
     return n, len(bad) - n
 
@@ -66,12 +73,15 @@ def _insert_quarantine(cur, run_id: int, source: str, now, _pen_bad) -> int:
 
 
 def _quarantine_rows(cur, run_id: int, source: str, now, _pen_bad) -> int:
-    return int(cur.execute(
-        "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
-        " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
-        " FROM _pen_bad q WHERE NOT EXISTS (SELECT 1 FROM penalty_quarantine x"
-        "                   WHERE x.source = ? AND x.raw_hash = q.raw_hash)",
-        [run_id, source, now, source]).fetchone()[0])
+    return int(
+        cur.execute(
+            "INSERT INTO penalty_quarantine (run_id, source, location, raw_json, raw_hash, reason,"
+            " status, created_at) SELECT ?, ?, q.location, q.raw_json, q.raw_hash, q.reason, '待处理', ?"
+            " FROM _pen_bad q WHERE NOT EXISTS (SELECT 1 FROM penalty_quarantine x"
+            "                   WHERE x.source = ? AND x.raw_hash = q.raw_hash)",
+            [run_id, source, now, source],
+        ).fetchone()[0]
+    )
 
 
 _WS = " \t\r\n\u3000\u00a0"
@@ -80,13 +90,14 @@ _WS = " \t\r\n\u3000\u00a0"
 def _arrow_uscc_ok(code) -> np.ndarray:
     """:func:`uscc_valid` on an Arrow string array, reading its buffers."""
     import pyarrow as pa
+
     n = len(code)
     ok = np.zeros(n, dtype=bool)
     if n == 0:
         return ok
     off_t = np.int64 if pa.types.is_large_string(code.type) else np.int32
     bufs = code.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=off_t)[code.offset:code.offset + n + 1].astype(np.int64)
+    offsets = np.frombuffer(bufs[1], dtype=off_t)[code.offset : code.offset + n + 1].astype(np.int64)
     data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     idx = np.flatnonzero(np.diff(offsets) == 18)
     if not len(idx):
@@ -107,6 +118,7 @@ def _money_arrow(col):
     column, parsed once per distinct value with the rules of :func:`_money`
     (commas allowed, not negative, below ``MAX_WAN``)."""
     import pyarrow.compute as pc
+
     enc = pc.dictionary_encode(col)
     if hasattr(enc, "combine_chunks"):
         enc = enc.combine_chunks()
@@ -131,6 +143,7 @@ def _prepare(table):
     re-checks to give every reason."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
     code = pc.fill_null(table.column("uscc").combine_chunks(), "")
     nonascii = pc.invert(pc.string_is_ascii(code))
     if pc.any(nonascii).as_py():
@@ -202,11 +215,19 @@ def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, in
         # no replacement scans: the batch becomes a temporary table (COPY)
         cur.register("_pen_good", _pen_good)
         try:
-            return _store_rows(cur, run_id, source, now, _pen_good, first_row=(
-                "SELECT DISTINCT ON (b.uscc) b.uscc, b.entity_name, NULLIF(b.legal_rep, ''), ?"
-                " FROM _pen_good b WHERE b.uscc NOT IN ("
-                "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
-                " ORDER BY b.uscc, b._seq"))
+            return _store_rows(
+                cur,
+                run_id,
+                source,
+                now,
+                _pen_good,
+                first_row=(
+                    "SELECT DISTINCT ON (b.uscc) b.uscc, b.entity_name, NULLIF(b.legal_rep, ''), ?"
+                    " FROM _pen_good b WHERE b.uscc NOT IN ("
+                    "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
+                    " ORDER BY b.uscc, b._seq"
+                ),
+            )
         finally:
             cur.unregister("_pen_good")
     created = cur.execute(
@@ -214,20 +235,24 @@ def _store_stage(cur, run_id: int, source: str, now, _pen_good) -> tuple[int, in
         " SELECT b.uscc, arg_min(b.entity_name, b._seq), arg_min(NULLIF(b.legal_rep, ''), b._seq), ?"
         " FROM _pen_good b WHERE b.uscc NOT IN ("
         "   SELECT e.uscc FROM enterprise e WHERE e.uscc IN (SELECT uscc FROM _pen_good))"
-        " GROUP BY b.uscc", [now]).fetchone()[0]
+        " GROUP BY b.uscc",
+        [now],
+    ).fetchone()[0]
     return _store_rows(cur, run_id, source, now, _pen_good, created=created)
 
 
-def _store_rows(cur, run_id: int, source: str, now, _pen_good, *, created: int | None = None,
-                first_row: str | None = None) -> tuple[int, int, int]:
+def _store_rows(
+    cur, run_id: int, source: str, now, _pen_good, *, created: int | None = None, first_row: str | None = None
+) -> tuple[int, int, int]:
     """The rest of :func:`_store_stage`: the new enterprises (``first_row``
     selects them on PostgreSQL) and the penalties.  ``_pen_good`` is read by
     DuckDB's replacement scan from this frame too (a parameter of the same
     name), and is the temporary table of that name on PostgreSQL."""
     good = _pen_good.num_rows
     if first_row is not None:
-        created = cur.execute("INSERT INTO enterprise (uscc, name, legal_rep, created_at) " + first_row,
-                              [now]).fetchone()[0]
+        created = cur.execute(
+            "INSERT INTO enterprise (uscc, name, legal_rep, created_at) " + first_row, [now]
+        ).fetchone()[0]
     imported = cur.execute(
         f"INSERT INTO penalty ({_INSERT_COLS})"
         " SELECT ?, b.decision_no, b.uscc, e.id, b.entity_name, NULLIF(b.legal_rep, ''),"
@@ -242,7 +267,8 @@ def _store_rows(cur, run_id: int, source: str, now, _pen_good, *, created: int |
         # table with a hash of the batch (not a hash of the whole table)
         "   SELECT p.decision_no FROM penalty p WHERE p.source = ?"
         "   AND p.decision_no IN (SELECT decision_no FROM _pen_good WHERE first))",
-        [source, now, run_id, source]).fetchone()[0]
+        [source, now, run_id, source],
+    ).fetchone()[0]
     return int(imported), int(good) - int(imported), int(created or 0)
 
 
@@ -314,6 +340,7 @@ def max_bad_share() -> float:
     """``SGLD_PENALTY_MAX_BAD_SHARE`` (0–1, default 0.5)."""
     from sgld import settings
     from sgld.errors import ConfigError
+
     raw = str(settings.get().get("PENALTY_MAX_BAD_SHARE", "0.5")).strip() or "0.5"
     try:
         share = float(raw)
@@ -333,7 +360,8 @@ def _check_bad_share(counts: dict, bad_rows: int, limit: float) -> None:
         raise ValidationError(
             f"前 {read} 行中有 {bad_rows} 行（{bad_rows / read:.0%}）无法读取或无效，超过允许的"
             f" {limit:.0%}：文件可能不是双公示行政处罚格式或已损坏。本批次已停止，未导入任何数据，"
-            "也未写入待处理数据。")
+            "也未写入待处理数据。"
+        )
 
 
 def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> None:
@@ -355,8 +383,13 @@ def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> Non
             sub = batch.frame.to_pandas()
             rescued, problems = clean(sub)
             for i, reasons in problems.items():
-                bad.append({"location": batch.location(sub.at[i, "_row"]),
-                            "raw": _raw_of(sub, i, batch.headers), "reason": "；".join(reasons)})
+                bad.append(
+                    {
+                        "location": batch.location(sub.at[i, "_row"]),
+                        "raw": _raw_of(sub, i, batch.headers),
+                        "reason": "；".join(reasons),
+                    }
+                )
             del sub
         bad_total += len(bad)
         if not checked and counts["rows_read"] >= BAD_WINDOW:
@@ -374,4 +407,3 @@ def _import_batches(cur, run_id: int, source: str, adapter, counts: dict) -> Non
         q, qdup = _store_bad(cur, run_id, source, bad, now)
         counts["duplicates"] += qdup
         counts["quarantined"] += q
-

@@ -1,5 +1,6 @@
 """The quarantine: rows a run could not import, with their reasons; a row
 corrected and released, or dismissed; the admin's reminder of what waits."""
+
 from __future__ import annotations
 
 import json
@@ -17,13 +18,24 @@ from sgld.services.penalty import runs
 from sgld.services.penalty.base import _INSERT_COLS, QUARANTINE_STATUSES
 from sgld.services.penalty.rescue import clean
 
-Q_LABELS = {"id": "编号", "run_id": "批次", "source": "数据源", "location": "位置", "reason": "原因",
-            "status": "状态", "created_at": "隔离时间", "handled_by": "处理人", "handled_at": "处理时间",
-            "note": "处理说明", "raw_json": "原始数据"}
+Q_LABELS = {
+    "id": "编号",
+    "run_id": "批次",
+    "source": "数据源",
+    "location": "位置",
+    "reason": "原因",
+    "status": "状态",
+    "created_at": "隔离时间",
+    "handled_by": "处理人",
+    "handled_at": "处理时间",
+    "note": "处理说明",
+    "raw_json": "原始数据",
+}
 
 
-def list_quarantine(actor: Actor, *, status: str | None = "待处理", run_id: int | None = None,
-                    limit: int = 5000) -> pd.DataFrame:
+def list_quarantine(
+    actor: Actor, *, status: str | None = "待处理", run_id: int | None = None, limit: int = 5000
+) -> pd.DataFrame:
     """Quarantined rows with their reasons (downloadable per run)."""
     require(actor, "admin", "approver", "leader", action="查看隔离数据")
     sql = f"SELECT {', '.join(Q_LABELS)} FROM penalty_quarantine WHERE 1=1"
@@ -49,8 +61,9 @@ def quarantine_item(actor: Actor, qid: int) -> dict:
     row = rows[0]
     raw = json.loads(row["raw_json"])
     values = {k: "" for k in ps.FIELDS}
-    mapping = get_db().scalar("SELECT column_mapping FROM penalty_source WHERE name = ? AND kind = 'sql'",
-                              [row["source"]])
+    mapping = get_db().scalar(
+        "SELECT column_mapping FROM penalty_source WHERE name = ? AND kind = 'sql'", [row["source"]]
+    )
     try:
         headers = json.loads(mapping) if mapping else ps.match_headers(list(raw))
     except ValidationError:
@@ -74,18 +87,21 @@ def release(actor: Actor, qid: int, values: dict[str, str], note: str | None = N
     rec = good.iloc[0]
 
     def tx(cur):
-        row = cur.execute("SELECT status, source, reason FROM penalty_quarantine WHERE id = ?",
-                          [qid]).fetchone()
+        row = cur.execute("SELECT status, source, reason FROM penalty_quarantine WHERE id = ?", [qid]).fetchone()
         if row is None:
             raise NotFound("隔离记录不存在。")
         if row[0] != "待处理":
             raise StateError(f"该隔离记录已处理（{row[0]}），不能重复放行。")
         source = row[1]
-        if cur.execute("SELECT 1 FROM penalty WHERE source = ? AND decision_no = ?",
-                       [source, rec["decision_no"]]).fetchone():
-            raise ValidationError(f"决定书文号“{rec['decision_no']}”在数据源“{source}”中已存在，"
-                                  "无需放行；如确认是重复数据，请选择“忽略”。")
+        if cur.execute(
+            "SELECT 1 FROM penalty WHERE source = ? AND decision_no = ?", [source, rec["decision_no"]]
+        ).fetchone():
+            raise ValidationError(
+                f"决定书文号“{rec['decision_no']}”在数据源“{source}”中已存在，"
+                "无需放行；如确认是重复数据，请选择“忽略”。"
+            )
         from sgld.services import enterprises
+
         eid = enterprises.ensure(cur, actor, rec["uscc"], rec["entity_name"], rec["legal_rep"] or None)
         now = clock.now()
 
@@ -94,22 +110,49 @@ def release(actor: Actor, qid: int, values: dict[str, str], note: str | None = N
 
         def m(x):
             return None if pd.isna(x) else round(float(x), 6)
+
         pid = cur.execute(
             f"INSERT INTO penalty ({_INSERT_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             " ?, ?, ?, ?, ?, (SELECT run_id FROM penalty_quarantine WHERE id = ?)) RETURNING id",
-            [source, rec["decision_no"], rec["uscc"], eid, rec["entity_name"],
-             rec["legal_rep"] or None, rec["violation_type"] or None, rec["facts"] or None,
-             rec["basis"] or None, rec["category"] or None, rec["content"] or None,
-             m(rec["fine_wan"]), m(rec["confiscation_wan"]), d(rec["decision_date"]),
-             d(rec["valid_until"]), d(rec["publish_until"]), rec["authority"] or None,
-             rec["data_source_unit"] or None, now, qid]).fetchone()[0]
-        cur.execute("UPDATE penalty_quarantine SET status = '已放行', handled_at = ?, handled_by = ?,"
-                    " note = ?, penalty_id = ? WHERE id = ?", [now, actor.username, note, pid, qid])
-        audit.record(cur, actor, "release", "penalty_quarantine", qid,
-                     before={"status": "待处理", "reason": row[2]},
-                     after={"status": "已放行", "penalty_id": pid, "values": {k: str(values.get(k) or "")
-                                                                            for k in ps.FIELDS}})
+            [
+                source,
+                rec["decision_no"],
+                rec["uscc"],
+                eid,
+                rec["entity_name"],
+                rec["legal_rep"] or None,
+                rec["violation_type"] or None,
+                rec["facts"] or None,
+                rec["basis"] or None,
+                rec["category"] or None,
+                rec["content"] or None,
+                m(rec["fine_wan"]),
+                m(rec["confiscation_wan"]),
+                d(rec["decision_date"]),
+                d(rec["valid_until"]),
+                d(rec["publish_until"]),
+                rec["authority"] or None,
+                rec["data_source_unit"] or None,
+                now,
+                qid,
+            ],
+        ).fetchone()[0]
+        cur.execute(
+            "UPDATE penalty_quarantine SET status = '已放行', handled_at = ?, handled_by = ?,"
+            " note = ?, penalty_id = ? WHERE id = ?",
+            [now, actor.username, note, pid, qid],
+        )
+        audit.record(
+            cur,
+            actor,
+            "release",
+            "penalty_quarantine",
+            qid,
+            before={"status": "待处理", "reason": row[2]},
+            after={"status": "已放行", "penalty_id": pid, "values": {k: str(values.get(k) or "") for k in ps.FIELDS}},
+        )
         return pid
+
     pid = get_db().write(tx)
     runs._notify(-1)
     return pid
@@ -126,12 +169,21 @@ def dismiss(actor: Actor, qid: int, note: str) -> None:
             raise NotFound("隔离记录不存在。")
         if row[0] != "待处理":
             raise StateError(f"该隔离记录已处理（{row[0]}）。")
-        cur.execute("UPDATE penalty_quarantine SET status = '已忽略', handled_at = ?, handled_by = ?,"
-                    " note = ? WHERE id = ?", [clock.now(), actor.username, note, qid])
-        audit.record(cur, actor, "dismiss", "penalty_quarantine", qid, before={"status": "待处理"},
-                     after={"status": "已忽略", "note": note})
-    get_db().write(tx)
+        cur.execute(
+            "UPDATE penalty_quarantine SET status = '已忽略', handled_at = ?, handled_by = ?, note = ? WHERE id = ?",
+            [clock.now(), actor.username, note, qid],
+        )
+        audit.record(
+            cur,
+            actor,
+            "dismiss",
+            "penalty_quarantine",
+            qid,
+            before={"status": "待处理"},
+            after={"status": "已忽略", "note": note},
+        )
 
+    get_db().write(tx)
 
 
 def reminders(actor: Actor) -> list[Reminder]:

@@ -1,5 +1,6 @@
 """The penalties stored: the list (a supervisor sees those of the
 enterprises of their department's scope) and one penalty."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -12,13 +13,28 @@ from sgld.errors import NotFound, PermissionDenied, ValidationError
 from sgld.likes import ESC
 from sgld.security import Actor, require
 
-P_LABELS = {"id": "编号", "decision_no": "决定书文号", "entity_name": "行政相对人", "uscc": "统一社会信用代码",
-            "violation_type": "违法行为类型", "category": "处罚类别", "fine_wan": "罚款（万元）",
-            "decision_date": "决定日期", "authority": "处罚机关", "source": "数据源"}
+P_LABELS = {
+    "id": "编号",
+    "decision_no": "决定书文号",
+    "entity_name": "行政相对人",
+    "uscc": "统一社会信用代码",
+    "violation_type": "违法行为类型",
+    "category": "处罚类别",
+    "fine_wan": "罚款（万元）",
+    "decision_date": "决定日期",
+    "authority": "处罚机关",
+    "source": "数据源",
+}
 
 
-def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | None = None,
-                   date_to: date | None = None, limit: int = 2000) -> pd.DataFrame:
+def list_penalties(
+    actor: Actor,
+    *,
+    text: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    limit: int = 2000,
+) -> pd.DataFrame:
     """Penalties, newest first.  Supervisors see those of the enterprises
     their department supervises or has inspected."""
     require(actor, "admin", "leader", "approver", "supervisor", action="查看行政处罚")
@@ -29,8 +45,7 @@ def list_penalties(actor: Actor, *, text: str | None = None, date_from: date | N
     sql += where
     q = (text or "").strip()
     if q:
-        sql += (f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC}"
-                f" OR p.decision_no LIKE ?{ESC})")
+        sql += f" AND (p.entity_name LIKE ?{ESC} OR p.uscc LIKE ?{ESC} OR p.decision_no LIKE ?{ESC})"
         params += [likes.contains(q), likes.prefix(uscc.normalise(q)), likes.contains(q)]
     if date_from:
         sql += " AND p.decision_date >= ?"
@@ -51,7 +66,7 @@ def get_penalty(actor: Actor, penalty_id: int) -> dict:
     row = rows[0]
     if not policy.sees_all_departments(actor):
         from sgld.services.profile import can_view
+
         if row["enterprise_id"] is None or not can_view(actor, row["enterprise_id"]):
             raise PermissionDenied("您没有权限查看该行政处罚：只能查看本部门监管或检查过的企业。")
     return row
-

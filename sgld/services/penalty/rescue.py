@@ -4,6 +4,7 @@ The fast path (:mod:`.pipeline`) checks a batch with Arrow and numpy and
 hands the rows it rejects to :func:`clean`, which gives their reasons — and
 rescues a row the fast path misjudged.  :func:`clean` also checks a
 quarantined row corrected by hand (:func:`.quarantine.release`)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -30,8 +31,7 @@ def uscc_valid(codes: pd.Series) -> np.ndarray:
     idx = np.flatnonzero((lens == 18) & ascii_)
     if not len(idx):
         return ok
-    mat = np.frombuffer("".join(codes.iloc[idx].tolist()).encode("ascii"),
-                        dtype=np.uint8).reshape(-1, 18)
+    mat = np.frombuffer("".join(codes.iloc[idx].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 18)
     vals = _LUT[mat]
     good = (vals != 255).all(axis=1)
     vals = np.where(vals == 255, 0, vals).astype(np.int64)
@@ -104,8 +104,11 @@ def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     for k, reason in (("decision_no", "缺少行政处罚决定书文号"), ("entity_name", "缺少行政相对人名称")):
         for i in np.flatnonzero((out[k] == "").to_numpy(dtype=bool)):
             problems[int(i)].append(reason)
-    for k, required, not_future in (("decision_date", True, True), ("valid_until", False, False),
-                                    ("publish_until", False, False)):
+    for k, required, not_future in (
+        ("decision_date", True, True),
+        ("valid_until", False, False),
+        ("publish_until", False, False),
+    ):
         vals, bad = _dates(frame[k].fillna("").astype(str), ps.LABELS[k], required, not_future)
         out[k] = vals
         for i, r in bad.items():
@@ -121,8 +124,5 @@ def clean(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[int, list[str]]]:
     return out, dict(problems)
 
 
-
 def _raw_of(frame: pd.DataFrame, i: int, headers: dict[str, str]) -> dict:
-    return {headers[k]: ("" if pd.isna(frame.at[i, k]) else str(frame.at[i, k]))
-            for k in headers if k in frame.columns}
-
+    return {headers[k]: ("" if pd.isna(frame.at[i, k]) else str(frame.at[i, k])) for k in headers if k in frame.columns}

@@ -1,6 +1,7 @@
 """Runs: one source read in one transaction (:func:`_run`), never two at
 once; the entry points (file import, API records, a configured source, all
 of them), the run log and the listeners told after a run."""
+
 from __future__ import annotations
 
 import json
@@ -48,23 +49,33 @@ def _alive(owner: str | None) -> bool:
 def _begin(actor, source: str, trigger: str) -> int:
     def tx(cur):
         run_id, owner, started = cur.execute(
-            "SELECT run_id, owner, started_at FROM penalty_sync_state WHERE singleton = 1").fetchone()
+            "SELECT run_id, owner, started_at FROM penalty_sync_state WHERE singleton = 1"
+        ).fetchone()
         now = clock.now()
         if run_id is not None:
             fresh = started is not None and now - started < timedelta(hours=STALE_HOURS)
             if owner != _owner() and _alive(owner) and fresh:
-                raise SyncBusy(f"已有行政处罚抽取正在运行（第 {run_id} 次，开始于 {started:%Y-%m-%d %H:%M:%S}），"
-                                 "同一时间只运行一个抽取任务，请稍后再试。")
-            cur.execute("UPDATE penalty_run SET status = '失败', ended_at = ?,"
-                        " error = '运行被中断（进程已退出或超时），本次未导入任何数据。'"
-                        " WHERE id = ? AND status = '运行中'", [now, run_id])
+                raise SyncBusy(
+                    f"已有行政处罚抽取正在运行（第 {run_id} 次，开始于 {started:%Y-%m-%d %H:%M:%S}），"
+                    "同一时间只运行一个抽取任务，请稍后再试。"
+                )
+            cur.execute(
+                "UPDATE penalty_run SET status = '失败', ended_at = ?,"
+                " error = '运行被中断（进程已退出或超时），本次未导入任何数据。'"
+                " WHERE id = ? AND status = '运行中'",
+                [now, run_id],
+            )
         new_id = cur.execute(
             "INSERT INTO penalty_run (source, trigger, started_at, status, started_by)"
             " VALUES (?, ?, ?, '运行中', ?) RETURNING id",
-            [source, trigger, now, getattr(actor, "username", None) or "system"]).fetchone()[0]
-        cur.execute("UPDATE penalty_sync_state SET run_id = ?, owner = ?, started_at = ?"
-                    " WHERE singleton = 1", [new_id, _owner(), now])
+            [source, trigger, now, getattr(actor, "username", None) or "system"],
+        ).fetchone()[0]
+        cur.execute(
+            "UPDATE penalty_sync_state SET run_id = ?, owner = ?, started_at = ? WHERE singleton = 1",
+            [new_id, _owner(), now],
+        )
         return new_id
+
     return get_db().write(tx)
 
 
@@ -73,21 +84,29 @@ def _fail(actor, run_id: int, source: str, exc: BaseException) -> None:
 
     def tx(cur):
         now = clock.now()
-        cur.execute("UPDATE penalty_run SET status = '失败', ended_at = ?, error = ?,"
-                    " rows_read = 0, imported = 0, duplicates = 0, quarantined = 0 WHERE id = ?",
-                    [now, message[:2000], run_id])
-        cur.execute("UPDATE penalty_sync_state SET run_id = NULL, owner = NULL, started_at = NULL,"
-                    " last_end = ? WHERE singleton = 1 AND run_id = ?", [now, run_id])
-        audit.record(cur, actor, "penalty_sync_failed", "penalty_run", run_id,
-                     after={"source": source, "error": message[:500]})
+        cur.execute(
+            "UPDATE penalty_run SET status = '失败', ended_at = ?, error = ?,"
+            " rows_read = 0, imported = 0, duplicates = 0, quarantined = 0 WHERE id = ?",
+            [now, message[:2000], run_id],
+        )
+        cur.execute(
+            "UPDATE penalty_sync_state SET run_id = NULL, owner = NULL, started_at = NULL,"
+            " last_end = ? WHERE singleton = 1 AND run_id = ?",
+            [now, run_id],
+        )
+        audit.record(
+            cur, actor, "penalty_sync_failed", "penalty_run", run_id, after={"source": source, "error": message[:500]}
+        )
+
     try:
         get_db().write(tx)
     except Exception:  # noqa: BLE001 - never hide the original failure
         log.exception("could not record the failure of penalty run %s", run_id)
 
 
-def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
-         wait: float = 0, notify=None, also=None) -> dict:
+def _run(
+    actor, source: str, trigger: str, make_adapter, *, watermark_of=None, wait: float = 0, notify=None, also=None
+) -> dict:
     """Execute one run (see the module docstring).  ``make_adapter()`` is
     called after the run is registered; ``watermark_of(adapter)`` gives the
     new watermark JSON to store on the source (None: leave it).  ``wait``:
@@ -99,8 +118,7 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
         raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
     try:
         run_id = _begin(actor, source, trigger)
-        counts = {"rows_read": 0, "imported": 0, "duplicates": 0, "quarantined": 0,
-                  "enterprises_created": 0}
+        counts = {"rows_read": 0, "imported": 0, "duplicates": 0, "quarantined": 0, "enterprises_created": 0}
         db = get_db()
         try:
             with db.transaction() as cur:
@@ -109,24 +127,40 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
                 detail = dict(getattr(adapter, "detail", {}) or {})
                 new_wm = watermark_of(adapter) if watermark_of else None
                 if watermark_of is not None:
-                    old = cur.execute("SELECT watermark FROM penalty_source WHERE name = ?",
-                                      [source]).fetchone()
+                    old = cur.execute("SELECT watermark FROM penalty_source WHERE name = ?", [source]).fetchone()
                     detail["watermark_before"] = ps.load_json(old[0]) if old else None
                     detail["watermark_after"] = new_wm
-                    cur.execute("UPDATE penalty_source SET watermark = ?, updated_at = ? WHERE name = ?",
-                                [json.dumps(new_wm, ensure_ascii=False) if new_wm else None,
-                                 clock.now(), source])
+                    cur.execute(
+                        "UPDATE penalty_source SET watermark = ?, updated_at = ? WHERE name = ?",
+                        [json.dumps(new_wm, ensure_ascii=False) if new_wm else None, clock.now(), source],
+                    )
                 now = clock.now()
                 cur.execute(
                     "UPDATE penalty_run SET status = '完成', ended_at = ?, rows_read = ?, imported = ?,"
                     " duplicates = ?, quarantined = ?, detail = ? WHERE id = ?",
-                    [now, counts["rows_read"], counts["imported"], counts["duplicates"],
-                     counts["quarantined"], json.dumps(detail, ensure_ascii=False, default=str), run_id])
-                cur.execute("UPDATE penalty_sync_state SET run_id = NULL, owner = NULL,"
-                            " started_at = NULL, last_end = ? WHERE singleton = 1", [now])
-                audit.record(cur, actor, "penalty_sync", "penalty_run", run_id,
-                             after={"source": source, "trigger": trigger, **counts,
-                                    "watermark": detail.get("watermark_after")})
+                    [
+                        now,
+                        counts["rows_read"],
+                        counts["imported"],
+                        counts["duplicates"],
+                        counts["quarantined"],
+                        json.dumps(detail, ensure_ascii=False, default=str),
+                        run_id,
+                    ],
+                )
+                cur.execute(
+                    "UPDATE penalty_sync_state SET run_id = NULL, owner = NULL,"
+                    " started_at = NULL, last_end = ? WHERE singleton = 1",
+                    [now],
+                )
+                audit.record(
+                    cur,
+                    actor,
+                    "penalty_sync",
+                    "penalty_run",
+                    run_id,
+                    after={"source": source, "trigger": trigger, **counts, "watermark": detail.get("watermark_after")},
+                )
                 if also is not None:
                     also(cur)
         except BaseException as exc:
@@ -134,8 +168,9 @@ def _run(actor, source: str, trigger: str, make_adapter, *, watermark_of=None,
             if isinstance(exc, (SgldError, KeyboardInterrupt, SystemExit)):
                 raise
             log.exception("penalty run %s failed", run_id)
-            raise StateError(f"抽取失败（批次 {run_id}），本批次未导入任何数据，增量位置未变："
-                             f"{type(exc).__name__}: {exc}") from exc
+            raise StateError(
+                f"抽取失败（批次 {run_id}），本批次未导入任何数据，增量位置未变：{type(exc).__name__}: {exc}"
+            ) from exc
         result = {"run_id": run_id, "source": source, "status": "完成", **counts}
         if counts["imported"]:
             (notify or _notify)(run_id)
@@ -156,8 +191,8 @@ def _notify(run_id: int) -> None:
 
 _soon = threading.Condition()
 _soon_state: dict = {"run": None, "thread": None, "last": 0.0, "first": 0.0}
-SOON_QUIET_S = 1.0   # listeners run once no API run came for this long …
-SOON_MAX_S = 10.0    # … or at the latest this long after the first waiting run
+SOON_QUIET_S = 1.0  # listeners run once no API run came for this long …
+SOON_MAX_S = 10.0  # … or at the latest this long after the first waiting run
 
 
 def _notify_soon(run_id: int) -> None:
@@ -169,6 +204,7 @@ def _notify_soon(run_id: int) -> None:
     idempotent, and the warning list's readers bring it up to date first
     (``warning.ensure_current``)."""
     import time as _time
+
     with _soon:
         now = _time.monotonic()
         if _soon_state["run"] is None:
@@ -184,6 +220,7 @@ def _notify_soon(run_id: int) -> None:
 
 def _soon_worker() -> None:
     import time as _time
+
     while True:
         with _soon:
             if _soon_state["run"] is None:
@@ -209,8 +246,9 @@ def _require_sync(actor: Actor | None, action: str) -> None:
         require(actor, "admin", "approver", action=action)
 
 
-def import_files(actor: Actor | None, files: list[tuple[str, object]], *, source: str = SOURCE_FILE,
-                 trigger: str = "命令行") -> dict:
+def import_files(
+    actor: Actor | None, files: list[tuple[str, object]], *, source: str = SOURCE_FILE, trigger: str = "命令行"
+) -> dict:
     """Import whole .csv/.xlsx files (paths or bytes) as one run."""
     if actor is not None:
         require(actor, "admin", action="导入行政处罚数据")
@@ -255,19 +293,25 @@ def sync_source(actor: Actor | None, name: str, trigger: str = "立即同步") -
     if src["kind"] == "sql":
         mapping = json.loads(src["column_mapping"] or "{}")
         if ps.is_sqlite_path_missing(src["location"]):
+
             def missing():
                 raise ValidationError(f"数据源“{name}”的数据库文件不存在：{src['location']}")
+
             return _run(actor, name, trigger, missing)
-        return _run(actor, name, trigger,
-                    lambda: ps.SqlAdapter(src["location"], src["table_name"], mapping,
-                                          src["watermark_column"], wm),
-                    watermark_of=lambda a: a.new_watermark)
+        return _run(
+            actor,
+            name,
+            trigger,
+            lambda: ps.SqlAdapter(src["location"], src["table_name"], mapping, src["watermark_column"], wm),
+            watermark_of=lambda a: a.new_watermark,
+        )
     holder: dict = {}
 
     def make():
         files, new = ps.folder_files(src["location"], wm)
         holder["wm"] = new
         return ps.FileAdapter(files)
+
     return _run(actor, name, trigger, make, watermark_of=lambda a: holder.get("wm"))
 
 
@@ -278,43 +322,68 @@ def sync_all(actor: Actor | None, trigger: str = "立即同步") -> list[dict]:
     if _process_lock.locked():
         raise SyncBusy("已有行政处罚抽取正在运行，同一时间只运行一个抽取任务，请稍后再试。")
     out = []
-    for name in [r[0] for r in get_db().all(
-            "SELECT name FROM penalty_source WHERE enabled ORDER BY name")]:
+    for name in [r[0] for r in get_db().all("SELECT name FROM penalty_source WHERE enabled ORDER BY name")]:
         try:
             out.append(sync_source(actor, name, trigger))
         except SyncBusy:
             raise
         except SgldError as exc:
-            out.append({"source": name, "status": "失败", "error": str(exc), "rows_read": 0,
-                        "imported": 0, "duplicates": 0, "quarantined": 0})
+            out.append(
+                {
+                    "source": name,
+                    "status": "失败",
+                    "error": str(exc),
+                    "rows_read": 0,
+                    "imported": 0,
+                    "duplicates": 0,
+                    "quarantined": 0,
+                }
+            )
     return out
 
 
 def summary_line(results: list[dict]) -> str:
-    total = {k: sum(r.get(k, 0) for r in results) for k in ("rows_read", "imported", "duplicates",
-                                                             "quarantined")}
-    return (f"read={total['rows_read']} imported={total['imported']} "
-            f"duplicates={total['duplicates']} quarantined={total['quarantined']}")
+    total = {k: sum(r.get(k, 0) for r in results) for k in ("rows_read", "imported", "duplicates", "quarantined")}
+    return (
+        f"read={total['rows_read']} imported={total['imported']} "
+        f"duplicates={total['duplicates']} quarantined={total['quarantined']}"
+    )
 
 
 def sync_status() -> dict:
     """Whether a run is going on now, and the last run."""
     db = get_db()
-    run_id, owner, started, last_end = db.one(
-        "SELECT run_id, owner, started_at, last_end FROM penalty_sync_state")
+    run_id, owner, started, last_end = db.one("SELECT run_id, owner, started_at, last_end FROM penalty_sync_state")
     last = db.dicts("SELECT * FROM penalty_run ORDER BY id DESC LIMIT 1")
-    return {"running": run_id is not None, "run_id": run_id, "started_at": started,
-            "last_end": last_end, "last_run": last[0] if last else None}
+    return {
+        "running": run_id is not None,
+        "run_id": run_id,
+        "started_at": started,
+        "last_end": last_end,
+        "last_run": last[0] if last else None,
+    }
 
 
-
-RUN_LABELS = {"id": "批次", "source": "数据源", "trigger": "方式", "started_at": "开始时间",
-              "ended_at": "结束时间", "status": "状态", "rows_read": "读取", "imported": "导入",
-              "duplicates": "重复", "quarantined": "隔离", "error": "错误", "started_by": "发起人"}
+RUN_LABELS = {
+    "id": "批次",
+    "source": "数据源",
+    "trigger": "方式",
+    "started_at": "开始时间",
+    "ended_at": "结束时间",
+    "status": "状态",
+    "rows_read": "读取",
+    "imported": "导入",
+    "duplicates": "重复",
+    "quarantined": "隔离",
+    "error": "错误",
+    "started_by": "发起人",
+}
 
 
 def list_runs(actor: Actor, limit: int = 500) -> pd.DataFrame:
     require(actor, "admin", "approver", "leader", action="查看抽取记录")
-    return get_db().df(f"SELECT {', '.join(RUN_LABELS)} FROM penalty_run ORDER BY id DESC LIMIT ?",
-                       [int(limit)]).rename(columns=RUN_LABELS)
-
+    return (
+        get_db()
+        .df(f"SELECT {', '.join(RUN_LABELS)} FROM penalty_run ORDER BY id DESC LIMIT ?", [int(limit)])
+        .rename(columns=RUN_LABELS)
+    )

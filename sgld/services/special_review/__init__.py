@@ -46,6 +46,7 @@ names (``from sgld.services import special_review as sr; sr.propose(...)``):
 * :mod:`.queries` — one review, the list, statistics, minutes links,
   reminders and the pickers of the motion form.
 """
+
 from sgld.services.special_review._base import (
     ABSENT_NO_REASON,
     ABSENT_REASON,

@@ -1,5 +1,6 @@
 """What the special review's sub-modules share: the vocabularies and status
 names, loading a review and its departments, and who may see or manage it."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -9,16 +10,22 @@ from sgld.errors import NotFound, PermissionDenied
 from sgld.security import ROLES, Actor, require
 
 # -- vocabularies ---------------------------------------------------------
-SCOPES = ("国家安全", "生态环境保护", "安全生产", "重大生产力布局", "战略性资源开发",
-          "重大公共利益", "其他需要集体研究的重要事项")
+SCOPES = (
+    "国家安全",
+    "生态环境保护",
+    "安全生产",
+    "重大生产力布局",
+    "战略性资源开发",
+    "重大公共利益",
+    "其他需要集体研究的重要事项",
+)
 FORMS = ("专题会议", "专家评审", "现场检查")
 DEFAULT_FORM = "专题会议"
 
 S_PENDING, S_RETURNED, S_WITHDRAWN = "待审察", "已退回", "已撤回"
 S_NOTIFIED, S_HELD = "已通知", "已召开"
 S_AGREED, S_ESCALATED, S_DECIDED, S_ISSUED = "已达成一致", "待市政府决定", "市政府已决定", "纪要已印发"
-STATUSES = (S_PENDING, S_RETURNED, S_WITHDRAWN, S_NOTIFIED, S_HELD, S_AGREED, S_ESCALATED,
-            S_DECIDED, S_ISSUED)
+STATUSES = (S_PENDING, S_RETURNED, S_WITHDRAWN, S_NOTIFIED, S_HELD, S_AGREED, S_ESCALATED, S_DECIDED, S_ISSUED)
 # statuses in which the notice has gone out (participating departments see the review)
 NOTIFIED = (S_NOTIFIED, S_HELD, S_AGREED, S_ESCALATED, S_DECIDED, S_ISSUED)
 CONCLUDED = (S_AGREED, S_DECIDED, S_ISSUED)
@@ -35,20 +42,21 @@ OUTCOME_AGREED, OUTCOME_ESCALATED = "达成一致", "报市政府决定"
 # 附件2 五: the bureau 办理有关审批手续, each department 做好监管工作
 FOLLOW_APPROVAL, FOLLOW_SUPERVISION = "办理审批手续", "做好监管工作"
 
-DEEMED_RULE = ("参加专项审查的人员要能够代表本部门意见，对无故缺席或出席会议未发表不同意见的，"
-               "均视为所在部门同意该项目。")
+DEEMED_RULE = "参加专项审查的人员要能够代表本部门意见，对无故缺席或出席会议未发表不同意见的，均视为所在部门同意该项目。"
 
 PARTICIPANT_KINDS = ("supervision", "licensing")
 MINUTES_OWNER = "special_review_minutes"
 WORKFLOW = workflows.SPECIAL_REVIEW  # the states and transitions (sgld/workflows.py)
 
-_COLS = ("id, review_no, title, case_id, case_no, project_no, project_name, scopes, forms,"
-         " background, matters, meeting_at, place, major, city_chair, invited_units, status,"
-         " division_id, proposed_by, proposed_at, submitted_at, approved_by, approved_at,"
-         " approval_comment, held_on, chair, presentation, expert_opinions, site_findings,"
-         " meeting_by, meeting_recorded_at, outcome, conclusion, concluded_by, concluded_at,"
-         " gov_decision, gov_decision_text, gov_decided_on, gov_decision_by, gov_recorded_at,"
-         " minutes_no, minutes_attachment_id, minutes_issued_by, minutes_issued_at, updated_at")
+_COLS = (
+    "id, review_no, title, case_id, case_no, project_no, project_name, scopes, forms,"
+    " background, matters, meeting_at, place, major, city_chair, invited_units, status,"
+    " division_id, proposed_by, proposed_at, submitted_at, approved_by, approved_at,"
+    " approval_comment, held_on, chair, presentation, expert_opinions, site_findings,"
+    " meeting_by, meeting_recorded_at, outcome, conclusion, concluded_by, concluded_at,"
+    " gov_decision, gov_decision_text, gov_decided_on, gov_decision_by, gov_recorded_at,"
+    " minutes_no, minutes_attachment_id, minutes_issued_by, minutes_issued_at, updated_at"
+)
 _COL_NAMES = [c.strip() for c in _COLS.split(",")]
 
 
@@ -77,8 +85,7 @@ def _manages(cur, actor: Actor, review: dict) -> bool:
         return False
     if actor.department_id == review["division_id"]:
         return True
-    parent = cur.execute("SELECT parent_id FROM department WHERE id = ?",
-                         [review["division_id"]]).fetchone()
+    parent = cur.execute("SELECT parent_id FROM department WHERE id = ?", [review["division_id"]]).fetchone()
     return bool(parent and parent[0] == actor.department_id)
 
 
@@ -101,7 +108,9 @@ def _dept_rows(cur, review_id: int) -> list[dict]:
         " x.opinion_at, u.display_name AS opinion_by_name"
         " FROM special_review_department x JOIN department d ON d.id = x.department_id"
         " LEFT JOIN app_user u ON u.id = x.opinion_by"
-        " WHERE x.review_id = ? ORDER BY d.kind DESC, d.id", [review_id])
+        " WHERE x.review_id = ? ORDER BY d.kind DESC, d.id",
+        [review_id],
+    )
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
@@ -110,26 +119,25 @@ def _check_visible(actor: Actor, review: dict, dept_ids) -> None:
     require(actor, *ROLES, action="查看专项审查")
     if policy.sees_all_departments(actor):
         return
-    if actor.has("supervisor", "liaison") and actor.department_id in dept_ids \
-            and review["status"] in NOTIFIED:
+    if actor.has("supervisor", "liaison") and actor.department_id in dept_ids and review["status"] in NOTIFIED:
         return
     raise NotFound("专项审查不存在，或您所在部门未参加该专项审查。")
 
 
-def _need_status(actor: Actor, review: dict, action: str,
-                 refused: Mapping[str, str] | None = None) -> None:
+def _need_status(actor: Actor, review: dict, action: str, refused: Mapping[str, str] | None = None) -> None:
     """The state rule of ``action`` (the table ``workflows.SPECIAL_REVIEW``)."""
-    workflows.check(WORKFLOW, action, review["status"], actor,
-                    subject=f"专项审查“{review['review_no']}”", refused=refused)
+    workflows.check(
+        WORKFLOW, action, review["status"], actor, subject=f"专项审查“{review['review_no']}”", refused=refused
+    )
 
 
 def _need_manager(cur, actor: Actor, review: dict, what: str) -> None:
     require(actor, "approver", action=what)
     if not _manages(cur, actor, review):
-        div = cur.execute("SELECT name FROM department WHERE id = ?",
-                          [review["division_id"]]).fetchone()
-        raise PermissionDenied(f"您没有权限{what}：该专项审查由{div[0] if div else '其他处室'}发起，"
-                               "只能由该处室的经办人办理。")
+        div = cur.execute("SELECT name FROM department WHERE id = ?", [review["division_id"]]).fetchone()
+        raise PermissionDenied(
+            f"您没有权限{what}：该专项审查由{div[0] if div else '其他处室'}发起，只能由该处室的经办人办理。"
+        )
 
 
 def opinion_label(d: dict) -> str:
@@ -149,19 +157,16 @@ def opinion_label(d: dict) -> str:
 
 # -- case / project -------------------------------------------------------
 def _has_table(cur, name: str) -> bool:
-    return cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                       [name]).fetchone()[0] > 0
+    return cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0] > 0
 
 
 def _next_no(cur, column: str, prefix: str, year: int) -> str:
     head = f"{prefix}〔{year}〕"
-    n = cur.execute(f"SELECT count(*) FROM special_review WHERE {column} LIKE ?",
-                    [head + "%"]).fetchone()[0]
+    n = cur.execute(f"SELECT count(*) FROM special_review WHERE {column} LIKE ?", [head + "%"]).fetchone()[0]
     while True:
         n += 1
         candidate = f"{head}{n}号"
-        if not cur.execute(f"SELECT 1 FROM special_review WHERE {column} = ?",
-                           [candidate]).fetchone():
+        if not cur.execute(f"SELECT 1 FROM special_review WHERE {column} = ?", [candidate]).fetchone():
             return candidate
 
 

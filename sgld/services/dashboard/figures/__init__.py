@@ -1,5 +1,6 @@
 """The leader figures, one spec each (its SQL and its shaping), in the
 order the page shows them."""
+
 from __future__ import annotations
 
 from sgld.services.dashboard.figures import (
@@ -16,5 +17,13 @@ from sgld.services.dashboard.figures import (
 from sgld.services.dashboard.spec import FigureSpec
 
 FIGURES: tuple[FigureSpec, ...] = (
-    cases.SPEC, pushes.SPEC, claims.SPEC, inspections.SPEC, penalties.SPEC, revocations.SPEC,
-    reviews.SPEC, liaison.SPEC, warning_list.SPEC)
+    cases.SPEC,
+    pushes.SPEC,
+    claims.SPEC,
+    inspections.SPEC,
+    penalties.SPEC,
+    revocations.SPEC,
+    reviews.SPEC,
+    liaison.SPEC,
+    warning_list.SPEC,
+)

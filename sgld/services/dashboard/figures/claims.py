@@ -1,4 +1,5 @@
 """Approval results opened for claim by the other licensing departments."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,7 +22,8 @@ def queries(ctx: QueryContext) -> Queries:
         " FROM claim k"
         f" LEFT JOIN sgld_cal k1 ON k1.day = {ctx.day('k.available_at')}"
         f" LEFT JOIN sgld_cal k2 ON k2.day = {ctx.day('k.claimed_at')}"
-        f" WHERE {r}{extra} GROUP BY 1, 2")
+        f" WHERE {r}{extra} GROUP BY 1, 2"
+    )
     return {"claims": (sql, cp + rp + params)}
 
 
@@ -31,18 +33,31 @@ def shape(ctx: ShapeContext, raw: dict[str, pd.DataFrame]) -> list[Figure]:
     curs, *vals = _numbers(claims, "cur", "opened", "claimed", "waiting", "claim_wd")
     claimed = {c: sum(v for v, k in zip(vals[1], curs) if k == c) for c in (1, 0)}
     ctx.headline.append(Headline("领取审批结果", int(claimed[1]), int(claimed[0]), "件"))
-    by_dept = _sums([d for d, c in zip(dept_ids, curs) if c == 1],
-                    [[v for v, c in zip(col, curs) if c == 1] for col in vals])
+    by_dept = _sums(
+        [d for d, c in zip(dept_ids, curs) if c == 1], [[v for v, c in zip(col, curs) if c == 1] for col in vals]
+    )
     rows = []
     for d in sorted(by_dept):
         opened, n_claimed, waiting, claim_wd = by_dept[d]
-        rows.append({"部门": ctx.dept(d), "开放领取": int(opened), "已领取": int(n_claimed),
-                     "待领取": int(waiting), "领取率(%)": _rate(n_claimed, opened),
-                     "平均领取用时(工作日)": round(claim_wd / n_claimed, 2) if n_claimed else None})
-    frame = pd.DataFrame(rows, columns=["部门", "开放领取", "已领取", "待领取", "领取率(%)",
-                                        "平均领取用时(工作日)"])
-    return [Figure("claims", "审批结果领取（其他许可部门）", frame,
-                   {"kind": "bar", "x": "部门", "y": ["已领取", "待领取"], "barmode": "stack"})]
+        rows.append(
+            {
+                "部门": ctx.dept(d),
+                "开放领取": int(opened),
+                "已领取": int(n_claimed),
+                "待领取": int(waiting),
+                "领取率(%)": _rate(n_claimed, opened),
+                "平均领取用时(工作日)": round(claim_wd / n_claimed, 2) if n_claimed else None,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["部门", "开放领取", "已领取", "待领取", "领取率(%)", "平均领取用时(工作日)"])
+    return [
+        Figure(
+            "claims",
+            "审批结果领取（其他许可部门）",
+            frame,
+            {"kind": "bar", "x": "部门", "y": ["已领取", "待领取"], "barmode": "stack"},
+        )
+    ]
 
 
 SPEC = FigureSpec("claims", queries, shape)

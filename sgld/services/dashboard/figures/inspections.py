@@ -1,4 +1,5 @@
 """Inspections (日常检查) by department and result."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -15,9 +16,11 @@ def queries(ctx: QueryContext) -> Queries:
         extra, params = " AND n.department_id = ?", [ctx.dept]
     r, rp = ctx.in_range("n.inspected_at")
     c, cp = ctx.cur_flag("n.inspected_at")
-    sql = (f"SELECT n.department_id AS department_id, n.result AS result, {c} AS cur,"
-           f" count(*) AS n FROM inspection n WHERE {r}{extra}"
-           " GROUP BY 1, 2, 3")
+    sql = (
+        f"SELECT n.department_id AS department_id, n.result AS result, {c} AS cur,"
+        f" count(*) AS n FROM inspection n WHERE {r}{extra}"
+        " GROUP BY 1, 2, 3"
+    )
     return {"inspections": (sql, cp + rp + params)}
 
 
@@ -25,8 +28,11 @@ def shape(ctx: ShapeContext, raw: dict[str, pd.DataFrame]) -> list[Figure]:
     ins = raw["inspections"]
     dept_ids, results = _cols(ins, "department_id", "result")
     curs, ns = _numbers(ins, "cur", "n")
-    ctx.headline.append(Headline("日常检查", sum(n for n, c in zip(ns, curs) if c == 1),
-                                 sum(n for n, c in zip(ns, curs) if c == 0), "次"))
+    ctx.headline.append(
+        Headline(
+            "日常检查", sum(n for n, c in zip(ns, curs) if c == 1), sum(n for n, c in zip(ns, curs) if c == 0), "次"
+        )
+    )
     cells: dict = {}
     present: set = set()
     for d, res, c, n in zip(dept_ids, results, curs, ns):
@@ -46,10 +52,15 @@ def shape(ctx: ShapeContext, raw: dict[str, pd.DataFrame]) -> list[Figure]:
         totals = [sum(cells[d].values()) for d in depts]
         frame["合计"] = totals
         frame = frame.take(_sort_order(totals, ascending=False)).reset_index(drop=True)
-    return [Figure("inspections", "日常检查（按部门和检查结果）", frame,
-                   {"kind": "bar", "x": "部门", "y": cols, "barmode": "stack"},
-                   note=ctx.no_cat)]
+    return [
+        Figure(
+            "inspections",
+            "日常检查（按部门和检查结果）",
+            frame,
+            {"kind": "bar", "x": "部门", "y": cols, "barmode": "stack"},
+            note=ctx.no_cat,
+        )
+    ]
 
 
-SPEC = FigureSpec("inspections", queries, shape,
-                  missing=("日常检查", "inspections", "监管录入功能尚未上线"))
+SPEC = FigureSpec("inspections", queries, shape, missing=("日常检查", "inspections", "监管录入功能尚未上线"))

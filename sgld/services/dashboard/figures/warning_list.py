@@ -1,5 +1,6 @@
 """The warning list (警示名单): its size at each month's end and the
 entries listed and lifted, by month."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,10 +26,11 @@ def queries(ctx: QueryContext) -> Queries:
     # earliest of the hits found with it), not from the day the system
     # computed the list; an entry made by hand from the day it was made
     listed_day = ctx.day("e.listed_at")
-    cause = (f"coalesce((SELECT min(h.hit_on) FROM warning_hit h WHERE h.entry_id = e.id"
-             f" AND h.added_at = e.listed_at), {listed_day})")
-    src = (f"(SELECT e.id, e.enterprise_id, {cause} AS listed_on, e.lifted_at"
-           " FROM warning_entry e)")
+    cause = (
+        f"coalesce((SELECT min(h.hit_on) FROM warning_hit h WHERE h.entry_id = e.id"
+        f" AND h.added_at = e.listed_at), {listed_day})"
+    )
+    src = f"(SELECT e.id, e.enterprise_id, {cause} AS listed_on, e.lifted_at FROM warning_entry e)"
     sql = (
         "SELECT x.month AS month, sum(x.listed) AS listed, sum(x.lifted) AS lifted FROM ("
         f" SELECT {ctx.month('w.listed_on')} AS month, 1 AS listed, 0 AS lifted"
@@ -36,10 +38,12 @@ def queries(ctx: QueryContext) -> Queries:
         " UNION ALL"
         f" SELECT {ctx.month('w.lifted_at')} AS month, 0 AS listed, 1 AS lifted"
         f" FROM warning_entry w WHERE w.lifted_at >= ? AND w.lifted_at < ?{extra}"
-        ") x GROUP BY 1")
+        ") x GROUP BY 1"
+    )
     q["warning"] = (sql, [p0, f.date_to] + params + [pa, b] + params)
-    sql = (f"SELECT count(*) AS n FROM {src} w WHERE w.listed_on < ?"
-           f" AND (w.lifted_at IS NULL OR w.lifted_at >= ?){extra}")
+    sql = (
+        f"SELECT count(*) AS n FROM {src} w WHERE w.listed_on < ? AND (w.lifted_at IS NULL OR w.lifted_at >= ?){extra}"
+    )
     q["warning_base"] = (sql, [p0, pa] + params)
     return q
 
@@ -68,16 +72,23 @@ def _warning_figures(raw: dict, f: Filters, H: list) -> list[Figure]:
     size_now = sizes[cur_months[-1]] if cur_months else base
     size_prev = sizes.get(prev_end, base)
     H.append(Headline("警示名单在列", size_now, size_prev, "家", better="down"))
-    frame = pd.DataFrame({"月份": cur_months,
-                          "新列入": [moves.get(m, (0, 0))[0] for m in cur_months],
-                          "解除": [moves.get(m, (0, 0))[1] for m in cur_months],
-                          "月末在列": [sizes[m] for m in cur_months]})
-    return [Figure("warning", "警示名单（规模与变动，按月）", frame,
-                   {"kind": "bar", "x": "月份", "y": ["新列入", "解除"], "barmode": "group",
-                    "line": "月末在列"},
-                   note="月末在列为该月最后一天仍在名单中的企业数。")]
+    frame = pd.DataFrame(
+        {
+            "月份": cur_months,
+            "新列入": [moves.get(m, (0, 0))[0] for m in cur_months],
+            "解除": [moves.get(m, (0, 0))[1] for m in cur_months],
+            "月末在列": [sizes[m] for m in cur_months],
+        }
+    )
+    return [
+        Figure(
+            "warning",
+            "警示名单（规模与变动，按月）",
+            frame,
+            {"kind": "bar", "x": "月份", "y": ["新列入", "解除"], "barmode": "group", "line": "月末在列"},
+            note="月末在列为该月最后一天仍在名单中的企业数。",
+        )
+    ]
 
 
-
-SPEC = FigureSpec("warning", queries, shape,
-                  missing=("警示名单（规模与变动）", "warning", "警示名单功能尚未上线"))
+SPEC = FigureSpec("warning", queries, shape, missing=("警示名单（规模与变动）", "warning", "警示名单功能尚未上线"))
