@@ -156,10 +156,6 @@ def opinion_label(d: dict) -> str:
 
 
 # -- case / project -------------------------------------------------------
-def _has_table(cur, name: str) -> bool:
-    return cur.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0] > 0
-
-
 def _next_no(cur, column: str, prefix: str, year: int) -> str:
     head = f"{prefix}〔{year}〕"
     n = cur.execute(f"SELECT count(*) FROM special_review WHERE {column} LIKE ?", [head + "%"]).fetchone()[0]

@@ -20,7 +20,6 @@ from sgld.services.special_review._base import (
     S_WITHDRAWN,
     SCOPES,
     _dept_rows,
-    _has_table,
     _need_manager,
     _need_status,
     _next_no,
@@ -38,7 +37,7 @@ def _resolve_subject(cur, case_no, project_no, project_name):
     if not case_no and not project_no:
         raise ValidationError("请填写办件编号或项目编号：专项审查针对具体的审批办件或项目。", field="project_no")
     case_id = None
-    if case_no and _has_table(cur, "approval_case"):
+    if case_no:
         row = cur.execute("SELECT id, project_no FROM approval_case WHERE case_no = ?", [case_no]).fetchone()
         if row is None:
             raise ValidationError(f"办件编号“{case_no}”在审批办件中不存在。", field="case_no")
@@ -48,7 +47,7 @@ def _resolve_subject(cur, case_no, project_no, project_name):
                 f"办件“{case_no}”属于项目“{row[1]}”，与所填项目编号“{project_no}”不一致。", field="project_no"
             )
         project_no = project_no or row[1]
-    if project_no and _has_table(cur, "project"):
+    if project_no:
         row = cur.execute("SELECT name FROM project WHERE project_no = ?", [project_no]).fetchone()
         if row is None:
             raise ValidationError(f"项目编号“{project_no}”在项目库中不存在。", field="project_no")

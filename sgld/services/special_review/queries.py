@@ -31,7 +31,6 @@ from sgld.services.special_review._base import (
     _check_visible,
     _dept_reader,
     _dept_rows,
-    _has_table,
     _manages,
     _row,
     is_bureau_leader,
@@ -509,11 +508,8 @@ def reminders(actor: Actor) -> list[Reminder]:
 # -- pickers for the motion form -------------------------------------------
 def search_projects(actor: Actor, text: str | None = None, limit: int = 20) -> list[dict]:
     """Projects of the project library matching ``text`` (number, name or
-    enterprise), most recently updated first; [] without a project library."""
+    enterprise), most recently updated first."""
     require(actor, "approver", action="查找项目")
-    with get_db().cursor() as cur:
-        if not _has_table(cur, "project"):
-            return []
     q = (text or "").strip()
     sql = (
         "SELECT p.project_no, p.name, e.name AS enterprise FROM project p"
@@ -531,9 +527,6 @@ def search_projects(actor: Actor, text: str | None = None, limit: int = 20) -> l
 def project_cases(actor: Actor, project_no: str) -> list[dict]:
     """The approval cases of one project (for choosing the case a review is for)."""
     require(actor, "approver", action="查看项目办件")
-    with get_db().cursor() as cur:
-        if not _has_table(cur, "approval_case"):
-            return []
     return get_db().dicts(
         "SELECT c.id, c.case_no, i.name AS item, c.stage, c.decided_on FROM approval_case c"
         " LEFT JOIN item i ON i.id = c.item_id WHERE c.project_no = ? ORDER BY c.decided_on DESC,"
