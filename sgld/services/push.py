@@ -294,7 +294,7 @@ def push_case_result(
             ).fetchall()
         }
         department_ids = sorted(ids)
-    department_ids = sorted({int(d) for d in department_ids})
+    department_ids = v.id_list(department_ids, "部门")
     if not department_ids:
         raise ValidationError("没有可推送的部门。")
     known = {

@@ -205,7 +205,7 @@ def create_review(
         if kind != "专项审查":
             raise ValidationError("只有“专项审查”类型才能关联专项审查。", field="special_review_id")
         special_review_facts(actor, special_review_id)  # exists, visible and approved
-    dept_ids = sorted({int(d) for d in (department_ids or [])})
+    dept_ids = v.id_list(department_ids, "部门")
     if not dept_ids:
         raise ValidationError("请至少选择一个商请派员的监管部门。", field="department_ids")
     if rdate < _today():
