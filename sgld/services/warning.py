@@ -105,6 +105,16 @@ def _split(value: str) -> tuple:
     return tuple(dict.fromkeys(p for p in parts if p and p not in OFF_WORDS))
 
 
+def _split_list(value, label: str) -> tuple:
+    """A rule's list from a form: a list of texts, or one text separated by
+    commas or 、 (:func:`_split`); anything else is refused."""
+    if isinstance(value, (list, tuple)):
+        if not all(isinstance(x, str) for x in value):
+            raise ValidationError(f"“{label}”应为文字列表。", field=label)
+        value = ",".join(value)
+    return _split(value)
+
+
 def _num(value, default: float) -> float:
     try:
         return float(value)
@@ -730,12 +740,12 @@ def save_rules(actor: Actor, *, fine_wan, categories, count, months, results, re
         raise ValidationError("“单笔罚款金额”应为数字。", field="fine_wan") from None
     if not 0 <= fine <= 1_000_000:
         raise ValidationError("“单笔罚款金额”应在 0 至 1000000 万元之间（0 表示不启用）。", field="fine_wan")
-    cats = _split(",".join(categories) if isinstance(categories, (list, tuple)) else categories)
+    cats = _split_list(categories, "处罚类别")
     for c in cats:
         v.text(c, "处罚类别", max_len=20)
     n = v.integer(count, "处罚次数", minimum=0, maximum=100)
     m = v.integer(months, "统计期间（月）", minimum=1, maximum=120)
-    res = _split(",".join(results) if isinstance(results, (list, tuple)) else results)
+    res = _split_list(results, "检查结果")
     # read here, not through services.inspection: inspection calls this module's
     # listener after its writes (services.listeners), so warning must not import it
     known = {r[0] for r in get_db().all("SELECT name FROM inspection_result")}
